@@ -1,0 +1,1212 @@
+/* One handler per ONNX op type: ONNX attributes and opset differences are
+ * normalized here into qcc ops with every attribute explicit. */
+#include <math.h>
+#include <string.h>
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Dialect/Quant.h"
+#include "onnx_internal.h"
+
+#define CTX (n->im->ctx)
+#define OPSET (n->im->opset)
+
+static qcc_status_t need_in(ox_node *n, int i) {
+  if (!ox_in(n, i)) return ox_err(n, QCC_ERR_INVALID, "input #%d is required", i);
+  return NULL;
+}
+
+static int64_t norm_axis(int64_t a, int rank) { return a < 0 ? a + rank : a; }
+
+static qcc_status_t axis_ok(ox_node *n, int64_t *a, int rank, bool allow_end) {
+  int64_t v = norm_axis(*a, rank);
+  if (v < 0 || v > rank || (!allow_end && v == rank)) return ox_err(n, QCC_ERR_INVALID, "axis %lld out of range for rank %d", (long long)*a, rank);
+  *a = v;
+  return NULL;
+}
+
+static qcc_status_t shape_in(ox_node *n, int i, qcc_shape *s) {
+  QCC_RETURN_IF_ERROR(need_in(n, i));
+  if (!ox_in_shape(n, i, s)) return ox_err(n, QCC_ERR_INVALID, "input #%d has no static shape", i);
+  return NULL;
+}
+
+/* Emit a single-result op over inputs 0..k-1 and bind output 0. */
+static qcc_status_t simple(ox_node *n, qcc_op_kind k, int n_ops, int n_attrs, const MlirNamedAttribute *attrs) {
+  ox_value *ops[16];
+  for (int i = 0; i < n_ops; ++i) {
+    QCC_RETURN_IF_ERROR(need_in(n, i));
+    ops[i] = ox_in(n, i);
+  }
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_emit(n, k, n_ops, ops, n_attrs, attrs, 1, NULL, &v));
+  return ox_set_out(n, 0, v);
+}
+
+/* ---- elementwise ---- */
+#define UNARY(fn, kind) static qcc_status_t fn(ox_node *n) { return simple(n, kind, 1, 0, NULL); }
+UNARY(h_relu, QCC_OP_relu)
+UNARY(h_sigmoid, QCC_OP_sigmoid)
+UNARY(h_tanh, QCC_OP_tanh)
+UNARY(h_hard_swish, QCC_OP_hard_swish)
+UNARY(h_erf, QCC_OP_erf)
+UNARY(h_exp, QCC_OP_exp)
+UNARY(h_log, QCC_OP_log)
+UNARY(h_sqrt, QCC_OP_sqrt)
+UNARY(h_neg, QCC_OP_neg)
+UNARY(h_abs, QCC_OP_abs)
+
+static qcc_status_t check_legacy_broadcast(ox_node *n) {
+  if (OPSET < 7 && ox_attr_i(n, "broadcast", 0) && ox_attr(n, "axis"))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "legacy broadcast with an explicit axis (opset < 7) is not supported");
+  return NULL;
+}
+#define BINARY(fn, kind) \
+  static qcc_status_t fn(ox_node *n) { QCC_RETURN_IF_ERROR(check_legacy_broadcast(n)); return simple(n, kind, 2, 0, NULL); }
+BINARY(h_add, QCC_OP_add)
+BINARY(h_sub, QCC_OP_sub)
+BINARY(h_mul, QCC_OP_mul)
+BINARY(h_div, QCC_OP_div)
+BINARY(h_pow, QCC_OP_pow)
+BINARY(h_prelu, QCC_OP_prelu)
+
+/* Max, Min, Sum: variadic in ONNX, a chain of binary ops here. */
+static qcc_status_t variadic(ox_node *n, qcc_op_kind k) {
+  QCC_RETURN_IF_ERROR(need_in(n, 0));
+  MlirValue acc;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &acc));
+  for (int i = 1; i < n->n_in; ++i) {
+    QCC_RETURN_IF_ERROR(need_in(n, i));
+    MlirValue ops[2] = {acc, {NULL}};
+    QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, i), &ops[1]));
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, k, 2, ops, 0, NULL, 1, NULL, &acc));
+  }
+  return ox_set_out(n, 0, acc);
+}
+static qcc_status_t h_max(ox_node *n) { return variadic(n, QCC_OP_max); }
+static qcc_status_t h_min(ox_node *n) { return variadic(n, QCC_OP_min); }
+static qcc_status_t h_sum(ox_node *n) { return variadic(n, QCC_OP_add); }
+
+static qcc_status_t h_leaky_relu(ox_node *n) {
+  MlirNamedAttribute a = qcc_attr_f32(CTX, QCC_ATTR_alpha, ox_attr_f(n, "alpha", 0.01f));
+  return simple(n, QCC_OP_leaky_relu, 1, 1, &a);
+}
+static qcc_status_t h_hard_sigmoid(ox_node *n) {
+  MlirNamedAttribute a[2] = {qcc_attr_f32(CTX, QCC_ATTR_alpha, ox_attr_f(n, "alpha", 0.2f)),
+                             qcc_attr_f32(CTX, QCC_ATTR_beta, ox_attr_f(n, "beta", 0.5f))};
+  return simple(n, QCC_OP_hard_sigmoid, 1, 2, a);
+}
+static qcc_status_t h_clip(ox_node *n) {
+  float lo = -INFINITY, hi = INFINITY;
+  if (OPSET < 11) {
+    lo = ox_attr_f(n, "min", lo);
+    hi = ox_attr_f(n, "max", hi);
+  } else {
+    ox_const *c;
+    if (ox_in(n, 1)) { QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "min", &c)); lo = (float)ox_const_f64(c, 0); }
+    if (ox_in(n, 2)) { QCC_RETURN_IF_ERROR(ox_need_const(n, 2, "max", &c)); hi = (float)ox_const_f64(c, 0); }
+  }
+  MlirNamedAttribute a[2] = {qcc_attr_f32(CTX, QCC_ATTR_min, lo), qcc_attr_f32(CTX, QCC_ATTR_max, hi)};
+  return simple(n, QCC_OP_clip, 1, 2, a);
+}
+static qcc_status_t h_gelu(ox_node *n) {
+  char b[32];
+  MlirNamedAttribute a = qcc_attr_str(CTX, QCC_ATTR_approximate, ox_attr_s(n, "approximate", "none", b, sizeof b));
+  return simple(n, QCC_OP_gelu, 1, 1, &a);
+}
+static qcc_status_t h_where(ox_node *n) { return simple(n, QCC_OP_where, 3, 0, NULL); }
+
+static qcc_status_t h_identity(ox_node *n) {
+  QCC_RETURN_IF_ERROR(need_in(n, 0));
+  ox_value *x = ox_in(n, 0);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, x, &v));
+  return ox_set_out(n, 0, v);
+}
+static qcc_status_t h_dropout(ox_node *n) {
+  if (n->node->n_output > 1 && n->node->output[1] && *n->node->output[1])
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "the mask output of Dropout is not supported (inference only)");
+  return h_identity(n);
+}
+
+static qcc_status_t h_cast(ox_node *n) {
+  int to = (int)ox_attr_i(n, "to", 0);
+  MlirType e = ox_mlir_elem(CTX, to);
+  if (mlirTypeIsNull(e)) return ox_err(n, QCC_ERR_UNSUPPORTED, "cast to %s is not supported", ox_dtype_name(to));
+  qcc_shape s;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &s));
+  MlirType t = qcc_tensor_type(e, &s);
+  ox_value *x = ox_in(n, 0);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_cast, 1, &x, 0, NULL, 1, &t, &v));
+  return ox_set_out(n, 0, v);
+}
+
+/* ---- convolution ---- */
+static qcc_status_t conv_attrs(ox_node *n, const qcc_shape *x, const qcc_shape *w, bool transpose,
+                               int64_t *st, int64_t *pd, int64_t *dl) {
+  int64_t ks[16], tmp[16];
+  int nk = ox_attr_ints(n, "kernel_shape", ks);
+  if (nk >= 0 && (nk != 2 || ks[0] != w->d[2] || ks[1] != w->d[3]))
+    return ox_err(n, QCC_ERR_INVALID, "kernel_shape disagrees with the weights");
+  st[0] = st[1] = 1;
+  dl[0] = dl[1] = 1;
+  pd[0] = pd[1] = pd[2] = pd[3] = 0;
+  int k;
+  if ((k = ox_attr_ints(n, "strides", tmp)) >= 0) { if (k != 2) return ox_err(n, QCC_ERR_INVALID, "strides must have 2 values"); st[0] = tmp[0]; st[1] = tmp[1]; }
+  if ((k = ox_attr_ints(n, "dilations", tmp)) >= 0) { if (k != 2) return ox_err(n, QCC_ERR_INVALID, "dilations must have 2 values"); dl[0] = tmp[0]; dl[1] = tmp[1]; }
+  if ((k = ox_attr_ints(n, "pads", tmp)) >= 0) { if (k != 4) return ox_err(n, QCC_ERR_INVALID, "pads must have 4 values"); memcpy(pd, tmp, 4 * sizeof *pd); }
+  char b[32];
+  const char *ap = ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b);
+  if (!strcmp(ap, "VALID")) {
+    pd[0] = pd[1] = pd[2] = pd[3] = 0;
+  } else if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+    for (int i = 0; i < 2; ++i) {
+      if (st[i] < 1) return ox_err(n, QCC_ERR_INVALID, "strides must be >= 1");
+      int64_t in = x->d[2 + i], ek = dl[i] * (w->d[2 + i] - 1) + 1, total;
+      if (!transpose) {
+        int64_t out = (in + st[i] - 1) / st[i];
+        total = (out - 1) * st[i] + ek - in;
+      } else {
+        int64_t out = in * st[i];
+        total = st[i] * (in - 1) + ek - out;
+      }
+      if (total < 0) total = 0;
+      bool upper = !strcmp(ap, "SAME_UPPER");
+      pd[i] = upper ? total / 2 : total - total / 2;
+      pd[i + 2] = total - pd[i];
+    }
+  } else if (strcmp(ap, "NOTSET")) {
+    return ox_err(n, QCC_ERR_INVALID, "unknown auto_pad '%s'", ap);
+  }
+  return NULL;
+}
+
+static qcc_status_t h_conv(ox_node *n) {
+  qcc_shape x, w;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
+  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D convolution (4-D input) is supported; input has rank %d", x.rank);
+  int64_t st[2], pd[4], dl[2];
+  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, false, st, pd, dl));
+  MlirNamedAttribute a[4] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd),
+                             qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl),
+                             qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
+  return simple(n, QCC_OP_conv2d, ox_in(n, 2) ? 3 : 2, 4, a);
+}
+
+static qcc_status_t h_conv_transpose(ox_node *n) {
+  qcc_shape x, w;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
+  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D transposed convolution is supported; input has rank %d", x.rank);
+  int64_t st[2], pd[4], dl[2], op[16] = {0, 0}, os[16];
+  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, true, st, pd, dl));
+  int k = ox_attr_ints(n, "output_padding", op);
+  if (k >= 0 && k != 2) return ox_err(n, QCC_ERR_INVALID, "output_padding must have 2 values");
+  if ((k = ox_attr_ints(n, "output_shape", os)) >= 0) {
+    if (k != 2 && k != 4) return ox_err(n, QCC_ERR_INVALID, "output_shape must have 2 values");
+    const int64_t *o = k == 4 ? os + 2 : os;
+    char b[32];
+    bool lower = !strcmp(ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b), "SAME_LOWER");
+    for (int i = 0; i < 2; ++i) {
+      int64_t total = st[i] * (x.d[2 + i] - 1) + op[i] + ((w.d[2 + i] - 1) * dl[i] + 1) - o[i];
+      if (total < 0) return ox_err(n, QCC_ERR_UNSUPPORTED, "output_shape larger than the natural output is not supported");
+      pd[i] = lower ? total - total / 2 : total / 2;
+      pd[i + 2] = total - pd[i];
+    }
+  }
+  MlirNamedAttribute a[5] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd),
+                             qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl), qcc_attr_i64s(CTX, QCC_ATTR_output_padding, 2, op),
+                             qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
+  return simple(n, QCC_OP_conv_transpose, ox_in(n, 2) ? 3 : 2, 5, a);
+}
+
+static qcc_status_t h_matmul(ox_node *n) { return simple(n, QCC_OP_matmul, 2, 0, NULL); }
+
+static qcc_status_t h_gemm(ox_node *n) {
+  MlirNamedAttribute a[4] = {qcc_attr_f32(CTX, QCC_ATTR_alpha, ox_attr_f(n, "alpha", 1.0f)),
+                             qcc_attr_f32(CTX, QCC_ATTR_beta, ox_attr_f(n, "beta", 1.0f)),
+                             qcc_attr_i64(CTX, QCC_ATTR_trans_a, ox_attr_i(n, "transA", 0) != 0),
+                             qcc_attr_i64(CTX, QCC_ATTR_trans_b, ox_attr_i(n, "transB", 0) != 0)};
+  return simple(n, QCC_OP_gemm, ox_in(n, 2) ? 3 : 2, 4, a);
+}
+
+/* ---- normalization ---- */
+static qcc_status_t h_softmax_common(ox_node *n, qcc_op_kind k) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t axis = ox_attr_i(n, "axis", OPSET >= 13 ? -1 : 1);
+  QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
+  if (OPSET >= 13 || axis == x.rank - 1) {
+    MlirNamedAttribute a = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
+    return simple(n, k, 1, 1, &a);
+  }
+  /* Opset < 13: softmax over the flattened [axis, rank) dims. */
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
+  MlirNamedAttribute fa = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_flatten, 1, &v, 1, &fa, 1, NULL, &v));
+  MlirNamedAttribute sa = qcc_attr_i64(CTX, QCC_ATTR_axis, 1);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, k, 1, &v, 1, &sa, 1, NULL, &v));
+  MlirType t = qcc_tensor_type(ox_in_elem(n, 0), &x);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_reshape, 1, &v, 0, NULL, 1, &t, &v));
+  return ox_set_out(n, 0, v);
+}
+static qcc_status_t h_softmax(ox_node *n) { return h_softmax_common(n, QCC_OP_softmax); }
+static qcc_status_t h_log_softmax(ox_node *n) { return h_softmax_common(n, QCC_OP_log_softmax); }
+
+static qcc_status_t h_layer_norm(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  for (size_t i = 1; i < n->node->n_output; ++i)
+    if (n->node->output[i] && *n->node->output[i])
+      return ox_err(n, QCC_ERR_UNSUPPORTED, "the Mean/InvStdDev outputs of LayerNormalization are not supported");
+  int64_t axis = ox_attr_i(n, "axis", -1);
+  QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
+  MlirNamedAttribute a[2] = {qcc_attr_i64(CTX, QCC_ATTR_axis, axis),
+                             qcc_attr_f32(CTX, QCC_ATTR_epsilon, ox_attr_f(n, "epsilon", 1e-5f))};
+  return simple(n, QCC_OP_layer_norm, ox_in(n, 2) ? 3 : 2, 2, a);
+}
+
+static qcc_status_t h_batch_norm(ox_node *n) {
+  if (ox_attr_i(n, "training_mode", 0))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "BatchNormalization in training mode is not supported; export the model in eval mode");
+  for (size_t i = 1; i < n->node->n_output; ++i)
+    if (n->node->output[i] && *n->node->output[i])
+      return ox_err(n, QCC_ERR_UNSUPPORTED, "BatchNormalization with running-statistics outputs (training form) is not supported; export in eval mode");
+  if (OPSET < 9 && ox_attr_i(n, "spatial", 1) == 0)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "BatchNormalization with spatial=0 is not supported");
+  MlirNamedAttribute a = qcc_attr_f32(CTX, QCC_ATTR_epsilon, ox_attr_f(n, "epsilon", 1e-5f));
+  return simple(n, QCC_OP_batch_norm, 5, 1, &a);
+}
+
+/* ---- pooling ---- */
+static qcc_status_t pool(ox_node *n, bool is_max) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D pooling (4-D input) is supported; input has rank %d", x.rank);
+  if (n->node->n_output > 1 && n->node->output[1] && *n->node->output[1])
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "the Indices output of MaxPool is not supported");
+  int64_t k[16], st[16] = {1, 1}, pd[16] = {0, 0, 0, 0}, dl[16] = {1, 1};
+  if (ox_attr_ints(n, "kernel_shape", k) != 2) return ox_err(n, QCC_ERR_INVALID, "kernel_shape must have 2 values");
+  if (ox_attr_ints(n, "strides", st) == 0) st[0] = st[1] = 1;
+  int np = ox_attr_ints(n, "pads", pd);
+  if (np >= 0 && np != 4) return ox_err(n, QCC_ERR_INVALID, "pads must have 4 values");
+  if (is_max && ox_attr_ints(n, "dilations", dl) == 0) dl[0] = dl[1] = 1;
+  if (ox_attr_i(n, "storage_order", 0)) return ox_err(n, QCC_ERR_UNSUPPORTED, "storage_order=1 is not supported");
+  int64_t ceil_mode = ox_attr_i(n, "ceil_mode", 0);
+  char b[32];
+  const char *ap = ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b);
+  if (!strcmp(ap, "VALID")) {
+    memset(pd, 0, 4 * sizeof *pd);
+  } else if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+    for (int i = 0; i < 2; ++i) {
+      int64_t in = x.d[2 + i], out = (in + st[i] - 1) / st[i], ek = dl[i] * (k[i] - 1) + 1;
+      int64_t total = (out - 1) * st[i] + ek - in;
+      if (total < 0) total = 0;
+      pd[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      pd[i + 2] = total - pd[i];
+    }
+  } else if (strcmp(ap, "NOTSET")) {
+    return ox_err(n, QCC_ERR_INVALID, "unknown auto_pad '%s'", ap);
+  }
+  MlirNamedAttribute a[5];
+  int na = 0;
+  a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_kernel, 2, k);
+  a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st);
+  a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd);
+  if (is_max) a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl);
+  a[na++] = qcc_attr_i64(CTX, QCC_ATTR_ceil_mode, ceil_mode != 0);
+  if (!is_max) {
+    if (ox_attr_ints(n, "dilations", dl) > 0 && (dl[0] != 1 || dl[1] != 1))
+      return ox_err(n, QCC_ERR_UNSUPPORTED, "AveragePool with dilations is not supported");
+    MlirNamedAttribute all[5] = {a[0], a[1], a[2], a[3], qcc_attr_i64(CTX, QCC_ATTR_count_include_pad, ox_attr_i(n, "count_include_pad", 0) != 0)};
+    return simple(n, QCC_OP_avg_pool, 1, 5, all);
+  }
+  return simple(n, QCC_OP_max_pool, 1, na, a);
+}
+static qcc_status_t h_max_pool(ox_node *n) { return pool(n, true); }
+static qcc_status_t h_avg_pool(ox_node *n) { return pool(n, false); }
+static qcc_status_t h_global_avg_pool(ox_node *n) { return simple(n, QCC_OP_global_avg_pool, 1, 0, NULL); }
+static qcc_status_t h_global_max_pool(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 4-D GlobalMaxPool is supported");
+  int64_t k[2] = {x.d[2], x.d[3]}, one[2] = {1, 1}, z[4] = {0, 0, 0, 0};
+  MlirNamedAttribute a[5] = {qcc_attr_i64s(CTX, QCC_ATTR_kernel, 2, k), qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, one),
+                             qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, z), qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, one),
+                             qcc_attr_i64(CTX, QCC_ATTR_ceil_mode, 0)};
+  return simple(n, QCC_OP_max_pool, 1, 5, a);
+}
+
+/* ---- reductions ---- */
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static qcc_status_t reduce(ox_node *n, qcc_op_kind k, bool axes_input) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t ax[16];
+  int na = -1;
+  if (axes_input) {
+    if (ox_in(n, 1)) {
+      ox_const *c;
+      QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "axes", &c));
+      int64_t cnt = qcc_shape_numel(&c->shape);
+      if (cnt > 16) return ox_err(n, QCC_ERR_INVALID, "too many axes");
+      na = (int)cnt;
+      for (int i = 0; i < na; ++i) ax[i] = ox_const_i64(c, i);
+    }
+  } else {
+    na = ox_attr_ints(n, "axes", ax);
+    if (na > 16) return ox_err(n, QCC_ERR_INVALID, "too many axes");
+  }
+  if (na <= 0) {
+    if (na == 0 && ox_attr_i(n, "noop_with_empty_axes", 0)) return h_identity(n);
+    na = x.rank;
+    for (int i = 0; i < na; ++i) ax[i] = i;
+  }
+  for (int i = 0; i < na; ++i) QCC_RETURN_IF_ERROR(axis_ok(n, &ax[i], x.rank, false));
+  qsort(ax, (size_t)na, sizeof *ax, cmp_i64);
+  MlirNamedAttribute a[2] = {qcc_attr_i64s(CTX, QCC_ATTR_axes, na, ax),
+                             qcc_attr_i64(CTX, QCC_ATTR_keepdims, ox_attr_i(n, "keepdims", 1) != 0)};
+  return simple(n, k, 1, 2, a);
+}
+static qcc_status_t h_reduce_mean(ox_node *n) { return reduce(n, QCC_OP_reduce_mean, OPSET >= 18); }
+static qcc_status_t h_reduce_sum(ox_node *n) { return reduce(n, QCC_OP_reduce_sum, OPSET >= 13); }
+
+/* ---- shapes (shared with the constant folder) ---- */
+static qcc_status_t reshape_target(ox_node *n, const qcc_shape *x, qcc_shape *y) {
+  int64_t dims[16];
+  int nd;
+  if (OPSET < 5) {
+    nd = ox_attr_ints(n, "shape", dims);
+    if (nd < 0) return ox_err(n, QCC_ERR_INVALID, "missing 'shape' attribute");
+  } else {
+    ox_const *c;
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "shape", &c));
+    int64_t cnt = qcc_shape_numel(&c->shape);
+    if (cnt > QCC_MAX_RANK) return ox_err(n, QCC_ERR_UNSUPPORTED, "target rank %lld > %d", (long long)cnt, QCC_MAX_RANK);
+    nd = (int)cnt;
+    for (int i = 0; i < nd; ++i) dims[i] = ox_const_i64(c, i);
+  }
+  if (nd > QCC_MAX_RANK) return ox_err(n, QCC_ERR_UNSUPPORTED, "target rank %d > %d", nd, QCC_MAX_RANK);
+  bool allowzero = ox_attr_i(n, "allowzero", 0) != 0;
+  y->rank = nd;
+  int infer = -1;
+  int64_t known = 1, total = qcc_shape_numel(x);
+  for (int i = 0; i < nd; ++i) {
+    int64_t d = dims[i];
+    if (d == 0 && !allowzero) {
+      if (i >= x->rank) return ox_err(n, QCC_ERR_INVALID, "shape has 0 at dim %d beyond the input's rank", i);
+      d = x->d[i];
+    }
+    if (d == -1) {
+      if (infer >= 0) return ox_err(n, QCC_ERR_INVALID, "shape has more than one -1");
+      infer = i;
+      continue;
+    }
+    if (d < 0) return ox_err(n, QCC_ERR_INVALID, "shape has negative dim %lld", (long long)d);
+    y->d[i] = d;
+    known *= d;
+  }
+  if (infer >= 0) {
+    if (known == 0 || total % known) return ox_err(n, QCC_ERR_INVALID, "cannot infer the -1 dim of the reshape");
+    y->d[infer] = total / known;
+  }
+  if (qcc_shape_numel(y) != total) {
+    char b1[96], b2[96];
+    return ox_err(n, QCC_ERR_INVALID, "cannot reshape %s into %s", qcc_shape_str(x, b1, sizeof b1), qcc_shape_str(y, b2, sizeof b2));
+  }
+  return NULL;
+}
+
+static qcc_status_t axes_list(ox_node *n, int input_from_opset, int64_t *ax, int *na) {
+  if (OPSET >= input_from_opset) {
+    *na = 0;
+    if (!ox_in(n, 1)) return NULL;
+    ox_const *c;
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "axes", &c));
+    int64_t cnt = qcc_shape_numel(&c->shape);
+    if (cnt > QCC_MAX_RANK) return ox_err(n, QCC_ERR_INVALID, "too many axes");
+    *na = (int)cnt;
+    for (int i = 0; i < *na; ++i) ax[i] = ox_const_i64(c, i);
+    return NULL;
+  }
+  *na = ox_attr_ints(n, "axes", ax);
+  if (*na > QCC_MAX_RANK) return ox_err(n, QCC_ERR_INVALID, "too many axes");
+  if (*na < 0) *na = 0;
+  return NULL;
+}
+
+static qcc_status_t squeeze_target(ox_node *n, const qcc_shape *x, int64_t *ax, int *na, qcc_shape *y) {
+  QCC_RETURN_IF_ERROR(axes_list(n, 13, ax, na));
+  if (*na == 0)
+    for (int i = 0; i < x->rank; ++i)
+      if (x->d[i] == 1) ax[(*na)++] = i;
+  for (int i = 0; i < *na; ++i) QCC_RETURN_IF_ERROR(axis_ok(n, &ax[i], x->rank, false));
+  qsort(ax, (size_t)*na, sizeof *ax, cmp_i64);
+  y->rank = 0;
+  for (int i = 0; i < x->rank; ++i) {
+    bool sq = false;
+    for (int j = 0; j < *na; ++j) sq |= ax[j] == i;
+    if (sq && x->d[i] != 1) return ox_err(n, QCC_ERR_INVALID, "cannot squeeze dim %d of size %lld", i, (long long)x->d[i]);
+    if (!sq) y->d[y->rank++] = x->d[i];
+  }
+  return NULL;
+}
+
+static qcc_status_t unsqueeze_target(ox_node *n, const qcc_shape *x, int64_t *ax, int *na, qcc_shape *y) {
+  QCC_RETURN_IF_ERROR(axes_list(n, 13, ax, na));
+  int r = x->rank + *na;
+  if (r > QCC_MAX_RANK) return ox_err(n, QCC_ERR_UNSUPPORTED, "result rank %d > %d", r, QCC_MAX_RANK);
+  for (int i = 0; i < *na; ++i) QCC_RETURN_IF_ERROR(axis_ok(n, &ax[i], r, false));
+  qsort(ax, (size_t)*na, sizeof *ax, cmp_i64);
+  for (int i = 1; i < *na; ++i)
+    if (ax[i] == ax[i - 1]) return ox_err(n, QCC_ERR_INVALID, "axis %lld repeated", (long long)ax[i]);
+  y->rank = r;
+  int k = 0;
+  for (int i = 0; i < r; ++i) {
+    bool ins = false;
+    for (int j = 0; j < *na; ++j) ins |= ax[j] == i;
+    y->d[i] = ins ? 1 : x->d[k++];
+  }
+  return NULL;
+}
+
+static qcc_status_t h_reshape(ox_node *n) {
+  qcc_shape x, y;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(reshape_target(n, &x, &y));
+  MlirType t = qcc_tensor_type(ox_in_elem(n, 0), &y);
+  ox_value *in = ox_in(n, 0);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_reshape, 1, &in, 0, NULL, 1, &t, &v));
+  return ox_set_out(n, 0, v);
+}
+
+static qcc_status_t h_flatten(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t axis = ox_attr_i(n, "axis", 1);
+  QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, true));
+  MlirNamedAttribute a = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
+  return simple(n, QCC_OP_flatten, 1, 1, &a);
+}
+
+static qcc_status_t h_squeeze(ox_node *n) {
+  qcc_shape x, y;
+  int64_t ax[16];
+  int na;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(squeeze_target(n, &x, ax, &na, &y));
+  MlirNamedAttribute a = qcc_attr_i64s(CTX, QCC_ATTR_axes, na, ax);
+  return simple(n, QCC_OP_squeeze, 1, 1, &a);
+}
+
+static qcc_status_t h_unsqueeze(ox_node *n) {
+  qcc_shape x, y;
+  int64_t ax[16];
+  int na;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(unsqueeze_target(n, &x, ax, &na, &y));
+  MlirNamedAttribute a = qcc_attr_i64s(CTX, QCC_ATTR_axes, na, ax);
+  return simple(n, QCC_OP_unsqueeze, 1, 1, &a);
+}
+
+static qcc_status_t h_transpose(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t p[16];
+  int np = ox_attr_ints(n, "perm", p);
+  if (np < 0) {
+    np = x.rank;
+    for (int i = 0; i < np; ++i) p[i] = x.rank - 1 - i;
+  }
+  if (np != x.rank) return ox_err(n, QCC_ERR_INVALID, "perm has %d values for rank %d", np, x.rank);
+  for (int i = 0; i < np; ++i) QCC_RETURN_IF_ERROR(axis_ok(n, &p[i], x.rank, false));
+  MlirNamedAttribute a = qcc_attr_i64s(CTX, QCC_ATTR_perm, np, p);
+  return simple(n, QCC_OP_transpose, 1, 1, &a);
+}
+
+static qcc_status_t h_concat(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t axis = ox_attr_i(n, "axis", OPSET < 4 ? 1 : 0);
+  if (OPSET >= 4 && !ox_attr(n, "axis")) return ox_err(n, QCC_ERR_INVALID, "missing 'axis' attribute");
+  QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
+  ox_value *ops[16];
+  int k = 0;
+  for (int i = 0; i < n->n_in; ++i) {
+    QCC_RETURN_IF_ERROR(need_in(n, i));
+    qcc_shape s;
+    ox_in_shape(n, i, &s);
+    if (qcc_shape_numel(&s) == 0 && n->n_in > 1) continue; /* empty inputs contribute nothing */
+    ops[k++] = ox_in(n, i);
+  }
+  if (k == 0) ops[k++] = ox_in(n, 0);
+  MlirNamedAttribute a = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_concat, k, ops, 1, &a, 1, NULL, &v));
+  return ox_set_out(n, 0, v);
+}
+
+static qcc_status_t h_split(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t axis = ox_attr_i(n, "axis", 0);
+  QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
+  int no = (int)n->node->n_output;
+  if (no < 1 || no > 16) return ox_err(n, QCC_ERR_UNSUPPORTED, "Split into %d outputs is not supported", no);
+  int64_t sz[16];
+  int ns = -1;
+  if (OPSET >= 13) {
+    if (ox_in(n, 1)) {
+      ox_const *c;
+      QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "split", &c));
+      int64_t cnt = qcc_shape_numel(&c->shape);
+      if (cnt > 16) return ox_err(n, QCC_ERR_UNSUPPORTED, "too many splits");
+      ns = (int)cnt;
+      for (int i = 0; i < ns; ++i) sz[i] = ox_const_i64(c, i);
+    }
+  } else {
+    ns = ox_attr_ints(n, "split", sz);
+  }
+  if (ns < 0 || (ns == 0 && OPSET >= 13)) {
+    int64_t d = x.d[axis], per = (d + no - 1) / no;
+    ns = no;
+    for (int i = 0; i < no; ++i) {
+      sz[i] = d - per * i < per ? d - per * i : per;
+      if (sz[i] < 0) sz[i] = 0;
+    }
+  }
+  if (ns != no) return ox_err(n, QCC_ERR_INVALID, "split has %d sizes for %d outputs", ns, no);
+  MlirType t[16];
+  for (int i = 0; i < no; ++i) {
+    qcc_shape s = x;
+    s.d[axis] = sz[i];
+    t[i] = qcc_tensor_type(ox_in_elem(n, 0), &s);
+  }
+  MlirNamedAttribute a = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
+  ox_value *in = ox_in(n, 0);
+  MlirValue v[16];
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_split, 1, &in, 1, &a, no, t, v));
+  for (int i = 0; i < no; ++i) QCC_RETURN_IF_ERROR(ox_set_out(n, i, v[i]));
+  return NULL;
+}
+
+/* Normalized slice parameters (shared with the folder). */
+typedef struct {
+  int n;
+  int64_t st[QCC_MAX_RANK], en[QCC_MAX_RANK], ax[QCC_MAX_RANK], sp[QCC_MAX_RANK];
+} slice_params;
+
+static qcc_status_t slice_params_get(ox_node *n, const qcc_shape *x, slice_params *p) {
+  int64_t st[16], en[16], ax[16], sp[16];
+  int k;
+  if (OPSET < 10) {
+    k = ox_attr_ints(n, "starts", st);
+    if (k < 0 || ox_attr_ints(n, "ends", en) != k) return ox_err(n, QCC_ERR_INVALID, "starts and ends must have the same length");
+    int ka = ox_attr_ints(n, "axes", ax);
+    if (ka < 0) for (int i = 0; i < k; ++i) ax[i] = i;
+    else if (ka != k) return ox_err(n, QCC_ERR_INVALID, "axes must have one value per start");
+    for (int i = 0; i < k; ++i) sp[i] = 1;
+  } else {
+    ox_const *cs, *ce, *ca, *cp;
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "starts", &cs));
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 2, "ends", &ce));
+    int64_t cnt = qcc_shape_numel(&cs->shape);
+    if (cnt > QCC_MAX_RANK || qcc_shape_numel(&ce->shape) != cnt) return ox_err(n, QCC_ERR_INVALID, "starts and ends must have the same length (at most %d)", QCC_MAX_RANK);
+    k = (int)cnt;
+    for (int i = 0; i < k; ++i) { st[i] = ox_const_i64(cs, i); en[i] = ox_const_i64(ce, i); ax[i] = i; sp[i] = 1; }
+    if (ox_in(n, 3)) {
+      QCC_RETURN_IF_ERROR(ox_need_const(n, 3, "axes", &ca));
+      if (qcc_shape_numel(&ca->shape) != k) return ox_err(n, QCC_ERR_INVALID, "axes must have one value per start");
+      for (int i = 0; i < k; ++i) ax[i] = ox_const_i64(ca, i);
+    }
+    if (ox_in(n, 4)) {
+      QCC_RETURN_IF_ERROR(ox_need_const(n, 4, "steps", &cp));
+      if (qcc_shape_numel(&cp->shape) != k) return ox_err(n, QCC_ERR_INVALID, "steps must have one value per start");
+      for (int i = 0; i < k; ++i) sp[i] = ox_const_i64(cp, i);
+    }
+  }
+  if (k > QCC_MAX_RANK) return ox_err(n, QCC_ERR_INVALID, "too many slice axes");
+  p->n = k;
+  for (int i = 0; i < k; ++i) {
+    QCC_RETURN_IF_ERROR(axis_ok(n, &ax[i], x->rank, false));
+    int64_t d = x->d[ax[i]], s = st[i], e = en[i], step = sp[i];
+    if (step == 0) return ox_err(n, QCC_ERR_INVALID, "slice step is 0");
+    if (s < 0) s += d;
+    if (e < 0) e += d;
+    if (step > 0) {
+      s = s < 0 ? 0 : s > d ? d : s;
+      e = e < 0 ? 0 : e > d ? d : e;
+    } else {
+      s = s < 0 ? -1 : s > d - 1 ? d - 1 : s;
+      e = e < -1 ? -1 : e > d - 1 ? d - 1 : e;
+    }
+    /* Clamped INT64_MAX-style ends: en[i] huge and negative are handled above. */
+    p->st[i] = s; p->en[i] = e; p->ax[i] = ax[i]; p->sp[i] = step;
+  }
+  return NULL;
+}
+
+static qcc_status_t h_slice(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  slice_params p;
+  QCC_RETURN_IF_ERROR(slice_params_get(n, &x, &p));
+  MlirNamedAttribute a[4] = {qcc_attr_i64s(CTX, QCC_ATTR_starts, p.n, p.st), qcc_attr_i64s(CTX, QCC_ATTR_ends, p.n, p.en),
+                             qcc_attr_i64s(CTX, QCC_ATTR_axes, p.n, p.ax), qcc_attr_i64s(CTX, QCC_ATTR_steps, p.n, p.sp)};
+  return simple(n, QCC_OP_slice, 1, 4, a);
+}
+
+static qcc_status_t h_pad(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t pads[16] = {0};
+  float value = 0;
+  char b[32];
+  const char *mode = ox_attr_s(n, "mode", "constant", b, sizeof b);
+  if (OPSET < 11) {
+    int k = ox_attr_ints(n, OPSET < 2 ? "paddings" : "pads", pads);
+    if (k != 2 * x.rank) return ox_err(n, QCC_ERR_INVALID, "pads must have %d values", 2 * x.rank);
+    value = ox_attr_f(n, "value", 0.0f);
+  } else {
+    ox_const *c;
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "pads", &c));
+    int64_t cnt = qcc_shape_numel(&c->shape);
+    int64_t ax[QCC_MAX_RANK];
+    int na = x.rank;
+    for (int i = 0; i < na; ++i) ax[i] = i;
+    if (ox_in(n, 3)) {
+      ox_const *ca;
+      QCC_RETURN_IF_ERROR(ox_need_const(n, 3, "axes", &ca));
+      int64_t k = qcc_shape_numel(&ca->shape);
+      if (k > x.rank) return ox_err(n, QCC_ERR_INVALID, "too many axes");
+      na = (int)k;
+      for (int i = 0; i < na; ++i) { ax[i] = ox_const_i64(ca, i); QCC_RETURN_IF_ERROR(axis_ok(n, &ax[i], x.rank, false)); }
+    }
+    if (cnt != 2 * na) return ox_err(n, QCC_ERR_INVALID, "pads must have %d values, has %lld", 2 * na, (long long)cnt);
+    for (int i = 0; i < na; ++i) {
+      pads[ax[i]] = ox_const_i64(c, i);
+      pads[ax[i] + x.rank] = ox_const_i64(c, i + na);
+    }
+    if (ox_in(n, 2)) {
+      ox_const *cv;
+      QCC_RETURN_IF_ERROR(ox_need_const(n, 2, "constant_value", &cv));
+      if (qcc_shape_numel(&cv->shape) >= 1) value = (float)ox_const_f64(cv, 0);
+    }
+  }
+  if (strcmp(mode, "constant") && strcmp(mode, "reflect") && strcmp(mode, "edge"))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "pad mode '%s' is not supported", mode);
+  MlirNamedAttribute a[3] = {qcc_attr_i64s(CTX, QCC_ATTR_pads, 2 * x.rank, pads), qcc_attr_str(CTX, QCC_ATTR_mode, mode),
+                             qcc_attr_f32(CTX, QCC_ATTR_value, value)};
+  return simple(n, QCC_OP_pad, 1, 3, a);
+}
+
+static qcc_status_t h_gather(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int64_t axis = ox_attr_i(n, "axis", 0);
+  QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
+  MlirNamedAttribute a = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
+  return simple(n, QCC_OP_gather, 2, 1, &a);
+}
+
+static qcc_status_t h_expand(ox_node *n) {
+  qcc_shape x, y, t;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  ox_const *c;
+  QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "shape", &c));
+  int64_t cnt = qcc_shape_numel(&c->shape);
+  if (cnt > QCC_MAX_RANK) return ox_err(n, QCC_ERR_UNSUPPORTED, "rank too large");
+  t.rank = (int)cnt;
+  for (int i = 0; i < t.rank; ++i) t.d[i] = ox_const_i64(c, i);
+  if (!qcc_broadcast_shapes(&x, &t, &y)) return ox_err(n, QCC_ERR_INVALID, "shape does not broadcast with the input");
+  MlirType rt = qcc_tensor_type(ox_in_elem(n, 0), &y);
+  ox_value *in = ox_in(n, 0);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_expand, 1, &in, 0, NULL, 1, &rt, &v));
+  return ox_set_out(n, 0, v);
+}
+
+/* ---- resize ---- */
+static qcc_status_t resize(ox_node *n, bool upsample) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  char b1[32], b2[48], b3[32];
+  const char *mode = ox_attr_s(n, "mode", "nearest", b1, sizeof b1);
+  const char *ct = OPSET >= 11 && !upsample ? ox_attr_s(n, "coordinate_transformation_mode", "half_pixel", b2, sizeof b2) : "asymmetric";
+  const char *nm = OPSET >= 11 && !upsample ? ox_attr_s(n, "nearest_mode", "round_prefer_floor", b3, sizeof b3) : "floor";
+  if (OPSET < 11 && !strcmp(mode, "linear")) ct = "asymmetric";
+  if (!strcmp(mode, "bilinear")) mode = "linear";
+  if (strcmp(mode, "nearest") && strcmp(mode, "linear"))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "resize mode '%s' is not supported (nearest and linear are)", mode);
+  if (!strcmp(ct, "tf_crop_and_resize")) return ox_err(n, QCC_ERR_UNSUPPORTED, "tf_crop_and_resize is not supported");
+  if (OPSET >= 18 && (ox_attr(n, "axes") || ox_attr_i(n, "antialias", 0)))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "Resize with axes or antialias is not supported");
+  float sc[QCC_MAX_RANK] = {0};
+  qcc_shape y = x;
+  bool have_sizes = false;
+  int scales_in = upsample ? 1 : (OPSET >= 11 ? 2 : 1);
+  if (upsample && OPSET < 9) {
+    Onnx__AttributeProto *a = ox_attr(n, "scales");
+    if (!a || (int)a->n_floats != x.rank) return ox_err(n, QCC_ERR_INVALID, "scales must have %d values", x.rank);
+    for (int i = 0; i < x.rank; ++i) sc[i] = a->floats[i];
+  } else {
+    ox_value *s = ox_in(n, scales_in);
+    qcc_shape ss = {0, {0}};
+    if (s) ox_in_shape(n, scales_in, &ss);
+    if (s && qcc_shape_numel(&ss) > 0) {
+      ox_const *c;
+      QCC_RETURN_IF_ERROR(ox_need_const(n, scales_in, "scales", &c));
+      if (qcc_shape_numel(&c->shape) != x.rank) return ox_err(n, QCC_ERR_INVALID, "scales must have %d values", x.rank);
+      for (int i = 0; i < x.rank; ++i) sc[i] = (float)ox_const_f64(c, i);
+    } else if (!upsample && OPSET >= 11 && ox_in(n, 3)) {
+      ox_const *c;
+      QCC_RETURN_IF_ERROR(ox_need_const(n, 3, "sizes", &c));
+      if (qcc_shape_numel(&c->shape) != x.rank) return ox_err(n, QCC_ERR_INVALID, "sizes must have %d values", x.rank);
+      for (int i = 0; i < x.rank; ++i) y.d[i] = ox_const_i64(c, i);
+      have_sizes = true;
+    } else {
+      return ox_err(n, QCC_ERR_INVALID, "one of scales and sizes is required");
+    }
+  }
+  if (!have_sizes)
+    for (int i = 0; i < x.rank; ++i) {
+      if (!(sc[i] > 0)) return ox_err(n, QCC_ERR_INVALID, "scales must be positive");
+      y.d[i] = (int64_t)floor((double)x.d[i] * (double)sc[i]);
+    }
+  if (x.rank != 4 || y.d[0] != x.d[0] || y.d[1] != x.d[1])
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only resizing the spatial dims of a 4-D NCHW tensor is supported");
+  MlirNamedAttribute a[4] = {qcc_attr_str(CTX, QCC_ATTR_mode, mode), qcc_attr_str(CTX, QCC_ATTR_coordinate_transformation_mode, ct),
+                             qcc_attr_str(CTX, QCC_ATTR_nearest_mode, nm), qcc_attr_f32s(CTX, QCC_ATTR_scales, x.rank, sc)};
+  MlirType t = qcc_tensor_type(ox_in_elem(n, 0), &y);
+  ox_value *in = ox_in(n, 0);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_resize, 1, &in, 4, a, 1, &t, &v));
+  return ox_set_out(n, 0, v);
+}
+static qcc_status_t h_resize(ox_node *n) { return resize(n, false); }
+static qcc_status_t h_upsample(ox_node *n) { return resize(n, true); }
+
+/* ---- quantization ---- */
+/* Quantized element type from constant scale / zero point (per-tensor or per-axis). */
+static qcc_status_t quant_type(ox_node *n, int scale_in, int zp_in, int64_t axis, const qcc_shape *x,
+                               MlirType storage_default, MlirType *out) {
+  ox_const *sc, *zp = NULL;
+  QCC_RETURN_IF_ERROR(ox_need_const(n, scale_in, "scale", &sc));
+  if (ox_in(n, zp_in)) QCC_RETURN_IF_ERROR(ox_need_const(n, zp_in, "zero_point", &zp));
+  int64_t ns = qcc_shape_numel(&sc->shape);
+  MlirType storage = zp ? ox_mlir_elem(CTX, zp->dtype) : storage_default;
+  if (!mlirTypeIsAInteger(storage) || mlirIntegerTypeGetWidth(storage) != 8)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 8-bit quantization is supported here");
+  bool is_signed = !mlirIntegerTypeIsUnsigned(storage);
+  int64_t qmin = is_signed ? -128 : 0, qmax = is_signed ? 127 : 255;
+  MlirType f32 = mlirF32TypeGet(CTX);
+  MlirType st8 = mlirIntegerTypeGet(CTX, 8);
+  unsigned flags = is_signed ? mlirQuantizedTypeGetSignedFlag() : 0;
+  if (sc->shape.rank == 0 || ns == 1) {
+    double s = ox_const_f64(sc, 0);
+    if (!(s > 0) || !isfinite(s)) return ox_err(n, QCC_ERR_INVALID, "scale must be positive and finite, is %g", s);
+    int64_t z = zp ? ox_const_i64(zp, 0) : 0;
+    *out = mlirUniformQuantizedTypeGet(flags, st8, f32, s, z, qmin, qmax);
+    return NULL;
+  }
+  if (sc->shape.rank != 1) return ox_err(n, QCC_ERR_UNSUPPORTED, "blockwise scales are not supported in ONNX import");
+  if (axis < 0) axis += x->rank;
+  if (axis < 0 || axis >= x->rank || x->d[axis] != ns) return ox_err(n, QCC_ERR_INVALID, "per-axis scale has %lld values, axis %lld has %lld", (long long)ns, (long long)axis, axis >= 0 && axis < x->rank ? (long long)x->d[axis] : -1LL);
+  if (zp && qcc_shape_numel(&zp->shape) != ns) return ox_err(n, QCC_ERR_INVALID, "zero_point must have as many values as scale");
+  double *s = malloc(sizeof(double) * (size_t)ns);
+  int64_t *z = malloc(sizeof(int64_t) * (size_t)ns);
+  for (int64_t i = 0; i < ns; ++i) {
+    s[i] = ox_const_f64(sc, i);
+    z[i] = zp ? ox_const_i64(zp, i) : 0;
+    if (!(s[i] > 0) || !isfinite(s[i])) { free(s); free(z); return ox_err(n, QCC_ERR_INVALID, "scale must be positive and finite"); }
+  }
+  *out = mlirUniformQuantizedPerAxisTypeGet(flags, st8, f32, ns, s, z, (int32_t)axis, qmin, qmax);
+  free(s);
+  free(z);
+  return NULL;
+}
+
+static qcc_status_t h_quantize_linear(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  MlirType qt;
+  QCC_RETURN_IF_ERROR(quant_type(n, 1, 2, OPSET >= 13 ? ox_attr_i(n, "axis", 1) : 1, &x, mlirIntegerTypeUnsignedGet(CTX, 8), &qt));
+  if (!mlirTypeIsAF32(ox_in_elem(n, 0))) return ox_err(n, QCC_ERR_UNSUPPORTED, "only float32 inputs are supported");
+  MlirType t = qcc_tensor_type(qt, &x);
+  ox_value *in = ox_in(n, 0);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_quantize, 1, &in, 0, NULL, 1, &t, &v));
+  /* ONNX consumers see the plain integer tensor. */
+  MlirType st = qcc_tensor_type(mlirQuantizedTypeGetStorageType(qt), &x);
+  MlirType it = qcc_tensor_type(mlirQuantizedTypeIsSigned(qt) ? mlirIntegerTypeGet(CTX, 8) : mlirIntegerTypeUnsignedGet(CTX, 8), &x);
+  (void)st;
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &it, &v));
+  return ox_set_out(n, 0, v);
+}
+
+static qcc_status_t h_dequantize_linear(ox_node *n) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  MlirType e = ox_in_elem(n, 0);
+  if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 32) {
+    /* int32 (bias) dequantization: (x - zp) * scale computed in float. */
+    ox_const *sc;
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "scale", &sc));
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "DequantizeLinear of int32 is not supported yet");
+  }
+  MlirType qt;
+  QCC_RETURN_IF_ERROR(quant_type(n, 1, 2, OPSET >= 13 ? ox_attr_i(n, "axis", 1) : 1, &x, e, &qt));
+  if (!mlirTypeEqual(mlirIntegerTypeIsUnsigned(e) ? mlirIntegerTypeUnsignedGet(CTX, 8) : mlirIntegerTypeGet(CTX, 8), e))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 8-bit inputs are supported");
+  if (mlirIntegerTypeIsUnsigned(e) == mlirQuantizedTypeIsSigned(qt))
+    return ox_err(n, QCC_ERR_INVALID, "zero_point type differs from the input type");
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
+  MlirType t = qcc_tensor_type(qt, &x);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &t, &v));
+  MlirType ft = qcc_tensor_type(mlirF32TypeGet(CTX), &x);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, &v));
+  return ox_set_out(n, 0, v);
+}
+
+static qcc_status_t h_constant(ox_node *n) {
+  (void)n;
+  return NULL; /* always folded (ox_try_fold) */
+}
+
+/* ---- the table ---- */
+typedef struct {
+  const char *name;
+  ox_handler fn;
+} ox_entry;
+
+static const ox_entry g_handlers[] = {
+    {"Abs", h_abs}, {"Add", h_add}, {"AveragePool", h_avg_pool}, {"BatchNormalization", h_batch_norm},
+    {"Cast", h_cast}, {"Clip", h_clip}, {"Concat", h_concat}, {"Constant", h_constant},
+    {"Conv", h_conv}, {"ConvTranspose", h_conv_transpose}, {"DequantizeLinear", h_dequantize_linear},
+    {"Div", h_div}, {"Dropout", h_dropout}, {"Erf", h_erf}, {"Exp", h_exp}, {"Expand", h_expand},
+    {"Flatten", h_flatten}, {"Gather", h_gather}, {"Gelu", h_gelu}, {"Gemm", h_gemm},
+    {"GlobalAveragePool", h_global_avg_pool}, {"GlobalMaxPool", h_global_max_pool},
+    {"HardSigmoid", h_hard_sigmoid}, {"HardSwish", h_hard_swish}, {"Identity", h_identity},
+    {"LayerNormalization", h_layer_norm}, {"LeakyRelu", h_leaky_relu}, {"Log", h_log},
+    {"LogSoftmax", h_log_softmax}, {"MatMul", h_matmul}, {"Max", h_max}, {"MaxPool", h_max_pool},
+    {"Min", h_min}, {"Mul", h_mul}, {"Neg", h_neg}, {"Pad", h_pad}, {"Pow", h_pow}, {"PRelu", h_prelu},
+    {"QuantizeLinear", h_quantize_linear}, {"ReduceMean", h_reduce_mean}, {"ReduceSum", h_reduce_sum},
+    {"Relu", h_relu}, {"Reshape", h_reshape}, {"Resize", h_resize}, {"Sigmoid", h_sigmoid},
+    {"Slice", h_slice}, {"Softmax", h_softmax}, {"Split", h_split}, {"Sqrt", h_sqrt},
+    {"Squeeze", h_squeeze}, {"Sub", h_sub}, {"Sum", h_sum}, {"Tanh", h_tanh}, {"Transpose", h_transpose},
+    {"Unsqueeze", h_unsqueeze}, {"Upsample", h_upsample}, {"Where", h_where},
+};
+
+ox_handler ox_find_handler(const char *op) {
+  for (size_t i = 0; i < sizeof g_handlers / sizeof *g_handlers; ++i)
+    if (!strcmp(g_handlers[i].name, op)) return g_handlers[i].fn;
+  /* Ops that only ever fold to constants (shape math). */
+  static const char *fold_only[] = {"Shape", "Size", "ConstantOfShape", "Range", "Equal", "Less", "Greater", "Not", NULL};
+  for (int i = 0; fold_only[i]; ++i)
+    if (!strcmp(fold_only[i], op)) return h_constant;
+  return NULL;
+}
+
+/* ================= constant folding of shape math ================= */
+static bool all_const(ox_node *n) {
+  for (int i = 0; i < n->n_in; ++i)
+    if (n->in[i] && !n->in[i]->is_const) return false;
+  return true;
+}
+
+static bool is_float_dtype(int t) { return t == OX_FLOAT || t == OX_DOUBLE || t == OX_FLOAT16 || t == OX_BFLOAT16; }
+
+static void store(ox_const *c, int64_t i, double f, int64_t v) {
+  char *p = c->data;
+  switch (c->dtype) {
+    case OX_FLOAT: { float x = (float)f; memcpy(p + 4 * i, &x, 4); break; }
+    case OX_DOUBLE: memcpy(p + 8 * i, &f, 8); break;
+    case OX_INT64: case OX_UINT64: memcpy(p + 8 * i, &v, 8); break;
+    case OX_INT32: case OX_UINT32: { int32_t x = (int32_t)v; memcpy(p + 4 * i, &x, 4); break; }
+    case OX_INT16: case OX_UINT16: { int16_t x = (int16_t)v; memcpy(p + 2 * i, &x, 2); break; }
+    case OX_FLOAT16: case OX_BFLOAT16: break; /* not folded */
+    default: p[i] = (char)v; break;
+  }
+}
+
+/* Index into a broadcast operand of shape s for flat output index i of shape y. */
+static int64_t bidx(const qcc_shape *y, const qcc_shape *s, int64_t i) {
+  int64_t off = 0, stride = 1;
+  for (int d = y->rank - 1; d >= 0; --d) {
+    int64_t c = i % y->d[d];
+    i /= y->d[d];
+    int sd = s->rank - y->rank + d;
+    if (sd >= 0) {
+      if (s->d[sd] != 1) off += c * stride;
+      stride *= s->d[sd];
+    }
+  }
+  return off;
+}
+
+static qcc_status_t fold_copy_reshaped(ox_node *n, const ox_const *x, const qcc_shape *y) {
+  ox_const c;
+  QCC_RETURN_IF_ERROR(ox_const_alloc(&c, x->dtype, y));
+  memcpy(c.data, x->data, c.nbytes);
+  return ox_set_out_const(n, 0, &c);
+}
+
+static qcc_status_t fold_constant_node(ox_node *n) {
+  Onnx__AttributeProto *a;
+  ox_const c = {0};
+  qcc_shape sc = {0, {0}};
+  if ((a = ox_attr(n, "value")) && a->t) {
+    QCC_RETURN_IF_ERROR(ox_tensor_proto_to_const(n->im, a->t, &c));
+  } else if ((a = ox_attr(n, "value_float")) && a->has_f) {
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_FLOAT, &sc));
+    memcpy(c.data, &a->f, 4);
+  } else if ((a = ox_attr(n, "value_int")) && a->has_i) {
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_INT64, &sc));
+    memcpy(c.data, &a->i, 8);
+  } else if ((a = ox_attr(n, "value_floats"))) {
+    qcc_shape s = {1, {(int64_t)a->n_floats}};
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_FLOAT, &s));
+    if (a->n_floats) memcpy(c.data, a->floats, 4 * a->n_floats);
+  } else if ((a = ox_attr(n, "value_ints"))) {
+    qcc_shape s = {1, {(int64_t)a->n_ints}};
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_INT64, &s));
+    if (a->n_ints) memcpy(c.data, a->ints, 8 * a->n_ints);
+  } else {
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "Constant without a supported value attribute (sparse and string values are not supported)");
+  }
+  return ox_set_out_const(n, 0, &c);
+}
+
+static qcc_status_t fold(ox_node *n, const char *op) {
+  ox_const *x = n->in[0] ? &n->in[0]->c : NULL;
+  if (!strcmp(op, "Constant")) return fold_constant_node(n);
+  if (!strcmp(op, "Shape") || !strcmp(op, "Size")) {
+    qcc_shape s;
+    QCC_RETURN_IF_ERROR(shape_in(n, 0, &s));
+    ox_const c;
+    if (!strcmp(op, "Size")) {
+      qcc_shape sc = {0, {0}};
+      QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_INT64, &sc));
+      int64_t v = qcc_shape_numel(&s);
+      memcpy(c.data, &v, 8);
+      return ox_set_out_const(n, 0, &c);
+    }
+    int64_t st = ox_attr_i(n, "start", 0), en = ox_attr_i(n, "end", s.rank);
+    if (st < 0) st += s.rank;
+    if (en < 0) en += s.rank;
+    st = st < 0 ? 0 : st > s.rank ? s.rank : st;
+    en = en < st ? st : en > s.rank ? s.rank : en;
+    qcc_shape o = {1, {en - st}};
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_INT64, &o));
+    memcpy(c.data, s.d + st, sizeof(int64_t) * (size_t)(en - st));
+    return ox_set_out_const(n, 0, &c);
+  }
+  if (!strcmp(op, "Identity") || !strcmp(op, "Dropout")) return fold_copy_reshaped(n, x, &x->shape);
+  if (!strcmp(op, "Reshape")) { qcc_shape y; QCC_RETURN_IF_ERROR(reshape_target(n, &x->shape, &y)); return fold_copy_reshaped(n, x, &y); }
+  if (!strcmp(op, "Squeeze")) { qcc_shape y; int64_t ax[16]; int na; QCC_RETURN_IF_ERROR(squeeze_target(n, &x->shape, ax, &na, &y)); return fold_copy_reshaped(n, x, &y); }
+  if (!strcmp(op, "Unsqueeze")) { qcc_shape y; int64_t ax[16]; int na; QCC_RETURN_IF_ERROR(unsqueeze_target(n, &x->shape, ax, &na, &y)); return fold_copy_reshaped(n, x, &y); }
+  if (!strcmp(op, "Flatten")) {
+    int64_t axis = ox_attr_i(n, "axis", 1);
+    QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x->shape.rank, true));
+    qcc_shape y = {2, {1, 1}};
+    for (int i = 0; i < x->shape.rank; ++i) y.d[i < axis ? 0 : 1] *= x->shape.d[i];
+    return fold_copy_reshaped(n, x, &y);
+  }
+  if (!strcmp(op, "ConstantOfShape")) {
+    qcc_shape y = {(int)qcc_shape_numel(&x->shape), {0}};
+    if (y.rank > QCC_MAX_RANK) return ox_err(n, QCC_ERR_UNSUPPORTED, "rank too large");
+    for (int i = 0; i < y.rank; ++i) y.d[i] = ox_const_i64(x, i);
+    Onnx__AttributeProto *a = ox_attr(n, "value");
+    ox_const v = {0}, c;
+    if (a && a->t) QCC_RETURN_IF_ERROR(ox_tensor_proto_to_const(n->im, a->t, &v));
+    int dt = v.data ? v.dtype : OX_FLOAT;
+    if (qcc_shape_numel(&y) < 0 || qcc_shape_numel(&y) > (1 << 24)) { free(v.data); return ox_err(n, QCC_ERR_UNSUPPORTED, "ConstantOfShape result too large"); }
+    qcc_status_t s = ox_const_alloc(&c, dt, &y);
+    if (s) { free(v.data); return s; }
+    int es = ox_elem_size(dt);
+    for (int64_t i = 0; v.data && i < qcc_shape_numel(&y); ++i) memcpy((char *)c.data + i * es, v.data, (size_t)es);
+    free(v.data);
+    return ox_set_out_const(n, 0, &c);
+  }
+  if (!strcmp(op, "Cast")) {
+    int to = (int)ox_attr_i(n, "to", 0);
+    if (ox_elem_size(to) == 0 || to == OX_FLOAT16 || to == OX_BFLOAT16 || x->dtype == OX_FLOAT16 || x->dtype == OX_BFLOAT16) return ox_err(n, QCC_ERR_UNSUPPORTED, "folding this Cast is not supported");
+    ox_const c;
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, to, &x->shape));
+    for (int64_t i = 0; i < qcc_shape_numel(&x->shape); ++i) {
+      double f = ox_const_f64(x, i);
+      store(&c, i, f, is_float_dtype(x->dtype) ? (to == OX_BOOL ? f != 0 : (int64_t)f) : ox_const_i64(x, i));
+    }
+    return ox_set_out_const(n, 0, &c);
+  }
+  if (!strcmp(op, "Gather")) {
+    ox_const *ix = &n->in[1]->c;
+    int64_t axis = ox_attr_i(n, "axis", 0);
+    QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x->shape.rank, false));
+    qcc_shape y = {0, {0}};
+    for (int i = 0; i < axis; ++i) y.d[y.rank++] = x->shape.d[i];
+    for (int i = 0; i < ix->shape.rank; ++i) y.d[y.rank++] = ix->shape.d[i];
+    for (int i = (int)axis + 1; i < x->shape.rank; ++i) y.d[y.rank++] = x->shape.d[i];
+    int64_t outer = 1, inner = 1, D = x->shape.d[axis], ni = qcc_shape_numel(&ix->shape);
+    for (int i = 0; i < axis; ++i) outer *= x->shape.d[i];
+    for (int i = (int)axis + 1; i < x->shape.rank; ++i) inner *= x->shape.d[i];
+    ox_const c;
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, x->dtype, &y));
+    int es = ox_elem_size(x->dtype);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < ni; ++j) {
+        int64_t k = ox_const_i64(ix, j);
+        if (k < 0) k += D;
+        if (k < 0 || k >= D) { free(c.data); return ox_err(n, QCC_ERR_INVALID, "gather index %lld out of range [0, %lld)", (long long)ox_const_i64(ix, j), (long long)D); }
+        memcpy((char *)c.data + ((o * ni + j) * inner) * es, (char *)x->data + ((o * D + k) * inner) * es, (size_t)(inner * es));
+      }
+    return ox_set_out_const(n, 0, &c);
+  }
+  if (!strcmp(op, "Concat")) {
+    int64_t axis = ox_attr_i(n, "axis", 0);
+    QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x->shape.rank, false));
+    qcc_shape y = x->shape;
+    y.d[axis] = 0;
+    for (int i = 0; i < n->n_in; ++i) {
+      ox_const *t = &n->in[i]->c;
+      if (t->dtype != x->dtype || t->shape.rank != y.rank) return ox_err(n, QCC_ERR_INVALID, "concat inputs differ in type or rank");
+      for (int d = 0; d < y.rank; ++d)
+        if (d != axis && t->shape.d[d] != y.d[d]) return ox_err(n, QCC_ERR_INVALID, "concat inputs differ in dim %d", d);
+      y.d[axis] += t->shape.d[axis];
+    }
+    int64_t outer = 1;
+    for (int i = 0; i < axis; ++i) outer *= y.d[i];
+    ox_const c;
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, x->dtype, &y));
+    size_t off = 0;
+    for (int64_t o = 0; o < outer; ++o)
+      for (int i = 0; i < n->n_in; ++i) {
+        ox_const *t = &n->in[i]->c;
+        size_t chunk = t->nbytes / (size_t)(outer ? outer : 1);
+        memcpy((char *)c.data + off, (char *)t->data + (size_t)o * chunk, chunk);
+        off += chunk;
+      }
+    return ox_set_out_const(n, 0, &c);
+  }
+  if (!strcmp(op, "Slice")) {
+    slice_params p;
+    QCC_RETURN_IF_ERROR(slice_params_get(n, &x->shape, &p));
+    qcc_shape y = x->shape;
+    int64_t start[QCC_MAX_RANK] = {0}, step[QCC_MAX_RANK];
+    for (int d = 0; d < y.rank; ++d) step[d] = 1;
+    for (int i = 0; i < p.n; ++i) {
+      int64_t len = p.sp[i] > 0 ? (p.en[i] - p.st[i] + p.sp[i] - 1) / p.sp[i] : (p.st[i] - p.en[i] - p.sp[i] - 1) / -p.sp[i];
+      y.d[p.ax[i]] = len > 0 ? len : 0;
+      start[p.ax[i]] = p.st[i];
+      step[p.ax[i]] = p.sp[i];
+    }
+    ox_const c;
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, x->dtype, &y));
+    int es = ox_elem_size(x->dtype);
+    for (int64_t i = 0; i < qcc_shape_numel(&y); ++i) {
+      int64_t r = i, src = 0, stride = 1;
+      for (int d = y.rank - 1; d >= 0; --d) {
+        int64_t k = r % y.d[d];
+        r /= y.d[d];
+        src += (start[d] + k * step[d]) * stride;
+        stride *= x->shape.d[d];
+      }
+      memcpy((char *)c.data + i * es, (char *)x->data + src * es, (size_t)es);
+    }
+    return ox_set_out_const(n, 0, &c);
+  }
+  if (!strcmp(op, "Range")) {
+    double s = ox_const_f64(x, 0), l = ox_const_f64(&n->in[1]->c, 0), d = ox_const_f64(&n->in[2]->c, 0);
+    if (d == 0) return ox_err(n, QCC_ERR_INVALID, "Range delta is 0");
+    double cnt = ceil((l - s) / d);
+    if (cnt < 0) cnt = 0;
+    if (cnt > (1 << 24)) return ox_err(n, QCC_ERR_UNSUPPORTED, "Range too large");
+    qcc_shape y = {1, {(int64_t)cnt}};
+    ox_const c;
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, x->dtype, &y));
+    int64_t si = ox_const_i64(x, 0), di = ox_const_i64(&n->in[2]->c, 0);
+    for (int64_t i = 0; i < y.d[0]; ++i) store(&c, i, s + (double)i * d, si + i * di);
+    return ox_set_out_const(n, 0, &c);
+  }
+  if (!strcmp(op, "Not")) {
+    ox_const c;
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_BOOL, &x->shape));
+    for (int64_t i = 0; i < qcc_shape_numel(&x->shape); ++i) ((uint8_t *)c.data)[i] = !ox_const_i64(x, i);
+    return ox_set_out_const(n, 0, &c);
+  }
+  /* Elementwise binary and Where. */
+  bool where = !strcmp(op, "Where");
+  const ox_const *A = where ? &n->in[1]->c : x, *B = where ? &n->in[2]->c : &n->in[1]->c;
+  qcc_shape y;
+  if (!qcc_broadcast_shapes(&A->shape, &B->shape, &y) || (where && !qcc_broadcast_shapes(&y, &x->shape, &y)))
+    return ox_err(n, QCC_ERR_INVALID, "shapes do not broadcast");
+  bool cmp = !strcmp(op, "Equal") || !strcmp(op, "Less") || !strcmp(op, "Greater");
+  if (A->dtype != B->dtype) return ox_err(n, QCC_ERR_INVALID, "operands differ in element type");
+  ox_const c;
+  QCC_RETURN_IF_ERROR(ox_const_alloc(&c, cmp ? OX_BOOL : A->dtype, &y));
+  bool fl = is_float_dtype(A->dtype);
+  for (int64_t i = 0; i < qcc_shape_numel(&y); ++i) {
+    int64_t ia = bidx(&y, &A->shape, i), ib = bidx(&y, &B->shape, i);
+    double fa = ox_const_f64(A, ia), fb = ox_const_f64(B, ib), fr = 0;
+    int64_t va = ox_const_i64(A, ia), vb = ox_const_i64(B, ib), vr = 0;
+    if (where) {
+      bool t = ox_const_i64(x, bidx(&y, &x->shape, i)) != 0;
+      fr = t ? fa : fb; vr = t ? va : vb;
+    } else if (!strcmp(op, "Add")) { fr = fa + fb; vr = (int64_t)((uint64_t)va + (uint64_t)vb); }
+    else if (!strcmp(op, "Sub")) { fr = fa - fb; vr = (int64_t)((uint64_t)va - (uint64_t)vb); }
+    else if (!strcmp(op, "Mul")) { fr = fa * fb; vr = (int64_t)((uint64_t)va * (uint64_t)vb); }
+    else if (!strcmp(op, "Div")) {
+      if (!fl && vb == 0) { free(c.data); return ox_err(n, QCC_ERR_INVALID, "integer division by zero"); }
+      fr = fa / fb;
+      vr = fl ? 0 : (va == INT64_MIN && vb == -1) ? INT64_MIN : va / vb;
+    }
+    else if (!strcmp(op, "Equal")) vr = fl ? fa == fb : va == vb;
+    else if (!strcmp(op, "Less")) vr = fl ? fa < fb : va < vb;
+    else if (!strcmp(op, "Greater")) vr = fl ? fa > fb : va > vb;
+    if (cmp) ((uint8_t *)c.data)[i] = (uint8_t)vr;
+    else store(&c, i, fr, vr);
+  }
+  return ox_set_out_const(n, 0, &c);
+}
+
+bool ox_try_fold(ox_node *n, qcc_status_t *st) {
+  const char *op = n->node->op_type;
+  static const char *foldable[] = {"Constant", "Shape", "Size", "Identity", "Reshape", "Squeeze", "Unsqueeze",
+                                   "Flatten", "ConstantOfShape", "Cast", "Gather", "Concat", "Slice", "Range",
+                                   "Not", "Add", "Sub", "Mul", "Div", "Equal", "Less", "Greater", "Where", "Dropout", NULL};
+  bool ok = false;
+  for (int i = 0; foldable[i]; ++i) ok |= !strcmp(foldable[i], op);
+  if (!ok) return false;
+  if (strcmp(op, "Shape") && strcmp(op, "Size") && strcmp(op, "Constant")) {
+    if (!all_const(n) || !n->in[0]) return false;
+    int64_t total = 0;
+    for (int i = 0; i < n->n_in; ++i)
+      if (n->in[i]) {
+        if (n->in[i]->c.dtype == OX_FLOAT16 || n->in[i]->c.dtype == OX_BFLOAT16) return false;
+        total += qcc_shape_numel(&n->in[i]->c.shape);
+      }
+    /* Arithmetic on big constants (weights) stays in the graph for later passes. */
+    bool data_move = !strcmp(op, "Identity") || !strcmp(op, "Reshape") || !strcmp(op, "Squeeze") ||
+                     !strcmp(op, "Unsqueeze") || !strcmp(op, "Flatten") || !strcmp(op, "Dropout");
+    if (!data_move && total > 65536) return false;
+    if ((!strcmp(op, "Where") || !strcmp(op, "Gather")) && n->n_in < (strcmp(op, "Where") ? 2 : 3)) return false;
+    if ((!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div") || !strcmp(op, "Equal") ||
+         !strcmp(op, "Less") || !strcmp(op, "Greater")) && (n->n_in != 2 || !n->in[1]))
+      return false;
+    if (!strcmp(op, "Range") && (n->n_in != 3 || !n->in[1] || !n->in[2])) return false;
+    if (!strcmp(op, "Dropout") && n->node->n_output > 1) return false;
+  } else if (!strcmp(op, "Shape") || !strcmp(op, "Size")) {
+    if (!n->in[0]) return false;
+  }
+  *st = fold(n, op);
+  return true;
+}

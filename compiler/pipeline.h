@@ -1,0 +1,20 @@
+/* Pass pipelines from text: qcc passes by flag with options in {...} parsed
+ * here, upstream passes handed to MLIR. qcc's verifier runs after every pass. */
+#ifndef QCC_PIPELINE_H
+#define QCC_PIPELINE_H
+#include "mlir-c/Pass.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "qcc-dce,canonicalize,qcc-annotate{quantizer=x86}" -> passes added to pm. */
+qcc_status_t qcc_pipeline_add(MlirPassManager pm, const char *pipeline);
+/* Run pm on the module; a failing pass gives a VERIFY/INVALID status. */
+qcc_status_t qcc_pipeline_run(MlirPassManager pm, MlirModule m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

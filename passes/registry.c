@@ -1,0 +1,48 @@
+#include "registry.h"
+
+#include <string.h>
+
+#include "passes.h"
+
+static const qcc_pass_info *const g_builtin[] = {
+    &qcc_pass_verify_info,
+    &qcc_pass_dce_info,
+};
+
+#define MAX_PLUGIN_PASSES 256
+static const qcc_pass_info *g_plugin[MAX_PLUGIN_PASSES];
+static int g_n_plugin;
+
+int qcc_pass_count(void) { return (int)(sizeof g_builtin / sizeof *g_builtin) + g_n_plugin; }
+
+const qcc_pass_info *qcc_pass_at(int i) {
+  int nb = (int)(sizeof g_builtin / sizeof *g_builtin);
+  if (i < 0) return NULL;
+  if (i < nb) return g_builtin[i];
+  return i - nb < g_n_plugin ? g_plugin[i - nb] : NULL;
+}
+
+const qcc_pass_info *qcc_pass_lookup(const char *flag) {
+  for (int i = 0; i < qcc_pass_count(); ++i)
+    if (!strcmp(qcc_pass_at(i)->flag, flag)) return qcc_pass_at(i);
+  return NULL;
+}
+
+qcc_status_t qcc_pass_register(const qcc_pass_info *info) {
+  if (!info || !info->flag || !info->create) return qcc_status_make(QCC_ERR_USAGE, "pass registration without a flag or create function");
+  if (qcc_pass_lookup(info->flag)) return qcc_status_make(QCC_ERR_USAGE, "a pass named '%s' is already registered", info->flag);
+  if (g_n_plugin == MAX_PLUGIN_PASSES) return qcc_status_make(QCC_ERR_USAGE, "too many plugin passes");
+  g_plugin[g_n_plugin++] = info;
+  return NULL;
+}
+
+static void noop(void *ud) { (void)ud; }
+static void *clone_same(void *ud) { return ud; }
+
+MlirPass qcc_make_external_pass(const qcc_pass_info *info, void *type_id_storage,
+                                void (*run)(MlirOperation op, MlirExternalPass pass, void *ud), void *ud) {
+  MlirExternalPassCallbacks cb = {noop, noop, NULL, clone_same, run};
+  return mlirCreateExternalPass(mlirTypeIDCreate(type_id_storage), mlirStringRefCreateFromCString(info->flag),
+                                mlirStringRefCreateFromCString(info->flag), mlirStringRefCreateFromCString(info->summary),
+                                mlirStringRefCreateFromCString(info->anchor), 0, NULL, cb, ud);
+}

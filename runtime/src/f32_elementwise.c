@@ -1,0 +1,268 @@
+/* Elementwise kernels: binary ops with broadcasting, PRelu, Where, unary ops,
+ * and the broadcast helpers of qrt_data.h. Portable C. */
+#include <math.h>
+#include <string.h>
+
+#include "nd_iter.h"
+#include "qrt_internal.h"
+
+qrt_status_t qrt_broadcast_strides(int64_t out_rank, const int64_t *out_shape, int64_t in_rank,
+                                   const int64_t *in_shape, int64_t *out_strides) {
+  if (out_rank < 0 || out_rank > QRT_MAX_RANK || in_rank < 0 || in_rank > out_rank)
+    return QRT_INVALID_ARGUMENT;
+  int64_t stride = 1;
+  for (int64_t d = out_rank - 1; d >= 0; d--) {
+    const int64_t di = d - (out_rank - in_rank);
+    if (di < 0) {
+      out_strides[d] = 0;
+      continue;
+    }
+    if (in_shape[di] == out_shape[d] && in_shape[di] != 1) {
+      out_strides[d] = stride;
+    } else if (in_shape[di] == 1) {
+      out_strides[d] = 0;
+    } else {
+      return QRT_INVALID_ARGUMENT;
+    }
+    stride *= in_shape[di];
+  }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_broadcast_copy(size_t elem_size, int64_t rank, const int64_t *out_shape,
+                                const void *x, const int64_t *x_strides, void *y) {
+  qrt_nd_t it;
+  const int64_t *st[1] = {x_strides};
+  if (elem_size == 0 || !qrt_nd_init(&it, 1, rank, out_shape, st)) return QRT_INVALID_ARGUMENT;
+  const int64_t L = it.shape[it.rank - 1], s = it.st[0][it.rank - 1];
+  const char *xb = (const char *)x;
+  char *yb = (char *)y;
+  for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
+    const char *src = xb + it.off[0] * (int64_t)elem_size;
+    if (s == 1) {
+      memcpy(yb, src, (size_t)L * elem_size);
+    } else if (elem_size == 4) {
+      for (int64_t i = 0; i < L; i++) memcpy(yb + i * 4, src + i * s * 4, 4);
+    } else {
+      for (int64_t i = 0; i < L; i++)
+        memcpy(yb + i * (int64_t)elem_size, src + i * s * (int64_t)elem_size, elem_size);
+    }
+    yb += L * (int64_t)elem_size;
+  }
+  return QRT_OK;
+}
+
+/* ---- binary -------------------------------------------------------------------- */
+
+static inline float qrt_maxf(float a, float b) {
+  if (a != a || b != b) return a + b; /* NaN */
+  return a > b ? a : b;
+}
+static inline float qrt_minf(float a, float b) {
+  if (a != a || b != b) return a + b;
+  return a < b ? a : b;
+}
+
+#define QRT_DEFINE_BINARY(name, EXPR)                                                      \
+  static void name(int64_t n, const float *a, int64_t sa, const float *b, int64_t sb,      \
+                   float *y) {                                                             \
+    if (sa == 1 && sb == 1) {                                                              \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        const float x0 = a[i], x1 = b[i];                                                  \
+        y[i] = EXPR;                                                                       \
+      }                                                                                    \
+    } else if (sa == 1 && sb == 0) {                                                       \
+      const float x1 = b[0];                                                               \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        const float x0 = a[i];                                                             \
+        y[i] = EXPR;                                                                       \
+      }                                                                                    \
+    } else if (sa == 0 && sb == 1) {                                                       \
+      const float x0 = a[0];                                                               \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        const float x1 = b[i];                                                             \
+        y[i] = EXPR;                                                                       \
+      }                                                                                    \
+    } else {                                                                               \
+      for (int64_t i = 0; i < n; i++) {                                                    \
+        const float x0 = a[i * sa], x1 = b[i * sb];                                        \
+        y[i] = EXPR;                                                                       \
+      }                                                                                    \
+    }                                                                                      \
+  }
+
+QRT_DEFINE_BINARY(qrt_bin_add, x0 + x1)
+QRT_DEFINE_BINARY(qrt_bin_sub, x0 - x1)
+QRT_DEFINE_BINARY(qrt_bin_mul, x0 * x1)
+QRT_DEFINE_BINARY(qrt_bin_div, x0 / x1)
+QRT_DEFINE_BINARY(qrt_bin_max, qrt_maxf(x0, x1))
+QRT_DEFINE_BINARY(qrt_bin_min, qrt_minf(x0, x1))
+QRT_DEFINE_BINARY(qrt_bin_pow, powf(x0, x1))
+QRT_DEFINE_BINARY(qrt_bin_prelu, x0 < 0.0f ? x0 * x1 : x0)
+
+typedef void (*qrt_bin_fn)(int64_t, const float *, int64_t, const float *, int64_t, float *);
+
+qrt_status_t qrt_f32_binary(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                            const float *a, const int64_t *a_strides, const float *b,
+                            const int64_t *b_strides, float *y) {
+  qrt_bin_fn fn;
+  switch (op) {
+    case QRT_BINARY_ADD: fn = qrt_bin_add; break;
+    case QRT_BINARY_SUB: fn = qrt_bin_sub; break;
+    case QRT_BINARY_MUL: fn = qrt_bin_mul; break;
+    case QRT_BINARY_DIV: fn = qrt_bin_div; break;
+    case QRT_BINARY_MAX: fn = qrt_bin_max; break;
+    case QRT_BINARY_MIN: fn = qrt_bin_min; break;
+    case QRT_BINARY_POW: fn = qrt_bin_pow; break;
+    case QRT_BINARY_PRELU: fn = qrt_bin_prelu; break;
+    default: return QRT_INVALID_ARGUMENT;
+  }
+  qrt_nd_t it;
+  const int64_t *st[2] = {a_strides, b_strides};
+  if (!qrt_nd_init(&it, 2, rank, out_shape, st)) return QRT_INVALID_ARGUMENT;
+  const int64_t L = it.shape[it.rank - 1];
+  const int64_t sa = it.st[0][it.rank - 1], sb = it.st[1][it.rank - 1];
+  for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
+    fn(L, a + it.off[0], sa, b + it.off[1], sb, y);
+    y += L;
+  }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_f32_prelu(int64_t rank, const int64_t *shape, const float *x, const float *slope,
+                           const int64_t *slope_strides, float *y) {
+  if (rank < 0 || rank > QRT_MAX_RANK) return QRT_INVALID_ARGUMENT;
+  int64_t xs[QRT_MAX_RANK];
+  int64_t s = 1;
+  for (int64_t d = rank - 1; d >= 0; d--) {
+    xs[d] = s;
+    s *= shape[d];
+  }
+  return qrt_f32_binary(QRT_BINARY_PRELU, rank, shape, x, xs, slope, slope_strides, y);
+}
+
+qrt_status_t qrt_f32_where(int64_t rank, const int64_t *out_shape, const uint8_t *cond,
+                           const int64_t *cond_strides, const float *x, const int64_t *x_strides,
+                           const float *z, const int64_t *z_strides, float *y) {
+  qrt_nd_t it;
+  const int64_t *st[3] = {cond_strides, x_strides, z_strides};
+  if (!qrt_nd_init(&it, 3, rank, out_shape, st)) return QRT_INVALID_ARGUMENT;
+  const int64_t L = it.shape[it.rank - 1];
+  const int64_t sc = it.st[0][it.rank - 1], sx = it.st[1][it.rank - 1], sz = it.st[2][it.rank - 1];
+  for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
+    const uint8_t *c = cond + it.off[0];
+    const float *xp = x + it.off[1], *zp = z + it.off[2];
+    for (int64_t i = 0; i < L; i++) y[i] = c[i * sc] ? xp[i * sx] : zp[i * sz];
+    y += L;
+  }
+  return QRT_OK;
+}
+
+/* ---- unary ------------------------------------------------------------------------ */
+
+static inline float qrt_sigmoidf(float x) {
+  if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+  const float e = expf(x);
+  return e / (1.0f + e); /* NaN takes this branch and stays NaN */
+}
+
+qrt_status_t qrt_f32_unary(qrt_unary_op_t op, float alpha, float beta, int64_t n, const float *x,
+                           float *y) {
+  if (n < 0) return QRT_INVALID_ARGUMENT;
+  int64_t i;
+  switch (op) {
+    case QRT_UNARY_RELU:
+      for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+      break;
+    case QRT_UNARY_LEAKY_RELU:
+      for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? alpha * x[i] : x[i];
+      break;
+    case QRT_UNARY_CLIP:
+      for (i = 0; i < n; i++) {
+        float v = x[i];
+        v = v < alpha ? alpha : v;
+        y[i] = v > beta ? beta : v;
+      }
+      break;
+    case QRT_UNARY_SIGMOID:
+      for (i = 0; i < n; i++) y[i] = qrt_sigmoidf(x[i]);
+      break;
+    case QRT_UNARY_TANH:
+      for (i = 0; i < n; i++) y[i] = tanhf(x[i]);
+      break;
+    case QRT_UNARY_HARD_SIGMOID:
+      for (i = 0; i < n; i++) {
+        float v = alpha * x[i] + beta;
+        v = v < 0.0f ? 0.0f : v;
+        y[i] = v > 1.0f ? 1.0f : v;
+      }
+      break;
+    case QRT_UNARY_HARD_SWISH:
+      for (i = 0; i < n; i++) {
+        const float xv = x[i];
+        float v = xv / 6.0f + 0.5f;
+        v = v < 0.0f ? 0.0f : v;
+        v = v > 1.0f ? 1.0f : v;
+        y[i] = xv * v;
+      }
+      break;
+    case QRT_UNARY_GELU:
+      for (i = 0; i < n; i++) {
+        const float xv = x[i];
+        y[i] = 0.5f * xv * (1.0f + erff(xv * 0.70710678118654752f));
+      }
+      break;
+    case QRT_UNARY_GELU_TANH:
+      for (i = 0; i < n; i++) {
+        const float xv = x[i];
+        const float inner = 0.79788456080286536f * (xv + 0.044715f * xv * xv * xv);
+        y[i] = 0.5f * xv * (1.0f + tanhf(inner));
+      }
+      break;
+    case QRT_UNARY_ERF:
+      for (i = 0; i < n; i++) y[i] = erff(x[i]);
+      break;
+    case QRT_UNARY_EXP:
+      for (i = 0; i < n; i++) y[i] = expf(x[i]);
+      break;
+    case QRT_UNARY_LOG:
+      for (i = 0; i < n; i++) y[i] = logf(x[i]);
+      break;
+    case QRT_UNARY_SQRT:
+      for (i = 0; i < n; i++) y[i] = sqrtf(x[i]);
+      break;
+    case QRT_UNARY_NEG:
+      for (i = 0; i < n; i++) y[i] = -x[i];
+      break;
+    case QRT_UNARY_ABS:
+      for (i = 0; i < n; i++) y[i] = fabsf(x[i]);
+      break;
+    case QRT_UNARY_RECIPROCAL:
+      for (i = 0; i < n; i++) y[i] = 1.0f / x[i];
+      break;
+    case QRT_UNARY_FLOOR:
+      for (i = 0; i < n; i++) y[i] = floorf(x[i]);
+      break;
+    case QRT_UNARY_CEIL:
+      for (i = 0; i < n; i++) y[i] = ceilf(x[i]);
+      break;
+    case QRT_UNARY_ROUND: /* rintf in the default round-to-nearest-even mode */
+      for (i = 0; i < n; i++) y[i] = rintf(x[i]);
+      break;
+    case QRT_UNARY_ELU:
+      for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? alpha * (expf(x[i]) - 1.0f) : x[i];
+      break;
+    case QRT_UNARY_SOFTPLUS:
+      for (i = 0; i < n; i++) {
+        const float v = x[i]; /* log(1+e^v) = max(v,0) + log1p(e^-|v|) */
+        y[i] = (v > 0.0f ? v : 0.0f) + log1pf(expf(-fabsf(v)));
+      }
+      break;
+    case QRT_UNARY_SILU:
+      for (i = 0; i < n; i++) y[i] = x[i] * qrt_sigmoidf(x[i]);
+      break;
+    default:
+      return QRT_INVALID_ARGUMENT;
+  }
+  return QRT_OK;
+}

@@ -1,0 +1,278 @@
+/* The blocked f32 GEMM driver (BLIS loop order), operand packing, and the
+ * public Gemm / MatMul entry points. Only the innermost tile is ISA-specific
+ * (f32_gemm_<MR>x<NR>__<isa>.c); everything here is portable C. */
+#include <math.h>
+#include <string.h>
+
+#include "qrt_internal.h"
+
+/* ---- packing --------------------------------------------------------------- */
+
+void qrt_f32_pack_strided(const void *vctx, int64_t i0, int64_t len, int64_t k0, int64_t kc,
+                          int64_t r, float *dst) {
+  const qrt_f32_strided_t *ctx = (const qrt_f32_strided_t *)vctx;
+  const int64_t si = ctx->stride_i, sk = ctx->stride_k;
+  for (int64_t p = 0; p * r < len; p++) {
+    const int64_t rows = QRT_MIN(r, len - p * r);
+    const float *src = ctx->base + (i0 + p * r) * si + k0 * sk;
+    float *d = dst + p * kc * r;
+    if (si == 1) { /* the r values of one k are contiguous in the source */
+      for (int64_t k = 0; k < kc; k++) {
+        const float *s = src + k * sk;
+        float *dk = d + k * r;
+        memcpy(dk, s, (size_t)rows * sizeof(float));
+        for (int64_t t = rows; t < r; t++) dk[t] = 0.0f;
+      }
+    } else { /* row t is contiguous along k (sk == 1) or strided: walk rows */
+      for (int64_t t = 0; t < rows; t++) {
+        const float *s = src + t * si;
+        for (int64_t k = 0; k < kc; k++) d[k * r + t] = s[k * sk];
+      }
+      for (int64_t t = rows; t < r; t++)
+        for (int64_t k = 0; k < kc; k++) d[k * r + t] = 0.0f;
+    }
+  }
+}
+
+static int64_t qrt_round_up(int64_t x, int64_t r) { return (x + r - 1) / r * r; }
+
+size_t qrt_f32_packed_floats(const qrt_f32_gemm_ukernel_t *uk, int64_t len, int64_t k, int64_t r) {
+  (void)uk;
+  return (size_t)(qrt_round_up(len, r) * k);
+}
+
+/* Whole-operand layout: K blocks of uk->kc, each holding all panels:
+ * block kb (k0 = kb*KC, kc = its depth) starts at k0 * padded_len, panel p of
+ * it at + p*kc*r. */
+static const float *qrt_prepacked_block(const qrt_f32_gemm_ukernel_t *uk, const float *base,
+                                        int64_t len, int64_t r, int64_t i0, int64_t k0, int64_t kc) {
+  (void)uk;
+  return base + k0 * qrt_round_up(len, r) + (i0 / r) * kc * r;
+}
+
+void qrt_f32_pack_whole(const qrt_f32_gemm_ukernel_t *uk, int64_t len, int64_t k, int64_t r,
+                        qrt_f32_pack_fn pack, const void *ctx, float *dst) {
+  for (int64_t k0 = 0; k0 < k; k0 += uk->kc) {
+    const int64_t kc = QRT_MIN((int64_t)uk->kc, k - k0);
+    pack(ctx, 0, len, k0, kc, r, dst + k0 * qrt_round_up(len, r));
+  }
+}
+
+/* ---- driver ------------------------------------------------------------------ */
+
+size_t qrt_f32_gemm_run_scratch_floats(const qrt_f32_gemm_ukernel_t *uk, int a_prepacked,
+                                       int b_prepacked) {
+  size_t f = 0;
+  if (!a_prepacked) f += (size_t)uk->mc * (size_t)uk->kc;
+  if (!b_prepacked) f += (size_t)uk->nc * (size_t)uk->kc;
+  return f;
+}
+
+void qrt_f32_gemm_run(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int64_t n, int64_t k,
+                      const qrt_f32_operand_t *a, const qrt_f32_operand_t *b, float *c, int64_t ldc,
+                      const float *bias, int do_clamp, float lo, float hi, float *scratch) {
+  const int64_t MR = uk->mr, NR = uk->nr, KC = uk->kc, MC = uk->mc, NC = uk->nc;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; i++) {
+      float v = bias ? bias[i] : 0.0f;
+      if (do_clamp) {
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
+      }
+      for (int64_t j = 0; j < n; j++) c[i * ldc + j] = v;
+    }
+    return;
+  }
+  float *a_buf = scratch;
+  float *b_buf = scratch + (a->prepacked ? 0 : MC * KC);
+  for (int64_t j0 = 0; j0 < n; j0 += NC) {
+    const int64_t nc = QRT_MIN(NC, n - j0);
+    for (int64_t k0 = 0; k0 < k; k0 += KC) {
+      const int64_t kc = QRT_MIN(KC, k - k0);
+      uint32_t flags = 0;
+      if (k0 > 0) flags |= QRT_UK_LOAD_C;
+      if (k0 + kc >= k && do_clamp) flags |= QRT_UK_CLAMP;
+      const float *bp;
+      if (b->prepacked) {
+        bp = qrt_prepacked_block(uk, b->prepacked, n, NR, j0, k0, kc);
+      } else {
+        b->pack(b->ctx, j0, nc, k0, kc, NR, b_buf);
+        bp = b_buf;
+      }
+      for (int64_t i0 = 0; i0 < m; i0 += MC) {
+        const int64_t mc = QRT_MIN(MC, m - i0);
+        const float *ap;
+        if (a->prepacked) {
+          ap = qrt_prepacked_block(uk, a->prepacked, m, MR, i0, k0, kc);
+        } else {
+          a->pack(a->ctx, i0, mc, k0, kc, MR, a_buf);
+          ap = a_buf;
+        }
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t nr = QRT_MIN(NR, nc - jr);
+          const float *bpanel = bp + (jr / NR) * kc * NR;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t mr = QRT_MIN(MR, mc - ir);
+            const float *apanel = ap + (ir / MR) * kc * MR;
+            float *ct = c + (i0 + ir) * ldc + j0 + jr;
+            const float *bt = (bias && k0 == 0) ? bias + i0 + ir : NULL;
+            uk->fn(mr, nr, kc, apanel, bpanel, ct, ldc, flags, bt, lo, hi);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- public GEMM -------------------------------------------------------------- */
+
+static int qrt_gemm_args_ok(int64_t m, int64_t n, int64_t k) { return m >= 0 && n >= 0 && k >= 0; }
+
+size_t qrt_f32_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
+  (void)m, (void)n, (void)k;
+  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
+  return qrt_f32_gemm_run_scratch_floats(uk, 0, 0) * sizeof(float) + 64;
+}
+
+size_t qrt_f32_gemm_packed_b_scratch_size(int64_t m, int64_t n, int64_t k) {
+  (void)m, (void)n, (void)k;
+  /* The packed-B buffer may come from any variant: size for the largest. */
+  size_t best = 0;
+  for (int i = 0; i < qrt_f32_gemm_ukernel_count(); i++) {
+    const size_t s = qrt_f32_gemm_run_scratch_floats(qrt_f32_gemm_ukernel_at(i), 0, 1);
+    if (s > best) best = s;
+  }
+  return best * sizeof(float) + 64;
+}
+
+/* Y = alpha * Y + beta * C (C broadcast through strides), after Y = A'B'. */
+static void qrt_gemm_epilogue(int64_t m, int64_t n, float alpha, float beta, const float *c,
+                              int64_t csm, int64_t csn, float *y, int64_t ldy) {
+  const int use_c = c != NULL && beta != 0.0f;
+  if (alpha == 1.0f && !use_c) return;
+  for (int64_t i = 0; i < m; i++) {
+    float *yr = y + i * ldy;
+    if (alpha != 1.0f)
+      for (int64_t j = 0; j < n; j++) yr[j] = alpha * yr[j];
+    if (use_c) {
+      const float *cr = c + i * csm;
+      if (csn == 1) {
+        for (int64_t j = 0; j < n; j++) yr[j] = yr[j] + beta * cr[j];
+      } else {
+        for (int64_t j = 0; j < n; j++) yr[j] = yr[j] + beta * cr[j * csn];
+      }
+    }
+  }
+}
+
+qrt_status_t qrt_f32_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                          const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                          const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
+                          int64_t ldy, void *scratch, size_t scratch_size) {
+  if (!qrt_gemm_args_ok(m, n, k) || ldy < n) return QRT_INVALID_ARGUMENT;
+  if (m == 0 || n == 0) return QRT_OK;
+  if (k > 0 && (!a || !b || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)))
+    return QRT_INVALID_ARGUMENT;
+  if (scratch_size < qrt_f32_gemm_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
+  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
+  /* Driver operands are [i][k]: A as [m][k], B as [n][k]. */
+  const qrt_f32_strided_t actx = {a, trans_a ? 1 : lda, trans_a ? lda : 1};
+  const qrt_f32_strided_t bctx = {b, trans_b ? ldb : 1, trans_b ? 1 : ldb};
+  const qrt_f32_operand_t aop = {NULL, qrt_f32_pack_strided, &actx};
+  const qrt_f32_operand_t bop = {NULL, qrt_f32_pack_strided, &bctx};
+  qrt_f32_gemm_run(uk, m, n, k, &aop, &bop, y, ldy, NULL, 0, 0.0f, 0.0f, qrt_align64(scratch));
+  qrt_gemm_epilogue(m, n, alpha, beta, c, c_stride_m, c_stride_n, y, ldy);
+  return QRT_OK;
+}
+
+/* Packed-B buffer: a header, then the whole-operand layout at byte 64. */
+typedef struct {
+  uint32_t magic;
+  int32_t ukernel;
+  int64_t n, k;
+} qrt_packed_b_header_t;
+#define QRT_PACKED_B_MAGIC 0x42505251u /* "QRPB" */
+
+size_t qrt_f32_gemm_pack_b_size(int64_t n, int64_t k) {
+  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
+  if (n < 0 || k < 0) return 0;
+  return 64 + qrt_f32_packed_floats(uk, n, k, uk->nr) * sizeof(float);
+}
+
+qrt_status_t qrt_f32_gemm_pack_b(int trans_b, int64_t n, int64_t k, const float *b, int64_t ldb,
+                                 void *packed_b, size_t packed_size) {
+  if (n < 0 || k < 0 || !packed_b || (k > 0 && n > 0 && (!b || ldb < (trans_b ? k : n))))
+    return QRT_INVALID_ARGUMENT;
+  if (packed_size < qrt_f32_gemm_pack_b_size(n, k)) return QRT_BUFFER_TOO_SMALL;
+  int idx;
+  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(&idx);
+  qrt_packed_b_header_t *h = (qrt_packed_b_header_t *)packed_b;
+  h->magic = QRT_PACKED_B_MAGIC;
+  h->ukernel = idx;
+  h->n = n;
+  h->k = k;
+  const qrt_f32_strided_t bctx = {b, trans_b ? ldb : 1, trans_b ? 1 : ldb};
+  if (n > 0 && k > 0)
+    qrt_f32_pack_whole(uk, n, k, uk->nr, qrt_f32_pack_strided, &bctx,
+                       (float *)((char *)packed_b + 64));
+  return QRT_OK;
+}
+
+qrt_status_t qrt_f32_gemm_packed_b(int trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+                                   const float *a, int64_t lda, const void *packed_b, float beta,
+                                   const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
+                                   int64_t ldy, void *scratch, size_t scratch_size) {
+  if (!qrt_gemm_args_ok(m, n, k) || ldy < n || !packed_b) return QRT_INVALID_ARGUMENT;
+  const qrt_packed_b_header_t *h = (const qrt_packed_b_header_t *)packed_b;
+  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_at(h->ukernel);
+  if (h->magic != QRT_PACKED_B_MAGIC || !uk || h->n != n || h->k != k) return QRT_INVALID_ARGUMENT;
+  if (uk->isa > qrt_cpu_isa()) return QRT_UNSUPPORTED;
+  if (m == 0 || n == 0) return QRT_OK;
+  if (k > 0 && (!a || lda < (trans_a ? m : k))) return QRT_INVALID_ARGUMENT;
+  if (scratch_size < qrt_f32_gemm_packed_b_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
+  const qrt_f32_strided_t actx = {a, trans_a ? 1 : lda, trans_a ? lda : 1};
+  const qrt_f32_operand_t aop = {NULL, qrt_f32_pack_strided, &actx};
+  const qrt_f32_operand_t bop = {(const float *)((const char *)packed_b + 64), NULL, NULL};
+  qrt_f32_gemm_run(uk, m, n, k, &aop, &bop, y, ldy, NULL, 0, 0.0f, 0.0f, qrt_align64(scratch));
+  qrt_gemm_epilogue(m, n, alpha, beta, c, c_stride_m, c_stride_n, y, ldy);
+  return QRT_OK;
+}
+
+qrt_status_t qrt_f32_matmul(int64_t batch_rank, const int64_t *batch_shape, const float *a,
+                            const int64_t *a_batch_strides, const float *b,
+                            const int64_t *b_batch_strides, int64_t m, int64_t n, int64_t k,
+                            float *y, void *scratch, size_t scratch_size) {
+  if (batch_rank < 0 || batch_rank > QRT_MAX_RANK || !qrt_gemm_args_ok(m, n, k))
+    return QRT_INVALID_ARGUMENT;
+  if (batch_rank > 0 && (!batch_shape || !a_batch_strides || !b_batch_strides))
+    return QRT_INVALID_ARGUMENT;
+  int64_t batches = 1;
+  for (int64_t d = 0; d < batch_rank; d++) {
+    if (batch_shape[d] < 0) return QRT_INVALID_ARGUMENT;
+    batches *= batch_shape[d];
+  }
+  if (batches == 0 || m == 0 || n == 0) return QRT_OK;
+  if (scratch_size < qrt_f32_gemm_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
+  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
+  int64_t idx[QRT_MAX_RANK] = {0};
+  int64_t aoff = 0, boff = 0;
+  for (int64_t bi = 0; bi < batches; bi++) {
+    const qrt_f32_strided_t actx = {a + aoff, k, 1};
+    const qrt_f32_strided_t bctx = {b + boff, 1, n};
+    const qrt_f32_operand_t aop = {NULL, qrt_f32_pack_strided, &actx};
+    const qrt_f32_operand_t bop = {NULL, qrt_f32_pack_strided, &bctx};
+    qrt_f32_gemm_run(uk, m, n, k, &aop, &bop, y + bi * m * n, n, NULL, 0, 0.0f, 0.0f,
+                     qrt_align64(scratch));
+    /* odometer over the batch index */
+    for (int64_t d = batch_rank - 1; d >= 0; d--) {
+      aoff += a_batch_strides[d];
+      boff += b_batch_strides[d];
+      if (++idx[d] < batch_shape[d]) break;
+      aoff -= a_batch_strides[d] * batch_shape[d];
+      boff -= b_batch_strides[d] * batch_shape[d];
+      idx[d] = 0;
+    }
+  }
+  return QRT_OK;
+}

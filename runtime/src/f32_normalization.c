@@ -1,0 +1,97 @@
+/* Softmax, LogSoftmax, LayerNormalization, BatchNormalization (inference). */
+#include <math.h>
+
+#include "qrt_internal.h"
+
+/* One vector of length n with stride s. log_form: y = x - max - log(sum). */
+static void qrt_softmax_vec(int64_t n, int64_t s, const float *x, float *y, int log_form) {
+  float mx = -INFINITY;
+  int nan = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i * s];
+    if (v != v) nan = 1;
+    mx = v > mx ? v : mx;
+  }
+  if (nan || mx == INFINITY) { /* undefined: make the whole vector NaN */
+    for (int64_t i = 0; i < n; i++) y[i * s] = NAN;
+    return;
+  }
+  double sum = 0.0;
+  if (log_form) {
+    for (int64_t i = 0; i < n; i++) sum += (double)expf(x[i * s] - mx);
+    const float ls = (float)log(sum);
+    for (int64_t i = 0; i < n; i++) y[i * s] = (x[i * s] - mx) - ls;
+  } else {
+    for (int64_t i = 0; i < n; i++) {
+      const float e = expf(x[i * s] - mx);
+      y[i * s] = e;
+      sum += (double)e;
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t i = 0; i < n; i++) y[i * s] *= inv;
+  }
+}
+
+static qrt_status_t qrt_softmax_any(int64_t outer, int64_t axis, int64_t inner, const float *x,
+                                    float *y, int log_form) {
+  if (outer < 0 || axis < 0 || inner < 0) return QRT_INVALID_ARGUMENT;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < inner; i++) {
+      const int64_t base = o * axis * inner + i;
+      qrt_softmax_vec(axis, inner, x + base, y + base, log_form);
+    }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_f32_softmax(int64_t outer, int64_t axis, int64_t inner, const float *x, float *y) {
+  return qrt_softmax_any(outer, axis, inner, x, y, 0);
+}
+
+qrt_status_t qrt_f32_log_softmax(int64_t outer, int64_t axis, int64_t inner, const float *x,
+                                 float *y) {
+  return qrt_softmax_any(outer, axis, inner, x, y, 1);
+}
+
+qrt_status_t qrt_f32_layer_norm(int64_t outer, int64_t inner, const float *x, const float *scale,
+                                const float *bias, float epsilon, float *y, float *out_mean,
+                                float *out_inv_std) {
+  if (outer < 0 || inner <= 0 || !scale) return QRT_INVALID_ARGUMENT;
+  for (int64_t o = 0; o < outer; o++) {
+    const float *xr = x + o * inner;
+    float *yr = y + o * inner;
+    /* two passes in double: mean, then the biased variance about it */
+    double s = 0.0;
+    for (int64_t i = 0; i < inner; i++) s += xr[i];
+    const double mean = s / (double)inner;
+    double v = 0.0;
+    for (int64_t i = 0; i < inner; i++) {
+      const double d = xr[i] - mean;
+      v += d * d;
+    }
+    const float meanf = (float)mean;
+    const float inv = (float)(1.0 / sqrt(v / (double)inner + (double)epsilon));
+    for (int64_t i = 0; i < inner; i++) {
+      const float t = (xr[i] - meanf) * inv * scale[i];
+      yr[i] = bias ? t + bias[i] : t;
+    }
+    if (out_mean) out_mean[o] = meanf;
+    if (out_inv_std) out_inv_std[o] = inv;
+  }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_f32_batch_norm(int64_t n, int64_t c, int64_t spatial, const float *x,
+                                const float *scale, const float *bias, const float *mean,
+                                const float *var, float epsilon, float *y) {
+  if (n < 0 || c < 0 || spatial < 0 || !scale || !bias || !mean || !var) return QRT_INVALID_ARGUMENT;
+  for (int64_t ch = 0; ch < c; ch++) {
+    const float sc = scale[ch] / sqrtf(var[ch] + epsilon);
+    const float sh = bias[ch] - mean[ch] * sc;
+    for (int64_t b = 0; b < n; b++) {
+      const float *xr = x + (b * c + ch) * spatial;
+      float *yr = y + (b * c + ch) * spatial;
+      for (int64_t i = 0; i < spatial; i++) yr[i] = xr[i] * sc + sh;
+    }
+  }
+  return QRT_OK;
+}

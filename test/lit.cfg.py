@@ -1,0 +1,13 @@
+import os
+import lit.formats
+
+config.name = "qcc"
+config.test_format = lit.formats.ShTest(True)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "CMakeLists.txt", "README.md"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.qcc_build_root, "test")
+config.environment["PATH"] = os.pathsep.join(
+    [os.path.join(config.qcc_build_root, "bin"), config.llvm_bin, config.environment.get("PATH", "")])
+config.substitutions.append(("%models", os.path.join(config.qcc_src_root, "models")))
+config.substitutions.append(("%src", config.qcc_src_root))

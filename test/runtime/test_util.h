@@ -1,0 +1,124 @@
+/* Helpers shared by the libqrt tests: a deterministic RNG, exact and
+ * tolerance comparisons that print the first mismatch with its coordinates,
+ * and a failure counter. Header-only; each test is one C program. */
+#ifndef QRT_TEST_UTIL_H
+#define QRT_TEST_UTIL_H
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qrt/qrt_f32.h"
+
+#pragma GCC diagnostic ignored "-Wunused-function"
+
+static int g_failures;
+static int g_checks;
+
+#define CHECK(cond, ...)                                               \
+  do {                                                                 \
+    g_checks++;                                                        \
+    if (!(cond)) {                                                     \
+      g_failures++;                                                    \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);  \
+      fprintf(stderr, __VA_ARGS__);                                    \
+      fprintf(stderr, "\n");                                           \
+    }                                                                  \
+  } while (0)
+
+#define CHECK_OK(expr)                                                                         \
+  do {                                                                                         \
+    qrt_status_t s_ = (expr);                                                                  \
+    CHECK(s_ == QRT_OK, "%s returned %s", #expr, qrt_status_string(s_));                        \
+  } while (0)
+
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+static uint32_t rng_u32(void) {
+  g_rng ^= g_rng << 13;
+  g_rng ^= g_rng >> 7;
+  g_rng ^= g_rng << 17;
+  return (uint32_t)(g_rng >> 16);
+}
+/* uniform in [-1, 1) */
+static float rng_f(void) { return (float)(rng_u32() & 0xffffff) / 8388608.0f - 1.0f; }
+static int64_t rng_range(int64_t lo, int64_t hi) { return lo + (int64_t)(rng_u32() % (uint32_t)(hi - lo + 1)); }
+static void fill_rand(float *p, int64_t n) {
+  for (int64_t i = 0; i < n; i++) p[i] = rng_f();
+}
+
+/* Renders a flat index as [i0, i1, ...] of shape. */
+static const char *coords(int64_t rank, const int64_t *shape, int64_t flat) {
+  static char buf[160];
+  int64_t idx[8];
+  for (int64_t d = rank - 1; d >= 0; d--) {
+    idx[d] = shape[d] ? flat % shape[d] : 0;
+    flat = shape[d] ? flat / shape[d] : 0;
+  }
+  int n = snprintf(buf, sizeof buf, "[");
+  for (int64_t d = 0; d < rank; d++)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "%s%lld", d ? ", " : "", (long long)idx[d]);
+  snprintf(buf + n, sizeof buf - (size_t)n, "]");
+  return buf;
+}
+
+static int same_float(float a, float b) {
+  if (a != a && b != b) return 1;
+  return memcmp(&a, &b, 4) == 0 || a == b;
+}
+
+/* Bit-exact (NaN == NaN, +0 == -0). Returns 1 if equal. */
+static int expect_equal(const char *what, int64_t rank, const int64_t *shape, const float *got,
+                        const float *want) {
+  int64_t n = 1;
+  for (int64_t d = 0; d < rank; d++) n *= shape[d];
+  g_checks++;
+  for (int64_t i = 0; i < n; i++)
+    if (!same_float(got[i], want[i])) {
+      g_failures++;
+      fprintf(stderr, "FAIL %s: first mismatch at %s: got %.9g, want %.9g\n", what,
+              coords(rank, shape, i), got[i], want[i]);
+      return 0;
+    }
+  return 1;
+}
+
+/* |got - want| <= tol[i] (tol per element) or tol_abs when tol is NULL. */
+static int expect_near(const char *what, int64_t rank, const int64_t *shape, const float *got,
+                       const float *want, const float *tol, float tol_abs) {
+  int64_t n = 1;
+  for (int64_t d = 0; d < rank; d++) n *= shape[d];
+  g_checks++;
+  for (int64_t i = 0; i < n; i++) {
+    const float t = tol ? tol[i] : tol_abs;
+    if (same_float(got[i], want[i])) continue;
+    if (!(fabsf(got[i] - want[i]) <= t)) {
+      g_failures++;
+      fprintf(stderr, "FAIL %s: first mismatch at %s: got %.9g, want %.9g (tolerance %.3g)\n", what,
+              coords(rank, shape, i), got[i], want[i], t);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int test_finish(const char *name) {
+  if (g_failures) {
+    fprintf(stderr, "%s: %d of %d checks failed\n", name, g_failures, g_checks);
+    return 1;
+  }
+  printf("%s: all %d checks passed\n", name, g_checks);
+  return 0;
+}
+
+/* The ISA levels this machine can run, in order (scalar always first). */
+static int isa_levels(qrt_isa_t *out) {
+  int n = 0;
+  const qrt_isa_t cpu = qrt_cpu_isa();
+  out[n++] = QRT_ISA_SCALAR;
+  if (cpu >= QRT_ISA_AVX2_FMA) out[n++] = QRT_ISA_AVX2_FMA;
+  if (cpu >= QRT_ISA_AVX512F) out[n++] = QRT_ISA_AVX512F;
+  return n;
+}
+
+#endif

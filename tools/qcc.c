@@ -1,0 +1,155 @@
+/* qcc: the compiler driver. `qcc --help` lists the subcommands. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infer.h"
+#include "qcc.h"
+
+static int fail(qcc_status_t st) {
+  int code = qcc_status_code_of(st);
+  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
+  qcc_status_free(st);
+  return code;
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "qcc: error: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n");
+  return QCC_ERR_USAGE;
+}
+
+static void main_usage(FILE *f) {
+  fprintf(f,
+          "qcc %s: an ahead-of-time compiler and quantizer for ONNX models\n\n"
+          "usage: qcc SUBCOMMAND [options]   (qcc SUBCOMMAND --help for its options)\n\n"
+          "subcommands:\n"
+          "  import   MODEL.onnx -o OUT.(mlir|mlirbc)   import into the qcc dialect and summarize\n\n"
+          "exit codes: 0 ok, 1 internal error, 2 usage, 3 unsupported input, 4 invalid input,\n"
+          "            5 I/O error, 6 IR verification failed (docs/errors.md)\n",
+          QCC_VERSION_STRING);
+}
+
+/* ---- summary of a module ---- */
+typedef struct {
+  int counts[QCC_OP_COUNT_];
+  int64_t weight_elems, weight_bytes;
+} summary_t;
+
+static MlirWalkResult count_op(MlirOperation op, void *ud) {
+  summary_t *s = ud;
+  qcc_op_kind k = qcc_op_get_kind(op);
+  if (k == QCC_OP_NONE) return MlirWalkResultAdvance;
+  s->counts[k]++;
+  if (k == QCC_OP_constant) {
+    MlirType t = mlirValueGetType(mlirOperationGetResult(op, 0));
+    qcc_shape sh;
+    if (qcc_type_shape(t, &sh)) {
+      int64_t n = qcc_shape_numel(&sh);
+      MlirType e = qcc_type_elem(t);
+      int bits = mlirTypeIsAInteger(e) ? (int)mlirIntegerTypeGetWidth(e) : mlirTypeIsAFloat(e) ? (int)mlirFloatTypeGetWidth(e) : 8;
+      s->weight_elems += n;
+      s->weight_bytes += (n * (bits < 8 ? 8 : bits) + 7) / 8;
+    }
+  }
+  return MlirWalkResultAdvance;
+}
+
+static void print_summary(MlirModule m, const char *what) {
+  MlirOperation f = qcc_module_main(m);
+  if (mlirOperationIsNull(f)) return;
+  MlirRegion r = mlirOperationGetRegion(f, 0);
+  MlirBlock b = mlirRegionGetFirstBlock(r);
+  char buf[256];
+  printf("%s\n", what);
+  for (intptr_t i = 0; i < mlirBlockGetNumArguments(b); ++i) {
+    MlirStringRef n = qcc_main_arg_name(f, i);
+    printf("  input  %-20.*s %s\n", (int)n.length, n.data, qcc_type_str(mlirValueGetType(mlirBlockGetArgument(b, i)), buf, sizeof buf));
+  }
+  MlirOperation ret = mlirBlockGetTerminator(b);
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(ret); ++i) {
+    MlirStringRef n = qcc_main_result_name(f, i);
+    printf("  output %-20.*s %s\n", (int)n.length, n.data, qcc_type_str(mlirValueGetType(mlirOperationGetOperand(ret, i)), buf, sizeof buf));
+  }
+  summary_t s = {{0}, 0, 0};
+  mlirOperationWalk(mlirModuleGetOperation(m), count_op, &s, MlirWalkPreOrder);
+  int total = 0;
+  for (int k = 0; k < QCC_OP_COUNT_; ++k) total += k == QCC_OP_constant ? 0 : s.counts[k];
+  printf("  ops    %d (", total);
+  bool first = true;
+  for (int k = 0; k < QCC_OP_COUNT_; ++k)
+    if (s.counts[k] && k != QCC_OP_constant) {
+      printf("%s%s %d", first ? "" : ", ", qcc_op_info_get((qcc_op_kind)k)->name, s.counts[k]);
+      first = false;
+    }
+  printf(")\n  weights %d constants, %lld values, %.1f KiB\n", s.counts[QCC_OP_constant], (long long)s.weight_elems,
+         (double)s.weight_bytes / 1024.0);
+}
+
+/* ---- qcc import ---- */
+static void import_usage(FILE *f) {
+  fprintf(f,
+          "usage: qcc import MODEL.onnx [-o OUT.(mlir|mlirbc)] [--input-shape NAME=DIMS ...] [-q]\n"
+          "  Imports an ONNX model into the qcc dialect, verifies it and prints a summary.\n"
+          "  -o FILE                 .mlirbc writes bytecode (qcc's own files), .mlir text\n"
+          "  --input-shape N=1x3x224x224   fix an input's symbolic dims (batch defaults to 1)\n"
+          "  --elide-large           in .mlir text, elide constants larger than 16 values\n"
+          "  -q                      no summary, no notes\n");
+}
+
+static int cmd_import(int argc, char **argv) {
+  const char *model = NULL, *out = NULL;
+  qcc_input_shape shapes[64];
+  char names[64][256];
+  int ns = 0;
+  bool quiet = false, elide = false;
+  for (int i = 0; i < argc; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { import_usage(stdout); return 0; }
+    if (!strcmp(a, "-o")) { if (++i >= argc) return usage_error("%s needs a file name", a); out = argv[i]; }
+    else if (!strcmp(a, "--input-shape") || !strncmp(a, "--input-shape=", 14)) {
+      const char *spec = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
+      if (!spec) return usage_error("%s needs NAME=DIMS", "--input-shape");
+      if (ns == 64) return usage_error("too many --input-shape options%s", "");
+      qcc_status_t st = qcc_parse_input_shape(spec, &shapes[ns], names[ns], sizeof names[ns]);
+      if (st) return fail(st);
+      ns++;
+    } else if (!strcmp(a, "-q")) quiet = true;
+    else if (!strcmp(a, "--elide-large")) elide = true;
+    else if (a[0] == '-' && a[1]) return usage_error("unknown option '%s' for qcc import (see qcc import --help)", a);
+    else if (!model) model = a;
+    else return usage_error("unexpected argument '%s'", a);
+  }
+  if (!model) { import_usage(stderr); return QCC_ERR_USAGE; }
+  MlirContext ctx;
+  qcc_status_t st = qcc_context_create(NULL, &ctx);
+  if (st) return fail(st);
+  qcc_import_options io = {shapes, ns, quiet};
+  MlirModule m;
+  st = qcc_import_onnx(ctx, model, &io, &m);
+  if (st) { qcc_context_destroy(ctx); return fail(st); }
+  if (out) {
+    qcc_print_options po = {elide, false};
+    st = qcc_module_write_file(m, out, &po);
+  }
+  if (!st && !quiet) {
+    char what[4200];
+    snprintf(what, sizeof what, "imported %s%s%s", model, out ? " -> " : "", out ? out : "");
+    print_summary(m, what);
+  }
+  mlirModuleDestroy(m);
+  qcc_context_destroy(ctx);
+  return st ? fail(st) : 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { main_usage(stderr); return QCC_ERR_USAGE; }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) { main_usage(stdout); return 0; }
+  if (!strcmp(cmd, "--version")) { printf("qcc %s (MLIR 22)\n", QCC_VERSION_STRING); return 0; }
+  if (!strcmp(cmd, "import")) return cmd_import(argc - 2, argv + 2);
+  fprintf(stderr, "qcc: error: unknown subcommand '%s' (qcc --help lists them)\n", cmd);
+  return QCC_ERR_USAGE;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package qcc needs to build and test. Idempotent and
+# non-interactive; waits for the dpkg lock. Heavy peers (PyTorch, ONNX Runtime)
+# are not installed here: see tools/setup-peers.sh, used only by benchmarks and
+# fixture-making scripts.
+set -euo pipefail
+PKGS=(
+  build-essential cmake ninja-build pkg-config
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  libprotobuf-c-dev protobuf-c-compiler
+  python3-onnx python3-numpy
+  libonnx-testdata dataset-fashion-mnist
+  libzip-dev libstb-dev
+)
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+APT_OPTS=(-o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
+$SUDO apt-get "${APT_OPTS[@]:0:2}" update -q
+$SUDO apt-get "${APT_OPTS[@]}" install "${missing[@]}"
