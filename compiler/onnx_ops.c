@@ -68,7 +68,27 @@ BINARY(h_sub, QCC_OP_sub)
 BINARY(h_mul, QCC_OP_mul)
 BINARY(h_div, QCC_OP_div)
 BINARY(h_pow, QCC_OP_pow)
-BINARY(h_prelu, QCC_OP_prelu)
+
+static qcc_status_t h_prelu(ox_node *n) {
+  qcc_shape x, sl;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(shape_in(n, 1, &sl));
+  /* Before opset 7 a 1-D slope of size C applies per channel (dim 1). */
+  if (OPSET < 7 && sl.rank == 1 && x.rank >= 3 && sl.d[0] == x.d[1] && sl.d[0] != 1) {
+    MlirValue v[2];
+    QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v[0]));
+    QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 1), &v[1]));
+    qcc_shape t = {x.rank - 1, {0}};
+    t.d[0] = sl.d[0];
+    for (int i = 1; i < t.rank; ++i) t.d[i] = 1;
+    MlirType rt = qcc_tensor_type(ox_in_elem(n, 1), &t);
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_reshape, 1, &v[1], 0, NULL, 1, &rt, &v[1]));
+    MlirValue y;
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_prelu, 2, v, 0, NULL, 1, NULL, &y));
+    return ox_set_out(n, 0, y);
+  }
+  return simple(n, QCC_OP_prelu, 2, 0, NULL);
+}
 
 /* Max, Min, Sum: variadic in ONNX, a chain of binary ops here. */
 static qcc_status_t variadic(ox_node *n, qcc_op_kind k) {
@@ -882,6 +902,12 @@ static qcc_status_t h_constant(ox_node *n) {
   return NULL; /* always folded (ox_try_fold) */
 }
 
+/* Shape-math ops have no qcc op: they are supported when they fold. */
+static qcc_status_t h_fold_only(ox_node *n) {
+  return ox_err(n, QCC_ERR_UNSUPPORTED, "%s is supported only on constants (shape math that folds at import); an input here is computed at run time",
+                n->node->op_type);
+}
+
 /* ---- the table ---- */
 typedef struct {
   const char *name;
@@ -906,13 +932,19 @@ static const ox_entry g_handlers[] = {
     {"Unsqueeze", h_unsqueeze}, {"Upsample", h_upsample}, {"Where", h_where},
 };
 
+void qcc_onnx_list_ops(void (*cb)(const char *op_type, void *ud), void *ud) {
+  for (size_t i = 0; i < sizeof g_handlers / sizeof *g_handlers; ++i) cb(g_handlers[i].name, ud);
+  static const char *fold_only[] = {"Shape", "Size", "ConstantOfShape", "Range", "Equal", "Less", "Greater", "Not", NULL};
+  for (int i = 0; fold_only[i]; ++i) cb(fold_only[i], ud);
+}
+
 ox_handler ox_find_handler(const char *op) {
   for (size_t i = 0; i < sizeof g_handlers / sizeof *g_handlers; ++i)
     if (!strcmp(g_handlers[i].name, op)) return g_handlers[i].fn;
   /* Ops that only ever fold to constants (shape math). */
   static const char *fold_only[] = {"Shape", "Size", "ConstantOfShape", "Range", "Equal", "Less", "Greater", "Not", NULL};
   for (int i = 0; fold_only[i]; ++i)
-    if (!strcmp(fold_only[i], op)) return h_constant;
+    if (!strcmp(fold_only[i], op)) return h_fold_only;
   return NULL;
 }
 

@@ -83,6 +83,9 @@ typedef struct {
 
 qcc_status_t qcc_import_onnx(MlirContext ctx, const char *path, const qcc_import_options *opts,
                              MlirModule *out);
+/* The ONNX op types (default domain) the importer translates. Ops listed as
+ * shape math (Shape, Range, ...) are supported when they fold to constants. */
+void qcc_onnx_list_ops(void (*cb)(const char *op_type, void *ud), void *ud);
 /* Parse "NAME=1x3x224x224" (NAME may contain '='; the last one splits). */
 qcc_status_t qcc_parse_input_shape(const char *spec, qcc_input_shape *out, char *name_buf, size_t name_len);
 

@@ -96,7 +96,13 @@ static void import_usage(FILE *f) {
           "  -o FILE                 .mlirbc writes bytecode (qcc's own files), .mlir text\n"
           "  --input-shape N=1x3x224x224   fix an input's symbolic dims (batch defaults to 1)\n"
           "  --elide-large           in .mlir text, elide constants larger than 16 values\n"
-          "  -q                      no summary, no notes\n");
+          "  -q                      no summary, no notes\n"
+          "  --list-ops              list the ONNX op types the importer supports\n");
+}
+
+static void print_op(const char *op, void *ud) {
+  (void)ud;
+  printf("%s\n", op);
 }
 
 static int cmd_import(int argc, char **argv) {
@@ -108,6 +114,7 @@ static int cmd_import(int argc, char **argv) {
   for (int i = 0; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { import_usage(stdout); return 0; }
+    if (!strcmp(a, "--list-ops")) { qcc_onnx_list_ops(print_op, NULL); return 0; }
     if (!strcmp(a, "-o")) { if (++i >= argc) return usage_error("%s needs a file name", a); out = argv[i]; }
     else if (!strcmp(a, "--input-shape") || !strncmp(a, "--input-shape=", 14)) {
       const char *spec = a[13] == '=' ? a + 14 : (++i < argc ? argv[i] : NULL);
