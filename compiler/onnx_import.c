@@ -550,7 +550,7 @@ static qcc_status_t import_graph(ox_importer *im, MlirModule mod) {
     if (nd->domain && *nd->domain && strcmp(nd->domain, "ai.onnx"))
       return qcc_status_make(QCC_ERR_UNSUPPORTED, "%s: node '%s': op %s of domain '%s' is not supported (only the default ONNX domain is)",
                              im->path, nm, nd->op_type, nd->domain);
-    if (nd->n_input > 16) return ox_err(&n, QCC_ERR_UNSUPPORTED, "more than 16 inputs");
+    if (nd->n_input > 64) return ox_err(&n, QCC_ERR_UNSUPPORTED, "more than 64 inputs");
     n.n_in = (int)nd->n_input;
     for (size_t i = 0; i < nd->n_input; ++i) {
       if (!nd->input[i] || !*nd->input[i]) continue;

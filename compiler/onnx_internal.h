@@ -48,7 +48,7 @@ typedef struct {
   Onnx__NodeProto *node;
   MlirLocation loc;
   int n_in;
-  ox_value *in[16]; /* NULL for absent optional inputs */
+  ox_value *in[64]; /* NULL for absent optional inputs */
 } ox_node;
 
 int ox_elem_size(int dtype);

@@ -163,19 +163,38 @@ static qcc_status_t h_cast(ox_node *n) {
 }
 
 /* ---- convolution ---- */
-static qcc_status_t conv_attrs(ox_node *n, const qcc_shape *x, const qcc_shape *w, bool transpose,
-                               int64_t *st, int64_t *pd, int64_t *dl) {
-  int64_t ks[16], tmp[16];
-  int nk = ox_attr_ints(n, "kernel_shape", ks);
-  if (nk >= 0 && (nk != 2 || ks[0] != w->d[2] || ks[1] != w->d[3]))
-    return ox_err(n, QCC_ERR_INVALID, "kernel_shape disagrees with the weights");
-  st[0] = st[1] = 1;
-  dl[0] = dl[1] = 1;
+/* Spatial attributes as 2-D arrays; sd = 1 for a 1-D op lifted to 2-D
+ * (x and w already have H = 1; the ONNX values go to the W entries). */
+static qcc_status_t read_spatial(ox_node *n, const char *name, int sd, int64_t *out2, int64_t dflt) {
+  int64_t tmp[16];
+  int k = ox_attr_ints(n, name, tmp);
+  out2[0] = out2[1] = dflt;
+  if (k < 0) return NULL;
+  if (k != sd) return ox_err(n, QCC_ERR_INVALID, "%s must have %d values, has %d", name, sd, k);
+  for (int i = 0; i < sd; ++i) out2[2 - sd + i] = tmp[i];
+  return NULL;
+}
+
+static qcc_status_t read_pads(ox_node *n, int sd, int64_t *pd) {
+  int64_t tmp[16];
+  int k = ox_attr_ints(n, "pads", tmp);
   pd[0] = pd[1] = pd[2] = pd[3] = 0;
-  int k;
-  if ((k = ox_attr_ints(n, "strides", tmp)) >= 0) { if (k != 2) return ox_err(n, QCC_ERR_INVALID, "strides must have 2 values"); st[0] = tmp[0]; st[1] = tmp[1]; }
-  if ((k = ox_attr_ints(n, "dilations", tmp)) >= 0) { if (k != 2) return ox_err(n, QCC_ERR_INVALID, "dilations must have 2 values"); dl[0] = tmp[0]; dl[1] = tmp[1]; }
-  if ((k = ox_attr_ints(n, "pads", tmp)) >= 0) { if (k != 4) return ox_err(n, QCC_ERR_INVALID, "pads must have 4 values"); memcpy(pd, tmp, 4 * sizeof *pd); }
+  if (k < 0) return NULL;
+  if (k != 2 * sd) return ox_err(n, QCC_ERR_INVALID, "pads must have %d values, has %d", 2 * sd, k);
+  if (sd == 2) memcpy(pd, tmp, 4 * sizeof *pd);
+  else { pd[1] = tmp[0]; pd[3] = tmp[1]; }
+  return NULL;
+}
+
+static qcc_status_t conv_attrs(ox_node *n, const qcc_shape *x, const qcc_shape *w, bool transpose, int sd,
+                               int64_t *st, int64_t *pd, int64_t *dl) {
+  int64_t ks[16];
+  int nk = ox_attr_ints(n, "kernel_shape", ks);
+  if (nk >= 0 && (nk != sd || ks[0] != w->d[4 - sd] || (sd == 2 && ks[1] != w->d[3])))
+    return ox_err(n, QCC_ERR_INVALID, "kernel_shape disagrees with the weights");
+  QCC_RETURN_IF_ERROR(read_spatial(n, "strides", sd, st, 1));
+  QCC_RETURN_IF_ERROR(read_spatial(n, "dilations", sd, dl, 1));
+  QCC_RETURN_IF_ERROR(read_pads(n, sd, pd));
   char b[32];
   const char *ap = ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b);
   if (!strcmp(ap, "VALID")) {
@@ -202,17 +221,42 @@ static qcc_status_t conv_attrs(ox_node *n, const qcc_shape *x, const qcc_shape *
   return NULL;
 }
 
+/* Insert a size-1 dim at `axis` (1-D ops are lifted to 2-D this way). */
+static qcc_status_t unsqueeze_v(ox_node *n, MlirValue v, int64_t axis, MlirValue *out) {
+  MlirNamedAttribute a = qcc_attr_i64s(CTX, QCC_ATTR_axes, 1, &axis);
+  return ox_emit_v(n, QCC_OP_unsqueeze, 1, &v, 1, &a, 1, NULL, out);
+}
+static qcc_status_t squeeze_v(ox_node *n, MlirValue v, int64_t axis, MlirValue *out) {
+  MlirNamedAttribute a = qcc_attr_i64s(CTX, QCC_ATTR_axes, 1, &axis);
+  return ox_emit_v(n, QCC_OP_squeeze, 1, &v, 1, &a, 1, NULL, out);
+}
+
 static qcc_status_t h_conv(ox_node *n) {
   qcc_shape x, w;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
   QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
-  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D convolution (4-D input) is supported; input has rank %d", x.rank);
+  if (x.rank != 4 && x.rank != 3)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D and 2-D convolution (3-D or 4-D input) are supported; input has rank %d", x.rank);
+  int sd = x.rank - 2;
+  if (w.rank != x.rank) return ox_err(n, QCC_ERR_INVALID, "weights have rank %d, input rank %d", w.rank, x.rank);
+  MlirValue ops[3];
+  int no = ox_in(n, 2) ? 3 : 2;
+  for (int i = 0; i < no; ++i) QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, i), &ops[i]));
+  if (sd == 1) { /* [N, C, L] -> [N, C, 1, L] */
+    QCC_RETURN_IF_ERROR(unsqueeze_v(n, ops[0], 2, &ops[0]));
+    QCC_RETURN_IF_ERROR(unsqueeze_v(n, ops[1], 2, &ops[1]));
+    qcc_type_shape(mlirValueGetType(ops[0]), &x);
+    qcc_type_shape(mlirValueGetType(ops[1]), &w);
+  }
   int64_t st[2], pd[4], dl[2];
-  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, false, st, pd, dl));
+  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, false, sd, st, pd, dl));
   MlirNamedAttribute a[4] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd),
                              qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl),
                              qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
-  return simple(n, QCC_OP_conv2d, ox_in(n, 2) ? 3 : 2, 4, a);
+  MlirValue y;
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_conv2d, no, ops, 4, a, 1, NULL, &y));
+  if (sd == 1) QCC_RETURN_IF_ERROR(squeeze_v(n, y, 2, &y));
+  return ox_set_out(n, 0, y);
 }
 
 static qcc_status_t h_conv_transpose(ox_node *n) {
@@ -221,7 +265,7 @@ static qcc_status_t h_conv_transpose(ox_node *n) {
   QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
   if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D transposed convolution is supported; input has rank %d", x.rank);
   int64_t st[2], pd[4], dl[2], op[16] = {0, 0}, os[16];
-  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, true, st, pd, dl));
+  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, true, 2, st, pd, dl));
   int k = ox_attr_ints(n, "output_padding", op);
   if (k >= 0 && k != 2) return ox_err(n, QCC_ERR_INVALID, "output_padding must have 2 values");
   if ((k = ox_attr_ints(n, "output_shape", os)) >= 0) {
@@ -305,15 +349,18 @@ static qcc_status_t h_batch_norm(ox_node *n) {
 static qcc_status_t pool(ox_node *n, bool is_max) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
-  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D pooling (4-D input) is supported; input has rank %d", x.rank);
+  if (x.rank != 4 && x.rank != 3)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D and 2-D pooling (3-D or 4-D input) are supported; input has rank %d", x.rank);
   if (n->node->n_output > 1 && n->node->output[1] && *n->node->output[1])
     return ox_err(n, QCC_ERR_UNSUPPORTED, "the Indices output of MaxPool is not supported");
-  int64_t k[16], st[16] = {1, 1}, pd[16] = {0, 0, 0, 0}, dl[16] = {1, 1};
-  if (ox_attr_ints(n, "kernel_shape", k) != 2) return ox_err(n, QCC_ERR_INVALID, "kernel_shape must have 2 values");
-  if (ox_attr_ints(n, "strides", st) == 0) st[0] = st[1] = 1;
-  int np = ox_attr_ints(n, "pads", pd);
-  if (np >= 0 && np != 4) return ox_err(n, QCC_ERR_INVALID, "pads must have 4 values");
-  if (is_max && ox_attr_ints(n, "dilations", dl) == 0) dl[0] = dl[1] = 1;
+  int sd = x.rank - 2;
+  if (sd == 1) { x.rank = 4; x.d[3] = x.d[2]; x.d[2] = 1; }
+  int64_t k[16], st[16], pd[16], dl[16];
+  QCC_RETURN_IF_ERROR(read_spatial(n, "kernel_shape", sd, k, 1));
+  if (!ox_attr(n, "kernel_shape")) return ox_err(n, QCC_ERR_INVALID, "missing kernel_shape");
+  QCC_RETURN_IF_ERROR(read_spatial(n, "strides", sd, st, 1));
+  QCC_RETURN_IF_ERROR(read_pads(n, sd, pd));
+  QCC_RETURN_IF_ERROR(read_spatial(n, "dilations", sd, dl, 1));
   if (ox_attr_i(n, "storage_order", 0)) return ox_err(n, QCC_ERR_UNSUPPORTED, "storage_order=1 is not supported");
   int64_t ceil_mode = ox_attr_i(n, "ceil_mode", 0);
   char b[32];
@@ -338,13 +385,18 @@ static qcc_status_t pool(ox_node *n, bool is_max) {
   a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd);
   if (is_max) a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl);
   a[na++] = qcc_attr_i64(CTX, QCC_ATTR_ceil_mode, ceil_mode != 0);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
+  if (sd == 1) QCC_RETURN_IF_ERROR(unsqueeze_v(n, v, 2, &v));
   if (!is_max) {
-    if (ox_attr_ints(n, "dilations", dl) > 0 && (dl[0] != 1 || dl[1] != 1))
-      return ox_err(n, QCC_ERR_UNSUPPORTED, "AveragePool with dilations is not supported");
+    if (dl[0] != 1 || dl[1] != 1) return ox_err(n, QCC_ERR_UNSUPPORTED, "AveragePool with dilations is not supported");
     MlirNamedAttribute all[5] = {a[0], a[1], a[2], a[3], qcc_attr_i64(CTX, QCC_ATTR_count_include_pad, ox_attr_i(n, "count_include_pad", 0) != 0)};
-    return simple(n, QCC_OP_avg_pool, 1, 5, all);
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_avg_pool, 1, &v, 5, all, 1, NULL, &v));
+  } else {
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_max_pool, 1, &v, na, a, 1, NULL, &v));
   }
-  return simple(n, QCC_OP_max_pool, 1, na, a);
+  if (sd == 1) QCC_RETURN_IF_ERROR(squeeze_v(n, v, 2, &v));
+  return ox_set_out(n, 0, v);
 }
 static qcc_status_t h_max_pool(ox_node *n) { return pool(n, true); }
 static qcc_status_t h_avg_pool(ox_node *n) { return pool(n, false); }
@@ -558,7 +610,7 @@ static qcc_status_t h_concat(ox_node *n) {
   int64_t axis = ox_attr_i(n, "axis", OPSET < 4 ? 1 : 0);
   if (OPSET >= 4 && !ox_attr(n, "axis")) return ox_err(n, QCC_ERR_INVALID, "missing 'axis' attribute");
   QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
-  ox_value *ops[16];
+  ox_value *ops[64];
   int k = 0;
   for (int i = 0; i < n->n_in; ++i) {
     QCC_RETURN_IF_ERROR(need_in(n, i));
@@ -569,8 +621,18 @@ static qcc_status_t h_concat(ox_node *n) {
   }
   if (k == 0) ops[k++] = ox_in(n, 0);
   MlirNamedAttribute a = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
-  MlirValue v;
-  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_concat, k, ops, 1, &a, 1, NULL, &v));
+  /* More inputs than a variadic list holds: concatenate in chunks. */
+  MlirValue vals[64], v;
+  for (int i = 0; i < k; ++i) QCC_RETURN_IF_ERROR(ox_val(n->im, ops[i], &vals[i]));
+  int first = k < QCC_MAX_VARIADIC ? k : QCC_MAX_VARIADIC;
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_concat, first, vals, 1, &a, 1, NULL, &v));
+  for (int i = first; i < k; i += QCC_MAX_VARIADIC - 1) {
+    MlirValue chunk[QCC_MAX_VARIADIC];
+    int c = 0;
+    chunk[c++] = v;
+    for (int j = i; j < k && c < QCC_MAX_VARIADIC; ++j) chunk[c++] = vals[j];
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_concat, c, chunk, 1, &a, 1, NULL, &v));
+  }
   return ox_set_out(n, 0, v);
 }
 

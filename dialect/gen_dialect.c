@@ -120,7 +120,21 @@ static void emit_doc(FILE *f) {
       fprintf(f, "%s`%s`: %s", i ? ", " : "", qcc_attr_name(o->attrs[i].id), qcc_attr_kind_name(o->attrs[i].kind));
     fprintf(f, " | %s |\n", o->summary);
   }
-  fprintf(f, "\n`?` marks an optional operand, `...` a variadic one.\n");
+  fprintf(f, "\n`?` marks an optional operand, `...` a variadic one.\n\n");
+  fprintf(f, "## Notes\n\n");
+  fprintf(f, "- **Variadic lists.** IRDL gives all values of one variadic operand a single constraint variable, which would "
+             "force them to share one type (concat inputs differ along the axis). qcc therefore declares a variadic list as %d "
+             "optional values, each with its own variable; ops with such lists carry `operandSegmentSizes` / "
+             "`resultSegmentSizes` (`qcc_build` adds them). The importer chains longer lists.\n", QCC_MAX_VARIADIC);
+  fprintf(f, "- **Quantized tensors** use MLIR's upstream quant types: `!quant.uniform<u8:f32, 0.05:128>` per tensor, "
+             "`!quant.uniform<i8:f32:0, {0.1,0.2}>` per axis. `qcc.storage_cast` converts between a quantized tensor and "
+             "its plain integer storage (ONNX's uint8/int8 tensors).\n");
+  fprintf(f, "- **Weights** are builtin dense elements attributes on `qcc.constant`: uniqued (identical tensors are stored "
+             "once), read by the executor through a raw pointer (no per-element calls), and written compactly in bytecode "
+             "(`.mlirbc`, qcc's own intermediate format). Text (`.mlir`) prints them as hex; `--elide-large` elides them for "
+             "reading, and an elided file cannot be read back.\n");
+  fprintf(f, "- **Locations.** Every imported op carries its ONNX node name (`loc(\"/layer1/layer1.0/conv1/Conv\"(...))`), "
+             "so diagnostics and reports name the user's layer.\n");
 }
 
 int main(int argc, char **argv) {
