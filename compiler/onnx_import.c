@@ -621,8 +621,14 @@ qcc_status_t qcc_import_onnx(MlirContext ctx, const char *path, const qcc_import
   char *buf;
   size_t len;
   QCC_RETURN_IF_ERROR(qcc_read_file(path, &buf, &len));
-  Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, len, (const uint8_t *)buf);
+  qcc_status_t st = qcc_import_onnx_buffer(ctx, buf, len, path, opts, out);
   free(buf);
+  return st;
+}
+
+qcc_status_t qcc_import_onnx_buffer(MlirContext ctx, const void *buf, size_t len, const char *path,
+                                    const qcc_import_options *opts, MlirModule *out) {
+  Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, len, (const uint8_t *)buf);
   if (!model)
     return qcc_status_make(QCC_ERR_INVALID, "%s: not a valid ONNX model (the protobuf is malformed or truncated)", path);
   if (!model->graph) {

@@ -83,6 +83,10 @@ typedef struct {
 
 qcc_status_t qcc_import_onnx(MlirContext ctx, const char *path, const qcc_import_options *opts,
                              MlirModule *out);
+/* Same from memory; `path` names the model in messages and anchors relative
+ * external-data locations (its folder). */
+qcc_status_t qcc_import_onnx_buffer(MlirContext ctx, const void *data, size_t len, const char *path,
+                                    const qcc_import_options *opts, MlirModule *out);
 /* The ONNX op types (default domain) the importer translates. Ops listed as
  * shape math (Shape, Range, ...) are supported when they fold to constants. */
 void qcc_onnx_list_ops(void (*cb)(const char *op_type, void *ud), void *ud);

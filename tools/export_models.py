@@ -162,7 +162,7 @@ VISION = {
 # (model, opset) pairs; opsets 11 and 17 exercise attribute-vs-input forms (Squeeze/Unsqueeze
 # axes, Split, ReduceSum, Pad, Clip) and opset 17's native LayerNormalization.
 PLAN = [(m, 13) for m in VISION] + [("bert", 13), ("gpt", 13)] + [
-    ("resnet18", 11), ("mobilenet_v2", 11),
+    ("resnet18", 11), ("mobilenet_v2", 11), ("bert", 11),
     ("resnet18", 17), ("mobilenet_v2", 17), ("bert", 17)]
 
 

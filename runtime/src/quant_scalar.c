@@ -1,0 +1,83 @@
+/* Scalar reference kernels for QuantizeLinear / DequantizeLinear. The
+ * numerics are stated in qrt/qrt_quant.h; this file is built with
+ * -ffp-contract=off like the rest of libqrt. */
+#include <math.h>
+
+#include "qrt/qrt_quant.h"
+
+float qrt_round_half_even_f32(float v) {
+  if (!(fabsf(v) < 8388608.0f)) return v; /* NaN, Inf, or |v| >= 2^23: already integral */
+  float a = fabsf(v);
+  float r = floorf(a);
+  /* a - r is exact: r == 0, or r <= a < 2r (Sterbenz). */
+  float diff = a - r;
+  if (diff > 0.5f || (diff == 0.5f && fmodf(r, 2.0f) != 0.0f)) r += 1.0f;
+  return v < 0 ? -r : r;
+}
+
+int32_t qrt_quantize_f32_scalar(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
+  float q = x / scale; /* a division, as ONNX: never x * (1 / scale) */
+  double v = isnan(q) ? (double)zero_point : (double)qrt_round_half_even_f32(q) + (double)zero_point;
+  if (v < (double)qmin) v = (double)qmin;
+  if (v > (double)qmax) v = (double)qmax;
+  return (int32_t)v;
+}
+
+float qrt_dequantize_f32_scalar(int32_t q, float scale, int32_t zero_point) {
+  return (float)((int64_t)q - (int64_t)zero_point) * scale;
+}
+
+static int storage_range(qrt_dtype_t t, int64_t *lo, int64_t *hi) {
+  switch (t) {
+    case QRT_DTYPE_I8: *lo = INT8_MIN; *hi = INT8_MAX; return 1;
+    case QRT_DTYPE_U8: *lo = 0; *hi = UINT8_MAX; return 1;
+    case QRT_DTYPE_I32: *lo = INT32_MIN; *hi = INT32_MAX; return 1;
+    default: return 0;
+  }
+}
+
+qrt_status_t qrt_quantize_f32_reference(qrt_dtype_t storage, int32_t qmin, int32_t qmax, int64_t outer,
+                                        int64_t channels, int64_t inner, const float *x,
+                                        const float *scales, const int32_t *zero_points, void *y) {
+  int64_t lo, hi;
+  if (!storage_range(storage, &lo, &hi) || qmin > qmax || qmin < lo || qmax > hi) return QRT_INVALID_ARGUMENT;
+  if (outer < 0 || channels < 1 || inner < 0 || !scales || !zero_points) return QRT_INVALID_ARGUMENT;
+  for (int64_t c = 0; c < channels; c++)
+    if (zero_points[c] < qmin || zero_points[c] > qmax) return QRT_INVALID_ARGUMENT;
+  int64_t i = 0;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t c = 0; c < channels; c++) {
+      float s = scales[c];
+      int32_t zp = zero_points[c];
+      for (int64_t k = 0; k < inner; k++, i++) {
+        int32_t q = qrt_quantize_f32_scalar(x[i], s, zp, qmin, qmax);
+        switch (storage) {
+          case QRT_DTYPE_I8: ((int8_t *)y)[i] = (int8_t)q; break;
+          case QRT_DTYPE_U8: ((uint8_t *)y)[i] = (uint8_t)q; break;
+          default: ((int32_t *)y)[i] = q; break;
+        }
+      }
+    }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_dequantize_f32_reference(qrt_dtype_t storage, int64_t outer, int64_t channels,
+                                          int64_t inner, const void *q, const float *scales,
+                                          const int32_t *zero_points, float *y) {
+  int64_t lo, hi;
+  if (!storage_range(storage, &lo, &hi)) return QRT_INVALID_ARGUMENT;
+  if (outer < 0 || channels < 1 || inner < 0 || !scales || !zero_points) return QRT_INVALID_ARGUMENT;
+  int64_t i = 0;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t c = 0; c < channels; c++) {
+      float s = scales[c];
+      int32_t zp = zero_points[c];
+      for (int64_t k = 0; k < inner; k++, i++) {
+        int32_t v = storage == QRT_DTYPE_I8   ? ((const int8_t *)q)[i]
+                    : storage == QRT_DTYPE_U8 ? ((const uint8_t *)q)[i]
+                                              : ((const int32_t *)q)[i];
+        y[i] = qrt_dequantize_f32_scalar(v, s, zp);
+      }
+    }
+  return QRT_OK;
+}
