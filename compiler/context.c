@@ -198,8 +198,33 @@ qcc_status_t qcc_read_file(const char *path, char **out, size_t *out_len) {
 qcc_status_t qcc_module_parse_buffer(MlirContext ctx, const char *data, size_t len,
                                      const char *source_name, MlirModule *out) {
   int before = qcc_diag_error_count();
+  bool bytecode = len >= 4 && memcmp(data, "ML\xefR", 4) == 0;
+  char *wrapped = NULL;
+  if (!bytecode) {
+    /* Text may hold several top-level ops (as mlir-opt allows): parse it inside
+     * an explicit module on the first line, so line numbers are unchanged. */
+    wrapped = malloc(len + 16);
+    if (!wrapped) return qcc_status_make(QCC_ERR_IO, "%s: out of memory", source_name);
+    memcpy(wrapped, "module {", 8);
+    memcpy(wrapped + 8, data, len);
+    memcpy(wrapped + 8 + len, "\n}", 3);
+    data = wrapped;
+    len += 10;
+  }
   MlirOperation op = mlirOperationCreateParse(ctx, (MlirStringRef){data, len},
                                               mlirStringRefCreateFromCString(source_name));
+  free(wrapped);
+  if (!mlirOperationIsNull(op) && !bytecode) {
+    /* An explicit top-level module in the text: unwrap it. */
+    MlirBlock body = mlirRegionGetFirstBlock(mlirOperationGetRegion(op, 0));
+    MlirOperation first = mlirBlockGetFirstOperation(body);
+    if (!mlirOperationIsNull(first) && mlirOperationIsNull(mlirOperationGetNextInBlock(first)) &&
+        qcc_str_eq(mlirIdentifierStr(mlirOperationGetName(first)), "builtin.module")) {
+      mlirOperationRemoveFromParent(first);
+      mlirOperationDestroy(op);
+      op = first;
+    }
+  }
   if (mlirOperationIsNull(op))
     return qcc_status_make(QCC_ERR_INVALID, "%s: cannot parse as MLIR%s", source_name,
                            qcc_diag_error_count() > before ? " (see the errors above)" : "");

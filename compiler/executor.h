@@ -1,0 +1,94 @@
+/* executor.h — run a qcc module's @main on the host with libqrt's kernels.
+ *
+ * What it is for: calibration (the graph runs hundreds of times on calibration
+ * batches), sensitivity analysis, comparing float and quantized outputs,
+ * conformance tests and `qcc run`. ARCHITECTURE.md, "The executor".
+ *
+ * Compile once, run many times. qcc_executor_create walks @main ONCE and
+ * builds a plan: a flat array of steps whose operands are resolved to tensor
+ * slots, whose attributes are decoded, whose constant convolution / gemm /
+ * matmul weights are pre-packed for the active microkernel, and whose
+ * broadcast strides are precomputed. Steps whose operands are all constants
+ * are evaluated at plan time (so a dequantized weight feeding a conv is packed
+ * like any other weight). Running the plan costs kernel time only.
+ *
+ * Memory. Liveness is computed at plan time: an activation's buffer goes back
+ * to a pool right after its last reader ran (views such as reshape share their
+ * source's buffer and extend its life). The pool keeps the buffers across runs,
+ * so after the first run no memory is allocated except the outputs handed to
+ * the caller. Unary ops run in place when their input dies there. Peak live
+ * activation bytes are computed at plan time (qcc_executor_get_stats).
+ *
+ * Element types: f32, f16, i1 (one byte per value, 0/1), i8, u8 (ui8), i16,
+ * u16, i32, u32, i64, u64, f64, and quant types (!quant.uniform, per tensor or
+ * per axis), which are held in their storage type. Compute ops are f32.
+ *
+ * Ownership: the module is only read by create; it may be destroyed while the
+ * executor lives. Tensors passed to run are borrowed; outputs are owned by the
+ * caller (qcc_npy_tensor_free). Not thread-safe: one run at a time per executor.
+ */
+#ifndef QCC_EXECUTOR_H
+#define QCC_EXECUTOR_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlir-c/IR.h"
+#include "npy.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct qcc_executor qcc_executor;
+
+/* Called by every qcc.observe op, on every run, with the op's `id` attribute
+ * and the observed value (borrowed for the duration of the call; data is
+ * read-only). The value then passes through unchanged. A non-OK status stops
+ * the run and is returned by qcc_executor_run (annotated with the op). */
+typedef qcc_status_t (*qcc_observe_fn)(void *user_data, int64_t id, const qcc_npy_tensor_t *value);
+
+typedef struct {
+  qcc_observe_fn observe; /* NULL: observe ops are plain identities */
+  void *observe_user_data;
+} qcc_executor_options;
+
+/* Compile m's func.func @main into a plan. o may be NULL. Errors:
+ * UNSUPPORTED naming the op and its location for an op (or type) the executor
+ * cannot run, INVALID for an inconsistent module. On error *out is NULL. */
+qcc_status_t qcc_executor_create(MlirModule m, const qcc_executor_options *o, qcc_executor **out);
+void qcc_executor_destroy(qcc_executor *ex);
+
+/* Inputs and outputs, in @main's argument / result order. Names are the
+ * qcc.name attributes ("" if absent), owned by the executor. spec gets dtype,
+ * rank and shape (data NULL, nbytes the expected size). */
+int qcc_executor_num_inputs(const qcc_executor *ex);
+int qcc_executor_num_outputs(const qcc_executor *ex);
+const char *qcc_executor_input_name(const qcc_executor *ex, int i);
+const char *qcc_executor_output_name(const qcc_executor *ex, int i);
+void qcc_executor_input_spec(const qcc_executor *ex, int i, qcc_npy_tensor_t *spec);
+void qcc_executor_output_spec(const qcc_executor *ex, int i, qcc_npy_tensor_t *spec);
+/* Index of the input called name, or -1. */
+int qcc_executor_find_input(const qcc_executor *ex, const char *name);
+
+/* Run the plan. inputs[0..num_inputs) in argument order, each exactly of its
+ * spec's dtype and shape (else INVALID naming the input, expected and got).
+ * outputs[0..num_outputs) are filled with tensors the caller owns; on error
+ * they are left zeroed. */
+qcc_status_t qcc_executor_run(qcc_executor *ex, const qcc_npy_tensor_t *inputs, qcc_npy_tensor_t *outputs);
+
+typedef struct {
+  int n_steps;                  /* kernel steps in the plan (after folding) */
+  int n_folded;                 /* ops evaluated at plan time */
+  size_t peak_activation_bytes; /* max bytes of live activations (outputs included,
+                                   graph inputs and constants excluded) */
+  size_t constant_bytes;        /* constants and packed weights held by the plan */
+  size_t scratch_bytes;         /* the one scratch buffer shared by all steps */
+  size_t pool_bytes;            /* activation buffers currently held by the pool */
+} qcc_executor_stats;
+void qcc_executor_get_stats(const qcc_executor *ex, qcc_executor_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* QCC_EXECUTOR_H */
