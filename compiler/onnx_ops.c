@@ -1,6 +1,8 @@
 /* One handler per ONNX op type: ONNX attributes and opset differences are
  * normalized here into qcc ops with every attribute explicit. */
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -959,6 +961,154 @@ static qcc_status_t h_dequantize_linear(ox_node *n) {
   return ox_set_out(n, 0, v);
 }
 
+/* storage_cast + dequantize of input `in` with constant scale/zero point. */
+static qcc_status_t dq_input(ox_node *n, int in, int scale_in, int zp_in, int64_t axis, MlirValue *out) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, in, &x));
+  MlirType e = ox_in_elem(n, in), qt;
+  QCC_RETURN_IF_ERROR(quant_type(n, scale_in, zp_in, axis, &x, e, &qt));
+  if (!mlirTypeIsAInteger(e) || mlirIntegerTypeGetWidth(e) != 8 || mlirIntegerTypeIsUnsigned(e) == mlirQuantizedTypeIsSigned(qt))
+    return ox_err(n, QCC_ERR_INVALID, "input #%d and its zero point must be both uint8 or both int8", in);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, in), &v));
+  MlirType t = qcc_tensor_type(qt, &x);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &t, &v));
+  MlirType ft = qcc_tensor_type(mlirF32TypeGet(CTX), &x);
+  return ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, out);
+}
+
+/* quantize + storage_cast of a float value to the output's scale/zero point. */
+static qcc_status_t q_output(ox_node *n, MlirValue v, int scale_in, int zp_in, MlirValue *out) {
+  qcc_shape y;
+  qcc_type_shape(mlirValueGetType(v), &y);
+  MlirType qt;
+  QCC_RETURN_IF_ERROR(quant_type(n, scale_in, zp_in, 1, &y, mlirIntegerTypeUnsignedGet(CTX, 8), &qt));
+  MlirType t = qcc_tensor_type(qt, &y);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_quantize, 1, &v, 0, NULL, 1, &t, &v));
+  MlirType it = qcc_tensor_type(mlirQuantizedTypeIsSigned(qt) ? mlirIntegerTypeGet(CTX, 8) : mlirIntegerTypeUnsignedGet(CTX, 8), &y);
+  return ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &it, out);
+}
+
+/* int32 bias of QLinearConv: scale x_scale * w_scale (per output channel), zero point 0. */
+static qcc_status_t dq_bias(ox_node *n, int in, int xs_in, int ws_in, MlirValue *out) {
+  qcc_shape b;
+  QCC_RETURN_IF_ERROR(shape_in(n, in, &b));
+  MlirType e = ox_in_elem(n, in);
+  if (!mlirTypeIsAInteger(e) || mlirIntegerTypeGetWidth(e) != 32 || b.rank != 1)
+    return ox_err(n, QCC_ERR_INVALID, "bias must be a 1-D int32 tensor");
+  ox_const *xs, *ws;
+  QCC_RETURN_IF_ERROR(ox_need_const(n, xs_in, "x_scale", &xs));
+  QCC_RETURN_IF_ERROR(ox_need_const(n, ws_in, "w_scale", &ws));
+  int64_t nb = b.d[0], nw = qcc_shape_numel(&ws->shape);
+  if (nw != 1 && nw != nb) return ox_err(n, QCC_ERR_INVALID, "w_scale has %lld values for %lld output channels", (long long)nw, (long long)nb);
+  double *sc = malloc(sizeof(double) * (size_t)(nb ? nb : 1));
+  int64_t *zp = calloc((size_t)(nb ? nb : 1), sizeof(int64_t));
+  for (int64_t i = 0; i < nb; ++i) {
+    /* The product is formed in float32, as ONNX Runtime and the spec's reference do. */
+    float p = (float)ox_const_f64(xs, 0) * (float)ox_const_f64(ws, nw == 1 ? 0 : i);
+    sc[i] = p;
+  }
+  MlirType qt = mlirUniformQuantizedPerAxisTypeGet(mlirQuantizedTypeGetSignedFlag(), mlirIntegerTypeGet(CTX, 32), mlirF32TypeGet(CTX),
+                                                   nb, sc, zp, 0, INT32_MIN, INT32_MAX);
+  free(sc);
+  free(zp);
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, in), &v));
+  MlirType t = qcc_tensor_type(qt, &b);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &t, &v));
+  MlirType ft = qcc_tensor_type(mlirF32TypeGet(CTX), &b);
+  return ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, out);
+}
+
+/* QLinearConv: dequantize -> conv2d -> quantize (the QDQ form the fusion pass consumes). */
+static qcc_status_t h_qlinear_conv(ox_node *n) {
+  qcc_shape x, w;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(shape_in(n, 3, &w));
+  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D QLinearConv (4-D input) is supported");
+  MlirValue ops[3];
+  QCC_RETURN_IF_ERROR(dq_input(n, 0, 1, 2, 1, &ops[0]));
+  QCC_RETURN_IF_ERROR(dq_input(n, 3, 4, 5, 0, &ops[1]));
+  int no = 2;
+  if (ox_in(n, 8)) QCC_RETURN_IF_ERROR(dq_bias(n, 8, 1, 4, &ops[no++]));
+  int64_t st[2], pd[4], dl[2];
+  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, false, 2, st, pd, dl));
+  MlirNamedAttribute a[4] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd),
+                             qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl),
+                             qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
+  MlirValue y;
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_conv2d, no, ops, 4, a, 1, NULL, &y));
+  QCC_RETURN_IF_ERROR(q_output(n, y, 6, 7, &y));
+  return ox_set_out(n, 0, y);
+}
+
+static qcc_status_t h_qlinear_matmul(ox_node *n) {
+  MlirValue ops[2], y;
+  QCC_RETURN_IF_ERROR(dq_input(n, 0, 1, 2, 1, &ops[0]));
+  QCC_RETURN_IF_ERROR(dq_input(n, 3, 4, 5, 1, &ops[1]));
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_matmul, 2, ops, 0, NULL, 1, NULL, &y));
+  QCC_RETURN_IF_ERROR(q_output(n, y, 6, 7, &y));
+  return ox_set_out(n, 0, y);
+}
+
+/* Zero point operand: the given one, or a scalar 0 of the data's type. */
+static qcc_status_t zp_operand(ox_node *n, int data_in, int zp_in, MlirValue *out) {
+  if (ox_in(n, zp_in)) return ox_val(n->im, ox_in(n, zp_in), out);
+  ox_value *d = ox_in(n, data_in);
+  MlirType e = ox_in_elem(n, data_in);
+  ox_const c;
+  qcc_shape sc = {0, {0}};
+  QCC_RETURN_IF_ERROR(ox_const_alloc(&c, ox_dtype_of_mlir(e), &sc));
+  (void)d;
+  MlirAttribute attr = ox_const_attr(CTX, &c);
+  free(c.data);
+  MlirNamedAttribute na = qcc_attr_of(CTX, QCC_ATTR_value, attr);
+  MlirType t = mlirAttributeGetType(attr);
+  MlirOperation op = qcc_build(&n->im->b, QCC_OP_constant, n->loc, 0, NULL, 1, &t, 1, &na);
+  *out = mlirOperationGetResult(op, 0);
+  return NULL;
+}
+
+static qcc_status_t h_matmul_integer(ox_node *n) {
+  MlirValue ops[4], y;
+  QCC_RETURN_IF_ERROR(need_in(n, 0));
+  QCC_RETURN_IF_ERROR(need_in(n, 1));
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &ops[0]));
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 1), &ops[1]));
+  QCC_RETURN_IF_ERROR(zp_operand(n, 0, 2, &ops[2]));
+  QCC_RETURN_IF_ERROR(zp_operand(n, 1, 3, &ops[3]));
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_matmul_integer, 4, ops, 0, NULL, 1, NULL, &y));
+  return ox_set_out(n, 0, y);
+}
+
+static qcc_status_t h_conv_integer(ox_node *n) {
+  qcc_shape x, w;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
+  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D ConvInteger (4-D input) is supported");
+  MlirValue ops[4], y;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &ops[0]));
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 1), &ops[1]));
+  QCC_RETURN_IF_ERROR(zp_operand(n, 0, 2, &ops[2]));
+  QCC_RETURN_IF_ERROR(zp_operand(n, 1, 3, &ops[3]));
+  int64_t st[2], pd[4], dl[2];
+  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, false, 2, st, pd, dl));
+  MlirNamedAttribute a[4] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd),
+                             qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl),
+                             qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_conv_integer, 4, ops, 4, a, 1, NULL, &y));
+  return ox_set_out(n, 0, y);
+}
+
+static qcc_status_t h_dynamic_quantize(ox_node *n) {
+  MlirValue y[3];
+  QCC_RETURN_IF_ERROR(need_in(n, 0));
+  ox_value *x = ox_in(n, 0);
+  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_dynamic_quantize, 1, &x, 0, NULL, 3, NULL, y));
+  for (int i = 0; i < 3; ++i) QCC_RETURN_IF_ERROR(ox_set_out(n, i, y[i]));
+  return NULL;
+}
+
 static qcc_status_t h_constant(ox_node *n) {
   (void)n;
   return NULL; /* always folded (ox_try_fold) */
@@ -988,6 +1138,8 @@ static const ox_entry g_handlers[] = {
     {"LogSoftmax", h_log_softmax}, {"MatMul", h_matmul}, {"Max", h_max}, {"MaxPool", h_max_pool},
     {"Min", h_min}, {"Mul", h_mul}, {"Neg", h_neg}, {"Pad", h_pad}, {"Pow", h_pow}, {"PRelu", h_prelu},
     {"QuantizeLinear", h_quantize_linear}, {"ReduceMean", h_reduce_mean}, {"ReduceSum", h_reduce_sum},
+    {"QLinearConv", h_qlinear_conv}, {"QLinearMatMul", h_qlinear_matmul}, {"MatMulInteger", h_matmul_integer},
+    {"ConvInteger", h_conv_integer}, {"DynamicQuantizeLinear", h_dynamic_quantize},
     {"Relu", h_relu}, {"Reshape", h_reshape}, {"Resize", h_resize}, {"Sigmoid", h_sigmoid},
     {"Slice", h_slice}, {"Softmax", h_softmax}, {"Split", h_split}, {"Sqrt", h_sqrt},
     {"Squeeze", h_squeeze}, {"Sub", h_sub}, {"Sum", h_sum}, {"Tanh", h_tanh}, {"Transpose", h_transpose},

@@ -1,0 +1,109 @@
+/* Private to the executor: the plan's data structures, shared by executor.c
+ * (planning, liveness, memory, running) and executor_ops.c (one plan and one
+ * run function per op). See executor.h for the design. */
+#ifndef QCC_EXECUTOR_INTERNAL_H
+#define QCC_EXECUTOR_INTERNAL_H
+#include <stdbool.h>
+
+#include "executor.h"
+#include "qcc_dialect.h"
+#include "qrt/qrt_f32.h"
+#include "qrt/qrt_quant.h"
+
+#define EX_MAX_RANK 8
+
+typedef enum {
+  EX_SLOT_CONST, /* data owned by the plan (or a view of a constant) */
+  EX_SLOT_INPUT, /* data borrowed from the caller for one run */
+  EX_SLOT_ACT,   /* an activation: a pooled buffer while it is live */
+} ex_slot_kind;
+
+/* One tensor value of @main. Views (reshape, flatten, squeeze, unsqueeze,
+ * storage_cast, observe) are slots whose root is another slot: they share its
+ * bytes under their own dtype and shape. Only roots hold data pointers. */
+typedef struct {
+  qcc_npy_dtype_t dtype;
+  int rank;
+  int64_t shape[EX_MAX_RANK];
+  int64_t numel;
+  size_t nbytes;
+  ex_slot_kind kind;
+  int root;      /* the slot that owns the buffer (itself unless a view) */
+  bool owned;    /* CONST root: data is freed by the plan */
+  bool output;   /* a root some result of @main reads */
+  int last_use;  /* roots: index of the last step reading the buffer */
+  void *data;    /* roots only */
+  size_t cap;    /* ACT roots: capacity of the pooled buffer */
+} ex_slot;
+
+typedef struct ex_step ex_step;
+typedef qcc_status_t (*ex_run_fn)(qcc_executor *ex, ex_step *s, void *scratch);
+
+struct ex_step {
+  qcc_op_kind kind;
+  ex_run_fn run;
+  char *where; /* "qcc.conv2d at 'node'": for run-time errors */
+  int n_in, n_out;
+  int *in, *out;        /* slot indices; -1 for an absent optional operand */
+  bool can_inplace;     /* out[0] may reuse in[0]'s buffer (same size, in[0] dies here) */
+  bool inplace;         /* decided after liveness */
+  int *frees, n_frees;  /* roots released to the pool after this step */
+  size_t scratch;       /* bytes of the shared scratch buffer this step uses */
+  void *packed;         /* owned: pre-packed weights */
+  size_t packed_size;
+  float *fbuf;          /* owned: per-channel scales, ... */
+  int32_t *ibuf;        /* owned: zero points, ... */
+  union {
+    struct { qrt_conv2d_params_t p; int64_t n, c_in, h, w, c_out; } conv;
+    struct { qrt_conv_transpose2d_params_t p; int64_t n, c_in, h, w, c_out; } convt;
+    struct { int ta, tb; int64_t m, n, k, lda, ldb, csm, csn; float alpha, beta; } gemm;
+    struct { int64_t brank, bshape[EX_MAX_RANK], as[EX_MAX_RANK], bs[EX_MAX_RANK], m, n, k; } mm;
+    struct { qrt_binary_op_t op; int64_t rank, shape[EX_MAX_RANK], sa[EX_MAX_RANK], sb[EX_MAX_RANK], sc[EX_MAX_RANK]; } bin;
+    struct { qrt_unary_op_t op; float alpha, beta; } un;
+    struct { int64_t outer, axis, inner; float eps; } ax; /* softmax, norms, concat, split, gather */
+    struct { qrt_pool2d_params_t p; int64_t n, c, h, w; } pool;
+    struct { qrt_reduce_op_t op; int64_t rank, shape[EX_MAX_RANK]; uint32_t mask; } red;
+    struct { int64_t rank, in_shape[EX_MAX_RANK], a[EX_MAX_RANK], b[EX_MAX_RANK], out_shape[EX_MAX_RANK]; } dm;
+    struct { qrt_pad_mode_t mode; int64_t rank, in_shape[EX_MAX_RANK], pads[2 * EX_MAX_RANK]; uint64_t value; } pad;
+    struct { qrt_resize_params_t p; int64_t n, c, h, w, oh, ow; } rs;
+    struct { qrt_dtype_t from, to; } cast;
+    struct { qrt_dtype_t storage; int32_t qmin, qmax; int64_t outer, ch, inner; } q;
+    struct { int64_t id; } obs;
+  } u;
+};
+
+struct qcc_executor {
+  ex_slot *slots;
+  int n_slots, cap_slots;
+  ex_step *steps;
+  int n_steps, cap_steps;
+  int n_folded;
+  int n_inputs, n_outputs;
+  int *input_slots, *output_slots;
+  char **input_names, **output_names;
+  void *scratch;
+  size_t scratch_size;
+  size_t peak_bytes, const_bytes;
+  /* the activation pool: free buffers, best fit */
+  struct { void *p; size_t cap; } *pool;
+  int n_pool, cap_pool;
+  size_t pool_held;
+  qcc_executor_options opts;
+};
+
+/* Data of slot i (through its root). */
+static inline void *ex_data(qcc_executor *ex, int i) { return ex->slots[ex->slots[i].root].data; }
+static inline ex_slot *ex_slot_at(qcc_executor *ex, int i) { return &ex->slots[i]; }
+
+/* executor_ops.c: fill s (kind, in, out set; slots of in/out have shapes and
+ * dtypes) for op: decode attributes, pack constant weights, set s->run and
+ * s->scratch. UNSUPPORTED for what cannot run. */
+qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s);
+/* qcc dtype of an element type (quant types: their storage). */
+bool ex_dtype_of(MlirType elem, qcc_npy_dtype_t *out);
+/* qrt's dtype for a npy dtype, false if qrt has none. */
+bool ex_qrt_dtype(qcc_npy_dtype_t t, qrt_dtype_t *out);
+/* A status for a qrt kernel failure in step s. */
+qcc_status_t ex_kernel_error(const ex_step *s, qrt_status_t st);
+
+#endif
