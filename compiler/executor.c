@@ -227,6 +227,7 @@ static void step_free(ex_step *s) {
   free(s->packed);
   free(s->fbuf);
   free(s->ibuf);
+  free(s->lbuf);
   memset(s, 0, sizeof *s);
 }
 

@@ -53,6 +53,7 @@ struct ex_step {
   size_t packed_size;
   float *fbuf;          /* owned: per-channel scales, ... */
   int32_t *ibuf;        /* owned: zero points, ... */
+  int64_t *lbuf;        /* owned: concat/split sizes, ... */
   union {
     struct { qrt_conv2d_params_t p; int64_t n, c_in, h, w, c_out; } conv;
     struct { qrt_conv_transpose2d_params_t p; int64_t n, c_in, h, w, c_out; } convt;
@@ -69,6 +70,7 @@ struct ex_step {
     struct { qrt_dtype_t from, to; } cast;
     struct { qrt_dtype_t storage; int32_t qmin, qmax; int64_t outer, ch, inner; } q;
     struct { int64_t id; } obs;
+    struct { int64_t outer, inner, rank, shape[EX_MAX_RANK], ss[EX_MAX_RANK], bs[EX_MAX_RANK]; float eps; bool xs, xb; } ln;
   } u;
 };
 

@@ -36,7 +36,11 @@ SEQ_LEN="$SEQ_LEN" /usr/bin/python3 - "${models[@]}" >"$specs" <<'EOF' || { echo
 import os, sys, onnx
 seq = os.environ["SEQ_LEN"]
 for path in sys.argv[1:]:
-    m = onnx.load(path)
+    try:
+        m = onnx.load(path)
+    except Exception:  # unreadable: let qcc report it
+        print(f"{os.path.basename(path)}\t?\t")
+        continue
     opset = next((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), "?")
     init = {i.name for i in m.graph.initializer}
     args = []
@@ -100,7 +104,7 @@ for m in "${models[@]}"; do
 done
 
 echo
-echo "## qcc import of $dir ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, qcc $("$QCC" --version 2>/dev/null | head -n1))"
+echo "## qcc import of $dir ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $("$QCC" --version 2>/dev/null | head -n1))"
 echo
 echo "| model | opset | result | exit | time (s) | peak RSS (MB) | .onnx (MB) | .mlirbc (MB) | --input-shape | first error |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
