@@ -797,6 +797,15 @@ static qcc_status_t h_gather(ox_node *n) {
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
   int64_t axis = ox_attr_i(n, "axis", 0);
   QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
+  ox_value *ix = ox_in(n, 1);
+  if (ix && ix->is_const) { /* ONNX requires indices in [-d, d-1] */
+    int64_t d = x.d[axis];
+    for (int64_t i = 0; i < qcc_shape_numel(&ix->c.shape); ++i) {
+      int64_t k = ox_const_i64(&ix->c, i);
+      if (k < -d || k >= d)
+        return ox_err(n, QCC_ERR_INVALID, "gather index %lld out of range [-%lld, %lld) for axis %lld", (long long)k, (long long)d, (long long)d, (long long)axis);
+    }
+  }
   MlirNamedAttribute a = qcc_attr_i64(CTX, QCC_ATTR_axis, axis);
   return simple(n, QCC_OP_gather, 2, 1, &a);
 }

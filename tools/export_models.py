@@ -115,10 +115,13 @@ class Gpt(nn.Module):
     torch.triu(ones, 1).bool() + masked_fill(-inf) -> Where, final LayerNorm, LM head tied to
     the token embedding. torch.triu exports only from opset 14 (Trilu), so, as GPT-2 does, the
     mask is a (max_pos, max_pos) buffer built with triu once and sliced [:S, :S] in forward
-    (an initializer + Slice + Where in the graph)."""
+    (an initializer + Slice + Where in the graph). With mask_in_forward=True the mask is built
+    from the live sequence length instead (Trilu; exportable at opset >= 14 only)."""
 
-    def __init__(self, vocab=VOCAB, d=256, heads=4, layers=1, ffn=1024, max_pos=512):
+    def __init__(self, vocab=VOCAB, d=256, heads=4, layers=1, ffn=1024, max_pos=512,
+                 mask_in_forward=False):
         super().__init__()
+        self.mask_in_forward = mask_in_forward
         self.tok = nn.Embedding(vocab, d)
         self.pos = nn.Embedding(max_pos, d)
         self.blocks = nn.ModuleList(DecoderBlock(d, heads, ffn) for _ in range(layers))
@@ -129,7 +132,10 @@ class Gpt(nn.Module):
 
     def forward(self, input_ids):
         s = input_ids.shape[1]
-        causal = self.causal[:s, :s]
+        if self.mask_in_forward:
+            causal = torch.triu(torch.ones(s, s, dtype=torch.bool), diagonal=1)
+        else:
+            causal = self.causal[:s, :s]
         x = self.tok(input_ids) + self.pos(torch.arange(s).unsqueeze(0))
         for blk in self.blocks:
             x = blk(x, causal)
@@ -163,7 +169,8 @@ VISION = {
 # axes, Split, ReduceSum, Pad, Clip) and opset 17's native LayerNormalization.
 PLAN = [(m, 13) for m in VISION] + [("bert", 13), ("gpt", 13)] + [
     ("resnet18", 11), ("mobilenet_v2", 11), ("bert", 11),
-    ("resnet18", 17), ("mobilenet_v2", 17), ("bert", 17)]
+    ("resnet18", 17), ("mobilenet_v2", 17), ("bert", 17),
+    ("gpt_trilu", 14)]  # the same GPT with torch.triu in forward: ONNX Trilu
 
 
 def make(name):
@@ -182,9 +189,10 @@ def make(name):
                "last_hidden_state": {0: "batch", 1: "seq"}, "pooler_output": {0: "batch"}}
         return (Bert().eval(), (ids, mask), ["input_ids", "attention_mask"],
                 ["last_hidden_state", "pooler_output"], dyn)
-    if name == "gpt":
+    if name in ("gpt", "gpt_trilu"):
         dyn = {"input_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}
-        return Gpt().eval(), (ids,), ["input_ids"], ["logits"], dyn
+        model = Gpt(mask_in_forward=name == "gpt_trilu")
+        return model.eval(), (ids,), ["input_ids"], ["logits"], dyn
     raise KeyError(name)
 
 
