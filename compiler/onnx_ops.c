@@ -927,6 +927,16 @@ static qcc_status_t quant_type(ox_node *n, int scale_in, int zp_in, int64_t axis
   return NULL;
 }
 
+/* Reinterpret input `in` (integer storage) as quant type qt, then dequantize to f32. */
+static qcc_status_t cast_dequantize(ox_node *n, int in, MlirType qt, const qcc_shape *x, MlirValue *out) {
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, in), &v));
+  MlirType t = qcc_tensor_type(qt, x);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &t, &v));
+  MlirType ft = qcc_tensor_type(mlirF32TypeGet(CTX), x);
+  return ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, out);
+}
+
 static qcc_status_t h_quantize_linear(ox_node *n) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
@@ -962,11 +972,7 @@ static qcc_status_t h_dequantize_linear(ox_node *n) {
   if (mlirIntegerTypeIsUnsigned(e) == mlirQuantizedTypeIsSigned(qt))
     return ox_err(n, QCC_ERR_INVALID, "zero_point type differs from the input type");
   MlirValue v;
-  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
-  MlirType t = qcc_tensor_type(qt, &x);
-  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &t, &v));
-  MlirType ft = qcc_tensor_type(mlirF32TypeGet(CTX), &x);
-  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, &v));
+  QCC_RETURN_IF_ERROR(cast_dequantize(n, 0, qt, &x, &v));
   return ox_set_out(n, 0, v);
 }
 
@@ -978,12 +984,7 @@ static qcc_status_t dq_input(ox_node *n, int in, int scale_in, int zp_in, int64_
   QCC_RETURN_IF_ERROR(quant_type(n, scale_in, zp_in, axis, &x, e, &qt));
   if (!mlirTypeIsAInteger(e) || mlirIntegerTypeGetWidth(e) != 8 || mlirIntegerTypeIsUnsigned(e) == mlirQuantizedTypeIsSigned(qt))
     return ox_err(n, QCC_ERR_INVALID, "input #%d and its zero point must be both uint8 or both int8", in);
-  MlirValue v;
-  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, in), &v));
-  MlirType t = qcc_tensor_type(qt, &x);
-  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &t, &v));
-  MlirType ft = qcc_tensor_type(mlirF32TypeGet(CTX), &x);
-  return ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, out);
+  return cast_dequantize(n, in, qt, &x, out);
 }
 
 /* quantize + storage_cast of a float value to the output's scale/zero point. */
@@ -1021,12 +1022,7 @@ static qcc_status_t dq_bias(ox_node *n, int in, int xs_in, int ws_in, MlirValue 
                                                    nb, sc, zp, 0, INT32_MIN, INT32_MAX);
   free(sc);
   free(zp);
-  MlirValue v;
-  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, in), &v));
-  MlirType t = qcc_tensor_type(qt, &b);
-  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &t, &v));
-  MlirType ft = qcc_tensor_type(mlirF32TypeGet(CTX), &b);
-  return ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, out);
+  return cast_dequantize(n, in, qt, &b, out);
 }
 
 /* QLinearConv: dequantize -> conv2d -> quantize (the QDQ form the fusion pass consumes). */
