@@ -528,14 +528,17 @@ qcc_status_t qcc_executor_run(qcc_executor *ex, const qcc_npy_tensor_t *inputs, 
       if (o->root != s->out[j] || o->kind != EX_SLOT_ACT) continue;
       if (s->inplace && j == 0) {
         ex_slot *r = &ex->slots[ex->slots[s->in[0]].root];
-        o->data = r->data, o->cap = r->cap;
-        r->data = NULL, r->cap = 0;
+        o->data = r->data, o->cap = r->cap; /* r gives up the buffer after the step */
       } else {
         o->data = pool_get(ex, o->nbytes, &o->cap);
         if (o->nbytes && !o->data) st = no_memory();
       }
     }
     if (!st) st = s->run(ex, s, ex->scratch);
+    if (s->inplace) {
+      ex_slot *r = &ex->slots[ex->slots[s->in[0]].root];
+      r->data = NULL, r->cap = 0;
+    }
     if (st) break;
     for (int j = 0; j < s->n_frees; j++) {
       ex_slot *r = &ex->slots[s->frees[j]];
@@ -555,7 +558,8 @@ qcc_status_t qcc_executor_run(qcc_executor *ex, const qcc_npy_tensor_t *inputs, 
     t->nbytes = s->nbytes;
     int sharers = 0;
     for (int j = i + 1; j < ex->n_outputs; j++) sharers += ex->slots[ex->output_slots[j]].root == s->root;
-    if (r->kind == EX_SLOT_ACT && !sharers && r->data) {
+    /* (a recycled buffer much larger than the output stays in the pool) */
+    if (r->kind == EX_SLOT_ACT && !sharers && r->data && r->cap <= 2 * s->nbytes + 4096) {
       t->data = r->data;
       ex->pool_held -= r->cap;
       r->data = NULL, r->cap = 0;
