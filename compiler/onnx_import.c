@@ -141,15 +141,12 @@ qcc_status_t ox_const_alloc(ox_const *c, int dtype, const qcc_shape *s) {
   return NULL;
 }
 
-static uint16_t half_bits_to_double_helper(uint16_t h) { return h; }
-
 static double half_to_double(uint16_t h) {
   int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
   double v;
   if (e == 0) v = ldexp(m, -24);
   else if (e == 31) v = m ? NAN : INFINITY;
   else v = ldexp(m + 1024, e - 25);
-  (void)half_bits_to_double_helper;
   return s ? -v : v;
 }
 

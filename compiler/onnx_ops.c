@@ -188,6 +188,36 @@ static qcc_status_t read_pads(ox_node *n, int sd, int64_t *pd) {
   return NULL;
 }
 
+/* Resolve auto_pad into pd ([top, left, bottom, right]) for 2-D spatial dims
+ * of x; ek = effective kernel extents, transpose = ConvTranspose's formula. */
+static qcc_status_t resolve_auto_pad(ox_node *n, const qcc_shape *x, const int64_t *ek, const int64_t *st,
+                                     bool transpose, int64_t *pd) {
+  char b[32];
+  const char *ap = ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b);
+  if (!strcmp(ap, "NOTSET")) return NULL;
+  if (!strcmp(ap, "VALID")) {
+    pd[0] = pd[1] = pd[2] = pd[3] = 0;
+    return NULL;
+  }
+  if (strcmp(ap, "SAME_UPPER") && strcmp(ap, "SAME_LOWER")) return ox_err(n, QCC_ERR_INVALID, "unknown auto_pad '%s'", ap);
+  bool upper = !strcmp(ap, "SAME_UPPER");
+  for (int i = 0; i < 2; ++i) {
+    if (st[i] < 1) return ox_err(n, QCC_ERR_INVALID, "strides must be >= 1");
+    int64_t in = x->d[2 + i], total;
+    if (!transpose) {
+      int64_t out = (in + st[i] - 1) / st[i];
+      total = (out - 1) * st[i] + ek[i] - in;
+    } else {
+      int64_t out = in * st[i];
+      total = st[i] * (in - 1) + ek[i] - out;
+    }
+    if (total < 0) total = 0;
+    pd[i] = upper ? total / 2 : total - total / 2;
+    pd[i + 2] = total - pd[i];
+  }
+  return NULL;
+}
+
 static qcc_status_t conv_attrs(ox_node *n, const qcc_shape *x, const qcc_shape *w, bool transpose, int sd,
                                int64_t *st, int64_t *pd, int64_t *dl) {
   int64_t ks[16];
@@ -197,30 +227,8 @@ static qcc_status_t conv_attrs(ox_node *n, const qcc_shape *x, const qcc_shape *
   QCC_RETURN_IF_ERROR(read_spatial(n, "strides", sd, st, 1));
   QCC_RETURN_IF_ERROR(read_spatial(n, "dilations", sd, dl, 1));
   QCC_RETURN_IF_ERROR(read_pads(n, sd, pd));
-  char b[32];
-  const char *ap = ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b);
-  if (!strcmp(ap, "VALID")) {
-    pd[0] = pd[1] = pd[2] = pd[3] = 0;
-  } else if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
-    for (int i = 0; i < 2; ++i) {
-      if (st[i] < 1) return ox_err(n, QCC_ERR_INVALID, "strides must be >= 1");
-      int64_t in = x->d[2 + i], ek = dl[i] * (w->d[2 + i] - 1) + 1, total;
-      if (!transpose) {
-        int64_t out = (in + st[i] - 1) / st[i];
-        total = (out - 1) * st[i] + ek - in;
-      } else {
-        int64_t out = in * st[i];
-        total = st[i] * (in - 1) + ek - out;
-      }
-      if (total < 0) total = 0;
-      bool upper = !strcmp(ap, "SAME_UPPER");
-      pd[i] = upper ? total / 2 : total - total / 2;
-      pd[i + 2] = total - pd[i];
-    }
-  } else if (strcmp(ap, "NOTSET")) {
-    return ox_err(n, QCC_ERR_INVALID, "unknown auto_pad '%s'", ap);
-  }
-  return NULL;
+  int64_t ek[2] = {dl[0] * (w->d[2] - 1) + 1, dl[1] * (w->d[3] - 1) + 1};
+  return resolve_auto_pad(n, x, ek, st, transpose, pd);
 }
 
 /* Insert a size-1 dim at `axis` (1-D ops are lifted to 2-D this way). */
@@ -365,21 +373,8 @@ static qcc_status_t pool(ox_node *n, bool is_max) {
   QCC_RETURN_IF_ERROR(read_spatial(n, "dilations", sd, dl, 1));
   if (ox_attr_i(n, "storage_order", 0)) return ox_err(n, QCC_ERR_UNSUPPORTED, "storage_order=1 is not supported");
   int64_t ceil_mode = ox_attr_i(n, "ceil_mode", 0);
-  char b[32];
-  const char *ap = ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b);
-  if (!strcmp(ap, "VALID")) {
-    memset(pd, 0, 4 * sizeof *pd);
-  } else if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
-    for (int i = 0; i < 2; ++i) {
-      int64_t in = x.d[2 + i], out = (in + st[i] - 1) / st[i], ek = dl[i] * (k[i] - 1) + 1;
-      int64_t total = (out - 1) * st[i] + ek - in;
-      if (total < 0) total = 0;
-      pd[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
-      pd[i + 2] = total - pd[i];
-    }
-  } else if (strcmp(ap, "NOTSET")) {
-    return ox_err(n, QCC_ERR_INVALID, "unknown auto_pad '%s'", ap);
-  }
+  int64_t ek[2] = {dl[0] * (k[0] - 1) + 1, dl[1] * (k[1] - 1) + 1};
+  QCC_RETURN_IF_ERROR(resolve_auto_pad(n, &x, ek, st, false, pd));
   MlirNamedAttribute a[5];
   int na = 0;
   a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_kernel, 2, k);
@@ -937,21 +932,26 @@ static qcc_status_t cast_dequantize(ox_node *n, int in, MlirType qt, const qcc_s
   return ox_emit_v(n, QCC_OP_dequantize, 1, &v, 0, NULL, 1, &ft, out);
 }
 
+/* quantize + storage_cast of a float value to the scale/zero point of inputs
+ * scale_in/zp_in: ONNX consumers see the plain integer tensor. */
+static qcc_status_t q_output(ox_node *n, MlirValue v, int scale_in, int zp_in, int64_t axis, MlirValue *out) {
+  qcc_shape y;
+  qcc_type_shape(mlirValueGetType(v), &y);
+  MlirType qt;
+  QCC_RETURN_IF_ERROR(quant_type(n, scale_in, zp_in, axis, &y, mlirIntegerTypeUnsignedGet(CTX, 8), &qt));
+  MlirType t = qcc_tensor_type(qt, &y);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_quantize, 1, &v, 0, NULL, 1, &t, &v));
+  MlirType it = qcc_tensor_type(mlirQuantizedTypeIsSigned(qt) ? mlirIntegerTypeGet(CTX, 8) : mlirIntegerTypeUnsignedGet(CTX, 8), &y);
+  return ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &it, out);
+}
+
 static qcc_status_t h_quantize_linear(ox_node *n) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
-  MlirType qt;
-  QCC_RETURN_IF_ERROR(quant_type(n, 1, 2, OPSET >= 13 ? ox_attr_i(n, "axis", 1) : 1, &x, mlirIntegerTypeUnsignedGet(CTX, 8), &qt));
   if (!mlirTypeIsAF32(ox_in_elem(n, 0))) return ox_err(n, QCC_ERR_UNSUPPORTED, "only float32 inputs are supported");
-  MlirType t = qcc_tensor_type(qt, &x);
-  ox_value *in = ox_in(n, 0);
   MlirValue v;
-  QCC_RETURN_IF_ERROR(ox_emit(n, QCC_OP_quantize, 1, &in, 0, NULL, 1, &t, &v));
-  /* ONNX consumers see the plain integer tensor. */
-  MlirType st = qcc_tensor_type(mlirQuantizedTypeGetStorageType(qt), &x);
-  MlirType it = qcc_tensor_type(mlirQuantizedTypeIsSigned(qt) ? mlirIntegerTypeGet(CTX, 8) : mlirIntegerTypeUnsignedGet(CTX, 8), &x);
-  (void)st;
-  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &it, &v));
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
+  QCC_RETURN_IF_ERROR(q_output(n, v, 1, 2, OPSET >= 13 ? ox_attr_i(n, "axis", 1) : 1, &v));
   return ox_set_out(n, 0, v);
 }
 
@@ -987,17 +987,6 @@ static qcc_status_t dq_input(ox_node *n, int in, int scale_in, int zp_in, int64_
   return cast_dequantize(n, in, qt, &x, out);
 }
 
-/* quantize + storage_cast of a float value to the output's scale/zero point. */
-static qcc_status_t q_output(ox_node *n, MlirValue v, int scale_in, int zp_in, MlirValue *out) {
-  qcc_shape y;
-  qcc_type_shape(mlirValueGetType(v), &y);
-  MlirType qt;
-  QCC_RETURN_IF_ERROR(quant_type(n, scale_in, zp_in, 1, &y, mlirIntegerTypeUnsignedGet(CTX, 8), &qt));
-  MlirType t = qcc_tensor_type(qt, &y);
-  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_quantize, 1, &v, 0, NULL, 1, &t, &v));
-  MlirType it = qcc_tensor_type(mlirQuantizedTypeIsSigned(qt) ? mlirIntegerTypeGet(CTX, 8) : mlirIntegerTypeUnsignedGet(CTX, 8), &y);
-  return ox_emit_v(n, QCC_OP_storage_cast, 1, &v, 0, NULL, 1, &it, out);
-}
 
 /* int32 bias of QLinearConv: scale x_scale * w_scale (per output channel), zero point 0. */
 static qcc_status_t dq_bias(ox_node *n, int in, int xs_in, int ws_in, MlirValue *out) {
@@ -1043,7 +1032,7 @@ static qcc_status_t h_qlinear_conv(ox_node *n) {
                              qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
   MlirValue y;
   QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_conv2d, no, ops, 4, a, 1, NULL, &y));
-  QCC_RETURN_IF_ERROR(q_output(n, y, 6, 7, &y));
+  QCC_RETURN_IF_ERROR(q_output(n, y, 6, 7, 1, &y));
   return ox_set_out(n, 0, y);
 }
 
@@ -1052,19 +1041,17 @@ static qcc_status_t h_qlinear_matmul(ox_node *n) {
   QCC_RETURN_IF_ERROR(dq_input(n, 0, 1, 2, 1, &ops[0]));
   QCC_RETURN_IF_ERROR(dq_input(n, 3, 4, 5, 1, &ops[1]));
   QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_matmul, 2, ops, 0, NULL, 1, NULL, &y));
-  QCC_RETURN_IF_ERROR(q_output(n, y, 6, 7, &y));
+  QCC_RETURN_IF_ERROR(q_output(n, y, 6, 7, 1, &y));
   return ox_set_out(n, 0, y);
 }
 
 /* Zero point operand: the given one, or a scalar 0 of the data's type. */
 static qcc_status_t zp_operand(ox_node *n, int data_in, int zp_in, MlirValue *out) {
   if (ox_in(n, zp_in)) return ox_val(n->im, ox_in(n, zp_in), out);
-  ox_value *d = ox_in(n, data_in);
   MlirType e = ox_in_elem(n, data_in);
   ox_const c;
   qcc_shape sc = {0, {0}};
   QCC_RETURN_IF_ERROR(ox_const_alloc(&c, ox_dtype_of_mlir(e), &sc));
-  (void)d;
   MlirAttribute attr = ox_const_attr(CTX, &c);
   free(c.data);
   MlirNamedAttribute na = qcc_attr_of(CTX, QCC_ATTR_value, attr);
@@ -1151,19 +1138,19 @@ static const ox_entry g_handlers[] = {
     {"Unsqueeze", h_unsqueeze}, {"Upsample", h_upsample}, {"Where", h_where},
 };
 
+/* Ops with no qcc op: supported when they fold to constants (shape math). */
+static const char *const g_fold_only[] = {"Shape", "Size", "ConstantOfShape", "Range", "Equal", "Less", "Greater", "Not", NULL};
+
 void qcc_onnx_list_ops(void (*cb)(const char *op_type, void *ud), void *ud) {
   for (size_t i = 0; i < sizeof g_handlers / sizeof *g_handlers; ++i) cb(g_handlers[i].name, ud);
-  static const char *fold_only[] = {"Shape", "Size", "ConstantOfShape", "Range", "Equal", "Less", "Greater", "Not", NULL};
-  for (int i = 0; fold_only[i]; ++i) cb(fold_only[i], ud);
+  for (int i = 0; g_fold_only[i]; ++i) cb(g_fold_only[i], ud);
 }
 
 ox_handler ox_find_handler(const char *op) {
   for (size_t i = 0; i < sizeof g_handlers / sizeof *g_handlers; ++i)
     if (!strcmp(g_handlers[i].name, op)) return g_handlers[i].fn;
-  /* Ops that only ever fold to constants (shape math). */
-  static const char *fold_only[] = {"Shape", "Size", "ConstantOfShape", "Range", "Equal", "Less", "Greater", "Not", NULL};
-  for (int i = 0; fold_only[i]; ++i)
-    if (!strcmp(fold_only[i], op)) return h_fold_only;
+  for (int i = 0; g_fold_only[i]; ++i)
+    if (!strcmp(g_fold_only[i], op)) return h_fold_only;
   return NULL;
 }
 
