@@ -14,6 +14,7 @@
 
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
+#include "npy.h"
 #include "onnx_internal.h"
 
 /* ---- dtypes ---- */
@@ -489,6 +490,59 @@ static MlirAttribute name_dict(MlirContext ctx, const char *name) {
   return mlirDictionaryAttrGet(ctx, 1, &na);
 }
 
+/* --bind: graph inputs given a value become constants (checked against the
+ * input's declared element type and known dims). */
+static int npy_to_onnx_dtype(int npy) {
+  static const int map[] = {
+      [QCC_NPY_BOOL] = OX_BOOL,   [QCC_NPY_I8] = OX_INT8,     [QCC_NPY_U8] = OX_UINT8,   [QCC_NPY_I16] = OX_INT16,
+      [QCC_NPY_U16] = OX_UINT16,  [QCC_NPY_I32] = OX_INT32,   [QCC_NPY_U32] = OX_UINT32, [QCC_NPY_I64] = OX_INT64,
+      [QCC_NPY_U64] = OX_UINT64,  [QCC_NPY_F16] = OX_FLOAT16, [QCC_NPY_F32] = OX_FLOAT,  [QCC_NPY_F64] = OX_DOUBLE};
+  return npy > 0 && npy < (int)(sizeof map / sizeof map[0]) ? map[npy] : 0;
+}
+
+static qcc_status_t bind_inputs(ox_importer *im) {
+  Onnx__GraphProto *g = im->model->graph;
+  for (int b = 0; im->opts && b < im->opts->n_bindings; ++b) {
+    const qcc_input_binding *bd = &im->opts->bindings[b];
+    Onnx__ValueInfoProto *vi = NULL;
+    for (size_t i = 0; i < g->n_input && !vi; ++i)
+      if (g->input[i]->name && !strcmp(g->input[i]->name, bd->name)) vi = g->input[i];
+    ox_value *prev = ox_lookup(im, bd->name);
+    if (!vi || (prev && prev->is_const))
+      return qcc_status_make(QCC_ERR_USAGE, "--bind %s: the model has no graph input of that name", bd->name);
+    int dt = npy_to_onnx_dtype(bd->dtype);
+    Onnx__TypeProto__Tensor *tt =
+        vi->type && vi->type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ? vi->type->tensor_type : NULL;
+    int want = tt && tt->has_elem_type ? tt->elem_type : 0;
+    if (!dt || (want && dt != want))
+      return qcc_status_make(QCC_ERR_INVALID, "--bind %s: value has element type %s, the input is %s", bd->name,
+                             dt ? ox_dtype_name(dt) : "(unsupported)", ox_dtype_name(want));
+    if (bd->rank < 0 || bd->rank > QCC_MAX_RANK)
+      return qcc_status_make(QCC_ERR_UNSUPPORTED, "--bind %s: rank %d is not supported", bd->name, bd->rank);
+    qcc_shape s = {bd->rank, {0}};
+    for (int d = 0; d < bd->rank; ++d) s.d[d] = bd->dims[d];
+    if (tt && tt->shape) {
+      bool ok = (int)tt->shape->n_dim == bd->rank;
+      for (int d = 0; ok && d < bd->rank; ++d) {
+        Onnx__TensorShapeProto__Dimension *dim = tt->shape->dim[d];
+        ok = dim->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || dim->dim_value == s.d[d];
+      }
+      if (!ok) return qcc_status_make(QCC_ERR_INVALID, "--bind %s: value's shape does not match the input's declared shape", bd->name);
+    }
+    ox_const c = {0};
+    QCC_RETURN_IF_ERROR(ox_const_alloc(&c, dt, &s));
+    if (c.nbytes != bd->nbytes) {
+      free(c.data);
+      return qcc_status_make(QCC_ERR_INVALID, "--bind %s: %zu bytes of data for %zu expected", bd->name, bd->nbytes, c.nbytes);
+    }
+    if (c.nbytes) memcpy(c.data, bd->data, c.nbytes);
+    ox_value *v = ox_define(im, bd->name);
+    v->is_const = true;
+    v->c = c;
+  }
+  return NULL;
+}
+
 static qcc_status_t import_graph(ox_importer *im, MlirModule mod) {
   Onnx__GraphProto *g = im->model->graph;
   MlirContext ctx = im->ctx;
@@ -510,6 +564,7 @@ static qcc_status_t import_graph(ox_importer *im, MlirModule mod) {
       t->has_raw_data = 0;
     }
   }
+  QCC_RETURN_IF_ERROR(bind_inputs(im));
   /* Function signature: graph inputs that are not initializers. */
   MlirType arg_types[256];
   MlirAttribute arg_attrs[256];
@@ -653,6 +708,9 @@ qcc_status_t qcc_import_onnx_buffer(MlirContext ctx, const void *buf, size_t len
   MlirModule m = mlirModuleCreateEmpty(im.file_loc);
   if (!st) st = import_graph(&im, m);
   tab_free(&im);
+  /* A graph that failed part-way leaves main's region unowned: free it. */
+  if (st && !mlirBlockIsNull(im.entry) && mlirOperationIsNull(mlirBlockGetParentOperation(im.entry)))
+    mlirRegionDestroy(mlirBlockGetParentRegion(im.entry));
   onnx__model_proto__free_unpacked(model, NULL);
   if (!st) st = qcc_module_verify(m);
   if (st) {

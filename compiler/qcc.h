@@ -75,10 +75,24 @@ typedef struct {
   int64_t dims[8];
 } qcc_input_shape;
 
+/* A graph input bound to a value at import (`--bind NAME=FILE.npy`): it
+ * becomes a constant, so shape and axes inputs fold as if they were
+ * initializers. dtype is a qcc_npy_dtype_t (npy.h); the importer copies data. */
+typedef struct {
+  const char *name;
+  int dtype;
+  int rank;
+  const int64_t *dims;
+  const void *data;
+  size_t nbytes;
+} qcc_input_binding;
+
 typedef struct {
   const qcc_input_shape *input_shapes; /* --input-shape overrides */
   int n_input_shapes;
   bool quiet; /* suppress notes (e.g. "batch dimension set to 1") */
+  const qcc_input_binding *bindings; /* --bind: inputs made constants */
+  int n_bindings;
 } qcc_import_options;
 
 qcc_status_t qcc_import_onnx(MlirContext ctx, const char *path, const qcc_import_options *opts,

@@ -134,7 +134,7 @@ static int cmd_import(int argc, char **argv) {
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
   if (st) return fail(st);
-  qcc_import_options io = {shapes, ns, quiet};
+  qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = ns, .quiet = quiet};
   MlirModule m;
   st = qcc_import_onnx(ctx, model, &io, &m);
   if (st) { qcc_context_destroy(ctx); return fail(st); }

@@ -26,6 +26,8 @@ static void run_usage(FILE *f) {
           "  --input NAME=DATA.npz    the array called NAME in DATA.npz\n"
           "  --input DATA.npz         every input, each from the array under its name\n"
           "  --input-shape N=DIMS     (.onnx) fix input N's shape, e.g. input=500x1x28x28\n"
+          "  --bind NAME=FILE.npy     (.onnx) make input NAME a constant with this value, so shape\n"
+          "                           and axes inputs fold as initializers would (also NAME=DATA.npz)\n"
           "  --output-dir DIR         write OUTPUT_NAME.npy files into DIR (created if missing)\n"
           "  --repeat N               run N times, report median and min time\n"
           "  -q                       print only errors and the written files\n");
@@ -147,43 +149,72 @@ int qcc_cmd_run(int argc, char **argv) {
   int nshape = 0;
   long repeat = 1;
   bool quiet = false;
+  qcc_input_binding binds[MAX_SPECS];
+  qcc_npy_tensor_t bind_vals[MAX_SPECS];
+  char bind_names[MAX_SPECS][256];
+  int nbind = 0;
+  int rc = 0;
+  char err[1024];
   for (int i = 0; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { run_usage(stdout); return 0; }
     const char *val = NULL;
 #define OPT(name) (!strcmp(a, name) || (!strncmp(a, name "=", sizeof(name)) && (val = a + sizeof(name))))
     if (OPT("--input")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) return errorf(QCC_ERR_USAGE, "--input needs NAME=FILE");
-      if (nspec == MAX_SPECS) return errorf(QCC_ERR_USAGE, "too many --input options");
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--input needs NAME=FILE"); goto free_binds; }
+      if (nspec == MAX_SPECS) { rc = errorf(QCC_ERR_USAGE, "too many --input options"); goto free_binds; }
       specs[nspec++].spec = (char *)val;
     } else if (OPT("--input-shape")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) return errorf(QCC_ERR_USAGE, "--input-shape needs NAME=DIMS");
-      if (nshape == MAX_SPECS) return errorf(QCC_ERR_USAGE, "too many --input-shape options");
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--input-shape needs NAME=DIMS"); goto free_binds; }
+      if (nshape == MAX_SPECS) { rc = errorf(QCC_ERR_USAGE, "too many --input-shape options"); goto free_binds; }
       qcc_status_t st = qcc_parse_input_shape(val, &shapes[nshape], shape_names[nshape], sizeof shape_names[nshape]);
-      if (st) return fail(st);
+      if (st) { rc = fail(st); goto free_binds; }
       nshape++;
+    } else if (OPT("--bind")) {
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--bind needs NAME=FILE.npy"); goto free_binds; }
+      if (nbind == MAX_SPECS) { rc = errorf(QCC_ERR_USAGE, "too many --bind options"); goto free_binds; }
+      const char *eq = strrchr(val, '=');
+      if (!eq || eq == val || !eq[1] || (size_t)(eq - val) >= sizeof bind_names[0])
+        { rc = errorf(QCC_ERR_USAGE, "--bind needs NAME=FILE.npy, got '%s'", val); goto free_binds; }
+      snprintf(bind_names[nbind], sizeof bind_names[nbind], "%.*s", (int)(eq - val), val);
+      int r;
+      if (ends_with(eq + 1, ".npz")) {
+        qcc_npy_npz_t *z;
+        r = qcc_npy_npz_open(eq + 1, &z, err, sizeof err);
+        if (!r) {
+          r = qcc_npy_npz_read(z, bind_names[nbind], &bind_vals[nbind], err, sizeof err);
+          qcc_npy_npz_close(z);
+        }
+      } else {
+        r = qcc_npy_read_file(eq + 1, &bind_vals[nbind], err, sizeof err);
+      }
+      if (r) { rc = errorf(npy_code(r), "--bind %s: %s", bind_names[nbind], err); goto free_binds; }
+      qcc_npy_tensor_t *t = &bind_vals[nbind];
+      binds[nbind] = (qcc_input_binding){bind_names[nbind], t->dtype, t->rank, t->shape, t->data, t->nbytes};
+      nbind++;
     } else if (OPT("--output-dir")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) return errorf(QCC_ERR_USAGE, "--output-dir needs a folder");
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--output-dir needs a folder"); goto free_binds; }
       out_dir = val;
     } else if (OPT("--repeat")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) return errorf(QCC_ERR_USAGE, "--repeat needs a count");
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--repeat needs a count"); goto free_binds; }
       char *end;
       repeat = strtol(val, &end, 10);
-      if (*end || repeat < 1 || repeat > 1000000) return errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val);
+      if (*end || repeat < 1 || repeat > 1000000) { rc = errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val); goto free_binds; }
     } else if (!strcmp(a, "-q")) {
       quiet = true;
     } else if (a[0] == '-' && a[1]) {
-      return errorf(QCC_ERR_USAGE, "unknown option '%s' for qcc run (see qcc run --help)", a);
+      { rc = errorf(QCC_ERR_USAGE, "unknown option '%s' for qcc run (see qcc run --help)", a); goto free_binds; }
     } else if (!model) {
       model = a;
     } else {
-      return errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
+      { rc = errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a); goto free_binds; }
     }
 #undef OPT
   }
   if (!model) { run_usage(stderr); return QCC_ERR_USAGE; }
   bool is_onnx = ends_with(model, ".onnx");
-  if (nshape && !is_onnx) return errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
+  if (nshape && !is_onnx) { rc = errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only"); goto free_binds; }
+  if (nbind && !is_onnx) { rc = errorf(QCC_ERR_USAGE, "--bind applies to .onnx models only"); goto free_binds; }
 
   /* ---- setup: load the model, plan it ---- */
   double t0 = now_ms();
@@ -192,7 +223,7 @@ int qcc_cmd_run(int argc, char **argv) {
   if (st) return fail(st);
   MlirModule m = {NULL};
   if (is_onnx) {
-    qcc_import_options io = {shapes, nshape, true};
+    qcc_import_options io = {shapes, nshape, true, binds, nbind};
     st = qcc_import_onnx(ctx, model, &io, &m);
   } else {
     st = qcc_module_parse_file(ctx, model, &m);
@@ -202,6 +233,8 @@ int qcc_cmd_run(int argc, char **argv) {
   if (!st) st = qcc_executor_create(m, NULL, &ex);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
+  for (int b = 0; b < nbind; b++) qcc_npy_tensor_free(&bind_vals[b]);
+  nbind = 0;
   if (st) return fail(st);
   double t_setup = now_ms() - t0;
 
@@ -210,8 +243,7 @@ int qcc_cmd_run(int argc, char **argv) {
   qcc_npy_tensor_t *outputs = calloc((size_t)nout + 1, sizeof *outputs);
   const char **from = calloc((size_t)nin + 1, sizeof *from);
   double *times = calloc((size_t)repeat, sizeof *times);
-  int rc = 0;
-  char err[1024], sh[256], sh2[256];
+  char sh[256], sh2[256];
   if (!inputs || !outputs || !from || !times) { rc = errorf(QCC_ERR_INTERNAL, "out of memory"); goto done; }
 
   /* ---- inputs ---- */
@@ -347,5 +379,9 @@ done:
   free(from);
   free(times);
   qcc_executor_destroy(ex);
+  return rc;
+
+free_binds:
+  for (int b = 0; b < nbind; b++) qcc_npy_tensor_free(&bind_vals[b]);
   return rc;
 }
