@@ -40,6 +40,7 @@ qrt_status_t qrt_concat(size_t elem_size, int64_t outer, int64_t inner, int64_t 
   for (int64_t o = 0; o < outer; o++)
     for (int64_t i = 0; i < n_inputs; i++) {
       const size_t chunk = (size_t)(axis_sizes[i] * inner) * elem_size;
+      if (!chunk) continue; /* empty tensors may have NULL data */
       memcpy(yb, (const char *)inputs[i] + (size_t)o * chunk, chunk);
       yb += chunk;
     }
@@ -53,6 +54,7 @@ qrt_status_t qrt_split(size_t elem_size, int64_t outer, int64_t inner, const voi
   for (int64_t o = 0; o < outer; o++)
     for (int64_t i = 0; i < n_outputs; i++) {
       const size_t chunk = (size_t)(axis_sizes[i] * inner) * elem_size;
+      if (!chunk) continue; /* empty tensors may have NULL data */
       memcpy((char *)outputs[i] + (size_t)o * chunk, xb, chunk);
       xb += chunk;
     }
