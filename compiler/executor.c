@@ -80,6 +80,28 @@ bool ex_qrt_dtype(qcc_npy_dtype_t t, qrt_dtype_t *out) {
   }
 }
 
+bool ex_qrt_type(const ex_slot *s, qrt_type_t *out) {
+  if (s->bf16) {
+    *out = QRT_TYPE_BF16;
+    return true;
+  }
+  switch (s->dtype) {
+    case QCC_NPY_BOOL: *out = QRT_TYPE_BOOL; return true;
+    case QCC_NPY_I8: *out = QRT_TYPE_I8; return true;
+    case QCC_NPY_U8: *out = QRT_TYPE_U8; return true;
+    case QCC_NPY_I16: *out = QRT_TYPE_I16; return true;
+    case QCC_NPY_U16: *out = QRT_TYPE_U16; return true;
+    case QCC_NPY_I32: *out = QRT_TYPE_I32; return true;
+    case QCC_NPY_U32: *out = QRT_TYPE_U32; return true;
+    case QCC_NPY_I64: *out = QRT_TYPE_I64; return true;
+    case QCC_NPY_U64: *out = QRT_TYPE_U64; return true;
+    case QCC_NPY_F16: *out = QRT_TYPE_F16; return true;
+    case QCC_NPY_F32: *out = QRT_TYPE_F32; return true;
+    case QCC_NPY_F64: *out = QRT_TYPE_F64; return true;
+    default: return false;
+  }
+}
+
 qcc_status_t ex_kernel_error(const ex_step *s, qrt_status_t st) {
   return qcc_status_make(st == QRT_UNSUPPORTED ? QCC_ERR_UNSUPPORTED : QCC_ERR_INVALID, "%s: kernel failed: %s",
                          s->where, qrt_status_string(st));
@@ -141,7 +163,12 @@ static qcc_status_t new_slot(qcc_executor *ex, MlirOperation op, MlirType t, ex_
     return op_error(op, QCC_ERR_UNSUPPORTED, msg);
   }
   qcc_npy_dtype_t dt;
-  if (!ex_dtype_of(qcc_type_elem(t), &dt)) {
+  /* bfloat16 has no .npy type: its slots hold the bits as uint16 (what ONNX's
+   * numpy_helper gives for bfloat16), and the slot remembers the real type. */
+  const bool bf16 = mlirTypeIsABF16(qcc_type_elem(t));
+  if (bf16) {
+    dt = QCC_NPY_U16;
+  } else if (!ex_dtype_of(qcc_type_elem(t), &dt)) {
     char msg[300];
     snprintf(msg, sizeof msg, "element type of %s is not supported by the executor", qcc_type_str(t, tb, sizeof tb));
     return op_error(op, QCC_ERR_UNSUPPORTED, msg);
@@ -156,6 +183,7 @@ static qcc_status_t new_slot(qcc_executor *ex, MlirOperation op, MlirType t, ex_
   ex_slot *s = &ex->slots[i];
   memset(s, 0, sizeof *s);
   s->dtype = dt;
+  s->bf16 = bf16;
   s->rank = sh.rank;
   memcpy(s->shape, sh.d, sizeof s->shape);
   s->numel = qcc_shape_numel(&sh);

@@ -8,6 +8,7 @@
 #include "executor.h"
 #include "qcc_dialect.h"
 #include "qrt/qrt_f32.h"
+#include "qrt/qrt_int.h"
 #include "qrt/qrt_quant.h"
 
 #define EX_MAX_RANK 8
@@ -23,6 +24,7 @@ typedef enum {
  * bytes under their own dtype and shape. Only roots hold data pointers. */
 typedef struct {
   qcc_npy_dtype_t dtype;
+  bool bf16;     /* bfloat16 values held as their uint16 bits (dtype U16) */
   int rank;
   int64_t shape[EX_MAX_RANK];
   int64_t numel;
@@ -51,6 +53,7 @@ struct ex_step {
   size_t scratch;       /* bytes of the shared scratch buffer this step uses */
   void *packed;         /* owned: pre-packed weights */
   size_t packed_size;
+  qrt_type_t ty, ty2;   /* element types of typed (non-f32) kernels: result / a, and b */
   float *fbuf;          /* owned: per-channel scales, ... */
   int32_t *ibuf;        /* owned: zero points, ... */
   int64_t *lbuf;        /* owned: concat/split sizes, ... */
@@ -67,7 +70,7 @@ struct ex_step {
     struct { int64_t rank, in_shape[EX_MAX_RANK], a[EX_MAX_RANK], b[EX_MAX_RANK], out_shape[EX_MAX_RANK]; } dm;
     struct { qrt_pad_mode_t mode; int64_t rank, in_shape[EX_MAX_RANK], pads[2 * EX_MAX_RANK]; uint64_t value; } pad;
     struct { qrt_resize_params_t p; int64_t n, c, h, w, oh, ow; } rs;
-    struct { qrt_dtype_t from, to; } cast;
+    struct { qrt_type_t from, to; } cast;
     struct { qrt_dtype_t storage; int32_t qmin, qmax; int64_t outer, ch, inner; } q;
     struct { int64_t id; } obs;
     struct { int64_t outer, inner, rank, shape[EX_MAX_RANK], ss[EX_MAX_RANK], bs[EX_MAX_RANK]; float eps; bool xs, xb; } ln;
@@ -105,6 +108,8 @@ qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s);
 bool ex_dtype_of(MlirType elem, qcc_npy_dtype_t *out);
 /* qrt's dtype for a npy dtype, false if qrt has none. */
 bool ex_qrt_dtype(qcc_npy_dtype_t t, qrt_dtype_t *out);
+/* qrt's full element type of a slot (bf16 included), false if none. */
+bool ex_qrt_type(const ex_slot *s, qrt_type_t *out);
 /* A status for a qrt kernel failure in step s. */
 qcc_status_t ex_kernel_error(const ex_step *s, qrt_status_t st);
 

@@ -271,17 +271,25 @@ static qcc_status_t plan_binary(qcc_executor *ex, ex_step *s, qrt_binary_op_t bo
   return NULL;
 }
 
+static qcc_status_t run_where_bytes(qcc_executor *ex, ex_step *s, void *scratch) {
+  (void)scratch;
+  KCHECK(qrt_where_bytes(qcc_npy_dtype_size(OSLOT(0)->dtype), s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa,
+                         IN(1), s->u.bin.sb, IN(2), s->u.bin.sc, OUT(0)));
+  return NULL;
+}
+
 static qcc_status_t plan_where(qcc_executor *ex, ex_step *s) {
   ex_slot *y = OSLOT(0);
-  if (SLOT(0)->dtype != QCC_NPY_BOOL || SLOT(1)->dtype != QCC_NPY_F32 || SLOT(2)->dtype != QCC_NPY_F32 ||
-      y->dtype != QCC_NPY_F32)
-    return unsupported(s, "where runs on an i1 condition and f32 values only");
+  if (SLOT(0)->dtype != QCC_NPY_BOOL) return unsupported(s, "where needs an i1 condition");
+  if (SLOT(1)->dtype != y->dtype || SLOT(2)->dtype != y->dtype || SLOT(1)->bf16 != y->bf16 ||
+      SLOT(2)->bf16 != y->bf16)
+    return invalid(s, "where's values and result must have the same element type");
   s->u.bin.rank = y->rank;
   memcpy(s->u.bin.shape, y->shape, sizeof y->shape);
   QCC_RETURN_IF_ERROR(bcast(s, y, SLOT(0), s->u.bin.sa));
   QCC_RETURN_IF_ERROR(bcast(s, y, SLOT(1), s->u.bin.sb));
   QCC_RETURN_IF_ERROR(bcast(s, y, SLOT(2), s->u.bin.sc));
-  s->run = run_where;
+  s->run = y->dtype == QCC_NPY_F32 ? run_where : run_where_bytes;
   return NULL;
 }
 
@@ -325,6 +333,78 @@ static qcc_status_t plan_unary(qcc_executor *ex, MlirOperation op, ex_step *s) {
   s->u.un.op = u, s->u.un.alpha = alpha, s->u.un.beta = beta;
   s->can_inplace = true;
   s->run = run_unary;
+  return NULL;
+}
+
+/* ====================================== other element types (qrt_int.h)
+ * Integer, f16, f64 (and for pow mixed) elementwise ops and max pooling; the
+ * f32 paths above stay the fast ones. s->ty is the result's (and first
+ * operand's) element type, s->ty2 the second operand's. */
+
+static qcc_status_t slot_type(const ex_step *s, const ex_slot *t, qrt_type_t *out) {
+  if (!ex_qrt_type(t, out)) return unsupported(s, "element type not supported by the executor's kernels");
+  return NULL;
+}
+
+static qcc_status_t run_binary_typed(qcc_executor *ex, ex_step *s, void *scratch) {
+  (void)scratch;
+  KCHECK(qrt_binary_typed(s->u.bin.op, s->ty, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1), s->u.bin.sb,
+                          OUT(0)));
+  return NULL;
+}
+
+static qcc_status_t run_pow_typed(qcc_executor *ex, ex_step *s, void *scratch) {
+  (void)scratch;
+  KCHECK(qrt_pow_typed(s->ty, s->ty2, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1), s->u.bin.sb,
+                       OUT(0)));
+  return NULL;
+}
+
+static qcc_status_t plan_binary_typed(qcc_executor *ex, ex_step *s, qrt_binary_op_t bop) {
+  qrt_type_t ta, tb, ty;
+  QCC_RETURN_IF_ERROR(slot_type(s, SLOT(0), &ta));
+  QCC_RETURN_IF_ERROR(slot_type(s, SLOT(1), &tb));
+  QCC_RETURN_IF_ERROR(slot_type(s, OSLOT(0), &ty));
+  if (ty != ta) return invalid(s, "the result must have the first operand's element type");
+  if (ta == QRT_TYPE_BOOL || tb == QRT_TYPE_BOOL) return unsupported(s, "arithmetic on i1 is not supported");
+  const bool mixed_pow = bop == QRT_BINARY_POW && ta != tb; /* ONNX Pow: b may differ */
+  if (!mixed_pow && ta != tb) return invalid(s, "operands must have the same element type");
+  if (!mixed_pow && ta == QRT_TYPE_BF16)
+    return unsupported(s, "the executor has no bf16 arithmetic (cast to f32 first)");
+  QCC_RETURN_IF_ERROR(plan_binary(ex, s, bop));
+  s->run = mixed_pow ? run_pow_typed : run_binary_typed;
+  s->ty = ta, s->ty2 = tb;
+  return NULL;
+}
+
+static qcc_status_t run_unary_typed(qcc_executor *ex, ex_step *s, void *scratch) {
+  (void)scratch;
+  if (s->kind == QCC_OP_clip)
+    KCHECK(qrt_clip_typed(s->ty, OSLOT(0)->numel, IN(0), s->u.un.alpha, s->u.un.beta, OUT(0)));
+  else
+    KCHECK(qrt_unary_typed(s->u.un.op, s->ty, OSLOT(0)->numel, IN(0), OUT(0)));
+  return NULL;
+}
+
+static qcc_status_t plan_unary_typed(qcc_executor *ex, MlirOperation op, ex_step *s) {
+  qrt_type_t tx, ty;
+  QCC_RETURN_IF_ERROR(slot_type(s, SLOT(0), &tx));
+  QCC_RETURN_IF_ERROR(slot_type(s, OSLOT(0), &ty));
+  if (tx != ty || SLOT(0)->numel != OSLOT(0)->numel) return invalid(s, "unary op changes the element type or count");
+  if (tx == QRT_TYPE_BOOL || tx == QRT_TYPE_BF16) return unsupported(s, "this op does not run on i1 or bf16");
+  switch (s->kind) {
+    case QCC_OP_neg: s->u.un.op = QRT_UNARY_NEG; break;
+    case QCC_OP_abs: s->u.un.op = QRT_UNARY_ABS; break;
+    case QCC_OP_relu: s->u.un.op = QRT_UNARY_RELU; break;
+    case QCC_OP_clip:
+      /* f32 bounds: integer bounds beyond 2^24 are what the attribute holds */
+      s->u.un.alpha = qcc_get_f32(op, QCC_ATTR_min), s->u.un.beta = qcc_get_f32(op, QCC_ATTR_max);
+      break;
+    default: return unsupported(s, "the executor runs this op on f32 tensors only");
+  }
+  s->ty = tx;
+  s->can_inplace = true;
+  s->run = run_unary_typed;
   return NULL;
 }
 
@@ -412,6 +492,13 @@ static qcc_status_t plan_batch_norm(qcc_executor *ex, MlirOperation op, ex_step 
 
 /* ============================================================ pooling */
 
+static qcc_status_t run_max_pool_typed(qcc_executor *ex, ex_step *s, void *scratch) {
+  (void)scratch;
+  KCHECK(qrt_max_pool2d_typed(s->ty, &s->u.pool.p, s->u.pool.n, s->u.pool.c, s->u.pool.h, s->u.pool.w, IN(0),
+                              OUT(0)));
+  return NULL;
+}
+
 static qcc_status_t run_pool(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
   if (s->kind == QCC_OP_max_pool)
@@ -451,6 +538,15 @@ static qcc_status_t plan_pool(qcc_executor *ex, MlirOperation op, ex_step *s) {
       ow != y->shape[3])
     return invalid(s, "pooling parameters do not give the result shape");
   s->run = run_pool;
+  if (x->dtype != QCC_NPY_F32 || y->dtype != QCC_NPY_F32) {
+    if (s->kind != QCC_OP_max_pool) return unsupported(s, "the executor runs this op on f32 tensors only");
+    qrt_type_t ty;
+    QCC_RETURN_IF_ERROR(slot_type(s, x, &s->ty));
+    QCC_RETURN_IF_ERROR(slot_type(s, y, &ty));
+    if (ty != s->ty) return invalid(s, "max_pool changes the element type");
+    if (ty == QRT_TYPE_BOOL) return unsupported(s, "max_pool does not run on i1");
+    s->run = run_max_pool_typed;
+  }
   return NULL;
 }
 
@@ -573,9 +669,9 @@ static qcc_status_t plan_pad(qcc_executor *ex, MlirOperation op, ex_step *s) {
   else if (qcc_str_eq(m, "wrap")) s->u.pad.mode = QRT_PAD_WRAP;
   else return unsupported(s, "pad mode must be constant, reflect, edge or wrap");
   float v = qcc_get_f32(op, QCC_ATTR_value);
-  qrt_dtype_t t;
+  qrt_type_t t;
   s->u.pad.value = 0;
-  if (ex_qrt_dtype(x->dtype, &t)) KCHECK(qrt_cast(QRT_DTYPE_F32, t, 1, &v, &s->u.pad.value));
+  if (ex_qrt_type(x, &t)) KCHECK(qrt_cast_typed(QRT_TYPE_F32, t, 1, &v, &s->u.pad.value));
   else if (v != 0) return unsupported(s, "non-zero pad value for this element type");
   s->run = run_pad;
   return NULL;
@@ -623,12 +719,12 @@ static qcc_status_t plan_expand(qcc_executor *ex, ex_step *s) {
 static qcc_status_t run_cast(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
   if (s->u.cast.from == s->u.cast.to) memcpy(OUT(0), IN(0), OSLOT(0)->nbytes);
-  else KCHECK(qrt_cast(s->u.cast.from, s->u.cast.to, OSLOT(0)->numel, IN(0), OUT(0)));
+  else KCHECK(qrt_cast_typed(s->u.cast.from, s->u.cast.to, OSLOT(0)->numel, IN(0), OUT(0)));
   return NULL;
 }
 
 static qcc_status_t plan_cast(qcc_executor *ex, ex_step *s) {
-  if (!ex_qrt_dtype(SLOT(0)->dtype, &s->u.cast.from) || !ex_qrt_dtype(OSLOT(0)->dtype, &s->u.cast.to)) {
+  if (!ex_qrt_type(SLOT(0), &s->u.cast.from) || !ex_qrt_type(OSLOT(0), &s->u.cast.to)) {
     char msg[160];
     snprintf(msg, sizeof msg, "cast from %s to %s is not supported", qcc_npy_dtype_name(SLOT(0)->dtype),
              qcc_npy_dtype_name(OSLOT(0)->dtype));
@@ -802,6 +898,23 @@ qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s) {
     case QCC_OP_gather:
     case QCC_OP_expand: break; /* any element type */
     case QCC_OP_where: return plan_where(ex, s);
+    case QCC_OP_add: case QCC_OP_sub: case QCC_OP_mul: case QCC_OP_div: case QCC_OP_max: case QCC_OP_min:
+    case QCC_OP_pow: case QCC_OP_prelu:
+    case QCC_OP_neg: case QCC_OP_abs: case QCC_OP_relu: case QCC_OP_clip:
+    case QCC_OP_max_pool:
+      if (all_f32(ex, s)) break;
+      switch (s->kind) {
+        case QCC_OP_add: return plan_binary_typed(ex, s, QRT_BINARY_ADD);
+        case QCC_OP_sub: return plan_binary_typed(ex, s, QRT_BINARY_SUB);
+        case QCC_OP_mul: return plan_binary_typed(ex, s, QRT_BINARY_MUL);
+        case QCC_OP_div: return plan_binary_typed(ex, s, QRT_BINARY_DIV);
+        case QCC_OP_max: return plan_binary_typed(ex, s, QRT_BINARY_MAX);
+        case QCC_OP_min: return plan_binary_typed(ex, s, QRT_BINARY_MIN);
+        case QCC_OP_pow: return plan_binary_typed(ex, s, QRT_BINARY_POW);
+        case QCC_OP_prelu: return plan_binary_typed(ex, s, QRT_BINARY_PRELU);
+        case QCC_OP_max_pool: return plan_pool(ex, op, s);
+        default: return plan_unary_typed(ex, op, s);
+      }
     case QCC_OP_matmul_integer:
     case QCC_OP_conv_integer:
     case QCC_OP_dynamic_quantize: return unsupported(s, "the executor has no kernel for this op yet");

@@ -1,21 +1,57 @@
-/* Cast between f32, f16, i8, u8, i32, i64 and bool, with every conversion
- * defined (qrt_data.h states the rules). Float -> int compares in float
- * against exactly representable bounds before converting, so the C conversion
- * is never out of range (which would be undefined behaviour). */
+/* Cast between every numeric type qrt knows (qrt_int.h's qrt_type_t: bool,
+ * 8/16/32/64-bit signed and unsigned integers, f16, bf16, f32, f64), with
+ * every conversion defined (qrt_data.h and qrt_int.h state the rules).
+ *
+ * How the rules are met without undefined behaviour:
+ *  - Integers travel as 64-bit two's complement bit patterns (sign- or
+ *    zero-extended on load, truncated on store through unsigned types), so
+ *    int -> int is the wrap-around numpy's astype gives.
+ *  - Float -> int compares in double against exactly representable power-of-
+ *    two bounds before converting, so the C conversion is never out of range.
+ *  - Floats travel as double, which holds f16, bf16 and f32 exactly; the one
+ *    rounding to the target happens in the final conversion (C's double ->
+ *    float conversion rounds to nearest even; f16 has its own rounding from
+ *    double). Int -> f32 uses C's int64 -> float conversion (one rounding),
+ *    not a detour through double. */
 #include <math.h>
 #include <string.h>
 
+#include "qrt/qrt_int.h"
 #include "qrt_internal.h"
+
+size_t qrt_type_size(qrt_type_t t) {
+  switch (t) {
+    case QRT_TYPE_BOOL:
+    case QRT_TYPE_I8:
+    case QRT_TYPE_U8: return 1;
+    case QRT_TYPE_I16:
+    case QRT_TYPE_U16:
+    case QRT_TYPE_F16:
+    case QRT_TYPE_BF16: return 2;
+    case QRT_TYPE_I32:
+    case QRT_TYPE_U32:
+    case QRT_TYPE_F32: return 4;
+    case QRT_TYPE_I64:
+    case QRT_TYPE_U64:
+    case QRT_TYPE_F64: return 8;
+    case QRT_TYPE_COUNT_: break;
+  }
+  return 0;
+}
+
+int qrt_type_is_float(qrt_type_t t) {
+  return t == QRT_TYPE_F16 || t == QRT_TYPE_BF16 || t == QRT_TYPE_F32 || t == QRT_TYPE_F64;
+}
 
 size_t qrt_dtype_size(qrt_dtype_t t) {
   switch (t) {
-    case QRT_DTYPE_F32: return 4;
-    case QRT_DTYPE_F16: return 2;
-    case QRT_DTYPE_I8: return 1;
-    case QRT_DTYPE_U8: return 1;
-    case QRT_DTYPE_I32: return 4;
-    case QRT_DTYPE_I64: return 8;
-    case QRT_DTYPE_BOOL: return 1;
+    case QRT_DTYPE_F32:
+    case QRT_DTYPE_F16:
+    case QRT_DTYPE_I8:
+    case QRT_DTYPE_U8:
+    case QRT_DTYPE_I32:
+    case QRT_DTYPE_I64:
+    case QRT_DTYPE_BOOL: return qrt_type_size((qrt_type_t)t);
   }
   return 0;
 }
@@ -45,6 +81,31 @@ uint16_t qrt_f32_to_f16(float f) {
   return (uint16_t)(sign | h);
 }
 
+/* The same algorithm from binary64: 52 mantissa bits, bias 1023. */
+uint16_t qrt_f64_to_f16(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  const uint32_t sign = (uint32_t)(u >> 48) & 0x8000u;
+  const uint32_t ex = (uint32_t)(u >> 52) & 0x7ffu;
+  uint64_t man = u & 0xfffffffffffffull;
+  if (ex == 0x7ff) return (uint16_t)(sign | 0x7c00u | (man ? 0x200u | (uint32_t)(man >> 42) : 0));
+  const int32_t e = (int32_t)ex - 1023 + 15;
+  if (e >= 31) return (uint16_t)(sign | 0x7c00u);
+  if (e <= 0) {
+    if (e < -10) return (uint16_t)sign; /* below half the smallest subnormal (or a tie to 0) */
+    man |= 1ull << 52;
+    const uint32_t shift = (uint32_t)(43 - e); /* 43..53 */
+    uint64_t h = man >> shift;
+    const uint64_t rem = man & ((1ull << shift) - 1u), half = 1ull << (shift - 1);
+    if (rem > half || (rem == half && (h & 1u))) h++;
+    return (uint16_t)(sign | (uint32_t)h);
+  }
+  uint32_t h = ((uint32_t)e << 10) | (uint32_t)(man >> 42);
+  const uint64_t rem = man & ((1ull << 42) - 1u), half = 1ull << 41;
+  if (rem > half || (rem == half && (h & 1u))) h++;
+  return (uint16_t)(sign | h);
+}
+
 float qrt_f16_to_f32(uint16_t h) {
   const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
   const uint32_t ex = (h >> 10) & 0x1fu, man = h & 0x3ffu;
@@ -67,93 +128,135 @@ float qrt_f16_to_f32(uint16_t h) {
   return f;
 }
 
-/* float -> int64 with truncation, saturation to [lo, hi] and NaN -> 0.
- * lo/hi are given as floats that are exact powers of two (-2^(b-1), 2^(b-1)
- * or 2^b) so the comparisons are exact. */
-static int64_t qrt_f2i(double v, double lo, double hi_excl, int64_t min, int64_t max) {
-  if (v != v) return 0;
-  if (v < lo) return min;
-  if (v >= hi_excl) return max;
-  return (int64_t)v; /* in range: truncation toward zero */
+uint16_t qrt_f32_to_bf16(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x0040u); /* NaN: stay NaN, quiet */
+  return (uint16_t)(u >> 16);
 }
 
-static double qrt_load_float(qrt_dtype_t t, const void *x, int64_t i) {
-  if (t == QRT_DTYPE_F32) return ((const float *)x)[i];
-  return qrt_f16_to_f32(((const uint16_t *)x)[i]);
+float qrt_bf16_to_f32(uint16_t b) {
+  const uint32_t u = (uint32_t)b << 16;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
 }
 
-static int qrt_is_float(qrt_dtype_t t) { return t == QRT_DTYPE_F32 || t == QRT_DTYPE_F16; }
+static int qrt_type_signed(qrt_type_t t) {
+  return t == QRT_TYPE_I8 || t == QRT_TYPE_I16 || t == QRT_TYPE_I32 || t == QRT_TYPE_I64;
+}
 
-static int64_t qrt_load_int(qrt_dtype_t t, const void *x, int64_t i) {
+static double qrt_load_float(qrt_type_t t, const void *x, int64_t i) {
   switch (t) {
-    case QRT_DTYPE_I8: return ((const int8_t *)x)[i];
-    case QRT_DTYPE_U8: return ((const uint8_t *)x)[i];
-    case QRT_DTYPE_I32: return ((const int32_t *)x)[i];
-    case QRT_DTYPE_I64: return ((const int64_t *)x)[i];
-    case QRT_DTYPE_BOOL: return ((const uint8_t *)x)[i] != 0;
-    default: return 0;
+    case QRT_TYPE_F16: return qrt_f16_to_f32(((const uint16_t *)x)[i]);
+    case QRT_TYPE_BF16: return qrt_bf16_to_f32(((const uint16_t *)x)[i]);
+    case QRT_TYPE_F32: return ((const float *)x)[i];
+    default: return ((const double *)x)[i];
   }
 }
 
-/* Two's complement wrap via unsigned arithmetic (no implementation-defined
+/* An integer (or bool) element as a 64-bit two's complement pattern. */
+static uint64_t qrt_load_bits(qrt_type_t t, const void *x, int64_t i) {
+  switch (t) {
+    case QRT_TYPE_BOOL: return ((const uint8_t *)x)[i] != 0;
+    case QRT_TYPE_I8: return (uint64_t)(int64_t)((const int8_t *)x)[i];
+    case QRT_TYPE_U8: return ((const uint8_t *)x)[i];
+    case QRT_TYPE_I16: return (uint64_t)(int64_t)((const int16_t *)x)[i];
+    case QRT_TYPE_U16: return ((const uint16_t *)x)[i];
+    case QRT_TYPE_I32: return (uint64_t)(int64_t)((const int32_t *)x)[i];
+    case QRT_TYPE_U32: return ((const uint32_t *)x)[i];
+    case QRT_TYPE_I64: return (uint64_t)((const int64_t *)x)[i];
+    default: return ((const uint64_t *)x)[i];
+  }
+}
+
+/* Store the low bits (through unsigned types: no implementation-defined
  * signed narrowing). */
-static void qrt_store_int(qrt_dtype_t t, void *y, int64_t i, int64_t v) {
-  const uint64_t u = (uint64_t)v;
+static void qrt_store_bits(qrt_type_t t, void *y, int64_t i, uint64_t v) {
   switch (t) {
-    case QRT_DTYPE_I8: {
-      const uint8_t b = (uint8_t)u;
-      memcpy((int8_t *)y + i, &b, 1);
-      break;
-    }
-    case QRT_DTYPE_U8: ((uint8_t *)y)[i] = (uint8_t)u; break;
-    case QRT_DTYPE_I32: {
-      const uint32_t w = (uint32_t)u;
-      memcpy((int32_t *)y + i, &w, 4);
-      break;
-    }
-    case QRT_DTYPE_I64: ((int64_t *)y)[i] = v; break;
-    case QRT_DTYPE_BOOL: ((uint8_t *)y)[i] = v != 0; break;
-    default: break;
+    case QRT_TYPE_BOOL: ((uint8_t *)y)[i] = v != 0; break;
+    case QRT_TYPE_I8:
+    case QRT_TYPE_U8: ((uint8_t *)y)[i] = (uint8_t)v; break;
+    case QRT_TYPE_I16:
+    case QRT_TYPE_U16: ((uint16_t *)y)[i] = (uint16_t)v; break;
+    case QRT_TYPE_I32:
+    case QRT_TYPE_U32: ((uint32_t *)y)[i] = (uint32_t)v; break;
+    default: ((uint64_t *)y)[i] = v; break;
   }
+}
+
+static void qrt_store_float(qrt_type_t t, void *y, int64_t i, double v) {
+  switch (t) {
+    case QRT_TYPE_F16: ((uint16_t *)y)[i] = qrt_f64_to_f16(v); break;
+    case QRT_TYPE_BF16: ((uint16_t *)y)[i] = qrt_f32_to_bf16((float)v); break;
+    case QRT_TYPE_F32: ((float *)y)[i] = (float)v; break;
+    default: ((double *)y)[i] = v; break;
+  }
+}
+
+/* float -> integer type t: truncation toward zero, saturation, NaN -> 0,
+ * returned as the bit pattern to store. The bounds are powers of two, exact
+ * in double, so the comparisons are exact. */
+static uint64_t qrt_float_to_bits(qrt_type_t t, double v) {
+  if (t == QRT_TYPE_BOOL) return v != 0.0; /* NaN != 0 is true, as numpy */
+  if (v != v) return 0;
+  const int bits = (int)qrt_type_size(t) * 8;
+  if (qrt_type_signed(t)) {
+    const double lim = ldexp(1.0, bits - 1); /* -lim .. lim exclusive */
+    const int64_t max = (int64_t)(((uint64_t)1 << (bits - 1)) - 1u);
+    if (v < -lim) return (uint64_t)(-max - 1);
+    if (v >= lim) return (uint64_t)max;
+    return (uint64_t)(int64_t)v;
+  }
+  const double lim = ldexp(1.0, bits);
+  if (v <= -1.0) return 0; /* (-1, 0) truncates to 0 below */
+  if (v >= lim) return bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1u;
+  return v < 0.0 ? 0 : (uint64_t)v;
+}
+
+/* Integer pattern (signed or not per type `from`) -> float type `to`, one rounding. */
+static void qrt_store_int_as_float(qrt_type_t from, qrt_type_t to, void *y, int64_t i, uint64_t bits) {
+  const int s = qrt_type_signed(from);
+  switch (to) {
+    case QRT_TYPE_F64: ((double *)y)[i] = s ? (double)(int64_t)bits : (double)bits; break;
+    case QRT_TYPE_F32: ((float *)y)[i] = s ? (float)(int64_t)bits : (float)bits; break;
+    case QRT_TYPE_BF16:
+      ((uint16_t *)y)[i] = qrt_f32_to_bf16(s ? (float)(int64_t)bits : (float)bits);
+      break;
+    default: {
+      /* f16: |v| <= 2^53 converts to double exactly; anything larger is far
+       * above the f16 range (65520 rounds to Inf), so the rounding of the
+       * double does not matter. */
+      const double d = s ? (double)(int64_t)bits : (double)bits;
+      ((uint16_t *)y)[i] = qrt_f64_to_f16(d);
+      break;
+    }
+  }
+}
+
+qrt_status_t qrt_cast_typed(qrt_type_t from, qrt_type_t to, int64_t n, const void *x, void *y) {
+  if (n < 0 || qrt_type_size(from) == 0 || qrt_type_size(to) == 0) return QRT_INVALID_ARGUMENT;
+  if (n && (!x || !y)) return QRT_INVALID_ARGUMENT;
+  if (from == to) {
+    memcpy(y, x, (size_t)n * qrt_type_size(from));
+    return QRT_OK;
+  }
+  const int ff = qrt_type_is_float(from), tf = qrt_type_is_float(to);
+  if (from == QRT_TYPE_F32 && to == QRT_TYPE_F16) {
+    for (int64_t i = 0; i < n; i++) ((uint16_t *)y)[i] = qrt_f32_to_f16(((const float *)x)[i]);
+  } else if (ff && tf) {
+    for (int64_t i = 0; i < n; i++) qrt_store_float(to, y, i, qrt_load_float(from, x, i));
+  } else if (ff) {
+    for (int64_t i = 0; i < n; i++) qrt_store_bits(to, y, i, qrt_float_to_bits(to, qrt_load_float(from, x, i)));
+  } else if (tf) {
+    for (int64_t i = 0; i < n; i++) qrt_store_int_as_float(from, to, y, i, qrt_load_bits(from, x, i));
+  } else {
+    for (int64_t i = 0; i < n; i++) qrt_store_bits(to, y, i, qrt_load_bits(from, x, i));
+  }
+  return QRT_OK;
 }
 
 qrt_status_t qrt_cast(qrt_dtype_t from, qrt_dtype_t to, int64_t n, const void *x, void *y) {
-  if (n < 0 || qrt_dtype_size(from) == 0 || qrt_dtype_size(to) == 0) return QRT_INVALID_ARGUMENT;
-  if (from == to) {
-    memcpy(y, x, (size_t)n * qrt_dtype_size(from));
-    return QRT_OK;
-  }
-  if (from == QRT_DTYPE_F32 && to == QRT_DTYPE_F16) {
-    for (int64_t i = 0; i < n; i++) ((uint16_t *)y)[i] = qrt_f32_to_f16(((const float *)x)[i]);
-    return QRT_OK;
-  }
-  if (from == QRT_DTYPE_F16 && to == QRT_DTYPE_F32) {
-    for (int64_t i = 0; i < n; i++) ((float *)y)[i] = qrt_f16_to_f32(((const uint16_t *)x)[i]);
-    return QRT_OK;
-  }
-  if (qrt_is_float(from)) {
-    for (int64_t i = 0; i < n; i++) {
-      const double v = qrt_load_float(from, x, i);
-      int64_t r;
-      switch (to) {
-        case QRT_DTYPE_I8: r = qrt_f2i(v, -128.0, 128.0, -128, 127); break;
-        case QRT_DTYPE_U8: r = qrt_f2i(v, 0.0, 256.0, 0, 255); break;
-        case QRT_DTYPE_I32: r = qrt_f2i(v, -2147483648.0, 2147483648.0, INT32_MIN, INT32_MAX); break;
-        case QRT_DTYPE_I64:
-          r = qrt_f2i(v, -9223372036854775808.0, 9223372036854775808.0, INT64_MIN, INT64_MAX);
-          break;
-        default: r = v != 0.0; break; /* bool: NaN != 0 is true */
-      }
-      qrt_store_int(to, y, i, r);
-    }
-    return QRT_OK;
-  }
-  /* from an integer or bool */
-  for (int64_t i = 0; i < n; i++) {
-    const int64_t v = qrt_load_int(from, x, i);
-    if (to == QRT_DTYPE_F32) ((float *)y)[i] = (float)v;
-    else if (to == QRT_DTYPE_F16) ((uint16_t *)y)[i] = qrt_f32_to_f16((float)v);
-    else qrt_store_int(to, y, i, v);
-  }
-  return QRT_OK;
+  if (qrt_dtype_size(from) == 0 || qrt_dtype_size(to) == 0) return QRT_INVALID_ARGUMENT;
+  return qrt_cast_typed((qrt_type_t)from, (qrt_type_t)to, n, x, y);
 }

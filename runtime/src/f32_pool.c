@@ -1,7 +1,9 @@
-/* MaxPool / AveragePool 2-D and the global pools. Portable C. */
+/* MaxPool / AveragePool 2-D and the global pools (float32), and max pooling on
+ * the other element types (qrt_int.h). Portable C. */
 #include <math.h>
 #include <string.h>
 
+#include "qrt/qrt_int.h"
 #include "qrt_internal.h"
 
 void qrt_pool2d_params_init(qrt_pool2d_params_t *p, int64_t kernel_h, int64_t kernel_w) {
@@ -127,5 +129,84 @@ qrt_status_t qrt_f32_global_max_pool(int64_t n, int64_t c, int64_t spatial, cons
     for (int64_t j = 0; j < spatial; j++) m = (xp[j] > m || xp[j] != xp[j]) ? xp[j] : m;
     y[i] = m;
   }
+  return QRT_OK;
+}
+
+/* ---- max pooling on other element types (qrt_int.h) -----------------------------
+ * The loop of qrt_f32_max_pool2d over elements of type T, compared as W
+ * (integers as themselves, f16/bf16 decoded to float). LOWEST is what a
+ * window with no input element gives; NaN wins as in the f32 kernel (for
+ * integer W there is no NaN). */
+#define QRT_MAX_POOL_TYPED(NAME, T, W, LOAD, LOWEST, ISNAN)                                          \
+  static void NAME(const qrt_pool2d_params_t *p, int64_t planes, int64_t h, int64_t w,            \
+                   int64_t OH, int64_t OW, const void *xv, void *yv) {                            \
+    const T *x = (const T *)xv;                                                                  \
+    T *y = (T *)yv;                                                                              \
+    for (int64_t pl = 0; pl < planes; pl++) {                                                    \
+      const T *xp = x + pl * h * w;                                                              \
+      T *yp = y + pl * OH * OW;                                                                  \
+      for (int64_t oh = 0; oh < OH; oh++)                                                        \
+        for (int64_t ow = 0; ow < OW; ow++) {                                                    \
+          int found = 0;                                                                         \
+          T best = 0;                                                                            \
+          W bw = 0;                                                                              \
+          for (int64_t i = 0; i < p->kernel_h; i++) {                                            \
+            const int64_t ih = oh * p->stride_h - p->pad_top + i * p->dilation_h;                \
+            if (ih < 0 || ih >= h) continue;                                                     \
+            for (int64_t j = 0; j < p->kernel_w; j++) {                                          \
+              const int64_t iw = ow * p->stride_w - p->pad_left + j * p->dilation_w;             \
+              if (iw < 0 || iw >= w) continue;                                                   \
+              const T v = xp[ih * w + iw];                                                       \
+              const W vw = LOAD(v);                                                              \
+              if (ISNAN(bw)) continue; /* NaN already won */                                   \
+              if (!found || vw > bw || ISNAN(vw)) best = v, bw = vw, found = 1;                \
+            }                                                                                    \
+          }                                                                                      \
+          yp[oh * OW + ow] = found ? best : (LOWEST);                                            \
+        }                                                                                        \
+    }                                                                                            \
+  }
+#define QRT_SAME(v) (v)
+#define QRT_NO_NAN(v) 0
+#define QRT_IS_NAN(v) ((v) != (v))
+QRT_MAX_POOL_TYPED(qrt_max_pool_i8, int8_t, int64_t, QRT_SAME, INT8_MIN, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_u8, uint8_t, uint64_t, QRT_SAME, 0, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_i16, int16_t, int64_t, QRT_SAME, INT16_MIN, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_u16, uint16_t, uint64_t, QRT_SAME, 0, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_i32, int32_t, int64_t, QRT_SAME, INT32_MIN, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_u32, uint32_t, uint64_t, QRT_SAME, 0, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_i64, int64_t, int64_t, QRT_SAME, INT64_MIN, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_u64, uint64_t, uint64_t, QRT_SAME, 0, QRT_NO_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_f64, double, double, QRT_SAME, -INFINITY, QRT_IS_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_f16, uint16_t, float, qrt_f16_to_f32, 0xfc00u, QRT_IS_NAN)
+QRT_MAX_POOL_TYPED(qrt_max_pool_bf16, uint16_t, float, qrt_bf16_to_f32, 0xff80u, QRT_IS_NAN)
+#undef QRT_SAME
+#undef QRT_NO_NAN
+#undef QRT_IS_NAN
+
+qrt_status_t qrt_max_pool2d_typed(qrt_type_t t, const qrt_pool2d_params_t *p, int64_t n, int64_t c,
+                                  int64_t h, int64_t w, const void *x, void *y) {
+  if (t == QRT_TYPE_F32) return qrt_f32_max_pool2d(p, n, c, h, w, (const float *)x, (float *)y);
+  int64_t OH, OW;
+  qrt_status_t s = qrt_pool2d_output_size(p, h, w, &OH, &OW);
+  if (s != QRT_OK) return s;
+  if (n < 0 || c < 0) return QRT_INVALID_ARGUMENT;
+  void (*fn)(const qrt_pool2d_params_t *, int64_t, int64_t, int64_t, int64_t, int64_t, const void *, void *);
+  switch (t) {
+    case QRT_TYPE_I8: fn = qrt_max_pool_i8; break;
+    case QRT_TYPE_U8: fn = qrt_max_pool_u8; break;
+    case QRT_TYPE_I16: fn = qrt_max_pool_i16; break;
+    case QRT_TYPE_U16: fn = qrt_max_pool_u16; break;
+    case QRT_TYPE_I32: fn = qrt_max_pool_i32; break;
+    case QRT_TYPE_U32: fn = qrt_max_pool_u32; break;
+    case QRT_TYPE_I64: fn = qrt_max_pool_i64; break;
+    case QRT_TYPE_U64: fn = qrt_max_pool_u64; break;
+    case QRT_TYPE_F64: fn = qrt_max_pool_f64; break;
+    case QRT_TYPE_F16: fn = qrt_max_pool_f16; break;
+    case QRT_TYPE_BF16: fn = qrt_max_pool_bf16; break;
+    case QRT_TYPE_BOOL: return QRT_UNSUPPORTED;
+    default: return QRT_INVALID_ARGUMENT;
+  }
+  fn(p, n * c, h, w, OH, OW, x, y);
   return QRT_OK;
 }

@@ -1,8 +1,84 @@
 /* Cast: the defined results for NaN, Inf, out-of-range and fractional values,
- * f16 round trips (all 65536 half values), integer wrap-around. */
+ * f16 round trips (all 65536 half values), integer wrap-around; and the wider
+ * type set of qrt_cast_typed (qrt_int.h): 16-bit and unsigned 32/64-bit
+ * integers, f64 (one rounding to f16), bf16 (truncation). */
+#include "qrt/qrt_int.h"
 #include "test_util.h"
 
+static void test_typed(void) {
+  /* f64 -> f16 rounds once: 1 + 2^-11 + 2^-40 is just above a tie, so it
+   * rounds up; through f32 it would first become the tie and round to even. */
+  const double d[6] = {1.0 + 0x1p-11 + 0x1p-40, 1.0 + 0x1p-11, 65520.0, -0x1p-25, 0x1.8p-25, NAN};
+  uint16_t h[6];
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F64, QRT_TYPE_F16, 6, d, h));
+  CHECK(h[0] == 0x3c01, "f64 -> f16 single rounding: 0x%04x", h[0]);
+  CHECK(h[1] == 0x3c00 && h[2] == 0x7c00 && h[3] == 0x8000 && h[4] == 0x0001, "f64 -> f16: %04x %04x %04x %04x",
+        h[1], h[2], h[3], h[4]);
+  CHECK((h[5] & 0x7c00) == 0x7c00 && (h[5] & 0x3ff), "f64 NaN -> f16 NaN: %04x", h[5]);
+  double back[6];
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F16, QRT_TYPE_F64, 6, h, back));
+  CHECK(back[0] == 1.0 + 0x1p-10 && isinf(back[2]) && isnan(back[5]), "f16 -> f64");
+  /* f32 / f64 -> bf16 truncates the float32 bits (ONNX's reference) */
+  const float f[5] = {0.47892547f, 1.0f + 0x1.fep-8f, -INFINITY, NAN, 3.0e38f};
+  uint16_t b[5];
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F32, QRT_TYPE_BF16, 5, f, b));
+  CHECK(b[0] == 16117 && b[1] == 0x3f80 && b[2] == 0xff80 && b[4] == 0x7f61, "f32 -> bf16: %u %04x %04x %04x", b[0],
+        b[1], b[2], b[4]);
+  CHECK((b[3] & 0x7f80) == 0x7f80 && (b[3] & 0x7f), "NaN stays NaN in bf16: %04x", b[3]);
+  uint32_t nb = 0x7f800001u; /* a NaN whose payload is only in the low bits */
+  float fn;
+  memcpy(&fn, &nb, 4);
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F32, QRT_TYPE_BF16, 1, &fn, b));
+  CHECK(b[0] != 0x7f80 && (b[0] & 0x7f80) == 0x7f80, "low-payload NaN does not become Inf: %04x", b[0]);
+  float fb[2];
+  const uint16_t bb[2] = {0x3f80, 0xc0a0};
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_BF16, QRT_TYPE_F32, 2, bb, fb));
+  CHECK(fb[0] == 1.0f && fb[1] == -5.0f, "bf16 -> f32: %g %g", fb[0], fb[1]);
+  /* float -> wide integers: truncation, saturation, NaN -> 0 */
+  const double dv[6] = {-1.5, 1e30, -1e30, NAN, 4294967295.9, 18446744073709549568.0};
+  uint64_t u64[6];
+  uint32_t u32[6];
+  int16_t i16[6];
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F64, QRT_TYPE_U64, 6, dv, u64));
+  CHECK(u64[0] == 0 && u64[1] == UINT64_MAX && u64[2] == 0 && u64[3] == 0 && u64[4] == 4294967295u &&
+            u64[5] == 18446744073709549568ull,
+        "f64 -> u64");
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F64, QRT_TYPE_U32, 6, dv, u32));
+  CHECK(u32[0] == 0 && u32[1] == UINT32_MAX && u32[4] == UINT32_MAX && u32[5] == UINT32_MAX, "f64 -> u32");
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F64, QRT_TYPE_I16, 6, dv, i16));
+  CHECK(i16[0] == -1 && i16[1] == INT16_MAX && i16[2] == INT16_MIN && i16[3] == 0, "f64 -> i16");
+  /* integers: wrap-around between widths and signedness; to float one rounding */
+  const uint64_t big[3] = {UINT64_MAX, 0x8000000000000001ull, 70000};
+  int16_t w16[3];
+  float wf[3];
+  double wd[3];
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_U64, QRT_TYPE_I16, 3, big, w16));
+  CHECK(w16[0] == -1 && w16[1] == 1 && w16[2] == 4464, "u64 -> i16 wraps: %d %d %d", w16[0], w16[1], w16[2]);
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_U64, QRT_TYPE_F32, 3, big, wf));
+  CHECK(wf[0] == 0x1p64f && wf[1] == 0x1p63f && wf[2] == 70000.0f, "u64 -> f32");
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_U64, QRT_TYPE_F64, 3, big, wd));
+  CHECK(wd[0] == 0x1p64 && wd[2] == 70000.0, "u64 -> f64");
+  const int16_t s16[2] = {-1, -32768};
+  uint32_t su[2];
+  int64_t sl[2];
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_I16, QRT_TYPE_U32, 2, s16, su));
+  CHECK(su[0] == UINT32_MAX && su[1] == 0xffff8000u, "i16 -> u32 sign-extends then wraps");
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_I16, QRT_TYPE_I64, 2, s16, sl));
+  CHECK(sl[0] == -1 && sl[1] == -32768, "i16 -> i64");
+  uint16_t hh[2];
+  const int64_t il[2] = {65519, -65520};
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_I64, QRT_TYPE_F16, 2, il, hh));
+  CHECK(hh[0] == 0x7bff && hh[1] == 0xfc00, "i64 -> f16: %04x %04x", hh[0], hh[1]);
+  uint8_t bl[3];
+  const double bz[3] = {0.0, -0.0, NAN};
+  CHECK_OK(qrt_cast_typed(QRT_TYPE_F64, QRT_TYPE_BOOL, 3, bz, bl));
+  CHECK(bl[0] == 0 && bl[1] == 0 && bl[2] == 1, "f64 -> bool");
+  CHECK(qrt_cast_typed(QRT_TYPE_COUNT_, QRT_TYPE_F32, 1, bz, bl) == QRT_INVALID_ARGUMENT, "bad type");
+  CHECK(qrt_type_size(QRT_TYPE_BF16) == 2 && qrt_type_size(QRT_TYPE_U64) == 8, "sizes");
+}
+
 int main(void) {
+  test_typed();
   const float xf[10] = {NAN, INFINITY, -INFINITY, 1e10f, -1e10f, 2.9f, -2.9f, 127.5f, -128.9f, 0.0f};
   int8_t i8[10];
   uint8_t u8[10], bl[10];
