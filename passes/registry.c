@@ -7,6 +7,11 @@
 static const qcc_pass_info *const g_builtin[] = {
     &qcc_pass_verify_info,
     &qcc_pass_dce_info,
+    &qcc_pass_fold_conv_bn_info,
+    &qcc_pass_annotate_info,
+    &qcc_pass_insert_observers_info,
+    &qcc_pass_calibrate_info,
+    &qcc_pass_convert_info,
 };
 
 #define MAX_PLUGIN_PASSES 256

@@ -27,7 +27,9 @@ static void main_usage(FILE *f) {
           "usage: qcc SUBCOMMAND [options]   (qcc SUBCOMMAND --help for its options)\n\n"
           "subcommands:\n"
           "  import   MODEL.onnx -o OUT.(mlir|mlirbc)   import into the qcc dialect and summarize\n"
-          "  run      MODEL --input NAME=FILE.npy ...   run on the host (executor), print/write outputs\n\n"
+          "  run      MODEL --input NAME=FILE.npy ...   run on the host (executor), print/write outputs\n"
+          "  quantize MODEL.onnx --calib DATA -o OUT    int8 QDQ model (fold BN, annotate, calibrate, convert)\n"
+          "  eval     MODEL --data D.npz --labels KEY   top-1 accuracy on labelled data\n\n"
           "exit codes: 0 ok, 1 internal error, 2 usage, 3 unsupported input, 4 invalid input,\n"
           "            5 I/O error, 6 IR verification failed (docs/errors.md)\n",
           QCC_VERSION_STRING);
@@ -152,7 +154,9 @@ static int cmd_import(int argc, char **argv) {
   return st ? fail(st) : 0;
 }
 
-int qcc_cmd_run(int argc, char **argv); /* tools/qcc_run.c */
+int qcc_cmd_run(int argc, char **argv);      /* tools/qcc_run.c */
+int qcc_cmd_quantize(int argc, char **argv); /* tools/qcc_quantize.c */
+int qcc_cmd_eval(int argc, char **argv);     /* tools/qcc_quantize.c */
 
 int main(int argc, char **argv) {
   if (argc < 2) { main_usage(stderr); return QCC_ERR_USAGE; }
@@ -161,6 +165,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "--version")) { printf("qcc %s (MLIR 22)\n", QCC_VERSION_STRING); return 0; }
   if (!strcmp(cmd, "import")) return cmd_import(argc - 2, argv + 2);
   if (!strcmp(cmd, "run")) return qcc_cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "quantize")) return qcc_cmd_quantize(argc - 2, argv + 2);
+  if (!strcmp(cmd, "eval")) return qcc_cmd_eval(argc - 2, argv + 2);
   fprintf(stderr, "qcc: error: unknown subcommand '%s' (qcc --help lists them)\n", cmd);
   return QCC_ERR_USAGE;
 }

@@ -1,0 +1,231 @@
+/* qcc-calibrate{data=PATH samples=N}: run the observed graph on calibration
+ * data with the executor and store each activation observer's parameters on
+ * its qcc.observe op (qcc.scale, qcc.zero_point), for qcc-convert.
+ *
+ * Data (compiler/dataset.h): a .npz with one array per model input (under the
+ * input's name), or a .npy for a single-input model; axis 0 counts samples,
+ * fed in batches of the model's batch size. Observers update per
+ * batch: memory is bins x observed tensors, whatever the number of samples.
+ * Deterministic: same data, same order, same parameters. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataset.h"
+#include "executor.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/Diagnostics.h"
+#include "npy.h"
+#include "observers.h"
+#include "passes.h"
+#include "qcc_dialect.h"
+#include "quantizer.h"
+
+typedef struct {
+  char data[4096];
+  long samples; /* 0: all */
+} calib_cfg;
+
+typedef struct {
+  MlirOperation op;
+  int64_t id;
+  qcc_quant_spec spec;
+  qcc_observer *obs;
+  char name[128]; /* for messages: the ONNX node name */
+} slot;
+
+typedef struct {
+  slot *v;
+  size_t n, cap;
+  int64_t batch; /* current batch index, for messages */
+} cstate;
+
+static slot *find(cstate *c, int64_t id) {
+  for (size_t i = 0; i < c->n; ++i)
+    if (c->v[i].id == id) return &c->v[i];
+  return NULL;
+}
+
+static qcc_status_t on_observe(void *ud, int64_t id, const qcc_npy_tensor_t *t) {
+  cstate *c = ud;
+  slot *s = find(c, id);
+  if (!s || !s->obs) return NULL;
+  if (t->dtype != QCC_NPY_F32) return NULL;
+  qcc_status_t st = qcc_observer_update(s->obs, t->data, t->shape, t->rank);
+  if (st) return qcc_status_annotate(st, "calibration batch %lld, tensor observed at '%s'", (long long)c->batch, s->name);
+  return NULL;
+}
+
+static qcc_observer_kind kind_of(const char *o, bool *ok) {
+  *ok = true;
+  if (!strcmp(o, "minmax")) return QCC_OBSERVER_MINMAX;
+  if (!strcmp(o, "moving_avg")) return QCC_OBSERVER_MOVING_AVG_MINMAX;
+  if (!strcmp(o, "histogram")) return QCC_OBSERVER_HISTOGRAM;
+  if (!strcmp(o, "percentile")) return QCC_OBSERVER_PERCENTILE;
+  if (!strcmp(o, "entropy")) return QCC_OBSERVER_ENTROPY;
+  *ok = false;
+  return QCC_OBSERVER_MINMAX;
+}
+
+static MlirWalkResult collect(MlirOperation op, void *ud) {
+  cstate *c = ud;
+  if (!qcc_op_is(op, QCC_OP_observe)) return MlirWalkResultAdvance;
+  MlirValue x = mlirOperationGetOperand(op, 0);
+  if (mlirValueIsAOpResult(x) && qcc_op_is(mlirOpResultGetOwner(x), QCC_OP_constant)) return MlirWalkResultAdvance;
+  if (c->n == c->cap) {
+    c->cap = c->cap ? 2 * c->cap : 64;
+    c->v = realloc(c->v, c->cap * sizeof *c->v);
+  }
+  slot *s = &c->v[c->n++];
+  memset(s, 0, sizeof *s);
+  s->op = op;
+  s->id = qcc_get_i64(op, QCC_ATTR_id);
+  MlirStringRef nm = qcc_op_node_name(op);
+  snprintf(s->name, sizeof s->name, "%.*s", (int)nm.length, nm.data);
+  return MlirWalkResultAdvance;
+}
+
+static void fail(MlirOperation root, MlirExternalPass pass, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(MlirOperation root, MlirExternalPass pass, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  mlirEmitError(mlirOperationGetLocation(root), buf);
+  mlirExternalPassSignalFailure(pass);
+}
+
+static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
+  const calib_cfg *cfg = ud;
+  cstate c = {0};
+  qcc_executor *ex = NULL;
+  qcc_dataset *ds = NULL;
+  qcc_npy_tensor_t *inputs = NULL, *outputs = NULL;
+  int nin = 0, nout = 0;
+  mlirOperationWalk(root, collect, &c, MlirWalkPreOrder);
+  for (size_t i = 0; i < c.n; ++i) {
+    slot *s = &c.v[i];
+    MlirStringRef sp = qcc_get_str(s->op, QCC_ATTR_spec), ob = qcc_get_str(s->op, QCC_ATTR_observer);
+    qcc_status_t st = qcc_qspec_parse(sp.data, sp.length, &s->spec);
+    if (st) {
+      fail(root, pass, "observer %lld: %s", (long long)s->id, qcc_status_message(st));
+      qcc_status_free(st);
+      goto done;
+    }
+    char o[32];
+    snprintf(o, sizeof o, "%.*s", (int)ob.length, ob.data);
+    bool ok;
+    qcc_observer_kind k = kind_of(o, &ok);
+    if (!ok) continue; /* fixed, shared, bias: nothing to collect */
+    qcc_observer_config oc;
+    qcc_observer_config_init(&oc, k);
+    st = qcc_observer_create(&oc, &s->obs);
+    if (st) {
+      fail(root, pass, "observer %lld: %s", (long long)s->id, qcc_status_message(st));
+      qcc_status_free(st);
+      goto done;
+    }
+  }
+
+  MlirModule m = mlirModuleFromOperation(root);
+  if (mlirModuleIsNull(m)) {
+    fail(root, pass, "qcc-calibrate runs on a module");
+    goto done;
+  }
+  qcc_executor_options eo = {on_observe, &c};
+  qcc_status_t st = qcc_executor_create(m, &eo, &ex);
+  if (st) {
+    fail(root, pass, "calibration: %s", qcc_status_message(st));
+    qcc_status_free(st);
+    goto done;
+  }
+  st = qcc_dataset_open(cfg->data, ex, &ds);
+  if (st) {
+    fail(root, pass, "calibration data %s", qcc_status_message(st));
+    qcc_status_free(st);
+    goto done;
+  }
+  nin = qcc_executor_num_inputs(ex);
+  nout = qcc_executor_num_outputs(ex);
+  inputs = calloc((size_t)nin + 1, sizeof *inputs);
+  outputs = calloc((size_t)nout + 1, sizeof *outputs);
+  int64_t mb = qcc_dataset_batch_size(ds), nbatches = qcc_dataset_num_batches(ds);
+  if (cfg->samples > 0 && cfg->samples / mb < nbatches) nbatches = cfg->samples / mb > 0 ? cfg->samples / mb : 1;
+  bool tty = isatty(2);
+  for (int64_t b = 0; b < nbatches; ++b) {
+    c.batch = b;
+    qcc_dataset_batch(ds, b, inputs);
+    st = qcc_executor_run(ex, inputs, outputs);
+    for (int i = 0; i < nout; ++i) qcc_npy_tensor_free(&outputs[i]);
+    if (st) {
+      fail(root, pass, "calibration: %s", qcc_status_message(st));
+      qcc_status_free(st);
+      goto done;
+    }
+    if (tty && (b % 16 == 0 || b + 1 == nbatches))
+      fprintf(stderr, "\rqcc: calibrating: %lld/%lld samples", (long long)((b + 1) * mb), (long long)(nbatches * mb));
+  }
+  if (tty) fprintf(stderr, "\n");
+  /* Parameters onto the observe ops. */
+  MlirContext ctx = mlirOperationGetContext(root);
+  for (size_t i = 0; i < c.n; ++i) {
+    slot *s = &c.v[i];
+    if (!s->obs) continue;
+    if (qcc_observer_num_batches(s->obs) == 0) continue; /* never ran (dead branch): convert will say */
+    qcc_qspec os = {s->spec.qmin, s->spec.qmax, s->spec.bits, s->spec.symmetric, 1.1920928955078125e-07f};
+    float scale;
+    int32_t zp;
+    st = qcc_observer_qparams(s->obs, &os, &scale, &zp);
+    if (st) {
+      fail(root, pass, "observer %lld at '%s': %s", (long long)s->id, s->name, qcc_status_message(st));
+      qcc_status_free(st);
+      goto done;
+    }
+    int64_t z64 = zp;
+    mlirOperationSetDiscardableAttributeByName(s->op, mlirStringRefCreateFromCString("qcc.scale"), mlirDenseF32ArrayGet(ctx, 1, &scale));
+    mlirOperationSetDiscardableAttributeByName(s->op, mlirStringRefCreateFromCString("qcc.zero_point"), mlirDenseI64ArrayGet(ctx, 1, &z64));
+  }
+done:
+  qcc_dataset_close(ds);
+  free(inputs);
+  free(outputs);
+  if (ex) qcc_executor_destroy(ex);
+  for (size_t i = 0; i < c.n; ++i) qcc_observer_destroy(c.v[i].obs);
+  free(c.v);
+}
+
+static _Alignas(8) char type_id;
+
+static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
+  calib_cfg *c = calloc(1, sizeof *c);
+  for (int i = 0; i < n; ++i) {
+    if (!strcmp(opts[i].key, "data")) {
+      if (strlen(opts[i].value) >= sizeof c->data) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: data path too long"); }
+      snprintf(c->data, sizeof c->data, "%s", opts[i].value);
+    } else if (!strcmp(opts[i].key, "samples")) {
+      char *end;
+      c->samples = strtol(opts[i].value, &end, 10);
+      if (*end || c->samples < 1) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: samples must be a positive count, got '%s'", opts[i].value); }
+    } else {
+      free(c);
+      return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples)", opts[i].key);
+    }
+  }
+  if (!c->data[0]) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate needs data=FILE.npz or FILE.npy"); }
+  *out = qcc_make_external_pass(&qcc_pass_calibrate_info, &type_id, run, c);
+  return NULL;
+}
+
+const qcc_pass_info qcc_pass_calibrate_info = {
+    "qcc-calibrate", "",
+    "Run the observed graph on calibration data and store each observer's scale and zero point",
+    "Before:  %o = \"qcc.observe\"(%x) {id = 3, observer = \"histogram\", spec = \"u8 affine observer=histogram\"}\n"
+    "After:   %o = \"qcc.observe\"(%x) {id = 3, ..., qcc.scale = array<f32: 0.0235>, qcc.zero_point = array<i64: 0>}\n"
+    "Observers on constants (weights) are left to qcc-convert, which computes them from the values.",
+    "data=PATH: .npz with one array per model input (axis 0 = samples), or .npy for one input\n"
+    "samples=N: use at most N samples (default: all)",
+    create};

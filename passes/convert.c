@@ -1,0 +1,360 @@
+/* qcc-convert: observers become quantize -> dequantize pairs (the QDQ form,
+ * qcc's reference representation of a quantized model).
+ *
+ * Parameters of each qcc.observe, by its observer attribute:
+ *   statistics (minmax, histogram, ...) on a constant (weights): computed here
+ *     from the constant's values, per channel when the spec has an axis
+ *     (min/max of each channel, then qcc_qparams_from_range);
+ *   statistics on an activation: the qcc.scale / qcc.zero_point attributes
+ *     qcc-calibrate wrote (an error names the observer when they are missing);
+ *   fixed: the spec's scale and zp;
+ *   shared: the parameters of operand 0 of the op that produced the value (the
+ *     op's input); the observer is dropped when that input is float;
+ *   bias: int32, scale s(operand 0) * s(operand 1)[c] of the op using it,
+ *     zero point 0; dropped when either is float.
+ * Constants are quantized now (weights stored as integers: qcc.constant of
+ * i8/i32 -> storage_cast to the quant type -> dequantize); activations get
+ * qcc.quantize -> qcc.dequantize. Bias values that saturate int32 are
+ * reported as a remark. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Diagnostics.h"
+#include "mlir-c/Dialect/Quant.h"
+#include "observers.h"
+#include "pass_util.h"
+#include "passes.h"
+#include "qrt/qrt_quant.h"
+#include "quantizer.h"
+
+#define MAXCH 65536
+
+typedef struct {
+  MlirOperation obs;
+  MlirValue dq; /* the dequantize that replaced it */
+  bool quantized;
+  int n;          /* 1 per tensor, else channels */
+  int axis;
+  float *scale;
+  int32_t *zp;
+  qcc_quant_spec spec;
+} qinfo;
+
+typedef struct {
+  qinfo *v;
+  size_t n, cap;
+  bool failed;
+} state;
+
+static qinfo *lookup(state *s, MlirOperation obs) {
+  for (size_t i = 0; i < s->n; ++i)
+    if (mlirOperationEqual(s->v[i].obs, obs)) return &s->v[i];
+  return NULL;
+}
+
+static qinfo *info_of_value(state *s, MlirValue v) {
+  for (size_t i = 0; i < s->n; ++i)
+    if (s->v[i].quantized && !mlirValueIsNull(s->v[i].dq) && mlirValueEqual(s->v[i].dq, v)) return &s->v[i];
+  if (!mlirValueIsAOpResult(v)) return NULL;
+  MlirOperation d = mlirOpResultGetOwner(v);
+  return qcc_op_is(d, QCC_OP_observe) ? lookup(s, d) : NULL;
+}
+
+static void error_at(state *s, MlirOperation op, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void error_at(state *s, MlirOperation op, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  mlirEmitError(mlirOperationGetLocation(op), buf);
+  s->failed = true;
+}
+
+static qcc_qspec obs_spec_of(const qcc_quant_spec *q) {
+  qcc_qspec r;
+  r.qmin = q->qmin;
+  r.qmax = q->qmax;
+  r.bits = q->bits;
+  r.symmetric = q->symmetric;
+  r.eps = 1.1920928955078125e-07f; /* FLT_EPSILON, PyTorch's default */
+  return r;
+}
+
+static MlirType quant_elem(MlirContext ctx, const qinfo *qi) {
+  MlirType st = qi->spec.bits == 32 ? mlirIntegerTypeGet(ctx, 32)
+                : qi->spec.is_signed ? mlirIntegerTypeGet(ctx, (unsigned)qi->spec.bits)
+                                     : mlirIntegerTypeUnsignedGet(ctx, (unsigned)qi->spec.bits);
+  unsigned flags = qi->spec.is_signed ? mlirQuantizedTypeGetSignedFlag() : 0;
+  MlirType f32 = mlirF32TypeGet(ctx);
+  if (qi->axis < 0) return mlirUniformQuantizedTypeGet(flags, st, f32, qi->scale[0], qi->zp[0], qi->spec.qmin, qi->spec.qmax);
+  double *sc = malloc((size_t)qi->n * sizeof *sc);
+  int64_t *zp = malloc((size_t)qi->n * sizeof *zp);
+  for (int i = 0; i < qi->n; ++i) sc[i] = qi->scale[i], zp[i] = qi->zp[i];
+  MlirType t = mlirUniformQuantizedPerAxisTypeGet(flags, st, f32, qi->n, sc, zp, qi->axis, qi->spec.qmin, qi->spec.qmax);
+  free(sc);
+  free(zp);
+  return t;
+}
+
+static MlirType with_elem(MlirValue v, MlirType e) {
+  MlirType t = mlirValueGetType(v);
+  int64_t d[8];
+  int r = qcc_value_dims(v, d);
+  (void)t;
+  return mlirRankedTensorTypeGet(r, d, e, mlirAttributeGetNull());
+}
+
+static bool alloc_params(qinfo *qi, int n) {
+  qi->n = n;
+  qi->scale = calloc((size_t)n, sizeof *qi->scale);
+  qi->zp = calloc((size_t)n, sizeof *qi->zp);
+  return qi->scale && qi->zp;
+}
+
+/* Weights: per-channel (or per-tensor) min/max of the constant. */
+static bool params_from_constant(state *s, MlirOperation obs, qinfo *qi) {
+  MlirValue x = mlirOperationGetOperand(obs, 0);
+  int64_t numel, d[8];
+  int r = qcc_value_dims(x, d);
+  float *w = qcc_const_f32_copy(x, &numel);
+  if (!w) return false;
+  int axis = qi->spec.axis;
+  if (axis >= r) {
+    error_at(s, obs, "quantization spec has axis %d but the tensor has rank %d", axis, r);
+    free(w);
+    return false;
+  }
+  int64_t ch = axis < 0 ? 1 : d[axis], inner = 1;
+  for (int i = axis + 1; axis >= 0 && i < r; ++i) inner *= d[i];
+  if (ch > MAXCH || !alloc_params(qi, (int)ch)) {
+    free(w);
+    return false;
+  }
+  qi->axis = axis;
+  float *mn = malloc((size_t)ch * sizeof *mn), *mx = malloc((size_t)ch * sizeof *mx);
+  for (int64_t c = 0; c < ch; ++c) mn[c] = INFINITY, mx[c] = -INFINITY;
+  for (int64_t i = 0; i < numel; ++i) {
+    int64_t c = axis < 0 ? 0 : (i / inner) % ch;
+    if (w[i] < mn[c]) mn[c] = w[i];
+    if (w[i] > mx[c]) mx[c] = w[i];
+  }
+  qcc_qspec os = obs_spec_of(&qi->spec);
+  bool ok = true;
+  for (int64_t c = 0; c < ch && ok; ++c) {
+    if (numel == 0) mn[c] = mx[c] = 0;
+    qcc_status_t st = qcc_qparams_from_range(mn[c], mx[c], &os, &qi->scale[c], &qi->zp[c]);
+    if (st) {
+      error_at(s, obs, "weights: %s", qcc_status_message(st));
+      qcc_status_free(st);
+      ok = false;
+    }
+  }
+  free(mn);
+  free(mx);
+  free(w);
+  return ok;
+}
+
+static bool params_from_attrs(state *s, MlirOperation obs, qinfo *qi) {
+  MlirAttribute sa = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.scale"));
+  MlirAttribute za = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.zero_point"));
+  if (mlirAttributeIsNull(sa) || mlirAttributeIsNull(za)) {
+    error_at(s, obs, "observer %lld (%.*s) has no parameters: run qcc-calibrate before qcc-convert",
+             (long long)qcc_get_i64(obs, QCC_ATTR_id), (int)qcc_get_str(obs, QCC_ATTR_observer).length,
+             qcc_get_str(obs, QCC_ATTR_observer).data);
+    return false;
+  }
+  intptr_t n = qcc_attr_as_f32s(sa, NULL, 0);
+  if (n < 1 || n > MAXCH || qcc_attr_as_i64s(za, NULL, 0) != n || !alloc_params(qi, (int)n)) {
+    error_at(s, obs, "qcc.scale and qcc.zero_point must be arrays of the same length");
+    return false;
+  }
+  int64_t *z = malloc((size_t)n * sizeof *z);
+  qcc_attr_as_f32s(sa, qi->scale, n);
+  qcc_attr_as_i64s(za, z, n);
+  for (intptr_t i = 0; i < n; ++i) qi->zp[i] = (int32_t)z[i];
+  free(z);
+  qi->axis = n > 1 ? qi->spec.axis : -1;
+  return true;
+}
+
+static bool copy_params(qinfo *dst, const qinfo *src) {
+  if (!alloc_params(dst, src->n)) return false;
+  memcpy(dst->scale, src->scale, (size_t)src->n * sizeof *dst->scale);
+  memcpy(dst->zp, src->zp, (size_t)src->n * sizeof *dst->zp);
+  dst->axis = src->axis;
+  dst->spec = src->spec;
+  return true;
+}
+
+/* Replace obs by dequantize(quantize(x)) or, for constants, by
+ * dequantize(storage_cast(integer constant)). */
+static MlirValue rewrite(state *s, MlirOperation obs, qinfo *qi) {
+  MlirContext ctx = mlirOperationGetContext(obs);
+  MlirValue x = mlirOperationGetOperand(obs, 0);
+  MlirLocation loc = mlirOperationGetLocation(obs);
+  qcc_builder b = qcc_builder_before(obs);
+  MlirType qe = quant_elem(ctx, qi);
+  MlirType qt = with_elem(x, qe);
+  MlirValue q;
+  int64_t numel;
+  float *w = qcc_const_f32_copy(x, &numel);
+  if (w) {
+    int64_t d[8];
+    int r = qcc_value_dims(x, d);
+    int64_t ch = qi->axis < 0 ? 1 : d[qi->axis], inner = 1, outer = 1;
+    for (int i = qi->axis + 1; qi->axis >= 0 && i < r; ++i) inner *= d[i];
+    for (int i = 0; qi->axis >= 0 && i < qi->axis; ++i) outer *= d[i];
+    if (qi->axis < 0) inner = numel;
+    qrt_dtype_t st = qi->spec.bits == 32 ? QRT_DTYPE_I32 : qi->spec.is_signed ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
+    size_t es = qi->spec.bits == 32 ? 4 : 1;
+    void *data = malloc((size_t)(numel ? numel : 1) * es);
+    qrt_status_t rs = qrt_quantize_f32_reference(st, qi->spec.qmin, qi->spec.qmax, outer, ch, inner, w, qi->scale, qi->zp, data);
+    if (rs != QRT_OK) {
+      error_at(s, obs, "cannot quantize this constant (status %d)", (int)rs);
+      free(data);
+      free(w);
+      return (MlirValue){NULL};
+    }
+    if (qi->spec.bits == 32) { /* bias: say when a value saturates */
+      int64_t clipped = 0;
+      for (int64_t i = 0; i < numel; ++i) {
+        int64_t c = qi->axis < 0 ? 0 : (i / inner) % ch;
+        double exact = (double)w[i] / (double)qi->scale[c];
+        clipped += exact > 2147483647.0 || exact < -2147483648.0;
+      }
+      if (clipped)
+        mlirEmitError(loc, "remark: bias saturates int32 in some channels (the weight or input scale is tiny); accuracy may suffer");
+    }
+    MlirType storage_t = with_elem(x, qi->spec.bits == 32 ? mlirIntegerTypeGet(ctx, 32)
+                                      : qi->spec.is_signed ? mlirIntegerTypeGet(ctx, 8)
+                                                           : mlirIntegerTypeUnsignedGet(ctx, 8));
+    MlirValue c = qcc_make_constant(&b, loc, storage_t, data, (size_t)numel * es);
+    q = mlirOperationGetResult(qcc_build(&b, QCC_OP_storage_cast, loc, 1, &c, 1, &qt, 0, NULL), 0);
+    free(data);
+    free(w);
+  } else {
+    q = mlirOperationGetResult(qcc_build(&b, QCC_OP_quantize, loc, 1, &x, 1, &qt, 0, NULL), 0);
+  }
+  MlirType ft = mlirValueGetType(x);
+  MlirValue dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_dequantize, loc, 1, &q, 1, &ft, 0, NULL), 0);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(obs, 0), dq);
+  return dq;
+}
+
+static void drop(MlirOperation obs) {
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(obs, 0), mlirOperationGetOperand(obs, 0));
+}
+
+typedef struct {
+  MlirOperation *v;
+  size_t n, cap;
+} opvec;
+
+static MlirWalkResult collect(MlirOperation op, void *ud) {
+  opvec *o = ud;
+  if (!qcc_op_is(op, QCC_OP_observe)) return MlirWalkResultAdvance;
+  if (o->n == o->cap) {
+    o->cap = o->cap ? 2 * o->cap : 64;
+    o->v = realloc(o->v, o->cap * sizeof *o->v);
+  }
+  o->v[o->n++] = op;
+  return MlirWalkResultAdvance;
+}
+
+static void convert_one(state *s, MlirOperation obs) {
+  if (s->n == s->cap) {
+    s->cap = s->cap ? 2 * s->cap : 64;
+    s->v = realloc(s->v, s->cap * sizeof *s->v);
+  }
+  qinfo *qi = &s->v[s->n++];
+  memset(qi, 0, sizeof *qi);
+  qi->obs = obs;
+  qi->axis = -1;
+  MlirStringRef sp = qcc_get_str(obs, QCC_ATTR_spec);
+  qcc_status_t st = qcc_qspec_parse(sp.data, sp.length, &qi->spec);
+  if (st) {
+    error_at(s, obs, "%s", qcc_status_message(st));
+    qcc_status_free(st);
+    return;
+  }
+  MlirValue x = mlirOperationGetOperand(obs, 0);
+  bool ok = false;
+  switch (qi->spec.kind) {
+    case QCC_QSPEC_FLOAT: break;
+    case QCC_QSPEC_SHARED: {
+      qinfo *src = mlirValueIsAOpResult(x) && mlirOperationGetNumOperands(mlirOpResultGetOwner(x)) > 0
+                       ? info_of_value(s, mlirOperationGetOperand(mlirOpResultGetOwner(x), 0))
+                       : NULL;
+      ok = src && src->quantized && copy_params(qi, src);
+      break;
+    }
+    case QCC_QSPEC_BIAS: {
+      MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(obs, 0));
+      if (mlirOpOperandIsNull(u)) break;
+      MlirOperation user = mlirOpOperandGetOwner(u);
+      qinfo *a = info_of_value(s, mlirOperationGetOperand(user, 0));
+      qinfo *w = mlirOperationGetNumOperands(user) > 1 ? info_of_value(s, mlirOperationGetOperand(user, 1)) : NULL;
+      if (!a || !w || !a->quantized || !w->quantized || a->n != 1) break;
+      int64_t d[8];
+      if (qcc_value_dims(x, d) != 1 || (w->n != 1 && w->n != d[0])) break;
+      if (!alloc_params(qi, w->n)) break;
+      for (int c = 0; c < w->n; ++c) qi->scale[c] = a->scale[0] * w->scale[c], qi->zp[c] = 0;
+      qi->axis = w->n > 1 ? 0 : -1;
+      ok = true;
+      break;
+    }
+    case QCC_QSPEC_QUANT:
+      if (qi->spec.has_fixed) {
+        ok = alloc_params(qi, 1);
+        if (ok) qi->scale[0] = qi->spec.scale, qi->zp[0] = qi->spec.zero_point;
+      } else if (!mlirOperationIsNull(qcc_defining_constant(x))) {
+        ok = params_from_constant(s, obs, qi);
+      } else {
+        ok = params_from_attrs(s, obs, qi);
+      }
+      break;
+  }
+  qi->quantized = ok;
+  if (ok) qi->dq = rewrite(s, obs, qi);
+  else drop(obs);
+}
+
+static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
+  (void)ud;
+  opvec o = {0};
+  mlirOperationWalk(root, collect, &o, MlirWalkPreOrder);
+  state s = {0};
+  for (size_t i = 0; i < o.n && !s.failed; ++i) convert_one(&s, o.v[i]);
+  if (!s.failed)
+    for (size_t i = 0; i < o.n; ++i) mlirOperationDestroy(o.v[i]);
+  for (size_t i = 0; i < s.n; ++i) free(s.v[i].scale), free(s.v[i].zp);
+  free(s.v);
+  free(o.v);
+  if (s.failed) mlirExternalPassSignalFailure(pass);
+}
+
+static _Alignas(8) char type_id;
+
+static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
+  if (n) return qcc_status_make(QCC_ERR_USAGE, "qcc-convert takes no options (got '%s')", opts[0].key);
+  *out = qcc_make_external_pass(&qcc_pass_convert_info, &type_id, run, NULL);
+  return NULL;
+}
+
+const qcc_pass_info qcc_pass_convert_info = {
+    "qcc-convert", "",
+    "Turn observers into quantize/dequantize pairs with computed scale and zero point",
+    "Before:  %o = \"qcc.observe\"(%x) {id = 3, observer = \"histogram\", spec = \"u8 affine ...\",\n"
+    "           qcc.scale = array<f32: 0.0235>, qcc.zero_point = array<i64: 0>}\n"
+    "After:   %q = \"qcc.quantize\"(%x) : ... -> tensor<...x!quant.uniform<u8:f32, 0.0235>>\n"
+    "         %o = \"qcc.dequantize\"(%q) : ... -> tensor<...xf32>\n"
+    "Weights are quantized now (an i8 qcc.constant, storage_cast, dequantize); bias becomes int32 with\n"
+    "scale s_in * s_w per channel; shared outputs reuse their input's parameters.",
+    "", create};

@@ -1,0 +1,56 @@
+/* See pass_util.h. */
+#include "pass_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+
+MlirOperation qcc_defining_constant(MlirValue v) {
+  if (!mlirValueIsAOpResult(v)) return (MlirOperation){NULL};
+  MlirOperation d = mlirOpResultGetOwner(v);
+  return qcc_op_is(d, QCC_OP_constant) ? d : (MlirOperation){NULL};
+}
+
+float *qcc_const_f32_copy(MlirValue v, int64_t *numel) {
+  MlirOperation d = qcc_defining_constant(v);
+  if (mlirOperationIsNull(d)) return NULL;
+  MlirAttribute a = qcc_op_attr(d, QCC_ATTR_value);
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseElements(a)) return NULL;
+  MlirType t = mlirAttributeGetType(a);
+  if (!mlirTypeIsAF32(mlirShapedTypeGetElementType(t)) || !mlirShapedTypeHasStaticShape(t)) return NULL;
+  int64_t n = 1;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(t); ++i) n *= mlirShapedTypeGetDimSize(t, i);
+  float *out = malloc((size_t)(n ? n : 1) * sizeof *out);
+  if (!out) return NULL;
+  if (mlirDenseElementsAttrIsSplat(a)) {
+    float s = mlirDenseElementsAttrGetFloatSplatValue(a);
+    for (int64_t i = 0; i < n; ++i) out[i] = s;
+  } else {
+    memcpy(out, mlirDenseElementsAttrGetRawData(a), (size_t)n * sizeof *out);
+  }
+  *numel = n;
+  return out;
+}
+
+int qcc_value_dims(MlirValue v, int64_t *dims) {
+  MlirType t = mlirValueGetType(v);
+  if (!mlirTypeIsAShaped(t) || !mlirShapedTypeHasRank(t)) return -1;
+  int r = (int)mlirShapedTypeGetRank(t);
+  if (r > 8) return -1;
+  for (int i = 0; i < r; ++i) dims[i] = mlirShapedTypeGetDimSize(t, i);
+  return r;
+}
+
+MlirValue qcc_make_constant(qcc_builder *b, MlirLocation loc, MlirType type, const void *data, size_t nbytes) {
+  MlirAttribute v = mlirDenseElementsAttrRawBufferGet(type, nbytes, data);
+  MlirNamedAttribute na = qcc_attr_of(b->ctx, QCC_ATTR_value, v);
+  MlirOperation op = qcc_build(b, QCC_OP_constant, loc, 0, NULL, 1, &type, 1, &na);
+  return mlirOperationGetResult(op, 0);
+}
+
+qcc_builder qcc_builder_before(MlirOperation op) {
+  qcc_builder b = {mlirOperationGetContext(op), mlirOperationGetBlock(op), op};
+  return b;
+}

@@ -1,0 +1,29 @@
+/* Small helpers shared by qcc's passes: reading and making constants. */
+#ifndef QCC_PASSES_PASS_UTIL_H
+#define QCC_PASSES_PASS_UTIL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mlir-c/IR.h"
+#include "qcc_dialect.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The qcc.constant op defining v, or a null op. */
+MlirOperation qcc_defining_constant(MlirValue v);
+/* A malloc'd copy of an f32 constant's values (splats expanded); NULL if v is
+ * not an f32 qcc.constant. *numel receives the element count. */
+float *qcc_const_f32_copy(MlirValue v, int64_t *numel);
+/* Rank and dims of a ranked tensor value (dims has room for 8); -1 if unranked. */
+int qcc_value_dims(MlirValue v, int64_t *dims);
+/* Build a qcc.constant of `type` (a static tensor type) holding `data`. */
+MlirValue qcc_make_constant(qcc_builder *b, MlirLocation loc, MlirType type, const void *data, size_t nbytes);
+/* A builder that inserts right before op. */
+qcc_builder qcc_builder_before(MlirOperation op);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,296 @@
+/* qcc quantize: ONNX -> fold Conv-BN -> annotate -> observers -> calibrate ->
+ * convert (QDQ), written as .mlir/.mlirbc; with --data/--labels it also
+ * reports float and int8 top-1 accuracy and weight sizes.
+ * qcc eval: top-1 accuracy of a model on labelled data. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataset.h"
+#include "executor.h"
+#include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/BuiltinTypes.h"
+#include "pipeline.h"
+#include "qcc.h"
+
+static int fail(qcc_status_t st) {
+  int code = qcc_status_code_of(st);
+  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
+  qcc_status_free(st);
+  return code;
+}
+
+static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_err(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "qcc: error: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n");
+  va_end(ap);
+  return QCC_ERR_USAGE;
+}
+
+static bool ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && !strcmp(s + a - b, suf);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static qcc_status_t load(MlirContext ctx, const char *path, const qcc_input_shape *shapes, int ns, MlirModule *m) {
+  if (ends_with(path, ".onnx")) {
+    qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = ns, .quiet = true};
+    return qcc_import_onnx(ctx, path, &io, m);
+  }
+  qcc_status_t st = qcc_module_parse_file(ctx, path, m);
+  if (!st) st = qcc_module_verify(*m);
+  return st;
+}
+
+/* Bytes of constants: all of them, and those stored as integers. */
+static MlirWalkResult count_const(MlirOperation op, void *ud) {
+  int64_t *b = ud;
+  if (!qcc_op_is(op, QCC_OP_constant)) return MlirWalkResultAdvance;
+  MlirType t = mlirValueGetType(mlirOperationGetResult(op, 0));
+  if (!mlirShapedTypeHasStaticShape(t)) return MlirWalkResultAdvance;
+  int64_t n = 1;
+  for (intptr_t i = 0; i < mlirShapedTypeGetRank(t); ++i) n *= mlirShapedTypeGetDimSize(t, i);
+  MlirType e = mlirShapedTypeGetElementType(t);
+  int64_t bits = mlirTypeIsAInteger(e) ? mlirIntegerTypeGetWidth(e) : mlirTypeIsAF16(e) ? 16 : mlirTypeIsAF64(e) ? 64 : 32;
+  b[0] += n * bits / 8;
+  return MlirWalkResultAdvance;
+}
+
+static int64_t weight_bytes(MlirModule m) {
+  int64_t b = 0;
+  mlirOperationWalk(mlirModuleGetOperation(m), count_const, &b, MlirWalkPreOrder);
+  return b;
+}
+
+/* Top-1 of output 0 against labels; *n samples evaluated. */
+static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_key, long max_samples, double *acc,
+                             int64_t *n, double *secs) {
+  qcc_executor *ex = NULL;
+  qcc_dataset *ds = NULL;
+  int64_t *labels = NULL, nl = 0;
+  qcc_npy_tensor_t *in = NULL, out[16] = {{0}};
+  qcc_status_t st = qcc_executor_create(m, NULL, &ex);
+  if (!st && qcc_executor_num_outputs(ex) > 16) st = qcc_status_make(QCC_ERR_UNSUPPORTED, "evaluation needs at most 16 outputs");
+  if (!st) st = qcc_dataset_open(data, ex, &ds);
+  if (!st) st = qcc_dataset_labels(data, labels_key, &labels, &nl);
+  if (st) goto done;
+  int64_t bs = qcc_dataset_batch_size(ds), nb = qcc_dataset_num_batches(ds);
+  if (max_samples > 0 && max_samples / bs < nb) nb = max_samples / bs > 0 ? max_samples / bs : 1;
+  if (nl < nb * bs) {
+    st = qcc_status_make(QCC_ERR_INVALID, "%s: %lld labels under '%s' for %lld samples", data, (long long)nl, labels_key,
+                         (long long)(nb * bs));
+    goto done;
+  }
+  in = calloc((size_t)qcc_executor_num_inputs(ex) + 1, sizeof *in);
+  int64_t correct = 0;
+  double t0 = now_s();
+  for (int64_t b = 0; b < nb && !st; ++b) {
+    qcc_dataset_batch(ds, b, in);
+    st = qcc_executor_run(ex, in, out);
+    if (st) break;
+    const qcc_npy_tensor_t *o = &out[0];
+    if (o->dtype != QCC_NPY_F32 || o->rank < 1 || o->shape[0] != bs) {
+      st = qcc_status_make(QCC_ERR_UNSUPPORTED, "evaluation needs output 0 to be f32 scores of shape [batch, classes]");
+      break;
+    }
+    int64_t classes = qcc_npy_tensor_numel(o) / bs;
+    for (int64_t i = 0; i < bs; ++i) {
+      const float *row = (const float *)o->data + i * classes;
+      int64_t best = 0;
+      for (int64_t c = 1; c < classes; ++c)
+        if (row[c] > row[best]) best = c;
+      correct += best == labels[b * bs + i];
+    }
+    for (int i = 0; i < qcc_executor_num_outputs(ex); ++i) qcc_npy_tensor_free(&out[i]);
+  }
+  *secs = now_s() - t0;
+  *n = nb * bs;
+  *acc = (double)correct / (double)(nb * bs);
+done:
+  free(in);
+  free(labels);
+  qcc_dataset_close(ds);
+  qcc_executor_destroy(ex);
+  return st;
+}
+
+/* ------------------------------------------------------------------ eval */
+static void eval_usage(FILE *f) {
+  fprintf(f,
+          "usage: qcc eval MODEL.(onnx|mlir|mlirbc) --data DATA.npz --labels KEY [--samples N] [--input-shape N=DIMS]\n"
+          "  Top-1 accuracy of output 0 (scores [batch, classes]) against the integer labels stored\n"
+          "  under KEY in DATA.npz; the model inputs are the arrays stored under their names.\n");
+}
+
+int qcc_cmd_eval(int argc, char **argv) {
+  const char *model = NULL, *data = NULL, *labels = NULL;
+  long samples = 0;
+  qcc_input_shape shapes[16];
+  char names[16][256];
+  int ns = 0;
+  for (int i = 0; i < argc; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { eval_usage(stdout); return 0; }
+    if (!strcmp(a, "--data") && i + 1 < argc) data = argv[++i];
+    else if (!strcmp(a, "--labels") && i + 1 < argc) labels = argv[++i];
+    else if (!strcmp(a, "--samples") && i + 1 < argc) samples = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(a, "--input-shape") && i + 1 < argc && ns < 16) {
+      qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
+      if (st) return fail(st);
+      ns++;
+    } else if (a[0] == '-') return usage_err("unknown or incomplete option '%s' for qcc eval (see qcc eval --help)", a);
+    else if (!model) model = a;
+    else return usage_err("unexpected argument '%s'", a);
+  }
+  if (!model || !data || !labels) { eval_usage(stderr); return QCC_ERR_USAGE; }
+  MlirContext ctx;
+  qcc_status_t st = qcc_context_create(NULL, &ctx);
+  if (st) return fail(st);
+  MlirModule m = {NULL};
+  st = load(ctx, model, shapes, ns, &m);
+  double acc = 0, secs = 0;
+  int64_t n = 0;
+  if (!st) st = evaluate(m, data, labels, samples, &acc, &n, &secs);
+  if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+  qcc_context_destroy(ctx);
+  if (st) return fail(st);
+  printf("top-1 %.4f on %lld samples (%.1f ms)\n", acc, (long long)n, secs * 1e3);
+  return 0;
+}
+
+/* -------------------------------------------------------------- quantize */
+static void quantize_usage(FILE *f) {
+  fprintf(f,
+          "usage: qcc quantize MODEL.onnx --calib DATA -o OUT.(mlir|mlirbc) [options]\n"
+          "  Folds Conv-BN, annotates with a quantizer, observes, calibrates and converts to the QDQ form.\n"
+          "  --calib DATA           calibration samples: .npz (one array per input) or .npy (one input)\n"
+          "  --calib-samples N      use at most N calibration samples (default: all)\n"
+          "  --target T             x86-64-v3, x86-64-v4-vnni, generic, native (x86 quantizer) or\n"
+          "                         aarch64, aarch64-dotprod (arm quantizer); default native\n"
+          "  --quantizer Q          x86, arm, per-tensor (overrides the target's default)\n"
+          "  --observer O           activation observer: minmax, moving_avg, histogram (default),\n"
+          "                         percentile, entropy\n"
+          "  --reduce-range         7-bit activations (an accuracy/speed option)\n"
+          "  --keep-float PATTERN   leave ops float: ONNX node-name glob or op:TYPE (repeatable)\n"
+          "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
+          "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
+          "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n");
+}
+
+int qcc_cmd_quantize(int argc, char **argv) {
+  const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
+  const char *data = NULL, *labels = NULL;
+  long calib_samples = 0;
+  bool reduce = false, print_pipeline = false;
+  char keep[1024] = "";
+  qcc_input_shape shapes[16];
+  char names[16][256];
+  int ns = 0;
+  for (int i = 0; i < argc; ++i) {
+    const char *a = argv[i];
+    bool has = i + 1 < argc;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { quantize_usage(stdout); return 0; }
+    if (!strcmp(a, "-o") && has) out = argv[++i];
+    else if (!strcmp(a, "--calib") && has) calib = argv[++i];
+    else if (!strcmp(a, "--calib-samples") && has) {
+      char *end;
+      calib_samples = strtol(argv[++i], &end, 10);
+      if (*end || calib_samples < 1) return usage_err("--calib-samples needs a positive count, got '%s'", argv[i]);
+    } else if (!strcmp(a, "--target") && has) target = argv[++i];
+    else if (!strcmp(a, "--quantizer") && has) quantizer = argv[++i];
+    else if (!strcmp(a, "--observer") && has) observer = argv[++i];
+    else if (!strcmp(a, "--reduce-range")) reduce = true;
+    else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
+    else if (!strcmp(a, "--keep-float") && has) {
+      const char *p = argv[++i];
+      if (strpbrk(p, "',{}") || strlen(keep) + strlen(p) + 2 >= sizeof keep)
+        return usage_err("--keep-float '%s': patterns may not contain quotes, commas or braces", p);
+      if (keep[0]) strcat(keep, ",");
+      strcat(keep, p);
+    } else if (!strcmp(a, "--data") && has) data = argv[++i];
+    else if (!strcmp(a, "--labels") && has) labels = argv[++i];
+    else if (!strcmp(a, "--input-shape") && has && ns < 16) {
+      qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
+      if (st) return fail(st);
+      ns++;
+    } else if (a[0] == '-') return usage_err("unknown or incomplete option '%s' for qcc quantize (see qcc quantize --help)", a);
+    else if (!model) model = a;
+    else return usage_err("unexpected argument '%s'", a);
+  }
+  if (!model || !calib || !out) { quantize_usage(stderr); return QCC_ERR_USAGE; }
+  if (!ends_with(out, ".mlir") && !ends_with(out, ".mlirbc"))
+    return usage_err("-o %s: qcc quantize writes .mlir or .mlirbc", out);
+  if (!data != !labels) return usage_err("--data and --labels go together");
+  const char *tq;
+  if (!strcmp(target, "native") || !strcmp(target, "generic") || !strcmp(target, "x86-64-v3") ||
+      !strcmp(target, "x86-64-v4-vnni"))
+    tq = "x86";
+  else if (!strcmp(target, "aarch64") || !strcmp(target, "aarch64-dotprod"))
+    tq = "arm";
+  else
+    return usage_err("unknown target '%s' (x86-64-v3, x86-64-v4-vnni, aarch64, aarch64-dotprod, generic, native)", target);
+  if (!quantizer) quantizer = tq;
+  if (strpbrk(calib, "'")) return usage_err("--calib path may not contain a quote");
+
+  char pipeline[4096];
+  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-annotate{quantizer=%s", quantizer);
+  if (observer) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " observer=%s", observer);
+  if (reduce) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " reduce_range=1");
+  if (keep[0]) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " keep_float='%s'", keep);
+  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-insert-observers,qcc-calibrate{data='%s'", calib);
+  if (calib_samples) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " samples=%ld", calib_samples);
+  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-convert,qcc-dce");
+  if ((size_t)o >= sizeof pipeline) return usage_err("options too long");
+  if (print_pipeline) printf("pipeline: %s\n", pipeline);
+
+  MlirContext ctx;
+  qcc_status_t st = qcc_context_create(NULL, &ctx);
+  if (st) return fail(st);
+  MlirModule m = {NULL};
+  double t0 = now_s();
+  st = load(ctx, model, shapes, ns, &m);
+  int64_t fbytes = st ? 0 : weight_bytes(m);
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  if (!st) st = qcc_pipeline_add(pm, pipeline);
+  if (!st) st = qcc_pipeline_run(pm, m);
+  mlirPassManagerDestroy(pm);
+  if (!st) st = qcc_module_write_file(m, out, NULL);
+  double tq_s = now_s() - t0;
+  if (st) {
+    if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+    qcc_context_destroy(ctx);
+    return fail(st);
+  }
+  int64_t qbytes = weight_bytes(m);
+  printf("quantized %s -> %s (%s quantizer, %.2f s)\n", model, out, quantizer, tq_s);
+  printf("weights: float %.1f KiB, quantized %.1f KiB (%.2fx smaller)\n", fbytes / 1024.0, qbytes / 1024.0,
+         qbytes ? (double)fbytes / (double)qbytes : 0.0);
+  int rc = 0;
+  if (data) {
+    MlirModule fm = {NULL};
+    double fa = 0, qa = 0, fs = 0, qs = 0;
+    int64_t n = 0;
+    st = load(ctx, model, shapes, ns, &fm);
+    if (!st) st = evaluate(fm, data, labels, 0, &fa, &n, &fs);
+    if (!st) st = evaluate(m, data, labels, 0, &qa, &n, &qs);
+    if (!mlirModuleIsNull(fm)) mlirModuleDestroy(fm);
+    if (st) rc = fail(st);
+    else
+      printf("top-1 on %lld samples: float %.4f, int8 %.4f (%+.2f points)\n", (long long)n, fa, qa, (qa - fa) * 100.0);
+  }
+  mlirModuleDestroy(m);
+  qcc_context_destroy(ctx);
+  return rc;
+}
