@@ -81,3 +81,88 @@ qrt_status_t qrt_dequantize_f32_reference(qrt_dtype_t storage, int64_t outer, in
     }
   return QRT_OK;
 }
+
+/* ---- requantization ------------------------------------------------------------
+ * Each intermediate is stored in a float variable: C requires assignment to
+ * drop any excess precision, so the roundings are the float32 ones even where
+ * FLT_EVAL_METHOD != 0. */
+
+float qrt_requant_multiplier(float s_in, float s_w, float s_out) {
+  const float prod = s_in * s_w;
+  const float m = prod / s_out;
+  return m;
+}
+
+float qrt_requant_pool_multiplier(float s_in, float s_out, int64_t count) {
+  const float denom = s_out * (float)count;
+  const float m = s_in / denom;
+  return m;
+}
+
+int32_t qrt_requantize_f32_scalar(float v, int32_t zero_point, int32_t qmin, int32_t qmax) {
+  int64_t q;
+  if (isnan(v)) {
+    q = zero_point;
+  } else {
+    /* Exact for every 8- and 16-bit range: the bounds are small integers. */
+    const float lo = (float)((int64_t)qmin - zero_point);
+    const float hi = (float)((int64_t)qmax - zero_point);
+    float c = v < lo ? lo : v;
+    c = c > hi ? hi : c;
+    const float r = qrt_round_half_even_f32(c); /* |r| <= 2^33: fits int64 */
+    q = (int64_t)r + zero_point;
+  }
+  if (q < qmin) q = qmin; /* only matters when lo/hi were rounded (32-bit ranges) */
+  if (q > qmax) q = qmax;
+  return (int32_t)q;
+}
+
+int32_t qrt_requantize_scalar(int32_t acc, float multiplier, int32_t zero_point, int32_t qmin, int32_t qmax) {
+  const float a = (float)acc; /* round to nearest even for |acc| > 2^24 */
+  const float v = a * multiplier;
+  return qrt_requantize_f32_scalar(v, zero_point, qmin, qmax);
+}
+
+qrt_status_t qrt_quant_clamp_range(float lo, float hi, float scale, int32_t zero_point, int32_t qmin,
+                                   int32_t qmax, int32_t *out_min, int32_t *out_max) {
+  if (isnan(lo) || isnan(hi) || lo > hi || !(scale > 0.0f) || isinf(scale) || qmin > qmax ||
+      zero_point < qmin || zero_point > qmax || !out_min || !out_max)
+    return QRT_INVALID_ARGUMENT;
+  *out_min = qrt_quantize_f32_scalar(lo, scale, zero_point, qmin, qmax);
+  *out_max = qrt_quantize_f32_scalar(hi, scale, zero_point, qmin, qmax);
+  return QRT_OK;
+}
+
+int32_t qrt_quantize_bias_scalar(float bias, float s_in, float s_w) {
+  const float s = s_in * s_w;
+  return qrt_quantize_f32_scalar(bias, s, 0, INT32_MIN, INT32_MAX);
+}
+
+qrt_status_t qrt_quant_choose_params(float min, float max, int32_t qmin, int32_t qmax, int symmetric,
+                                     float *out_scale, int32_t *out_zero_point) {
+  if (!isfinite(min) || !isfinite(max) || min > max || qmin >= qmax || !out_scale || !out_zero_point)
+    return QRT_INVALID_ARGUMENT;
+  const float lo = min < 0.0f ? min : 0.0f;
+  const float hi = max > 0.0f ? max : 0.0f;
+  float scale;
+  int64_t zp;
+  if (symmetric) {
+    const float amax = -lo > hi ? -lo : hi;
+    const float half = (float)(((double)qmax - (double)qmin) / 2.0); /* exact: a multiple of 0.5 below 2^32 */
+    scale = amax / half;
+    zp = qmin < 0 ? 0 : ((int64_t)qmin + qmax + 1) / 2;
+  } else {
+    const float range = hi - lo;
+    scale = range / (float)((int64_t)qmax - qmin);
+  }
+  if (!(scale >= QRT_QUANT_MIN_SCALE)) scale = QRT_QUANT_MIN_SCALE; /* also catches NaN (inf - inf) */
+  if (!symmetric) {
+    const float q = lo / scale;
+    zp = (int64_t)qmin - (int64_t)qrt_round_half_even_f32(q);
+    if (zp < qmin) zp = qmin;
+    if (zp > qmax) zp = qmax;
+  }
+  *out_scale = scale;
+  *out_zero_point = (int32_t)zp;
+  return QRT_OK;
+}

@@ -1,6 +1,11 @@
 /* QuantizeLinear / DequantizeLinear reference kernels (qrt_quant.h) against
  * hand-computed values: ties to even, division (not reciprocal), zero points,
- * saturation, NaN, infinities, per-axis parameters. */
+ * saturation, NaN, infinities, per-axis parameters. Then the requantization
+ * helpers (multiplier order, ties, float clamp, NaN), fused-activation clamp
+ * ranges, bias quantization and the choice of scale/zero point (against values
+ * recorded from PyTorch's MinMaxObserver). */
+#include <float.h>
+
 #include "qrt/qrt_quant.h"
 #include "test_util.h"
 
@@ -110,6 +115,162 @@ static void test_invalid(void) {
   CHECK(y == 0x5a, "nothing written on error");
 }
 
+/* ---- requantization (qrt_quant.h; docs/numerics.md) ---------------------------- */
+
+#define RQ(acc, m, zp, lo, hi, want)                                                             \
+  do {                                                                                           \
+    int32_t got_ = qrt_requantize_scalar((acc), (m), (zp), (lo), (hi));                          \
+    CHECK(got_ == (want), "requantize(%d, M %.9g, zp %d, [%d, %d]) = %d, want %d", (int)(acc),    \
+          (double)(m), (int)(zp), (int)(lo), (int)(hi), (int)got_, (int)(want));                 \
+  } while (0)
+
+static void test_requant_multiplier(void) {
+  /* (s_in * s_w) / s_out, float32, in that order: the orders differ, e.g.
+   * (0.1f * 0.2f) / 0.3f = 0x1.111112p-4 but (0.1f / 0.3f) * 0.2f = 0x1.11111p-4,
+   * and (0.7f * 0.3f) / 0.11f = 0x1.e8ba3p+0 but 0.7f * (0.3f / 0.11f) = 0x1.e8ba2ep+0. */
+  CHECK(qrt_requant_multiplier(0.1f, 0.2f, 0.3f) == 0x1.111112p-4f, "multiplier %a",
+        (double)qrt_requant_multiplier(0.1f, 0.2f, 0.3f));
+  CHECK(qrt_requant_multiplier(0.7f, 0.3f, 0.11f) == 0x1.e8ba3p+0f, "multiplier %a",
+        (double)qrt_requant_multiplier(0.7f, 0.3f, 0.11f));
+  CHECK(qrt_requant_multiplier(0.5f, 1.0f, 0.25f) == 2.0f, "0.5 / 0.25");
+  CHECK(qrt_requant_multiplier(3.0f, 1.0f, 3.0f) == 1.0f, "s / s is exactly 1");
+  /* pool: s_in / (s_out * count) */
+  CHECK(qrt_requant_pool_multiplier(1.0f, 0.5f, 4) == 0.5f, "pool 1 / (0.5 * 4)");
+  const float pm = qrt_requant_pool_multiplier(0.1f, 0.3f, 9);
+  const float pd = 0.3f * 9.0f;
+  CHECK(pm == 0.1f / pd, "pool multiplier order: %a", (double)pm);
+  CHECK(qrt_requant_pool_multiplier(1.0f, 1.0f, 0) == INFINITY, "count 0 gives +Inf");
+}
+
+static void test_requantize(void) {
+  /* ties to even after the multiply, before the zero point */
+  RQ(5, 0.5f, 0, -128, 127, 2);    /* 2.5 */
+  RQ(7, 0.5f, 0, -128, 127, 4);    /* 3.5 */
+  RQ(-5, 0.5f, 0, -128, 127, -2);  /* -2.5 */
+  RQ(-7, 0.5f, 0, -128, 127, -4);
+  RQ(1, 0.5f, 0, -128, 127, 0);    /* 0.5 */
+  RQ(-1, 0.5f, 0, -128, 127, 0);
+  RQ(5, 0.5f, 11, 0, 255, 13);     /* 2 + 11, not round(13.5) = 14 */
+  RQ(3, 0.25f, 0, -128, 127, 1);   /* 0.75 */
+  RQ(100, 0.01f, 0, -128, 127, 1); /* 100 * 0.01f = 1.0000000149 -> 1 */
+  /* (float)acc rounds first: 16777217 -> 16777216, * 0.5 = 8388608 -> clamped */
+  RQ(16777217, 1.0f / 16777216.0f, 0, -128, 127, 1);
+  RQ(25165825, 1.0f / 16777216.0f, 0, -128, 127, 2); /* 25165825 -> 25165824 (even), * 2^-24 = 1.5 -> 2 */
+  RQ(8388609, 1.0f / 16777216.0f, 0, -128, 127, 1);  /* exact: 0.50000006 -> 1 */
+  /* clamp in float to [qmin - zp, qmax - zp] */
+  RQ(1000, 1.0f, 0, -128, 127, 127);
+  RQ(-1000, 1.0f, 0, -128, 127, -128);
+  RQ(1000, 1.0f, 200, 0, 255, 255);
+  RQ(-1000, 1.0f, 200, 0, 255, 0);
+  RQ(INT32_MAX, 1e30f, 0, -128, 127, 127); /* +Inf product */
+  RQ(INT32_MIN, 1e30f, 5, 0, 255, 0);
+  RQ(INT32_MIN, FLT_MAX, 0, -128, 127, -128);
+  RQ(127, 1.0f, 0, -128, 127, 127);
+  RQ(128, 1.0f, -1, -128, 127, 127);         /* 128 - 1 */
+  /* fused activation ranges */
+  RQ(-50, 1.0f, 10, 10, 255, 10);           /* relu: [zp, qmax] */
+  RQ(50, 1.0f, 10, 10, 40, 40);
+  /* NaN: only a non-finite multiplier makes one (0 * Inf); it gives the zero point */
+  RQ(0, INFINITY, 7, 0, 255, 7);
+  RQ(0, NAN, -3, -128, 127, -3);
+  RQ(0, INFINITY, 7, 10, 255, 10);  /* clamped into the range */
+  RQ(5, NAN, 300, 0, 255, 255);
+  /* the float tail alone */
+  CHECK(qrt_requantize_f32_scalar(-0.5f, 0, -128, 127) == 0, "-0.5 -> 0");
+  CHECK(qrt_requantize_f32_scalar(-1.5f, 0, -128, 127) == -2, "-1.5 -> -2");
+  CHECK(qrt_requantize_f32_scalar(126.5f, 1, -128, 127) == 127, "126.5 -> 126 + 1");
+  CHECK(qrt_requantize_f32_scalar(-INFINITY, 3, -128, 127) == -128, "-Inf");
+  CHECK(qrt_requantize_f32_scalar(NAN, 3, -128, 127) == 3, "NaN");
+  /* 32-bit output ranges stay in range (the float bounds are rounded there) */
+  CHECK(qrt_requantize_f32_scalar(3e9f, 0, INT32_MIN, INT32_MAX) == INT32_MAX, "int32 range high");
+  CHECK(qrt_requantize_f32_scalar(-3e9f, 0, INT32_MIN, INT32_MAX) == INT32_MIN, "int32 range low");
+  /* Exhaustive against the formula spelled with nearbyintf over a window of
+   * accumulators and multipliers (including dyadic ones, which tie often). */
+  const float ms[6] = {0.5f, 0.25f, 0.125f, 0.0039215684f, 0.3333333f, 1.7f};
+  int bad = 0;
+  for (int mi = 0; mi < 6; mi++)
+    for (int32_t acc = -70000; acc <= 70000; acc++) {
+      const int32_t zp = (acc & 7) * 30 - 100; /* -100 .. 110 */
+      const float v = (float)acc * ms[mi];
+      float c = v < (float)(-128 - zp) ? (float)(-128 - zp) : v;
+      c = c > (float)(127 - zp) ? (float)(127 - zp) : c;
+      const int32_t want = (int32_t)nearbyintf(c) + zp;
+      if (qrt_requantize_scalar(acc, ms[mi], zp, -128, 127) != want && bad++ < 5)
+        fprintf(stderr, "FAIL requantize(%d, %a, %d) != %d\n", acc, (double)ms[mi], zp, want);
+    }
+  CHECK(bad == 0, "%d requantize mismatches against nearbyintf", bad);
+}
+
+static void test_clamp_range(void) {
+  int32_t lo = 0, hi = 0;
+  CHECK_OK(qrt_quant_clamp_range(-INFINITY, INFINITY, 0.1f, 128, 0, 255, &lo, &hi));
+  CHECK(lo == 0 && hi == 255, "none: [%d, %d]", lo, hi);
+  CHECK_OK(qrt_quant_clamp_range(0.0f, INFINITY, 0.1f, 128, 0, 255, &lo, &hi));
+  CHECK(lo == 128 && hi == 255, "relu: [%d, %d]", lo, hi);
+  CHECK_OK(qrt_quant_clamp_range(0.0f, 6.0f, 0.1f, -128, -128, 127, &lo, &hi));
+  CHECK(lo == -128 && hi == -68, "relu6 s8: [%d, %d]", lo, hi); /* 6 / 0.1f = 60 (59.9999... rounds to 60) */
+  CHECK_OK(qrt_quant_clamp_range(0.0f, 6.0f, 0.01f, 0, -128, 127, &lo, &hi));
+  CHECK(lo == 0 && hi == 127, "relu6 beyond the range: [%d, %d]", lo, hi);
+  CHECK_OK(qrt_quant_clamp_range(-1.0f, 1.0f, 0.02f, 10, 0, 255, &lo, &hi));
+  CHECK(lo == 0 && hi == 60, "clip(-1, 1): [%d, %d]", lo, hi); /* -50 + 10 -> 0; 50 + 10 */
+  CHECK_OK(qrt_quant_clamp_range(0.25f, 0.35f, 0.1f, 0, 0, 255, &lo, &hi));
+  CHECK(lo == 2 && hi == 4, "ties: 2.5 -> 2, 3.5 -> 4: [%d, %d]", lo, hi);
+  CHECK(qrt_quant_clamp_range(1.0f, 0.0f, 0.1f, 0, 0, 255, &lo, &hi) == QRT_INVALID_ARGUMENT, "lo > hi");
+  CHECK(qrt_quant_clamp_range(NAN, 1.0f, 0.1f, 0, 0, 255, &lo, &hi) == QRT_INVALID_ARGUMENT, "NaN");
+  CHECK(qrt_quant_clamp_range(0.0f, 1.0f, 0.0f, 0, 0, 255, &lo, &hi) == QRT_INVALID_ARGUMENT, "scale 0");
+  CHECK(qrt_quant_clamp_range(0.0f, 1.0f, 0.1f, 300, 0, 255, &lo, &hi) == QRT_INVALID_ARGUMENT, "zp");
+}
+
+static void test_bias(void) {
+  /* bias / (s_in * s_w): 0.5 / (0.5 * 0.5) = 2; 0.375 / 0.25 = 1.5 -> 2; 0.625 / 0.25 = 2.5 -> 2 */
+  CHECK(qrt_quantize_bias_scalar(0.5f, 0.5f, 0.5f) == 2, "bias 2");
+  CHECK(qrt_quantize_bias_scalar(0.375f, 0.5f, 0.5f) == 2, "bias 1.5");
+  CHECK(qrt_quantize_bias_scalar(0.625f, 0.5f, 0.5f) == 2, "bias 2.5");
+  CHECK(qrt_quantize_bias_scalar(-0.625f, 0.5f, 0.5f) == -2, "bias -2.5");
+  /* saturation to the int32 range */
+  CHECK(qrt_quantize_bias_scalar(1.0f, 1e-6f, 1e-6f) == INT32_MAX, "bias saturates high");
+  CHECK(qrt_quantize_bias_scalar(-1.0f, 1e-6f, 1e-6f) == INT32_MIN, "bias saturates low");
+  CHECK(qrt_quantize_bias_scalar(NAN, 0.5f, 0.5f) == 0, "NaN bias -> 0");
+  /* the scale is the float32 product: 0.1f * 0.3f, then one division */
+  const float s = 0.1f * 0.3f;
+  CHECK(qrt_quantize_bias_scalar(12.345f, 0.1f, 0.3f) == qrt_quantize_f32_scalar(12.345f, s, 0, INT32_MIN, INT32_MAX),
+        "bias scale is s_in * s_w in float32");
+}
+
+static void test_choose_params(void) {
+  /* Expected values recorded from PyTorch 1.13 MinMaxObserver.calculate_qparams
+   * on torch.tensor([min, max]) (the formula in qrt_quant.h). */
+  static const struct {
+    float min, max;
+    int32_t qmin, qmax;
+    int symmetric;
+    float scale;
+    int32_t zp;
+  } cases[] = {
+      {-1.0f, 3.0f, 0, 255, 0, 0x1.010102p-6f, 64},
+      {-0.3f, 0.0f, -128, 127, 0, 0x1.34679cp-10f, 127},
+      {-2.5f, 1.7f, -127, 127, 1, 0x1.42850ap-6f, 0},
+      {-2.5f, 1.7f, -128, 127, 1, 0x1.414142p-6f, 0},
+      {0.0f, 0.0f, 0, 255, 0, 0x1p-23f, 0},         /* all zero: the minimum scale */
+      {-1.0f, 0.5f, 0, 255, 1, 0x1.010102p-7f, 128}, /* symmetric u8: zero point 128 */
+      {0.1f, 0.7f, 0, 255, 0, 0x1.67ce34p-9f, 0},    /* the range is extended to 0 */
+      {1e-12f, 2e-12f, -128, 127, 0, 0x1p-23f, -128},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    float s = 0;
+    int32_t z = 99;
+    CHECK_OK(qrt_quant_choose_params(cases[i].min, cases[i].max, cases[i].qmin, cases[i].qmax, cases[i].symmetric, &s, &z));
+    CHECK(s == cases[i].scale && z == cases[i].zp, "choose_params case %zu: scale %a zp %d, want %a %d", i,
+          (double)s, z, (double)cases[i].scale, cases[i].zp);
+  }
+  float s;
+  int32_t z;
+  CHECK(qrt_quant_choose_params(1.0f, 0.0f, 0, 255, 0, &s, &z) == QRT_INVALID_ARGUMENT, "min > max");
+  CHECK(qrt_quant_choose_params(NAN, 0.0f, 0, 255, 0, &s, &z) == QRT_INVALID_ARGUMENT, "NaN");
+  CHECK(qrt_quant_choose_params(-INFINITY, 0.0f, 0, 255, 0, &s, &z) == QRT_INVALID_ARGUMENT, "Inf");
+  CHECK(qrt_quant_choose_params(0.0f, 1.0f, 5, 5, 0, &s, &z) == QRT_INVALID_ARGUMENT, "empty range");
+}
+
 int main(void) {
   test_ties();
   test_saturation();
@@ -117,6 +278,11 @@ int main(void) {
   test_dequantize();
   test_per_axis();
   test_invalid();
+  test_requant_multiplier();
+  test_requantize();
+  test_clamp_range();
+  test_bias();
+  test_choose_params();
   printf("quant: %d checks, %d failures\n", g_checks, g_failures);
   return g_failures ? 1 : 0;
 }

@@ -1,5 +1,8 @@
-/* libqrt quantization: scalar reference kernels for ONNX QuantizeLinear and
- * DequantizeLinear (per tensor and per axis). Conventions as in qrt.h.
+/* libqrt quantization: the scalar numerics of quantized values: ONNX
+ * QuantizeLinear and DequantizeLinear (per tensor and per axis), requantization
+ * of int32 accumulators, fused-activation clamp ranges, bias quantization and
+ * the choice of scale and zero point. The int8 kernels built on them are in
+ * qrt_q8.h. Conventions as in qrt.h.
  *
  * Numerics (the contract in docs/numerics.md; ONNX's definitions):
  *   QuantizeLinear    q = saturate(round_half_to_even(x / scale) + zero_point)
@@ -48,6 +51,69 @@ qrt_status_t qrt_quantize_f32_reference(qrt_dtype_t storage, int32_t qmin, int32
 qrt_status_t qrt_dequantize_f32_reference(qrt_dtype_t storage, int64_t outer, int64_t channels,
                                           int64_t inner, const void *q, const float *scales,
                                           const int32_t *zero_points, float *y);
+
+/* ============================= Requantization ===============================
+ * The one definition every int8 kernel, the executor, the passes and generated
+ * code use to turn an int32 accumulator into a quantized value (the contract is
+ * docs/numerics.md):
+ *
+ *   M   = (s_in * s_w) / s_out          float32, in that order, computed once
+ *   v   = (float)acc * M                 float32: acc rounded to float, one multiply
+ *   y   = qrt_requantize_f32_scalar(v, zp_out, qmin, qmax)
+ *       = NaN(v) ? clamp(zp_out, qmin, qmax)
+ *                : round_half_even(clamp(v, qmin - zp_out, qmax - zp_out)) + zp_out
+ *
+ * The clamp is done in float, before any float-to-int conversion, so every
+ * target computes the same value (x86 converts out-of-range floats to INT_MIN,
+ * NEON saturates). Clamp bounds are exact for any 8- and 16-bit range. Every
+ * step is one IEEE float32 operation: no FMA (-ffp-contract=off), no x87 excess
+ * precision (the values are stored in float variables). */
+
+/* (s_in * s_w) / s_out in float32, rounded after the multiply and after the
+ * division. Per-tensor requantization of a value in units of s_in to units of
+ * s_out (qconcat, qadd) uses s_w = 1 (s_in * 1 is exact): M = s_in / s_out. */
+float qrt_requant_multiplier(float s_in, float s_w, float s_out);
+/* The multiplier of an average over count values: s_in / (s_out * (float)count),
+ * float32, the product rounded first. count >= 1 (count < 2^24 is exact). */
+float qrt_requant_pool_multiplier(float s_in, float s_out, int64_t count);
+/* The common tail: clamp in float, round half to even, add the zero point
+ * (see above). [qmin, qmax] is the output clamp range (a fused activation's
+ * range, qrt_quant_clamp_range, or the storage range). */
+int32_t qrt_requantize_f32_scalar(float v, int32_t zero_point, int32_t qmin, int32_t qmax);
+/* qrt_requantize_f32_scalar((float)acc * multiplier, zero_point, qmin, qmax). */
+int32_t qrt_requantize_scalar(int32_t acc, float multiplier, int32_t zero_point, int32_t qmin, int32_t qmax);
+
+/* Output clamp range of a fused activation that clamps the real value to
+ * [lo, hi] (lo may be -INFINITY, hi +INFINITY):
+ *   out_min = qrt_quantize_f32_scalar(lo, scale, zero_point, qmin, qmax), out_max likewise.
+ * Because quantization is monotonic, clamping the quantized value to this range
+ * equals quantizing the clamped real value. No activation: (-INF, +INF) gives
+ * [qmin, qmax]; Relu: (0, +INF) gives [zero_point, qmax]; Relu6: (0, 6);
+ * Clip(a, b): (a, b). QRT_INVALID_ARGUMENT if lo or hi is NaN, lo > hi,
+ * scale is not finite and > 0, qmin > qmax or the zero point is outside it. */
+qrt_status_t qrt_quant_clamp_range(float lo, float hi, float scale, int32_t zero_point, int32_t qmin,
+                                   int32_t qmax, int32_t *out_min, int32_t *out_max);
+
+/* An int32 bias of scale s_in * s_w (the float32 product, the same one the
+ * multiplier uses) and zero point 0:
+ *   qrt_quantize_f32_scalar(bias, s_in * s_w, 0, INT32_MIN, INT32_MAX)
+ * i.e. one division, round half to even, saturated to the int32 range. */
+int32_t qrt_quantize_bias_scalar(float bias, float s_in, float s_w);
+
+/* ======================= Choosing scale and zero point ======================
+ * PyTorch's MinMaxObserver formula (torch.ao.quantization), with its minimum
+ * scale eps = FLT_EPSILON = 2^-23, so an all-zero tensor or channel gets a
+ * positive scale (every value quantizes to the zero point, which dequantizes
+ * to exactly 0). With lo = min(min, 0), hi = max(max, 0), all float32:
+ *   symmetric:  scale = max(max(-lo, hi) / ((qmax - qmin) / 2), eps)
+ *               zero_point = 0 if qmin < 0, else (qmin + qmax + 1) / 2 (128 for u8)
+ *   affine:     scale = max((hi - lo) / (qmax - qmin), eps)
+ *               zero_point = clamp(qmin - round_half_even(lo / scale), qmin, qmax)
+ * Weights: symmetric, s8 [-127, 127] per output channel; activations: affine.
+ * QRT_INVALID_ARGUMENT if min or max is not finite, min > max, or qmin >= qmax. */
+#define QRT_QUANT_MIN_SCALE 0x1p-23f
+qrt_status_t qrt_quant_choose_params(float min, float max, int32_t qmin, int32_t qmax, int symmetric,
+                                     float *out_scale, int32_t *out_zero_point);
 
 #ifdef __cplusplus
 }

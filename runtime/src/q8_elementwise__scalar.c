@@ -1,0 +1,142 @@
+/* Scalar reference int8 elementwise kernels: QAdd/QMul with numpy broadcasting
+ * (qrt_q8_binary), requantization to other parameters (qrt_q8_requantize),
+ * concat (qrt_q8_concat) and 8-bit lookup tables (qrt_q8_lut*). Contracts in
+ * qrt/qrt_q8.h. Every float step is one float32 operation stored in a float
+ * variable (no FMA: built with -ffp-contract=off). */
+#include <string.h>
+
+#include "nd_iter.h"
+#include "qrt/qrt_q8.h"
+
+/* ---- QAdd / QMul -------------------------------------------------------------------- */
+
+qrt_status_t qrt_q8_binary(qrt_q8_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                           const qrt_q8_act_t *aq, const void *a, const int64_t *a_strides,
+                           const qrt_q8_act_t *bq, const void *b, const int64_t *b_strides,
+                           const qrt_q8_output_t *yq, void *y) {
+  if ((op != QRT_Q8_ADD && op != QRT_Q8_MUL) || qrt_q8_act_check(aq) != QRT_OK ||
+      qrt_q8_act_check(bq) != QRT_OK || qrt_q8_output_check(yq) != QRT_OK)
+    return QRT_INVALID_ARGUMENT;
+  qrt_nd_t it;
+  const int64_t *st[2] = {a_strides, b_strides};
+  if ((rank > 0 && (!out_shape || !a_strides || !b_strides)) || !qrt_nd_init(&it, 2, rank, out_shape, st))
+    return QRT_INVALID_ARGUMENT;
+  if (it.outer == 0) return QRT_OK;
+  if (!a || !b || !y) return QRT_INVALID_ARGUMENT;
+  const int64_t L = it.shape[it.rank - 1], sa = it.st[0][it.rank - 1], sb = it.st[1][it.rank - 1];
+  const int32_t za = aq->zero_point, zb = bq->zero_point, zy = yq->zero_point;
+  /* Plan-time constants: the same function as everywhere else. */
+  const float ma = qrt_requant_multiplier(aq->scale, 1.0f, yq->scale); /* = sa / sy */
+  const float mb = qrt_requant_multiplier(bq->scale, 1.0f, yq->scale);
+  const float mab = qrt_requant_multiplier(aq->scale, bq->scale, yq->scale);
+  int64_t yi = 0;
+  for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
+    for (int64_t i = 0; i < L; i++, yi++) {
+      const int32_t da = qrt_q8_load(aq->type, a, it.off[0] + i * sa) - za;
+      const int32_t db = qrt_q8_load(bq->type, b, it.off[1] + i * sb) - zb;
+      int32_t q;
+      if (op == QRT_Q8_ADD) {
+        const float pa = (float)da * ma;
+        const float pb = (float)db * mb;
+        const float v = pa + pb;
+        q = qrt_requantize_f32_scalar(v, zy, yq->qmin, yq->qmax);
+      } else {
+        q = qrt_requantize_scalar(da * db, mab, zy, yq->qmin, yq->qmax); /* |da*db| <= 65025 */
+      }
+      qrt_q8_store(yq->type, y, yi, q);
+    }
+  }
+  return QRT_OK;
+}
+
+/* ---- requantize and concat ------------------------------------------------------------ */
+
+/* n values from x (params xq) to y (params yq), starting at element offsets. */
+static void q8_requantize_run(int64_t n, const qrt_q8_act_t *xq, const void *x, int64_t xoff,
+                              const qrt_q8_output_t *yq, void *y, int64_t yoff) {
+  int32_t lo = 0, hi = 0;
+  qrt_q8_type_range(yq->type, &lo, &hi);
+  if (xq->type == yq->type && xq->scale == yq->scale && xq->zero_point == yq->zero_point &&
+      yq->qmin == lo && yq->qmax == hi) {
+    /* M = 1 and the clamp cannot bind: the requantization is the identity */
+    if ((const char *)x + xoff != (char *)y + yoff) memmove((char *)y + yoff, (const char *)x + xoff, (size_t)n);
+    return;
+  }
+  const float m = qrt_requant_multiplier(xq->scale, 1.0f, yq->scale); /* = sx / sy */
+  for (int64_t i = 0; i < n; i++) {
+    const int32_t d = qrt_q8_load(xq->type, x, xoff + i) - xq->zero_point;
+    qrt_q8_store(yq->type, y, yoff + i, qrt_requantize_scalar(d, m, yq->zero_point, yq->qmin, yq->qmax));
+  }
+}
+
+qrt_status_t qrt_q8_requantize(int64_t n, const qrt_q8_act_t *xq, const void *x,
+                               const qrt_q8_output_t *yq, void *y) {
+  if (n < 0 || qrt_q8_act_check(xq) != QRT_OK || qrt_q8_output_check(yq) != QRT_OK)
+    return QRT_INVALID_ARGUMENT;
+  if (n == 0) return QRT_OK;
+  if (!x || !y) return QRT_INVALID_ARGUMENT;
+  q8_requantize_run(n, xq, x, 0, yq, y, 0);
+  return QRT_OK;
+}
+
+qrt_status_t qrt_q8_concat(int64_t outer, int64_t inner, int64_t n_inputs, const void *const *inputs,
+                           const qrt_q8_act_t *xq, const int64_t *axis_sizes,
+                           const qrt_q8_output_t *yq, void *y) {
+  if (outer < 0 || inner < 0 || n_inputs < 1 || !inputs || !xq || !axis_sizes ||
+      qrt_q8_output_check(yq) != QRT_OK)
+    return QRT_INVALID_ARGUMENT;
+  int64_t total = 0;
+  for (int64_t i = 0; i < n_inputs; i++) {
+    if (axis_sizes[i] < 0 || qrt_q8_act_check(&xq[i]) != QRT_OK) return QRT_INVALID_ARGUMENT;
+    if (outer * axis_sizes[i] * inner > 0 && !inputs[i]) return QRT_INVALID_ARGUMENT;
+    total += axis_sizes[i];
+  }
+  if (outer * total * inner == 0) return QRT_OK;
+  if (!y) return QRT_INVALID_ARGUMENT;
+  int64_t yoff = 0;
+  for (int64_t o = 0; o < outer; o++)
+    for (int64_t i = 0; i < n_inputs; i++) {
+      const int64_t len = axis_sizes[i] * inner;
+      if (len > 0) q8_requantize_run(len, &xq[i], inputs[i], o * len, yq, y, yoff);
+      yoff += len;
+    }
+  return QRT_OK;
+}
+
+/* ---- lookup tables ------------------------------------------------------------------ */
+
+qrt_status_t qrt_q8_lut(int64_t n, const uint8_t table[256], const void *x, void *y) {
+  if (n < 0 || !table) return QRT_INVALID_ARGUMENT;
+  if (n == 0) return QRT_OK;
+  if (!x || !y) return QRT_INVALID_ARGUMENT;
+  const uint8_t *xb = (const uint8_t *)x;
+  uint8_t *yb = (uint8_t *)y;
+  for (int64_t i = 0; i < n; i++) yb[i] = table[xb[i]]; /* y may equal x */
+  return QRT_OK;
+}
+
+qrt_status_t qrt_q8_lut_inputs(const qrt_q8_act_t *xq, float x[256]) {
+  if (qrt_q8_act_check(xq) != QRT_OK || !x) return QRT_INVALID_ARGUMENT;
+  for (int b = 0; b < 256; b++) {
+    const int32_t q = xq->type == QRT_DTYPE_U8 ? b : (int32_t)(int8_t)(uint8_t)b;
+    x[b] = qrt_dequantize_f32_scalar(q, xq->scale, xq->zero_point);
+  }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_q8_lut_from_values(const float fx[256], const qrt_q8_output_t *yq, uint8_t table[256]) {
+  if (qrt_q8_output_check(yq) != QRT_OK || !fx || !table) return QRT_INVALID_ARGUMENT;
+  for (int b = 0; b < 256; b++)
+    table[b] = (uint8_t)qrt_quantize_f32_scalar(fx[b], yq->scale, yq->zero_point, yq->qmin, yq->qmax);
+  return QRT_OK;
+}
+
+qrt_status_t qrt_q8_lut_build_unary(qrt_unary_op_t op, float alpha, float beta, const qrt_q8_act_t *xq,
+                                    const qrt_q8_output_t *yq, uint8_t table[256]) {
+  float x[256], fx[256];
+  qrt_status_t s = qrt_q8_lut_inputs(xq, x);
+  if (s != QRT_OK) return s;
+  if (qrt_q8_output_check(yq) != QRT_OK || !table) return QRT_INVALID_ARGUMENT;
+  if ((s = qrt_f32_unary(op, alpha, beta, 256, x, fx)) != QRT_OK) return s;
+  return qrt_q8_lut_from_values(fx, yq, table);
+}

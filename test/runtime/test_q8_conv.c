@@ -1,0 +1,423 @@
+/* QConv2d (qrt_q8_conv2d*, packed and unpacked) and ConvInteger
+ * (qrt_q8_conv_integer) against a naive int64 reference written here, with the
+ * requantization contract (docs/numerics.md) spelled out directly:
+ * random shapes (groups, depthwise, stride, padding, dilation, tails), u8/s8
+ * activations and weights, per-tensor and per-channel zero points, extreme
+ * values (full-range u8 with zero point 0 and 255, s8 -128), fused clamps;
+ * exact equality. Plus hand-computed cases, the accumulation bound at its exact
+ * limit, and argument errors that must write nothing. */
+#include "qrt/qrt_q8.h"
+#include "test_util.h"
+
+/* ---- the contract, spelled out independently of the library ---------------- */
+
+static float ref_mult(float s_in, float s_w, float s_out) {
+  const float p = s_in * s_w;
+  const float m = p / s_out;
+  return m;
+}
+/* (float)acc * M, clamp in float to [lo - zp, hi - zp], round half to even
+ * (nearbyintf in the default rounding mode), + zp; NaN -> zp clamped. */
+static int32_t ref_requant(int64_t acc, float m, int32_t zp, int32_t lo, int32_t hi) {
+  const float a = (float)acc;
+  const float v = a * m;
+  if (v != v) return zp < lo ? lo : zp > hi ? hi : zp;
+  float c = v < (float)(lo - zp) ? (float)(lo - zp) : v;
+  c = c > (float)(hi - zp) ? (float)(hi - zp) : c;
+  return (int32_t)nearbyintf(c) + zp;
+}
+
+static int32_t type_lo(qrt_dtype_t t) { return t == QRT_DTYPE_U8 ? 0 : -128; }
+static int32_t type_hi(qrt_dtype_t t) { return t == QRT_DTYPE_U8 ? 255 : 127; }
+static qrt_dtype_t rand_type(void) { return (rng_u32() & 1) ? QRT_DTYPE_U8 : QRT_DTYPE_I8; }
+/* A zero point of type t, biased towards the extremes. */
+static int32_t rand_zp(qrt_dtype_t t) {
+  switch (rng_u32() % 4) {
+    case 0: return type_lo(t);
+    case 1: return type_hi(t);
+    default: return (int32_t)rng_range(type_lo(t), type_hi(t));
+  }
+}
+/* Values of type t: uniform, or only the extremes (1 in 4). */
+static void fill_q(qrt_dtype_t t, int32_t *v, int64_t n) {
+  const int extremes = rng_u32() % 4 == 0;
+  for (int64_t i = 0; i < n; i++)
+    v[i] = extremes ? ((rng_u32() & 1) ? type_hi(t) : type_lo(t)) : (int32_t)rng_range(type_lo(t), type_hi(t));
+}
+static void *to_bytes(qrt_dtype_t t, const int32_t *v, int64_t n) {
+  void *p = malloc((size_t)n + 1);
+  for (int64_t i = 0; i < n; i++) qrt_q8_store(t, p, i, v[i]);
+  return p;
+}
+static float rand_scale(float lo, float hi) { return lo + (hi - lo) * (float)(rng_u32() % 1000000) / 1e6f; }
+
+/* ---- naive convolution --------------------------------------------------------- */
+
+typedef struct {
+  int64_t n, ci, h, w, co, oh, ow;
+  qrt_conv2d_params_t p;
+} geom_t;
+
+/* acc[b][o][y][x] = bias[o] + sum (x - zx) * (w - zw[o]), padding adds nothing. */
+static void ref_conv_acc(const geom_t *g, const int32_t *x, int32_t zx, const int32_t *w, const int32_t *zw,
+                         int zw_per_channel, const int32_t *bias, int64_t *acc) {
+  const qrt_conv2d_params_t *p = &g->p;
+  const int64_t G = p->groups, cig = g->ci / G, cog = g->co / G;
+  for (int64_t b = 0; b < g->n; b++)
+    for (int64_t o = 0; o < g->co; o++)
+      for (int64_t oy = 0; oy < g->oh; oy++)
+        for (int64_t ox = 0; ox < g->ow; ox++) {
+          int64_t s = bias ? bias[o] : 0;
+          const int64_t grp = o / cog;
+          const int32_t z = zw ? zw[zw_per_channel ? o : 0] : 0;
+          for (int64_t i = 0; i < cig; i++)
+            for (int64_t ky = 0; ky < p->kernel_h; ky++)
+              for (int64_t kx = 0; kx < p->kernel_w; kx++) {
+                const int64_t iy = oy * p->stride_h + ky * p->dilation_h - p->pad_top;
+                const int64_t ix = ox * p->stride_w + kx * p->dilation_w - p->pad_left;
+                if (iy < 0 || ix < 0 || iy >= g->h || ix >= g->w) continue;
+                const int64_t xv = x[((b * g->ci + grp * cig + i) * g->h + iy) * g->w + ix] - zx;
+                const int64_t wv = w[((o * cig + i) * p->kernel_h + ky) * p->kernel_w + kx] - z;
+                s += xv * wv;
+              }
+          acc[((b * g->co + o) * g->oh + oy) * g->ow + ox] = s;
+        }
+}
+
+static int compare_q(const char *what, int64_t rank, const int64_t *shape, qrt_dtype_t t, const void *got,
+                     const int32_t *want) {
+  int64_t n = 1;
+  for (int64_t d = 0; d < rank; d++) n *= shape[d];
+  g_checks++;
+  for (int64_t i = 0; i < n; i++)
+    if (qrt_q8_load(t, got, i) != want[i]) {
+      g_failures++;
+      fprintf(stderr, "FAIL %s: first mismatch at %s: got %d, want %d\n", what, coords(rank, shape, i),
+              qrt_q8_load(t, got, i), want[i]);
+      return 0;
+    }
+  return 1;
+}
+
+/* ---- random QConv2d ---------------------------------------------------------- */
+
+static void random_geom(geom_t *g, int kind) {
+  for (;;) {
+    const int64_t G = kind == 0 ? 1 : kind == 1 ? rng_range(2, 3) : rng_range(2, 9);
+    const int64_t cig = kind == 2 ? 1 : rng_range(1, 5), cog = kind == 2 ? rng_range(1, 2) : rng_range(1, 4);
+    qrt_conv2d_params_init(&g->p, rng_range(1, 4), rng_range(1, 4));
+    g->p.groups = G;
+    g->p.stride_h = rng_range(1, 3), g->p.stride_w = rng_range(1, 3);
+    g->p.dilation_h = rng_range(1, 2), g->p.dilation_w = rng_range(1, 2);
+    g->p.pad_top = rng_range(0, 2), g->p.pad_left = rng_range(0, 2);
+    g->p.pad_bottom = rng_range(0, 2), g->p.pad_right = rng_range(0, 2);
+    g->n = rng_range(1, 2), g->ci = G * cig, g->co = G * cog;
+    g->h = rng_range(1, 11), g->w = rng_range(1, 11);
+    if (qrt_conv2d_output_size(&g->p, g->h, g->w, &g->oh, &g->ow) == QRT_OK) return;
+  }
+}
+
+static int random_qconv(int idx) {
+  geom_t g;
+  random_geom(&g, idx % 3);
+  const qrt_conv2d_params_t *p = &g.p;
+  const int64_t K = g.ci / p->groups * p->kernel_h * p->kernel_w;
+  const int64_t nx = g.n * g.ci * g.h * g.w, nw = g.co * K, ny = g.n * g.co * g.oh * g.ow;
+  const qrt_dtype_t xt = rand_type(), wt = rand_type(), yt = rand_type();
+  /* 1 case in 3 has power-of-two scales (dyadic multipliers, many exact ties) */
+  const int dyadic = rng_u32() % 3 == 0;
+  const qrt_q8_act_t xq = {xt, dyadic ? ldexpf(1.0f, (int)rng_range(-10, -4)) : rand_scale(0.001f, 0.1f), rand_zp(xt)};
+  /* weights: symmetric s8 per channel (the default), or any type with zero points */
+  const int per_channel = rng_u32() % 3 != 0, symmetric = rng_u32() % 2;
+  const int64_t nch = per_channel ? g.co : 1;
+  float *ws = malloc((size_t)nch * sizeof *ws);
+  int32_t *wz = malloc((size_t)nch * sizeof *wz);
+  for (int64_t c = 0; c < nch; c++) {
+    ws[c] = dyadic ? ldexpf(1.0f, (int)rng_range(-9, -5)) : rand_scale(0.001f, 0.02f);
+    wz[c] = symmetric ? 0 : rand_zp(wt);
+  }
+  const qrt_q8_weights_t wq = {wt, nch, ws, nch, symmetric && rng_u32() % 2 ? NULL : wz};
+  int32_t *xv = malloc((size_t)nx * sizeof *xv), *wv = malloc((size_t)nw * sizeof *wv);
+  fill_q(xt, xv, nx);
+  fill_q(wt, wv, nw);
+  int32_t *bias = NULL;
+  if (rng_u32() % 3) {
+    bias = malloc((size_t)g.co * sizeof *bias);
+    for (int64_t o = 0; o < g.co; o++) bias[o] = (int32_t)rng_range(-(1 << 20), 1 << 20);
+  }
+  /* output scale: typical |acc| * M around 2^6..2^9, so both rounding and saturation occur */
+  const float target = (float)(1 << rng_range(5, 9));
+  float yscale = xq.scale * ws[0] * 128.0f * 64.0f * sqrtf((float)K) / target;
+  if (dyadic) /* M = 2^-j: acc * M lands exactly on .5 ties often */
+    yscale = xq.scale * ws[0] * (float)(1 << rng_range(1, 16));
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, yt, yscale, rand_zp(yt));
+  switch (rng_u32() % 3) {
+    case 1: CHECK_OK(qrt_quant_clamp_range(0.0f, INFINITY, yq.scale, yq.zero_point, yq.qmin, yq.qmax, &yq.qmin, &yq.qmax)); break;
+    case 2: {
+      const int32_t a = (int32_t)rng_range(type_lo(yt), type_hi(yt)), b = (int32_t)rng_range(type_lo(yt), type_hi(yt));
+      yq.qmin = a < b ? a : b, yq.qmax = a < b ? b : a;
+      break;
+    }
+    default: break;
+  }
+
+  void *xb = to_bytes(xt, xv, nx), *wb = to_bytes(wt, wv, nw);
+  int64_t *acc = malloc((size_t)ny * sizeof *acc);
+  int32_t *want = malloc((size_t)ny * sizeof *want);
+  ref_conv_acc(&g, xv, xq.zero_point, wv, wq.zero_points, per_channel, bias, acc);
+  int ideal_ok = 1;
+  for (int64_t i = 0; i < ny; i++) {
+    const int64_t o = (i / (g.oh * g.ow)) % g.co;
+    const float sw = ws[per_channel ? o : 0];
+    want[i] = ref_requant(acc[i], ref_mult(xq.scale, sw, yq.scale), yq.zero_point, yq.qmin, yq.qmax);
+    /* Sanity of the contract itself: within 0.5 (+ float error) of the exact real result. */
+    const double ideal = (double)acc[i] * xq.scale * sw / yq.scale + yq.zero_point;
+    if (ideal > yq.qmin && ideal < yq.qmax && fabs(want[i] - ideal) > 0.5 + 1e-4 * (1 + fabs(ideal)))
+      ideal_ok = 0;
+  }
+  CHECK(ideal_ok, "case %d: the spelled-out contract strays from the exact result", idx);
+
+  char what[96];
+  const int64_t shape[4] = {g.n, g.co, g.oh, g.ow};
+  /* unpacked */
+  const size_t ss = qrt_q8_conv2d_unpacked_scratch_size(p, g.ci, g.h, g.w, g.co);
+  void *scratch = malloc(ss);
+  void *y = malloc((size_t)ny);
+  CHECK_OK(qrt_q8_conv2d(p, g.n, g.ci, g.h, g.w, &xq, xb, g.co, &wq, wb, bias, &yq, y, scratch, ss));
+  snprintf(what, sizeof what, "qconv case %d (G=%lld K=%lld) unpacked", idx, (long long)p->groups, (long long)K);
+  int ok = compare_q(what, 4, shape, yt, y, want);
+  /* packed once, run per image */
+  const size_t ps = qrt_q8_conv2d_packed_weights_size(p, g.ci, g.co);
+  void *packed = malloc(ps);
+  CHECK_OK(qrt_q8_conv2d_pack_weights(p, g.ci, g.co, &xq, &wq, wb, bias, &yq, packed, ps));
+  memset(y, 0x5a, (size_t)ny);
+  const int64_t per_x = g.ci * g.h * g.w, per_y = g.co * g.oh * g.ow;
+  for (int64_t b = 0; b < g.n; b++)
+    CHECK_OK(qrt_q8_conv2d_packed(p, 1, g.ci, g.h, g.w, (const char *)xb + b * per_x, g.co, packed,
+                                  (char *)y + b * per_y, NULL, qrt_q8_conv2d_scratch_size(p, g.ci, g.h, g.w, g.co)));
+  snprintf(what, sizeof what, "qconv case %d packed", idx);
+  ok &= compare_q(what, 4, shape, yt, y, want);
+  free(packed), free(scratch), free(y), free(xb), free(wb), free(acc), free(want), free(xv), free(wv);
+  free(bias), free(ws), free(wz);
+  return ok;
+}
+
+/* ---- random ConvInteger ------------------------------------------------------------ */
+
+static int random_conv_integer(int idx) {
+  geom_t g;
+  random_geom(&g, idx % 3);
+  const qrt_conv2d_params_t *p = &g.p;
+  const int64_t K = g.ci / p->groups * p->kernel_h * p->kernel_w;
+  const int64_t nx = g.n * g.ci * g.h * g.w, nw = g.co * K, ny = g.n * g.co * g.oh * g.ow;
+  const qrt_dtype_t xt = rand_type(), wt = rand_type();
+  const int32_t zx = rand_zp(xt);
+  const int per_channel = rng_u32() % 2;
+  const int64_t nch = per_channel ? g.co : 1;
+  int32_t *wz = malloc((size_t)nch * sizeof *wz);
+  for (int64_t c = 0; c < nch; c++) wz[c] = rand_zp(wt);
+  const qrt_q8_weights_t wq = {wt, 0, NULL, nch, wz};
+  int32_t *xv = malloc((size_t)nx * sizeof *xv), *wv = malloc((size_t)nw * sizeof *wv);
+  fill_q(xt, xv, nx);
+  fill_q(wt, wv, nw);
+  void *xb = to_bytes(xt, xv, nx), *wb = to_bytes(wt, wv, nw);
+  int64_t *acc = malloc((size_t)ny * sizeof *acc);
+  int32_t *y = malloc((size_t)ny * sizeof *y);
+  ref_conv_acc(&g, xv, zx, wv, wz, per_channel, NULL, acc);
+  CHECK_OK(qrt_q8_conv_integer(p, g.n, g.ci, g.h, g.w, xt, zx, xb, g.co, &wq, wb, y));
+  const int64_t shape[4] = {g.n, g.co, g.oh, g.ow};
+  int ok = 1;
+  g_checks++;
+  for (int64_t i = 0; i < ny && ok; i++)
+    if (y[i] != acc[i]) {
+      g_failures++, ok = 0;
+      fprintf(stderr, "FAIL conv_integer case %d at %s: got %d, want %lld\n", idx, coords(4, shape, i), y[i],
+              (long long)acc[i]);
+    }
+  free(xb), free(wb), free(acc), free(y), free(xv), free(wv), free(wz);
+  return ok;
+}
+
+/* ---- hand-computed cases ----------------------------------------------------------- */
+
+static void test_hand(void) {
+  /* 1 input channel 2x2, 1x1 kernel, two output channels (per-channel scales).
+   * x u8 zp 3: values 3 5 8 10 -> 0 2 5 7. w s8: channel 0 = 1 (scale 1), channel 1 = -2 (scale 0.25).
+   * s_x 0.5, s_y 1: M0 = 0.5, M1 = 0.125.
+   * ch0: acc = 0 2 5 7, *0.5 = 0 1 2.5 3.5 -> 0 1 2 4 (ties to even), + zp 10 -> 10 11 12 14
+   * ch1: bias 4: acc = 4 + (0 2 5 7)*-2 = 4 0 -6 -10, *0.125 = 0.5 0 -0.75 -1.25 -> 0 0 -1 -1 -> 10 10 9 9 */
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, 1, 1);
+  const uint8_t x[4] = {3, 5, 8, 10};
+  const int8_t w[2] = {1, -2};
+  const float ws[2] = {1.0f, 0.25f};
+  const int32_t bias[2] = {0, 4};
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.5f, 3};
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 2, ws, 0, NULL};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 10);
+  uint8_t y[8];
+  _Alignas(8) char sc[1024];
+  CHECK_OK(qrt_q8_conv2d(&p, 1, 1, 2, 2, &xq, x, 2, &wq, w, bias, &yq, y, sc, sizeof sc));
+  const uint8_t want[8] = {10, 11, 12, 14, 10, 10, 9, 9};
+  for (int i = 0; i < 8; i++) CHECK(y[i] == want[i], "hand qconv y[%d] = %d, want %d", i, y[i], want[i]);
+
+  /* Fused Relu6 with s_y = 0.05, zp 0 (s8): range [0, 120]. x s8 zp 0 value 127,
+   * w 127 scale 1/127: real 127 * s_x; s_x = 0.1 -> 12.7 -> clamped to 6 -> 120. */
+  const int8_t x2 = 127, w2 = 127;
+  const float ws2 = 1.0f / 127.0f;
+  const qrt_q8_act_t xq2 = {QRT_DTYPE_I8, 0.1f, 0};
+  const qrt_q8_weights_t wq2 = {QRT_DTYPE_I8, 1, &ws2, 0, NULL};
+  qrt_q8_output_t yq2;
+  qrt_q8_output_init(&yq2, QRT_DTYPE_I8, 0.05f, 0);
+  CHECK_OK(qrt_quant_clamp_range(0.0f, 6.0f, 0.05f, 0, -128, 127, &yq2.qmin, &yq2.qmax));
+  CHECK(yq2.qmin == 0 && yq2.qmax == 120, "relu6 range [%d, %d]", yq2.qmin, yq2.qmax);
+  int8_t y2 = 0;
+  CHECK_OK(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq2, &x2, 1, &wq2, &w2, NULL, &yq2, &y2, sc, sizeof sc));
+  CHECK(y2 == 120, "relu6 conv = %d, want 120", y2);
+
+  /* Padding holds the zero point: 3x3 kernel of ones over a 1x1 input with pads 1,
+   * x u8 zp 200 value 201 -> only the centre contributes: acc = 1. */
+  qrt_conv2d_params_init(&p, 3, 3);
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+  const uint8_t x3 = 201;
+  const int8_t w3[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  int32_t y3 = -1;
+  const qrt_q8_weights_t wq3 = {QRT_DTYPE_I8, 0, NULL, 0, NULL};
+  CHECK_OK(qrt_q8_conv_integer(&p, 1, 1, 1, 1, QRT_DTYPE_U8, 200, &x3, 1, &wq3, w3, &y3));
+  CHECK(y3 == 1, "padding conv_integer = %d, want 1", y3);
+
+  /* u8 weights with a per-channel zero point (imported QLinearConv): w 0 with
+   * zp 255 is -255; x 255 with zp 0: acc = -65025. */
+  qrt_conv2d_params_init(&p, 1, 1);
+  const uint8_t x4 = 255, w4 = 0;
+  const int32_t wz4 = 255;
+  const qrt_q8_weights_t wq4 = {QRT_DTYPE_U8, 0, NULL, 1, &wz4};
+  int32_t y4 = 0;
+  CHECK_OK(qrt_q8_conv_integer(&p, 1, 1, 1, 1, QRT_DTYPE_U8, 0, &x4, 1, &wq4, &w4, &y4));
+  CHECK(y4 == -65025, "u8 weights with zp: %d", y4);
+}
+
+/* ---- accumulation bound -------------------------------------------------------------- */
+
+static void test_bound(void) {
+  /* u8 x zp 0 (|x - zx| <= 255), s8 weights all -128: a channel sums 255 * 128 * K.
+   * K = 65793 is the largest with 32640 * K <= INT32_MAX (2147483520). */
+  const int64_t k_ok = 65793;
+  int8_t *w = malloc((size_t)k_ok + 1);
+  uint8_t *x = malloc((size_t)k_ok + 1);
+  memset(w, 0x80, (size_t)k_ok + 1);
+  memset(x, 255, (size_t)k_ok + 1);
+  const float ws = 1.0f;
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, &ws, 0, NULL};
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 1.0f, 0};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_I8, 1e9f, 0);
+  const size_t ps = qrt_q8_gemm_packed_weights_size(1, k_ok + 1);
+  void *packed = malloc(ps);
+  CHECK_OK(qrt_q8_gemm_pack_weights(1, k_ok, &xq, &wq, w, NULL, &yq, packed, ps));
+  int8_t y = 0;
+  CHECK_OK(qrt_q8_gemm_packed(1, 1, k_ok, x, k_ok, packed, &y, 1, NULL, 0));
+  /* acc = -2147483520, * (1/1e9) = -2.147... -> -2 */
+  CHECK(y == ref_requant(-2147483520LL, ref_mult(1.0f, 1.0f, 1e9f), 0, -128, 127), "bound edge y = %d", y);
+  CHECK(qrt_q8_gemm_pack_weights(1, k_ok + 1, &xq, &wq, w, NULL, &yq, packed, ps) == QRT_INVALID_ARGUMENT,
+        "K one past the bound must be refused");
+  const int32_t b_ok = 127, b_bad = 128; /* 2147483520 + 127 = INT32_MAX */
+  CHECK_OK(qrt_q8_gemm_pack_weights(1, k_ok, &xq, &wq, w, &b_ok, &yq, packed, ps));
+  CHECK(qrt_q8_gemm_pack_weights(1, k_ok, &xq, &wq, w, &b_bad, &yq, packed, ps) == QRT_INVALID_ARGUMENT,
+        "bias past the bound must be refused");
+  /* x zero point 128: |x - zx| <= max(128, 127) = 128, so a term is at most
+   * 128 * 128 = 16384 and K = 131071 fits (2147467264) while 131072 (2^31) does not. */
+  const qrt_q8_act_t xq_mid = {QRT_DTYPE_U8, 1.0f, 128};
+  int8_t *w2 = malloc(131072);
+  memset(w2, 0x80, 131072);
+  void *packed2 = malloc(qrt_q8_gemm_packed_weights_size(1, 131072));
+  CHECK_OK(qrt_q8_gemm_pack_weights(1, 131071, &xq_mid, &wq, w2, NULL, &yq, packed2,
+                                    qrt_q8_gemm_packed_weights_size(1, 131072)));
+  CHECK(qrt_q8_gemm_pack_weights(1, 131072, &xq_mid, &wq, w2, NULL, &yq, packed2,
+                                 qrt_q8_gemm_packed_weights_size(1, 131072)) == QRT_INVALID_ARGUMENT,
+        "16384 * 131072 = 2^31 must be refused");
+  /* ConvInteger: both operands at run time, K * 255 * 255 <= INT32_MAX -> K <= 33025. */
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, 1, 1);
+  const int32_t z0 = 0;
+  const qrt_q8_weights_t wqu = {QRT_DTYPE_U8, 0, NULL, 1, &z0};
+  int32_t yi = 0;
+  uint8_t *wu = malloc(33026);
+  memset(wu, 255, 33026);
+  CHECK_OK(qrt_q8_conv_integer(&p, 1, 33025, 1, 1, QRT_DTYPE_U8, 0, x, 1, &wqu, wu, &yi));
+  CHECK(yi == 33025 * 65025, "conv_integer at the bound: %d", yi);
+  yi = 12345;
+  CHECK(qrt_q8_conv_integer(&p, 1, 33026, 1, 1, QRT_DTYPE_U8, 0, x, 1, &wqu, wu, &yi) == QRT_INVALID_ARGUMENT,
+        "conv_integer K = 33026 must be refused");
+  CHECK(yi == 12345, "nothing written on refusal");
+  free(w), free(x), free(packed), free(w2), free(packed2), free(wu);
+}
+
+/* ---- argument errors ------------------------------------------------------------------ */
+
+static void test_invalid(void) {
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, 1, 1);
+  const uint8_t x = 1;
+  const int8_t w = 1;
+  const float ws = 1.0f, bad_ws = 0.0f;
+  const int32_t bad_wz = 128; /* outside s8 */
+  _Alignas(8) char sc[512];
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, &ws, 0, NULL};
+  const qrt_q8_weights_t wq_bad_s = {QRT_DTYPE_I8, 1, &bad_ws, 0, NULL};
+  const qrt_q8_weights_t wq_bad_z = {QRT_DTYPE_I8, 1, &ws, 1, &bad_wz};
+  const qrt_q8_weights_t wq_bad_n = {QRT_DTYPE_I8, 2, &ws, 0, NULL}; /* 2 scales for 1 channel */
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 1.0f, 0}, xq_bad = {QRT_DTYPE_U8, 1.0f, 256};
+  const qrt_q8_act_t xq_nan = {QRT_DTYPE_U8, NAN, 0}, xq_f32 = {QRT_DTYPE_F32, 1.0f, 0};
+  qrt_q8_output_t yq, yq_bad;
+  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 0);
+  yq_bad = yq;
+  yq_bad.qmin = 10, yq_bad.qmax = 5;
+  uint8_t y = 0x77;
+#define BAD(expr) CHECK((expr) == QRT_INVALID_ARGUMENT, "%s should be invalid", #expr)
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq_bad, &x, 1, &wq, &w, NULL, &yq, &y, sc, sizeof sc));
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq_nan, &x, 1, &wq, &w, NULL, &yq, &y, sc, sizeof sc));
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq_f32, &x, 1, &wq, &w, NULL, &yq, &y, sc, sizeof sc));
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq, &x, 1, &wq_bad_s, &w, NULL, &yq, &y, sc, sizeof sc));
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq, &x, 1, &wq_bad_z, &w, NULL, &yq, &y, sc, sizeof sc));
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq, &x, 1, &wq_bad_n, &w, NULL, &yq, &y, sc, sizeof sc));
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq, &x, 1, &wq, &w, NULL, &yq_bad, &y, sc, sizeof sc));
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq, &x, 1, &wq, &w, NULL, &yq, &y, sc + 1, sizeof sc - 1)); /* unaligned */
+  p.groups = 2;
+  BAD(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq, &x, 1, &wq, &w, NULL, &yq, &y, sc, sizeof sc));
+  p.groups = 1;
+  CHECK(qrt_q8_conv2d(&p, 1, 1, 1, 1, &xq, &x, 1, &wq, &w, NULL, &yq, &y, sc, 16) == QRT_BUFFER_TOO_SMALL,
+        "small scratch");
+  CHECK(y == 0x77, "nothing written on error");
+  /* a packed buffer of another kind or geometry */
+  const size_t ps = qrt_q8_gemm_packed_weights_size(1, 1);
+  void *packed = malloc(ps);
+  CHECK_OK(qrt_q8_gemm_pack_weights(1, 1, &xq, &wq, &w, NULL, &yq, packed, ps));
+  BAD(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, packed, &y, NULL, 0));
+  const size_t cs = qrt_q8_conv2d_packed_weights_size(&p, 1, 1);
+  void *cpacked = malloc(cs);
+  CHECK_OK(qrt_q8_conv2d_pack_weights(&p, 1, 1, &xq, &wq, &w, NULL, &yq, cpacked, cs));
+  qrt_conv2d_params_t p3;
+  qrt_conv2d_params_init(&p3, 3, 3);
+  BAD(qrt_q8_conv2d_packed(&p3, 1, 1, 3, 3, &x, 1, cpacked, &y, NULL, 0));
+  CHECK(y == 0x77, "nothing written on error");
+  CHECK_OK(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, NULL, 0));
+  CHECK(y == 1, "1x1 identity conv = %d", y);
+#undef BAD
+  free(packed), free(cpacked);
+}
+
+int main(void) {
+  test_hand();
+  test_bound();
+  test_invalid();
+  int ok = 0, n = 300;
+  for (int i = 0; i < n; i++) ok += random_qconv(i);
+  printf("qconv: %d of %d random cases exact\n", ok, n);
+  ok = 0;
+  for (int i = 0; i < n; i++) ok += random_conv_integer(i);
+  printf("conv_integer: %d of %d random cases exact\n", ok, n);
+  return test_finish("q8_conv");
+}

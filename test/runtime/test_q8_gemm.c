@@ -1,0 +1,241 @@
+/* QGemm / Linear (qrt_q8_gemm*, static and dynamic) against a naive int64
+ * reference with the requantization contract spelled out here: random M, N, K
+ * with tails and leading dimensions, u8/s8 activations and weights, per-tensor
+ * and per-channel weights with and without zero points, extreme values, bias,
+ * fused clamp ranges; dynamic Linear with per-row and per-tensor activation
+ * parameters from qrt_q8_dynamic_quantize_rows. Exact equality. */
+#include "qrt/qrt_q8.h"
+#include "test_util.h"
+
+static float ref_mult(float s_in, float s_w, float s_out) {
+  const float p = s_in * s_w;
+  const float m = p / s_out;
+  return m;
+}
+static int32_t ref_requant(int64_t acc, float m, int32_t zp, int32_t lo, int32_t hi) {
+  const float a = (float)acc;
+  const float v = a * m;
+  if (v != v) return zp < lo ? lo : zp > hi ? hi : zp;
+  float c = v < (float)(lo - zp) ? (float)(lo - zp) : v;
+  c = c > (float)(hi - zp) ? (float)(hi - zp) : c;
+  return (int32_t)nearbyintf(c) + zp;
+}
+static int32_t type_lo(qrt_dtype_t t) { return t == QRT_DTYPE_U8 ? 0 : -128; }
+static int32_t type_hi(qrt_dtype_t t) { return t == QRT_DTYPE_U8 ? 255 : 127; }
+static qrt_dtype_t rand_type(void) { return (rng_u32() & 1) ? QRT_DTYPE_U8 : QRT_DTYPE_I8; }
+static int32_t rand_zp(qrt_dtype_t t) {
+  switch (rng_u32() % 4) {
+    case 0: return type_lo(t);
+    case 1: return type_hi(t);
+    default: return (int32_t)rng_range(type_lo(t), type_hi(t));
+  }
+}
+static void fill_q(qrt_dtype_t t, int32_t *v, int64_t n) {
+  const int extremes = rng_u32() % 4 == 0;
+  for (int64_t i = 0; i < n; i++)
+    v[i] = extremes ? ((rng_u32() & 1) ? type_hi(t) : type_lo(t)) : (int32_t)rng_range(type_lo(t), type_hi(t));
+}
+static float rand_scale(float lo, float hi) { return lo + (hi - lo) * (float)(rng_u32() % 1000000) / 1e6f; }
+
+/* ---- static QGemm ---------------------------------------------------------------- */
+
+static int random_gemm(int idx) {
+  const int64_t m = rng_range(1, 9), n = rng_range(1, 40), k = rng_range(1, 70);
+  const int64_t ldx = k + rng_range(0, 3), ldy = n + rng_range(0, 3);
+  const qrt_dtype_t xt = rand_type(), wt = idx % 2 ? QRT_DTYPE_I8 : rand_type(), yt = rand_type();
+  const int dyadic = rng_u32() % 3 == 0;
+  const qrt_q8_act_t xq = {xt, dyadic ? 0x1p-6f : rand_scale(0.001f, 0.1f), rand_zp(xt)};
+  const int per_channel = rng_u32() % 3 != 0, with_zp = rng_u32() % 2;
+  const int64_t nch = per_channel ? n : 1;
+  float *ws = malloc((size_t)nch * sizeof *ws);
+  int32_t *wz = malloc((size_t)nch * sizeof *wz);
+  for (int64_t c = 0; c < nch; c++) {
+    ws[c] = dyadic ? ldexpf(1.0f, (int)rng_range(-9, -5)) : rand_scale(0.001f, 0.02f);
+    wz[c] = with_zp ? rand_zp(wt) : 0;
+  }
+  const qrt_q8_weights_t wq = {wt, nch, ws, with_zp ? nch : 0, with_zp ? wz : NULL};
+  int32_t *xv = malloc((size_t)(m * ldx) * sizeof *xv), *wv = malloc((size_t)(n * k) * sizeof *wv);
+  fill_q(xt, xv, m * ldx);
+  fill_q(wt, wv, n * k);
+  int32_t *bias = NULL;
+  if (rng_u32() % 3) {
+    bias = malloc((size_t)n * sizeof *bias);
+    for (int64_t o = 0; o < n; o++) bias[o] = (int32_t)rng_range(-(1 << 18), 1 << 18);
+  }
+  float ys = xq.scale * ws[0] * 128.0f * 64.0f * sqrtf((float)k) / (float)(1 << rng_range(5, 9));
+  if (dyadic) ys = xq.scale * ws[0] * (float)(1 << rng_range(1, 12));
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, yt, ys, rand_zp(yt));
+  if (rng_u32() % 3 == 0)
+    CHECK_OK(qrt_quant_clamp_range(0.0f, INFINITY, yq.scale, yq.zero_point, yq.qmin, yq.qmax, &yq.qmin, &yq.qmax));
+
+  void *xb = malloc((size_t)(m * ldx)), *wb = malloc((size_t)(n * k));
+  for (int64_t i = 0; i < m * ldx; i++) qrt_q8_store(xt, xb, i, xv[i]);
+  for (int64_t i = 0; i < n * k; i++) qrt_q8_store(wt, wb, i, wv[i]);
+  int32_t *want = malloc((size_t)(m * n) * sizeof *want);
+  for (int64_t r = 0; r < m; r++)
+    for (int64_t o = 0; o < n; o++) {
+      int64_t acc = bias ? bias[o] : 0;
+      const int32_t z = with_zp ? wz[per_channel ? o : 0] : 0;
+      for (int64_t i = 0; i < k; i++) acc += (int64_t)(xv[r * ldx + i] - xq.zero_point) * (wv[o * k + i] - z);
+      want[r * n + o] = ref_requant(acc, ref_mult(xq.scale, ws[per_channel ? o : 0], yq.scale), yq.zero_point,
+                                    yq.qmin, yq.qmax);
+    }
+  const size_t ss = qrt_q8_gemm_unpacked_scratch_size(m, n, k);
+  void *scratch = malloc(ss);
+  uint8_t *y = malloc((size_t)(m * ldy));
+  memset(y, 0xa5, (size_t)(m * ldy));
+  CHECK_OK(qrt_q8_gemm(m, n, k, &xq, xb, ldx, &wq, wb, bias, &yq, y, ldy, scratch, ss));
+  int ok = 1;
+  g_checks++;
+  for (int64_t r = 0; r < m && ok; r++) {
+    for (int64_t o = 0; o < n && ok; o++)
+      if (qrt_q8_load(yt, y, r * ldy + o) != want[r * n + o]) {
+        g_failures++, ok = 0;
+        fprintf(stderr, "FAIL gemm case %d (m %lld n %lld k %lld) at [%lld, %lld]: got %d, want %d\n", idx,
+                (long long)m, (long long)n, (long long)k, (long long)r, (long long)o, qrt_q8_load(yt, y, r * ldy + o),
+                want[r * n + o]);
+      }
+    for (int64_t o = n; o < ldy && ok; o++)
+      if (y[r * ldy + o] != 0xa5) g_failures++, ok = 0, fprintf(stderr, "FAIL gemm case %d wrote past n\n", idx);
+  }
+  /* packed: the same bytes */
+  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k);
+  void *packed = malloc(ps);
+  uint8_t *y2 = malloc((size_t)(m * ldy));
+  memcpy(y2, y, (size_t)(m * ldy));
+  memset(y, 0xa5, (size_t)(m * ldy));
+  CHECK_OK(qrt_q8_gemm_pack_weights(n, k, &xq, &wq, wb, bias, &yq, packed, ps));
+  CHECK_OK(qrt_q8_gemm_packed(m, n, k, xb, ldx, packed, y, ldy, NULL, qrt_q8_gemm_scratch_size(m, n, k)));
+  CHECK(memcmp(y, y2, (size_t)(m * ldy)) == 0, "gemm case %d: packed differs from unpacked", idx);
+  free(xb), free(wb), free(xv), free(wv), free(bias), free(ws), free(wz), free(want), free(scratch), free(y),
+      free(y2), free(packed);
+  return ok;
+}
+
+/* ---- dynamic Linear -------------------------------------------------------------------- */
+
+static int random_dynamic(int idx) {
+  const int64_t m = rng_range(1, 7), n = rng_range(1, 33), k = rng_range(1, 80);
+  const int per_row = idx % 2, symmetric = idx % 3 == 0;
+  const qrt_dtype_t xt = symmetric ? QRT_DTYPE_I8 : rand_type(), wt = idx % 4 ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
+  float *xf = malloc((size_t)(m * k) * sizeof *xf);
+  for (int64_t i = 0; i < m * k; i++) xf[i] = rng_f() * (float)(1 + (i / k) * 3); /* rows with different ranges */
+  const int64_t rows = per_row ? m : 1, cols = per_row ? k : m * k;
+  float *xs = malloc((size_t)rows * sizeof *xs);
+  int32_t *xz = malloc((size_t)rows * sizeof *xz);
+  void *xb = malloc((size_t)(m * k));
+  CHECK_OK(qrt_q8_dynamic_quantize_rows(xt, symmetric, rows, cols, xf, xb, xs, xz));
+  float *ws = malloc((size_t)n * sizeof *ws), *bias = malloc((size_t)n * sizeof *bias);
+  int32_t *wz = malloc((size_t)n * sizeof *wz), *wv = malloc((size_t)(n * k) * sizeof *wv);
+  for (int64_t o = 0; o < n; o++)
+    ws[o] = rand_scale(0.001f, 0.02f), wz[o] = wt == QRT_DTYPE_U8 ? rand_zp(wt) : 0, bias[o] = rng_f();
+  fill_q(wt, wv, n * k);
+  void *wb = malloc((size_t)(n * k));
+  for (int64_t i = 0; i < n * k; i++) qrt_q8_store(wt, wb, i, wv[i]);
+  const qrt_q8_weights_t wq = {wt, n, ws, n, wz};
+  const int with_bias = idx % 5 != 0;
+  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k);
+  void *packed = malloc(ps);
+  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(n, k, xt, &wq, wb, with_bias ? bias : NULL, packed, ps));
+  float *y = malloc((size_t)(m * n) * sizeof *y), *want = malloc((size_t)(m * n) * sizeof *want);
+  CHECK_OK(qrt_q8_gemm_dynamic_packed(m, n, k, xb, k, xs, xz, per_row, packed, y, n, NULL, 0));
+  for (int64_t r = 0; r < m; r++)
+    for (int64_t o = 0; o < n; o++) {
+      int64_t acc = 0;
+      for (int64_t i = 0; i < k; i++)
+        acc += (int64_t)(qrt_q8_load(xt, xb, r * k + i) - xz[per_row ? r : 0]) * (wv[o * k + i] - wz[o]);
+      const float s = xs[per_row ? r : 0] * ws[o];
+      const float v = (float)acc * s;
+      want[r * n + o] = with_bias ? v + bias[o] : v;
+    }
+  const int64_t shape[2] = {m, n};
+  char what[64];
+  snprintf(what, sizeof what, "dynamic gemm case %d", idx);
+  const int ok = expect_equal(what, 2, shape, y, want);
+  /* and close to the float product (a check on the quantization itself) */
+  float worst = 0;
+  for (int64_t r = 0; r < m; r++)
+    for (int64_t o = 0; o < n; o++) {
+      double exact = with_bias ? bias[o] : 0;
+      double amax = 0;
+      for (int64_t i = 0; i < k; i++) {
+        exact += (double)xf[r * k + i] * ((wv[o * k + i] - wz[o]) * (double)ws[o]);
+        amax += fabs((wv[o * k + i] - wz[o]) * (double)ws[o]);
+      }
+      const double err = fabs(y[r * n + o] - exact) / (amax * xs[per_row ? r : 0] * 0.5 + 1e-6);
+      if (err > worst) worst = (float)err;
+    }
+  CHECK(worst <= 1.01f, "dynamic gemm case %d: error %.3g of the rounding bound", idx, worst);
+  free(xf), free(xs), free(xz), free(xb), free(ws), free(bias), free(wz), free(wv), free(wb), free(packed), free(y),
+      free(want);
+  return ok;
+}
+
+static void test_hand(void) {
+  /* x [2][3] u8 zp 1, w [2][3] s8, per-channel scales 0.5 / 0.25, s_x 1, s_y 1, zp_y -1 (s8)
+   * x - zx = [0 1 2; 3 4 5], w = [1 1 1; -1 0 1]
+   * acc = [3 2; 12 2] (+ bias [1, 0]: [4 2; 13 2]); * M = [0.5 0.25] -> [2 0.5; 6.5 0.5]
+   * -> [2 0; 6 0] (ties to even) - 1 -> [1 -1; 5 -1] */
+  const uint8_t x[6] = {1, 2, 3, 4, 5, 6};
+  const int8_t w[6] = {1, 1, 1, -1, 0, 1};
+  const float ws[2] = {0.5f, 0.25f};
+  const int32_t bias[2] = {1, 0};
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 1.0f, 1};
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 2, ws, 0, NULL};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_I8, 1.0f, -1);
+  _Alignas(8) char sc[1024];
+  int8_t y[4];
+  CHECK_OK(qrt_q8_gemm(2, 2, 3, &xq, x, 3, &wq, w, bias, &yq, y, 2, sc, sizeof sc));
+  const int8_t want[4] = {1, -1, 5, -1};
+  for (int i = 0; i < 4; i++) CHECK(y[i] == want[i], "hand gemm y[%d] = %d, want %d", i, y[i], want[i]);
+
+  /* dynamic: x s8 per row, scales 0.5 and 2, zp 0 / 1; w s8 per-channel 0.25; bias 0.125
+   * row 0: (x - 0) = [2 -2], w = [3 1] -> acc 4, * (0.5 * 0.25) = 0.5, + 0.125 = 0.625
+   * row 1: (x - 1) = [1 0] -> acc 3, * (2 * 0.25) = 1.5, + 0.125 = 1.625 */
+  const int8_t xd[4] = {2, -2, 2, 1};
+  const float xs[2] = {0.5f, 2.0f};
+  const int32_t xz[2] = {0, 1};
+  const int8_t wd[2] = {3, 1};
+  const float wsd = 0.25f, bd = 0.125f;
+  const qrt_q8_weights_t wqd = {QRT_DTYPE_I8, 1, &wsd, 0, NULL};
+  const size_t ps = qrt_q8_gemm_packed_weights_size(1, 2);
+  void *packed = malloc(ps);
+  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(1, 2, QRT_DTYPE_I8, &wqd, wd, &bd, packed, ps));
+  float yd[2];
+  CHECK_OK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, xs, xz, 1, packed, yd, 1, NULL, 0));
+  CHECK(yd[0] == 0.625f && yd[1] == 1.625f, "hand dynamic: %g %g", yd[0], yd[1]);
+  /* a static packing is not a dynamic one */
+  CHECK(qrt_q8_gemm_packed(2, 1, 2, xd, 2, packed, yd, 1, NULL, 0) == QRT_INVALID_ARGUMENT, "kind mismatch");
+  /* invalid activation parameters at run time */
+  const float bad_s[2] = {0.5f, 0.0f};
+  CHECK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, bad_s, xz, 1, packed, yd, 1, NULL, 0) == QRT_INVALID_ARGUMENT,
+        "scale 0 refused");
+  const int32_t bad_z[2] = {0, 200};
+  CHECK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, xs, bad_z, 1, packed, yd, 1, NULL, 0) == QRT_INVALID_ARGUMENT,
+        "s8 zero point 200 refused");
+  CHECK(yd[0] == 0.625f, "nothing written");
+  free(packed);
+  /* dynamic bound: any x zero point, |x - zx| <= 255: K = 65793 with w = -128 fits, 65794 not */
+  int8_t *wb = malloc(65794);
+  memset(wb, 0x80, 65794);
+  void *p2 = malloc(qrt_q8_gemm_packed_weights_size(1, 65794));
+  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(1, 65793, QRT_DTYPE_I8, &wqd, wb, NULL, p2,
+                                            qrt_q8_gemm_packed_weights_size(1, 65794)));
+  CHECK(qrt_q8_gemm_pack_weights_dynamic(1, 65794, QRT_DTYPE_I8, &wqd, wb, NULL, p2,
+                                         qrt_q8_gemm_packed_weights_size(1, 65794)) == QRT_INVALID_ARGUMENT,
+        "dynamic K past the bound");
+  free(wb), free(p2);
+}
+
+int main(void) {
+  test_hand();
+  int ok = 0, n = 400;
+  for (int i = 0; i < n; i++) ok += random_gemm(i);
+  printf("qgemm: %d of %d random cases exact\n", ok, n);
+  ok = 0;
+  for (int i = 0; i < 120; i++) ok += random_dynamic(i);
+  printf("dynamic gemm: %d of %d random cases exact\n", ok, 120);
+  return test_finish("q8_gemm");
+}
