@@ -677,23 +677,35 @@ static qcc_status_t grid_update(qcc_observer *o, const float *x, int64_t n, floa
   return NULL;
 }
 
-/* The value below which a fraction q of the values lie, reading each bin's
- * values as spread uniformly over the bin. */
-static double grid_quantile(const qcc_observer *o, double q) {
+/* Percentile bounds on the grid, conservative by at most one bin:
+ * grid_upper(f): the smallest bin edge with at least a fraction f of the
+ *   values at or below it (the upper edge of the bin where the cumulative
+ *   count reaches f*N), so at most (1 - f) of them lie above;
+ * grid_lower(f): the largest bin edge with at most a fraction f of the
+ *   values below it (the lower edge of the first bin where the cumulative
+ *   count exceeds f*N). */
+static double grid_upper(const qcc_observer *o, double f) {
   uint64_t total = 0;
   for (int32_t k = 0; k < o->cfg.bins; ++k) total += o->counts[k];
-  const double target = q * (double)total;
-  double cum = 0.0;
+  const double target = f * (double)total;
+  uint64_t cum = 0;
   for (int32_t k = 0; k < o->cfg.bins; ++k) {
-    const uint64_t c = o->counts[k];
-    if (c && cum + (double)c >= target) {
-      double frac = (target - cum) / (double)c;
-      if (frac < 0.0) frac = 0.0;
-      return o->lo + o->width * ((double)k + frac);
-    }
-    cum += (double)c;
+    cum += o->counts[k];
+    if (o->counts[k] && (double)cum >= target) return o->lo + o->width * (double)(k + 1);
   }
   return o->lo + o->width * (double)o->cfg.bins;
+}
+
+static double grid_lower(const qcc_observer *o, double f) {
+  uint64_t total = 0;
+  for (int32_t k = 0; k < o->cfg.bins; ++k) total += o->counts[k];
+  const double target = f * (double)total;
+  uint64_t cum = 0;
+  for (int32_t k = 0; k < o->cfg.bins; ++k) {
+    cum += o->counts[k];
+    if ((double)cum > target) return o->lo + o->width * (double)k;
+  }
+  return o->lo;
 }
 
 /* KL(P || Q) for the candidate threshold at bin i (TensorRT's entropy
@@ -921,9 +933,9 @@ qcc_status_t qcc_observer_chosen_range(const qcc_observer *o, const qcc_qspec *s
       return NULL;
     }
     if (o->abs_values) {
-      abs_threshold_range(o, spec, grid_quantile(o, p), out_min, out_max);
+      abs_threshold_range(o, spec, grid_upper(o, p), out_min, out_max);
     } else {
-      float lo = (float)grid_quantile(o, 1.0 - p), hi = (float)grid_quantile(o, p);
+      float lo = (float)grid_lower(o, 1.0 - p), hi = (float)grid_upper(o, p);
       const float dmin = o->min[0], dmax = o->max[0];
       lo = lo < dmin ? dmin : lo > dmax ? dmax : lo;
       hi = hi < dmin ? dmin : hi > dmax ? dmax : hi;

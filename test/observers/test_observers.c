@@ -569,6 +569,40 @@ static void test_entropy(float *x) {
   qcc_observer_destroy(o);
 }
 
+/* Constant data: PERCENTILE and ENTROPY keep it as one pending value until
+ * the values spread, then fold it into the histogram. */
+static void test_constant_data(void) {
+  const qcc_qspec s8 = qcc_qspec_int8(true, true, false), u8 = qcc_qspec_int8(false, false, false);
+  const float zeros[8] = {0}, pm2[8] = {2, -2, 2, -2, -2, 2, 2, 2}, ramp[8] = {0, 0, 0, 0, 0.5f, 1, 1.5f, 3};
+  const int64_t shape[1] = {8};
+  for (int k = 0; k < 3; ++k) {
+    const qcc_observer_kind kind = k == 2 ? QCC_OBSERVER_ENTROPY : QCC_OBSERVER_PERCENTILE;
+    qcc_observer *o = make(kind, k == 1 ? two_sided : NULL);
+    float lo, hi, s;
+    int32_t z;
+    ok(qcc_observer_update(o, zeros, shape, 1), "zeros");
+    ok(qcc_observer_update(o, zeros, shape, 1), "zeros");
+    chosen(o, u8, &lo, &hi);
+    CHECK(lo == 0.0f && hi == 0.0f, "kind %d on zeros: [%g, %g]", k, lo, hi);
+    ok(qcc_observer_qparams(o, &u8, &s, &z), "qparams");
+    CHECK(s == FLT_EPSILON && z == 0, "kind %d on zeros: scale %a zp %d", k, (double)s, (int)z);
+    /* then spread values: the pending zeros join the histogram */
+    ok(qcc_observer_update(o, ramp, shape, 1), "ramp");
+    double h[2048], hlo, hhi, n = 0;
+    ok(qcc_observer_histogram(o, h, 2048, &hlo, &hhi), "histogram");
+    for (int b = 0; b < 2048; ++b) n += h[b];
+    CHECK(n == (kind == QCC_OBSERVER_ENTROPY ? 4 : 24), "kind %d: %g values in the histogram", k, n);
+    CHECK(hlo == 0.0 && hhi == 3.0, "kind %d: histogram over [%g, %g]", k, hlo, hhi);
+    qcc_observer_destroy(o);
+    /* |x| constant at 2: nothing to clip */
+    o = make(kind, k == 1 ? two_sided : NULL);
+    ok(qcc_observer_update(o, pm2, shape, 1), "pm2");
+    chosen(o, s8, &lo, &hi);
+    CHECK(lo == -2.0f && hi == 2.0f, "kind %d on +-2: [%g, %g]", k, lo, hi);
+    qcc_observer_destroy(o);
+  }
+}
+
 /* ---------------------------------------------------------------------------
  * Errors, memory, determinism */
 
@@ -702,6 +736,7 @@ int main(int argc, char **argv) {
   float *x = malloc(sizeof(float) * NB * BN);
   test_percentile(x);
   test_entropy(x);
+  test_constant_data();
   test_errors();
   test_memory_and_determinism(x);
   free(x);
