@@ -1,10 +1,27 @@
-/* Conv2d: weight packing, implicit-im2col GEMM (weights = A [C_out/g][K],
- * im2col(x) = B [OH*OW][K] packed block by block straight from the image, no
- * im2col buffer), and a direct depthwise kernel. */
+/* Conv2d: the driver around the conv microkernels (f32_conv_internal.h).
+ *
+ * Everything but depthwise is an indirect GEMM with the output pixels as M and
+ * the output channels as N: a tile of up to MR consecutive pixels of one
+ * output row x NR channels accumulates sum_k x(pixel, tap k) * w(tap k,
+ * channel). Pixels are broadcast straight from the input (no im2col buffer),
+ * channels are vectors of the weights, packed once, NR channels per panel.
+ *
+ * The input is read through "planes": the image zero-padded and, for a stride
+ * s > 1, split into its s_h x s_w phases (plane (a, b) holds padded rows
+ * a, a+s_h, ... and columns b, b+s_w, ...). In a plane, the pixels of one
+ * output row that a tap reads are consecutive, whatever the stride, so tap k
+ * of the pixel at plane position q is planes[off[k] + q]. Without padding and
+ * with stride 1 the planes are the input itself; otherwise they are built in
+ * scratch (one pass over the input, phases no tap reads are skipped). When a
+ * plane row is exactly one output row wide (1x1 kernels), the pixels of
+ * consecutive rows are consecutive too and tiles run across rows.
+ *
+ * Depthwise (groups == C_in == C_out) pads one channel plane at a time and
+ * runs a row microkernel, vectorized along the output row. */
 #include <math.h>
 #include <string.h>
 
-#include "qrt_internal.h"
+#include "f32_conv_internal.h"
 
 void qrt_conv2d_params_init(qrt_conv2d_params_t *p, int64_t kernel_h, int64_t kernel_w) {
   memset(p, 0, sizeof *p);
@@ -34,23 +51,62 @@ qrt_status_t qrt_conv2d_output_size(const qrt_conv2d_params_t *p, int64_t h, int
   return QRT_OK;
 }
 
+/* ---- microkernel table ---------------------------------------------------------- */
+
+static const qrt_f32_conv_ukernel_t qrt_f32_conv_ukernels[] = {
+#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc)                                \
+  {"f32_igemm_" #mr "x" #nr "__" #isa_name, isa, mr, nr, kc, mc,                          \
+   qrt_f32_igemm_##mr##x##nr##__##isa_name, qrt_f32_dwconv__##isa_name},
+#include "f32_conv_ukernels.inl"
+#undef QRT_F32_CONV_UKERNEL
+};
+
+int qrt_f32_conv_ukernel_count(void) {
+  return (int)(sizeof qrt_f32_conv_ukernels / sizeof qrt_f32_conv_ukernels[0]);
+}
+
+const qrt_f32_conv_ukernel_t *qrt_f32_conv_ukernel_at(int index) {
+  if (index < 0 || index >= qrt_f32_conv_ukernel_count()) return NULL;
+  return &qrt_f32_conv_ukernels[index];
+}
+
+const qrt_f32_conv_ukernel_t *qrt_f32_conv_ukernel_select(int *out_index) {
+  const qrt_isa_t isa = qrt_active_isa();
+  int best = 0;
+  for (int i = 0; i < qrt_f32_conv_ukernel_count(); i++)
+    if (qrt_f32_conv_ukernels[i].isa <= isa) best = i;
+  if (out_index) *out_index = best;
+  return &qrt_f32_conv_ukernels[best];
+}
+
 /* ---- packed weights ---------------------------------------------------------- */
 
-enum { QRT_CONV_GEMM = 1, QRT_CONV_DEPTHWISE = 2 };
+enum { QRT_CONV_IGEMM = 1, QRT_CONV_DEPTHWISE = 2 };
 #define QRT_PACKED_CONV_MAGIC 0x43505251u /* "QRPC" */
 
 typedef struct {
   uint32_t magic;
   int32_t kind;
-  int32_t ukernel;
+  int32_t ukernel; /* index in the conv microkernel table */
   int32_t reserved;
   int64_t c_in, c_out, groups, kernel_h, kernel_w;
-  int64_t m, k;        /* per group: C_out/g, C_in/g * kh * kw */
-  int64_t group_floats; /* packed A floats per group */
+  int64_t m, k;         /* per group: C_out/g, C_in/g * kh * kw */
+  int64_t group_floats; /* packed weight floats per group */
 } qrt_packed_conv_header_t;
 /* Layout: header in the first 128 bytes, bias [c_out] floats from byte 128,
- * then from the next 64-byte boundary the weights (per group for GEMM, OIHW
- * copy for depthwise). */
+ * then from the next 64-byte boundary the weights: per group, K blocks of
+ * qrt_kblock(K, kc) taps (block k0 at k0 * round_up(m, NR)), each holding the
+ * NR-channel panels (panel p at + p * kc * NR) as [k][NR], zero past m; for
+ * depthwise, a copy of the OIHW weights. */
+
+static int64_t qrt_round_up(int64_t x, int64_t r) { return (x + r - 1) / r * r; }
+
+/* K in blocks of at most kc taps, all but the last the same size:
+ * ceil(K / ceil(K / kc)). */
+static int64_t qrt_kblock(int64_t K, int64_t kc) {
+  const int64_t nb = (K + kc - 1) / kc;
+  return nb > 0 ? (K + nb - 1) / nb : 1;
+}
 
 static int qrt_conv_is_depthwise(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out) {
   return p->groups == c_in && c_out == c_in && p->groups > 1;
@@ -66,9 +122,9 @@ size_t qrt_f32_conv2d_packed_weights_size(const qrt_conv2d_params_t *p, int64_t 
   const size_t off = qrt_conv_weights_offset(c_out);
   if (qrt_conv_is_depthwise(p, c_in, c_out))
     return off + (size_t)(c_out * p->kernel_h * p->kernel_w) * sizeof(float);
-  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
+  const qrt_f32_conv_ukernel_t *uk = qrt_f32_conv_ukernel_select(NULL);
   const int64_t m = c_out / p->groups, k = c_in / p->groups * p->kernel_h * p->kernel_w;
-  return off + (size_t)p->groups * qrt_f32_packed_floats(uk, m, k, uk->mr) * sizeof(float);
+  return off + (size_t)(p->groups * qrt_round_up(m, uk->nr) * k) * sizeof(float);
 }
 
 qrt_status_t qrt_f32_conv2d_pack_weights(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out,
@@ -90,172 +146,256 @@ qrt_status_t qrt_f32_conv2d_pack_weights(const qrt_conv2d_params_t *p, int64_t c
   float *pb = (float *)((char *)packed + 128);
   for (int64_t o = 0; o < c_out; o++) pb[o] = bias ? bias[o] : 0.0f;
   float *pw = (float *)((char *)packed + qrt_conv_weights_offset(c_out));
+  int idx;
+  const qrt_f32_conv_ukernel_t *uk = qrt_f32_conv_ukernel_select(&idx);
+  h->ukernel = idx;
   if (qrt_conv_is_depthwise(p, c_in, c_out)) {
     h->kind = QRT_CONV_DEPTHWISE;
-    h->ukernel = -1;
     memcpy(pw, w, (size_t)(c_out * p->kernel_h * p->kernel_w) * sizeof(float));
     return QRT_OK;
   }
-  int idx;
-  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(&idx);
-  h->kind = QRT_CONV_GEMM;
-  h->ukernel = idx;
-  h->group_floats = (int64_t)qrt_f32_packed_floats(uk, h->m, h->k, uk->mr);
+  h->kind = QRT_CONV_IGEMM;
+  const int64_t M = h->m, K = h->k, NR = uk->nr, KB = qrt_kblock(K, uk->kc), Mp = qrt_round_up(M, NR);
+  h->group_floats = Mp * K;
   for (int64_t g = 0; g < p->groups; g++) {
-    /* A[o][kk] = w[(g*m + o)*K + kk]: OIHW rows are already [o][c][kh][kw]. */
-    const qrt_f32_strided_t ctx = {w + g * h->m * h->k, h->k, 1};
-    qrt_f32_pack_whole(uk, h->m, h->k, uk->mr, qrt_f32_pack_strided, &ctx,
-                       pw + g * h->group_floats);
+    /* B[k][j] = w[(g*M + j)*K + k]: OIHW rows are already [o][c][kh][kw]. */
+    const float *wg = w + g * M * K;
+    float *dst = pw + g * h->group_floats;
+    for (int64_t k0 = 0; k0 < K; k0 += KB) {
+      const int64_t kc = QRT_MIN(KB, K - k0);
+      for (int64_t j0 = 0; j0 < Mp; j0 += NR) {
+        float *d = dst + k0 * Mp + j0 * kc;
+        for (int64_t k = 0; k < kc; k++)
+          for (int64_t j = 0; j < NR; j++)
+            d[k * NR + j] = j0 + j < M ? wg[(j0 + j) * K + k0 + k] : 0.0f;
+      }
+    }
   }
   return QRT_OK;
 }
 
-/* ---- implicit im2col packing of B ------------------------------------------------ */
+/* ---- input planes ------------------------------------------------------------------ */
 
 typedef struct {
-  const float *x; /* first input channel of the group, one image */
-  int64_t h, w, out_w;
-  int64_t kh, kw, sh, sw, pt, pl, dh, dw;
-} qrt_im2col_t;
+  int64_t hu, wv;     /* plane rows and columns */
+  int64_t sh, sw;     /* phases per axis (the strides) */
+  int materialize;    /* 0: the planes are the input itself */
+} qrt_planes_t;
 
-/* B[j][kk] with j = oh*OW + ow, kk = (c*KH + i)*KW + jj:
- *   x[c][oh*sh - pt + i*dh][ow*sw - pl + jj*dw], zero outside the image. */
-static void qrt_pack_im2col(const void *vctx, int64_t j0, int64_t len, int64_t k0, int64_t kc,
-                            int64_t r, float *dst) {
-  const qrt_im2col_t *t = (const qrt_im2col_t *)vctx;
-  const int64_t H = t->h, W = t->w, OW = t->out_w, sw = t->sw;
-  const int64_t npanels = (len + r - 1) / r;
-  /* (oh, ow) at the start of each panel: one division per panel, not per element. */
-  enum { MAXP = 256 };
-  int64_t poh[MAXP], pow_[MAXP];
-  for (int64_t p = 0; p < npanels && p < MAXP; p++) {
-    poh[p] = (j0 + p * r) / OW;
-    pow_[p] = (j0 + p * r) % OW;
-  }
-  const int64_t khw = t->kh * t->kw;
-  int64_t c = k0 / khw, i = (k0 % khw) / t->kw, jj = k0 % t->kw;
-  for (int64_t k = 0; k < kc; k++) {
-    const float *xc = t->x + c * H * W;
-    const int64_t ih_off = i * t->dh - t->pt, iw_off = jj * t->dw - t->pl;
-    for (int64_t p = 0; p < npanels; p++) {
-      float *d = dst + p * kc * r + k * r;
-      const int64_t cnt = QRT_MIN(r, len - p * r);
-      int64_t oh, ow;
-      if (p < MAXP) {
-        oh = poh[p];
-        ow = pow_[p];
-      } else {
-        oh = (j0 + p * r) / OW;
-        ow = (j0 + p * r) % OW;
-      }
-      int64_t q = 0;
-      while (q < cnt) {
-        const int64_t seg = QRT_MIN(cnt - q, OW - ow);
-        const int64_t ih = oh * t->sh + ih_off;
-        float *ds = d + q;
-        if (ih < 0 || ih >= H) {
-          memset(ds, 0, (size_t)seg * sizeof(float));
-        } else {
-          const float *row = xc + ih * W;
-          const int64_t iw0 = ow * sw + iw_off; /* iw of element s: iw0 + s*sw */
-          int64_t lo = 0, hi = seg;             /* valid s: 0 <= iw0 + s*sw < W */
-          if (iw0 < 0) lo = (-iw0 + sw - 1) / sw;
-          if (iw0 + (hi - 1) * sw >= W) hi = W - iw0 > 0 ? (W - iw0 + sw - 1) / sw : 0;
-          if (lo > hi) lo = hi;
-          for (int64_t s = 0; s < lo; s++) ds[s] = 0.0f;
-          if (sw == 1) { /* memcpy: gcc -O2 does not vectorize this loop itself */
-            memcpy(ds + lo, row + iw0 + lo, (size_t)(hi - lo) * sizeof(float));
-          } else {
-            for (int64_t s = lo; s < hi; s++) ds[s] = row[iw0 + s * sw];
+static void qrt_planes_geometry(const qrt_conv2d_params_t *p, int64_t h, int64_t w,
+                                qrt_planes_t *pl) {
+  const int64_t hp = h + p->pad_top + p->pad_bottom, wp = w + p->pad_left + p->pad_right;
+  pl->sh = p->stride_h;
+  pl->sw = p->stride_w;
+  pl->hu = (hp + pl->sh - 1) / pl->sh;
+  pl->wv = (wp + pl->sw - 1) / pl->sw;
+  pl->materialize = !(p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 &&
+                      p->pad_right == 0 && pl->sh == 1 && pl->sw == 1);
+}
+
+/* Floats of the planes of c channels. */
+static int64_t qrt_planes_floats(const qrt_planes_t *pl, int64_t c) {
+  return pl->materialize ? c * pl->sh * pl->sw * pl->hu * pl->wv : 0;
+}
+
+/* Plane (a, b) of channel ch: element [u][v] = padded x[a + u*sh][b + v*sw]. Only
+ * the phases some tap reads are written (used[a*sw + b]; all when used is NULL). */
+static void qrt_planes_build(const qrt_conv2d_params_t *p, const qrt_planes_t *pl, int64_t c,
+                             int64_t h, int64_t w, const float *x, const unsigned char *used,
+                             float *dst) {
+  const int64_t sh = pl->sh, sw = pl->sw, hu = pl->hu, wv = pl->wv;
+  for (int64_t ch = 0; ch < c; ch++) {
+    const float *xc = x + ch * h * w;
+    for (int64_t a = 0; a < sh; a++)
+      for (int64_t b = 0; b < sw; b++) {
+        if (used && !used[a * sw + b]) continue;
+        float *d = dst + ((ch * sh + a) * sw + b) * hu * wv;
+        /* columns v with 0 <= b + v*sw - pad_left < w: [v_lo, v_hi) */
+        const int64_t c0 = b - p->pad_left;
+        int64_t v_lo = c0 >= 0 ? 0 : (-c0 + sw - 1) / sw;
+        int64_t v_hi = w - c0 > 0 ? (w - c0 + sw - 1) / sw : 0;
+        v_hi = QRT_MIN(v_hi, wv);
+        v_lo = QRT_MIN(v_lo, v_hi);
+        for (int64_t u = 0; u < hu; u++) {
+          float *dr = d + u * wv;
+          const int64_t ih = a + u * sh - p->pad_top;
+          if (ih < 0 || ih >= h) {
+            memset(dr, 0, (size_t)wv * sizeof(float));
+            continue;
           }
-          for (int64_t s = hi; s < seg; s++) ds[s] = 0.0f;
+          const float *xr = xc + ih * w + c0;
+          for (int64_t v = 0; v < v_lo; v++) dr[v] = 0.0f;
+          if (sw == 1) {
+            memcpy(dr + v_lo, xr + v_lo, (size_t)(v_hi - v_lo) * sizeof(float));
+          } else {
+            for (int64_t v = v_lo; v < v_hi; v++) dr[v] = xr[v * sw];
+          }
+          for (int64_t v = v_hi; v < wv; v++) dr[v] = 0.0f;
         }
-        q += seg;
-        ow = 0;
-        oh++;
       }
-      for (int64_t s = cnt; s < r; s++) d[s] = 0.0f;
-    }
-    if (++jj == t->kw) {
-      jj = 0;
-      if (++i == t->kh) {
-        i = 0;
-        c++;
-      }
-    }
   }
 }
 
-/* ---- depthwise --------------------------------------------------------------------- */
+/* ---- depthwise ------------------------------------------------------------------------ */
 
-static void qrt_conv_depthwise(const qrt_conv2d_params_t *p, int64_t c, int64_t H, int64_t W,
-                               const float *x, const float *w, const float *bias, int64_t OH,
-                               int64_t OW, float *y) {
+static void qrt_conv_depthwise(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
+                               int64_t c, int64_t H, int64_t W, const float *x, const float *w,
+                               const float *bias, int64_t OH, int64_t OW, float *y, float *plane) {
   const int64_t KH = p->kernel_h, KW = p->kernel_w, sh = p->stride_h, sw = p->stride_w;
-  const int64_t dh = p->dilation_h, dw = p->dilation_w, pt = p->pad_top, pl = p->pad_left;
+  const int64_t dh = p->dilation_h, dw = p->dilation_w;
   const float lo = p->output_min, hi = p->output_max;
-  /* Output columns whose whole window is inside the image: [ow_lo, ow_hi). */
-  int64_t ow_lo = (pl + sw - 1) / sw;
-  int64_t ow_hi = (W + pl - (KW - 1) * dw - 1) >= 0 ? (W + pl - (KW - 1) * dw - 1) / sw + 1 : 0;
-  if (ow_hi > OW) ow_hi = OW;
-  if (ow_lo > ow_hi) ow_lo = ow_hi;
   for (int64_t ch = 0; ch < c; ch++) {
-    const float *xc = x + ch * H * W;
-    const float *wc = w + ch * KH * KW;
+    const float *xc = x + ch * H * W, *wc = w + ch * KH * KW;
     float *yc = y + ch * OH * OW;
-    const float b = bias[ch];
-    for (int64_t oh = 0; oh < OH; oh++) {
-      float *yr = yc + oh * OW;
-      for (int64_t ow = 0; ow < OW; ow++) yr[ow] = b;
-      for (int64_t i = 0; i < KH; i++) {
-        const int64_t ih = oh * sh - pt + i * dh;
-        if (ih < 0 || ih >= H) continue;
-        const float *xr = xc + ih * W;
-        for (int64_t jj = 0; jj < KW; jj++) {
-          const float wv = wc[i * KW + jj];
-          const int64_t off = jj * dw - pl;
-          for (int64_t ow = 0; ow < ow_lo; ow++) {
-            const int64_t iw = ow * sw + off;
-            if (iw >= 0 && iw < W) yr[ow] += wv * xr[iw];
-          }
-          if (sw == 1) {
-            const float *xs = xr + off;
-            for (int64_t ow = ow_lo; ow < ow_hi; ow++) yr[ow] += wv * xs[ow];
-          } else {
-            for (int64_t ow = ow_lo; ow < ow_hi; ow++) yr[ow] += wv * xr[ow * sw + off];
-          }
-          for (int64_t ow = ow_hi; ow < OW; ow++) {
-            const int64_t iw = ow * sw + off;
-            if (iw >= 0 && iw < W) yr[ow] += wv * xr[iw];
-          }
-        }
-      }
-      for (int64_t ow = 0; ow < OW; ow++) {
-        float v = yr[ow];
-        v = v < lo ? lo : v;
-        yr[ow] = v > hi ? hi : v;
-      }
+    if (sw <= 2) {
+      uk->dwconv(p, H, W, xc, OH, OW, wc, bias[ch], yc, plane);
+      continue;
     }
+    for (int64_t oh = 0; oh < OH; oh++) /* horizontal strides past 2: plain loops */
+      for (int64_t ow = 0; ow < OW; ow++) {
+        float s = bias[ch];
+        for (int64_t i = 0; i < KH; i++)
+          for (int64_t j = 0; j < KW; j++) {
+            const int64_t ih = oh * sh - p->pad_top + i * dh, iw = ow * sw - p->pad_left + j * dw;
+            if (ih >= 0 && ih < H && iw >= 0 && iw < W) s += wc[i * KW + j] * xc[ih * W + iw];
+          }
+        s = s < lo ? lo : s; /* a NaN compares false and stays */
+        yc[oh * OW + ow] = s > hi ? hi : s;
+      }
   }
 }
 
 /* ---- run ------------------------------------------------------------------------------ */
 
-static int qrt_conv_is_pointwise(const qrt_conv2d_params_t *p) {
-  return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-         p->pad_top == 0 && p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0;
+/* Pixel tiles of a run of n pixels: as even as possible, at most mr each. */
+static int64_t qrt_tile_count(int64_t n, int64_t mr) { return (n + mr - 1) / mr; }
+static int64_t qrt_tile_start(int64_t n, int64_t tiles, int64_t i) {
+  const int64_t base = n / tiles, extra = n % tiles; /* the first `extra` tiles get one more */
+  return i * base + QRT_MIN(i, extra);
+}
+
+/* How the igemm path walks one group of one image, and its scratch (floats and
+ * int64s, each region 64-byte aligned):
+ *  - rows: tiles never cross a plane row, except when a plane row is exactly an
+ *    output row ("flat": 1x1 kernels), then one run of OH*OW pixels is tiled;
+ *  - gather: output rows much shorter than a tile (7x7 maps with MR = 14) would
+ *    waste most of each tile, so tiles of MR consecutive output pixels (across
+ *    rows) are gathered per K block into a small [tile][k][MR] buffer and read
+ *    with offsets k*MR (pack_off);
+ *  - K blocks of kb taps; partial sums of a pixel block (tb tiles) when K > kb. */
+typedef struct {
+  int64_t kb, tb;              /* taps per K block, tiles per pixel block */
+  int64_t nrow, rowlen, tpr;   /* tiled runs, pixels per run, tiles per run */
+  int gather;
+  int64_t planes_f, off_n, part_f, pack_f, pack_off_n;
+} qrt_igemm_plan_t;
+
+static void qrt_igemm_plan(const qrt_f32_conv_ukernel_t *uk, const qrt_planes_t *pl, int64_t M,
+                           int64_t K, int64_t cig, int64_t OH, int64_t OW, qrt_igemm_plan_t *q) {
+  const int64_t MR = uk->mr;
+  q->kb = qrt_kblock(K, uk->kc);
+  q->tb = QRT_MAX(1, uk->mc / MR);
+  const int flat = pl->wv == OW;
+  q->gather = 0;
+  if (!flat) {
+    const int64_t tpr = qrt_tile_count(OW, MR);
+    q->gather = 8 * OW < 7 * tpr * MR; /* under 7/8 of the tile lanes used */
+  }
+  q->nrow = flat || q->gather ? 1 : OH;
+  q->rowlen = flat || q->gather ? OH * OW : OW;
+  q->tpr = qrt_tile_count(q->rowlen, MR);
+  q->planes_f = qrt_planes_floats(pl, cig);
+  q->off_n = K;
+  q->part_f = K > q->kb ? qrt_round_up(M, uk->nr) * q->tb * MR : 0;
+  q->pack_f = q->gather ? q->tb * q->kb * MR : 0;
+  q->pack_off_n = q->gather ? q->kb : 0;
+}
+
+static size_t qrt_a64(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
+
+static size_t qrt_igemm_plan_bytes(const qrt_igemm_plan_t *q) {
+  return qrt_a64((size_t)q->planes_f * sizeof(float)) + qrt_a64((size_t)q->off_n * sizeof(int64_t)) +
+         qrt_a64((size_t)q->part_f * sizeof(float)) + qrt_a64((size_t)q->pack_f * sizeof(float)) +
+         qrt_a64((size_t)q->pack_off_n * sizeof(int64_t));
 }
 
 size_t qrt_f32_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
                                    int64_t c_out) {
-  (void)p, (void)c_in, (void)h, (void)w, (void)c_out;
-  /* B blocks of whichever variant packed the weights: size for the largest. */
+  int64_t OH, OW;
+  if (c_in <= 0 || c_out <= 0 || qrt_conv2d_output_size(p, h, w, &OH, &OW) != QRT_OK ||
+      c_in % p->groups || c_out % p->groups)
+    return 64;
+  if (qrt_conv_is_depthwise(p, c_in, c_out))
+    return (size_t)qrt_f32_dwconv_plane_floats(p, h, w) * sizeof(float) + 64;
+  qrt_planes_t pl;
+  qrt_planes_geometry(p, h, w, &pl);
+  const int64_t cig = c_in / p->groups, K = cig * p->kernel_h * p->kernel_w;
+  /* The packed weights may come from any variant: the largest plan. */
   size_t best = 0;
-  for (int i = 0; i < qrt_f32_gemm_ukernel_count(); i++) {
-    const size_t s = qrt_f32_gemm_run_scratch_floats(qrt_f32_gemm_ukernel_at(i), 1, 0);
-    if (s > best) best = s;
+  for (int i = 0; i < qrt_f32_conv_ukernel_count(); i++) {
+    qrt_igemm_plan_t q;
+    qrt_igemm_plan(qrt_f32_conv_ukernel_at(i), &pl, c_out / p->groups, K, cig, OH, OW, &q);
+    const size_t b = qrt_igemm_plan_bytes(&q);
+    if (b > best) best = b;
   }
-  return best * sizeof(float) + 64;
+  return best + 64;
+}
+
+/* Pixel t of gathered tile [q0, q1) (output pixels numbered row-major), tap k of
+ * the K block at k0: pack[k*MR + t] = planes[off[k0 + k] + position of q0 + t]. */
+static void qrt_gather_tile(const float *planes, const int64_t *off, int64_t kc, int64_t MR,
+                            int64_t q0, int64_t q1, int64_t OW, int64_t wv, float *pack) {
+  int64_t pos[64];
+  const int64_t n = q1 - q0;
+  for (int64_t t = 0; t < n; t++) pos[t] = (q0 + t) / OW * wv + (q0 + t) % OW;
+  for (int64_t k = 0; k < kc; k++) {
+    const float *src = planes + off[k];
+    float *d = pack + k * MR;
+    for (int64_t t = 0; t < n; t++) d[t] = src[pos[t]];
+  }
+}
+
+/* One group of one image. Loops, outer to inner: pixel blocks of tb tiles; K
+ * blocks; NR-channel weight panels (a kc x NR panel stays in L1 while the
+ * block's tiles use it); the tiles. */
+static void qrt_conv_igemm(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
+                           const qrt_planes_t *pl, const qrt_igemm_plan_t *q, const float *planes,
+                           const int64_t *off, int64_t M, int64_t K, const float *pw,
+                           const float *bias, int64_t OH, int64_t OW, float *y, float *part,
+                           float *pack, const int64_t *pack_off) {
+  const int64_t NR = uk->nr, MR = uk->mr, KB = q->kb, Mp = qrt_round_up(M, NR), OHW = OH * OW;
+  const int64_t tpr = q->tpr, ntiles = q->nrow * tpr, tb = q->tb, rowlen = q->rowlen;
+  const int clamp = !(p->output_min == -INFINITY && p->output_max == INFINITY);
+  for (int64_t t0 = 0; t0 < ntiles; t0 += tb) {
+    const int64_t t1 = QRT_MIN(ntiles, t0 + tb);
+    for (int64_t k0 = 0; k0 < K; k0 += KB) {
+      const int64_t kc = QRT_MIN(KB, K - k0);
+      uint32_t flags = 0;
+      if (k0 > 0) flags |= QRT_IGEMM_PART_IN;
+      if (k0 + kc < K) flags |= QRT_IGEMM_PART_OUT;
+      else if (clamp) flags |= QRT_IGEMM_CLAMP;
+      if (q->gather)
+        for (int64_t ti = t0; ti < t1; ti++)
+          qrt_gather_tile(planes, off + k0, kc, MR, qrt_tile_start(rowlen, tpr, ti),
+                          qrt_tile_start(rowlen, tpr, ti + 1), OW, pl->wv,
+                          pack + (ti - t0) * kc * MR);
+      for (int64_t j0 = 0; j0 < M; j0 += NR) {
+        const int64_t nr = QRT_MIN(NR, M - j0);
+        const float *bp = pw + k0 * Mp + j0 * kc;
+        const float *bj = k0 == 0 ? bias + j0 : NULL;
+        float *yj = y + j0 * OHW;
+        float *pj = part + (j0 / NR) * tb * MR * NR;
+        for (int64_t ti = t0; ti < t1; ti++) {
+          const int64_t r = ti / tpr, t = ti % tpr;
+          const int64_t q0 = qrt_tile_start(rowlen, tpr, t), q1 = qrt_tile_start(rowlen, tpr, t + 1);
+          const float *a = q->gather ? pack + (ti - t0) * kc * MR : planes + r * pl->wv + q0;
+          const int64_t *ao = q->gather ? pack_off : off + k0;
+          uk->igemm(q1 - q0, nr, kc, a, ao, bp, yj + r * OW + q0, OHW, pj + (ti - t0) * MR * NR,
+                    flags, bj, p->output_min, p->output_max);
+        }
+      }
+    }
+  }
 }
 
 qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
@@ -269,57 +409,63 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
   if (hd->magic != QRT_PACKED_CONV_MAGIC || hd->c_in != c_in || hd->c_out != c_out ||
       hd->groups != p->groups || hd->kernel_h != p->kernel_h || hd->kernel_w != p->kernel_w)
     return QRT_INVALID_ARGUMENT;
+  const qrt_f32_conv_ukernel_t *uk = qrt_f32_conv_ukernel_at(hd->ukernel);
+  if (!uk || (hd->kind != QRT_CONV_IGEMM && hd->kind != QRT_CONV_DEPTHWISE))
+    return QRT_INVALID_ARGUMENT;
+  if (uk->isa > qrt_cpu_isa()) return QRT_UNSUPPORTED;
   if (n == 0 || OH == 0 || OW == 0) return QRT_OK;
-  if (!x || !y) return QRT_INVALID_ARGUMENT;
+  if (!x || !y || !scratch) return QRT_INVALID_ARGUMENT;
+  if (scratch_size < qrt_f32_conv2d_scratch_size(p, c_in, h, w, c_out)) return QRT_BUFFER_TOO_SMALL;
   const float *bias = (const float *)((const char *)packed + 128);
   const float *pw = (const float *)((const char *)packed + qrt_conv_weights_offset(c_out));
+  float *sc = qrt_align64(scratch);
   if (hd->kind == QRT_CONV_DEPTHWISE) {
     for (int64_t b = 0; b < n; b++)
-      qrt_conv_depthwise(p, c_in, h, w, x + b * c_in * h * w, pw, bias, OH, OW,
-                         y + b * c_out * OH * OW);
+      qrt_conv_depthwise(uk, p, c_in, h, w, x + b * c_in * h * w, pw, bias, OH, OW,
+                         y + b * c_out * OH * OW, sc);
     return QRT_OK;
   }
-  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_at(hd->ukernel);
-  if (hd->kind != QRT_CONV_GEMM || !uk) return QRT_INVALID_ARGUMENT;
-  if (uk->isa > qrt_cpu_isa()) return QRT_UNSUPPORTED;
-  if (scratch_size < qrt_f32_conv2d_scratch_size(p, c_in, h, w, c_out)) return QRT_BUFFER_TOO_SMALL;
-  float *sc = qrt_align64(scratch);
-  const int64_t G = p->groups, cig = c_in / G, m = hd->m, K = hd->k, NN = OH * OW;
-  const int clamp = !(p->output_min == -INFINITY && p->output_max == INFINITY);
+  const int64_t G = p->groups, cig = c_in / G, M = hd->m, K = hd->k;
+  const int64_t KH = p->kernel_h, KW = p->kernel_w;
+  qrt_planes_t pl;
+  qrt_planes_geometry(p, h, w, &pl);
+  qrt_igemm_plan_t q;
+  qrt_igemm_plan(uk, &pl, M, K, cig, OH, OW, &q);
+  char *cur = (char *)sc;
+  float *planes = (float *)cur;
+  cur += qrt_a64((size_t)q.planes_f * sizeof(float));
+  int64_t *off = (int64_t *)cur;
+  cur += qrt_a64((size_t)q.off_n * sizeof(int64_t));
+  float *part = (float *)cur;
+  cur += qrt_a64((size_t)q.part_f * sizeof(float));
+  float *pack = (float *)cur;
+  cur += qrt_a64((size_t)q.pack_f * sizeof(float));
+  int64_t *pack_off = (int64_t *)cur;
+  for (int64_t k = 0; k < q.pack_off_n; k++) pack_off[k] = k * uk->mr;
+  /* Tap k = (c, i, j): plane (i*dh % sh, j*dw % sw) of channel c, shifted by
+   * (i*dh / sh) rows and (j*dw / sw) columns. */
+  unsigned char used[64] = {0}; /* phases some tap reads (all, for strides past 8x8) */
+  const int use_table = pl.sh * pl.sw <= 64;
+  for (int64_t c = 0, k = 0; c < cig; c++)
+    for (int64_t i = 0; i < KH; i++)
+      for (int64_t j = 0; j < KW; j++, k++) {
+        const int64_t a = i * p->dilation_h % pl.sh, u0 = i * p->dilation_h / pl.sh;
+        const int64_t bb = j * p->dilation_w % pl.sw, v0 = j * p->dilation_w / pl.sw;
+        const int64_t plane = pl.materialize ? (c * pl.sh + a) * pl.sw + bb : c;
+        off[k] = plane * pl.hu * pl.wv + u0 * pl.wv + v0;
+        if (use_table) used[a * pl.sw + bb] = 1;
+      }
   for (int64_t b = 0; b < n; b++) {
     for (int64_t g = 0; g < G; g++) {
       const float *xg = x + (b * c_in + g * cig) * h * w;
-      float *yg = y + (b * c_out + g * m) * NN;
-      const qrt_f32_operand_t aop = {pw + g * hd->group_floats, NULL, NULL};
-      qrt_f32_strided_t sctx;
-      qrt_im2col_t ictx;
-      qrt_f32_operand_t bop;
-      if (qrt_conv_is_pointwise(p)) { /* B[j][c] = x[c][j] */
-        sctx.base = xg;
-        sctx.stride_i = 1;
-        sctx.stride_k = h * w;
-        bop.prepacked = NULL;
-        bop.pack = qrt_f32_pack_strided;
-        bop.ctx = &sctx;
-      } else {
-        ictx.x = xg;
-        ictx.h = h;
-        ictx.w = w;
-        ictx.out_w = OW;
-        ictx.kh = p->kernel_h;
-        ictx.kw = p->kernel_w;
-        ictx.sh = p->stride_h;
-        ictx.sw = p->stride_w;
-        ictx.pt = p->pad_top;
-        ictx.pl = p->pad_left;
-        ictx.dh = p->dilation_h;
-        ictx.dw = p->dilation_w;
-        bop.prepacked = NULL;
-        bop.pack = qrt_pack_im2col;
-        bop.ctx = &ictx;
+      float *yg = y + (b * c_out + g * M) * OH * OW;
+      const float *src = xg;
+      if (pl.materialize) {
+        qrt_planes_build(p, &pl, cig, h, w, xg, use_table ? used : NULL, planes);
+        src = planes;
       }
-      qrt_f32_gemm_run(uk, m, NN, K, &aop, &bop, yg, NN, bias + g * m, clamp, p->output_min,
-                       p->output_max, sc);
+      qrt_conv_igemm(uk, p, &pl, &q, src, off, M, K, pw + g * hd->group_floats, bias + g * M, OH,
+                     OW, yg, part, pack, pack_off);
     }
   }
   return QRT_OK;

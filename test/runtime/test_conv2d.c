@@ -1,8 +1,19 @@
 /* Conv2d: every ISA variant against qrt_f32_conv2d_reference: normal,
  * grouped, depthwise, 1x1, strided, dilated, padded (asymmetric), fused Relu
- * and Clip, batch > 1, channel counts that leave M/N/K tails.
- * Tolerance as in test_gemm.c: |got - ref| <= (K + 3) 2^-23 (sum |x w| + |bias|),
- * K = C_in/groups * kernel_h * kernel_w (bias may be added first or last). */
+ * and Clip, batch > 1, channel counts that leave pixel/channel/K tails, and
+ * the driver's paths: K split into blocks (partial sums), several pixel
+ * blocks, flat 1x1 tiling, gathered tiles for short rows, stride phases (more
+ * than 64 of them too), and for depthwise the stride-1 walk over rows shorter
+ * and longer than a vector, the stride-2 rows, the plane-free unpadded case
+ * and the strides the row kernels do not take. NaN inputs propagate.
+ *
+ * Tolerance. Each output is a float sum of the K = C_in/groups*kh*kw products
+ * plus the bias. The reference adds in tap order then the bias; the kernels
+ * add in another order (bias first, FMA per product, K blocks carried as
+ * floats, depthwise in three partial sums added at the end). Each of the two
+ * is within gamma_{K+2} S of the exact value (S = sum |x w| + |bias|, u = 2^-24,
+ * Higham 3.1), so |got - ref| <= 2 (K+2) u S / (1 - (K+2)u) < (K + 3) 2^-23 S,
+ * which is the bound checked (plus a denormal floor). */
 #include "test_util.h"
 
 typedef struct {
@@ -34,6 +45,32 @@ static const conv_case_t kCases[] = {
     {"big N > NC", 1, 4, 40, 30, 15, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
     {"big M > MC", 1, 8, 5, 5, 200, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1},
     {"wide pad", 1, 2, 3, 3, 3, 1, 3, 3, 1, 1, 4, 4, 4, 4, 1, 1, 0, 1},
+    /* driver paths */
+    {"K blocks x pixel blocks", 1, 40, 36, 37, 70, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"7x7 map (gathered tiles)", 1, 24, 7, 7, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"7x7 map, K blocks", 1, 64, 7, 7, 33, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1},
+    {"1x1 flat tails", 1, 19, 9, 7, 37, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, 1},
+    {"1x1 s2 odd", 2, 10, 13, 11, 9, 1, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 0, 1},
+    {"1x1 K blocks", 1, 300, 5, 6, 20, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},
+    {"5x5 s2 asym pad", 1, 5, 19, 17, 21, 1, 5, 5, 2, 2, 2, 1, 1, 2, 1, 1, 1, 1},
+    {"3x3 s3 dilated 2", 1, 4, 20, 19, 6, 1, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 0, 1},
+    {"s9 x s8 phases", 1, 3, 30, 29, 5, 1, 2, 3, 9, 8, 1, 1, 1, 1, 1, 1, 0, 1},
+    {"valid 3x3 no pad", 1, 6, 10, 12, 18, 1, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1},
+    {"grouped 2, K blocks", 1, 2 * 40, 6, 6, 2 * 17, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"stem-like 7x7 s2", 1, 3, 40, 38, 64, 1, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, 1},
+    /* depthwise */
+    {"dw 3x3 7x7 map", 1, 20, 7, 7, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"dw 3x3 wide rows", 1, 3, 9, 41, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1},
+    {"dw 3x3 no pad", 1, 5, 11, 18, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1},
+    {"dw 3x3 s2 odd", 1, 6, 23, 21, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"dw 3x3 s2 wide", 1, 2, 6, 70, 2, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 0, 1},
+    {"dw 3x3 s2 dilated 2", 1, 3, 15, 16, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 0, 1},
+    {"dw stride h2 w1", 1, 4, 12, 20, 4, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 0, 1},
+    {"dw stride 3", 1, 4, 13, 14, 4, 4, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+    {"dw 5x5 dilated 2", 1, 3, 17, 19, 3, 3, 5, 5, 1, 1, 4, 4, 4, 4, 2, 2, 0, 0},
+    {"dw 3x1 asym", 1, 7, 10, 9, 7, 7, 3, 1, 1, 1, 2, 0, 0, 1, 1, 1, 0, 1},
+    {"dw 1x1", 1, 5, 6, 7, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1},
+    {"dw 3x3 one column", 1, 3, 9, 1, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1},
 };
 
 static void run_case(qrt_isa_t isa, const conv_case_t *t, int packed_api) {
@@ -110,17 +147,73 @@ int main(void) {
   for (int v = 0; v < nisa; v++)
     for (size_t i = 0; i < sizeof kCases / sizeof kCases[0]; i++)
       for (int packed = 0; packed < 2; packed++) run_case(isas[v], &kCases[i], packed);
-  /* random shapes */
-  for (int t = 0; t < 40; t++) {
+  /* random shapes: small, then larger (several panels, K and pixel blocks), then depthwise */
+  for (int t = 0; t < 90; t++) {
+    const int kind = t < 40 ? 0 : t < 60 ? 1 : 2;
     conv_case_t c = {"random", rng_range(1, 2), 0, rng_range(1, 12), rng_range(1, 12), 0, 1,
                      rng_range(1, 3), rng_range(1, 3), rng_range(1, 2), rng_range(1, 2),
                      rng_range(0, 2), rng_range(0, 2), rng_range(0, 2), rng_range(0, 2),
                      rng_range(1, 2), rng_range(1, 2), (int)rng_range(0, 2), (int)rng_range(0, 1)};
-    c.groups = rng_range(1, 3);
-    c.c_in = c.groups * rng_range(1, 9);
-    c.c_out = c.groups * rng_range(1, 20);
+    if (kind == 0) {
+      c.groups = rng_range(1, 3);
+      c.c_in = c.groups * rng_range(1, 9);
+      c.c_out = c.groups * rng_range(1, 20);
+    } else if (kind == 1) {
+      c.name = "random large";
+      c.n = 1;
+      c.h = rng_range(1, 30), c.w = rng_range(1, 30);
+      c.c_in = rng_range(20, 70);
+      c.c_out = rng_range(1, 80);
+    } else {
+      c.name = "random depthwise";
+      c.h = rng_range(1, 20), c.w = rng_range(1, 40);
+      c.kh = rng_range(1, 5), c.kw = rng_range(1, 5);
+      c.sh = rng_range(1, 3), c.sw = rng_range(1, 3);
+      c.pt = rng_range(0, 3), c.pl = rng_range(0, 3), c.pb = rng_range(0, 3), c.pr = rng_range(0, 3);
+      c.c_in = c.c_out = c.groups = rng_range(2, 6);
+    }
     if (c.h + c.pt + c.pb < c.dh * (c.kh - 1) + 1 || c.w + c.pl + c.pr < c.dw * (c.kw - 1) + 1) continue;
     for (int v = 0; v < nisa; v++) run_case(isas[v], &c, t & 1);
+  }
+  /* NaN in the input reaches exactly the outputs that read it, through the
+   * clamp, on every path (GEMM tiles, gathered tiles, depthwise s1 and s2). */
+  for (int v = 0; v < nisa; v++) {
+    const int64_t shapes[][8] = {/* c_in, h, w, c_out, groups, k, stride, pad */
+                                 {8, 9, 30, 16, 1, 3, 1, 1},
+                                 {8, 7, 7, 16, 1, 3, 1, 1},
+                                 {6, 9, 30, 6, 6, 3, 1, 1},
+                                 {6, 9, 30, 6, 6, 3, 2, 1}};
+    for (int si = 0; si < 4; si++) {
+      const int64_t *sp = shapes[si];
+      qrt_conv2d_params_t p;
+      qrt_conv2d_params_init(&p, sp[5], sp[5]);
+      p.groups = sp[4];
+      p.stride_h = p.stride_w = sp[6];
+      p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = sp[7];
+      p.output_min = 0.0f; /* fused Relu: max(0, NaN) must stay NaN */
+      int64_t oh, ow;
+      CHECK_OK(qrt_conv2d_output_size(&p, sp[1], sp[2], &oh, &ow));
+      const int64_t nx = sp[0] * sp[1] * sp[2], nw = sp[3] * sp[0] / sp[4] * sp[5] * sp[5];
+      const int64_t ny = sp[3] * oh * ow;
+      float *x = malloc(sizeof(float) * (size_t)nx), *w = malloc(sizeof(float) * (size_t)nw);
+      float *y = malloc(sizeof(float) * (size_t)ny), *r = malloc(sizeof(float) * (size_t)ny);
+      fill_rand(x, nx);
+      fill_rand(w, nw);
+      x[(sp[1] / 2) * sp[2] + sp[2] / 2] = NAN; /* channel 0, centre */
+      qrt_set_isa_limit(isas[v]);
+      const size_t ss = qrt_f32_conv2d_unpacked_scratch_size(&p, sp[0], sp[1], sp[2], sp[3]);
+      void *scr = malloc(ss);
+      CHECK_OK(qrt_f32_conv2d(&p, 1, sp[0], sp[1], sp[2], x, sp[3], w, NULL, y, scr, ss));
+      CHECK_OK(qrt_f32_conv2d_reference(&p, 1, sp[0], sp[1], sp[2], x, sp[3], w, NULL, r));
+      int64_t nan_want = 0, bad = 0;
+      for (int64_t i = 0; i < ny; i++) {
+        nan_want += r[i] != r[i];
+        bad += (r[i] != r[i]) != (y[i] != y[i]);
+      }
+      CHECK(nan_want > 0 && bad == 0, "NaN propagation [%s shape %d]: %lld outputs disagree",
+            qrt_isa_name(isas[v]), si, (long long)bad);
+      free(x), free(w), free(y), free(r), free(scr);
+    }
   }
   /* A packed buffer checks its shape; a mismatched call is rejected. */
   {

@@ -80,7 +80,9 @@ qrt_status_t qrt_f32_matmul(int64_t batch_rank, const int64_t *batch_shape,
  * After the sum (and bias) the result is clamped to [output_min, output_max]:
  * -INFINITY/+INFINITY for none, 0/+INFINITY for a fused Relu, a/b for Clip.
  * The clamp propagates NaN. Depthwise (groups == C_in == C_out) has its own
- * direct kernel; everything else is an implicit-im2col GEMM (weights = A). */
+ * direct kernel; everything else is an indirect GEMM over output pixels x
+ * output channels that reads the input in place (zero-padded and split by
+ * stride phase in scratch when needed), no im2col buffer. */
 typedef struct {
   int64_t groups;
   int64_t kernel_h, kernel_w;
