@@ -4,10 +4,8 @@
  * docs/numerics.md. Straightforward loops, never optimized: they define the
  * results every ISA variant must reproduce.
  *
- * Accumulators are int64_t here only so that the loops need no argument; the
- * bound checked before anything is written (qrt_q8.h, "Accumulation") makes
- * every partial sum fit int32, so the value is the same as an int32 sum in any
- * order. */
+ * Accumulators are int32_t: the bound checked before anything is written
+ * (qrt_q8.h, "Accumulation") makes every partial sum fit, in any order. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +18,8 @@
  *   0                 header (at most 128 bytes)
  *   128               float  scale[c_out]   static: multiplier M[o]; dynamic: w scale[o]
  *   +align64(4*c_out) int32  bias[c_out]    static: int32 bias; dynamic: float bias bits
- *   +align64(4*c_out) int32  wzp[c_out]     weight zero point of channel o
- *   +align64(4*c_out) bytes  w[c_out][k]    the weights as given (u8 or s8)
- * The scalar variant reads the weights as given; a later ISA variant records
- * its own layout under its own `variant`. */
+ *   +align64(4*c_out) int16  w[c_out][k]    w - zw[o] (|w - zw| <= 255)
+ * A later ISA variant records its own layout under its own `variant`. */
 #define Q8_PACKED_MAGIC 0x50573851u /* "Q8WP" */
 enum { Q8_KIND_CONV = 1, Q8_KIND_GEMM = 2, Q8_KIND_GEMM_DYNAMIC = 3 };
 
@@ -43,15 +39,14 @@ static size_t align64(size_t v) { return (v + 63) & ~(size_t)63; }
 /* Total size, or 0 if c_out * k would not fit. */
 static size_t q8_packed_size(int64_t c_out, int64_t k) {
   if (c_out < 1 || k < 1 || k > (INT64_MAX / 4) / c_out) return 0;
-  return 128 + 3 * align64((size_t)c_out * 4) + align64((size_t)(c_out * k));
+  return 128 + 2 * align64((size_t)c_out * 4) + align64((size_t)(c_out * k) * 2);
 }
 
 typedef struct {
   const q8_packed_header_t *h;
   const float *scale;
   const int32_t *bias;
-  const int32_t *wzp;
-  const void *w;
+  const int16_t *w; /* w - zw, [c_out][k] */
 } q8_packed_view_t;
 
 static q8_packed_view_t q8_view(const void *packed) {
@@ -59,7 +54,7 @@ static q8_packed_view_t q8_view(const void *packed) {
   const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
   const size_t sec = align64((size_t)h->c_out * 4);
   q8_packed_view_t v = {h, (const float *)(base + 128), (const int32_t *)(base + 128 + sec),
-                        (const int32_t *)(base + 128 + 2 * sec), base + 128 + 3 * sec};
+                        (const int16_t *)(base + 128 + 2 * sec)};
   return v;
 }
 
@@ -116,7 +111,7 @@ static qrt_status_t q8_pack(int kind, int64_t c_in, int64_t c_out, int64_t group
   const size_t sec = align64((size_t)c_out * 4);
   float *scale = (float *)(base + 128);
   int32_t *bias = (int32_t *)(base + 128 + sec);
-  int32_t *wzp = (int32_t *)(base + 128 + 2 * sec);
+  int16_t *wd = (int16_t *)(base + 128 + 2 * sec);
   for (int64_t o = 0; o < c_out; o++) {
     const float ws = wq->scales[wq->n_scales == 1 ? 0 : o];
     scale[o] = y ? qrt_requant_multiplier(x->scale, ws, y->scale) : ws;
@@ -126,9 +121,9 @@ static qrt_status_t q8_pack(int kind, int64_t c_in, int64_t c_out, int64_t group
       const float bf = bias_f ? bias_f[o] : 0.0f;
       memcpy(&bias[o], &bf, 4);
     }
-    wzp[o] = wq->zero_points ? wq->zero_points[wq->n_zero_points == 1 ? 0 : o] : 0;
+    const int32_t zw = wq->zero_points ? wq->zero_points[wq->n_zero_points == 1 ? 0 : o] : 0;
+    for (int64_t i = 0; i < k; i++) wd[o * k + i] = (int16_t)(qrt_q8_load(wq->type, w, o * k + i) - zw);
   }
-  memcpy(base + 128 + 3 * sec, w, (size_t)(c_out * k));
   return QRT_OK;
 }
 
@@ -140,7 +135,21 @@ static qrt_status_t q8_check_packed(const void *packed, int kind) {
   return QRT_OK;
 }
 
-/* ---- the convolution loop -------------------------------------------------------- */
+/* ---- activations as raw bytes ---------------------------------------------------------
+ * x - zx from the stored byte b of a u8 or s8 activation, without a branch on the
+ * type: (b ^ flip) - zflip with flip = 0, zflip = zx for u8, and flip = 0x80,
+ * zflip = zx + 128 for s8 (the s8 value of b is (b ^ 0x80) - 128). Exact. */
+typedef struct {
+  uint8_t flip;
+  int32_t zflip;
+} q8_xoff_t;
+
+static q8_xoff_t q8_xoff(qrt_dtype_t type, int32_t zero_point) {
+  q8_xoff_t r = {type == QRT_DTYPE_I8 ? 0x80 : 0, zero_point + (type == QRT_DTYPE_I8 ? 128 : 0)};
+  return r;
+}
+
+/* ---- ConvInteger's loop (weights as given, with their zero points) ------------------ */
 
 typedef struct {
   const qrt_conv2d_params_t *p;
@@ -154,11 +163,11 @@ typedef struct {
 } q8_conv_t;
 
 /* sum over the window of output (o, oy, ox) of (x - zx) * (w[o] - zw[o]) for one image. */
-static int64_t q8_conv_acc(const q8_conv_t *c, const void *x, int64_t o, int64_t oy, int64_t ox) {
+static int32_t q8_conv_acc(const q8_conv_t *c, const void *x, int64_t o, int64_t oy, int64_t ox) {
   const qrt_conv2d_params_t *p = c->p;
   const int64_t cig = c->c_in / p->groups, cog = c->c_out / p->groups, g = o / cog;
   const int32_t zw = c->w_zero_points ? c->w_zero_points[o * c->w_zp_stride] : 0;
-  int64_t acc = 0;
+  int32_t acc = 0;
   for (int64_t i = 0; i < cig; i++) {
     const int64_t ci = g * cig + i;
     for (int64_t ky = 0; ky < p->kernel_h; ky++) {
@@ -170,7 +179,7 @@ static int64_t q8_conv_acc(const q8_conv_t *c, const void *x, int64_t o, int64_t
         const int32_t xv = qrt_q8_load(c->x_type, x, (ci * c->h + iy) * c->w + ix) - c->x_zero_point;
         const int32_t wv =
             qrt_q8_load(c->w_type, c->weights, ((o * cig + i) * p->kernel_h + ky) * p->kernel_w + kx) - zw;
-        acc += (int64_t)xv * wv;
+        acc += xv * wv;
       }
     }
   }
@@ -187,6 +196,14 @@ static int q8_conv_shape_ok(const qrt_conv2d_params_t *p, int64_t c_in, int64_t 
 }
 
 /* ---- QConv2d --------------------------------------------------------------------- */
+
+/* The taps t in [*lo, *hi) of a window starting at `start` (k taps, dilation d)
+ * that fall inside [0, n); the others read padding, which adds 0. */
+static void q8_taps(int64_t start, int64_t k, int64_t d, int64_t n, int64_t *lo, int64_t *hi) {
+  *lo = start >= 0 ? 0 : (-start + d - 1) / d;
+  *hi = start + (k - 1) * d < n ? k : (n - 1 - start < 0 ? 0 : (n - 1 - start) / d + 1);
+  if (*lo > *hi) *lo = *hi;
+}
 
 size_t qrt_q8_conv2d_packed_weights_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out) {
   if (!q8_conv_shape_ok(p, c_in, c_out)) return 0;
@@ -224,20 +241,31 @@ qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64
     return QRT_INVALID_ARGUMENT;
   /* h or w may be 0 when padding alone makes the output: then x is not read */
   if (n * OH * OW > 0 && ((!x && h * w > 0) || !y)) return QRT_INVALID_ARGUMENT;
-  const q8_conv_t c = {p, c_in, h, w, c_out, OH, OW, (qrt_dtype_t)hd->x_type, hd->x_zero_point,
-                       (qrt_dtype_t)hd->w_type, v.w, v.wzp, 1};
+  const int64_t G = p->groups, cig = c_in / G, cog = c_out / G, KH = p->kernel_h, KW = p->kernel_w;
+  const q8_xoff_t xo = q8_xoff((qrt_dtype_t)hd->x_type, hd->x_zero_point);
   const qrt_dtype_t yt = (qrt_dtype_t)hd->y_type;
-  for (int64_t b = 0; b < n; b++) {
-    const void *xb = (const char *)x + b * c_in * h * w;
-    for (int64_t o = 0; o < c_out; o++)
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t o = 0; o < c_out; o++) {
+      const uint8_t *xg = (const uint8_t *)x + (b * c_in + o / cog * cig) * h * w; /* o's group */
+      const int16_t *wo = v.w + o * hd->k;
       for (int64_t oy = 0; oy < OH; oy++)
         for (int64_t ox = 0; ox < OW; ox++) {
-          const int64_t acc = (int64_t)v.bias[o] + q8_conv_acc(&c, xb, o, oy, ox);
-          const int32_t q = qrt_requantize_scalar((int32_t)acc, v.scale[o], hd->y_zero_point, hd->y_qmin,
-                                                  hd->y_qmax);
+          const int64_t y0 = oy * p->stride_h - p->pad_top, x0 = ox * p->stride_w - p->pad_left;
+          int64_t ky0, ky1, kx0, kx1; /* taps inside the image; padding holds zx and adds 0 */
+          q8_taps(y0, KH, p->dilation_h, h, &ky0, &ky1);
+          q8_taps(x0, KW, p->dilation_w, w, &kx0, &kx1);
+          int32_t acc = v.bias[o];
+          for (int64_t i = 0; i < cig; i++)
+            for (int64_t ky = ky0; ky < ky1; ky++) {
+              const int64_t row = (i * h + y0 + ky * p->dilation_h) * w + x0; /* x0 may be < 0 */
+              const int16_t *wr = wo + (i * KH + ky) * KW;
+              for (int64_t kx = kx0; kx < kx1; kx++)
+                acc += ((int32_t)(xg[row + kx * p->dilation_w] ^ xo.flip) - xo.zflip) * wr[kx];
+            }
+          const int32_t q = qrt_requantize_scalar(acc, v.scale[o], hd->y_zero_point, hd->y_qmin, hd->y_qmax);
           qrt_q8_store(yt, y, ((b * c_out + o) * OH + oy) * OW + ox, q);
         }
-  }
+    }
   return QRT_OK;
 }
 
@@ -294,7 +322,7 @@ qrt_status_t qrt_q8_conv_integer(const qrt_conv2d_params_t *p, int64_t n, int64_
     for (int64_t o = 0; o < c_out; o++)
       for (int64_t oy = 0; oy < OH; oy++)
         for (int64_t ox = 0; ox < OW; ox++)
-          y[((b * c_out + o) * OH + oy) * OW + ox] = (int32_t)q8_conv_acc(&c, xb, o, oy, ox);
+          y[((b * c_out + o) * OH + oy) * OW + ox] = q8_conv_acc(&c, xb, o, oy, ox);
   }
   return QRT_OK;
 }
@@ -322,14 +350,11 @@ size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
   return 0; /* the scalar variant reads x in place */
 }
 
-/* sum_k (x[k] - zx) * (w[o][k] - zw[o]) */
-static int64_t q8_dot(const q8_packed_view_t *v, const void *x, int64_t xoff, int32_t zx, int64_t o) {
-  const qrt_dtype_t xt = (qrt_dtype_t)v->h->x_type, wt = (qrt_dtype_t)v->h->w_type;
+/* acc + sum_k (x[k] - zx) * (w[o][k] - zw[o]), x the bytes of one row */
+static int32_t q8_dot(const q8_packed_view_t *v, const uint8_t *x, q8_xoff_t xo, int64_t o, int32_t acc) {
   const int64_t k = v->h->k;
-  const int32_t zw = v->wzp[o];
-  int64_t acc = 0;
-  for (int64_t i = 0; i < k; i++)
-    acc += (int64_t)(qrt_q8_load(xt, x, xoff + i) - zx) * (qrt_q8_load(wt, v->w, o * k + i) - zw);
+  const int16_t *wo = v->w + o * k;
+  for (int64_t i = 0; i < k; i++) acc += ((int32_t)(x[i] ^ xo.flip) - xo.zflip) * wo[i];
   return acc;
 }
 
@@ -344,11 +369,12 @@ qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, 
   if (m == 0) return QRT_OK;
   if (!x || !y) return QRT_INVALID_ARGUMENT;
   const qrt_dtype_t yt = (qrt_dtype_t)v.h->y_type;
+  const q8_xoff_t xo = q8_xoff((qrt_dtype_t)v.h->x_type, v.h->x_zero_point);
   for (int64_t r = 0; r < m; r++)
     for (int64_t o = 0; o < n; o++) {
-      const int64_t acc = (int64_t)v.bias[o] + q8_dot(&v, x, r * ldx, v.h->x_zero_point, o);
+      const int32_t acc = q8_dot(&v, (const uint8_t *)x + r * ldx, xo, o, v.bias[o]);
       qrt_q8_store(yt, y, r * ldy + o,
-                   qrt_requantize_scalar((int32_t)acc, v.scale[o], v.h->y_zero_point, v.h->y_qmin, v.h->y_qmax));
+                   qrt_requantize_scalar(acc, v.scale[o], v.h->y_zero_point, v.h->y_qmin, v.h->y_qmax));
     }
   return QRT_OK;
 }
@@ -390,13 +416,13 @@ qrt_status_t qrt_q8_gemm_dynamic_packed(int64_t m, int64_t n, int64_t k, const v
       return QRT_INVALID_ARGUMENT;
   for (int64_t r = 0; r < m; r++) {
     const float xs = x_scales[r * x_params_stride];
-    const int32_t zx = x_zero_points[r * x_params_stride];
+    const q8_xoff_t xo = q8_xoff((qrt_dtype_t)v.h->x_type, x_zero_points[r * x_params_stride]);
     for (int64_t o = 0; o < n; o++) {
-      const int64_t acc = q8_dot(&v, x, r * ldx, zx, o);
+      const int32_t acc = q8_dot(&v, (const uint8_t *)x + r * ldx, xo, o, 0);
       float bias;
       memcpy(&bias, &v.bias[o], 4);
       const float scale = xs * v.scale[o];
-      const float a = (float)(int32_t)acc;
+      const float a = (float)acc;
       const float prod = a * scale;
       y[r * ldy + o] = prod + bias;
     }
