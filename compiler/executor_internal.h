@@ -104,6 +104,9 @@ static inline ex_slot *ex_slot_at(qcc_executor *ex, int i) { return &ex->slots[i
  * dtypes) for op: decode attributes, pack constant weights, set s->run and
  * s->scratch. UNSUPPORTED for what cannot run. */
 qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s);
+/* executor_qops.c: the same for quantized ops (fused q* ops, lut, ONNX's
+ * integer ops); UNSUPPORTED for any other op. */
+qcc_status_t ex_plan_qop(qcc_executor *ex, MlirOperation op, ex_step *s);
 /* qcc dtype of an element type (quant types: their storage). */
 bool ex_dtype_of(MlirType elem, qcc_npy_dtype_t *out);
 /* qrt's dtype for a npy dtype, false if qrt has none. */

@@ -243,6 +243,72 @@ static qcc_status_t check_axes(const int64_t *ax, intptr_t n, int rank, const ch
   return NULL;
 }
 
+static bool is_q8(MlirType e) {
+  return mlirTypeIsAQuantizedType(e) && mlirQuantizedTypeGetStorageTypeIntegralWidth(e) == 8;
+}
+
+/* Fused quantized ops: operands and results carry quant types; results are
+ * given (their scale and zero point are the fusion's choice). */
+static qcc_status_t infer_quantized(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirType *in, const qcc_shape *s,
+                                    intptr_t n_out, MlirType *out) {
+  QCC_RETURN_IF_ERROR(need_given(out, n_out));
+  qcc_shape y = {0, {0}}, t;
+  qcc_type_shape(out[0], &t);
+  MlirType eo = qcc_type_elem(out[0]);
+  if (!is_q8(eo) || !mlirTypeIsAUniformQuantizedType(eo)) FAIL("result must be an 8-bit per-tensor quantized tensor");
+  for (intptr_t i = 0; i < n_in; ++i) {
+    MlirType e = qcc_type_elem(in[i]);
+    bool bias = i == 2 && (kind == QCC_OP_qconv2d || kind == QCC_OP_qgemm);
+    if (bias ? !(mlirTypeIsAQuantizedType(e) && mlirQuantizedTypeGetStorageTypeIntegralWidth(e) == 32) : !is_q8(e))
+      FAIL("operand #%ld must be %s", (long)i, bias ? "an int32 quantized tensor" : "an 8-bit quantized tensor");
+  }
+  if (kind == QCC_OP_qconv2d || kind == QCC_OP_qgemm || kind == QCC_OP_qadd || kind == QCC_OP_qmul) {
+    float lo, hi;
+    QCC_RETURN_IF_ERROR(get_f32(a, QCC_ATTR_clamp_min, &lo));
+    QCC_RETURN_IF_ERROR(get_f32(a, QCC_ATTR_clamp_max, &hi));
+    if (!(lo <= hi)) FAIL("clamp_min must not exceed clamp_max");
+  }
+  switch (kind) {
+    case QCC_OP_qconv2d:
+      QCC_RETURN_IF_ERROR(conv_out(a, &s[0], &s[1], false, &y));
+      if (n_in > 2 && (s[2].rank != 1 || s[2].d[0] != y.d[1])) FAIL("bias must have shape [%lld]", (long long)y.d[1]);
+      break;
+    case QCC_OP_qgemm:
+      if (s[0].rank != 2 || s[1].rank != 2 || s[0].d[1] != s[1].d[1]) FAIL("x must be M x K and w N x K");
+      if (n_in > 2 && (s[2].rank != 1 || s[2].d[0] != s[1].d[0])) FAIL("bias must have shape [%lld]", (long long)s[1].d[0]);
+      y.rank = 2, y.d[0] = s[0].d[0], y.d[1] = s[1].d[0];
+      break;
+    case QCC_OP_qmatmul:
+      QCC_RETURN_IF_ERROR(matmul_out(&s[0], &s[1], &y));
+      break;
+    case QCC_OP_qadd: case QCC_OP_qmul:
+      if (!qcc_broadcast_shapes(&s[0], &s[1], &y)) FAIL("operand shapes do not broadcast");
+      break;
+    case QCC_OP_qavg_pool: {
+      int64_t c;
+      QCC_RETURN_IF_ERROR(get_i64(a, QCC_ATTR_count_include_pad, &c));
+      QCC_RETURN_IF_ERROR(pool_out(a, &s[0], false, &y));
+      break;
+    }
+    case QCC_OP_qglobal_avg_pool:
+      if (s[0].rank < 3) FAIL("input must have rank >= 3");
+      y = s[0];
+      for (int i = 2; i < y.rank; ++i) y.d[i] = 1;
+      break;
+    case QCC_OP_lut: {
+      MlirAttribute tb = qcc_attrs_find(a->n_attrs, a->attrs, QCC_ATTR_table);
+      if (mlirAttributeIsNull(tb) || !mlirAttributeIsADenseElements(tb) || mlirElementsAttrGetNumElements(tb) != 256 ||
+          !is_int_of(mlirShapedTypeGetElementType(mlirAttributeGetType(tb)), 8))
+        FAIL("attribute 'table' must hold 256 8-bit values");
+      y = s[0];
+      break;
+    }
+    default:
+      FAIL("not a fused quantized op");
+  }
+  return same_shape(&y, &t, qcc_op_info_get(kind)->name);
+}
+
 static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirType *in,
                           intptr_t n_out, MlirType *out) {
   qcc_shape s[8] = {{0, {0}}};
@@ -620,6 +686,9 @@ static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirTy
       QCC_RETURN_IF_ERROR(produce(out, 1, qcc_tensor_type(mlirF32TypeGet(a->ctx), &sc)));
       return produce(out, 2, qcc_tensor_type(u8, &sc));
     }
+    case QCC_OP_qconv2d: case QCC_OP_qgemm: case QCC_OP_qmatmul: case QCC_OP_qadd: case QCC_OP_qmul:
+    case QCC_OP_qavg_pool: case QCC_OP_qglobal_avg_pool: case QCC_OP_lut:
+      return infer_quantized(a, kind, n_in, in, s, n_out, out);
     case QCC_OP_COUNT_:
     case QCC_OP_NONE:
       break;

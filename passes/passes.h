@@ -10,5 +10,6 @@ extern const qcc_pass_info qcc_pass_annotate_info;         /* annotate.c:       
 extern const qcc_pass_info qcc_pass_insert_observers_info; /* insert_observers.c: qcc-insert-observers */
 extern const qcc_pass_info qcc_pass_calibrate_info;        /* calibrate.c:        qcc-calibrate */
 extern const qcc_pass_info qcc_pass_convert_info;          /* convert.c:          qcc-convert */
+extern const qcc_pass_info qcc_pass_fuse_qdq_info;         /* fuse_qdq.c:         qcc-fuse-qdq */
 
 #endif

@@ -12,6 +12,7 @@ static const qcc_pass_info *const g_builtin[] = {
     &qcc_pass_insert_observers_info,
     &qcc_pass_calibrate_info,
     &qcc_pass_convert_info,
+    &qcc_pass_fuse_qdq_info,
 };
 
 #define MAX_PLUGIN_PASSES 256

@@ -174,7 +174,8 @@ int qcc_cmd_eval(int argc, char **argv) {
 static void quantize_usage(FILE *f) {
   fprintf(f,
           "usage: qcc quantize MODEL.onnx --calib DATA -o OUT.(mlir|mlirbc) [options]\n"
-          "  Folds Conv-BN, annotates with a quantizer, observes, calibrates and converts to the QDQ form.\n"
+          "  Folds Conv-BN, annotates with a quantizer, observes, calibrates, converts to the QDQ form and\n"
+          "  fuses it into int8 ops (qconv2d, qgemm, ...) run by libqrt's integer kernels.\n"
           "  --calib DATA           calibration samples: .npz (one array per input) or .npy (one input)\n"
           "  --calib-samples N      use at most N calibration samples (default: all)\n"
           "  --target T             x86-64-v3, x86-64-v4-vnni, generic, native (x86 quantizer) or\n"
@@ -186,6 +187,7 @@ static void quantize_usage(FILE *f) {
           "  --keep-float PATTERN   leave ops float: ONNX node-name glob or op:TYPE (repeatable)\n"
           "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
           "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
+          "  --no-fuse              stop at the QDQ form (quantize/dequantize around float ops)\n"
           "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n");
 }
 
@@ -193,7 +195,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
   const char *data = NULL, *labels = NULL;
   long calib_samples = 0;
-  bool reduce = false, print_pipeline = false;
+  bool reduce = false, print_pipeline = false, no_fuse = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
   char names[16][256];
@@ -213,6 +215,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--observer") && has) observer = argv[++i];
     else if (!strcmp(a, "--reduce-range")) reduce = true;
     else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
+    else if (!strcmp(a, "--no-fuse")) no_fuse = true;
     else if (!strcmp(a, "--keep-float") && has) {
       const char *p = argv[++i];
       if (strpbrk(p, "',{}") || strlen(keep) + strlen(p) + 2 >= sizeof keep)
@@ -251,7 +254,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (keep[0]) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " keep_float='%s'", keep);
   o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-insert-observers,qcc-calibrate{data='%s'", calib);
   if (calib_samples) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " samples=%ld", calib_samples);
-  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-convert,qcc-dce");
+  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-convert,%sqcc-dce", no_fuse ? "" : "qcc-fuse-qdq,");
   if ((size_t)o >= sizeof pipeline) return usage_err("options too long");
   if (print_pipeline) printf("pipeline: %s\n", pipeline);
 

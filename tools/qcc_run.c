@@ -12,6 +12,7 @@
 
 #include "executor.h"
 #include "npy.h"
+#include "pipeline.h"
 #include "qcc.h"
 #include "qrt/qrt_data.h"
 
@@ -28,6 +29,8 @@ static void run_usage(FILE *f) {
           "  --input-shape N=DIMS     (.onnx) fix input N's shape, e.g. input=500x1x28x28\n"
           "  --bind NAME=FILE.npy     (.onnx) make input NAME a constant with this value, so shape\n"
           "                           and axes inputs fold as initializers would (also NAME=DATA.npz)\n"
+          "  --no-fuse                (.onnx) run a quantized model's QDQ form as imported, without\n"
+          "                           fusing it into quantized ops (qcc-fuse-qdq)\n"
           "  --output-dir DIR         write OUTPUT_NAME.npy files into DIR (created if missing)\n"
           "  --repeat N               run N times, report median and min time\n"
           "  -q                       print only errors and the written files\n");
@@ -148,7 +151,7 @@ int qcc_cmd_run(int argc, char **argv) {
   char shape_names[MAX_SPECS][256];
   int nshape = 0;
   long repeat = 1;
-  bool quiet = false;
+  bool quiet = false, no_fuse = false;
   qcc_input_binding binds[MAX_SPECS];
   qcc_npy_tensor_t bind_vals[MAX_SPECS];
   char bind_names[MAX_SPECS][256];
@@ -200,6 +203,8 @@ int qcc_cmd_run(int argc, char **argv) {
       char *end;
       repeat = strtol(val, &end, 10);
       if (*end || repeat < 1 || repeat > 1000000) { rc = errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val); goto free_binds; }
+    } else if (!strcmp(a, "--no-fuse")) {
+      no_fuse = true;
     } else if (!strcmp(a, "-q")) {
       quiet = true;
     } else if (a[0] == '-' && a[1]) {
@@ -225,6 +230,14 @@ int qcc_cmd_run(int argc, char **argv) {
   if (is_onnx) {
     qcc_import_options io = {shapes, nshape, true, binds, nbind};
     st = qcc_import_onnx(ctx, model, &io, &m);
+    /* Models already quantized (QuantizeLinear/DequantizeLinear, QLinearConv ...)
+     * import as QDQ; fusing gives back the integer arithmetic they specify. */
+    if (!st && !no_fuse) {
+      MlirPassManager pm = mlirPassManagerCreate(ctx);
+      st = qcc_pipeline_add(pm, "qcc-fuse-qdq");
+      if (!st) st = qcc_pipeline_run(pm, m);
+      mlirPassManagerDestroy(pm);
+    }
   } else {
     st = qcc_module_parse_file(ctx, model, &m);
     if (!st) st = qcc_module_verify(m);
