@@ -210,7 +210,10 @@ qcc_status_t ox_val(ox_importer *im, ox_value *x, MlirValue *out) {
 }
 
 /* ---- reading TensorProto ---- */
-static qcc_status_t read_external(ox_importer *im, Onnx__TensorProto *t, ox_const *c) {
+/* Allocates c only once the file is known to hold the bytes, so a small model
+ * cannot make qcc allocate gigabytes for data that is not there. */
+static qcc_status_t read_external(ox_importer *im, Onnx__TensorProto *t, const qcc_shape *s, size_t need, ox_const *c) {
+  c->data = NULL;
   const char *loc = NULL;
   int64_t off = 0, len = -1;
   for (size_t i = 0; i < t->n_external_data; ++i) {
@@ -226,16 +229,21 @@ static qcc_status_t read_external(ox_importer *im, Onnx__TensorProto *t, ox_cons
   if (loc[0] == '/' || strstr(loc, "..")) return qcc_status_make(QCC_ERR_INVALID, "external data location '%s' must be a relative path inside the model's folder", loc);
   char path[8192];
   snprintf(path, sizeof path, "%s/%s", im->dir, loc);
-  if (len >= 0 && (size_t)len != c->nbytes)
-    return qcc_status_make(QCC_ERR_INVALID, "external data length %lld differs from the %zu bytes its shape needs", (long long)len, c->nbytes);
+  if (len >= 0 && (size_t)len != need)
+    return qcc_status_make(QCC_ERR_INVALID, "external data length %lld differs from the %zu bytes its shape needs", (long long)len, need);
   int fd = open(path, O_RDONLY);
   if (fd < 0) return qcc_status_make(QCC_ERR_IO, "missing external data file '%s': %s (keep it next to the model)", path, strerror(errno));
   struct stat st;
   fstat(fd, &st);
-  if ((uint64_t)off + c->nbytes > (uint64_t)st.st_size) {
+  if ((uint64_t)off + need > (uint64_t)st.st_size) {
     close(fd);
     return qcc_status_make(QCC_ERR_INVALID, "external data file '%s' has %lld bytes, the tensor needs bytes %lld..%lld",
-                           path, (long long)st.st_size, (long long)off, (long long)(off + (int64_t)c->nbytes));
+                           path, (long long)st.st_size, (long long)off, (long long)(off + (int64_t)need));
+  }
+  qcc_status_t a = ox_const_alloc(c, t->data_type, s);
+  if (a) {
+    close(fd);
+    return a;
   }
   size_t got = 0;
   while (got < c->nbytes) {
@@ -281,10 +289,10 @@ static qcc_status_t tensor_to_const(ox_importer *im, Onnx__TensorProto *t, ox_co
   if (t->has_raw_data && !external && t->raw_data.len != need)
     return qcc_status_make(QCC_ERR_INVALID, "tensor '%s': shape %s of %s needs %zu bytes, raw_data has %zu", name,
                            qcc_shape_str(&s, (char[96]){0}, 96), ox_dtype_name(tt), need, t->raw_data.len);
-  QCC_RETURN_IF_ERROR(ox_const_alloc(c, tt, &s));
+  if (!external) QCC_RETURN_IF_ERROR(ox_const_alloc(c, tt, &s));
   qcc_status_t st = NULL;
   if (external) {
-    st = read_external(im, t, c);
+    st = read_external(im, t, &s, need, c);
     if (st) st = qcc_status_annotate(st, "tensor '%s'", name);
   } else if (t->has_raw_data) {
     if (need) memcpy(c->data, t->raw_data.data, need);
@@ -347,7 +355,7 @@ const char *ox_attr_s(ox_node *n, const char *name, const char *d, char *buf, si
   Onnx__AttributeProto *a = ox_attr(n, name);
   if (!a || !a->has_s) return d;
   size_t k = a->s.len < len - 1 ? a->s.len : len - 1;
-  memcpy(buf, a->s.data, k);
+  if (k) memcpy(buf, a->s.data, k);
   buf[k] = 0;
   return buf;
 }
@@ -355,7 +363,7 @@ int ox_attr_ints(ox_node *n, const char *name, int64_t *out) {
   Onnx__AttributeProto *a = ox_attr(n, name);
   if (!a) return -1;
   size_t k = a->n_ints < 16 ? a->n_ints : 16;
-  memcpy(out, a->ints, k * sizeof(int64_t));
+  if (k) memcpy(out, a->ints, k * sizeof(int64_t)); /* ints is NULL when empty */
   return (int)a->n_ints;
 }
 

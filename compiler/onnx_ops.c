@@ -480,6 +480,7 @@ static qcc_status_t reshape_target(ox_node *n, const qcc_shape *x, qcc_shape *y)
     }
     if (d < 0) return ox_err(n, QCC_ERR_INVALID, "shape has negative dim %lld", (long long)d);
     y->d[i] = d;
+    if (d && known > INT64_MAX / d) return ox_err(n, QCC_ERR_INVALID, "shape has more than 2^63 elements");
     known *= d;
   }
   if (infer >= 0) {
@@ -867,7 +868,9 @@ static qcc_status_t resize(ox_node *n, bool upsample) {
   if (!have_sizes)
     for (int i = 0; i < x.rank; ++i) {
       if (!(sc[i] > 0)) return ox_err(n, QCC_ERR_INVALID, "scales must be positive");
-      y.d[i] = (int64_t)floor((double)x.d[i] * (double)sc[i]);
+      double d = floor((double)x.d[i] * (double)sc[i]);
+      if (!(d < 0x1p62)) return ox_err(n, QCC_ERR_INVALID, "scales make dim %d too large", i);
+      y.d[i] = (int64_t)d;
     }
   if (x.rank != 4 || y.d[0] != x.d[0] || y.d[1] != x.d[1])
     return ox_err(n, QCC_ERR_UNSUPPORTED, "only resizing the spatial dims of a 4-D NCHW tensor is supported");
@@ -1290,6 +1293,7 @@ static qcc_status_t fold(ox_node *n, const char *op) {
     ox_const *ix = &n->in[1]->c;
     int64_t axis = ox_attr_i(n, "axis", 0);
     QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x->shape.rank, false));
+    if (x->shape.rank - 1 + ix->shape.rank > QCC_MAX_RANK) return ox_err(n, QCC_ERR_UNSUPPORTED, "result rank too large");
     qcc_shape y = {0, {0}};
     for (int i = 0; i < axis; ++i) y.d[y.rank++] = x->shape.d[i];
     for (int i = 0; i < ix->shape.rank; ++i) y.d[y.rank++] = ix->shape.d[i];
@@ -1437,10 +1441,14 @@ bool ox_try_fold(ox_node *n, qcc_status_t *st) {
                      !strcmp(op, "Unsqueeze") || !strcmp(op, "Flatten") || !strcmp(op, "Dropout");
     if (!data_move && total > 65536) return false;
     if ((!strcmp(op, "Where") || !strcmp(op, "Gather")) && n->n_in < (strcmp(op, "Where") ? 2 : 3)) return false;
+    if ((!strcmp(op, "Where") || !strcmp(op, "Gather")) && (!n->in[1] || (!strcmp(op, "Where") && !n->in[2]))) return false;
     if ((!strcmp(op, "Add") || !strcmp(op, "Sub") || !strcmp(op, "Mul") || !strcmp(op, "Div") || !strcmp(op, "Equal") ||
          !strcmp(op, "Less") || !strcmp(op, "Greater")) && (n->n_in != 2 || !n->in[1]))
       return false;
     if (!strcmp(op, "Range") && (n->n_in != 3 || !n->in[1] || !n->in[2])) return false;
+    if (!strcmp(op, "Concat"))
+      for (int i = 0; i < n->n_in; ++i)
+        if (!n->in[i]) return false;
     if (!strcmp(op, "Dropout") && n->node->n_output > 1) return false;
   } else if (!strcmp(op, "Shape") || !strcmp(op, "Size")) {
     if (!n->in[0]) return false;

@@ -557,8 +557,10 @@ static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirTy
         if (sp[i] > 0 ? (st[i] < 0 || st[i] > d || en[i] < 0 || en[i] > d)
                       : (st[i] < -1 || st[i] > d - 1 || en[i] < -1 || en[i] > d - 1))
           FAIL("slice bounds must be normalized (start %lld, end %lld, dim %lld)", (long long)st[i], (long long)en[i], (long long)d);
-        int64_t len = sp[i] > 0 ? (en[i] - st[i] + sp[i] - 1) / sp[i] : (st[i] - en[i] - sp[i] - 1) / -sp[i];
-        y.d[ax[i]] = len > 0 ? len : 0;
+        /* ceil(span / |step|); the bounds are normalized, so only the step can be extreme. */
+        int64_t span = sp[i] > 0 ? en[i] - st[i] : st[i] - en[i];
+        uint64_t step = sp[i] > 0 ? (uint64_t)sp[i] : -(uint64_t)sp[i];
+        y.d[ax[i]] = span > 0 ? (int64_t)(((uint64_t)span - 1) / step + 1) : 0;
       }
       return produce(out, 0, qcc_tensor_type(e0, &y));
     }
@@ -573,7 +575,8 @@ static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirTy
       if (!str_in(m, modes)) FAIL("mode must be constant, reflect or edge");
       y = s[0];
       for (int i = 0; i < y.rank; ++i) {
-        y.d[i] = s[0].d[i] + p[i] + p[i + y.rank];
+        if (__builtin_add_overflow(s[0].d[i], p[i], &y.d[i]) || __builtin_add_overflow(y.d[i], p[i + y.rank], &y.d[i]))
+          FAIL("pads overflow dim %d", i);
         if (y.d[i] < 0) FAIL("pads make dim %d negative", i);
         if (qcc_str_eq(m, "reflect") && (p[i] >= s[0].d[i] || p[i + y.rank] >= s[0].d[i]) && (p[i] > 0 || p[i + y.rank] > 0))
           FAIL("reflect pad of %lld/%lld needs dim %d larger than the pad (is %lld)", (long long)p[i], (long long)p[i + y.rank], i, (long long)s[0].d[i]);
@@ -587,11 +590,11 @@ static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirTy
       MlirType ie = qcc_type_elem(in[1]);
       if (!(is_int_of(ie, 32) || is_int_of(ie, 64))) FAIL("indices must be i32 or i64");
       if (ax < 0 || ax >= s[0].rank) FAIL("axis %lld out of range for rank %d", (long long)ax, s[0].rank);
+      if (s[0].rank - 1 + s[1].rank > QCC_MAX_RANK) FAIL("result rank too large"); /* before writing y.d */
       y.rank = 0;
       for (int i = 0; i < ax; ++i) y.d[y.rank++] = s[0].d[i];
       for (int i = 0; i < s[1].rank; ++i) y.d[y.rank++] = s[1].d[i];
       for (int i = (int)ax + 1; i < s[0].rank; ++i) y.d[y.rank++] = s[0].d[i];
-      if (s[0].rank - 1 + s[1].rank > QCC_MAX_RANK) FAIL("result rank too large");
       return produce(out, 0, qcc_tensor_type(e0, &y));
     }
     case QCC_OP_squeeze: {
