@@ -134,7 +134,13 @@ const qcc_pass_info qcc_pass_annotate_info = {
     "After:   %y = \"qcc.conv2d\"(%x, %w, %b) {..., qcc.qin = [\"u8 affine observer=histogram\",\n"
     "           \"s8 symmetric axis=0 observer=minmax\", \"bias\"], qcc.qout = \"u8 affine observer=histogram\"}\n"
     "A conv2d/gemm/matmul/add whose only user is relu or clip(0, x) keeps a float result: the\n"
-    "activation's output is quantized and fusion folds the clamp into the quantized op.",
+    "activation's output is quantized and fusion folds the clamp into the quantized op.\n"
+    "Spec strings: float | shared (operand 0's parameters) | bias (int32, s_in * s_w) |\n"
+    "  TYPE [affine|symmetric] [axis=N] [group=G] [range=LO:HI] [scale=S zp=Z] [observer=NAME]\n"
+    "  with TYPE u8, s8, u4, s4 or i32 (passes/quantizer.h). x86: u8 affine activations, s8\n"
+    "  symmetric per-channel weights; arm: s8 affine activations; per-tensor: per-tensor weights.\n"
+    "  Shared: max_pool, reshape, flatten, transpose, squeeze, unsqueeze, slice. Fixed: sigmoid and\n"
+    "  softmax outputs scale 1/256 (zp 0 for u8, -128 for s8), tanh 1/128 (zp 128 / 0).",
     "quantizer=NAME: x86 (default), arm, per-tensor, or one a plugin registered\n"
     "observer=NAME: activation observer (minmax, moving_avg, histogram, percentile, entropy)\n"
     "reduce_range=0|1: 7-bit activations (accuracy/speed trade; kernels are exact either way)\n"
