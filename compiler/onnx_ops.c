@@ -45,6 +45,72 @@ static qcc_status_t simple(ox_node *n, qcc_op_kind k, int n_ops, int n_attrs, co
   return ox_set_out(n, 0, v);
 }
 
+/* ---- building blocks for decompositions into several qcc ops ---- */
+static void vshape(MlirValue v, qcc_shape *s) { qcc_type_shape(mlirValueGetType(v), s); }
+static MlirType velem(MlirValue v) { return qcc_type_elem(mlirValueGetType(v)); }
+
+/* A qcc.constant holding c (c's data is freed). */
+static qcc_status_t emit_const(ox_node *n, ox_const *c, MlirValue *out) {
+  MlirAttribute attr = ox_const_attr(CTX, c);
+  free(c->data);
+  c->data = NULL;
+  MlirNamedAttribute na = qcc_attr_of(CTX, QCC_ATTR_value, attr);
+  MlirType t = mlirAttributeGetType(attr);
+  MlirOperation op = qcc_build(&n->im->b, QCC_OP_constant, n->loc, 0, NULL, 1, &t, 1, &na);
+  *out = mlirOperationGetResult(op, 0);
+  return NULL;
+}
+
+static qcc_status_t f32_const(ox_node *n, const qcc_shape *s, const float *v, MlirValue *out) {
+  ox_const c;
+  QCC_RETURN_IF_ERROR(ox_const_alloc(&c, OX_FLOAT, s));
+  memcpy(c.data, v, c.nbytes);
+  return emit_const(n, &c, out);
+}
+
+static qcc_status_t f32_scalar(ox_node *n, float v, MlirValue *out) {
+  qcc_shape s = {0, {0}};
+  return f32_const(n, &s, &v, out);
+}
+
+static qcc_status_t reshape_v(ox_node *n, MlirValue v, const qcc_shape *s, MlirValue *out) {
+  MlirType t = qcc_tensor_type(velem(v), s);
+  return ox_emit_v(n, QCC_OP_reshape, 1, &v, 0, NULL, 1, &t, out);
+}
+
+static qcc_status_t transpose_v(ox_node *n, MlirValue v, int rank, const int64_t *perm, MlirValue *out) {
+  MlirNamedAttribute a = qcc_attr_i64s(CTX, QCC_ATTR_perm, rank, perm);
+  return ox_emit_v(n, QCC_OP_transpose, 1, &v, 1, &a, 1, NULL, out);
+}
+
+/* x[start:end:step] along one axis (start/end already in range). */
+static qcc_status_t slice_v(ox_node *n, MlirValue v, int64_t axis, int64_t start, int64_t end, int64_t step,
+                            MlirValue *out) {
+  MlirNamedAttribute a[4] = {qcc_attr_i64s(CTX, QCC_ATTR_starts, 1, &start), qcc_attr_i64s(CTX, QCC_ATTR_ends, 1, &end),
+                             qcc_attr_i64s(CTX, QCC_ATTR_axes, 1, &axis), qcc_attr_i64s(CTX, QCC_ATTR_steps, 1, &step)};
+  return ox_emit_v(n, QCC_OP_slice, 1, &v, 4, a, 1, NULL, out);
+}
+
+/* Zero padding; pads = [begin_0.., end_0..] over v's rank (negative crops). */
+static qcc_status_t pad_v(ox_node *n, MlirValue v, const int64_t *pads, MlirValue *out) {
+  qcc_shape s;
+  vshape(v, &s);
+  MlirNamedAttribute a[3] = {qcc_attr_i64s(CTX, QCC_ATTR_pads, 2 * s.rank, pads), qcc_attr_str(CTX, QCC_ATTR_mode, "constant"),
+                             qcc_attr_f32(CTX, QCC_ATTR_value, 0.0f)};
+  return ox_emit_v(n, QCC_OP_pad, 1, &v, 3, a, 1, NULL, out);
+}
+
+static qcc_status_t binary_v(ox_node *n, qcc_op_kind k, MlirValue a, MlirValue b, MlirValue *out) {
+  MlirValue ops[2] = {a, b};
+  return ox_emit_v(n, k, 2, ops, 0, NULL, 1, NULL, out);
+}
+
+/* Mean over the listed axes (sorted), keeping them as size 1. */
+static qcc_status_t reduce_mean_v(ox_node *n, MlirValue v, int nax, const int64_t *axes, MlirValue *out) {
+  MlirNamedAttribute a[2] = {qcc_attr_i64s(CTX, QCC_ATTR_axes, nax, axes), qcc_attr_i64(CTX, QCC_ATTR_keepdims, 1)};
+  return ox_emit_v(n, QCC_OP_reduce_mean, 1, &v, 2, a, 1, NULL, out);
+}
+
 /* ---- elementwise ---- */
 #define UNARY(fn, kind) static qcc_status_t fn(ox_node *n) { return simple(n, kind, 1, 0, NULL); }
 UNARY(h_relu, QCC_OP_relu)
@@ -58,13 +124,32 @@ UNARY(h_sqrt, QCC_OP_sqrt)
 UNARY(h_neg, QCC_OP_neg)
 UNARY(h_abs, QCC_OP_abs)
 
-static qcc_status_t check_legacy_broadcast(ox_node *n) {
-  if (OPSET < 7 && ox_attr_i(n, "broadcast", 0) && ox_attr(n, "axis"))
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "legacy broadcast with an explicit axis (opset < 7) is not supported");
-  return NULL;
+/* Binary ops. Before opset 7, broadcast=1 with an axis aligns B's dims with
+ * A's starting at that axis (B = [3] against A = [2, 3, 4] with axis 1 means
+ * [1, 3, 1]): B is reshaped with trailing 1s so numpy broadcasting agrees. */
+static qcc_status_t binary(ox_node *n, qcc_op_kind k) {
+  if (!(OPSET < 7 && ox_attr_i(n, "broadcast", 0) && ox_attr(n, "axis"))) return simple(n, k, 2, 0, NULL);
+  qcc_shape a, b;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &a));
+  QCC_RETURN_IF_ERROR(shape_in(n, 1, &b));
+  int64_t axis = ox_attr_i(n, "axis", 0);
+  QCC_RETURN_IF_ERROR(axis_ok(n, &axis, a.rank, true));
+  if (axis + b.rank > a.rank) return ox_err(n, QCC_ERR_INVALID, "B (rank %d) does not fit A (rank %d) at axis %lld", b.rank, a.rank, (long long)axis);
+  for (int i = 0; i < b.rank; ++i)
+    if (b.d[i] != a.d[axis + i] && b.d[i] != 1)
+      return ox_err(n, QCC_ERR_INVALID, "B's dim %d (%lld) does not match A's dim %lld (%lld)", i, (long long)b.d[i], (long long)(axis + i), (long long)a.d[axis + i]);
+  MlirValue v[2];
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v[0]));
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 1), &v[1]));
+  qcc_shape t = b;
+  while (t.rank < a.rank - axis) t.d[t.rank++] = 1;
+  if (t.rank != b.rank) QCC_RETURN_IF_ERROR(reshape_v(n, v[1], &t, &v[1]));
+  MlirValue y;
+  QCC_RETURN_IF_ERROR(binary_v(n, k, v[0], v[1], &y));
+  return ox_set_out(n, 0, y);
 }
 #define BINARY(fn, kind) \
-  static qcc_status_t fn(ox_node *n) { QCC_RETURN_IF_ERROR(check_legacy_broadcast(n)); return simple(n, kind, 2, 0, NULL); }
+  static qcc_status_t fn(ox_node *n) { return binary(n, kind); }
 BINARY(h_add, QCC_OP_add)
 BINARY(h_sub, QCC_OP_sub)
 BINARY(h_mul, QCC_OP_mul)
@@ -145,10 +230,41 @@ static qcc_status_t h_identity(ox_node *n) {
   QCC_RETURN_IF_ERROR(ox_val(n->im, x, &v));
   return ox_set_out(n, 0, v);
 }
+static void store(ox_const *c, int64_t i, double f, int64_t v); /* (constant folding, below) */
+
+/* Dropout is the identity in inference, and also in training with ratio 0;
+ * its mask output is then all true (bool; before opset 10 the input's type,
+ * all ones). Training with a ratio > 0 draws random numbers: a compiled
+ * inference graph cannot reproduce it. */
 static qcc_status_t h_dropout(ox_node *n) {
-  if (n->node->n_output > 1 && n->node->output[1] && *n->node->output[1])
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "the mask output of Dropout is not supported (inference only)");
-  return h_identity(n);
+  bool training = false;
+  double ratio = 0.5;
+  ox_const *c;
+  if (OPSET >= 12 && ox_in(n, 2)) {
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 2, "training_mode", &c));
+    training = qcc_shape_numel(&c->shape) > 0 && ox_const_i64(c, 0) != 0;
+  }
+  if (training && ox_in(n, 1)) {
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "ratio", &c));
+    if (qcc_shape_numel(&c->shape) > 0) ratio = ox_const_f64(c, 0);
+  }
+  if (training && ratio != 0.0)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "Dropout in training mode with ratio %g is random; qcc compiles inference graphs (export in eval mode)", ratio);
+  QCC_RETURN_IF_ERROR(h_identity(n));
+  if (n->node->n_output < 2 || !n->node->output[1] || !*n->node->output[1]) return NULL;
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  int dt = OPSET >= 10 ? OX_BOOL : ox_dtype_of_mlir(ox_in_elem(n, 0));
+  ox_const m;
+  QCC_RETURN_IF_ERROR(ox_const_alloc(&m, dt, &x));
+  int64_t cnt = qcc_shape_numel(&x);
+  for (int64_t i = 0; i < cnt; ++i) {
+    char *p = (char *)m.data + i * ox_elem_size(dt);
+    uint16_t one16 = dt == OX_BFLOAT16 ? 0x3f80 : 0x3c00;
+    if (dt == OX_FLOAT16 || dt == OX_BFLOAT16) memcpy(p, &one16, 2);
+    else store(&m, i, 1.0, 1);
+  }
+  return ox_set_out_const(n, 1, &m);
 }
 
 static qcc_status_t h_cast(ox_node *n) {
@@ -241,12 +357,172 @@ static qcc_status_t squeeze_v(ox_node *n, MlirValue v, int64_t axis, MlirValue *
   return ox_emit_v(n, QCC_OP_squeeze, 1, &v, 1, &a, 1, NULL, out);
 }
 
+/* ---- 3-D convolution and pooling, decomposed into the 2-D ops ----
+ * Spatial attributes of an N-d op (nd spatial dims): kernel from the weights
+ * or kernel_shape, strides/dilations default 1, pads [begin.., end..] with
+ * auto_pad resolved (transpose: ConvTranspose's formula). */
+typedef struct {
+  int nd;
+  int64_t k[3], st[3], dl[3], pd[6];
+} nd_attrs;
+
+static qcc_status_t nd_read(ox_node *n, const char *name, int nd, int64_t *out, int64_t dflt) {
+  int64_t tmp[16];
+  int k = ox_attr_ints(n, name, tmp);
+  for (int i = 0; i < nd; ++i) out[i] = k < 0 ? dflt : tmp[i];
+  if (k >= 0 && k != nd) return ox_err(n, QCC_ERR_INVALID, "%s must have %d values, has %d", name, nd, k);
+  return NULL;
+}
+
+static qcc_status_t nd_spatial(ox_node *n, const qcc_shape *x, const int64_t *kernel, bool transpose, nd_attrs *a) {
+  int nd = a->nd = x->rank - 2;
+  int64_t ks[16];
+  int nk = ox_attr_ints(n, "kernel_shape", ks);
+  for (int i = 0; i < nd; ++i) {
+    if (nk >= 0 && (nk != nd || (kernel && ks[i] != kernel[i])))
+      return ox_err(n, QCC_ERR_INVALID, "kernel_shape disagrees with the weights");
+    a->k[i] = kernel ? kernel[i] : ks[i];
+  }
+  if (!kernel && nk != nd) return ox_err(n, QCC_ERR_INVALID, "missing kernel_shape");
+  QCC_RETURN_IF_ERROR(nd_read(n, "strides", nd, a->st, 1));
+  QCC_RETURN_IF_ERROR(nd_read(n, "dilations", nd, a->dl, 1));
+  int64_t tmp[16];
+  int np = ox_attr_ints(n, "pads", tmp);
+  if (np >= 0 && np != 2 * nd) return ox_err(n, QCC_ERR_INVALID, "pads must have %d values, has %d", 2 * nd, np);
+  for (int i = 0; i < 2 * nd; ++i) a->pd[i] = np < 0 ? 0 : tmp[i];
+  char b[32];
+  const char *ap = ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b);
+  if (!strcmp(ap, "VALID")) {
+    for (int i = 0; i < 2 * nd; ++i) a->pd[i] = 0;
+  } else if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+    for (int i = 0; i < nd; ++i) {
+      if (a->st[i] < 1) return ox_err(n, QCC_ERR_INVALID, "strides must be >= 1");
+      int64_t in = x->d[2 + i], ek = a->dl[i] * (a->k[i] - 1) + 1;
+      int64_t total = transpose ? a->st[i] * (in - 1) + ek - in * a->st[i]
+                                : ((in + a->st[i] - 1) / a->st[i] - 1) * a->st[i] + ek - in;
+      if (total < 0) total = 0;
+      a->pd[i] = !strcmp(ap, "SAME_UPPER") ? total / 2 : total - total / 2;
+      a->pd[i + nd] = total - a->pd[i];
+    }
+  } else if (strcmp(ap, "NOTSET")) {
+    return ox_err(n, QCC_ERR_INVALID, "unknown auto_pad '%s'", ap);
+  }
+  for (int i = 0; i < nd; ++i)
+    if (a->st[i] < 1 || a->dl[i] < 1 || a->k[i] < 1 || a->pd[i] < 0 || a->pd[i + nd] < 0)
+      return ox_err(n, QCC_ERR_INVALID, "kernel, strides and dilations must be >= 1 and pads >= 0");
+  return NULL;
+}
+
+/* 3-D Conv as a 2-D conv over depth-gathered channels. With x [N,C,D,H,W]
+ * padded in depth and w [O,C/g,KD,KH,KW], output depth od reads input depths
+ * od*sd + kd*dd. Gathering those KD slices gives X' [N,C,KD,OD,H,W] (one
+ * strided slice per kd), transposed and reshaped to [N*OD, C*KD, H, W]: its
+ * channel c*KD+kd is exactly where w reshaped to [O, C/g*KD, KH, KW] puts
+ * weight (c, kd), and each group's channels stay contiguous. conv2d gives
+ * [N*OD, O, OH, OW] -> [N, OD, O, OH, OW] -> transpose to [N, O, OD, OH, OW]. */
+static qcc_status_t conv3d(ox_node *n, const qcc_shape *x, const qcc_shape *w) {
+  nd_attrs a;
+  QCC_RETURN_IF_ERROR(nd_spatial(n, x, w->d + 2, false, &a));
+  int64_t kd = w->d[2], sd = a.st[0], dd = a.dl[0];
+  int64_t dp = x->d[2] + a.pd[0] + a.pd[3], span = dd * (kd - 1) + 1;
+  if (dp < span) return ox_err(n, QCC_ERR_INVALID, "kernel larger than the padded input in depth");
+  int64_t od = (dp - span) / sd + 1;
+  MlirValue xv, wv, b = {NULL}, y;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &xv));
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 1), &wv));
+  if (ox_in(n, 2)) QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 2), &b));
+  if (a.pd[0] || a.pd[3]) {
+    int64_t pads[10] = {0, 0, a.pd[0], 0, 0, 0, 0, a.pd[3], 0, 0};
+    QCC_RETURN_IF_ERROR(pad_v(n, xv, pads, &xv));
+  }
+  if (kd > QCC_MAX_VARIADIC) return ox_err(n, QCC_ERR_UNSUPPORTED, "3-D kernel depth above %d", QCC_MAX_VARIADIC);
+  MlirValue parts[QCC_MAX_VARIADIC], g;
+  for (int64_t i = 0; i < kd; ++i) {
+    QCC_RETURN_IF_ERROR(slice_v(n, xv, 2, i * dd, i * dd + (od - 1) * sd + 1, sd, &parts[i]));
+    QCC_RETURN_IF_ERROR(unsqueeze_v(n, parts[i], 2, &parts[i]));
+  }
+  if (kd > 1) {
+    MlirNamedAttribute ca = qcc_attr_i64(CTX, QCC_ATTR_axis, 2);
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_concat, (int)kd, parts, 1, &ca, 1, NULL, &g));
+  } else {
+    g = parts[0];
+  }
+  int64_t perm[6] = {0, 3, 1, 2, 4, 5};
+  QCC_RETURN_IF_ERROR(transpose_v(n, g, 6, perm, &g));
+  qcc_shape gs = {4, {x->d[0] * od, x->d[1] * kd, x->d[3], x->d[4]}};
+  QCC_RETURN_IF_ERROR(reshape_v(n, g, &gs, &g));
+  qcc_shape ws = {4, {w->d[0], w->d[1] * kd, w->d[3], w->d[4]}};
+  QCC_RETURN_IF_ERROR(reshape_v(n, wv, &ws, &wv));
+  int64_t st2[2] = {a.st[1], a.st[2]}, pd2[4] = {a.pd[1], a.pd[2], a.pd[4], a.pd[5]}, dl2[2] = {a.dl[1], a.dl[2]};
+  MlirNamedAttribute ca[4] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st2), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd2),
+                              qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl2),
+                              qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
+  MlirValue ops[3] = {g, wv, b};
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_conv2d, mlirValueIsNull(b) ? 2 : 3, ops, 4, ca, 1, NULL, &y));
+  qcc_shape ys;
+  vshape(y, &ys);
+  qcc_shape y5 = {5, {x->d[0], od, w->d[0], ys.d[2], ys.d[3]}};
+  QCC_RETURN_IF_ERROR(reshape_v(n, y, &y5, &y));
+  int64_t back[5] = {0, 2, 1, 3, 4};
+  QCC_RETURN_IF_ERROR(transpose_v(n, y, 5, back, &y));
+  return ox_set_out(n, 0, y);
+}
+
+/* 3-D MaxPool / AveragePool as two 2-D pools: the box is separable. Pool
+ * (H, W) on [N, C*D, H, W], then depth on [N, C, D, OH*OW] with a (KD x 1)
+ * kernel. Max: the max over a box is the max over depths of the (H, W) maxima,
+ * and padding never wins in either step. Average: every box is a product of
+ * per-dim ranges, so its element count (with or without padding) is the
+ * product of the per-dim counts and the mean over the box is the mean over
+ * depths of the (H, W) means. ceil_mode acts per dim. */
+static qcc_status_t pool3d(ox_node *n, const qcc_shape *x, bool is_max) {
+  nd_attrs a;
+  QCC_RETURN_IF_ERROR(nd_spatial(n, x, NULL, false, &a));
+  if (!is_max && (a.dl[0] != 1 || a.dl[1] != 1 || a.dl[2] != 1))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "AveragePool with dilations is not supported");
+  if (ox_attr_i(n, "storage_order", 0)) return ox_err(n, QCC_ERR_UNSUPPORTED, "storage_order=1 is not supported");
+  int64_t ceil_mode = ox_attr_i(n, "ceil_mode", 0) != 0, cip = ox_attr_i(n, "count_include_pad", 0) != 0;
+  MlirValue v;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
+  for (int step = 0; step < 2; ++step) {
+    /* step 0: (H, W) of [N, C*D, H, W]; step 1: (D, 1) of [N, C, D, OH*OW] */
+    qcc_shape cur, s;
+    vshape(v, &cur);
+    if (step == 0) s = (qcc_shape){4, {x->d[0], x->d[1] * x->d[2], x->d[3], x->d[4]}};
+    else s = (qcc_shape){4, {x->d[0], x->d[1], x->d[2], cur.d[2] * cur.d[3]}};
+    QCC_RETURN_IF_ERROR(reshape_v(n, v, &s, &v));
+    int64_t k[2], st[2], dl[2], pd[4];
+    if (step == 0) {
+      k[0] = a.k[1], k[1] = a.k[2], st[0] = a.st[1], st[1] = a.st[2], dl[0] = a.dl[1], dl[1] = a.dl[2];
+      pd[0] = a.pd[1], pd[1] = a.pd[2], pd[2] = a.pd[4], pd[3] = a.pd[5];
+    } else {
+      k[0] = a.k[0], k[1] = 1, st[0] = a.st[0], st[1] = 1, dl[0] = a.dl[0], dl[1] = 1;
+      pd[0] = a.pd[0], pd[1] = 0, pd[2] = a.pd[3], pd[3] = 0;
+    }
+    MlirNamedAttribute at[5] = {qcc_attr_i64s(CTX, QCC_ATTR_kernel, 2, k), qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st),
+                                qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd), qcc_attr_i64(CTX, QCC_ATTR_ceil_mode, ceil_mode),
+                                is_max ? qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl)
+                                       : qcc_attr_i64(CTX, QCC_ATTR_count_include_pad, cip)};
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, is_max ? QCC_OP_max_pool : QCC_OP_avg_pool, 1, &v, 5, at, 1, NULL, &v));
+    if (step == 0) {
+      vshape(v, &cur);
+      a.k[1] = cur.d[2], a.k[2] = cur.d[3]; /* remember OH, OW */
+    }
+  }
+  qcc_shape ys;
+  vshape(v, &ys);
+  qcc_shape y5 = {5, {x->d[0], x->d[1], ys.d[2], a.k[1], a.k[2]}};
+  QCC_RETURN_IF_ERROR(reshape_v(n, v, &y5, &v));
+  return ox_set_out(n, 0, v);
+}
+
 static qcc_status_t h_conv(ox_node *n) {
   qcc_shape x, w;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
   QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
+  if (x.rank == 5 && w.rank == 5) return conv3d(n, &x, &w);
   if (x.rank != 4 && x.rank != 3)
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D and 2-D convolution (3-D or 4-D input) are supported; input has rank %d", x.rank);
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D, 2-D and 3-D convolution (3-D to 5-D input) are supported; input has rank %d", x.rank);
   int sd = x.rank - 2;
   if (w.rank != x.rank) return ox_err(n, QCC_ERR_INVALID, "weights have rank %d, input rank %d", w.rank, x.rank);
   MlirValue ops[3];
@@ -269,31 +545,70 @@ static qcc_status_t h_conv(ox_node *n) {
   return ox_set_out(n, 0, y);
 }
 
+/* ConvTranspose, 1-D (lifted to 2-D like Conv) and 2-D. With output_shape,
+ * the pads follow ONNX's formula (total = natural size - output_shape, split
+ * begin = total/2 unless SAME_LOWER); a negative pad means an output larger
+ * than the natural one: the conv runs with pad 0 there and the result is
+ * zero-padded (then the bias is added, so the extra border holds the bias). */
 static qcc_status_t h_conv_transpose(ox_node *n) {
   qcc_shape x, w;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
   QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
-  if (x.rank != 4) return ox_err(n, QCC_ERR_UNSUPPORTED, "only 2-D transposed convolution is supported; input has rank %d", x.rank);
-  int64_t st[2], pd[4], dl[2], op[16] = {0, 0}, os[16];
-  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, true, 2, st, pd, dl));
-  int k = ox_attr_ints(n, "output_padding", op);
-  if (k >= 0 && k != 2) return ox_err(n, QCC_ERR_INVALID, "output_padding must have 2 values");
+  if (x.rank != 4 && x.rank != 3)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D and 2-D transposed convolution are supported; input has rank %d", x.rank);
+  if (w.rank != x.rank) return ox_err(n, QCC_ERR_INVALID, "weights have rank %d, input rank %d", w.rank, x.rank);
+  int sd = x.rank - 2;
+  MlirValue ops[3];
+  int no = ox_in(n, 2) ? 3 : 2;
+  for (int i = 0; i < no; ++i) QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, i), &ops[i]));
+  if (sd == 1) { /* [N, C, L] -> [N, C, 1, L]; weights [C, O/g, K] -> [C, O/g, 1, K] */
+    QCC_RETURN_IF_ERROR(unsqueeze_v(n, ops[0], 2, &ops[0]));
+    QCC_RETURN_IF_ERROR(unsqueeze_v(n, ops[1], 2, &ops[1]));
+    vshape(ops[0], &x);
+    vshape(ops[1], &w);
+  }
+  int64_t st[2], pd[4], dl[2], op[2], os[16];
+  QCC_RETURN_IF_ERROR(conv_attrs(n, &x, &w, true, sd, st, pd, dl));
+  QCC_RETURN_IF_ERROR(read_spatial(n, "output_padding", sd, op, 0));
+  int k;
   if ((k = ox_attr_ints(n, "output_shape", os)) >= 0) {
-    if (k != 2 && k != 4) return ox_err(n, QCC_ERR_INVALID, "output_shape must have 2 values");
-    const int64_t *o = k == 4 ? os + 2 : os;
+    if (k != sd && k != sd + 2) return ox_err(n, QCC_ERR_INVALID, "output_shape must have %d values", sd);
+    int64_t o[2] = {1, 1};
+    for (int i = 0; i < sd; ++i) o[2 - sd + i] = os[k - sd + i];
     char b[32];
     bool lower = !strcmp(ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b), "SAME_LOWER");
     for (int i = 0; i < 2; ++i) {
       int64_t total = st[i] * (x.d[2 + i] - 1) + op[i] + ((w.d[2 + i] - 1) * dl[i] + 1) - o[i];
-      if (total < 0) return ox_err(n, QCC_ERR_UNSUPPORTED, "output_shape larger than the natural output is not supported");
       pd[i] = lower ? total - total / 2 : total / 2;
       pd[i + 2] = total - pd[i];
     }
   }
+  int64_t grow[8] = {0};
+  bool grows = false;
+  for (int i = 0; i < 4; ++i)
+    if (pd[i] < 0) {
+      grow[2 + (i % 2) + 4 * (i / 2)] = -pd[i]; /* [N, C, H, W] begins then ends */
+      pd[i] = 0;
+      grows = true;
+    }
   MlirNamedAttribute a[5] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd),
                              qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl), qcc_attr_i64s(CTX, QCC_ATTR_output_padding, 2, op),
                              qcc_attr_i64(CTX, QCC_ATTR_group, ox_attr_i(n, "group", 1))};
-  return simple(n, QCC_OP_conv_transpose, ox_in(n, 2) ? 3 : 2, 5, a);
+  MlirValue y;
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_conv_transpose, grows ? 2 : no, ops, 5, a, 1, NULL, &y));
+  if (grows) {
+    QCC_RETURN_IF_ERROR(pad_v(n, y, grow, &y));
+    if (no == 3) {
+      qcc_shape bs;
+      vshape(ops[2], &bs);
+      qcc_shape b3 = {3, {bs.d[0], 1, 1}};
+      MlirValue bias;
+      QCC_RETURN_IF_ERROR(reshape_v(n, ops[2], &b3, &bias));
+      QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_add, y, bias, &y));
+    }
+  }
+  if (sd == 1) QCC_RETURN_IF_ERROR(squeeze_v(n, y, 2, &y));
+  return ox_set_out(n, 0, y);
 }
 
 static qcc_status_t h_matmul(ox_node *n) { return simple(n, QCC_OP_matmul, 2, 0, NULL); }
@@ -330,28 +645,100 @@ static qcc_status_t h_softmax_common(ox_node *n, qcc_op_kind k) {
 static qcc_status_t h_softmax(ox_node *n) { return h_softmax_common(n, QCC_OP_softmax); }
 static qcc_status_t h_log_softmax(ox_node *n) { return h_softmax_common(n, QCC_OP_log_softmax); }
 
+/* LayerNormalization. Y is the fused qcc.layer_norm; the optional Mean and
+ * InvStdDev outputs (shape [d_0 .. d_axis-1, 1 .. 1]) are computed only when
+ * the model uses them, by the reference's formulas in float32 (stash_type 1,
+ * the default): Mean = mean(x), InvStdDev = 1 / sqrt(mean((x - Mean)^2) + epsilon)
+ * over dims [axis, rank). */
 static qcc_status_t h_layer_norm(ox_node *n) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
-  for (size_t i = 1; i < n->node->n_output; ++i)
-    if (n->node->output[i] && *n->node->output[i])
-      return ox_err(n, QCC_ERR_UNSUPPORTED, "the Mean/InvStdDev outputs of LayerNormalization are not supported");
   int64_t axis = ox_attr_i(n, "axis", -1);
   QCC_RETURN_IF_ERROR(axis_ok(n, &axis, x.rank, false));
-  MlirNamedAttribute a[2] = {qcc_attr_i64(CTX, QCC_ATTR_axis, axis),
-                             qcc_attr_f32(CTX, QCC_ATTR_epsilon, ox_attr_f(n, "epsilon", 1e-5f))};
-  return simple(n, QCC_OP_layer_norm, ox_in(n, 2) ? 3 : 2, 2, a);
+  float eps = ox_attr_f(n, "epsilon", 1e-5f);
+  MlirNamedAttribute a[2] = {qcc_attr_i64(CTX, QCC_ATTR_axis, axis), qcc_attr_f32(CTX, QCC_ATTR_epsilon, eps)};
+  QCC_RETURN_IF_ERROR(simple(n, QCC_OP_layer_norm, ox_in(n, 2) ? 3 : 2, 2, a));
+  bool want_mean = n->node->n_output > 1 && n->node->output[1] && *n->node->output[1];
+  bool want_inv = n->node->n_output > 2 && n->node->output[2] && *n->node->output[2];
+  if (!want_mean && !want_inv) return NULL;
+  if (ox_attr_i(n, "stash_type", 1) != 1)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "Mean/InvStdDev with stash_type other than 1 (float32) are not supported");
+  MlirValue v, mean, d, var, t;
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
+  if (!mlirTypeIsAF32(velem(v))) {
+    MlirType f = qcc_tensor_type(mlirF32TypeGet(CTX), &x);
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_cast, 1, &v, 0, NULL, 1, &f, &v));
+  }
+  int64_t axes[QCC_MAX_RANK];
+  int nax = 0;
+  for (int64_t i = axis; i < x.rank; ++i) axes[nax++] = i;
+  QCC_RETURN_IF_ERROR(reduce_mean_v(n, v, nax, axes, &mean));
+  QCC_RETURN_IF_ERROR(ox_set_out(n, 1, mean));
+  if (!want_inv) return NULL;
+  QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_sub, v, mean, &d));
+  QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_mul, d, d, &d));
+  QCC_RETURN_IF_ERROR(reduce_mean_v(n, d, nax, axes, &var));
+  QCC_RETURN_IF_ERROR(f32_scalar(n, eps, &t));
+  QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_add, var, t, &var));
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_sqrt, 1, &var, 0, NULL, 1, NULL, &var));
+  QCC_RETURN_IF_ERROR(f32_scalar(n, 1.0f, &t));
+  QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_div, t, var, &var));
+  return ox_set_out(n, 2, var);
+}
+
+/* BatchNormalization with training_mode = 1 (opset >= 14): normalize with the
+ * batch's own statistics (mean and biased variance over every dim but 1) and
+ * output the updated running statistics
+ *   running_mean = mean * momentum + batch_mean * (1 - momentum)   (var alike),
+ * as ONNX's reference does. */
+static qcc_status_t batch_norm_training(ox_node *n, float eps) {
+  qcc_shape x;
+  QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
+  if (x.rank < 2) return ox_err(n, QCC_ERR_INVALID, "input must have rank >= 2");
+  float mom = ox_attr_f(n, "momentum", 0.9f);
+  MlirValue v[5], mean, var, d, t;
+  for (int i = 0; i < 5; ++i) {
+    QCC_RETURN_IF_ERROR(need_in(n, i));
+    QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, i), &v[i]));
+  }
+  int64_t axes[QCC_MAX_RANK];
+  int nax = 0;
+  for (int i = 0; i < x.rank; ++i)
+    if (i != 1) axes[nax++] = i;
+  qcc_shape c = {1, {x.d[1]}};
+  QCC_RETURN_IF_ERROR(reduce_mean_v(n, v[0], nax, axes, &mean));
+  QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_sub, v[0], mean, &d));
+  QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_mul, d, d, &d));
+  QCC_RETURN_IF_ERROR(reduce_mean_v(n, d, nax, axes, &var));
+  QCC_RETURN_IF_ERROR(reshape_v(n, mean, &c, &mean));
+  QCC_RETURN_IF_ERROR(reshape_v(n, var, &c, &var));
+  MlirValue ops[5] = {v[0], v[1], v[2], mean, var}, y;
+  MlirNamedAttribute a = qcc_attr_f32(CTX, QCC_ATTR_epsilon, eps);
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_batch_norm, 5, ops, 1, &a, 1, NULL, &y));
+  QCC_RETURN_IF_ERROR(ox_set_out(n, 0, y));
+  MlirValue m_run, b_run;
+  QCC_RETURN_IF_ERROR(f32_scalar(n, mom, &m_run));
+  QCC_RETURN_IF_ERROR(f32_scalar(n, 1.0f - mom, &b_run));
+  for (int k = 0; k < 2; ++k) {
+    if ((size_t)(k + 1) >= n->node->n_output || !n->node->output[k + 1] || !*n->node->output[k + 1]) continue;
+    MlirValue old_term, new_term;
+    QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_mul, v[3 + k], m_run, &old_term));
+    QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_mul, k ? var : mean, b_run, &new_term));
+    QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_add, old_term, new_term, &t));
+    QCC_RETURN_IF_ERROR(ox_set_out(n, k + 1, t));
+  }
+  return NULL;
 }
 
 static qcc_status_t h_batch_norm(ox_node *n) {
-  if (ox_attr_i(n, "training_mode", 0))
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "BatchNormalization in training mode is not supported; export the model in eval mode");
+  float eps = ox_attr_f(n, "epsilon", 1e-5f);
+  if (OPSET >= 14 && ox_attr_i(n, "training_mode", 0)) return batch_norm_training(n, eps);
   for (size_t i = 1; i < n->node->n_output; ++i)
     if (n->node->output[i] && *n->node->output[i])
       return ox_err(n, QCC_ERR_UNSUPPORTED, "BatchNormalization with running-statistics outputs (training form) is not supported; export in eval mode");
   if (OPSET < 9 && ox_attr_i(n, "spatial", 1) == 0)
     return ox_err(n, QCC_ERR_UNSUPPORTED, "BatchNormalization with spatial=0 is not supported");
-  MlirNamedAttribute a = qcc_attr_f32(CTX, QCC_ATTR_epsilon, ox_attr_f(n, "epsilon", 1e-5f));
+  MlirNamedAttribute a = qcc_attr_f32(CTX, QCC_ATTR_epsilon, eps);
   return simple(n, QCC_OP_batch_norm, 5, 1, &a);
 }
 
@@ -359,10 +746,11 @@ static qcc_status_t h_batch_norm(ox_node *n) {
 static qcc_status_t pool(ox_node *n, bool is_max) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
-  if (x.rank != 4 && x.rank != 3)
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D and 2-D pooling (3-D or 4-D input) are supported; input has rank %d", x.rank);
   if (n->node->n_output > 1 && n->node->output[1] && *n->node->output[1])
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "the Indices output of MaxPool is not supported");
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "the Indices output of MaxPool is not supported (qcc.max_pool has no indices result)");
+  if (x.rank == 5) return pool3d(n, &x, is_max);
+  if (x.rank != 4 && x.rank != 3)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D, 2-D and 3-D pooling (3-D to 5-D input) are supported; input has rank %d", x.rank);
   int sd = x.rank - 2;
   if (sd == 1) { x.rank = 4; x.d[3] = x.d[2]; x.d[2] = 1; }
   int64_t k[16], st[16], pd[16], dl[16];
