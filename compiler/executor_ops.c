@@ -918,7 +918,7 @@ qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s) {
     case QCC_OP_matmul_integer:
     case QCC_OP_conv_integer:
     case QCC_OP_dynamic_quantize:
-    case QCC_OP_qconv2d: case QCC_OP_qgemm: case QCC_OP_qmatmul: case QCC_OP_qadd: case QCC_OP_qmul:
+    case QCC_OP_qconv2d: case QCC_OP_qgemm: case QCC_OP_qgemm_dynamic: case QCC_OP_qmatmul: case QCC_OP_qadd: case QCC_OP_qmul:
     case QCC_OP_qavg_pool: case QCC_OP_qglobal_avg_pool: case QCC_OP_lut: return ex_plan_qop(ex, op, s);
     default:
       if (!all_f32(ex, s)) return unsupported(s, "the executor runs this op on f32 tensors only");

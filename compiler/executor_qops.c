@@ -211,6 +211,44 @@ static qcc_status_t plan_qgemm(qcc_executor *ex, MlirOperation op, ex_step *s) {
   return NULL;
 }
 
+/* --------------------------------------------------------- gemm, dynamic */
+/* x [M, K] f32 -> u8 per row (scratch: M*K bytes, then M scales and zero
+ * points) -> integer gemm with the packed weights -> f32 y [M, N] + bias. */
+static qcc_status_t run_qgemm_dynamic(qcc_executor *ex, ex_step *s, void *scratch) {
+  int64_t m = s->u.gemm.m, n = s->u.gemm.n, k = s->u.gemm.k;
+  uint8_t *xq = scratch;
+  size_t off = ((size_t)(m * k) + 63) & ~(size_t)63;
+  float *xs = (float *)((char *)scratch + off);
+  int32_t *xz = (int32_t *)(xs + m);
+  size_t used = off + (size_t)m * (sizeof(float) + sizeof(int32_t));
+  KCHECK(qrt_q8_dynamic_quantize_rows(QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
+  KCHECK(qrt_q8_gemm_dynamic_packed(m, n, k, xq, k, xs, xz, 1, s->packed, OUT(0), n, (char *)scratch + used,
+                                    s->scratch - used));
+  return NULL;
+}
+
+static qcc_status_t plan_qgemm_dynamic(qcc_executor *ex, MlirOperation op, ex_step *s) {
+  ex_slot *x = SLOT(0), *w = SLOT(1);
+  bool bias = s->n_in > 2 && s->in[2] >= 0;
+  if (!is_const_slot(ex, s->in[1]) || (bias && !is_const_slot(ex, s->in[2])))
+    return unsupported(s, "qgemm_dynamic needs constant weights and bias");
+  s->u.gemm.k = x->shape[x->rank - 1];
+  s->u.gemm.m = x->numel / (s->u.gemm.k ? s->u.gemm.k : 1);
+  s->u.gemm.n = w->shape[0];
+  qrt_q8_weights_t wq;
+  QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(op, 1), s->u.gemm.n, &wq));
+  s->packed_size = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
+  s->packed = aligned(s->packed_size);
+  if (!s->packed) return unsupported(s, "out of memory packing weights");
+  KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1),
+                                          bias ? (const float *)IN(2) : NULL, s->packed, s->packed_size));
+  size_t xbytes = ((size_t)(s->u.gemm.m * s->u.gemm.k) + 63) & ~(size_t)63;
+  s->scratch = xbytes + (size_t)s->u.gemm.m * (sizeof(float) + sizeof(int32_t)) + 64 +
+               qrt_q8_gemm_scratch_size(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k);
+  s->run = run_qgemm_dynamic;
+  return NULL;
+}
+
 /* ------------------------------------------------------- binary (broadcast) */
 /* Strides (elements) of x broadcast to y's shape; 0 on broadcast dims. */
 static qcc_status_t strides_to(const ex_step *s, const ex_slot *y, const ex_slot *x, int64_t *st) {
@@ -413,6 +451,7 @@ qcc_status_t ex_plan_qop(qcc_executor *ex, MlirOperation op, ex_step *s) {
   switch (s->kind) {
     case QCC_OP_qconv2d: return plan_qconv(ex, op, s);
     case QCC_OP_qgemm: return plan_qgemm(ex, op, s);
+    case QCC_OP_qgemm_dynamic: return plan_qgemm_dynamic(ex, op, s);
     case QCC_OP_qmatmul: return plan_qmatmul(ex, op, s);
     case QCC_OP_qadd: case QCC_OP_qmul: return plan_qbinary(ex, op, s);
     case QCC_OP_qavg_pool: case QCC_OP_qglobal_avg_pool: return plan_qavg(ex, op, s);

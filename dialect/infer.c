@@ -692,6 +692,16 @@ static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirTy
     case QCC_OP_qconv2d: case QCC_OP_qgemm: case QCC_OP_qmatmul: case QCC_OP_qadd: case QCC_OP_qmul:
     case QCC_OP_qavg_pool: case QCC_OP_qglobal_avg_pool: case QCC_OP_lut:
       return infer_quantized(a, kind, n_in, in, s, n_out, out);
+    case QCC_OP_qgemm_dynamic: {
+      if (!mlirTypeIsAF32(e0)) FAIL("x must be an f32 tensor");
+      if (!is_q8(qcc_type_elem(in[1])) || s[1].rank != 2) FAIL("w must be an 8-bit quantized N x K tensor");
+      if (s[0].rank < 1 || s[0].d[s[0].rank - 1] != s[1].d[1]) FAIL("x's last dim must be w's K (%lld)", (long long)s[1].d[1]);
+      if (n_in > 2 && (!mlirTypeIsAF32(qcc_type_elem(in[2])) || s[2].rank != 1 || s[2].d[0] != s[1].d[0]))
+        FAIL("bias must be f32 of shape [%lld]", (long long)s[1].d[0]);
+      y = s[0];
+      y.d[y.rank - 1] = s[1].d[0];
+      return produce(out, 0, qcc_tensor_type(e0, &y));
+    }
     case QCC_OP_COUNT_:
     case QCC_OP_NONE:
       break;

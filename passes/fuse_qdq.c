@@ -8,6 +8,8 @@
  *   avg_pool, global_avg_pool    -> qavg_pool, qglobal_avg_pool
  *   sigmoid, tanh, hard_swish, hard_sigmoid, gelu, exp, erf, leaky_relu,
  *   relu, clip (alone)           -> lut         256-entry table built now
+ *   gemm/matmul of the dynamic quantizer (float x, int8 constant weights)
+ *                                -> qgemm_dynamic  x quantized per row at run time
  *   max_pool, reshape, flatten, transpose, squeeze, unsqueeze, slice with
  *   the same parameters in and out -> the op on the integer storage
  *                                   (storage_cast -> op -> storage_cast)
@@ -285,6 +287,76 @@ static bool fuse_storage(fstate *st, MlirOperation op) {
   return true;
 }
 
+/* Dynamic quantization (the dynamic quantizer's Linear layers): float x,
+ * dequantized 8-bit constant weights -> qgemm_dynamic with w as N x K. */
+static bool fuse_dynamic(fstate *st, MlirOperation op) {
+  qcc_op_kind k = qcc_op_get_kind(op);
+  if (k != QCC_OP_gemm && k != QCC_OP_matmul) return false;
+  qcc_op_annotation ann;
+  if (!qcc_get_annotation(op, &ann) || ann.n_in < 2 || strcmp(ann.in[0].observer, "dynamic")) return false;
+  MlirValue wq = dq_source(mlirOperationGetOperand(op, 1));
+  if (mlirValueIsNull(wq) || !is_q8_tensor(elem_of(wq)) || !mlirValueIsAOpResult(wq) ||
+      !qcc_op_is(mlirOpResultGetOwner(wq), QCC_OP_storage_cast)) {
+    remark(st, op, "its weights are not a quantized constant");
+    return false;
+  }
+  MlirOperation wc = qcc_defining_constant(mlirOperationGetOperand(mlirOpResultGetOwner(wq), 0));
+  MlirAttribute wa = mlirOperationIsNull(wc) ? mlirAttributeGetNull() : qcc_op_attr(wc, QCC_ATTR_value);
+  if (mlirAttributeIsNull(wa) || mlirDenseElementsAttrIsSplat(wa)) {
+    remark(st, op, "its weights are not a dense constant");
+    return false;
+  }
+  bool nk = k == QCC_OP_gemm && qcc_get_i64(op, QCC_ATTR_trans_b);
+  MlirType we = elem_of(wq);
+  bool per_axis = mlirTypeIsAUniformQuantizedPerAxisType(we);
+  int axis = per_axis ? (int)mlirUniformQuantizedPerAxisTypeGetQuantizedDimension(we) : -1;
+  if (per_axis && axis != (nk ? 0 : 1)) {
+    remark(st, op, "its weights are not quantized per output channel");
+    return false;
+  }
+  int64_t d[8];
+  qcc_value_dims(wq, d);
+  int64_t n = nk ? d[0] : d[1], kk = nk ? d[1] : d[0];
+  MlirContext ctx = mlirOperationGetContext(op);
+  qcc_builder b = qcc_builder_before(op);
+  MlirLocation loc = mlirOperationGetLocation(op);
+  MlirValue w = wq;
+  if (!nk) { /* K x N -> N x K, same scales along N */
+    const int8_t *src = mlirDenseElementsAttrGetRawData(wa);
+    int8_t *t = malloc((size_t)(n * kk > 0 ? n * kk : 1));
+    for (int64_t i = 0; i < kk; ++i)
+      for (int64_t j = 0; j < n; ++j) t[j * kk + i] = src[i * n + j];
+    int64_t td[2] = {n, kk};
+    MlirType ie = mlirShapedTypeGetElementType(mlirAttributeGetType(wa));
+    MlirValue c = qcc_make_constant(&b, loc, mlirRankedTensorTypeGet(2, td, ie, mlirAttributeGetNull()), t, (size_t)(n * kk));
+    free(t);
+    MlirType qe = we;
+    if (per_axis) {
+      double *sc = malloc((size_t)n * sizeof *sc);
+      int64_t *zp = malloc((size_t)n * sizeof *zp);
+      for (int64_t j = 0; j < n; ++j)
+        sc[j] = mlirUniformQuantizedPerAxisTypeGetScale(we, j), zp[j] = mlirUniformQuantizedPerAxisTypeGetZeroPoint(we, j);
+      qe = mlirUniformQuantizedPerAxisTypeGet(mlirQuantizedTypeGetFlags(we), mlirQuantizedTypeGetStorageType(we),
+                                              mlirQuantizedTypeGetExpressedType(we), n, sc, zp, 0,
+                                              mlirQuantizedTypeGetStorageTypeMin(we), mlirQuantizedTypeGetStorageTypeMax(we));
+      free(sc);
+      free(zp);
+    }
+    MlirType qt = mlirRankedTensorTypeGet(2, td, qe, mlirAttributeGetNull());
+    w = mlirOperationGetResult(qcc_build(&b, QCC_OP_storage_cast, loc, 1, &c, 1, &qt, 0, NULL), 0);
+  }
+  MlirValue ops[3] = {mlirOperationGetOperand(op, 0), w, {NULL}};
+  int nops = 2;
+  if (k == QCC_OP_gemm && mlirOperationGetNumOperands(op) > 2) ops[nops++] = mlirOperationGetOperand(op, 2);
+  MlirType rt = mlirValueGetType(mlirOperationGetResult(op, 0));
+  (void)ctx;
+  MlirOperation f = qcc_build(&b, QCC_OP_qgemm_dynamic, loc, nops, ops, 1, &rt, 0, NULL);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(op, 0), mlirOperationGetResult(f, 0));
+  mlirOperationDestroy(op);
+  st->fused++;
+  return true;
+}
+
 typedef struct {
   MlirOperation *v;
   size_t n, cap;
@@ -331,7 +403,8 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     if (mlirOperationGetNumResults(op) == 1 && single_use(mlirOperationGetResult(op, 0), &user) &&
         activation_bounds(user, &(float){0}, &(float){0}))
       act = user;
-    bool done = fuse_compute(&st, op);
+    bool done = fuse_dynamic(&st, op);
+    if (!done) done = fuse_compute(&st, op);
     if (done && !mlirOperationIsNull(act))
       for (size_t j = i + 1; j < o.n; ++j)
         if (mlirOperationEqual(o.v[j], act)) o.v[j] = (MlirOperation){NULL};

@@ -7,6 +7,8 @@
  *            = fixed    parameters are in the spec (sigmoid, tanh, softmax)
  *            = shared   the result reuses its op's operand-0 parameters
  *            = bias     int32 with scale s(operand 0) * s(operand 1) of its user
+ * Specs with observer=dynamic (the dynamic quantizer's activations) get no
+ * observer: they are quantized at run time (qcc-fuse-qdq makes qgemm_dynamic).
  * Input edges: the observed value is the operand; an operand that is already
  * an observe result (its producer's output spec) is not observed twice; one
  * observe serves every consumer that wants the same spec. */
@@ -115,6 +117,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     MlirLocation loc = mlirOperationGetLocation(op);
     for (int k = 0; k < ann.n_in && k < mlirOperationGetNumOperands(op); ++k) {
       if (ann.in[k].kind == QCC_QSPEC_FLOAT || ann.in[k].kind == QCC_QSPEC_SHARED) continue;
+      if (!strcmp(ann.in[k].observer, "dynamic")) continue; /* quantized at run time: qcc-fuse-qdq */
       MlirValue v = mlirOperationGetOperand(op, k);
       if (mlirValueIsAOpResult(v) && qcc_op_is(mlirOpResultGetOwner(v), QCC_OP_observe)) continue;
       char spec[128];

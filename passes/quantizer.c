@@ -373,6 +373,31 @@ static bool builtin_annotate(MlirOperation op, const qcc_quantizer_options *o, q
   }
 }
 
+/* dynamic: Linear layers only (gemm, and matmul with a constant 2-D weight);
+ * weights s8 symmetric per output channel now, activations u8 per row at run
+ * time (qcc.qgemm_dynamic after fusion). */
+static bool dynamic_annotate(MlirOperation op, const qcc_quantizer_options *o, qcc_op_annotation *a, void *ud) {
+  (void)o;
+  (void)ud;
+  qcc_op_kind k = qcc_op_get_kind(op);
+  if (k != QCC_OP_gemm && k != QCC_OP_matmul) return false;
+  int n = (int)mlirOperationGetNumOperands(op);
+  MlirValue b = mlirOperationGetOperand(op, 1);
+  if (!is_constant_value(b) || value_rank(b) != 2 || !is_f32(b) || !is_f32(mlirOperationGetOperand(op, 0))) return false;
+  if (k == QCC_OP_gemm && (qcc_get_i64(op, QCC_ATTR_trans_a) || qcc_get_f32(op, QCC_ATTR_alpha) != 1.0f ||
+                           (n > 2 && (qcc_get_f32(op, QCC_ATTR_beta) != 1.0f || value_rank(mlirOperationGetOperand(op, 2)) != 1))))
+    return false;
+  a->n_in = n;
+  for (int i = 0; i < n; ++i) a->in[i] = kind_spec(QCC_QSPEC_FLOAT);
+  a->out = kind_spec(QCC_QSPEC_FLOAT);
+  a->in[0].kind = QCC_QSPEC_QUANT;
+  qcc_qspec_set_type(&a->in[0], 8, false);
+  snprintf(a->in[0].observer, sizeof a->in[0].observer, "dynamic");
+  static const builtin_cfg per_channel = {8, false, true, "minmax"};
+  a->in[1] = weight_spec(&per_channel, k == QCC_OP_gemm && qcc_get_i64(op, QCC_ATTR_trans_b) ? 0 : 1);
+  return true;
+}
+
 static const builtin_cfg cfg_x86 = {8, false, true, "histogram"};
 static const builtin_cfg cfg_arm = {8, true, true, "histogram"};
 static const builtin_cfg cfg_per_tensor = {8, false, false, "minmax"};
@@ -382,6 +407,7 @@ static const qcc_quantizer_info builtins[] = {
     {"arm", "s8 asymmetric activations, s8 symmetric per-channel weights (ARM int8 kernels)", builtin_annotate, (void *)&cfg_arm},
     {"per-tensor", "u8 asymmetric activations, s8 symmetric per-tensor weights (a baseline)", builtin_annotate,
      (void *)&cfg_per_tensor},
+    {"dynamic", "Linear layers only: s8 per-channel weights, u8 activations quantized per row at run time", dynamic_annotate, NULL},
 };
 #define N_BUILTIN ((int)(sizeof builtins / sizeof builtins[0]))
 

@@ -176,11 +176,13 @@ static void quantize_usage(FILE *f) {
           "usage: qcc quantize MODEL.onnx --calib DATA -o OUT.(mlir|mlirbc) [options]\n"
           "  Folds Conv-BN, annotates with a quantizer, observes, calibrates, converts to the QDQ form and\n"
           "  fuses it into int8 ops (qconv2d, qgemm, ...) run by libqrt's integer kernels.\n"
-          "  --calib DATA           calibration samples: .npz (one array per input) or .npy (one input)\n"
+          "  --calib DATA           calibration samples: .npz (one array per input) or .npy (one input);\n"
+          "                         not needed by --quantizer dynamic\n"
           "  --calib-samples N      use at most N calibration samples (default: all)\n"
           "  --target T             x86-64-v3, x86-64-v4-vnni, generic, native (x86 quantizer) or\n"
           "                         aarch64, aarch64-dotprod (arm quantizer); default native\n"
-          "  --quantizer Q          x86, arm, per-tensor (overrides the target's default)\n"
+          "  --quantizer Q          x86, arm, per-tensor, dynamic (Linear layers, activations quantized\n"
+          "                         at run time) (overrides the target's default)\n"
           "  --observer O           activation observer: minmax, moving_avg, histogram (default),\n"
           "                         percentile, entropy\n"
           "  --reduce-range         7-bit activations (an accuracy/speed option)\n"
@@ -232,7 +234,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!model) model = a;
     else return usage_err("unexpected argument '%s'", a);
   }
-  if (!model || !calib || !out) { quantize_usage(stderr); return QCC_ERR_USAGE; }
+  bool dynamic = quantizer && !strcmp(quantizer, "dynamic");
+  if (!model || (!calib && !dynamic) || !out) { quantize_usage(stderr); return QCC_ERR_USAGE; }
   if (!ends_with(out, ".mlir") && !ends_with(out, ".mlirbc"))
     return usage_err("-o %s: qcc quantize writes .mlir or .mlirbc", out);
   if (!data != !labels) return usage_err("--data and --labels go together");
@@ -245,16 +248,20 @@ int qcc_cmd_quantize(int argc, char **argv) {
   else
     return usage_err("unknown target '%s' (x86-64-v3, x86-64-v4-vnni, aarch64, aarch64-dotprod, generic, native)", target);
   if (!quantizer) quantizer = tq;
-  if (strpbrk(calib, "'")) return usage_err("--calib path may not contain a quote");
+  if (calib && strpbrk(calib, "'")) return usage_err("--calib path may not contain a quote");
 
   char pipeline[4096];
   int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-annotate{quantizer=%s", quantizer);
   if (observer) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " observer=%s", observer);
   if (reduce) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " reduce_range=1");
   if (keep[0]) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " keep_float='%s'", keep);
-  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-insert-observers,qcc-calibrate{data='%s'", calib);
-  if (calib_samples) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " samples=%ld", calib_samples);
-  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-convert,%sqcc-dce", no_fuse ? "" : "qcc-fuse-qdq,");
+  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "},qcc-insert-observers");
+  if (calib) { /* the dynamic quantizer has nothing to calibrate */
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-calibrate{data='%s'", calib);
+    if (calib_samples) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " samples=%ld", calib_samples);
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
+  }
+  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert,%sqcc-dce", no_fuse ? "" : "qcc-fuse-qdq,");
   if ((size_t)o >= sizeof pipeline) return usage_err("options too long");
   if (print_pipeline) printf("pipeline: %s\n", pipeline);
 
