@@ -1,16 +1,62 @@
 /* See dataset.h. */
 #include "dataset.h"
 
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "stb_image.h"
+#include "stb_image_resize.h"
+
+typedef enum { SRC_ARRAYS, SRC_NPY_DIR, SRC_IMAGE_DIR } src_kind;
 
 struct qcc_dataset {
+  src_kind kind;
   int n;
-  qcc_npy_tensor_t *arrays; /* whole arrays, owned */
+  qcc_npy_tensor_t *arrays; /* SRC_ARRAYS: whole arrays, owned */
   qcc_npy_tensor_t *specs;  /* the model's input shapes */
   int64_t batch, nbatches;
+  /* folders (single input) */
+  char dir[4096];
+  char **files;
+  int64_t nfiles;
+  int64_t *first;   /* SRC_NPY_DIR: index of each file's first sample (nfiles + 1 entries) */
+  void *buf;        /* one batch */
+  size_t sample_bytes;
+  qcc_npy_tensor_t cached; /* SRC_NPY_DIR: the last file read */
+  int64_t cached_index;
+  qcc_dataset_options o;
 };
+
+void qcc_dataset_options_init(qcc_dataset_options *o) {
+  for (int c = 0; c < 3; ++c) o->mean[c] = 0.0f, o->std[c] = 1.0f;
+  o->nhwc = false;
+}
+
+qcc_status_t qcc_dataset_parse_floats(const char *what, const char *text, float v[3]) {
+  float t[3];
+  int n = 0;
+  const char *p = text;
+  while (*p && n < 3) {
+    char *end;
+    errno = 0;
+    float f = strtof(p, &end);
+    if (end == p || errno || !isfinite(f)) break;
+    t[n++] = f;
+    p = end;
+    if (*p == ',') p++;
+    else break;
+  }
+  if (*p || (n != 1 && n != 3))
+    return qcc_status_make(QCC_ERR_USAGE, "%s '%s': give 1 or 3 comma-separated numbers, e.g. 0.485,0.456,0.406", what, text);
+  for (int c = 0; c < 3; ++c) v[c] = t[n == 1 ? 0 : c];
+  return NULL;
+}
 
 static int fmt_dims(const int64_t *d, int r, int from, char *buf, size_t n) {
   int o = 0;
@@ -26,21 +72,146 @@ static qcc_status_t npy_status(int r, const char *err) {
 void qcc_dataset_close(qcc_dataset *d) {
   if (!d) return;
   for (int i = 0; i < d->n; ++i) qcc_npy_tensor_free(&d->arrays[i]);
+  for (int64_t i = 0; i < d->nfiles; ++i) free(d->files[i]);
+  free(d->files);
+  free(d->first);
+  free(d->buf);
+  qcc_npy_tensor_free(&d->cached);
   free(d->arrays);
   free(d->specs);
   free(d);
 }
 
-qcc_status_t qcc_dataset_open(const char *path, const qcc_executor *ex, qcc_dataset **out) {
+static bool has_ext(const char *name, const char *const *exts) {
+  const char *dot = strrchr(name, '.');
+  if (!dot) return false;
+  for (; *exts; ++exts)
+    if (!strcasecmp(dot + 1, *exts)) return true;
+  return false;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Files of dir with one of exts, sorted by name. */
+static qcc_status_t list_dir(qcc_dataset *d, const char *dir, const char *const *exts) {
+  DIR *dp = opendir(dir);
+  if (!dp) return qcc_status_make(QCC_ERR_IO, "%s: cannot open folder: %s", dir, strerror(errno));
+  size_t cap = 0;
+  for (struct dirent *e; (e = readdir(dp));) {
+    if (e->d_name[0] == '.' || !has_ext(e->d_name, exts)) continue;
+    if ((size_t)d->nfiles == cap) {
+      cap = cap ? 2 * cap : 64;
+      char **nf = realloc(d->files, cap * sizeof *nf);
+      if (!nf) { closedir(dp); return qcc_status_make(QCC_ERR_IO, "out of memory listing %s", dir); }
+      d->files = nf;
+    }
+    d->files[d->nfiles++] = strdup(e->d_name);
+  }
+  closedir(dp);
+  if (d->nfiles) qsort(d->files, (size_t)d->nfiles, sizeof *d->files, cmp_str);
+  return NULL;
+}
+
+static void file_path(const qcc_dataset *d, int64_t i, char *buf, size_t n) { snprintf(buf, n, "%s/%s", d->dir, d->files[i]); }
+
+static const char *const k_image_exts[] = {"png", "jpg", "jpeg", "bmp", "tga", "gif", "ppm", "pgm", NULL};
+static const char *const k_npy_exts[] = {"npy", NULL};
+
+/* A sample array (one sample, or N along axis 0) that matches spec's sample shape. */
+static qcc_status_t check_sample_array(const char *file, const char *input, const qcc_npy_tensor_t *spec,
+                                       const qcc_npy_tensor_t *a, int64_t *count) {
+  bool one = a->rank == spec->rank - 1, many = a->rank == spec->rank;
+  bool ok = a->dtype == spec->dtype && (one || many);
+  for (int k = 1; ok && k < spec->rank; ++k) ok = a->shape[k - (one ? 1 : 0)] == spec->shape[k];
+  if (!ok) {
+    char want[128], got[128];
+    fmt_dims(spec->shape, spec->rank, 1, want, sizeof want);
+    fmt_dims(a->shape, a->rank, 0, got, sizeof got);
+    return qcc_status_make(QCC_ERR_INVALID, "%s: input '%s': expected %s samples of shape %s (or an array Nx%s), got %s %s",
+                           file, input, qcc_npy_dtype_name(spec->dtype), want, want, qcc_npy_dtype_name(a->dtype), got);
+  }
+  *count = one ? 1 : a->shape[0];
+  return NULL;
+}
+
+static qcc_status_t open_dir(qcc_dataset *d, const char *path, const qcc_executor *ex) {
+  if (d->n != 1)
+    return qcc_status_make(QCC_ERR_USAGE, "%s: a folder feeds a single-input model; this one has %d inputs (give a .npz with one array per input)",
+                           path, d->n);
+  snprintf(d->dir, sizeof d->dir, "%s", path);
+  qcc_npy_tensor_t *spec = &d->specs[0];
+  qcc_executor_input_spec(ex, 0, spec);
+  const char *input = qcc_executor_input_name(ex, 0);
+  if (spec->rank < 1) return qcc_status_make(QCC_ERR_UNSUPPORTED, "input '%s' has no batch dimension", input);
+  d->batch = spec->shape[0];
+  d->sample_bytes = qcc_npy_dtype_size(spec->dtype);
+  for (int k = 1; k < spec->rank; ++k) d->sample_bytes *= (size_t)spec->shape[k];
+  QCC_RETURN_IF_ERROR(list_dir(d, path, k_npy_exts));
+  char file[8192];
+  if (d->nfiles) {
+    d->kind = SRC_NPY_DIR;
+    d->first = calloc((size_t)d->nfiles + 1, sizeof *d->first);
+    if (!d->first) return qcc_status_make(QCC_ERR_IO, "out of memory");
+    for (int64_t i = 0; i < d->nfiles; ++i) { /* validate every file now: errors before any work */
+      char err[1024];
+      qcc_npy_tensor_t a = {0};
+      file_path(d, i, file, sizeof file);
+      int r = qcc_npy_read_file(file, &a, err, sizeof err);
+      if (r) return npy_status(r, err);
+      int64_t cnt = 0;
+      qcc_status_t st = check_sample_array(file, input, spec, &a, &cnt);
+      qcc_npy_tensor_free(&a);
+      QCC_RETURN_IF_ERROR(st);
+      d->first[i + 1] = d->first[i] + cnt;
+    }
+    d->nbatches = d->batch > 0 ? d->first[d->nfiles] / d->batch : 0;
+  } else {
+    QCC_RETURN_IF_ERROR(list_dir(d, path, k_image_exts));
+    if (!d->nfiles) return qcc_status_make(QCC_ERR_INVALID, "%s: no .npy files or images (png, jpg, bmp, ...) in this folder", path);
+    d->kind = SRC_IMAGE_DIR;
+    int64_t c = spec->rank == 4 ? spec->shape[d->o.nhwc ? 3 : 1] : 0;
+    if (spec->dtype != QCC_NPY_F32 || spec->rank != 4 || (c != 1 && c != 3))
+      return qcc_status_make(QCC_ERR_UNSUPPORTED, "%s: images feed a float32 input of shape [N, C, H, W] (or [N, H, W, C] with --layout nhwc) with C 1 or 3; input '%s' is not", path, input);
+    d->nbatches = d->batch > 0 ? d->nfiles / d->batch : 0;
+  }
+  d->cached_index = -1;
+  d->buf = malloc(d->sample_bytes * (size_t)(d->batch > 0 ? d->batch : 1));
+  if (!d->buf) return qcc_status_make(QCC_ERR_IO, "out of memory");
+  if (d->nbatches <= 0)
+    return qcc_status_make(QCC_ERR_INVALID, "%s holds no complete batch of %lld samples", path, (long long)d->batch);
+  return NULL;
+}
+
+qcc_status_t qcc_dataset_open(const char *path, const qcc_executor *ex, const qcc_dataset_options *opts,
+                              qcc_dataset **out) {
   *out = NULL;
   int nin = qcc_executor_num_inputs(ex);
   size_t pl = strlen(path);
+  struct stat sb;
+  if (stat(path, &sb)) return qcc_status_make(QCC_ERR_IO, "%s: %s", path, strerror(errno));
+  if (S_ISDIR(sb.st_mode)) {
+    qcc_dataset *d = calloc(1, sizeof *d);
+    if (!d) return qcc_status_make(QCC_ERR_IO, "out of memory");
+    d->n = nin;
+    d->specs = calloc((size_t)nin + 1, sizeof *d->specs);
+    d->arrays = calloc((size_t)nin + 1, sizeof *d->arrays);
+    if (opts) d->o = *opts;
+    else qcc_dataset_options_init(&d->o);
+    qcc_status_t st = d->specs && d->arrays ? open_dir(d, path, ex) : qcc_status_make(QCC_ERR_IO, "out of memory");
+    if (st) {
+      qcc_dataset_close(d);
+      return st;
+    }
+    *out = d;
+    return NULL;
+  }
   bool npz = pl > 4 && !strcmp(path + pl - 4, ".npz");
   if (!npz && nin != 1)
     return qcc_status_make(QCC_ERR_USAGE, "%s: a .npy feeds a single-input model; this one has %d inputs (give a .npz with one array per input)",
                            path, nin);
   qcc_dataset *d = calloc(1, sizeof *d);
   if (!d) return qcc_status_make(QCC_ERR_IO, "out of memory");
+  d->kind = SRC_ARRAYS;
   d->n = nin;
   d->arrays = calloc((size_t)nin + 1, sizeof *d->arrays);
   d->specs = calloc((size_t)nin + 1, sizeof *d->specs);
@@ -86,13 +257,80 @@ int64_t qcc_dataset_batch_size(const qcc_dataset *d) { return d->batch; }
 int64_t qcc_dataset_num_batches(const qcc_dataset *d) { return d->nbatches; }
 int64_t qcc_dataset_num_samples(const qcc_dataset *d) { return d->batch * d->nbatches; }
 
-void qcc_dataset_batch(const qcc_dataset *d, int64_t b, qcc_npy_tensor_t *inputs) {
-  for (int i = 0; i < d->n; ++i) {
-    size_t per = d->arrays[i].nbytes / (size_t)d->arrays[i].shape[0] * (size_t)d->batch;
-    inputs[i] = d->specs[i];
-    inputs[i].data = (char *)d->arrays[i].data + per * (size_t)b;
-    inputs[i].nbytes = per;
+/* One image into sample memory: decode to C channels, resize, normalize. */
+static qcc_status_t load_image(qcc_dataset *d, int64_t i, float *out) {
+  const qcc_npy_tensor_t *spec = &d->specs[0];
+  int C = (int)spec->shape[d->o.nhwc ? 3 : 1];
+  int H = (int)spec->shape[d->o.nhwc ? 1 : 2], W = (int)spec->shape[d->o.nhwc ? 2 : 3];
+  char file[8192];
+  file_path(d, i, file, sizeof file);
+  int w, h, comp;
+  unsigned char *px = stbi_load(file, &w, &h, &comp, C);
+  if (!px) return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: %s", file, stbi_failure_reason());
+  size_t n = (size_t)w * (size_t)h * (size_t)C;
+  float *f = malloc(n * sizeof *f), *r = malloc((size_t)W * (size_t)H * (size_t)C * sizeof *r);
+  qcc_status_t st = NULL;
+  if (!f || !r) st = qcc_status_make(QCC_ERR_IO, "out of memory decoding %s", file);
+  if (!st) {
+    for (size_t k = 0; k < n; ++k) f[k] = (float)px[k] / 255.0f;
+    if (w == W && h == H) memcpy(r, f, n * sizeof *f); /* no resampling at the input's own size */
+    else if (!stbir_resize_float(f, w, h, 0, r, W, H, 0, C)) st = qcc_status_make(QCC_ERR_INVALID, "%s: cannot resize image", file);
   }
+  for (int y = 0; !st && y < H; ++y)
+    for (int x = 0; x < W; ++x)
+      for (int c = 0; c < C; ++c) {
+        float v = (r[((size_t)y * W + x) * C + c] - d->o.mean[c]) / d->o.std[c];
+        size_t o = d->o.nhwc ? ((size_t)y * W + x) * C + c : ((size_t)c * H + y) * W + x;
+        out[o] = v;
+      }
+  free(f);
+  free(r);
+  stbi_image_free(px);
+  return st;
+}
+
+/* Sample s of an .npy folder into out (reads and caches the file holding it). */
+static qcc_status_t load_npy_sample(qcc_dataset *d, int64_t s, void *out) {
+  int64_t lo = 0, hi = d->nfiles - 1;
+  while (lo < hi) { /* the file with first[i] <= s < first[i+1] */
+    int64_t mid = (lo + hi + 1) / 2;
+    if (d->first[mid] <= s) lo = mid;
+    else hi = mid - 1;
+  }
+  if (d->cached_index != lo) {
+    char file[8192], err[1024];
+    qcc_npy_tensor_free(&d->cached);
+    d->cached_index = -1;
+    file_path(d, lo, file, sizeof file);
+    int r = qcc_npy_read_file(file, &d->cached, err, sizeof err);
+    if (r) return npy_status(r, err);
+    if (d->cached.nbytes != d->sample_bytes * (size_t)(d->first[lo + 1] - d->first[lo]))
+      return qcc_status_make(QCC_ERR_IO, "%s changed while reading", file);
+    d->cached_index = lo;
+  }
+  memcpy(out, (char *)d->cached.data + d->sample_bytes * (size_t)(s - d->first[lo]), d->sample_bytes);
+  return NULL;
+}
+
+qcc_status_t qcc_dataset_batch(qcc_dataset *d, int64_t b, qcc_npy_tensor_t *inputs) {
+  if (d->kind == SRC_ARRAYS) {
+    for (int i = 0; i < d->n; ++i) {
+      size_t per = d->arrays[i].nbytes / (size_t)d->arrays[i].shape[0] * (size_t)d->batch;
+      inputs[i] = d->specs[i];
+      inputs[i].data = (char *)d->arrays[i].data + per * (size_t)b;
+      inputs[i].nbytes = per;
+    }
+    return NULL;
+  }
+  for (int64_t k = 0; k < d->batch; ++k) {
+    void *dst = (char *)d->buf + d->sample_bytes * (size_t)k;
+    int64_t s = b * d->batch + k;
+    QCC_RETURN_IF_ERROR(d->kind == SRC_IMAGE_DIR ? load_image(d, s, dst) : load_npy_sample(d, s, dst));
+  }
+  inputs[0] = d->specs[0];
+  inputs[0].data = d->buf;
+  inputs[0].nbytes = d->sample_bytes * (size_t)d->batch;
+  return NULL;
 }
 
 qcc_status_t qcc_dataset_labels(const char *path, const char *key, int64_t **out, int64_t *n) {

@@ -27,6 +27,7 @@
 typedef struct {
   char data[4096];
   long samples; /* 0: all */
+  qcc_dataset_options dopts;
 } calib_cfg;
 
 typedef struct {
@@ -143,7 +144,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     qcc_status_free(st);
     goto done;
   }
-  st = qcc_dataset_open(cfg->data, ex, &ds);
+  st = qcc_dataset_open(cfg->data, ex, &cfg->dopts, &ds);
   if (st) {
     fail(root, pass, "calibration data %s", qcc_status_message(st));
     qcc_status_free(st);
@@ -158,8 +159,8 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   bool tty = isatty(2);
   for (int64_t b = 0; b < nbatches; ++b) {
     c.batch = b;
-    qcc_dataset_batch(ds, b, inputs);
-    st = qcc_executor_run(ex, inputs, outputs);
+    st = qcc_dataset_batch(ds, b, inputs);
+    if (!st) st = qcc_executor_run(ex, inputs, outputs);
     for (int i = 0; i < nout; ++i) qcc_npy_tensor_free(&outputs[i]);
     if (st) {
       fail(root, pass, "calibration: %s", qcc_status_message(st));
@@ -168,6 +169,8 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     }
     if (tty && (b % 16 == 0 || b + 1 == nbatches))
       fprintf(stderr, "\rqcc: calibrating: %lld/%lld samples", (long long)((b + 1) * mb), (long long)(nbatches * mb));
+    else if (!tty && nbatches >= 100 && (b + 1) % (nbatches / 10) == 0) /* plain lines: every 10% */
+      fprintf(stderr, "qcc: calibrating: %lld/%lld samples\n", (long long)((b + 1) * mb), (long long)(nbatches * mb));
   }
   if (tty) fprintf(stderr, "\n");
   /* Parameters onto the observe ops. */
@@ -202,8 +205,18 @@ static _Alignas(8) char type_id;
 
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   calib_cfg *c = calloc(1, sizeof *c);
+  qcc_dataset_options_init(&c->dopts);
   for (int i = 0; i < n; ++i) {
-    if (!strcmp(opts[i].key, "data")) {
+    if (!strcmp(opts[i].key, "mean") || !strcmp(opts[i].key, "std")) {
+      qcc_status_t st = qcc_dataset_parse_floats(opts[i].key, opts[i].value, opts[i].key[0] == 'm' ? c->dopts.mean : c->dopts.std);
+      if (!st && opts[i].key[0] == 's')
+        for (int k = 0; k < 3; ++k)
+          if (!(c->dopts.std[k] != 0.0f)) st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: std must not be 0");
+      if (st) { free(c); return st; }
+    } else if (!strcmp(opts[i].key, "layout")) {
+      if (strcmp(opts[i].value, "nchw") && strcmp(opts[i].value, "nhwc")) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: layout is nchw or nhwc, got '%s'", opts[i].value); }
+      c->dopts.nhwc = opts[i].value[1] == 'h';
+    } else if (!strcmp(opts[i].key, "data")) {
       if (strlen(opts[i].value) >= sizeof c->data) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: data path too long"); }
       snprintf(c->data, sizeof c->data, "%s", opts[i].value);
     } else if (!strcmp(opts[i].key, "samples")) {
@@ -212,7 +225,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       if (*end || c->samples < 1) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: samples must be a positive count, got '%s'", opts[i].value); }
     } else {
       free(c);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples)", opts[i].key);
+      return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples, mean, std, layout)", opts[i].key);
     }
   }
   if (!c->data[0]) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate needs data=FILE.npz or FILE.npy"); }
@@ -226,6 +239,9 @@ const qcc_pass_info qcc_pass_calibrate_info = {
     "Before:  %o = \"qcc.observe\"(%x) {id = 3, observer = \"histogram\", spec = \"u8 affine observer=histogram\"}\n"
     "After:   %o = \"qcc.observe\"(%x) {id = 3, ..., qcc.scale = array<f32: 0.0235>, qcc.zero_point = array<i64: 0>}\n"
     "Observers on constants (weights) are left to qcc-convert, which computes them from the values.",
-    "data=PATH: .npz with one array per model input (axis 0 = samples), or .npy for one input\n"
-    "samples=N: use at most N samples (default: all)",
+    "data=PATH: .npz with one array per model input (axis 0 = samples), .npy for one input, or a\n"
+    "  folder of .npy files or of images (png, jpg, bmp ...; decoded by stb_image, resized to the input)\n"
+    "samples=N: use at most N samples (default: all)\n"
+    "mean=M[,M,M], std=S[,S,S]: images become (pixel / 255 - mean) / std per channel (default 0, 1)\n"
+    "layout=nchw|nhwc: the image input's layout (default nchw)",
     create};

@@ -83,7 +83,7 @@ static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_
   qcc_npy_tensor_t *in = NULL, out[16] = {{0}};
   qcc_status_t st = qcc_executor_create(m, NULL, &ex);
   if (!st && qcc_executor_num_outputs(ex) > 16) st = qcc_status_make(QCC_ERR_UNSUPPORTED, "evaluation needs at most 16 outputs");
-  if (!st) st = qcc_dataset_open(data, ex, &ds);
+  if (!st) st = qcc_dataset_open(data, ex, NULL, &ds);
   if (!st) st = qcc_dataset_labels(data, labels_key, &labels, &nl);
   if (st) goto done;
   int64_t bs = qcc_dataset_batch_size(ds), nb = qcc_dataset_num_batches(ds);
@@ -97,8 +97,8 @@ static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_
   int64_t correct = 0;
   double t0 = now_s();
   for (int64_t b = 0; b < nb && !st; ++b) {
-    qcc_dataset_batch(ds, b, in);
-    st = qcc_executor_run(ex, in, out);
+    st = qcc_dataset_batch(ds, b, in);
+    if (!st) st = qcc_executor_run(ex, in, out);
     if (st) break;
     const qcc_npy_tensor_t *o = &out[0];
     if (o->dtype != QCC_NPY_F32 || o->rank < 1 || o->shape[0] != bs) {
@@ -177,7 +177,10 @@ static void quantize_usage(FILE *f) {
           "  Folds Conv-BN, annotates with a quantizer, observes, calibrates, converts to the QDQ form and\n"
           "  fuses it into int8 ops (qconv2d, qgemm, ...) run by libqrt's integer kernels.\n"
           "  --calib DATA           calibration samples: .npz (one array per input) or .npy (one input);\n"
-          "                         not needed by --quantizer dynamic\n"
+          "                         a folder of .npy files or of images (png, jpg, ...); not needed by\n"
+          "                         --quantizer dynamic\n"
+          "  --mean M[,M,M] --std S[,S,S]   image folders: (pixel / 255 - mean) / std per channel\n"
+          "  --layout nchw|nhwc     image folders: the model input's layout (default nchw)\n"
           "  --calib-samples N      use at most N calibration samples (default: all)\n"
           "  --target T             x86-64-v3, x86-64-v4-vnni, generic, native (x86 quantizer) or\n"
           "                         aarch64, aarch64-dotprod (arm quantizer); default native\n"
@@ -195,7 +198,7 @@ static void quantize_usage(FILE *f) {
 
 int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
-  const char *data = NULL, *labels = NULL;
+  const char *data = NULL, *labels = NULL, *mean = NULL, *std = NULL, *layout = NULL;
   long calib_samples = 0;
   bool reduce = false, print_pipeline = false, no_fuse = false;
   char keep[1024] = "";
@@ -215,6 +218,12 @@ int qcc_cmd_quantize(int argc, char **argv) {
     } else if (!strcmp(a, "--target") && has) target = argv[++i];
     else if (!strcmp(a, "--quantizer") && has) quantizer = argv[++i];
     else if (!strcmp(a, "--observer") && has) observer = argv[++i];
+    else if (!strcmp(a, "--mean") && has) mean = argv[++i];
+    else if (!strcmp(a, "--std") && has) std = argv[++i];
+    else if (!strcmp(a, "--layout") && has) layout = argv[++i];
+    else if (!strcmp(a, "--mean") && has) mean = argv[++i];
+    else if (!strcmp(a, "--std") && has) std = argv[++i];
+    else if (!strcmp(a, "--layout") && has) layout = argv[++i];
     else if (!strcmp(a, "--reduce-range")) reduce = true;
     else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
     else if (!strcmp(a, "--no-fuse")) no_fuse = true;
@@ -259,6 +268,12 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (calib) { /* the dynamic quantizer has nothing to calibrate */
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-calibrate{data='%s'", calib);
     if (calib_samples) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " samples=%ld", calib_samples);
+    const char *extra[3][2] = {{"mean", mean}, {"std", std}, {"layout", layout}};
+    for (int k = 0; k < 3; ++k) {
+      if (!extra[k][1]) continue;
+      if (strpbrk(extra[k][1], "' {}")) return usage_err("--%s '%s': bad value", extra[k][0], extra[k][1]);
+      o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " %s=%s", extra[k][0], extra[k][1]);
+    }
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
   o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert,%sqcc-dce", no_fuse ? "" : "qcc-fuse-qdq,");
