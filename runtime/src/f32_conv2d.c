@@ -238,29 +238,25 @@ static void qrt_planes_build(const qrt_conv2d_params_t *p, const qrt_planes_t *p
 
 /* ---- depthwise ------------------------------------------------------------------------ */
 
-static void qrt_conv_depthwise(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
-                               int64_t c, int64_t H, int64_t W, const float *x, const float *w,
-                               const float *bias, int64_t OH, int64_t OW, float *y, float *plane) {
-  const int64_t KH = p->kernel_h, KW = p->kernel_w, sh = p->stride_h, sw = p->stride_w;
-  const int64_t dh = p->dilation_h, dw = p->dilation_w;
+/* Horizontal strides past 2 (the microkernels take 1 and 2): plain loops. */
+static void qrt_conv_depthwise_loops(const qrt_conv2d_params_t *p, int64_t c, int64_t H, int64_t W,
+                                     const float *x, const float *w, const float *bias, int64_t OH,
+                                     int64_t OW, float *y) {
+  const int64_t KH = p->kernel_h, KW = p->kernel_w;
   const float lo = p->output_min, hi = p->output_max;
   for (int64_t ch = 0; ch < c; ch++) {
     const float *xc = x + ch * H * W, *wc = w + ch * KH * KW;
-    float *yc = y + ch * OH * OW;
-    if (sw <= 2) {
-      uk->dwconv(p, H, W, xc, OH, OW, wc, bias[ch], yc, plane);
-      continue;
-    }
-    for (int64_t oh = 0; oh < OH; oh++) /* horizontal strides past 2: plain loops */
+    for (int64_t oh = 0; oh < OH; oh++)
       for (int64_t ow = 0; ow < OW; ow++) {
         float s = bias[ch];
         for (int64_t i = 0; i < KH; i++)
           for (int64_t j = 0; j < KW; j++) {
-            const int64_t ih = oh * sh - p->pad_top + i * dh, iw = ow * sw - p->pad_left + j * dw;
+            const int64_t ih = oh * p->stride_h - p->pad_top + i * p->dilation_h;
+            const int64_t iw = ow * p->stride_w - p->pad_left + j * p->dilation_w;
             if (ih >= 0 && ih < H && iw >= 0 && iw < W) s += wc[i * KW + j] * xc[ih * W + iw];
           }
         s = s < lo ? lo : s; /* a NaN compares false and stays */
-        yc[oh * OW + ow] = s > hi ? hi : s;
+        y[(ch * OH + oh) * OW + ow] = s > hi ? hi : s;
       }
   }
 }
@@ -326,7 +322,7 @@ size_t qrt_f32_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, i
       c_in % p->groups || c_out % p->groups)
     return 64;
   if (qrt_conv_is_depthwise(p, c_in, c_out))
-    return (size_t)qrt_f32_dwconv_plane_floats(p, h, w) * sizeof(float) + 64;
+    return (size_t)qrt_f32_dwconv_scratch_floats(p, h, w) * sizeof(float) + 64;
   qrt_planes_t pl;
   qrt_planes_geometry(p, h, w, &pl);
   const int64_t cig = c_in / p->groups, K = cig * p->kernel_h * p->kernel_w;
@@ -420,9 +416,12 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
   const float *pw = (const float *)((const char *)packed + qrt_conv_weights_offset(c_out));
   float *sc = qrt_align64(scratch);
   if (hd->kind == QRT_CONV_DEPTHWISE) {
-    for (int64_t b = 0; b < n; b++)
-      qrt_conv_depthwise(uk, p, c_in, h, w, x + b * c_in * h * w, pw, bias, OH, OW,
-                         y + b * c_out * OH * OW, sc);
+    for (int64_t b = 0; b < n; b++) {
+      const float *xb = x + b * c_in * h * w;
+      float *yb = y + b * c_out * OH * OW;
+      if (p->stride_w <= 2) uk->dwconv(p, c_in, h, w, xb, OH, OW, pw, bias, yb, sc);
+      else qrt_conv_depthwise_loops(p, c_in, h, w, xb, pw, bias, OH, OW, yb);
+    }
     return QRT_OK;
   }
   const int64_t G = p->groups, cig = c_in / G, M = hd->m, K = hd->k;

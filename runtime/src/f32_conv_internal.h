@@ -25,22 +25,26 @@ typedef void (*qrt_f32_igemm_ukernel_fn)(int64_t mr, int64_t nr, int64_t kc, con
                                          const float *bias, float lo, float hi);
 
 /* ---- depthwise conv microkernels (f32_dwconv__<isa>) ------------------------------
- * One channel x [H][W] of a depthwise conv with parameters p (strides 1 or 2
- * horizontally; output_min/max as the clamp): for oh < OH, ow < OW,
- *   y[oh*OW + ow] = clamp(bias + sum_{i<kh, j<kw} w[i*kw + j] * xpad[oh*sh + i*dh][ow*sw + j*dw])
- * where xpad is x zero-padded by p's pads. The kernel may build xpad in
- * plane (qrt_f32_dwconv_plane_floats(p, H, W) floats). Each product is rounded
- * then added, or fused, as the ISA suffix says; the bias is added first, the
- * taps in any order. The clamp propagates NaN. */
-typedef void (*qrt_f32_dwconv_fn)(const qrt_conv2d_params_t *p, int64_t H, int64_t W,
+ * c channels of a depthwise conv with parameters p (groups, pads, strides,
+ * dilations, output_min/max as the clamp; horizontal stride 1 or 2):
+ * x [c][H][W], w [c][kh][kw], bias [c], y [c][OH][OW], for every channel
+ *   y[oh][ow] = clamp(bias + sum_{i<kh, j<kw} w[i][j] * xpad[oh*sh + i*dh][ow*sw + j*dw])
+ * where xpad is x zero-padded by p's pads. Each product is rounded then added,
+ * or fused, as the ISA suffix says; the bias first, the taps in any order. The
+ * clamp propagates NaN. scratch: qrt_f32_dwconv_scratch_floats(p, H, W) floats
+ * (64-byte aligned) the kernel may use for a padded plane. */
+typedef void (*qrt_f32_dwconv_fn)(const qrt_conv2d_params_t *p, int64_t c, int64_t H, int64_t W,
                                   const float *x, int64_t OH, int64_t OW, const float *w,
-                                  float bias, float *y, float *plane);
+                                  const float *bias, float *y, float *scratch);
 
-/* Floats of the padded plane a depthwise kernel may build: rows
- * [0, (OH-1)*sh + (kh-1)*dh] of the padded image, plus one vector of slack. */
-static inline int64_t qrt_f32_dwconv_plane_floats(const qrt_conv2d_params_t *p, int64_t H,
-                                                  int64_t W) {
-  return (H + p->pad_top + p->pad_bottom) * (W + p->pad_left + p->pad_right) + 16;
+/* A padded channel plane plus one vector of slack, or a table of 16-byte
+ * entries per (vector slot, tap column), slots <= ceil(W_padded / 16) + 16. */
+static inline int64_t qrt_f32_dwconv_scratch_floats(const qrt_conv2d_params_t *p, int64_t H,
+                                                    int64_t W) {
+  const int64_t wp = W + p->pad_left + p->pad_right;
+  const int64_t plane = (H + p->pad_top + p->pad_bottom) * wp + 16;
+  const int64_t table = 4 * p->kernel_w * ((wp + 15) / 16 + 16);
+  return plane > table ? plane : table;
 }
 
 typedef struct {
@@ -59,9 +63,9 @@ typedef struct {
                                                const float *b, float *c, int64_t ldc,        \
                                                float *part, uint32_t flags, const float *bias, \
                                                float lo, float hi);                          \
-  void qrt_f32_dwconv__##isa_name(const qrt_conv2d_params_t *p, int64_t H, int64_t W,       \
-                                  const float *x, int64_t OH, int64_t OW, const float *w,     \
-                                  float bias, float *y, float *plane);
+  void qrt_f32_dwconv__##isa_name(const qrt_conv2d_params_t *p, int64_t c, int64_t H,      \
+                                  int64_t W, const float *x, int64_t OH, int64_t OW,          \
+                                  const float *w, const float *bias, float *y, float *scratch);
 #include "f32_conv_ukernels.inl"
 #undef QRT_F32_CONV_UKERNEL
 

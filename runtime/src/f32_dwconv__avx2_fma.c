@@ -53,9 +53,8 @@ static inline __attribute__((always_inline)) void plane(const int sw, const floa
   }
 }
 
-void qrt_f32_dwconv__avx2_fma(const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x,
-                              int64_t OH, int64_t OW, const float *w, float bias, float *y,
-                              float *pbuf) {
+static void channel(const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x, int64_t OH,
+                    int64_t OW, const float *w, float bias, float *y, float *pbuf) {
   const int64_t kh = p->kernel_h, kw = p->kernel_w, sh = p->stride_h, sw = p->stride_w;
   const int64_t dh = p->dilation_h, dw = p->dilation_w;
   const float *src = x;
@@ -73,4 +72,12 @@ void qrt_f32_dwconv__avx2_fma(const qrt_conv2d_params_t *p, int64_t H, int64_t W
   }
   if (sw == 1) plane(1, src, ldx, OH, OW, kh, kw, sh, dh, dw, w, bias, p->output_min, p->output_max, y);
   else plane(2, src, ldx, OH, OW, kh, kw, sh, dh, dw, w, bias, p->output_min, p->output_max, y);
+}
+
+void qrt_f32_dwconv__avx2_fma(const qrt_conv2d_params_t *p, int64_t c, int64_t H, int64_t W,
+                              const float *x, int64_t OH, int64_t OW, const float *w,
+                              const float *bias, float *y, float *scratch) {
+  const int64_t taps = p->kernel_h * p->kernel_w;
+  for (int64_t ch = 0; ch < c; ch++)
+    channel(p, H, W, x + ch * H * W, OH, OW, w + ch * taps, bias[ch], y + ch * OH * OW, scratch);
 }

@@ -1,167 +1,240 @@
-/* f32 depthwise conv of one channel, AVX-512F. Contract: f32_conv_internal.h.
- * Built with -mavx512f -mfma. Rounding: the bias, then one FMA per tap into
- * one of three accumulators (by tap row), then two adds: results differ from
- * the scalar reference by rounding only.
+/* f32 depthwise conv, AVX-512F. Contract: f32_conv_internal.h. Built with
+ * -mavx512f -mfma. Rounding: the bias, then one FMA per tap into one of three
+ * accumulators (by tap row), then two adds: results differ from the scalar
+ * reference by rounding only.
  *
- * With padding, the channel is first copied into a zero-padded plane (vector
- * stores; only the rows some tap reads). Stride 1: the plane is walked as one
- * run of positions p = oh*ldx + ow, 16 per vector, garbage columns ow >= OW
- * included, so each tap is one contiguous load even when rows are shorter
- * than a vector (7x7 maps); the valid lanes are compressed into the output.
- * Otherwise row by row, 16 outputs per vector; stride 2 loads 32 floats per
- * tap and keeps the even ones with one permute. Loads and stores are masked:
- * nothing past the last input read or output written is touched. */
+ * No padded copy: each tap is a masked load straight from the input row, the
+ * lanes that fall into the padding (or past the row) masked off (masked-off
+ * lanes are never read, so the address may point before the row). A vector
+ * holds 16 outputs of one output row, or, when rows are 8 outputs or
+ * shorter (7x7 maps), floor(16 / OW) whole output rows, each slot of the
+ * vector loaded from its own input row. Stride 2 loads the 32-float window of
+ * each tap and keeps the even floats with one permute. The load masks and
+ * offsets depend only on the vector slot and the tap column, so they are
+ * computed once per call (a table for up to 256 slots x tap columns) and
+ * shared by every row and channel. */
 #include <immintrin.h>
+#include <stdint.h>
 
 #include "f32_conv_internal.h"
 
-static inline __mmask16 lanes(int64_t n) { return (__mmask16)((1u << n) - 1u); }
+static inline __mmask16 lanes(int64_t n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u); }
 
-/* rows [0, rows) of x zero-padded into plane (rows ldx = W + pad_left + pad_right apart). */
-static void pad_plane(const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x,
-                      int64_t rows, float *plane) {
-  const int64_t pl = p->pad_left, ldx = W + pl + p->pad_right;
-  const __m512 z = _mm512_setzero_ps();
-  for (int64_t r = 0; r < rows; r++) {
-    float *d = plane + r * ldx;
-    const int64_t ih = r - p->pad_top;
-    if (ih < 0 || ih >= H) {
-      for (int64_t c = 0; c < ldx; c += 16) _mm512_mask_storeu_ps(d + c, lanes(QRT_MIN(16, ldx - c)), z);
-      continue;
-    }
-    const float *xr = x + ih * W;
-    for (int64_t c = 0; c < ldx; c += 16) {
-      /* lanes l of this chunk read column c + l - pl: valid for l in [a, b) */
-      const int64_t n = QRT_MIN(16, ldx - c);
-      const int64_t a = QRT_MIN(n, QRT_MAX(0, pl - c)), b = QRT_MAX(a, QRT_MIN(n, pl + W - c));
-      __m512 v = _mm512_maskz_loadu_ps(lanes(b - a), xr + (c + a - pl));
-      if (a > 0) /* move lanes [0, b-a) up to [a, b) (only at the left edge) */
-        v = _mm512_maskz_permutexvar_ps((__mmask16)(lanes(b) & ~lanes(a)),
-                                        _mm512_sub_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-                                                                           10, 11, 12, 13, 14, 15),
-                                                         _mm512_set1_epi32((int)a)),
-                                        v);
-      _mm512_mask_storeu_ps(d + c, lanes(n), v);
-    }
-  }
+/* Lanes [a, b) of 0..15 (empty when b <= a). */
+static inline __mmask16 lane_range(int64_t a, int64_t b) {
+  a = QRT_MAX(a, 0), b = QRT_MIN(b, 16);
+  return b > a ? (__mmask16)(lanes(b) & ~lanes(a)) : (__mmask16)0;
 }
 
-/* x[s*sw] for s < n (1 <= n <= 16), zeros past n. */
-static inline __attribute__((always_inline)) __m512 load_run(const float *x, const int sw,
-                                                             int64_t n) {
-  if (sw == 1) return _mm512_maskz_loadu_ps(lanes(n), x);
-  const int64_t e = 2 * n - 1; /* floats spanned */
-  const __mmask16 m0 = e >= 16 ? (__mmask16)0xffff : lanes(e);
-  const __mmask16 m1 = e > 16 ? lanes(e - 16) : (__mmask16)0;
-  const __m512 lo = _mm512_maskz_loadu_ps(m0, x), hi = _mm512_maskz_loadu_ps(m1, x + 16);
+/* base + off floats, as an address only (off may be negative: masked lanes). */
+static inline const float *at(const float *base, int64_t off) {
+  return (const float *)((uintptr_t)base + (uintptr_t)(off * (int64_t)sizeof(float)));
+}
+
+typedef struct {
+  int64_t off;     /* float offset of window element 0 from the input row */
+  __mmask16 m0, m1; /* window elements 0..15 and 16..31 that are read */
+} tap_t;
+
+/* Slot s of a vector, tap column j: which floats of the input row to read.
+ * R == 1: slot s is the chunk of outputs [16s, 16s + 16) of a row.
+ * R > 1: slot s is the s-th of the R output rows the vector holds (lanes
+ * [s*OW, (s+1)*OW)). Window element e feeds lane e (stride 1) or e/2 (stride 2). */
+static tap_t plan_tap(int64_t s, int64_t j, int64_t R, int64_t sw, int64_t W, int64_t OW,
+                      int64_t pl, int64_t dw) {
+  int64_t l0, l1, c0; /* the slot's lanes, and the output column of lane l0 */
+  if (R == 1) l0 = 0, l1 = QRT_MIN(16, OW - 16 * s), c0 = 16 * s;
+  else l0 = s * OW, l1 = (s + 1) * OW, c0 = 0;
+  tap_t t;
+  /* lane l reads input column (c0 + l - l0)*sw - pl + j*dw = off + sw*l within the window */
+  const int64_t off = (c0 - l0) * sw - pl + j * dw;
+  t.off = R == 1 ? off + sw * l0 : off; /* R == 1: l0 = 0 */
+  /* window elements read: e = sw*l for l in [l0, l1), and inside the row: 0 <= off + e < W */
+  const int64_t e0 = QRT_MAX(sw * l0, -off), e1 = QRT_MIN(sw * (l1 - 1) + 1, W - off);
+  if (sw == 1) {
+    t.m0 = lane_range(e0, e1), t.m1 = 0;
+  } else { /* odd elements in range are read too (harmless, dropped by the permute) */
+    t.m0 = lane_range(e0, e1);
+    t.m1 = lane_range(e0 - 16, e1 - 16);
+  }
+  return t;
+}
+
+static inline __m512 clamp(__m512 v, __m512 vlo, __m512 vhi) {
+  /* max_ps(x, y) returns y when either is NaN: the accumulator goes second. */
+  return _mm512_min_ps(vhi, _mm512_max_ps(vlo, v));
+}
+
+/* The tap (i, j) vector of one slot into v (stride 1) or lo/hi (stride 2). */
+static inline __attribute__((always_inline)) void load_tap(const int sw, const float *row,
+                                                           const tap_t *t, __m512 *v, __m512 *hi) {
+  *v = _mm512_mask_loadu_ps(*v, t->m0, at(row, t->off));
+  if (sw == 2) *hi = _mm512_mask_loadu_ps(*hi, t->m1, at(row, t->off + 16));
+}
+
+static inline __m512 even_floats(__m512 lo, __m512 hi) {
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   return _mm512_permutex2var_ps(lo, even, hi);
 }
 
-/* bias + the taps of the n outputs whose tap (0, 0) input run starts at x. */
-static inline __attribute__((always_inline)) __m512 taps(const int k3, const int sw, __m512 vb,
-                                                         const float *x, int64_t n, int64_t kh,
-                                                         int64_t kw, int64_t rs, int64_t dw,
-                                                         const __m512 *w3, const float *w) {
-  __m512 acc[3] = {vb, _mm512_setzero_ps(), _mm512_setzero_ps()};
-  if (k3) {
-#pragma GCC unroll 3
-    for (int i = 0; i < 3; i++)
-#pragma GCC unroll 3
-      for (int j = 0; j < 3; j++)
-        acc[i] = _mm512_fmadd_ps(w3[i * 3 + j], load_run(x + i * rs + j * dw, sw, n), acc[i]);
-  } else {
-    for (int64_t i = 0; i < kh; i++)
-      for (int64_t j = 0; j < kw; j++)
-        acc[i % 3] = _mm512_fmadd_ps(_mm512_set1_ps(w[i * kw + j]),
-                                     load_run(x + i * rs + j * dw, sw, n), acc[i % 3]);
-  }
-  return _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), acc[2]);
+/* The tap vector for window t of input row `row` (NULL: a padding row, zeros). */
+static inline __attribute__((always_inline)) __m512 tap_vec(const int sw, const float *row,
+                                                           const tap_t *t) {
+  __m512 v = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+  if (!row) return v;
+  load_tap(sw, row, t, &v, &hi);
+  return sw == 2 ? even_floats(v, hi) : v;
 }
 
-/* Clamp (max_ps(x, y) returns y when either is NaN: the accumulator goes second). */
-static inline __m512 clamp(__m512 v, __m512 vlo, __m512 vhi) {
-  return _mm512_min_ps(vhi, _mm512_max_ps(vlo, v));
-}
-
-static inline __attribute__((always_inline)) void plane_s1(const int k3, const float *x,
-                                                           int64_t ldx, int64_t OH, int64_t OW,
-                                                           int64_t kh, int64_t kw, int64_t dh,
-                                                           int64_t dw, const float *w, float bias,
-                                                           float lo, float hi, float *y) {
-  const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vb = _mm512_set1_ps(bias);
-  __m512 w3[9];
-  if (k3)
-    for (int t = 0; t < 9; t++) w3[t] = _mm512_set1_ps(w[t]);
-  const int64_t P = (OH - 1) * ldx + OW, rs = dh * ldx;
-  int64_t out = 0, c0 = 0; /* outputs written; column of the vector's first position */
-  for (int64_t p0 = 0; p0 < P; p0 += 16) {
-    const int64_t n = QRT_MIN(16, P - p0);
-    const __m512 acc = clamp(taps(k3, 1, vb, x + p0, n, kh, kw, rs, dw, w3, w), vlo, vhi);
-    uint32_t m = 0; /* lanes at columns < OW */
-    for (int64_t l = 0, c = c0; l < n; c = 0) {
-      const int64_t seg = QRT_MIN(n - l, ldx - c);
-      const int64_t v = QRT_MAX(0, QRT_MIN(seg, OW - c));
-      m |= ((1u << v) - 1u) << l;
-      l += seg;
-    }
-    if (m == 0xffffu) {
-      _mm512_storeu_ps(y + out, acc);
-      out += 16;
-    } else {
-      const int cnt = __builtin_popcount(m);
-      _mm512_mask_storeu_ps(y + out, lanes(cnt), _mm512_maskz_compress_ps((__mmask16)m, acc));
-      out += cnt;
-    }
-    for (c0 += 16; c0 >= ldx; c0 -= ldx) {
-    }
-  }
-}
-
-static inline __attribute__((always_inline)) void plane_rows(const int k3, const int sw,
-                                                             const float *x, int64_t ldx,
-                                                             int64_t OH, int64_t OW, int64_t kh,
-                                                             int64_t kw, int64_t sh, int64_t dh,
-                                                             int64_t dw, const float *w,
-                                                             float bias, float lo, float hi,
-                                                             float *y) {
-  const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vb = _mm512_set1_ps(bias);
-  __m512 w3[9];
-  if (k3)
-    for (int t = 0; t < 9; t++) w3[t] = _mm512_set1_ps(w[t]);
+/* One channel, rows of more than 8 outputs: a vector per 16 outputs of a row.
+ * 3x3: one accumulator per tap row (three chains of three FMAs). */
+static inline __attribute__((always_inline)) void channel_rows(
+    const int k3, const int sw, const qrt_conv2d_params_t *p, int64_t H, int64_t W,
+    const float *x, int64_t OH, int64_t OW, const float *w, float bias, float *y,
+    const tap_t *tab) {
+  const int64_t kh = p->kernel_h, kw = p->kernel_w;
+  const __m512 vlo = _mm512_set1_ps(p->output_min), vhi = _mm512_set1_ps(p->output_max);
+  const __m512 vb = _mm512_set1_ps(bias);
+  const int64_t nq = (OW + 15) / 16;
   for (int64_t oh = 0; oh < OH; oh++) {
-    const float *xr = x + oh * sh * ldx;
     float *yr = y + oh * OW;
-    for (int64_t o = 0; o < OW; o += 16) {
-      const int64_t n = QRT_MIN(16, OW - o);
-      const __m512 acc = taps(k3, sw, vb, xr + o * sw, n, kh, kw, dh * ldx, dw, w3, w);
-      _mm512_mask_storeu_ps(yr + o, lanes(n), clamp(acc, vlo, vhi));
+    if (k3) {
+      const float *r[3];
+      for (int i = 0; i < 3; i++) {
+        const int64_t ih = oh * p->stride_h - p->pad_top + i * p->dilation_h;
+        r[i] = ih >= 0 && ih < H ? x + ih * W : NULL;
+      }
+      const __m512 w0 = _mm512_set1_ps(w[0]), w1 = _mm512_set1_ps(w[1]), w2 = _mm512_set1_ps(w[2]);
+      const __m512 w3 = _mm512_set1_ps(w[3]), w4 = _mm512_set1_ps(w[4]), w5 = _mm512_set1_ps(w[5]);
+      const __m512 w6 = _mm512_set1_ps(w[6]), w7 = _mm512_set1_ps(w[7]), w8 = _mm512_set1_ps(w[8]);
+      for (int64_t q = 0; q < nq; q++) {
+        const tap_t *t = tab + q * 3;
+        __m512 a0 = _mm512_fmadd_ps(w0, tap_vec(sw, r[0], t), vb);
+        __m512 a1 = _mm512_mul_ps(w3, tap_vec(sw, r[1], t));
+        __m512 a2 = _mm512_mul_ps(w6, tap_vec(sw, r[2], t));
+        a0 = _mm512_fmadd_ps(w1, tap_vec(sw, r[0], t + 1), a0);
+        a1 = _mm512_fmadd_ps(w4, tap_vec(sw, r[1], t + 1), a1);
+        a2 = _mm512_fmadd_ps(w7, tap_vec(sw, r[2], t + 1), a2);
+        a0 = _mm512_fmadd_ps(w2, tap_vec(sw, r[0], t + 2), a0);
+        a1 = _mm512_fmadd_ps(w5, tap_vec(sw, r[1], t + 2), a1);
+        a2 = _mm512_fmadd_ps(w8, tap_vec(sw, r[2], t + 2), a2);
+        const __m512 v = clamp(_mm512_add_ps(_mm512_add_ps(a0, a1), a2), vlo, vhi);
+        _mm512_mask_storeu_ps(yr + 16 * q, lanes(OW - 16 * q), v);
+      }
+      continue;
+    }
+    for (int64_t q = 0; q < nq; q++) { /* any kernel: two chains, alternating taps */
+      __m512 a0 = vb, a1 = _mm512_setzero_ps();
+      int odd = 0;
+      for (int64_t i = 0; i < kh; i++) {
+        const int64_t ih = oh * p->stride_h - p->pad_top + i * p->dilation_h;
+        if (ih < 0 || ih >= H) continue;
+        const float *row = x + ih * W;
+        for (int64_t j = 0; j < kw; j++, odd ^= 1) {
+          const __m512 v = tap_vec(sw, row, tab + q * kw + j);
+          if (odd) a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[i * kw + j]), v, a1);
+          else a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[i * kw + j]), v, a0);
+        }
+      }
+      _mm512_mask_storeu_ps(yr + 16 * q, lanes(OW - 16 * q), clamp(_mm512_add_ps(a0, a1), vlo, vhi));
     }
   }
 }
 
-void qrt_f32_dwconv__avx512f(const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x,
-                             int64_t OH, int64_t OW, const float *w, float bias, float *y,
-                             float *plane) {
-  const int64_t kh = p->kernel_h, kw = p->kernel_w, sh = p->stride_h, sw = p->stride_w;
-  const int64_t dh = p->dilation_h, dw = p->dilation_w;
-  const float lo = p->output_min, hi = p->output_max;
-  const float *src = x;
-  int64_t ldx = W;
-  if (p->pad_top || p->pad_left || p->pad_bottom || p->pad_right) {
-    ldx = W + p->pad_left + p->pad_right;
-    pad_plane(p, H, W, x, (OH - 1) * sh + (kh - 1) * dh + 1, plane);
-    src = plane;
+/* One channel, rows of at most 8 outputs: a vector holds R = 16 / OW rows,
+ * slot s of tap (i, j) loaded from that row's input row i. Two chains. */
+static inline __attribute__((always_inline)) void channel_short(
+    const int sw, const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x, int64_t OH,
+    int64_t OW, const float *w, float bias, float *y, const tap_t *tab) {
+  const int64_t kh = p->kernel_h, kw = p->kernel_w, R = 16 / OW;
+  const __m512 vlo = _mm512_set1_ps(p->output_min), vhi = _mm512_set1_ps(p->output_max);
+  for (int64_t oh0 = 0; oh0 < OH; oh0 += R) {
+    const int64_t rows = QRT_MIN(R, OH - oh0);
+    __m512 a0 = _mm512_set1_ps(bias), a1 = _mm512_setzero_ps();
+    int odd = 0;
+    for (int64_t i = 0; i < kh; i++) {
+      const float *row[16];
+      for (int64_t s = 0; s < rows; s++) {
+        const int64_t ih = (oh0 + s) * p->stride_h - p->pad_top + i * p->dilation_h;
+        row[s] = ih >= 0 && ih < H ? x + ih * W : NULL;
+      }
+      for (int64_t j = 0; j < kw; j++, odd ^= 1) {
+        __m512 v = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+        for (int64_t s = 0; s < rows; s++)
+          if (row[s]) load_tap(sw, row[s], tab + s * kw + j, &v, &hi);
+        if (sw == 2) v = even_floats(v, hi);
+        if (odd) a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[i * kw + j]), v, a1);
+        else a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[i * kw + j]), v, a0);
+      }
+    }
+    const __m512 r = clamp(_mm512_add_ps(a0, a1), vlo, vhi);
+    _mm512_mask_storeu_ps(y + oh0 * OW, lanes(rows * OW), r);
   }
+}
+
+/* 3x3, 5 to 8 outputs per row (7x7 maps): two output rows per vector, fully
+ * unrolled, the six (row slot, tap column) windows in registers. */
+static inline __attribute__((always_inline)) void channel_pair3(
+    const int sw, const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x, int64_t OH,
+    int64_t OW, const float *w, float bias, float *y, const tap_t *tab) {
+  const __m512 vlo = _mm512_set1_ps(p->output_min), vhi = _mm512_set1_ps(p->output_max);
+  const __m512 vb = _mm512_set1_ps(bias);
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const tap_t t0[3] = {tab[0], tab[1], tab[2]}, t1[3] = {tab[3], tab[4], tab[5]};
+  for (int64_t oh0 = 0; oh0 < OH; oh0 += 2) {
+    const int64_t rows = QRT_MIN(2, OH - oh0);
+    __m512 a[3];
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; i++) {
+      const int64_t ih0 = oh0 * p->stride_h - p->pad_top + i * p->dilation_h;
+      const int64_t ih1 = ih0 + p->stride_h;
+      const float *r0 = ih0 >= 0 && ih0 < H ? x + ih0 * W : NULL;
+      const float *r1 = rows == 2 && ih1 >= 0 && ih1 < H ? x + ih1 * W : NULL;
+      a[i] = i == 0 ? vb : _mm512_setzero_ps();
+#pragma GCC unroll 3
+      for (int j = 0; j < 3; j++) {
+        __m512 v = _mm512_setzero_ps(), hi = _mm512_setzero_ps();
+        if (r0) load_tap(sw, r0, &t0[j], &v, &hi);
+        if (r1) load_tap(sw, r1, &t1[j], &v, &hi);
+        if (sw == 2) v = even_floats(v, hi);
+        a[i] = _mm512_fmadd_ps(wv[i * 3 + j], v, a[i]);
+      }
+    }
+    const __m512 r = clamp(_mm512_add_ps(_mm512_add_ps(a[0], a[1]), a[2]), vlo, vhi);
+    _mm512_mask_storeu_ps(y + oh0 * OW, lanes(rows * OW), r);
+  }
+}
+
+void qrt_f32_dwconv__avx512f(const qrt_conv2d_params_t *p, int64_t c, int64_t H, int64_t W,
+                             const float *x, int64_t OH, int64_t OW, const float *w,
+                             const float *bias, float *y, float *scratch) {
+  const int64_t kh = p->kernel_h, kw = p->kernel_w, sw = p->stride_w;
+  const int64_t R = OW <= 8 ? 16 / OW : 1, slots = R > 1 ? R : (OW + 15) / 16;
+  /* The tap table: on the stack when small, else in the scratch (16-byte
+   * entries; qrt_f32_dwconv_scratch_floats leaves room for them). */
+  enum { TAB = 128 };
+  tap_t stack_tab[TAB];
+  tap_t *tab = slots * kw <= TAB ? stack_tab : (tap_t *)scratch;
+  for (int64_t s = 0; s < slots; s++)
+    for (int64_t j = 0; j < kw; j++)
+      tab[s * kw + j] = plan_tap(s, j, R, sw, W, OW, p->pad_left, p->dilation_w);
   const int k3 = kh == 3 && kw == 3;
-  if (sw == 1 && sh == 1) {
-    if (k3) plane_s1(1, src, ldx, OH, OW, kh, kw, dh, dw, w, bias, lo, hi, y);
-    else plane_s1(0, src, ldx, OH, OW, kh, kw, dh, dw, w, bias, lo, hi, y);
-  } else if (sw == 1) {
-    if (k3) plane_rows(1, 1, src, ldx, OH, OW, kh, kw, sh, dh, dw, w, bias, lo, hi, y);
-    else plane_rows(0, 1, src, ldx, OH, OW, kh, kw, sh, dh, dw, w, bias, lo, hi, y);
-  } else {
-    if (k3) plane_rows(1, 2, src, ldx, OH, OW, kh, kw, sh, dh, dw, w, bias, lo, hi, y);
-    else plane_rows(0, 2, src, ldx, OH, OW, kh, kw, sh, dh, dw, w, bias, lo, hi, y);
+  for (int64_t ch = 0; ch < c; ch++) {
+    const float *xc = x + ch * H * W, *wc = w + ch * kh * kw;
+    float *yc = y + ch * OH * OW;
+    if (R == 2 && k3) {
+      if (sw == 1) channel_pair3(1, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+      else channel_pair3(2, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+    } else if (R > 1) {
+      if (sw == 1) channel_short(1, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+      else channel_short(2, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+    } else if (k3) {
+      if (sw == 1) channel_rows(1, 1, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+      else channel_rows(1, 2, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+    } else {
+      if (sw == 1) channel_rows(0, 1, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+      else channel_rows(0, 2, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+    }
   }
 }

@@ -3,10 +3,8 @@
  * taps in order, each product rounded then added. */
 #include "f32_conv_internal.h"
 
-void qrt_f32_dwconv__scalar(const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x,
-                            int64_t OH, int64_t OW, const float *w, float bias, float *y,
-                            float *plane) {
-  (void)plane;
+static void channel(const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x, int64_t OH,
+                    int64_t OW, const float *w, float bias, float *y) {
   const int64_t kh = p->kernel_h, kw = p->kernel_w, sh = p->stride_h, sw = p->stride_w;
   const int64_t dh = p->dilation_h, dw = p->dilation_w;
   for (int64_t oh = 0; oh < OH; oh++)
@@ -23,4 +21,13 @@ void qrt_f32_dwconv__scalar(const qrt_conv2d_params_t *p, int64_t H, int64_t W, 
       s = s < p->output_min ? p->output_min : s; /* a NaN compares false and stays */
       y[oh * OW + ow] = s > p->output_max ? p->output_max : s;
     }
+}
+
+void qrt_f32_dwconv__scalar(const qrt_conv2d_params_t *p, int64_t c, int64_t H, int64_t W,
+                            const float *x, int64_t OH, int64_t OW, const float *w,
+                            const float *bias, float *y, float *scratch) {
+  (void)scratch;
+  const int64_t taps = p->kernel_h * p->kernel_w;
+  for (int64_t ch = 0; ch < c; ch++)
+    channel(p, H, W, x + ch * H * W, OH, OW, w + ch * taps, bias[ch], y + ch * OH * OW);
 }
