@@ -91,6 +91,11 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int n
   }
   for (int64_t k = 0; k < kc; k++) {
     const float *ak = a + off[k];
+    /* The weights stream through once per tile block (from L3 for the 9 MB of a
+     * 512x512x3x3 layer): fetch 32 taps (4 KB) ahead, past the panel's end too
+     * (the next panel follows it in memory). A prefetch never faults. */
+    _mm_prefetch((const char *)(b + 32 * NR), _MM_HINT_T0);
+    _mm_prefetch((const char *)(b + 32 * NR + 16), _MM_HINT_T0);
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = nv == 2 ? _mm512_loadu_ps(b + 16) : b0;
 #pragma GCC unroll 14
