@@ -5,6 +5,7 @@
 
 extern const qcc_pass_info qcc_pass_verify_info; /* verify.c:  qcc-verify */
 extern const qcc_pass_info qcc_pass_dce_info;    /* dce.c:     qcc-dce */
+extern const qcc_pass_info qcc_pass_cse_info;              /* cse.c:              qcc-cse */
 extern const qcc_pass_info qcc_pass_fold_conv_bn_info;     /* fold_conv_bn.c:     qcc-fold-conv-bn */
 extern const qcc_pass_info qcc_pass_annotate_info;         /* annotate.c:         qcc-annotate */
 extern const qcc_pass_info qcc_pass_insert_observers_info; /* insert_observers.c: qcc-insert-observers */
