@@ -755,6 +755,7 @@ static qcc_status_t plan_resize(qcc_executor *ex, MlirOperation op, ex_step *s) 
   else if (qcc_str_eq(c, "align_corners")) p->coord = QRT_RESIZE_ALIGN_CORNERS;
   else if (qcc_str_eq(c, "asymmetric")) p->coord = QRT_RESIZE_ASYMMETRIC;
   else if (qcc_str_eq(c, "half_pixel_symmetric")) p->coord = QRT_RESIZE_HALF_PIXEL_SYMMETRIC;
+  else if (qcc_str_eq(c, "tf_half_pixel_for_nn")) p->coord = QRT_RESIZE_TF_HALF_PIXEL_FOR_NN;
   else return unsupported(s, "this coordinate_transformation_mode is not supported");
   if (qcc_str_eq(nm, "round_prefer_floor")) p->nearest = QRT_RESIZE_ROUND_PREFER_FLOOR;
   else if (qcc_str_eq(nm, "round_prefer_ceil")) p->nearest = QRT_RESIZE_ROUND_PREFER_CEIL;
@@ -764,8 +765,9 @@ static qcc_status_t plan_resize(qcc_executor *ex, MlirOperation op, ex_step *s) 
   float sc[EX_MAX_RANK] = {0};
   intptr_t ns = qcc_get_f32s(op, QCC_ATTR_scales, sc, EX_MAX_RANK);
   if (ns != 4 && ns != 0) return invalid(s, "scales must have 4 values");
-  p->scale_h = ns && sc[2] > 0 ? sc[2] : (float)y->shape[2] / (float)x->shape[2];
-  p->scale_w = ns && sc[3] > 0 ? sc[3] : (float)y->shape[3] / (float)x->shape[3];
+  /* the model's float32 scales, or (sizes given) OH/H in double as ONNX's reference */
+  p->scale_h = ns && sc[2] > 0 ? (double)sc[2] : (double)y->shape[2] / (double)x->shape[2];
+  p->scale_w = ns && sc[3] > 0 ? (double)sc[3] : (double)y->shape[3] / (double)x->shape[3];
   s->u.rs.n = x->shape[0], s->u.rs.c = x->shape[1], s->u.rs.h = x->shape[2], s->u.rs.w = x->shape[3];
   s->u.rs.oh = y->shape[2], s->u.rs.ow = y->shape[3];
   s->run = run_resize;

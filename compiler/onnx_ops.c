@@ -545,7 +545,95 @@ static qcc_status_t h_conv(ox_node *n) {
   return ox_set_out(n, 0, y);
 }
 
-/* ConvTranspose, 1-D (lifted to 2-D like Conv) and 2-D. With output_shape,
+/* 3-D ConvTranspose: a 2-D transposed conv per input depth slice with the
+ * KD depth taps as extra output channels, then a col2im along depth. With
+ * x viewed as [N*D, C, H, W] and w [C, O/g, KD, KH, KW] reshaped to
+ * [C, O/g*KD, KH, KW] (channel o*KD + kd, groups contiguous), the 2-D result
+ * is [N, D, O, KD, OH, OW]; tap kd of input depth i lands on output depth
+ * i*sd + kd*dd - pad_begin. Each tap's slice is spread by the stride (pad
+ * sd-1 zeros after every depth, one reshape), shifted into place by a pad
+ * (negative pads crop the depth padding), and the KD results are summed. */
+static qcc_status_t conv_transpose3d(ox_node *n, const qcc_shape *x, const qcc_shape *w) {
+  nd_attrs a;
+  QCC_RETURN_IF_ERROR(nd_spatial(n, x, w->d + 2, true, &a));
+  int64_t op[3], os[16];
+  QCC_RETURN_IF_ERROR(nd_read(n, "output_padding", 3, op, 0));
+  int64_t g = ox_attr_i(n, "group", 1), kd = w->d[2], sd = a.st[0], dd = a.dl[0], D = x->d[2];
+  if (g < 1 || x->d[1] != w->d[0]) return ox_err(n, QCC_ERR_INVALID, "weights do not match the input channels");
+  int64_t O = w->d[1] * g;
+  int k = ox_attr_ints(n, "output_shape", os);
+  if (k >= 0) {
+    if (k != 3 && k != 5) return ox_err(n, QCC_ERR_INVALID, "output_shape must have 3 values");
+    char b[32];
+    bool lower = !strcmp(ox_attr_s(n, "auto_pad", "NOTSET", b, sizeof b), "SAME_LOWER");
+    for (int i = 0; i < 3; ++i) {
+      int64_t total = a.st[i] * (x->d[2 + i] - 1) + op[i] + (w->d[2 + i] - 1) * a.dl[i] + 1 - os[k - 3 + i];
+      a.pd[i] = lower ? total - total / 2 : total / 2;
+      a.pd[i + 3] = total - a.pd[i];
+    }
+  }
+  int64_t full = sd * (D - 1) + dd * (kd - 1) + 1 + op[0], od = full - a.pd[0] - a.pd[3];
+  if (od < 1) return ox_err(n, QCC_ERR_INVALID, "transposed convolution output depth would be %lld", (long long)od);
+  MlirValue xv, wv, y, acc = {NULL};
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &xv));
+  QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 1), &wv));
+  int64_t to_ndchw[5] = {0, 2, 1, 3, 4};
+  QCC_RETURN_IF_ERROR(transpose_v(n, xv, 5, to_ndchw, &xv));
+  qcc_shape xs = {4, {x->d[0] * D, x->d[1], x->d[3], x->d[4]}};
+  QCC_RETURN_IF_ERROR(reshape_v(n, xv, &xs, &xv));
+  qcc_shape ws = {4, {w->d[0], w->d[1] * kd, w->d[3], w->d[4]}};
+  QCC_RETURN_IF_ERROR(reshape_v(n, wv, &ws, &wv));
+  int64_t st2[2] = {a.st[1], a.st[2]}, dl2[2] = {a.dl[1], a.dl[2]}, op2[2] = {op[1], op[2]}, pd2[4], grow[12] = {0};
+  bool grows = false;
+  for (int i = 0; i < 2; ++i)
+    for (int e = 0; e < 2; ++e) {
+      int64_t p = a.pd[1 + i + 3 * e];
+      pd2[i + 2 * e] = p > 0 ? p : 0;
+      if (p < 0) grow[4 + i + 6 * e] = -p, grows = true; /* dims [N, C, D, H, W]: H, W */
+    }
+  MlirNamedAttribute at[5] = {qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st2), qcc_attr_i64s(CTX, QCC_ATTR_pads, 4, pd2),
+                              qcc_attr_i64s(CTX, QCC_ATTR_dilations, 2, dl2), qcc_attr_i64s(CTX, QCC_ATTR_output_padding, 2, op2),
+                              qcc_attr_i64(CTX, QCC_ATTR_group, g)};
+  MlirValue ops[2] = {xv, wv};
+  QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_conv_transpose, 2, ops, 5, at, 1, NULL, &y));
+  qcc_shape ys;
+  vshape(y, &ys);
+  int64_t OH = ys.d[2], OW = ys.d[3];
+  qcc_shape y6 = {6, {x->d[0], D, O, kd, OH, OW}};
+  QCC_RETURN_IF_ERROR(reshape_v(n, y, &y6, &y));
+  for (int64_t t = 0; t < kd; ++t) {
+    MlirValue s;
+    QCC_RETURN_IF_ERROR(slice_v(n, y, 3, t, t + 1, 1, &s));
+    qcc_shape s6 = {6, {x->d[0], D, 1, O, OH, OW}};
+    QCC_RETURN_IF_ERROR(reshape_v(n, s, &s6, &s));
+    if (sd > 1) {
+      int64_t sp[12] = {0};
+      sp[6 + 2] = sd - 1;
+      QCC_RETURN_IF_ERROR(pad_v(n, s, sp, &s));
+    }
+    qcc_shape s5 = {5, {x->d[0], D * sd, O, OH, OW}};
+    QCC_RETURN_IF_ERROR(reshape_v(n, s, &s5, &s));
+    int64_t dp[10] = {0};
+    dp[1] = t * dd - a.pd[0];
+    dp[5 + 1] = (full - a.pd[3]) - t * dd - D * sd;
+    QCC_RETURN_IF_ERROR(pad_v(n, s, dp, &s));
+    if (mlirValueIsNull(acc)) acc = s;
+    else QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_add, acc, s, &acc));
+  }
+  int64_t to_ncdhw[5] = {0, 2, 1, 3, 4};
+  QCC_RETURN_IF_ERROR(transpose_v(n, acc, 5, to_ncdhw, &y));
+  if (grows) QCC_RETURN_IF_ERROR(pad_v(n, y, grow, &y));
+  if (ox_in(n, 2)) {
+    MlirValue b;
+    QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 2), &b));
+    qcc_shape b4 = {4, {O, 1, 1, 1}};
+    QCC_RETURN_IF_ERROR(reshape_v(n, b, &b4, &b));
+    QCC_RETURN_IF_ERROR(binary_v(n, QCC_OP_add, y, b, &y));
+  }
+  return ox_set_out(n, 0, y);
+}
+
+/* ConvTranspose, 1-D (lifted to 2-D like Conv) and 2-D (3-D above). With output_shape,
  * the pads follow ONNX's formula (total = natural size - output_shape, split
  * begin = total/2 unless SAME_LOWER); a negative pad means an output larger
  * than the natural one: the conv runs with pad 0 there and the result is
@@ -554,8 +642,9 @@ static qcc_status_t h_conv_transpose(ox_node *n) {
   qcc_shape x, w;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
   QCC_RETURN_IF_ERROR(shape_in(n, 1, &w));
+  if (x.rank == 5 && w.rank == 5) return conv_transpose3d(n, &x, &w);
   if (x.rank != 4 && x.rank != 3)
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D and 2-D transposed convolution are supported; input has rank %d", x.rank);
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D, 2-D and 3-D transposed convolution are supported; input has rank %d", x.rank);
   if (w.rank != x.rank) return ox_err(n, QCC_ERR_INVALID, "weights have rank %d, input rank %d", w.rank, x.rank);
   int sd = x.rank - 2;
   MlirValue ops[3];
@@ -1212,6 +1301,167 @@ static qcc_status_t h_expand(ox_node *n) {
 }
 
 /* ---- resize ---- */
+/* Cubic and tf_crop_and_resize Resize, lowered to matrix products. ONNX's
+ * Resize interpolates one axis at a time with coefficients that depend only
+ * on the output position, so along each spatial axis it is a linear map
+ * A [O, L]: y = A_h x A_w^T over the (H, W) planes, two qcc.matmul ops with
+ * constant A. Each row of A follows ONNX's reference (interpolate_1d_with_x):
+ * the source coordinate x_ori in double, the n nearest input positions around
+ * it (n = 4 for cubic, 2 otherwise; edge positions repeat, i.e. clamp), their
+ * coefficients (cubic with cubic_coeff_a, optionally exclude_outside and
+ * renormalized). tf_crop_and_resize maps through the roi and gives
+ * extrapolation_value where x_ori falls outside [0, L-1]: those rows of A are
+ * zero and a constant E adds the value at every output whose row or column
+ * is outside (the interpolation weights of the other axis sum to 1). */
+typedef struct {
+  const char *mode, *ct, *nm;
+  double cubic_a;
+  bool exclude_outside;
+} rz_opts;
+
+static void rz_coeffs(const rz_opts *o, double ratio, bool integral, int *count, double *c) {
+  if (!strcmp(o->mode, "cubic")) {
+    const double A = o->cubic_a, r = ratio, q = 1.0 - ratio;
+    c[0] = ((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A;
+    c[1] = ((A + 2) * r - (A + 3)) * r * r + 1;
+    c[2] = ((A + 2) * q - (A + 3)) * q * q + 1;
+    c[3] = ((A * (q + 1) - 5 * A) * (q + 1) + 8 * A) * (q + 1) - 4 * A;
+    *count = 4;
+    return;
+  }
+  *count = 2;
+  if (!strcmp(o->mode, "linear")) {
+    c[0] = 1.0 - ratio, c[1] = ratio;
+  } else if (integral || !strcmp(o->nm, "ceil")) { /* nearest */
+    c[0] = 0, c[1] = 1;
+  } else if (!strcmp(o->nm, "floor")) {
+    c[0] = 1, c[1] = 0;
+  } else if (!strcmp(o->nm, "round_prefer_ceil")) {
+    c[0] = ratio < 0.5, c[1] = ratio >= 0.5;
+  } else {
+    c[0] = ratio <= 0.5, c[1] = ratio > 0.5;
+  }
+}
+
+/* A [out][in] (float) for one axis; outside[o] for rows that extrapolate. */
+static void rz_matrix(const rz_opts *o, int64_t in, int64_t out, double scale, double len, double roi0, double roi1,
+                      float *A, bool *outside) {
+  for (int64_t r = 0; r < out; ++r) {
+    float *row = A + r * in;
+    for (int64_t i = 0; i < in; ++i) row[i] = 0.0f;
+    outside[r] = false;
+    double x = (double)r, xo;
+    if (!strcmp(o->ct, "align_corners")) xo = len == 1.0 ? 0.0 : x * (double)(in - 1) / (len - 1.0);
+    else if (!strcmp(o->ct, "asymmetric")) xo = x / scale;
+    else if (!strcmp(o->ct, "pytorch_half_pixel")) xo = len == 1.0 ? -0.5 : (x + 0.5) / scale - 0.5;
+    else if (!strcmp(o->ct, "tf_half_pixel_for_nn")) xo = (x + 0.5) / scale;
+    else if (!strcmp(o->ct, "tf_crop_and_resize")) {
+      xo = len == 1.0 ? (roi1 - roi0) * (double)(in - 1) / 2.0 : x * (roi1 - roi0) * (double)(in - 1) / (len - 1.0);
+      xo += roi0 * (double)(in - 1);
+      if (xo < 0.0 || xo > (double)(in - 1)) {
+        outside[r] = true;
+        continue;
+      }
+    } else {
+      xo = (x + 0.5) / scale - 0.5; /* half_pixel */
+    }
+    /* ratio in (0, 1]: an integral x_ori counts as the right end of [x-1, x] */
+    const bool integral = xo == floor(xo);
+    const double base = integral ? xo - 1.0 : floor(xo), ratio = integral ? 1.0 : xo - base;
+    double c[4];
+    int k;
+    rz_coeffs(o, ratio, integral, &k, c);
+    const int64_t first = (int64_t)base - (k == 4 ? 1 : 0);
+    if (o->exclude_outside) {
+      double sum = 0;
+      for (int j = 0; j < k; ++j) {
+        if (first + j < 0 || first + j >= in) c[j] = 0;
+        sum += c[j];
+      }
+      for (int j = 0; j < k; ++j) c[j] = sum != 0 ? c[j] / sum : 0;
+    }
+    for (int j = 0; j < k; ++j) {
+      int64_t idx = first + j;
+      idx = idx < 0 ? 0 : idx >= in ? in - 1 : idx;
+      row[idx] = (float)((double)row[idx] + c[j]);
+    }
+  }
+}
+
+static bool rz_identity(const float *A, int64_t out, int64_t in) {
+  if (out != in) return false;
+  for (int64_t r = 0; r < out; ++r)
+    for (int64_t i = 0; i < in; ++i)
+      if (A[r * in + i] != (r == i ? 1.0f : 0.0f)) return false;
+  return true;
+}
+
+static qcc_status_t resize_by_matrices(ox_node *n, const qcc_shape *x, const qcc_shape *y, const float *sc,
+                                       bool have_sizes, const rz_opts *o, const ox_const *roi) {
+  if (x->rank != 4 || y->d[0] != x->d[0] || y->d[1] != x->d[1])
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "only resizing the spatial dims of a 4-D NCHW tensor is supported");
+  if (roi && (ox_const_f64(roi, 0) != 0 || ox_const_f64(roi, 1) != 0 || ox_const_f64(roi, 4) != 1 || ox_const_f64(roi, 5) != 1))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "tf_crop_and_resize with a roi on the N or C dims is not supported");
+  if (!mlirTypeIsAF32(ox_in_elem(n, 0))) return ox_err(n, QCC_ERR_UNSUPPORTED, "cubic and tf_crop_and_resize Resize run on float32 only");
+  float *A[2] = {NULL, NULL};
+  bool *out[2] = {NULL, NULL};
+  qcc_status_t st = NULL;
+  for (int ax = 0; ax < 2 && !st; ++ax) {
+    int64_t L = x->d[2 + ax], O = y->d[2 + ax];
+    if (L < 1 || O < 1 || O > (1 << 20) || L > (1 << 20) || O * L > (1 << 26)) {
+      st = ox_err(n, QCC_ERR_UNSUPPORTED, "resize by interpolation matrices: dims too large (%lld -> %lld)", (long long)L, (long long)O);
+      break;
+    }
+    A[ax] = malloc(sizeof(float) * (size_t)(O * L));
+    out[ax] = malloc(sizeof(bool) * (size_t)O);
+    if (!A[ax] || !out[ax]) { st = ox_err(n, QCC_ERR_INTERNAL, "out of memory"); break; }
+    /* the scale and resized length of ONNX's reference: float32 scales from
+     * the model, or O/L in double when sizes were given */
+    double scale = have_sizes ? (double)O / (double)L : (double)sc[2 + ax];
+    double len = have_sizes ? scale * (double)L : (double)(float)(scale * (double)L);
+    /* tf_crop_and_resize samples the roi at exactly O points (TensorFlow's
+     * crop_and_resize, ONNX Runtime; the reference agrees when given sizes) */
+    if (roi) len = (double)O;
+    double r0 = roi ? ox_const_f64(roi, 2 + ax) : 0, r1 = roi ? ox_const_f64(roi, 6 + ax) : 1;
+    rz_matrix(o, L, O, scale, len, r0, r1, A[ax], out[ax]);
+  }
+  MlirValue v, m;
+  if (!st) st = ox_val(n->im, ox_in(n, 0), &v);
+  int64_t H = x->d[2], W = x->d[3], OH = y->d[2], OW = y->d[3];
+  if (!st && !rz_identity(A[1], OW, W)) { /* v [N, C, H, W] x A_w^T [W, OW] */
+    float *t = malloc(sizeof(float) * (size_t)(W * OW));
+    if (!t) st = ox_err(n, QCC_ERR_INTERNAL, "out of memory");
+    for (int64_t i = 0; !st && i < W; ++i)
+      for (int64_t j = 0; j < OW; ++j) t[i * OW + j] = A[1][j * W + i];
+    qcc_shape ts = {2, {W, OW}};
+    if (!st) st = f32_const(n, &ts, t, &m);
+    free(t);
+    if (!st) st = binary_v(n, QCC_OP_matmul, v, m, &v);
+  }
+  if (!st && !rz_identity(A[0], OH, H)) { /* A_h [OH, H] x v [N, C, H, OW] */
+    qcc_shape as = {2, {OH, H}};
+    st = f32_const(n, &as, A[0], &m);
+    if (!st) st = binary_v(n, QCC_OP_matmul, m, v, &v);
+  }
+  bool any_out = false;
+  for (int ax = 0; ax < 2 && !st; ++ax)
+    for (int64_t r = 0; r < y->d[2 + ax]; ++r) any_out |= out[ax][r];
+  if (!st && any_out) {
+    float *e = malloc(sizeof(float) * (size_t)(OH * OW));
+    float ev = ox_attr_f(n, "extrapolation_value", 0.0f);
+    if (!e) st = ox_err(n, QCC_ERR_INTERNAL, "out of memory");
+    for (int64_t i = 0; !st && i < OH; ++i)
+      for (int64_t j = 0; j < OW; ++j) e[i * OW + j] = out[0][i] || out[1][j] ? ev : 0.0f;
+    qcc_shape es = {2, {OH, OW}};
+    if (!st) st = f32_const(n, &es, e, &m);
+    free(e);
+    if (!st) st = binary_v(n, QCC_OP_add, v, m, &v);
+  }
+  for (int ax = 0; ax < 2; ++ax) free(A[ax]), free(out[ax]);
+  QCC_RETURN_IF_ERROR(st);
+  return ox_set_out(n, 0, v);
+}
+
 static qcc_status_t resize(ox_node *n, bool upsample) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
@@ -1221,9 +1471,14 @@ static qcc_status_t resize(ox_node *n, bool upsample) {
   const char *nm = OPSET >= 11 && !upsample ? ox_attr_s(n, "nearest_mode", "round_prefer_floor", b3, sizeof b3) : "floor";
   if (OPSET < 11 && !strcmp(mode, "linear")) ct = "asymmetric";
   if (!strcmp(mode, "bilinear")) mode = "linear";
-  if (strcmp(mode, "nearest") && strcmp(mode, "linear"))
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "resize mode '%s' is not supported (nearest and linear are)", mode);
-  if (!strcmp(ct, "tf_crop_and_resize")) return ox_err(n, QCC_ERR_UNSUPPORTED, "tf_crop_and_resize is not supported");
+  if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "cubic"))
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "resize mode '%s' is not supported (nearest, linear and cubic are)", mode);
+  bool by_matrices = !strcmp(mode, "cubic") || !strcmp(ct, "tf_crop_and_resize");
+  ox_const *roi = NULL;
+  if (!strcmp(ct, "tf_crop_and_resize")) {
+    QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "roi", &roi));
+    if (qcc_shape_numel(&roi->shape) != 2 * x.rank) return ox_err(n, QCC_ERR_INVALID, "roi must have %d values", 2 * x.rank);
+  }
   if (OPSET >= 18 && (ox_attr(n, "axes") || ox_attr_i(n, "antialias", 0)))
     return ox_err(n, QCC_ERR_UNSUPPORTED, "Resize with axes or antialias is not supported");
   float sc[QCC_MAX_RANK] = {0};
@@ -1257,9 +1512,17 @@ static qcc_status_t resize(ox_node *n, bool upsample) {
     for (int i = 0; i < x.rank; ++i) {
       if (!(sc[i] > 0)) return ox_err(n, QCC_ERR_INVALID, "scales must be positive");
       double d = floor((double)x.d[i] * (double)sc[i]);
+      if (roi) { /* tf_crop_and_resize: the roi's share of the input, in float as ONNX Runtime */
+        float share = (float)ox_const_f64(roi, x.rank + i) - (float)ox_const_f64(roi, i);
+        d = floor((double)((float)x.d[i] * share * sc[i]));
+      }
       if (!(d < 0x1p62)) return ox_err(n, QCC_ERR_INVALID, "scales make dim %d too large", i);
       y.d[i] = (int64_t)d;
     }
+  if (by_matrices) {
+    rz_opts o = {mode, ct, nm, ox_attr_f(n, "cubic_coeff_a", -0.75f), ox_attr_i(n, "exclude_outside", 0) != 0};
+    return resize_by_matrices(n, &x, &y, sc, have_sizes, &o, roi);
+  }
   if (x.rank != 4 || y.d[0] != x.d[0] || y.d[1] != x.d[1])
     return ox_err(n, QCC_ERR_UNSUPPORTED, "only resizing the spatial dims of a 4-D NCHW tensor is supported");
   MlirNamedAttribute a[4] = {qcc_attr_str(CTX, QCC_ATTR_mode, mode), qcc_attr_str(CTX, QCC_ATTR_coordinate_transformation_mode, ct),

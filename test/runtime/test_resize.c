@@ -12,6 +12,17 @@ static void run(const char *what, qrt_resize_mode_t mode, qrt_resize_coord_t coo
   expect_near(what, 2, shape, y, want, NULL, 1e-6f);
 }
 
+/* With the model's scales (which need not equal OW/W). */
+static void run_scaled(const char *what, qrt_resize_mode_t mode, qrt_resize_coord_t coord,
+                       qrt_resize_nearest_t nearest, double scale_w, int64_t w, const float *x, int64_t ow,
+                       const float *want) {
+  qrt_resize_params_t p = {mode, coord, nearest, 1.0, scale_w};
+  float y[64];
+  CHECK_OK(qrt_f32_resize(&p, 1, 1, 1, w, x, 1, ow, y));
+  const int64_t shape[2] = {1, ow};
+  expect_near(what, 2, shape, y, want, NULL, 1e-5f);
+}
+
 int main(void) {
   /* 1-D along W: x = [0, 10, 20, 30], upsample x2 -> 8 outputs. */
   const float x[4] = {0, 10, 20, 30};
@@ -64,5 +75,18 @@ int main(void) {
   const float n2[16] = {0, 0, 2, 2, 0, 0, 2, 2, 4, 4, 6, 6, 4, 4, 6, 6};
   run("nearest 2x2->4x4", QRT_RESIZE_NEAREST, QRT_RESIZE_ASYMMETRIC, QRT_RESIZE_FLOOR, 2, 2, x2, 4,
       4, n2);
+  /* The resized length is s * L, not O: align_corners 4 -> 2 with scale 0.6
+   * (ONNX's test_resize_downsample_scales_linear_align_corners): R = 2.4, src =
+   * o * 3 / 1.4 = 0, 2.142857 */
+  const float ac_s[2] = {0, 21.428572f};
+  run_scaled("linear align_corners scale 0.6", QRT_RESIZE_LINEAR, QRT_RESIZE_ALIGN_CORNERS, 0, 0.6f, 4, x, 2, ac_s);
+  /* pytorch_half_pixel with O = 1 but R = 1.2 > 1: src = 0.5/0.3 - 0.5 = 1.1667 */
+  const float ph_s[1] = {11.666667f};
+  run_scaled("linear pytorch_half_pixel R>1", QRT_RESIZE_LINEAR, QRT_RESIZE_PYTORCH_HALF_PIXEL, 0, 0.3f, 4, x, 1,
+             ph_s);
+  /* tf_half_pixel_for_nn: src = (o + 0.5)/s = 1, 3 for 4 -> 2 */
+  const float tf_nn[2] = {10, 30};
+  run("nearest tf_half_pixel_for_nn", QRT_RESIZE_NEAREST, QRT_RESIZE_TF_HALF_PIXEL_FOR_NN,
+      QRT_RESIZE_ROUND_PREFER_FLOOR, 1, 4, x, 1, 2, tf_nn);
   return test_finish("runtime.resize");
 }

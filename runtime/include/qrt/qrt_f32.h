@@ -291,19 +291,24 @@ qrt_status_t qrt_f32_reduce(qrt_reduce_op_t op, int64_t rank, const int64_t *sha
 
 /* ================================= Resize ===================================
  * ONNX Resize on NCHW 4-D, scaling H and W only: x [N][C][H][W] -> y [N][C][OH][OW].
- * scale_h/scale_w are the ONNX scales (when the model gives sizes, pass
- * (float)OH/H as ONNX does). For each output coordinate o along an axis of
- * input length L, output length O, scale s:
+ * scale_h/scale_w are the ONNX scales: the model's float32 values, or OH/H
+ * computed in double when the model gives sizes (as ONNX's reference does).
+ * For each output coordinate o along an axis of input length L, output
+ * length O and scale s, with R = s * L rounded to float32 (the "resized
+ * length" of ONNX's reference: the real O * s may differ from O when scales
+ * are given, e.g. 4 * 0.6 = 2.4 for O = 2):
  *   HALF_PIXEL:         (o + 0.5)/s - 0.5
- *   PYTORCH_HALF_PIXEL: O > 1 ? (o + 0.5)/s - 0.5 : 0
- *   ALIGN_CORNERS:      O == 1 ? 0 : o * (L-1)/(O-1)
+ *   PYTORCH_HALF_PIXEL: R > 1 ? (o + 0.5)/s - 0.5 : 0
+ *   ALIGN_CORNERS:      R == 1 ? 0 : o * (L-1)/(R-1)
  *   ASYMMETRIC:         o / s
  *   HALF_PIXEL_SYMMETRIC: adjusted half pixel (opset 19)
+ *   TF_HALF_PIXEL_FOR_NN: (o + 0.5)/s  (opset 11-12, for nearest)
  * Nearest: the coordinate is rounded by nearest_mode (ROUND_PREFER_FLOOR: ties
  * down, ROUND_PREFER_CEIL: ties up, FLOOR, CEIL) and clamped to [0, L-1].
  * Linear: the coordinate is clamped to [0, L-1], then bilinear interpolation of
- * the two neighbours on each axis. Coordinates are computed in float, as the
- * ONNX reference does. */
+ * the two neighbours on each axis (weights in float). Coordinates are computed
+ * in double, as ONNX's reference does in Python. (Cubic and tf_crop_and_resize
+ * are not here: the importer lowers them to matrix products.) */
 typedef enum { QRT_RESIZE_NEAREST, QRT_RESIZE_LINEAR } qrt_resize_mode_t;
 typedef enum {
   QRT_RESIZE_HALF_PIXEL,
@@ -311,6 +316,7 @@ typedef enum {
   QRT_RESIZE_ALIGN_CORNERS,
   QRT_RESIZE_ASYMMETRIC,
   QRT_RESIZE_HALF_PIXEL_SYMMETRIC,
+  QRT_RESIZE_TF_HALF_PIXEL_FOR_NN,
 } qrt_resize_coord_t;
 typedef enum {
   QRT_RESIZE_ROUND_PREFER_FLOOR,
@@ -322,7 +328,7 @@ typedef struct {
   qrt_resize_mode_t mode;
   qrt_resize_coord_t coord;
   qrt_resize_nearest_t nearest;
-  float scale_h, scale_w;
+  double scale_h, scale_w;
 } qrt_resize_params_t;
 qrt_status_t qrt_f32_resize(const qrt_resize_params_t *p, int64_t n, int64_t c, int64_t h, int64_t w,
                             const float *x, int64_t out_h, int64_t out_w, float *y);
