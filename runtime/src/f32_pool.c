@@ -75,6 +75,40 @@ qrt_status_t qrt_f32_max_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t
   return QRT_OK;
 }
 
+qrt_status_t qrt_f32_max_pool2d_with_indices(const qrt_pool2d_params_t *p, int storage_order, int64_t n,
+                                             int64_t c, int64_t h, int64_t w, const float *x, float *y,
+                                             int64_t *indices) {
+  int64_t OH, OW;
+  qrt_status_t s = qrt_pool2d_output_size(p, h, w, &OH, &OW);
+  if (s != QRT_OK) return s;
+  if (n < 0 || c < 0 || (storage_order != 0 && storage_order != 1)) return QRT_INVALID_ARGUMENT;
+  for (int64_t pl = 0; pl < n * c; pl++) {
+    const float *xp = x + pl * h * w;
+    for (int64_t oh = 0; oh < OH; oh++)
+      for (int64_t ow = 0; ow < OW; ow++) {
+        float m = -INFINITY;
+        int64_t at = -1;
+        for (int64_t i = 0; i < p->kernel_h; i++) {
+          const int64_t ih = oh * p->stride_h - p->pad_top + i * p->dilation_h;
+          if (ih < 0 || ih >= h) continue;
+          for (int64_t j = 0; j < p->kernel_w; j++) {
+            const int64_t iw = ow * p->stride_w - p->pad_left + j * p->dilation_w;
+            if (iw < 0 || iw >= w) continue;
+            const float v = xp[ih * w + iw];
+            if (m != m) continue; /* a NaN already won */
+            if (at < 0 || v > m || v != v) {
+              m = v;
+              at = storage_order ? iw * h + ih : ih * w + iw;
+            }
+          }
+        }
+        y[(pl * OH + oh) * OW + ow] = m;
+        indices[(pl * OH + oh) * OW + ow] = at < 0 ? -1 : pl * h * w + at;
+      }
+  }
+  return QRT_OK;
+}
+
 qrt_status_t qrt_f32_avg_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t c, int64_t h,
                                 int64_t w, const float *x, float *y) {
   int64_t OH, OW;

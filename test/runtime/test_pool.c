@@ -55,7 +55,60 @@ static void run(int is_max, int64_t kh, int64_t kw, int64_t s, int64_t pad, int6
   free(x), free(y), free(r);
 }
 
+/* MaxPool indices: against a brute-force scan (first maximum in window order)
+ * on values with many ties, both storage orders, and ONNX's two backend
+ * cases (test_maxpool_with_argmax_2d_precomputed_pads / _strides). */
+static void test_indices(void) {
+  qrt_pool2d_params_t p;
+  qrt_pool2d_params_init(&p, 3, 2);
+  p.stride_h = 2, p.pad_top = 1, p.pad_bottom = 2, p.pad_left = 1, p.dilation_w = 2, p.ceil_mode = 1;
+  const int64_t n = 2, c = 3, h = 7, w = 6;
+  int64_t oh, ow;
+  CHECK_OK(qrt_pool2d_output_size(&p, h, w, &oh, &ow));
+  float x[2 * 3 * 7 * 6], y[256];
+  int64_t ix[256];
+  for (int i = 0; i < n * c * h * w; i++) x[i] = (float)rng_range(0, 3); /* ties everywhere */
+  x[17] = NAN;
+  for (int order = 0; order < 2; order++) {
+    CHECK_OK(qrt_f32_max_pool2d_with_indices(&p, order, n, c, h, w, x, y, ix));
+    for (int64_t pl = 0; pl < n * c; pl++)
+      for (int64_t i = 0; i < oh; i++)
+        for (int64_t j = 0; j < ow; j++) {
+          float best = 0;
+          int64_t bi = -1, bh = 0, bw = 0;
+          for (int64_t u = 0; u < p.kernel_h; u++)
+            for (int64_t v = 0; v < p.kernel_w; v++) {
+              const int64_t ih = i * p.stride_h - p.pad_top + u * p.dilation_h;
+              const int64_t iw = j * p.stride_w - p.pad_left + v * p.dilation_w;
+              if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+              const float xv = x[(pl * h + ih) * w + iw];
+              if (bi >= 0 && isnan(best)) continue;
+              if (bi < 0 || isnan(xv) || xv > best) best = xv, bi = 1, bh = ih, bw = iw;
+            }
+          const int64_t o = (pl * oh + i) * ow + j;
+          const int64_t want = bi < 0 ? -1 : pl * h * w + (order ? bw * h + bh : bh * w + bw);
+          CHECK(ix[o] == want && same_float(y[o], bi < 0 ? -INFINITY : best),
+                "indices order %d at %lld: got %lld (%g), want %lld (%g)", order, (long long)o, (long long)ix[o], y[o],
+                (long long)want, best);
+        }
+  }
+  float g[25], gy[25];
+  int64_t gi[25];
+  for (int i = 0; i < 25; i++) g[i] = (float)(i + 1);
+  qrt_pool2d_params_init(&p, 5, 5);
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 2;
+  CHECK_OK(qrt_f32_max_pool2d_with_indices(&p, 0, 1, 1, 5, 5, g, gy, gi));
+  CHECK(gi[0] == 12 && gi[4] == 14 && gi[12] == 24 && gi[20] == 22 && gy[0] == 13, "precomputed_pads: %lld %lld %lld",
+        (long long)gi[0], (long long)gi[4], (long long)gi[20]);
+  qrt_pool2d_params_init(&p, 2, 2);
+  p.stride_h = p.stride_w = 2;
+  CHECK_OK(qrt_f32_max_pool2d_with_indices(&p, 1, 1, 1, 5, 5, g, gy, gi));
+  CHECK(gi[0] == 6 && gi[1] == 16 && gi[2] == 8 && gi[3] == 18 && gy[3] == 19, "precomputed_strides (column major)");
+  CHECK(qrt_f32_max_pool2d_with_indices(&p, 2, 1, 1, 5, 5, g, gy, gi) == QRT_INVALID_ARGUMENT, "storage_order 2");
+}
+
 int main(void) {
+  test_indices();
   for (int is_max = 0; is_max < 2; is_max++)
     for (int ceil = 0; ceil < 2; ceil++)
       for (int cip = 0; cip < 2; cip++)

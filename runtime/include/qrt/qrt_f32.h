@@ -267,6 +267,17 @@ qrt_status_t qrt_f32_max_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t
                                 int64_t w, const float *x, float *y);
 qrt_status_t qrt_f32_avg_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t c, int64_t h,
                                 int64_t w, const float *x, float *y);
+/* MaxPool with ONNX's Indices output: y as qrt_f32_max_pool2d, and
+ * indices[i] the flat index into x of the element y[i] came from:
+ * ((n*C + c)*H + h)*W + w for storage_order 0 (row major) or
+ * (n*C + c)*H*W + w*H + h for storage_order 1 (column major). Ties keep the
+ * first element in window order (rows, then columns); a NaN wins at its first
+ * occurrence. A window with no input element gives -INFINITY and index -1.
+ * (For ONNX MaxPool's second output; the dialect's max_pool has no indices
+ * result yet.) */
+qrt_status_t qrt_f32_max_pool2d_with_indices(const qrt_pool2d_params_t *p, int storage_order, int64_t n,
+                                             int64_t c, int64_t h, int64_t w, const float *x, float *y,
+                                             int64_t *indices);
 /* GlobalAveragePool: y[i] = mean of x[i][0..spatial) for i < n*c. */
 qrt_status_t qrt_f32_global_avg_pool(int64_t n, int64_t c, int64_t spatial, const float *x, float *y);
 /* GlobalMaxPool likewise. */
