@@ -18,7 +18,7 @@
 // PT: "qcc.conv2d"{{.*}}"s8 symmetric observer=minmax"
 // KEEP: "qcc.conv2d"{{.*}}qcc.keep_float, qcc.qin = ["float", "float", "float"], qcc.qout = "float"
 // KEEP: "qcc.gemm"{{.*}}qcc.keep_float
-// BAD: unknown quantizer 'nope' (known: x86, arm, per-tensor)
+// BAD: unknown quantizer 'nope' (known: x86, arm, per-tensor, dynamic)
 // BADOBS: unknown observer 'median'
 func.func @main(%x: tensor<1x1x4x4xf32>) -> (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>, tensor<1x3xf32>) {
   %w = "qcc.constant"() {value = dense<0.5> : tensor<2x1x3x3xf32>} : () -> tensor<2x1x3x3xf32>
