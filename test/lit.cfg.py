@@ -11,3 +11,10 @@ config.environment["PATH"] = os.pathsep.join(
     [os.path.join(config.qcc_build_root, "bin"), config.llvm_bin, config.environment.get("PATH", "")])
 config.substitutions.append(("%models", os.path.join(config.qcc_src_root, "models")))
 config.substitutions.append(("%src", config.qcc_src_root))
+# test/Plugin: the plugins built by test/Plugin/CMakeLists.txt, and what it
+# takes to build one against an installed qcc.
+config.substitutions.append(("%plugin_dir", os.path.join(config.qcc_build_root, "test", "Plugin")))
+config.substitutions.append(("%build_root", config.qcc_build_root))
+config.substitutions.append(("%cmake", config.cmake))
+config.substitutions.append(("%cc", config.cc))
+config.substitutions.append(("%mlir_include", config.mlir_include))

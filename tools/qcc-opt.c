@@ -7,7 +7,9 @@
 
 #include "mlir-c/RegisterEverything.h"
 #include "pipeline.h"
+#include "plugin.h"
 #include "qcc.h"
+#include "qcc_plugin.h"
 #include "registry.h"
 
 static void usage(FILE *f) {
@@ -23,7 +25,9 @@ static void usage(FILE *f) {
           "  --print-ir-after-all    print the IR after every pass (to standard error)\n"
           "  --mlir-print-debuginfo  print locations\n"
           "  --elide-large           elide constants larger than 16 elements in text output\n"
-          "  --list-passes           list qcc's passes with their summaries\n"
+          "  --load-plugin=LIB.so    load a qcc plugin first: its passes and quantizers become\n"
+          "                          usable (repeatable; docs/writing-a-quantizer.md)\n"
+          "  --list-passes           list qcc's passes, quantizers and loaded plugins\n"
           "  --help, --version\n");
 }
 
@@ -139,18 +143,31 @@ static int process(MlirContext ctx, const char *file, const char *chunk, size_t 
   return 0;
 }
 
+static void list_passes(void) {
+  printf("passes:\n");
+  for (int k = 0; k < qcc_pass_count(); ++k) printf("  %-28s %s\n", qcc_pass_at(k)->flag, qcc_pass_at(k)->summary);
+  printf("quantizers (qcc-annotate{quantizer=NAME}):\n");
+  for (int k = 0; k < qcc_quantizer_count(); ++k)
+    printf("  %-28s %s\n", qcc_quantizer_at(k)->name, qcc_quantizer_at(k)->summary ? qcc_quantizer_at(k)->summary : "");
+  for (int k = 0; k < qcc_plugin_count(); ++k)
+    printf("%s  %-28s %s %s\n", k ? "" : "plugins:\n", qcc_plugin_at(k)->name ? qcc_plugin_at(k)->name : "",
+           qcc_plugin_at(k)->version ? qcc_plugin_at(k)->version : "", qcc_plugin_path_at(k));
+}
+
 int main(int argc, char **argv) {
   opts_t o = {0};
   const char *input = NULL;
+  bool list = false;
+  const char **plugins = calloc((size_t)argc, sizeof *plugins);
+  int n_plugins = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
     if (!strcmp(a, "--version")) { printf("qcc-opt %s (MLIR 22)\n", QCC_VERSION_STRING); return 0; }
-    if (!strcmp(a, "--list-passes")) {
-      for (int k = 0; k < qcc_pass_count(); ++k) printf("  %-28s %s\n", qcc_pass_at(k)->flag, qcc_pass_at(k)->summary);
-      return 0;
-    }
-    if (!strncmp(a, "--pass-pipeline=", 16)) o.pipeline = a + 16;
+    if (!strcmp(a, "--list-passes")) list = true;
+    else if (!strncmp(a, "--load-plugin=", 14)) plugins[n_plugins++] = a + 14;
+    else if (!strcmp(a, "--load-plugin") && i + 1 < argc) plugins[n_plugins++] = argv[++i];
+    else if (!strncmp(a, "--pass-pipeline=", 16)) o.pipeline = a + 16;
     else if ((!strcmp(a, "-p") || !strcmp(a, "--pass-pipeline")) && i + 1 < argc) o.pipeline = argv[++i];
     else if (!strcmp(a, "-o") && i + 1 < argc) o.out = argv[++i];
     else if (!strcmp(a, "--split-input-file")) o.split = true;
@@ -162,6 +179,18 @@ int main(int argc, char **argv) {
     else if (!input) input = a;
     else { fprintf(stderr, "qcc-opt: more than one input file ('%s' and '%s')\n", input, a); return QCC_ERR_USAGE; }
   }
+  /* Before the pipeline is parsed: it may name a plugin's passes and quantizers. */
+  for (int k = 0; k < n_plugins; ++k) {
+    qcc_status_t st = qcc_load_plugin(plugins[k]);
+    if (st) {
+      int code = qcc_status_code_of(st);
+      fprintf(stderr, "qcc-opt: %s\n", qcc_status_message(st));
+      qcc_status_free(st);
+      return code;
+    }
+  }
+  free(plugins);
+  if (list) { list_passes(); return 0; }
   if (!input) { usage(stderr); return QCC_ERR_USAGE; }
   mlirRegisterAllPasses();
   MlirContext ctx;

@@ -13,6 +13,7 @@
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 #include "pipeline.h"
+#include "plugin.h"
 #include "qcc.h"
 
 static int fail(qcc_status_t st) {
@@ -185,7 +186,8 @@ static void quantize_usage(FILE *f) {
           "  --target T             x86-64-v3, x86-64-v4-vnni, generic, native (x86 quantizer) or\n"
           "                         aarch64, aarch64-dotprod (arm quantizer); default native\n"
           "  --quantizer Q          x86, arm, per-tensor, dynamic (Linear layers, activations quantized\n"
-          "                         at run time) (overrides the target's default)\n"
+          "                         at run time), or a plugin's (overrides the target's default)\n"
+          "  --load-plugin=LIB.so   load a qcc plugin (its quantizers and passes; repeatable)\n"
           "  --observer O           activation observer: minmax, moving_avg, histogram (default),\n"
           "                         percentile, entropy\n"
           "  --reduce-range         7-bit activations (an accuracy/speed option)\n"
@@ -217,6 +219,10 @@ int qcc_cmd_quantize(int argc, char **argv) {
       if (*end || calib_samples < 1) return usage_err("--calib-samples needs a positive count, got '%s'", argv[i]);
     } else if (!strcmp(a, "--target") && has) target = argv[++i];
     else if (!strcmp(a, "--quantizer") && has) quantizer = argv[++i];
+    else if (!strncmp(a, "--load-plugin", 13) && (a[13] == '=' || (!a[13] && has))) {
+      qcc_status_t st = qcc_load_plugin(a[13] ? a + 14 : argv[++i]);
+      if (st) return fail(st);
+    }
     else if (!strcmp(a, "--observer") && has) observer = argv[++i];
     else if (!strcmp(a, "--mean") && has) mean = argv[++i];
     else if (!strcmp(a, "--std") && has) std = argv[++i];
