@@ -331,7 +331,12 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   opvec o = {0};
   mlirOperationWalk(root, collect, &o, MlirWalkPreOrder);
   state s = {0};
-  for (size_t i = 0; i < o.n && !s.failed; ++i) convert_one(&s, o.v[i]);
+  /* Bias last: its parameters come from its user's input and weights, whose
+   * observers may come later in program order (a constant shared by several
+   * convs is defined, and observed, before all of them). */
+  for (int pass_bias = 0; pass_bias < 2; ++pass_bias)
+    for (size_t i = 0; i < o.n && !s.failed; ++i)
+      if (qcc_str_eq(qcc_get_str(o.v[i], QCC_ATTR_observer), "bias") == (pass_bias == 1)) convert_one(&s, o.v[i]);
   if (!s.failed)
     for (size_t i = 0; i < o.n; ++i) mlirOperationDestroy(o.v[i]);
   for (size_t i = 0; i < s.n; ++i) free(s.v[i].scale), free(s.v[i].zp);

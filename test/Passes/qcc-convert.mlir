@@ -49,3 +49,20 @@ func.func @shared(%x: tensor<1x1x2x2xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x4xf
 }
 
 // UNCAL: error: observer 0 (histogram) has no parameters: run qcc-calibrate before qcc-convert
+
+// -----
+
+// A bias observer that comes before its user's input observer in program order (a bias constant
+// shared by several convs is observed right after its definition) still gets s_in * s_w.
+// CHECK-LABEL: func.func @bias_first
+// CHECK: "qcc.constant"() {value = dense<4> : tensor<1xi32>}
+// CHECK-NEXT: "qcc.storage_cast"({{.*}}) : (tensor<1xi32>) -> tensor<1x!quant.uniform<i32:f32, 0.24901960790157318>>
+func.func @bias_first(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %b = "qcc.constant"() {value = dense<1.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %bo = "qcc.observe"(%b) {id = 9 : i64, observer = "bias", spec = "bias"} : (tensor<1xf32>) -> tensor<1xf32>
+  %xo = "qcc.observe"(%x) {id = 0 : i64, observer = "minmax", spec = "u8 affine observer=minmax", qcc.scale = array<f32: 0.5>, qcc.zero_point = array<i64: 0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %w = "qcc.constant"() {value = dense<63.5> : tensor<1x1x1x1xf32>} : () -> tensor<1x1x1x1xf32>
+  %wo = "qcc.observe"(%w) {id = 1 : i64, observer = "minmax", spec = "s8 symmetric observer=minmax"} : (tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %c = "qcc.conv2d"(%xo, %wo, %bo) {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x1x2x2xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>) -> tensor<1x1x2x2xf32>
+  return %c : tensor<1x1x2x2xf32>
+}
