@@ -274,15 +274,17 @@ static int64_t qrt_tile_start(int64_t n, int64_t tiles, int64_t i) {
  * int64s, each region 64-byte aligned):
  *  - rows: tiles never cross a plane row, except when a plane row is exactly an
  *    output row ("flat": 1x1 kernels), then one run of OH*OW pixels is tiled;
- *  - gather: output rows much shorter than a tile (7x7 maps with MR = 14) would
- *    waste most of each tile, so tiles of MR consecutive output pixels (across
- *    rows) are gathered per K block into a small [tile][k][MR] buffer and read
- *    with offsets k*MR (pack_off);
+ *  - pairs: output rows of at most MR/2 pixels (7x7 maps with MR = 14): a tile is
+ *    two whole rows, the microkernel reading the second run from a2;
+ *  - gather: other rows much shorter than a tile (9 to 12 pixels with MR = 14)
+ *    would waste much of each tile, so tiles of MR consecutive output pixels
+ *    (across rows) are gathered per K block into a small [tile][k][MR] buffer
+ *    and read with offsets k*MR (pack_off);
  *  - K blocks of kb taps; partial sums of a pixel block (tb tiles) when K > kb. */
 typedef struct {
   int64_t kb, tb;              /* taps per K block, tiles per pixel block */
   int64_t nrow, rowlen, tpr;   /* tiled runs, pixels per run, tiles per run */
-  int gather;
+  int pairs, gather;
   int64_t planes_f, off_n, part_f, pack_f, pack_off_n;
 } qrt_igemm_plan_t;
 
@@ -292,14 +294,21 @@ static void qrt_igemm_plan(const qrt_f32_conv_ukernel_t *uk, const qrt_planes_t 
   q->kb = qrt_kblock(K, uk->kc);
   q->tb = QRT_MAX(1, uk->mc / MR);
   const int flat = pl->wv == OW;
+  q->pairs = !flat && 2 * OW <= MR;
   q->gather = 0;
-  if (!flat) {
+  if (!flat && !q->pairs) {
     const int64_t tpr = qrt_tile_count(OW, MR);
     q->gather = 8 * OW < 7 * tpr * MR; /* under 7/8 of the tile lanes used */
   }
-  q->nrow = flat || q->gather ? 1 : OH;
-  q->rowlen = flat || q->gather ? OH * OW : OW;
-  q->tpr = qrt_tile_count(q->rowlen, MR);
+  if (q->pairs) { /* a "run" per pair of rows, one tile each */
+    q->nrow = (OH + 1) / 2;
+    q->rowlen = 2 * OW;
+    q->tpr = 1;
+  } else {
+    q->nrow = flat || q->gather ? 1 : OH;
+    q->rowlen = flat || q->gather ? OH * OW : OW;
+    q->tpr = qrt_tile_count(q->rowlen, MR);
+  }
   q->planes_f = qrt_planes_floats(pl, cig);
   q->off_n = K;
   q->part_f = K > q->kb ? qrt_round_up(M, uk->nr) * q->tb * MR : 0;
@@ -382,12 +391,20 @@ static void qrt_conv_igemm(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_pa
         float *yj = y + j0 * OHW;
         float *pj = part + (j0 / NR) * tb * MR * NR;
         for (int64_t ti = t0; ti < t1; ti++) {
+          float *pt = pj + (ti - t0) * MR * NR;
+          if (q->pairs) { /* output rows 2ti and 2ti + 1 */
+            const float *a = planes + 2 * ti * pl->wv;
+            const int two = 2 * ti + 1 < OH;
+            uk->igemm(two ? 2 * OW : OW, nr, kc, a, two ? a + pl->wv : NULL, off + k0, bp,
+                      yj + 2 * ti * OW, OHW, pt, flags, bj, p->output_min, p->output_max);
+            continue;
+          }
           const int64_t r = ti / tpr, t = ti % tpr;
           const int64_t q0 = qrt_tile_start(rowlen, tpr, t), q1 = qrt_tile_start(rowlen, tpr, t + 1);
           const float *a = q->gather ? pack + (ti - t0) * kc * MR : planes + r * pl->wv + q0;
           const int64_t *ao = q->gather ? pack_off : off + k0;
-          uk->igemm(q1 - q0, nr, kc, a, ao, bp, yj + r * OW + q0, OHW, pj + (ti - t0) * MR * NR,
-                    flags, bj, p->output_min, p->output_max);
+          uk->igemm(q1 - q0, nr, kc, a, NULL, ao, bp, yj + r * OW + q0, OHW, pt, flags, bj,
+                    p->output_min, p->output_max);
         }
       }
     }

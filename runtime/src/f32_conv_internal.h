@@ -6,9 +6,12 @@
 
 /* ---- indirect-GEMM conv microkernels (f32_igemm_<MR>x<NR>__<isa>) --------------
  * One tile of mr <= MR output pixels x nr <= NR output channels:
- *   acc[t][j] = start[t][j] + sum_{k < kc} a[off[k] + t] * b[k*NR + j]
- *   a:   the tile's first pixel in the conv's input planes (f32_conv2d.c): pixel t
- *        of tap k is a[off[k] + t]; exactly these mr floats per tap are read.
+ *   acc[t][j] = start[t][j] + sum_{k < kc} A(t, k) * b[k*NR + j]
+ *   A(t, k): pixel t of tap k in the conv's input planes (f32_conv2d.c):
+ *        a[off[k] + t]; or, when a2 is not NULL (then mr is even), the tile is two
+ *        runs of h = mr/2 pixels (two short output rows) and A(t, k) is
+ *        a[off[k] + t] for t < h, a2[off[k] + t - h] for t >= h. Exactly these
+ *        mr floats per tap are read.
  *   b:   a packed weight panel, b[k*NR + j] (columns past nr are zero, read).
  *   start: the partial sums part[t*NR + j] (flags & QRT_IGEMM_PART_IN), else
  *        bias[j] for j < nr (bias non-NULL), else 0.
@@ -20,7 +23,7 @@
  * kc >= 1. */
 enum { QRT_IGEMM_PART_IN = 1u, QRT_IGEMM_PART_OUT = 2u, QRT_IGEMM_CLAMP = 4u };
 typedef void (*qrt_f32_igemm_ukernel_fn)(int64_t mr, int64_t nr, int64_t kc, const float *a,
-                                         const int64_t *off, const float *b, float *c,
+                                         const float *a2, const int64_t *off, const float *b, float *c,
                                          int64_t ldc, float *part, uint32_t flags,
                                          const float *bias, float lo, float hi);
 
@@ -59,7 +62,8 @@ typedef struct {
 
 #define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc)                                   \
   void qrt_f32_igemm_##mr##x##nr##__##isa_name(int64_t mr_, int64_t nr_, int64_t kc_,        \
-                                               const float *a, const int64_t *off,           \
+                                               const float *a, const float *a2,              \
+                                               const int64_t *off,                           \
                                                const float *b, float *c, int64_t ldc,        \
                                                float *part, uint32_t flags, const float *bias, \
                                                float lo, float hi);                          \

@@ -5,7 +5,7 @@
  * Rounding: every a*b is added with a fused multiply-add, in increasing k, so
  * results differ from the scalar reference by rounding only (the bound of
  * test/runtime/test_conv2d.c). Tails: mr < 14 is a specialization that reads
- * mr pixels per tap; nr <= 16 uses one zmm of weights; channel rows past nr
+ * mr pixels per tap (and even mr with a2, two runs of mr/2: 7x7 maps); nr <= 16 uses one zmm of weights; channel rows past nr
  * and pixel lanes past mr are never stored (masked stores).
  *
  * The accumulators hold [pixel][channel]; the output is NCHW [channel][pixel],
@@ -62,9 +62,11 @@ static inline __attribute__((always_inline)) void store_t(const int mr, const __
     if (j < nrow) _mm512_mask_storeu_ps(c + j * ldc, pm, r[j]);
 }
 
-static inline __attribute__((always_inline)) void tile(const int mr, const int nv, int64_t nr,
-                                                       int64_t kc, const float *a,
-                                                       const int64_t *off, const float *b,
+/* h > 0: pixels t >= h come from a2 (two runs of h = mr/2 pixels). */
+static inline __attribute__((always_inline)) void tile(const int mr, const int h, const int nv,
+                                                       int64_t nr, int64_t kc, const float *a,
+                                                       const float *a2, const int64_t *off,
+                                                       const float *b,
                                                        float *c, int64_t ldc, float *part,
                                                        uint32_t flags, const float *bias, float lo,
                                                        float hi) {
@@ -90,7 +92,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int n
     }
   }
   for (int64_t k = 0; k < kc; k++) {
-    const float *ak = a + off[k];
+    const float *ak = a + off[k], *ak2 = h ? a2 + off[k] - h : ak;
     /* The weights stream through once per tile block (from L3 for the 9 MB of a
      * 512x512x3x3 layer): fetch 32 taps (4 KB) ahead, past the panel's end too
      * (the next panel follows it in memory). A prefetch never faults. */
@@ -100,7 +102,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int n
     const __m512 b1 = nv == 2 ? _mm512_loadu_ps(b + 16) : b0;
 #pragma GCC unroll 14
     for (int t = 0; t < mr; t++) {
-      const __m512 at = _mm512_set1_ps(ak[t]);
+      const __m512 at = _mm512_set1_ps(h && t >= h ? ak2[t] : ak[t]);
       acc0[t] = _mm512_fmadd_ps(at, b0, acc0[t]);
       if (nv == 2) acc1[t] = _mm512_fmadd_ps(at, b1, acc1[t]);
     }
@@ -127,16 +129,29 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int n
   if (nv == 2) store_t(mr, acc1, n1, c + 16 * ldc, ldc, pm);
 }
 
-#define QRT_CASE(r)                                                         \
-  case r:                                                                   \
-    if (nr > 16) tile(r, 2, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi); \
-    else tile(r, 1, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi);         \
+#define QRT_CASE(r)                                                                       \
+  case r:                                                                                 \
+    if (nr > 16) tile(r, 0, 2, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); \
+    else tile(r, 0, 1, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi);         \
+    break;
+#define QRT_CASE2(r)                                                                          \
+  case r:                                                                                     \
+    if (nr > 16) tile(r, r / 2, 2, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); \
+    else tile(r, r / 2, 1, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi);         \
     break;
 
 void qrt_f32_igemm_14x32__avx512f(int64_t mr, int64_t nr, int64_t kc, const float *a,
-                                  const int64_t *off, const float *b, float *c, int64_t ldc,
-                                  float *part, uint32_t flags, const float *bias, float lo,
-                                  float hi) {
+                                  const float *a2, const int64_t *off, const float *b, float *c,
+                                  int64_t ldc, float *part, uint32_t flags, const float *bias,
+                                  float lo, float hi) {
+  if (a2) {
+    switch (mr) {
+      QRT_CASE2(2) QRT_CASE2(4) QRT_CASE2(6) QRT_CASE2(8) QRT_CASE2(10) QRT_CASE2(12)
+      QRT_CASE2(14)
+      default: break;
+    }
+    return;
+  }
   switch (mr) {
     QRT_CASE(1) QRT_CASE(2) QRT_CASE(3) QRT_CASE(4) QRT_CASE(5) QRT_CASE(6) QRT_CASE(7)
     QRT_CASE(8) QRT_CASE(9) QRT_CASE(10) QRT_CASE(11) QRT_CASE(12) QRT_CASE(13) QRT_CASE(14)

@@ -4,7 +4,7 @@
  *
  * Rounding: every a*b is added with a fused multiply-add, in increasing k:
  * results differ from the scalar reference by rounding only. Tails: mr < 6 is
- * a specialization reading mr pixels per tap; channel rows past nr and pixel
+ * a specialization reading mr pixels per tap (even mr with a2: two runs); channel rows past nr and pixel
  * lanes past mr are never stored (maskstore). The [pixel][channel]
  * accumulators are transposed to the NCHW rows with 8x8 in-register
  * transposes; partial sums of a K block that is not the last stay in
@@ -42,8 +42,10 @@ static inline __m256i lane_mask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-static inline __attribute__((always_inline)) void tile(const int mr, int64_t nr, int64_t kc,
-                                                       const float *a, const int64_t *off,
+/* h > 0: pixels t >= h come from a2 (two runs of h = mr/2 pixels). */
+static inline __attribute__((always_inline)) void tile(const int mr, const int h, int64_t nr,
+                                                       int64_t kc, const float *a,
+                                                       const float *a2, const int64_t *off,
                                                        const float *b, float *c, int64_t ldc,
                                                        float *part, uint32_t flags,
                                                        const float *bias, float lo, float hi) {
@@ -65,12 +67,12 @@ static inline __attribute__((always_inline)) void tile(const int mr, int64_t nr,
     for (int t = 0; t < mr; t++) acc[0][t] = b0, acc[1][t] = b1;
   }
   for (int64_t k = 0; k < kc; k++) {
-    const float *ak = a + off[k];
+    const float *ak = a + off[k], *ak2 = h ? a2 + off[k] - h : ak;
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int t = 0; t < mr; t++) {
-      const __m256 at = _mm256_broadcast_ss(ak + t);
+      const __m256 at = _mm256_broadcast_ss(h && t >= h ? ak2 + t : ak + t);
       acc[0][t] = _mm256_fmadd_ps(at, b0, acc[0][t]);
       acc[1][t] = _mm256_fmadd_ps(at, b1, acc[1][t]);
     }
@@ -106,16 +108,25 @@ static inline __attribute__((always_inline)) void tile(const int mr, int64_t nr,
 }
 
 void qrt_f32_igemm_6x16__avx2_fma(int64_t mr, int64_t nr, int64_t kc, const float *a,
-                                  const int64_t *off, const float *b, float *c, int64_t ldc,
-                                  float *part, uint32_t flags, const float *bias, float lo,
-                                  float hi) {
+                                  const float *a2, const int64_t *off, const float *b, float *c,
+                                  int64_t ldc, float *part, uint32_t flags, const float *bias,
+                                  float lo, float hi) {
+  if (a2) {
+    switch (mr) {
+      case 2: tile(2, 1, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+      case 4: tile(4, 2, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+      case 6: tile(6, 3, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+      default: break;
+    }
+    return;
+  }
   switch (mr) {
-    case 1: tile(1, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi); break;
-    case 2: tile(2, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi); break;
-    case 3: tile(3, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi); break;
-    case 4: tile(4, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi); break;
-    case 5: tile(5, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi); break;
-    case 6: tile(6, nr, kc, a, off, b, c, ldc, part, flags, bias, lo, hi); break;
+    case 1: tile(1, 0, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+    case 2: tile(2, 0, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+    case 3: tile(3, 0, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+    case 4: tile(4, 0, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+    case 5: tile(5, 0, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
+    case 6: tile(6, 0, nr, kc, a, a2, off, b, c, ldc, part, flags, bias, lo, hi); break;
     default: break;
   }
 }
