@@ -15,7 +15,8 @@
  * Constants are quantized now (weights stored as integers: qcc.constant of
  * i8/i32 -> storage_cast to the quant type -> dequantize); activations get
  * qcc.quantize -> qcc.dequantize. Bias values that saturate int32 are
- * reported as a remark. */
+ * reported as a remark. A concat whose inputs the quantizer marked shared gets
+ * each input quantized with the concat output's parameters. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -326,6 +327,54 @@ static void convert_one(state *s, MlirOperation obs) {
   else drop(obs);
 }
 
+static bool single_user_is(MlirValue v, MlirOperation user) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  return !mlirOpOperandIsNull(u) && mlirOpOperandIsNull(mlirOpOperandGetNextUse(u)) &&
+         mlirOperationEqual(mlirOpOperandGetOwner(u), user);
+}
+
+/* concat annotated with shared inputs: quantize every input with the
+ * parameters of the concat's (converted) output, so fusion can concatenate
+ * the integers. */
+static MlirWalkResult share_concat(MlirOperation op, void *ud) {
+  (void)ud;
+  if (!qcc_op_is(op, QCC_OP_concat)) return MlirWalkResultAdvance;
+  qcc_op_annotation ann;
+  if (!qcc_get_annotation(op, &ann) || ann.n_in < 1 || ann.in[0].kind != QCC_QSPEC_SHARED) return MlirWalkResultAdvance;
+  MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, 0));
+  if (mlirOpOperandIsNull(u) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(u))) return MlirWalkResultAdvance;
+  MlirOperation q = mlirOpOperandGetOwner(u);
+  if (!qcc_op_is(q, QCC_OP_quantize)) return MlirWalkResultAdvance;
+  MlirType qe = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(q, 0)));
+  qcc_builder b = qcc_builder_before(op);
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); ++i) {
+    MlirValue x = mlirOperationGetOperand(op, i);
+    /* x = dequantize(quantize(y)) used only here: quantize y with the concat's
+     * parameters directly (the producer shares the concat's observer, whose
+     * range covers every input), instead of requantizing. */
+    MlirOperation dq = mlirValueIsAOpResult(x) ? mlirOpResultGetOwner(x) : (MlirOperation){NULL};
+    if (!mlirOperationIsNull(dq) && qcc_op_is(dq, QCC_OP_dequantize) && single_user_is(x, op)) {
+      MlirValue qv = mlirOperationGetOperand(dq, 0);
+      MlirOperation qop = mlirValueIsAOpResult(qv) ? mlirOpResultGetOwner(qv) : (MlirOperation){NULL};
+      if (!mlirOperationIsNull(qop) && qcc_op_is(qop, QCC_OP_quantize) && single_user_is(qv, dq)) {
+        x = mlirOperationGetOperand(qop, 0);
+        mlirOperationSetOperand(op, i, x); /* the old pair is dead now */
+        mlirOperationDestroy(dq);
+        mlirOperationDestroy(qop);
+      }
+    }
+    int64_t d[8];
+    int r = qcc_value_dims(x, d);
+    MlirType qt = mlirRankedTensorTypeGet(r, d, qe, mlirAttributeGetNull());
+    MlirLocation loc = mlirOperationGetLocation(op);
+    MlirValue xq = mlirOperationGetResult(qcc_build(&b, QCC_OP_quantize, loc, 1, &x, 1, &qt, 0, NULL), 0);
+    MlirType ft = mlirValueGetType(x);
+    MlirValue xd = mlirOperationGetResult(qcc_build(&b, QCC_OP_dequantize, loc, 1, &xq, 1, &ft, 0, NULL), 0);
+    mlirOperationSetOperand(op, i, xd);
+  }
+  return MlirWalkResultAdvance;
+}
+
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   (void)ud;
   opvec o = {0};
@@ -337,8 +386,10 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   for (int pass_bias = 0; pass_bias < 2; ++pass_bias)
     for (size_t i = 0; i < o.n && !s.failed; ++i)
       if (qcc_str_eq(qcc_get_str(o.v[i], QCC_ATTR_observer), "bias") == (pass_bias == 1)) convert_one(&s, o.v[i]);
-  if (!s.failed)
+  if (!s.failed) {
     for (size_t i = 0; i < o.n; ++i) mlirOperationDestroy(o.v[i]);
+    mlirOperationWalk(root, share_concat, NULL, MlirWalkPreOrder);
+  }
   for (size_t i = 0; i < s.n; ++i) free(s.v[i].scale), free(s.v[i].zp);
   free(s.v);
   free(o.v);

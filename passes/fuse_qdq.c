@@ -12,6 +12,7 @@
  *                                -> qgemm_dynamic  x quantized per row at run time
  *   max_pool, reshape, flatten, transpose, squeeze, unsqueeze, slice with
  *   the same parameters in and out -> the op on the integer storage
+ *   concat (inputs quantized with the output's parameters) -> concat of the integers
  *                                   (storage_cast -> op -> storage_cast)
  * What does not fuse stays in QDQ form; remarks=1 names each such op and why. */
 #include <math.h>
@@ -357,6 +358,49 @@ static bool fuse_dynamic(fstate *st, MlirOperation op) {
   return true;
 }
 
+/* concat of dequantized values that all have the result's parameters: the
+ * concat of their integers. */
+static bool fuse_concat(fstate *st, MlirOperation op) {
+  if (!qcc_op_is(op, QCC_OP_concat)) return false;
+  MlirOperation q;
+  if (!single_use(mlirOperationGetResult(op, 0), &q) || !qcc_op_is(q, QCC_OP_quantize) ||
+      !per_tensor_q8(mlirOperationGetResult(q, 0)))
+    return false;
+  MlirType ye = elem_of(mlirOperationGetResult(q, 0));
+  intptr_t n = mlirOperationGetNumOperands(op);
+  MlirValue ints[QCC_MAX_VARIADIC];
+  if (n > QCC_MAX_VARIADIC) return false;
+  for (intptr_t i = 0; i < n; ++i) {
+    MlirValue src = dq_source(mlirOperationGetOperand(op, i));
+    if (mlirValueIsNull(src) || !mlirTypeEqual(elem_of(src), ye)) {
+      remark(st, op, "input #%d does not have the output's parameters", (int)i);
+      return false;
+    }
+    ints[i] = src;
+  }
+  MlirContext ctx = mlirOperationGetContext(op);
+  MlirType ie = mlirQuantizedTypeIsSigned(ye) ? mlirIntegerTypeGet(ctx, 8) : mlirIntegerTypeUnsignedGet(ctx, 8);
+  qcc_builder b = qcc_builder_before(q);
+  MlirLocation loc = mlirOperationGetLocation(op);
+  int64_t d[8];
+  for (intptr_t i = 0; i < n; ++i) {
+    int r = qcc_value_dims(ints[i], d);
+    MlirType it = mlirRankedTensorTypeGet(r, d, ie, mlirAttributeGetNull());
+    ints[i] = mlirOperationGetResult(qcc_build(&b, QCC_OP_storage_cast, loc, 1, &ints[i], 1, &it, 0, NULL), 0);
+  }
+  int r = qcc_value_dims(mlirOperationGetResult(op, 0), d);
+  MlirType ot = mlirRankedTensorTypeGet(r, d, ie, mlirAttributeGetNull());
+  MlirNamedAttribute ax = qcc_attr_i64(ctx, QCC_ATTR_axis, qcc_get_i64(op, QCC_ATTR_axis));
+  MlirValue yi = mlirOperationGetResult(qcc_build(&b, QCC_OP_concat, loc, n, ints, 1, &ot, 1, &ax), 0);
+  MlirType qt = mlirValueGetType(mlirOperationGetResult(q, 0));
+  MlirOperation back = qcc_build(&b, QCC_OP_storage_cast, loc, 1, &yi, 1, &qt, 0, NULL);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(q, 0), mlirOperationGetResult(back, 0));
+  mlirOperationDestroy(q);
+  mlirOperationDestroy(op);
+  st->fused++;
+  return true;
+}
+
 typedef struct {
   MlirOperation *v;
   size_t n, cap;
@@ -409,6 +453,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
       for (size_t j = i + 1; j < o.n; ++j)
         if (mlirOperationEqual(o.v[j], act)) o.v[j] = (MlirOperation){NULL};
     if (!done) done = fuse_lut(&st, op);
+    if (!done) done = fuse_concat(&st, op);
     if (!done) fuse_storage(&st, op);
   }
   free(o.v);

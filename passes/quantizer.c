@@ -345,8 +345,13 @@ static bool builtin_annotate(MlirOperation op, const qcc_quantizer_options *o, q
     case QCC_OP_leaky_relu:
     case QCC_OP_exp:
     case QCC_OP_erf:
-    case QCC_OP_concat:
       for (int i = 0; i < n; ++i) a->in[i] = act_spec(c, o);
+      a->out = act_spec(c, o);
+      return true;
+    case QCC_OP_concat:
+      /* Inputs and output share one set of parameters: the output's observer
+       * sees every input's values; qcc-convert quantizes each input with them. */
+      for (int i = 0; i < n; ++i) a->in[i] = kind_spec(QCC_QSPEC_SHARED);
       a->out = act_spec(c, o);
       return true;
     case QCC_OP_sigmoid:
