@@ -210,7 +210,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
     if (!strcmp(opts[i].key, "mean") || !strcmp(opts[i].key, "std")) {
       qcc_status_t st = qcc_dataset_parse_floats(opts[i].key, opts[i].value, opts[i].key[0] == 'm' ? c->dopts.mean : c->dopts.std);
       if (!st && opts[i].key[0] == 's')
-        for (int k = 0; k < 3; ++k)
+        for (int k = 0; k < 3 && !st; ++k)
           if (!(c->dopts.std[k] != 0.0f)) st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: std must not be 0");
       if (st) { free(c); return st; }
     } else if (!strcmp(opts[i].key, "layout")) {

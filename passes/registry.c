@@ -1,5 +1,6 @@
 #include "registry.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "passes.h"
@@ -43,13 +44,35 @@ qcc_status_t qcc_pass_register(const qcc_pass_info *info) {
   return NULL;
 }
 
-static void noop(void *ud) { (void)ud; }
-static void *clone_same(void *ud) { return ud; }
+/* A pass and its clones (MLIR clones passes for multithreaded nested
+ * pipelines) share one owner: the pass's user data, freed with the last of
+ * them. MLIR calls construct for every instance and destruct as each goes. */
+typedef struct {
+  int refs;
+  void (*run)(MlirOperation op, MlirExternalPass pass, void *ud);
+  void *ud;
+} pass_owner;
+static void owner_construct(void *p) { __atomic_add_fetch(&((pass_owner *)p)->refs, 1, __ATOMIC_RELAXED); }
+static void owner_destruct(void *p) {
+  pass_owner *o = p;
+  if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+    free(o->ud);
+    free(o);
+  }
+}
+static void *clone_same(void *p) { return p; }
+static void owner_run(MlirOperation op, MlirExternalPass pass, void *p) {
+  pass_owner *o = p;
+  o->run(op, pass, o->ud);
+}
 
 MlirPass qcc_make_external_pass(const qcc_pass_info *info, void *type_id_storage,
                                 void (*run)(MlirOperation op, MlirExternalPass pass, void *ud), void *ud) {
-  MlirExternalPassCallbacks cb = {noop, noop, NULL, clone_same, run};
+  pass_owner *o = malloc(sizeof *o);
+  if (!o) abort();
+  *o = (pass_owner){0, run, ud};
+  MlirExternalPassCallbacks cb = {owner_construct, owner_destruct, NULL, clone_same, owner_run};
   return mlirCreateExternalPass(mlirTypeIDCreate(type_id_storage), mlirStringRefCreateFromCString(info->flag),
                                 mlirStringRefCreateFromCString(info->flag), mlirStringRefCreateFromCString(info->summary),
-                                mlirStringRefCreateFromCString(info->anchor), 0, NULL, cb, ud);
+                                mlirStringRefCreateFromCString(info->anchor), 0, NULL, cb, o);
 }

@@ -34,7 +34,8 @@ const qcc_pass_info *qcc_pass_at(int i);
 /* Plugins register their passes here (the info must outlive the process). */
 qcc_status_t qcc_pass_register(const qcc_pass_info *info);
 
-/* Helpers for pass authors. */
+/* Helpers for pass authors. ud is NULL or malloc'd memory the pass owns: it
+ * is freed (free()) when the pass and all its clones are destroyed. */
 MlirPass qcc_make_external_pass(const qcc_pass_info *info, void *type_id_storage,
                                 void (*run)(MlirOperation op, MlirExternalPass pass, void *ud),
                                 void *ud);
