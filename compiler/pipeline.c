@@ -114,7 +114,12 @@ qcc_status_t qcc_pipeline_add(MlirPassManager pm, const char *pipeline) {
 
 qcc_status_t qcc_pipeline_run(MlirPassManager pm, MlirModule m) {
   int before = qcc_diag_error_count();
-  if (mlirLogicalResultIsFailure(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(m))))
+  qcc_status_free(qcc_pass_take_report());
+  if (mlirLogicalResultIsFailure(mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(m)))) {
+    qcc_status_t st = qcc_pass_take_report();
+    if (st) return st;
     return qcc_status_make(QCC_ERR_VERIFY, "a pass failed%s", qcc_diag_error_count() > before ? " (see the errors above)" : "");
+  }
+  qcc_status_free(qcc_pass_take_report());
   return NULL;
 }

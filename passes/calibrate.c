@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dataset.h"
@@ -43,6 +44,12 @@ typedef struct {
   size_t n, cap;
   int64_t batch; /* current batch index, for messages */
 } cstate;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static slot *find(cstate *c, int64_t id) {
   for (size_t i = 0; i < c->n; ++i)
@@ -89,14 +96,16 @@ static MlirWalkResult collect(MlirOperation op, void *ud) {
   return MlirWalkResultAdvance;
 }
 
-static void fail(MlirOperation root, MlirExternalPass pass, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(MlirOperation root, MlirExternalPass pass, const char *fmt, ...) {
+/* Fail the pass with st (taken over), prefixed: qcc_pipeline_run returns it,
+ * so the user sees one line and st's exit code (I/O, invalid data ...). */
+static void fail(MlirExternalPass pass, qcc_status_t st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(MlirExternalPass pass, qcc_status_t st, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  mlirEmitError(mlirOperationGetLocation(root), buf);
+  qcc_pass_report(qcc_status_annotate(st, "%s", buf));
   mlirExternalPassSignalFailure(pass);
 }
 
@@ -113,8 +122,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     MlirStringRef sp = qcc_get_str(s->op, QCC_ATTR_spec), ob = qcc_get_str(s->op, QCC_ATTR_observer);
     qcc_status_t st = qcc_qspec_parse(sp.data, sp.length, &s->spec);
     if (st) {
-      fail(root, pass, "observer %lld: %s", (long long)s->id, qcc_status_message(st));
-      qcc_status_free(st);
+      fail(pass, st, "observer %lld", (long long)s->id);
       goto done;
     }
     char o[32];
@@ -126,28 +134,25 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     qcc_observer_config_init(&oc, k);
     st = qcc_observer_create(&oc, &s->obs);
     if (st) {
-      fail(root, pass, "observer %lld: %s", (long long)s->id, qcc_status_message(st));
-      qcc_status_free(st);
+      fail(pass, st, "observer %lld", (long long)s->id);
       goto done;
     }
   }
 
   MlirModule m = mlirModuleFromOperation(root);
   if (mlirModuleIsNull(m)) {
-    fail(root, pass, "qcc-calibrate runs on a module");
+    fail(pass, qcc_status_make(QCC_ERR_USAGE, "it runs on a module"), "qcc-calibrate");
     goto done;
   }
   qcc_executor_options eo = {on_observe, &c};
   qcc_status_t st = qcc_executor_create(m, &eo, &ex);
   if (st) {
-    fail(root, pass, "calibration: %s", qcc_status_message(st));
-    qcc_status_free(st);
+    fail(pass, st, "calibration");
     goto done;
   }
   st = qcc_dataset_open(cfg->data, ex, &cfg->dopts, &ds);
   if (st) {
-    fail(root, pass, "calibration data %s", qcc_status_message(st));
-    qcc_status_free(st);
+    fail(pass, st, "calibration data");
     goto done;
   }
   nin = qcc_executor_num_inputs(ex);
@@ -157,20 +162,22 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   int64_t mb = qcc_dataset_batch_size(ds), nbatches = qcc_dataset_num_batches(ds);
   if (cfg->samples > 0 && cfg->samples / mb < nbatches) nbatches = cfg->samples / mb > 0 ? cfg->samples / mb : 1;
   bool tty = isatty(2);
+  double last_line = now_s();
   for (int64_t b = 0; b < nbatches; ++b) {
     c.batch = b;
     st = qcc_dataset_batch(ds, b, inputs);
     if (!st) st = qcc_executor_run(ex, inputs, outputs);
     for (int i = 0; i < nout; ++i) qcc_npy_tensor_free(&outputs[i]);
     if (st) {
-      fail(root, pass, "calibration: %s", qcc_status_message(st));
-      qcc_status_free(st);
+      fail(pass, st, "calibration");
       goto done;
     }
     if (tty && (b % 16 == 0 || b + 1 == nbatches))
       fprintf(stderr, "\rqcc: calibrating: %lld/%lld samples", (long long)((b + 1) * mb), (long long)(nbatches * mb));
-    else if (!tty && nbatches >= 100 && (b + 1) % (nbatches / 10) == 0) /* plain lines: every 10% */
+    else if (!tty && now_s() - last_line >= 10.0) { /* plain lines, at most one per 10 s */
       fprintf(stderr, "qcc: calibrating: %lld/%lld samples\n", (long long)((b + 1) * mb), (long long)(nbatches * mb));
+      last_line = now_s();
+    }
   }
   if (tty) fprintf(stderr, "\n");
   /* Parameters onto the observe ops. */
@@ -184,8 +191,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     int32_t zp;
     st = qcc_observer_qparams(s->obs, &os, &scale, &zp);
     if (st) {
-      fail(root, pass, "observer %lld at '%s': %s", (long long)s->id, s->name, qcc_status_message(st));
-      qcc_status_free(st);
+      fail(pass, st, "observer %lld at '%s'", (long long)s->id, s->name);
       goto done;
     }
     int64_t z64 = zp;

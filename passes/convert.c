@@ -73,7 +73,9 @@ static void error_at(state *s, MlirOperation op, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  mlirEmitError(mlirOperationGetLocation(op), buf);
+  MlirStringRef nm = qcc_op_node_name(op);
+  if (nm.length) qcc_pass_report(qcc_status_make(QCC_ERR_INVALID, "qcc-convert: at '%.*s': %s", (int)nm.length, nm.data, buf));
+  else qcc_pass_report(qcc_status_make(QCC_ERR_INVALID, "qcc-convert: %s", buf));
   s->failed = true;
 }
 

@@ -76,3 +76,17 @@ MlirPass qcc_make_external_pass(const qcc_pass_info *info, void *type_id_storage
                                 mlirStringRefCreateFromCString(info->flag), mlirStringRefCreateFromCString(info->summary),
                                 mlirStringRefCreateFromCString(info->anchor), 0, NULL, cb, o);
 }
+
+static qcc_status_t g_report;
+
+void qcc_pass_report(qcc_status_t st) {
+  if (!st) return;
+  if (g_report) qcc_status_free(st);
+  else g_report = st;
+}
+
+qcc_status_t qcc_pass_take_report(void) {
+  qcc_status_t st = g_report;
+  g_report = NULL;
+  return st;
+}

@@ -34,6 +34,14 @@ const qcc_pass_info *qcc_pass_at(int i);
 /* Plugins register their passes here (the info must outlive the process). */
 qcc_status_t qcc_pass_register(const qcc_pass_info *info);
 
+/* A pass that fails for a reason the user must act on (a missing file, bad
+ * data ...) reports it here, then calls mlirExternalPassSignalFailure:
+ * qcc_pipeline_run returns the status (one line, its exit code) instead of a
+ * generic "a pass failed". Takes ownership; the first report wins. */
+void qcc_pass_report(qcc_status_t st);
+/* The reported status, or NULL; clears it (pipeline.c). */
+qcc_status_t qcc_pass_take_report(void);
+
 /* Helpers for pass authors. ud is NULL or malloc'd memory the pass owns: it
  * is freed (free()) when the pass and all its clones are destroyed. */
 MlirPass qcc_make_external_pass(const qcc_pass_info *info, void *type_id_storage,

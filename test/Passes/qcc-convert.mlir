@@ -48,7 +48,7 @@ func.func @shared(%x: tensor<1x1x2x2xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x4xf
   return %so, %fo : tensor<1x1x1x1xf32>, tensor<1x4xf32>
 }
 
-// UNCAL: error: observer 0 (histogram) has no parameters: run qcc-calibrate before qcc-convert
+// UNCAL: qcc-opt: qcc-convert: observer 0 (histogram) has no parameters: run qcc-calibrate before qcc-convert
 
 // -----
 
