@@ -56,7 +56,8 @@ qrt_status_t qrt_conv2d_output_size(const qrt_conv2d_params_t *p, int64_t h, int
 static const qrt_f32_conv_ukernel_t qrt_f32_conv_ukernels[] = {
 #define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc)                                \
   {"f32_igemm_" #mr "x" #nr "__" #isa_name, isa, mr, nr, kc, mc,                          \
-   qrt_f32_igemm_##mr##x##nr##__##isa_name, qrt_f32_dwconv__##isa_name},
+   qrt_f32_igemm_##mr##x##nr##__##isa_name, qrt_f32_dwconv__##isa_name,                    \
+   qrt_f32_strided_copy__##isa_name},
 #include "f32_conv_ukernels.inl"
 #undef QRT_F32_CONV_UKERNEL
 };
@@ -200,9 +201,9 @@ static int64_t qrt_planes_floats(const qrt_planes_t *pl, int64_t c) {
 
 /* Plane (a, b) of channel ch: element [u][v] = padded x[a + u*sh][b + v*sw]. Only
  * the phases some tap reads are written (used[a*sw + b]; all when used is NULL). */
-static void qrt_planes_build(const qrt_conv2d_params_t *p, const qrt_planes_t *pl, int64_t c,
-                             int64_t h, int64_t w, const float *x, const unsigned char *used,
-                             float *dst) {
+static void qrt_planes_build(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
+                             const qrt_planes_t *pl, int64_t c, int64_t h, int64_t w,
+                             const float *x, const unsigned char *used, float *dst) {
   const int64_t sh = pl->sh, sw = pl->sw, hu = pl->hu, wv = pl->wv;
   for (int64_t ch = 0; ch < c; ch++) {
     const float *xc = x + ch * h * w;
@@ -227,8 +228,8 @@ static void qrt_planes_build(const qrt_conv2d_params_t *p, const qrt_planes_t *p
           for (int64_t v = 0; v < v_lo; v++) dr[v] = 0.0f;
           if (sw == 1) {
             memcpy(dr + v_lo, xr + v_lo, (size_t)(v_hi - v_lo) * sizeof(float));
-          } else {
-            for (int64_t v = v_lo; v < v_hi; v++) dr[v] = xr[v * sw];
+          } else if (v_hi > v_lo) {
+            uk->strided_copy(xr + v_lo * sw, sw, v_hi - v_lo, dr + v_lo);
           }
           for (int64_t v = v_hi; v < wv; v++) dr[v] = 0.0f;
         }
@@ -477,7 +478,7 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
       float *yg = y + (b * c_out + g * M) * OH * OW;
       const float *src = xg;
       if (pl.materialize) {
-        qrt_planes_build(p, &pl, cig, h, w, xg, use_table ? used : NULL, planes);
+        qrt_planes_build(uk, p, &pl, cig, h, w, xg, use_table ? used : NULL, planes);
         src = planes;
       }
       qrt_conv_igemm(uk, p, &pl, &q, src, off, M, K, pw + g * hd->group_floats, bias + g * M, OH,

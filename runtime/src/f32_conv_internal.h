@@ -50,6 +50,11 @@ static inline int64_t qrt_f32_dwconv_scratch_floats(const qrt_conv2d_params_t *p
   return plane > table ? plane : table;
 }
 
+/* ---- strided copy (f32_strided_copy__<isa>): y[v] = x[v*stride], v < n ---------------
+ * Builds the stride phases of the conv input planes. Reads only the n floats
+ * x[v*stride]... and those between them (stride 2 vector loads). */
+typedef void (*qrt_f32_strided_copy_fn)(const float *x, int64_t stride, int64_t n, float *y);
+
 typedef struct {
   const char *name; /* the contract: f32_igemm_<MR>x<NR>__<isa> */
   qrt_isa_t isa;
@@ -58,6 +63,7 @@ typedef struct {
   int mc; /* pixels per block (whole tiles): the partial sums of a block stay in L2 */
   qrt_f32_igemm_ukernel_fn igemm;
   qrt_f32_dwconv_fn dwconv;
+  qrt_f32_strided_copy_fn strided_copy;
 } qrt_f32_conv_ukernel_t;
 
 #define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc)                                   \
@@ -69,7 +75,8 @@ typedef struct {
                                                float lo, float hi);                          \
   void qrt_f32_dwconv__##isa_name(const qrt_conv2d_params_t *p, int64_t c, int64_t H,      \
                                   int64_t W, const float *x, int64_t OH, int64_t OW,          \
-                                  const float *w, const float *bias, float *y, float *scratch);
+                                  const float *w, const float *bias, float *y, float *scratch); \
+  void qrt_f32_strided_copy__##isa_name(const float *x, int64_t stride, int64_t n, float *y);
 #include "f32_conv_ukernels.inl"
 #undef QRT_F32_CONV_UKERNEL
 
