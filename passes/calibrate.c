@@ -63,7 +63,8 @@ static qcc_status_t on_observe(void *ud, int64_t id, const qcc_npy_tensor_t *t) 
   if (!s || !s->obs) return NULL;
   if (t->dtype != QCC_NPY_F32) return NULL;
   qcc_status_t st = qcc_observer_update(s->obs, t->data, t->shape, t->rank);
-  if (st) return qcc_status_annotate(st, "calibration batch %lld, tensor observed at '%s'", (long long)c->batch, s->name);
+  if (st && s->name[0]) return qcc_status_annotate(st, "calibration batch %lld, tensor observed at '%s'", (long long)c->batch, s->name);
+  if (st) return qcc_status_annotate(st, "calibration batch %lld", (long long)c->batch);
   return NULL;
 }
 
