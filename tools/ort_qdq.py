@@ -15,6 +15,15 @@ Subcommands
       normalization. fashion: Fashion-MNIST training (calib) and test (eval) images
       upscaled to SxS bilinearly, grey replicated to 3 channels, ImageNet-normalized.
       normal: N(0, 1) per element (what /work/shared/peers/runtimes used).
+  export-bn NAME OUT.onnx [--images N] [--seed K]
+      torchvision NAME (resnet18, mobilenet_v2, ...) with random weights exactly as
+      tools/export_models.py makes them (weights=None after torch.manual_seed(0)), but with every
+      BatchNorm's running mean and variance re-estimated (cumulative average, train mode) on N
+      (default 64) pink images of seed K (default 1, not the calibration or eval images), then
+      exported like export_models.py (opset 13, dynamic batch, constant folding: BN folds into
+      the convs). Random init keeps BN at mean 0, variance 1, so activations drift in scale
+      layer by layer (mobilenet_v2's logits are ~1e-9); with the statistics re-estimated
+      every BN output is normalized again, as in a trained network.
   prep MODEL.onnx CLEAN.onnx CALIB.onnx
       CLEAN: Constant nodes and Identity-of-initializer nodes turned into initializers.
       CALIB: CLEAN with every float intermediate tensor also a graph output.
@@ -115,6 +124,18 @@ def upscale(imgs, size):
     return rows[:, :, x0] * (1 - wx)[None, None, :] + rows[:, :, x1] * wx[None, None, :]
 
 
+def normalize(a):
+    return ((a - IMAGENET_MEAN[None, :, None, None]) / IMAGENET_STD[None, :, None, None]).astype(np.float32)
+
+
+def make_images(kind, n, size, rng):
+    if kind == "normal":
+        return rng.standard_normal((n, 3, size, size), dtype=np.float32)
+    if kind == "pink":
+        return normalize(pink_images(n, size, rng))
+    sys.exit(f"unknown data kind '{kind}'")
+
+
 def make_data(out_dir, kind="pink", n_calib=32, n_eval=8, size=224, seed=0):
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -131,8 +152,7 @@ def make_data(out_dir, kind="pink", n_calib=32, n_eval=8, size=224, seed=0):
             calib, ev = (np.repeat(a[:, None], 3, axis=1) for a in (calib, ev))
         else:
             sys.exit(f"unknown data kind '{kind}'")
-        norm = lambda a: ((a - IMAGENET_MEAN[None, :, None, None]) / IMAGENET_STD[None, :, None, None]).astype(np.float32)
-        calib, ev = norm(calib), norm(ev)
+        calib, ev = normalize(calib), normalize(ev)
     np.savez(os.path.join(out_dir, "calib.npz"), input=calib)
     np.save(os.path.join(out_dir, "calib.npy"), calib)
     np.save(os.path.join(out_dir, "eval.npy"), ev)
@@ -140,6 +160,32 @@ def make_data(out_dir, kind="pink", n_calib=32, n_eval=8, size=224, seed=0):
         np.save(os.path.join(out_dir, f"eval_{k}.npy"), ev[k:k + 1])
     print(f"data: {kind}, {n_calib} calibration + {n_eval} eval images of 3x{size}x{size} in {out_dir} "
           f"(calib mean {calib.mean():.3f} std {calib.std():.3f})")
+
+
+# ---------------------------------------------------------------- BN-restated export
+def export_bn(name, out, n_images=64, seed=1):
+    import warnings
+    import torch
+    import torchvision
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None)
+    x = torch.from_numpy(make_images("pink", n_images, 224, np.random.default_rng(seed)))
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over all batches
+    model.train()
+    with torch.no_grad():
+        for i in range(0, n_images, 8):
+            model(x[i:i + 8])
+    model.eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (x[:1],), out, opset_version=13, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True)
+        y = model(x[:8]).numpy()
+    print(f"export-bn: {out}: {name}, {len(bns)} BatchNorm statistics from {n_images} pink images (seed {seed}); "
+          f"logits on 8 of them: std {y.std():.3g}, range [{y.min():.3g}, {y.max():.3g}]")
 
 
 # ---------------------------------------------------------------- graph prep
@@ -430,6 +476,11 @@ def main():
         p.add_argument("--eval", type=int, default=8)
         p.add_argument("--size", type=int, default=224)
         p.add_argument("--seed", type=int, default=0)
+    e = sub.add_parser("export-bn")
+    e.add_argument("name")
+    e.add_argument("out")
+    e.add_argument("--images", type=int, default=64)
+    e.add_argument("--seed", type=int, default=1)
     p = sub.add_parser("prep")
     p.add_argument("model")
     p.add_argument("clean")
@@ -459,6 +510,8 @@ def main():
     a = ap.parse_args()
     if a.cmd == "data":
         make_data(a.out_dir, a.kind, a.calib, a.eval, a.size, a.seed)
+    elif a.cmd == "export-bn":
+        export_bn(a.name, a.out, a.images, a.seed)
     elif a.cmd == "prep":
         prep(a.model, a.clean, a.calib)
     elif a.cmd == "qdq":
