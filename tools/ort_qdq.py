@@ -27,8 +27,15 @@ Subcommands
   prep MODEL.onnx CLEAN.onnx CALIB.onnx
       CLEAN: Constant nodes and Identity-of-initializer nodes turned into initializers.
       CALIB: CLEAN with every float intermediate tensor also a graph output.
-  qdq CLEAN.onnx RANGES.json OUT.onnx [--float-output]
-      The QDQ model (rules below) from CLEAN and the MinMax ranges calib_minmax.js wrote.
+  qdq CLEAN.onnx RANGES.json OUT.onnx [--float-output] [--only weights|activations]
+      The QDQ model (rules below) from CLEAN and the MinMax ranges calib_minmax.js wrote;
+      --only quantizes just the weights (activations and biases float) or just the activations.
+  layers WORK [--images N] [--top K]
+      Per tensor, after `compare` filled WORK: runs CALIB.onnx in ORT on the first N (default 2)
+      eval images and, for every activation the QDQ model quantizes, reports the tensor's own
+      quantization SQNR (the float tensor quantized alone with its MinMax u8 parameters) and how
+      much of the tensor's range its channels use (median over channels of the channel's
+      max|x| / the tensor's max|x|). Prints the K (default 12) worst tensors and a summary.
   sqnr REF.npy TEST.npy...
       SQNR in dB of each TEST against REF, over all elements.
   compare MODEL.onnx --work DIR [--qcc PATH] [--kind K] [--calib N] [--eval N]
@@ -240,7 +247,9 @@ def act_qparams(lo, hi):
     return scale, np.uint8(zp)
 
 
-def make_qdq(src_clean, ranges_json, dst, float_output=False):
+def make_qdq(src_clean, ranges_json, dst, float_output=False, only=None):
+    """only='weights': weights quantized, activations and biases float; only='activations': the
+    reverse (for analysis: which half of the quantization costs the SQNR)."""
     m = onnx.load(src_clean)
     g = m.graph
     R = json.load(open(ranges_json))
@@ -259,7 +268,7 @@ def make_qdq(src_clean, ranges_json, dst, float_output=False):
     producer = {o: n for n in g.node for o in n.output}
     removed = []
     for n in list(g.node):
-        if n.op_type not in ("Relu", "Clip"):
+        if n.op_type not in ("Relu", "Clip") or only == "weights":  # no u8 clamp to do the activation
             continue
         x = n.input[0]
         p = producer.get(x)
@@ -310,10 +319,12 @@ def make_qdq(src_clean, ranges_json, dst, float_output=False):
         new_inits.append(numpy_helper.from_array(arr, name))
         return name
 
+    if only == "weights":
+        act = {}
     # 3) weights and biases
     weight_dq = []
     for n in g.node:
-        if n.op_type not in ("Conv", "Gemm") or n.input[1] not in inits:
+        if only == "activations" or n.op_type not in ("Conv", "Gemm") or n.input[1] not in inits:
             continue
         W = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
         axis = 0
@@ -409,6 +420,50 @@ def qcc_run_all(qcc, model, work, n_eval, tag):
     return np.concatenate(outs), (time.time() - t0) / n_eval
 
 
+def layers(a):
+    work = a.work
+    R = json.load(open(os.path.join(work, "ranges.json")))
+    x = np.load(os.path.join(work, "eval.npy"))[:a.images]
+    xi = os.path.join(work, "layers_in.npy")
+    np.save(xi, x)
+    d = os.path.join(work, "layers_out")
+    node("reference.js", os.path.join(work, "calib.onnx"), f"input={xi}", "--output-dir", d, "--opt", "disabled", "-q")
+    qdq = onnx.load(os.path.join(work, "ort_int8_qdq.onnx"))
+    quantized = {n.input[0] for n in qdq.graph.node if n.op_type == "QuantizeLinear"}
+    quantized = {t[:-2] if t.endswith("_f") and t[:-2] in R else t for t in quantized}
+    calib = onnx.load(os.path.join(work, "calib.onnx"))
+    names = [o.name for o in calib.graph.output]
+    rows = []
+    for i, t in enumerate(names):
+        if t not in quantized or t not in R:
+            continue
+        f = os.path.join(d, sanitize_name(t, i) + ".npy")
+        if not os.path.exists(f):
+            continue
+        v = np.load(f).astype(np.float32)
+        s, zp = act_qparams(*R[t])
+        q = (np.clip(np.round(v / s) + int(zp), 0, 255) - int(zp)) * s
+        amax = float(np.abs(v).max())
+        use = float(np.median(np.abs(v).max(axis=tuple(k for k in range(v.ndim) if k != 1)))) / amax if v.ndim >= 2 and amax > 0 else 1.0
+        rows.append((sqnr(v, q), use, t, R[t]))
+    rows.sort()
+    print(f"{len(rows)} quantized activations on {len(x)} eval images; worst {a.top} by their own SQNR:\n")
+    print("| tensor | MinMax range | own SQNR (dB) | median channel max / tensor max |")
+    print("|---|---|---:|---:|")
+    for q_db, use, t, r in rows[:a.top]:
+        print(f"| `{t}` | [{r[0]:.3g}, {r[1]:.3g}] | {q_db:.1f} | {use:.3f} |")
+    arr = np.array([r[0] for r in rows])
+    print(f"\nown SQNR over all {len(rows)}: median {np.median(arr):.1f} dB, min {arr.min():.1f} dB; "
+          f"median channel-use ratio {np.median([r[1] for r in rows]):.3f}")
+
+
+def sanitize_name(name, index):
+    """The output file name reference.js writes (its sanitize())."""
+    import re
+    s = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return f"output_{index}" if s in ("", ".", "..") else s
+
+
 def compare(a):
     work = a.work
     os.makedirs(work, exist_ok=True)
@@ -490,6 +545,11 @@ def main():
     q.add_argument("ranges")
     q.add_argument("out")
     q.add_argument("--float-output", action="store_true")
+    q.add_argument("--only", choices=["weights", "activations"], help="quantize only these (analysis)")
+    la = sub.add_parser("layers")
+    la.add_argument("work")
+    la.add_argument("--images", type=int, default=2)
+    la.add_argument("--top", type=int, default=12)
     s = sub.add_parser("sqnr")
     s.add_argument("ref")
     s.add_argument("tests", nargs="+")
@@ -515,7 +575,9 @@ def main():
     elif a.cmd == "prep":
         prep(a.model, a.clean, a.calib)
     elif a.cmd == "qdq":
-        make_qdq(a.clean, a.ranges, a.out, a.float_output)
+        make_qdq(a.clean, a.ranges, a.out, a.float_output, a.only)
+    elif a.cmd == "layers":
+        layers(a)
     elif a.cmd == "sqnr":
         ref = np.load(a.ref)
         for t in a.tests:
