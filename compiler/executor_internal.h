@@ -65,7 +65,7 @@ struct ex_step {
     struct { qrt_binary_op_t op; int64_t rank, shape[EX_MAX_RANK], sa[EX_MAX_RANK], sb[EX_MAX_RANK], sc[EX_MAX_RANK]; } bin;
     struct { qrt_unary_op_t op; float alpha, beta; } un;
     struct { int64_t outer, axis, inner; float eps; } ax; /* softmax, norms, concat, split, gather */
-    struct { qrt_pool2d_params_t p; int64_t n, c, h, w; } pool;
+    struct { qrt_pool2d_params_t p; int64_t n, c, h, w; int storage_order; } pool;
     struct { qrt_reduce_op_t op; int64_t rank, shape[EX_MAX_RANK]; uint32_t mask; } red;
     struct { int64_t rank, in_shape[EX_MAX_RANK], a[EX_MAX_RANK], b[EX_MAX_RANK], out_shape[EX_MAX_RANK]; } dm;
     struct { qrt_pad_mode_t mode; int64_t rank, in_shape[EX_MAX_RANK], pads[2 * EX_MAX_RANK]; uint64_t value; } pad;

@@ -510,6 +510,13 @@ static qcc_status_t run_pool(qcc_executor *ex, ex_step *s, void *scratch) {
   return NULL;
 }
 
+static qcc_status_t run_max_pool_indices(qcc_executor *ex, ex_step *s, void *scratch) {
+  (void)scratch;
+  KCHECK(qrt_f32_max_pool2d_with_indices(&s->u.pool.p, s->u.pool.storage_order, s->u.pool.n, s->u.pool.c, s->u.pool.h,
+                                         s->u.pool.w, IN(0), OUT(0), OUT(1)));
+  return NULL;
+}
+
 static qcc_status_t plan_pool(qcc_executor *ex, MlirOperation op, ex_step *s) {
   ex_slot *x = SLOT(0), *y = OSLOT(0);
   if (s->kind == QCC_OP_global_avg_pool) {
@@ -523,7 +530,7 @@ static qcc_status_t plan_pool(qcc_executor *ex, MlirOperation op, ex_step *s) {
   if (qcc_get_i64s(op, QCC_ATTR_kernel, kn, 2) != 2 || qcc_get_i64s(op, QCC_ATTR_strides, st, 2) != 2 ||
       qcc_get_i64s(op, QCC_ATTR_pads, pd, 4) != 4)
     return invalid(s, "kernel/strides/pads must have 2/2/4 values");
-  if (s->kind == QCC_OP_max_pool && qcc_get_i64s(op, QCC_ATTR_dilations, dl, 2) != 2)
+  if ((s->kind == QCC_OP_max_pool || s->kind == QCC_OP_max_pool_indices) && qcc_get_i64s(op, QCC_ATTR_dilations, dl, 2) != 2)
     return invalid(s, "dilations must have 2 values");
   qrt_pool2d_params_t *p = &s->u.pool.p;
   qrt_pool2d_params_init(p, kn[0], kn[1]);
@@ -538,6 +545,12 @@ static qcc_status_t plan_pool(qcc_executor *ex, MlirOperation op, ex_step *s) {
       ow != y->shape[3])
     return invalid(s, "pooling parameters do not give the result shape");
   s->run = run_pool;
+  if (s->kind == QCC_OP_max_pool_indices) {
+    if (x->dtype != QCC_NPY_F32) return unsupported(s, "max_pool with indices runs on f32 tensors only");
+    s->u.pool.storage_order = (int)qcc_get_i64(op, QCC_ATTR_storage_order);
+    s->run = run_max_pool_indices;
+    return NULL;
+  }
   if (x->dtype != QCC_NPY_F32 || y->dtype != QCC_NPY_F32) {
     if (s->kind != QCC_OP_max_pool) return unsupported(s, "the executor runs this op on f32 tensors only");
     qrt_type_t ty;
@@ -900,6 +913,7 @@ qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s) {
     case QCC_OP_gather:
     case QCC_OP_expand: break; /* any element type */
     case QCC_OP_where: return plan_where(ex, s);
+    case QCC_OP_max_pool_indices: return plan_pool(ex, op, s); /* f32 values, i64 indices */
     case QCC_OP_add: case QCC_OP_sub: case QCC_OP_mul: case QCC_OP_div: case QCC_OP_max: case QCC_OP_min:
     case QCC_OP_pow: case QCC_OP_prelu:
     case QCC_OP_neg: case QCC_OP_abs: case QCC_OP_relu: case QCC_OP_clip:

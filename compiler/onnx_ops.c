@@ -480,7 +480,7 @@ static qcc_status_t pool3d(ox_node *n, const qcc_shape *x, bool is_max) {
   QCC_RETURN_IF_ERROR(nd_spatial(n, x, NULL, false, &a));
   if (!is_max && (a.dl[0] != 1 || a.dl[1] != 1 || a.dl[2] != 1))
     return ox_err(n, QCC_ERR_UNSUPPORTED, "AveragePool with dilations is not supported");
-  if (ox_attr_i(n, "storage_order", 0)) return ox_err(n, QCC_ERR_UNSUPPORTED, "storage_order=1 is not supported");
+  /* storage_order only matters for the Indices output, which 3-D pooling does not produce. */
   int64_t ceil_mode = ox_attr_i(n, "ceil_mode", 0) != 0, cip = ox_attr_i(n, "count_include_pad", 0) != 0;
   MlirValue v;
   QCC_RETURN_IF_ERROR(ox_val(n->im, ox_in(n, 0), &v));
@@ -835,8 +835,9 @@ static qcc_status_t h_batch_norm(ox_node *n) {
 static qcc_status_t pool(ox_node *n, bool is_max) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
-  if (n->node->n_output > 1 && n->node->output[1] && *n->node->output[1])
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "the Indices output of MaxPool is not supported (qcc.max_pool has no indices result)");
+  bool indices = is_max && n->node->n_output > 1 && n->node->output[1] && *n->node->output[1];
+  if (indices && x.rank != 4)
+    return ox_err(n, QCC_ERR_UNSUPPORTED, "the Indices output of MaxPool is supported for 2-D pooling (4-D input) only");
   if (x.rank == 5) return pool3d(n, &x, is_max);
   if (x.rank != 4 && x.rank != 3)
     return ox_err(n, QCC_ERR_UNSUPPORTED, "only 1-D, 2-D and 3-D pooling (3-D to 5-D input) are supported; input has rank %d", x.rank);
@@ -848,11 +849,11 @@ static qcc_status_t pool(ox_node *n, bool is_max) {
   QCC_RETURN_IF_ERROR(read_spatial(n, "strides", sd, st, 1));
   QCC_RETURN_IF_ERROR(read_pads(n, sd, pd));
   QCC_RETURN_IF_ERROR(read_spatial(n, "dilations", sd, dl, 1));
-  if (ox_attr_i(n, "storage_order", 0)) return ox_err(n, QCC_ERR_UNSUPPORTED, "storage_order=1 is not supported");
+  int64_t storage_order = ox_attr_i(n, "storage_order", 0); /* only the Indices output depends on it */
   int64_t ceil_mode = ox_attr_i(n, "ceil_mode", 0);
   int64_t ek[2] = {dl[0] * (k[0] - 1) + 1, dl[1] * (k[1] - 1) + 1};
   QCC_RETURN_IF_ERROR(resolve_auto_pad(n, &x, ek, st, false, pd));
-  MlirNamedAttribute a[5];
+  MlirNamedAttribute a[6];
   int na = 0;
   a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_kernel, 2, k);
   a[na++] = qcc_attr_i64s(CTX, QCC_ATTR_strides, 2, st);
@@ -866,6 +867,12 @@ static qcc_status_t pool(ox_node *n, bool is_max) {
     if (dl[0] != 1 || dl[1] != 1) return ox_err(n, QCC_ERR_UNSUPPORTED, "AveragePool with dilations is not supported");
     MlirNamedAttribute all[5] = {a[0], a[1], a[2], a[3], qcc_attr_i64(CTX, QCC_ATTR_count_include_pad, ox_attr_i(n, "count_include_pad", 0) != 0)};
     QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_avg_pool, 1, &v, 5, all, 1, NULL, &v));
+  } else if (indices) {
+    a[na++] = qcc_attr_i64(CTX, QCC_ATTR_storage_order, storage_order != 0);
+    MlirValue r[2];
+    QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_max_pool_indices, 1, &v, na, a, 2, NULL, r));
+    QCC_RETURN_IF_ERROR(ox_set_out(n, 1, r[1]));
+    v = r[0];
   } else {
     QCC_RETURN_IF_ERROR(ox_emit_v(n, QCC_OP_max_pool, 1, &v, na, a, 1, NULL, &v));
   }

@@ -107,6 +107,20 @@ void qcc_onnx_list_ops(void (*cb)(const char *op_type, void *ud), void *ud);
 /* Parse "NAME=1x3x224x224" (NAME may contain '='; the last one splits). */
 qcc_status_t qcc_parse_input_shape(const char *spec, qcc_input_shape *out, char *name_buf, size_t name_len);
 
+/* ---- the ONNX exporter (onnx_export.c; docs/qdq-export.md) ---- */
+typedef struct {
+  const char *graph_name; /* GraphProto.name; NULL: "main" */
+  const char *doc_string; /* ModelProto.doc_string, e.g. how the model was made; NULL: none */
+} qcc_export_options;
+
+/* Write @main of m to `path` as an ONNX model (IR version 8, opset 17), atomically.
+ * The QDQ form (qcc quantize --no-fuse) becomes QuantizeLinear/DequantizeLinear with
+ * integer initializers; fused quantized ops are written as the QDQ pattern they were
+ * fused from. Graph inputs and outputs keep their qcc.name, nodes the name of their
+ * op's location. opts may be NULL. An UNSUPPORTED status names the first op that
+ * opset 17 cannot express; nothing is written then. m is only read. */
+qcc_status_t qcc_export_onnx(MlirModule m, const char *path, const qcc_export_options *opts);
+
 /* The module's entry function (func.func @main); null op if absent. */
 MlirOperation qcc_module_main(MlirModule m);
 /* ONNX name of argument/result i of main (attribute qcc.name), or "" */

@@ -448,6 +448,14 @@ static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirTy
         if (s[i].rank != 1 || s[i].d[0] != s[0].d[1]) FAIL("scale, bias, mean and var must have shape [%lld]", (long long)s[0].d[1]);
       return produce(out, 0, in[0]);
     }
+    case QCC_OP_max_pool_indices: {
+      int64_t so;
+      QCC_RETURN_IF_ERROR(get_i64(a, QCC_ATTR_storage_order, &so));
+      if (so != 0 && so != 1) FAIL("storage_order must be 0 or 1");
+      QCC_RETURN_IF_ERROR(pool_out(a, &s[0], true, &y));
+      QCC_RETURN_IF_ERROR(produce(out, 0, qcc_tensor_type(e0, &y)));
+      return produce(out, 1, qcc_tensor_type(mlirIntegerTypeGet(a->ctx, 64), &y));
+    }
     case QCC_OP_max_pool:
     case QCC_OP_avg_pool: {
       if (kind == QCC_OP_avg_pool) { int64_t c; QCC_RETURN_IF_ERROR(get_i64(a, QCC_ATTR_count_include_pad, &c)); }

@@ -35,7 +35,7 @@ typedef enum {
   X(trans_a) X(trans_b) X(min) X(max) X(approximate) X(axis) X(epsilon) X(kernel)        \
   X(ceil_mode) X(count_include_pad) X(axes) X(keepdims) X(perm) X(starts) X(ends)        \
   X(steps) X(mode) X(coordinate_transformation_mode) X(nearest_mode) X(scales)           \
-  X(observer) X(spec) X(id) X(qtype) X(clamp_min) X(clamp_max) X(table)
+  X(observer) X(spec) X(id) X(qtype) X(clamp_min) X(clamp_max) X(table) X(storage_order)
 
 typedef enum {
 #define QCC_X_(n) QCC_ATTR_##n,

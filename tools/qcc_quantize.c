@@ -195,6 +195,8 @@ static void quantize_usage(FILE *f) {
           "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
           "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
           "  --no-fuse              stop at the QDQ form (quantize/dequantize around float ops)\n"
+          "  --emit=onnx            write OUT.onnx: the QDQ form as ONNX QuantizeLinear/DequantizeLinear\n"
+          "                         (implies --no-fuse; docs/qdq-export.md)\n"
           "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n");
 }
 
@@ -202,7 +204,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
   const char *data = NULL, *labels = NULL, *mean = NULL, *std = NULL, *layout = NULL;
   long calib_samples = 0;
-  bool reduce = false, print_pipeline = false, no_fuse = false;
+  bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
   char names[16][256];
@@ -233,6 +235,11 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--reduce-range")) reduce = true;
     else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
     else if (!strcmp(a, "--no-fuse")) no_fuse = true;
+    else if (!strncmp(a, "--emit", 6) && (a[6] == '=' || (!a[6] && has))) {
+      const char *e = a[6] ? a + 7 : argv[++i];
+      if (strcmp(e, "onnx") && strcmp(e, "mlir")) return usage_err("--emit %s: qcc quantize emits mlir (the default) or onnx", e);
+      emit_onnx = !strcmp(e, "onnx");
+    }
     else if (!strcmp(a, "--keep-float") && has) {
       const char *p = argv[++i];
       if (strpbrk(p, "',{}") || strlen(keep) + strlen(p) + 2 >= sizeof keep)
@@ -251,7 +258,10 @@ int qcc_cmd_quantize(int argc, char **argv) {
   }
   bool dynamic = quantizer && !strcmp(quantizer, "dynamic");
   if (!model || (!calib && !dynamic) || !out) { quantize_usage(stderr); return QCC_ERR_USAGE; }
-  if (!ends_with(out, ".mlir") && !ends_with(out, ".mlirbc"))
+  if (emit_onnx != ends_with(out, ".onnx"))
+    return usage_err(emit_onnx ? "-o %s: --emit=onnx writes .onnx" : "-o %s: write .onnx with --emit=onnx", out);
+  no_fuse |= emit_onnx; /* ONNX gets the QDQ form */
+  if (!emit_onnx && !ends_with(out, ".mlir") && !ends_with(out, ".mlirbc"))
     return usage_err("-o %s: qcc quantize writes .mlir or .mlirbc", out);
   if (!data != !labels) return usage_err("--data and --labels go together");
   const char *tq;
@@ -297,7 +307,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (!st) st = qcc_pipeline_add(pm, pipeline);
   if (!st) st = qcc_pipeline_run(pm, m);
   mlirPassManagerDestroy(pm);
-  if (!st) st = qcc_module_write_file(m, out, NULL);
+  if (!st) st = emit_onnx ? qcc_export_onnx(m, out, NULL) : qcc_module_write_file(m, out, NULL);
   double tq_s = now_s() - t0;
   if (st) {
     if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
