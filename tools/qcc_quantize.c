@@ -195,6 +195,7 @@ static void quantize_usage(FILE *f) {
           "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
           "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
           "  --no-fuse              stop at the QDQ form (quantize/dequantize around float ops)\n"
+          "  --remarks              name every op left in QDQ form by fusion, and why\n"
           "  --emit=onnx            write OUT.onnx: the QDQ form as ONNX QuantizeLinear/DequantizeLinear\n"
           "                         (implies --no-fuse; docs/qdq-export.md)\n"
           "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n");
@@ -204,7 +205,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
   const char *data = NULL, *labels = NULL, *mean = NULL, *std = NULL, *layout = NULL;
   long calib_samples = 0;
-  bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false;
+  bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
   char names[16][256];
@@ -229,12 +230,10 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--mean") && has) mean = argv[++i];
     else if (!strcmp(a, "--std") && has) std = argv[++i];
     else if (!strcmp(a, "--layout") && has) layout = argv[++i];
-    else if (!strcmp(a, "--mean") && has) mean = argv[++i];
-    else if (!strcmp(a, "--std") && has) std = argv[++i];
-    else if (!strcmp(a, "--layout") && has) layout = argv[++i];
     else if (!strcmp(a, "--reduce-range")) reduce = true;
     else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
     else if (!strcmp(a, "--no-fuse")) no_fuse = true;
+    else if (!strcmp(a, "--remarks")) remarks = true;
     else if (!strncmp(a, "--emit", 6) && (a[6] == '=' || (!a[6] && has))) {
       const char *e = a[6] ? a + 7 : argv[++i];
       if (strcmp(e, "onnx") && strcmp(e, "mlir")) return usage_err("--emit %s: qcc quantize emits mlir (the default) or onnx", e);
@@ -276,7 +275,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (calib && strpbrk(calib, "'")) return usage_err("--calib path may not contain a quote");
 
   char pipeline[4096];
-  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-annotate{quantizer=%s", quantizer);
+  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-cse,qcc-annotate{quantizer=%s", quantizer);
   if (observer) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " observer=%s", observer);
   if (reduce) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " reduce_range=1");
   if (keep[0]) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " keep_float='%s'", keep);
@@ -292,7 +291,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     }
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
-  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert,%sqcc-dce", no_fuse ? "" : "qcc-fuse-qdq,");
+  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert,%sqcc-dce",
+                no_fuse ? "" : remarks ? "qcc-fuse-qdq{remarks=1}," : "qcc-fuse-qdq,");
   if ((size_t)o >= sizeof pipeline) return usage_err("options too long");
   if (print_pipeline) printf("pipeline: %s\n", pipeline);
 
