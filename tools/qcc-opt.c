@@ -158,15 +158,16 @@ int main(int argc, char **argv) {
   opts_t o = {0};
   const char *input = NULL;
   bool list = false;
-  const char **plugins = calloc((size_t)argc, sizeof *plugins);
+  const char *plugins[64];
   int n_plugins = 0;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
     if (!strcmp(a, "--version")) { printf("qcc-opt %s (MLIR 22)\n", QCC_VERSION_STRING); return 0; }
-    if (!strcmp(a, "--list-passes")) list = true;
-    else if (!strncmp(a, "--load-plugin=", 14)) plugins[n_plugins++] = a + 14;
-    else if (!strcmp(a, "--load-plugin") && i + 1 < argc) plugins[n_plugins++] = argv[++i];
+    if (!strncmp(a, "--load-plugin", 13) && (a[13] == '=' || (!a[13] && i + 1 < argc))) {
+      if (n_plugins == (int)(sizeof plugins / sizeof *plugins)) { fprintf(stderr, "qcc-opt: too many --load-plugin options\n"); return QCC_ERR_USAGE; }
+      plugins[n_plugins++] = a[13] ? a + 14 : argv[++i];
+    } else if (!strcmp(a, "--list-passes")) list = true;
     else if (!strncmp(a, "--pass-pipeline=", 16)) o.pipeline = a + 16;
     else if ((!strcmp(a, "-p") || !strcmp(a, "--pass-pipeline")) && i + 1 < argc) o.pipeline = argv[++i];
     else if (!strcmp(a, "-o") && i + 1 < argc) o.out = argv[++i];
@@ -189,7 +190,6 @@ int main(int argc, char **argv) {
       return code;
     }
   }
-  free(plugins);
   if (list) { list_passes(); return 0; }
   if (!input) { usage(stderr); return QCC_ERR_USAGE; }
   mlirRegisterAllPasses();

@@ -14,7 +14,6 @@
  *
  * Built and tested with the suite: test/Plugin/CMakeLists.txt, *.test. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -67,6 +66,12 @@ static const qcc_quantizer_info conv_only_quantizer = {
 typedef struct {
   qcc_op_kind kind; /* QCC_OP_NONE: every kind */
 } count_cfg;
+
+/* A pass's user data lives as long as the pass, and qcc_make_external_pass
+ * never frees it: keep it static (here one config per kind, the last for
+ * "every kind"), or create the pass with mlirCreateExternalPass and a
+ * destruct callback that frees it. */
+static count_cfg g_count_cfgs[QCC_OP_COUNT_ + 1];
 
 typedef struct {
   int counts[QCC_OP_COUNT_];
@@ -122,18 +127,16 @@ static const qcc_pass_info count_ops_info;
 /* Options arrive split into key/value pairs; reject what the pass does not
  * know with a usage status (qcc-opt prints it and exits with 2). */
 static qcc_status_t count_ops_create(const qcc_pass_option *opts, int n, MlirPass *out) {
-  count_cfg cfg = {QCC_OP_NONE};
+  qcc_op_kind kind = QCC_OP_NONE;
   for (int i = 0; i < n; ++i) {
     if (strcmp(opts[i].key, "kind"))
       return qcc_status_make(QCC_ERR_USAGE, "example-count-ops: unknown option '%s' (kind)", opts[i].key);
-    cfg.kind = qcc_op_kind_from_name(opts[i].value, strlen(opts[i].value));
-    if (cfg.kind == QCC_OP_NONE)
+    kind = qcc_op_kind_from_name(opts[i].value, strlen(opts[i].value));
+    if (kind == QCC_OP_NONE)
       return qcc_status_make(QCC_ERR_USAGE, "example-count-ops: '%s' is not a qcc op", opts[i].value);
   }
-  /* The pass keeps its user data for its whole life and never frees it. */
-  count_cfg *c = malloc(sizeof *c);
-  if (!c) return qcc_status_make(QCC_ERR_INTERNAL, "out of memory");
-  *c = cfg;
+  count_cfg *c = &g_count_cfgs[kind == QCC_OP_NONE ? QCC_OP_COUNT_ : kind];
+  c->kind = kind;
   *out = qcc_make_external_pass(&count_ops_info, &count_ops_type_id, count_ops_run, c);
   return NULL;
 }
