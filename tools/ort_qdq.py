@@ -40,7 +40,7 @@ Subcommands
       SQNR in dB of each TEST against REF, over all elements.
   compare MODEL.onnx --work DIR [--qcc PATH] [--kind K] [--calib N] [--eval N]
           [--observer O[,O...]] [--quantizer Q] [--qcc-forms fused,qdq] [--float-output]
-          [--reuse] [--skip-ort]
+          [--reuse] [--skip-ort]   (--qcc-forms '' runs no qcc model)
       Everything: data, prep, ORT calibration, QDQ, ORT float reference (opt disabled), ORT int8
       (graphOptimizationLevel 'all': QLinearConv/QGemm int8 kernels; and 'disabled': the QDQ
       graph in float), qcc quantize (default x86 + histogram, calibrated on the same calib.npz,
@@ -57,6 +57,8 @@ QDQ rules (ORT's quantize_static, QDQ format, per_channel=True, defaults otherwi
     activation.
   - Weights of Conv and Gemm: int8 symmetric per output channel in [-127, 127],
     scale = max|w| / 127 (ORT's symmetric int8 range); bias int32 with scale s_x * s_w[c].
+    `compare` also writes and runs a second model with qcc's weight grid ([-128, 127],
+    scale = max|w| / 127.5, PyTorch's default), to separate the weight grid from the rest.
   - Quantized: inputs and outputs of Conv, Gemm, Add, GlobalAveragePool, AveragePool, Concat;
     MaxPool, Flatten and Reshape outputs share their input's parameters (ORT's Direct8Bit ops).
     The graph input is quantized; so is the final Gemm's output (the logits) unless
@@ -247,7 +249,7 @@ def act_qparams(lo, hi):
     return scale, np.uint8(zp)
 
 
-def make_qdq(src_clean, ranges_json, dst, float_output=False, only=None):
+def make_qdq(src_clean, ranges_json, dst, float_output=False, only=None, weight_grid="ort"):
     """only='weights': weights quantized, activations and biases float; only='activations': the
     reverse (for analysis: which half of the quantization costs the SQNR)."""
     m = onnx.load(src_clean)
@@ -332,10 +334,13 @@ def make_qdq(src_clean, ranges_json, dst, float_output=False, only=None):
             axis = 1
         red = tuple(i for i in range(W.ndim) if i != axis)
         amax = np.abs(W).max(axis=red)
-        sw = np.where(amax > 0, amax / np.float32(127), np.float32(1)).astype(np.float32)
+        # ORT: symmetric int8 weights in [-127, 127], scale max|w| / 127. weight_grid "qcc": what
+        # qcc (and PyTorch's default weight observer) does, [-128, 127] and max|w| / 127.5.
+        div, wmin = (np.float32(127.5), -128) if weight_grid == "qcc" else (np.float32(127), -127)
+        sw = np.where(amax > 0, amax / div, np.float32(1)).astype(np.float32)
         shp = [1] * W.ndim
         shp[axis] = -1
-        Wq = np.clip(np.round(W / sw.reshape(shp)), -127, 127).astype(np.int8)
+        Wq = np.clip(np.round(W / sw.reshape(shp)), wmin, 127).astype(np.int8)
         wn = n.input[1]
         q, s, z = add_init(Wq, wn + "_q"), add_init(sw, wn + "_scale"), add_init(np.zeros(sw.shape, np.int8), wn + "_zp")
         weight_dq.append(helper.make_node("DequantizeLinear", [q, s, z], [wn + "_dq"], axis=axis, name=wn + "_DQ"))
@@ -480,19 +485,22 @@ def compare(a):
     else:
         print(f"reusing the data and ORT ranges in {work}")
     make_qdq(clean, ranges, qdq_path, a.float_output)
+    qdq_qgrid = os.path.join(work, "ort_int8_qdq_qccweights.onnx")
+    make_qdq(clean, ranges, qdq_qgrid, a.float_output, weight_grid="qcc")
 
     ref = ort_run(a.model, ev, os.path.join(work, "ort_float"), "disabled")
     rows = []
     if not a.skip_ort:
-        for opt, what in (("all", "ORT int8 QDQ (MinMax), graphOptimizationLevel all: QLinearConv/QGemm int8 kernels"),
-                          ("disabled", "ORT int8 QDQ (MinMax), optimizations disabled: Q/DQ around float ops")):
-            y = ort_run(qdq_path, ev, os.path.join(work, f"ort_int8_{opt}"), opt)
-            rows.append((what, sqnr(ref, y)))
+        for path, tag, grid in ((qdq_path, "", ""), (qdq_qgrid, "_qccweights", ", qcc's weight grid [-128, 127] / 127.5")):
+            for opt, what in (("all", "graphOptimizationLevel all: QLinearConv/QGemm int8 kernels"),
+                              ("disabled", "optimizations disabled: Q/DQ around float ops")):
+                y = ort_run(path, ev, os.path.join(work, f"ort_int8{tag}_{opt}"), opt)
+                rows.append((f"ORT int8 QDQ (MinMax{grid}), {what}", sqnr(ref, y)))
 
     yf, tf = qcc_run_all(a.qcc, a.model, work, a.eval, "float")
     fsq = sqnr(ref, yf)
     for obs in a.observer.split(","):
-        for form in a.qcc_forms.split(","):
+        for form in [f for f in a.qcc_forms.split(",") if f]:
             out = os.path.join(work, f"qcc_{a.quantizer}_{obs}_{form}.mlirbc")
             cmd = [a.qcc, "quantize", a.model, "--calib", os.path.join(work, "calib.npz"), "--quantizer", a.quantizer,
                    "--observer", obs, "-o", out]
