@@ -1110,12 +1110,14 @@ static qcc_status_t export_op(xp *x, MlirOperation op) {
     case QCC_OP_batch_norm:
       a[0] = attr_f(x, "epsilon", qcc_get_f32(op, QCC_ATTR_epsilon));
       return simple(x, op, "BatchNormalization", 1, a);
-    case QCC_OP_max_pool: case QCC_OP_avg_pool: {
+    case QCC_OP_max_pool: case QCC_OP_max_pool_indices: case QCC_OP_avg_pool: {
       xnode n;
-      xn_begin(x, &n, k == QCC_OP_max_pool ? "MaxPool" : "AveragePool");
+      xn_begin(x, &n, k == QCC_OP_avg_pool ? "AveragePool" : "MaxPool");
       xn_in(&n, val(x, mlirOperationGetOperand(op, 0)));
-      pool_attrs(x, &n, op, k == QCC_OP_max_pool);
-      xn_out_result(x, &n, r);
+      pool_attrs(x, &n, op, k != QCC_OP_avg_pool);
+      if (k == QCC_OP_max_pool_indices) /* MaxPool's second output, Indices */
+        xn_attr(&n, attr_i(x, "storage_order", qcc_get_i64(op, QCC_ATTR_storage_order)));
+      for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i) xn_out_result(x, &n, mlirOperationGetResult(op, i));
       return xn_emit(x, &n);
     }
     case QCC_OP_reduce_mean: case QCC_OP_reduce_sum: {
