@@ -11,6 +11,7 @@ PKGS=(
   python3-onnx python3-numpy
   libonnx-testdata dataset-fashion-mnist
   libzip-dev libstb-dev
+  clang-14 libclang-rt-14-dev   # libFuzzer + clang's ASan/UBSan (tools/run-fuzz.sh)
 )
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (s) __builtin_trap();
     qcc_diag_set_capture(true); /* keep diagnostics quiet */
   }
-  qcc_import_options o = {NULL, 0, true};
+  qcc_import_options o = {.quiet = true};
   MlirModule m;
   qcc_status_t s = qcc_import_onnx_buffer(g_ctx, data, size, "fuzz/model.onnx", &o, &m);
   if (s) {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (-DQCC_FUZZ=ON: ASan + UBSan +
+# coverage for all of qcc) into build-fuzz/ and runs each for a bounded time
+# over its seed corpus. CI runs this with the default time (.ci/run); longer
+# runs by hand are described in docs/fuzzing.md. A crash, leak, timeout or
+# out-of-memory fails the run and prints the reproducer's path (and, when
+# small, its bytes in base64, since a CI machine's files may be gone).
+#
+# usage: tools/run-fuzz.sh [-t SECONDS] [TARGET...]
+#   -t SECONDS  fuzzing time per target (default 60, or $QCC_FUZZ_TIME)
+#   TARGET      onnx_import npy input_shape pipeline (default: all four)
+# env:  QCC_FUZZ_BUILD  build folder (default build-fuzz)
+#       QCC_FUZZ_SEED   libFuzzer -seed (default 1: a CI failure replays the
+#                       same way; 0 = random)
+#       QCC_FUZZ_OUT    where corpora grown by the run and reproducers go
+#                       (default $QCC_FUZZ_BUILD/fuzz-out; never the source tree)
+#       CLANG           clang to use (default clang-14, else clang)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+secs=${QCC_FUZZ_TIME:-60}
+if [ "${1:-}" = -t ]; then secs=$2; shift 2; fi
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(onnx_import npy input_shape pipeline)
+build=${QCC_FUZZ_BUILD:-build-fuzz}
+seed=${QCC_FUZZ_SEED:-1}
+out=${QCC_FUZZ_OUT:-$build/fuzz-out}
+# stage NAME START BUDGET: time against budget (tools/README.md), as run-tests.sh.
+stage() {
+  local s=$((SECONDS - $2)) over=""
+  [ "$s" -le "$3" ] || over="  OVER BUDGET"
+  echo "== stage $1: $s s (budget $3 s)$over"
+  [ -z "${QCC_STAGE_LOG:-}" ] || echo "$1 $s $3" >>"$QCC_STAGE_LOG"
+}
+
+cc=${CLANG:-}
+if [ -z "$cc" ]; then
+  if command -v clang-14 >/dev/null; then cc=clang-14; else cc=clang; fi
+fi
+cxx=${cc/clang/clang++}
+
+# Per target: binary (in the build folder), seed folders, dictionary, max input length.
+bin_of() { case $1 in npy) echo test/npy/npy_fuzzer ;; *) echo "test/fuzz/$1_fuzzer" ;; esac; }
+seeds_of() {
+  case $1 in
+    onnx_import) echo "test/Import/Inputs test/fuzz/corpus/onnx" ;;
+    npy) echo "test/npy/Inputs test/fuzz/corpus/npy" ;;
+    *) echo "test/fuzz/corpus/$1" ;;
+  esac
+}
+max_len_of() { case $1 in input_shape) echo 256 ;; pipeline) echo 512 ;; npy) echo 4096 ;; *) echo 0 ;; esac; }
+
+t0=$SECONDS
+# -O1: a third of -O2's build time under coverage instrumentation, same findings.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" -DQCC_FUZZ=ON >/dev/null
+bins=()
+for t in "${targets[@]}"; do bins+=("$(basename "$(bin_of "$t")")"); done
+ninja -C "$build" "${bins[@]}"
+stage fuzz-build $t0 180
+
+t1=$SECONDS
+passed=0 failed=0
+for t in "${targets[@]}"; do
+  bin=$build/$(bin_of "$t")
+  [ -x "$bin" ] || { echo "run-fuzz: no fuzzer for target '$t'" >&2; exit 2; }
+  dir=$out/$t
+  mkdir -p "$dir/corpus"
+  log=$dir/fuzz.log
+  args=(-max_total_time="$secs" -timeout=30 -rss_limit_mb=4096 -seed="$seed" -print_final_stats=1
+        -artifact_prefix="$dir/" -dict="test/fuzz/dict/$t.dict")
+  ml=$(max_len_of "$t")
+  [ "$ml" = 0 ] || args+=(-max_len="$ml")
+  # shellcheck disable=SC2046
+  set +e
+  timeout -k 10 $((secs + 300)) "$bin" "${args[@]}" "$dir/corpus" $(seeds_of "$t") >"$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 || true)
+  if [ $rc = 0 ]; then
+    passed=$((passed + 1))
+    echo "fuzz $t: ${execs:-?} executions in ${secs} s (${cov:-cov: ?}), no findings"
+  else
+    failed=$((failed + 1))
+    echo "fuzz $t: FAILED (exit $rc) after ${execs:-?} executions; log $log; last lines:"
+    grep -vE '^#[0-9]+.*(NEW|REDUCE|pulse|RELOAD) ' "$log" | tail -60
+    for a in "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-* "$dir"/slow-unit-*; do
+      [ -e "$a" ] || continue
+      echo "reproducer: $root/$a"
+      echo "  replay: $bin $root/$a   (or the *_replay binary of any build)"
+      if [ "$(stat -c %s "$a")" -le 65536 ]; then echo "  base64: $(base64 -w0 "$a")"; fi
+    done
+  fi
+done
+stage fuzz-runs $t1 $((${#targets[@]} * (secs + 15)))
+echo "fuzz: $passed passed, $failed failed"
+[ $failed = 0 ]

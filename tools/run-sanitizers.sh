@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds qcc with AddressSanitizer + UBSan (-DQCC_SANITIZE=ON, UBSan findings
+# fatal) into build-asan/ and runs the whole ctest suite there: runtime kernel
+# tests, lit, .npy/.npz, every fuzz corpus replay, conformance. CI runs this
+# after tools/run-tests.sh (.ci/run). Any sanitizer report fails the run.
+#
+# usage: tools/run-sanitizers.sh [ctest args...]   (e.g. -R lit)
+# env:   QCC_ASAN_BUILD  build folder (default build-asan)
+#        CC              compiler (default: cmake's choice, gcc on Debian)
+#
+# Every instrumented process aborts on its first finding (abort_on_error), so
+# a finding is a crash even where a test expects a failing exit status
+# (`not qcc ...` in lit treats a signal as a failure). LeakSanitizer is on:
+# test/lsan.supp lists the third-party leaks it ignores (each with a reason).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${QCC_ASAN_BUILD:-build-asan}
+# stage NAME START BUDGET: time against budget (tools/README.md), as run-tests.sh.
+stage() {
+  local s=$((SECONDS - $2)) over=""
+  [ "$s" -le "$3" ] || over="  OVER BUDGET"
+  echo "== stage $1: $s s (budget $3 s)$over"
+  [ -z "${QCC_STAGE_LOG:-}" ] || echo "$1 $s $3" >>"$QCC_STAGE_LOG"
+}
+
+t0=$SECONDS
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQCC_SANITIZE=ON -DQCC_FUZZ=OFF >/dev/null
+ninja -C "$build"
+stage sanitizer-build $t0 150
+
+t1=$SECONDS
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:print_summary=1"
+export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:print_summary=1"
+export LSAN_OPTIONS="suppressions=$root/test/lsan.supp:print_suppressions=0"
+rc=0
+ctest --test-dir "$build" --output-on-failure -j2 "$@" || rc=$?
+# Belt and braces: a report that a test harness caught and tolerated.
+if grep -lE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: UndefinedBehaviorSanitizer" \
+     "$build/Testing/Temporary/LastTest.log" >/dev/null 2>&1; then
+  echo "sanitizer reports in $build/Testing/Temporary/LastTest.log:"
+  grep -nE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: " "$build/Testing/Temporary/LastTest.log" | head -40
+  rc=1
+fi
+stage sanitizer-tests $t1 300
+exit $rc
