@@ -32,6 +32,7 @@ static void main_usage(FILE *f) {
           "  run      MODEL --input NAME=FILE.npy ...   run on the host (executor), print/write outputs\n"
           "  quantize MODEL.onnx --calib DATA -o OUT    int8 QDQ model (fold BN, annotate, calibrate, convert)\n"
           "  eval     MODEL --data D.npz --labels KEY   top-1 accuracy on labelled data\n"
+          "  compile  MODEL -o DIR [--name NAME]        C library + runner for this machine (docs/codegen.md)\n"
           "  export   MODEL.(mlir|mlirbc) -o OUT.onnx   write as ONNX (QDQ for quantized models)\n"
           "  passes   [--markdown]                      the passes and quantizers (docs/passes.md)\n\n"
           "exit codes: 0 ok, 1 internal error, 2 usage, 3 unsupported input, 4 invalid input,\n"
@@ -202,6 +203,7 @@ static int cmd_passes(int argc, char **argv) {
 int qcc_cmd_run(int argc, char **argv);      /* tools/qcc_run.c */
 int qcc_cmd_quantize(int argc, char **argv); /* tools/qcc_quantize.c */
 int qcc_cmd_eval(int argc, char **argv);     /* tools/qcc_quantize.c */
+int qcc_cmd_compile(int argc, char **argv);  /* tools/qcc_compile.c */
 int qcc_cmd_export(int argc, char **argv);   /* tools/qcc_export.c */
 
 int main(int argc, char **argv) {
@@ -214,6 +216,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return qcc_cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "quantize")) return qcc_cmd_quantize(argc - 2, argv + 2);
   if (!strcmp(cmd, "eval")) return qcc_cmd_eval(argc - 2, argv + 2);
+  if (!strcmp(cmd, "compile")) return qcc_cmd_compile(argc - 2, argv + 2);
   if (!strcmp(cmd, "export")) return qcc_cmd_export(argc - 2, argv + 2);
   fprintf(stderr, "qcc: error: unknown subcommand '%s' (qcc --help lists them)\n", cmd);
   return QCC_ERR_USAGE;

@@ -1,0 +1,91 @@
+/* codegen.h — `qcc compile`: a model's @main as straight-line C over libqrt.
+ *
+ * The emitter is the executor's second driver (ARCHITECTURE.md, "The executor:
+ * one set of kernels, two drivers"). It builds the executor's plan for the
+ * module (slots, views, folded constants, pre-packed weights, liveness,
+ * in-place decisions; executor.c) and, instead of running it, prints one
+ * libqrt call per step with every shape, stride and parameter as a
+ * compile-time constant. Memory: one arena with offsets from the plan's
+ * liveness (first fit); weights (constants read at run time and packed
+ * buffers) in one binary blob. Design and limits: docs/codegen.md.
+ *
+ * codegen.c emits text and bytes (no files, no processes); codegen_build.c
+ * turns a folder of emitted files into libNAME.a and the runner with the
+ * system C compiler. The generated code depends on libqrt only. */
+#ifndef QCC_CODEGEN_H
+#define QCC_CODEGEN_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mlir-c/IR.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  const char *name;        /* C identifier: prefix of every symbol and file name */
+  const char *model_path;  /* for the comments of the generated files */
+  const char *target;      /* "native" (default when NULL) or "generic" */
+  bool weights_file;       /* weights passed in by the caller (NAME_init's third argument)
+                              instead of embedded with .incbin */
+} qcc_codegen_options;
+
+typedef struct {
+  char *header;            /* NAME.h */
+  char *source;            /* NAME.c */
+  char *runner;            /* NAME_run_main.c: the runner's model table and main() */
+  char *weights_asm;       /* NAME.weights.S (.incbin of NAME.weights.bin); NULL with weights_file */
+  unsigned char *weights;  /* the weights blob (NAME.weights.bin, or NAME.weights with weights_file) */
+  size_t weights_size;
+  size_t arena_size;       /* what NAME_arena_size() returns: the plan plus 63 bytes for alignment */
+  size_t arena_planned;    /* end of the last buffer placed by the offset assignment */
+  size_t lower_bound;      /* max over steps of the bytes live at that step (tensors + the
+                              step's scratch): no arena can be smaller */
+  int n_calls;             /* kernel calls emitted */
+  int n_folded;            /* ops evaluated at compile time */
+} qcc_codegen_result;
+
+/* Emit m's @main. Errors: UNSUPPORTED naming the op for what the executor or
+ * the emitter cannot handle, INVALID for an unusable name or module. On error
+ * *out is zeroed. */
+qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_codegen_result *out);
+void qcc_codegen_result_free(qcc_codegen_result *r);
+
+/* True when name can prefix C symbols: [A-Za-z_][A-Za-z0-9_]*, at most 64 characters. */
+bool qcc_codegen_name_ok(const char *name);
+
+/* ------------------------------------------------------------ the build */
+
+typedef struct {
+  const char *cc;          /* NULL: $CC, else "cc" */
+  const char *ar;          /* NULL: $AR, else "ar" */
+  const char *runtime_dir; /* libqrt's source folder (include/, src/, runner/); NULL: $QCC_RUNTIME_DIR,
+                              the folder compiled in (QCC_RUNTIME_SRC_DIR), or ../share/qcc/runtime
+                              next to the qcc executable */
+  const char *cache_dir;   /* compiled libqrt objects, shared between runs; NULL: $QCC_CACHE_DIR,
+                              $XDG_CACHE_HOME/qcc, ~/.cache/qcc; "" for no cache */
+  int jobs;                /* parallel compiler processes; <= 0: the number of CPUs */
+  bool verbose;            /* print each command on stderr */
+} qcc_toolchain;
+
+typedef struct {
+  double seconds;          /* wall time of the whole build */
+  int runtime_objects;     /* libqrt objects in the archive */
+  bool runtime_cached;     /* they came from the cache */
+} qcc_build_report;
+
+/* In dir, which holds NAME.c, NAME.h, NAME_run_main.c and (embedded weights)
+ * NAME.weights.S + NAME.weights.bin: compile libqrt's sources (or take them
+ * from the cache), NAME.c and the weights into dir/libNAME.a, and link the
+ * runner dir/NAME-run. Object files are removed afterwards. Errors name the
+ * command's file and its first error line (a compiler failure), or say how
+ * to get a compiler (none found). */
+qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const char *name, bool embedded_weights,
+                               qcc_build_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* QCC_CODEGEN_H */

@@ -1,0 +1,309 @@
+/* qcc compile: a model as a C library (NAME.h, NAME.c, libNAME.a) and a
+ * runner, for the host. The files are made in a temporary folder next to the
+ * output folder and moved into it only when everything succeeded.
+ * docs/codegen.md. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codegen.h"
+#include "pipeline.h"
+#include "qcc.h"
+
+#define MAX_SHAPES 64
+
+static void compile_usage(FILE *f) {
+  fprintf(f,
+          "usage: qcc compile MODEL.(onnx|mlir|mlirbc) -o DIR [options]\n"
+          "  Compiles the model's @main into DIR/NAME.h, DIR/NAME.c, DIR/libNAME.a (the model and the\n"
+          "  libqrt kernels it calls; weights embedded from DIR/NAME.weights.bin by NAME.weights.S) and\n"
+          "  the runner DIR/NAME-run (source DIR/NAME_run_main.c), for this machine. The compiled\n"
+          "  model gives the outputs `qcc run` gives, bit for bit.\n"
+          "  -o DIR                the output folder (created; existing files of the same names replaced)\n"
+          "  --name NAME           prefix of the files and C symbols (default: the model file's stem)\n"
+          "  --target T            native (default) or generic; both build for the host in this version\n"
+          "  --weights-file        write DIR/NAME.weights for the caller to load, instead of embedding it\n"
+          "  --emit=c              write the C sources and the weights only (no C compiler is run)\n"
+          "  --input-shape N=DIMS  (.onnx) fix input N's shape, e.g. input=8x1x28x28 (the batch size is\n"
+          "                        fixed at compile time)\n"
+          "  --no-fuse             (.onnx) compile a quantized model's QDQ form as imported\n"
+          "  --no-cache            build libqrt's objects afresh (default: cached in $QCC_CACHE_DIR,\n"
+          "                        else $XDG_CACHE_HOME/qcc or ~/.cache/qcc)\n"
+          "  -j N                  parallel compiler processes (default: the number of CPUs)\n"
+          "  -v                    print the compiler commands\n"
+          "  -q                    print only errors\n"
+          "  The C compiler is $CC or cc, the archiver $AR or ar; libqrt's sources are found through\n"
+          "  $QCC_RUNTIME_DIR, else where qcc was built from.\n");
+}
+
+static int fail(qcc_status_t st) {
+  int code = qcc_status_code_of(st);
+  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
+  qcc_status_free(st);
+  return code;
+}
+
+__attribute__((format(printf, 2, 3))) static int errorf(int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "qcc: error: ");
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n");
+  va_end(ap);
+  return code;
+}
+
+static bool ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && !strcmp(s + a - b, suf);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The model file's stem as a C identifier: other characters become '_', a
+ * leading digit gets "m_" in front. */
+static void default_name(const char *model, char *out, size_t n) {
+  const char *b = strrchr(model, '/');
+  b = b ? b + 1 : model;
+  size_t len = strcspn(b, ".");
+  size_t o = 0;
+  if (len && b[0] >= '0' && b[0] <= '9') o = (size_t)snprintf(out, n, "m_");
+  for (size_t i = 0; i < len && o + 1 < n && o < 64; i++) {
+    char c = b[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    out[o++] = ok ? c : '_';
+  }
+  out[o] = 0;
+  if (!o) snprintf(out, n, "model");
+}
+
+static qcc_status_t write_file(const char *dir, const char *name, const void *data, size_t n) {
+  char p[PATH_MAX + 320];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "wb");
+  if (!f) return qcc_status_make(QCC_ERR_IO, "cannot write '%s': %s", p, strerror(errno));
+  bool ok = !n || fwrite(data, 1, n, f) == n;
+  if (fclose(f) || !ok) return qcc_status_make(QCC_ERR_IO, "cannot write '%s': %s", p, strerror(errno));
+  return NULL;
+}
+
+/* Remove the temporary folder and what this command wrote into it. */
+static void remove_tmp(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  char p[PATH_MAX + 260];
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      if (unlink(p) && errno == EISDIR) remove_tmp(p);
+    }
+  closedir(d);
+  rmdir(dir);
+}
+
+/* Move every file of tmp into dir (which exists), then remove tmp. */
+static qcc_status_t move_files(const char *tmp, const char *dir) {
+  DIR *d = opendir(tmp);
+  if (!d) return qcc_status_make(QCC_ERR_IO, "cannot read '%s': %s", tmp, strerror(errno));
+  struct dirent *e;
+  qcc_status_t st = NULL;
+  char a[PATH_MAX + 260], b[PATH_MAX + 260];
+  while (!st && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (snprintf(a, sizeof a, "%s/%s", tmp, e->d_name) >= (int)sizeof a ||
+        snprintf(b, sizeof b, "%s/%s", dir, e->d_name) >= (int)sizeof b) {
+      st = qcc_status_make(QCC_ERR_IO, "path too long in '%s'", dir);
+      break;
+    }
+    if (rename(a, b)) st = qcc_status_make(QCC_ERR_IO, "cannot move '%s' to '%s': %s", a, b, strerror(errno));
+  }
+  closedir(d);
+  return st;
+}
+
+int qcc_cmd_compile(int argc, char **argv) {
+  const char *model = NULL, *out_dir = NULL, *name = NULL, *target = "native";
+  bool weights_file = false, emit_c = false, no_fuse = false, quiet = false;
+  qcc_toolchain tc;
+  memset(&tc, 0, sizeof tc);
+  qcc_input_shape shapes[MAX_SHAPES];
+  char shape_names[MAX_SHAPES][256];
+  int nshape = 0;
+  for (int i = 0; i < argc; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) { compile_usage(stdout); return 0; }
+    const char *val = NULL;
+#define OPT(nm) (!strcmp(a, nm) || (!strncmp(a, nm "=", sizeof(nm)) && (val = a + sizeof(nm))))
+#define NEED(what)                                                        \
+  if (!val && !(val = ++i < argc ? argv[i] : NULL))                       \
+    return errorf(QCC_ERR_USAGE, "%s needs %s", a, what);
+    if (!strcmp(a, "-o")) {
+      if (++i >= argc) return errorf(QCC_ERR_USAGE, "-o needs an output folder");
+      out_dir = argv[i];
+    } else if (OPT("--name")) {
+      NEED("a C identifier");
+      name = val;
+    } else if (OPT("--target")) {
+      NEED("a target (native, generic)");
+      target = val;
+    } else if (!strcmp(a, "--weights-file")) {
+      weights_file = true;
+    } else if (OPT("--emit")) {
+      NEED("a kind (c, static)");
+      if (!strcmp(val, "c")) emit_c = true;
+      else if (!strcmp(val, "static")) emit_c = false;
+      else return errorf(QCC_ERR_USAGE, "--emit: '%s' is not supported (c, static)", val);
+    } else if (OPT("--input-shape")) {
+      NEED("NAME=DIMS");
+      if (nshape == MAX_SHAPES) return errorf(QCC_ERR_USAGE, "too many --input-shape options");
+      qcc_status_t st = qcc_parse_input_shape(val, &shapes[nshape], shape_names[nshape], sizeof shape_names[nshape]);
+      if (st) return fail(st);
+      nshape++;
+    } else if (!strcmp(a, "--no-fuse")) {
+      no_fuse = true;
+    } else if (!strcmp(a, "--no-cache")) {
+      tc.cache_dir = "";
+    } else if (!strcmp(a, "-j")) {
+      if (++i >= argc) return errorf(QCC_ERR_USAGE, "-j needs a count");
+      char *end;
+      long j = strtol(argv[i], &end, 10);
+      if (*end || j < 1 || j > 64) return errorf(QCC_ERR_USAGE, "-j needs a count from 1 to 64, got '%s'", argv[i]);
+      tc.jobs = (int)j;
+    } else if (!strcmp(a, "-v")) {
+      tc.verbose = true;
+    } else if (!strcmp(a, "-q")) {
+      quiet = true;
+    } else if (a[0] == '-' && a[1]) {
+      return errorf(QCC_ERR_USAGE, "unknown option '%s' for qcc compile (see qcc compile --help)", a);
+    } else if (!model) {
+      model = a;
+    } else {
+      return errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
+    }
+#undef OPT
+#undef NEED
+  }
+  if (!model || !out_dir) { compile_usage(stderr); return QCC_ERR_USAGE; }
+  bool is_onnx = ends_with(model, ".onnx");
+  if (nshape && !is_onnx) return errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
+  if (strcmp(target, "native") && strcmp(target, "generic"))
+    return errorf(QCC_ERR_UNSUPPORTED,
+                  "target '%s' is not supported yet: this version compiles for the host only (native, generic)",
+                  target);
+  char name_buf[80];
+  if (!name) default_name(model, name_buf, sizeof name_buf), name = name_buf;
+  if (!qcc_codegen_name_ok(name))
+    return errorf(QCC_ERR_USAGE, "--name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)",
+                  name);
+
+  /* The output folder: made complete in tmp next to it, then moved. */
+  char dir[PATH_MAX], parent[PATH_MAX], tmp[PATH_MAX + 32];
+  snprintf(dir, sizeof dir, "%s", out_dir);
+  size_t dl = strlen(dir);
+  while (dl > 1 && dir[dl - 1] == '/') dir[--dl] = 0;
+  struct stat sb;
+  bool exists = !stat(dir, &sb);
+  if (exists && !S_ISDIR(sb.st_mode)) return errorf(QCC_ERR_IO, "'%s' exists and is not a folder", dir);
+  const char *slash = strrchr(dir, '/');
+  if (!slash) snprintf(parent, sizeof parent, ".");
+  else if (slash == dir) snprintf(parent, sizeof parent, "/");
+  else snprintf(parent, sizeof parent, "%.*s", (int)(slash - dir), dir);
+  if (stat(parent, &sb) || !S_ISDIR(sb.st_mode))
+    return errorf(QCC_ERR_IO, "cannot create '%s': the folder '%s' does not exist", dir, parent);
+  if (strlen(dir) + 16 >= PATH_MAX) return errorf(QCC_ERR_USAGE, "the output folder's path is too long");
+  if (snprintf(tmp, sizeof tmp, "%s/.%s.qcc-XXXXXX", parent, slash ? slash + 1 : dir) >= (int)sizeof tmp)
+    return errorf(QCC_ERR_USAGE, "the output folder's path is too long");
+  if (!mkdtemp(tmp)) return errorf(QCC_ERR_IO, "cannot write into '%s': %s", parent, strerror(errno));
+  mode_t um = umask(0);
+  umask(um);
+  chmod(tmp, 0777 & ~um);
+
+  double t0 = now_s();
+  qcc_codegen_result res;
+  memset(&res, 0, sizeof res);
+  MlirContext ctx;
+  qcc_status_t st = qcc_context_create(NULL, &ctx);
+  if (st) { remove_tmp(tmp); return fail(st); }
+  MlirModule m = {NULL};
+  if (is_onnx) {
+    qcc_import_options io = {shapes, nshape, true, NULL, 0};
+    st = qcc_import_onnx(ctx, model, &io, &m);
+    if (!st && !no_fuse) {
+      MlirPassManager pm = mlirPassManagerCreate(ctx);
+      st = qcc_pipeline_add(pm, "qcc-fuse-qdq");
+      if (!st) st = qcc_pipeline_run(pm, m);
+      mlirPassManagerDestroy(pm);
+    }
+  } else {
+    st = qcc_module_parse_file(ctx, model, &m);
+    if (!st) st = qcc_module_verify(m);
+  }
+  if (!st) {
+    qcc_codegen_options co = {name, model, target, weights_file};
+    st = qcc_codegen_emit(m, &co, &res);
+  }
+  if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+  qcc_context_destroy(ctx);
+  double t_emit = now_s() - t0;
+
+  char fn[PATH_MAX];
+  if (!st) snprintf(fn, sizeof fn, "%s.h", name), st = write_file(tmp, fn, res.header, strlen(res.header));
+  if (!st) snprintf(fn, sizeof fn, "%s.c", name), st = write_file(tmp, fn, res.source, strlen(res.source));
+  if (!st) snprintf(fn, sizeof fn, "%s_run_main.c", name), st = write_file(tmp, fn, res.runner, strlen(res.runner));
+  if (!st && weights_file)
+    snprintf(fn, sizeof fn, "%s.weights", name), st = write_file(tmp, fn, res.weights, res.weights_size);
+  if (!st && !weights_file) {
+    snprintf(fn, sizeof fn, "%s.weights.bin", name);
+    st = write_file(tmp, fn, res.weights, res.weights_size);
+    snprintf(fn, sizeof fn, "%s.weights.S", name);
+    if (!st) st = write_file(tmp, fn, res.weights_asm, strlen(res.weights_asm));
+  }
+  qcc_build_report rep;
+  memset(&rep, 0, sizeof rep);
+  if (!st && !emit_c) st = qcc_codegen_build(&tc, tmp, name, !weights_file, &rep);
+  if (!st) {
+    if (!exists) {
+      if (rename(tmp, dir)) st = qcc_status_make(QCC_ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
+    } else {
+      st = move_files(tmp, dir);
+    }
+  }
+  remove_tmp(tmp); /* gone after a rename; emptied otherwise */
+  if (st) {
+    qcc_codegen_result_free(&res);
+    return fail(st);
+  }
+  if (!quiet) {
+    printf("compiled %s -> %s/ (target %s): %s.h %s.c ", model, dir, target, name, name);
+    if (emit_c) printf("%s%s %s_run_main.c", name, weights_file ? ".weights" : ".weights.bin + .weights.S", name);
+    else printf("lib%s.a %s-run%s%s", name, name, weights_file ? " " : "", weights_file ? name : "");
+    printf("%s; %d kernel calls, %d ops folded\n", !emit_c && weights_file ? ".weights" : "", res.n_calls, res.n_folded);
+    printf("arena: %zu bytes (%.1f KiB) planned, lower bound %zu bytes (%.1f KiB): largest set of simultaneously "
+           "live tensors and scratch; %s_arena_size() = %zu\n",
+           res.arena_planned, (double)res.arena_planned / 1024, res.lower_bound, (double)res.lower_bound / 1024, name,
+           res.arena_size);
+    printf("weights: %zu bytes (%.1f KiB) ", res.weights_size, (double)res.weights_size / 1024);
+    if (weights_file) printf("in %s/%s.weights, for the caller to load\n", dir, name);
+    else printf("embedded\n");
+    if (emit_c)
+      printf("time: %.2f s\n", t_emit);
+    else
+      printf("time: %.2f s (load and emit %.2f s, C compiler %.2f s; libqrt's %d objects %s)\n", now_s() - t0, t_emit,
+             rep.seconds, rep.runtime_objects, rep.runtime_cached ? "from the cache" : "compiled");
+  }
+  qcc_codegen_result_free(&res);
+  return 0;
+}
