@@ -229,6 +229,7 @@ static qcc_quant_spec weight_spec(const builtin_cfg *c, int axis) {
   memset(&q, 0, sizeof q);
   q.kind = QCC_QSPEC_QUANT;
   qcc_qspec_set_type(&q, 8, true);
+  q.qmin = -127; /* narrow range: scale max|w| / 127, -128 never used (docs/numerics.md) */
   q.symmetric = true;
   q.axis = c->per_channel ? axis : -1;
   snprintf(q.observer, sizeof q.observer, "minmax");

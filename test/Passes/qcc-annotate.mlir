@@ -7,15 +7,15 @@
 
 // x86: u8 affine activations (histogram by default), s8 symmetric per-channel weights,
 // int32 bias; conv feeding relu keeps a float result (the relu's output is quantized).
-// CHECK: "qcc.conv2d"{{.*}}qcc.qin = ["u8 affine observer=histogram", "s8 symmetric axis=0 observer=minmax", "bias"], qcc.qout = "float"
+// CHECK: "qcc.conv2d"{{.*}}qcc.qin = ["u8 affine observer=histogram", "s8 symmetric axis=0 range=-127:127 observer=minmax", "bias"], qcc.qout = "float"
 // CHECK: "qcc.relu"{{.*}}qcc.qin = ["float"], qcc.qout = "u8 affine observer=histogram"
 // CHECK: "qcc.max_pool"{{.*}}qcc.qout = "shared"
 // CHECK: "qcc.sigmoid"{{.*}}qcc.qout = "u8 affine scale=0.00390625 zp=0"
 // CHECK: "qcc.tanh"{{.*}}qcc.qout = "u8 affine scale=0.0078125 zp=128"
-// CHECK: "qcc.gemm"{{.*}}"s8 symmetric axis=0 observer=minmax"
-// ARM: "qcc.conv2d"{{.*}}qcc.qin = ["s8 affine observer=minmax", "s8 symmetric axis=0 observer=minmax", "bias"]
+// CHECK: "qcc.gemm"{{.*}}"s8 symmetric axis=0 range=-127:127 observer=minmax"
+// ARM: "qcc.conv2d"{{.*}}qcc.qin = ["s8 affine observer=minmax", "s8 symmetric axis=0 range=-127:127 observer=minmax", "bias"]
 // ARM: "qcc.tanh"{{.*}}qcc.qout = "s8 affine scale=0.0078125 zp=0"
-// PT: "qcc.conv2d"{{.*}}"s8 symmetric observer=minmax"
+// PT: "qcc.conv2d"{{.*}}"s8 symmetric range=-127:127 observer=minmax"
 // KEEP: "qcc.conv2d"{{.*}}qcc.keep_float, qcc.qin = ["float", "float", "float"], qcc.qout = "float"
 // KEEP: "qcc.gemm"{{.*}}qcc.keep_float
 // BAD: unknown quantizer 'nope' (known: x86, arm, per-tensor, dynamic)

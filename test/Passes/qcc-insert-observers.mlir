@@ -4,7 +4,7 @@
 // the pooled value shares the relu's parameters; a value two ops want with the same spec is
 // observed once; fixed specs carry their parameters.
 // CHECK: %[[X:.*]] = "qcc.observe"(%arg0) {id = 0 : i64, observer = "histogram", spec = "u8 affine observer=histogram"}
-// CHECK: %[[W:.*]] = "qcc.observe"({{.*}}) {id = 1 : i64, observer = "minmax", spec = "s8 symmetric axis=0 observer=minmax"}
+// CHECK: %[[W:.*]] = "qcc.observe"({{.*}}) {id = 1 : i64, observer = "minmax", spec = "s8 symmetric axis=0 range=-127:127 observer=minmax"}
 // CHECK: %[[B:.*]] = "qcc.observe"({{.*}}) {id = 2 : i64, observer = "bias", spec = "bias"}
 // CHECK: %[[C:.*]] = "qcc.conv2d"(%[[X]], %[[W]], %[[B]])
 // CHECK-NEXT: %[[R:.*]] = "qcc.relu"(%[[C]])

@@ -14,6 +14,7 @@
  *
  * Built and tested with the suite: test/Plugin/CMakeLists.txt, *.test. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlir-c/BuiltinAttributes.h"
@@ -71,7 +72,6 @@ typedef struct {
  * never frees it: keep it static (here one config per kind, the last for
  * "every kind"), or create the pass with mlirCreateExternalPass and a
  * destruct callback that frees it. */
-static count_cfg g_count_cfgs[QCC_OP_COUNT_ + 1];
 
 typedef struct {
   int counts[QCC_OP_COUNT_];
@@ -135,7 +135,8 @@ static qcc_status_t count_ops_create(const qcc_pass_option *opts, int n, MlirPas
     if (kind == QCC_OP_NONE)
       return qcc_status_make(QCC_ERR_USAGE, "example-count-ops: '%s' is not a qcc op", opts[i].value);
   }
-  count_cfg *c = &g_count_cfgs[kind == QCC_OP_NONE ? QCC_OP_COUNT_ : kind];
+  count_cfg *c = malloc(sizeof *c); /* the pass owns it: freed with the pass */
+  if (!c) return qcc_status_make(QCC_ERR_IO, "example-count-ops: out of memory");
   c->kind = kind;
   *out = qcc_make_external_pass(&count_ops_info, &count_ops_type_id, count_ops_run, c);
   return NULL;
