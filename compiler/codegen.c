@@ -1079,10 +1079,10 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             "  ctx->failed_step = step;\n  return (int)st;\n}\n\n"
             "#define ACT(o) ((void *)(A + (o)))\n#define CST(o) ((const void *)(W + (o)))\n\n"
             "int %s_run(%s_ctx *ctx, const void *const *inputs, void *const *outputs) {\n"
-            "  if (!ctx || !ctx->arena || (%d && !inputs) || (%d && !outputs)) return -1;\n"
+            "  if (!ctx || !ctx->arena%s%s) return -1;\n"
             "  unsigned char *const A = ctx->arena;\n  const unsigned char *const W = ctx->weights;\n"
             "  qrt_status_t st = QRT_OK;\n  (void)A, (void)W, (void)st;\n  ctx->failed_step = -1;\n",
-            N, N, N, N, ex->n_inputs > 0, ex->n_outputs > 0);
+            N, N, N, N, ex->n_inputs > 0 ? " || !inputs" : "", ex->n_outputs > 0 ? " || !outputs" : "");
   if (c->body.p) sb_printf(&src, "%s", c->body.p);
   sb_printf(&src, "  return 0;\n}\n");
 

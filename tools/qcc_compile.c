@@ -27,7 +27,8 @@ static void compile_usage(FILE *f) {
           "  libqrt kernels it calls; weights embedded from DIR/NAME.weights.bin by NAME.weights.S) and\n"
           "  the runner DIR/NAME-run (source DIR/NAME_run_main.c), for this machine. The compiled\n"
           "  model gives the outputs `qcc run` gives, bit for bit.\n"
-          "  -o DIR                the output folder (created; existing files of the same names replaced)\n"
+          "  -o DIR                the output folder (created with its parents; files of the same names\n"
+          "                        replaced, others kept)\n"
           "  --name NAME           prefix of the files and C symbols (default: the model file's stem)\n"
           "  --target T            native (default) or generic; both build for the host in this version\n"
           "  --weights-file        write DIR/NAME.weights for the caller to load, instead of embedding it\n"
@@ -112,6 +113,42 @@ static void remove_tmp(const char *dir) {
     }
   closedir(d);
   rmdir(dir);
+}
+
+/* mkdir -p path; *top gets the outermost folder it made ("" if none), so a
+ * failure later can take them away again (remove_made). 0 or an errno. */
+static int make_dirs(const char *path, char *top, size_t n) {
+  char t[PATH_MAX];
+  top[0] = 0;
+  if (snprintf(t, sizeof t, "%s", path) >= (int)sizeof t) return ENAMETOOLONG;
+  for (char *p = t + 1;; p++) {
+    if (*p != '/' && *p) continue;
+    char c = *p;
+    *p = 0;
+    struct stat sb;
+    if (stat(t, &sb)) {
+      if (mkdir(t, 0777)) return errno;
+      if (!top[0]) snprintf(top, n, "%s", t);
+    } else if (!S_ISDIR(sb.st_mode)) {
+      return ENOTDIR;
+    }
+    *p = c;
+    if (!c) return 0;
+  }
+}
+
+/* rmdir path and its parents up to top (made by make_dirs). */
+static void remove_made(const char *path, const char *top) {
+  if (!top[0]) return;
+  char t[PATH_MAX];
+  snprintf(t, sizeof t, "%s", path);
+  size_t tl = strlen(top);
+  while (strlen(t) >= tl) {
+    rmdir(t);
+    char *s = strrchr(t, '/');
+    if (strlen(t) == tl || !s) break;
+    *s = 0;
+  }
 }
 
 /* Move every file of tmp into dir (which exists), then remove tmp. */
@@ -221,12 +258,19 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (!slash) snprintf(parent, sizeof parent, ".");
   else if (slash == dir) snprintf(parent, sizeof parent, "/");
   else snprintf(parent, sizeof parent, "%.*s", (int)(slash - dir), dir);
-  if (stat(parent, &sb) || !S_ISDIR(sb.st_mode))
-    return errorf(QCC_ERR_IO, "cannot create '%s': the folder '%s' does not exist", dir, parent);
   if (strlen(dir) + 16 >= PATH_MAX) return errorf(QCC_ERR_USAGE, "the output folder's path is too long");
-  if (snprintf(tmp, sizeof tmp, "%s/.%s.qcc-XXXXXX", parent, slash ? slash + 1 : dir) >= (int)sizeof tmp)
-    return errorf(QCC_ERR_USAGE, "the output folder's path is too long");
-  if (!mkdtemp(tmp)) return errorf(QCC_ERR_IO, "cannot write into '%s': %s", parent, strerror(errno));
+  char made[PATH_MAX];
+  int mk = make_dirs(parent, made, sizeof made);
+  if (mk) {
+    remove_made(parent, made);
+    return errorf(QCC_ERR_IO, "cannot create '%s': %s", parent, strerror(mk));
+  }
+  snprintf(tmp, sizeof tmp, "%s/.%s.qcc-XXXXXX", parent, slash ? slash + 1 : dir);
+  if (!mkdtemp(tmp)) {
+    int e = errno;
+    remove_made(parent, made);
+    return errorf(QCC_ERR_IO, "cannot write into '%s': %s", parent, strerror(e));
+  }
   mode_t um = umask(0);
   umask(um);
   chmod(tmp, 0777 & ~um);
@@ -236,7 +280,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   memset(&res, 0, sizeof res);
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
-  if (st) { remove_tmp(tmp); return fail(st); }
+  if (st) { remove_tmp(tmp); remove_made(parent, made); return fail(st); }
   MlirModule m = {NULL};
   if (is_onnx) {
     qcc_import_options io = {shapes, nshape, true, NULL, 0};
@@ -283,6 +327,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   }
   remove_tmp(tmp); /* gone after a rename; emptied otherwise */
   if (st) {
+    remove_made(parent, made);
     qcc_codegen_result_free(&res);
     return fail(st);
   }

@@ -170,6 +170,10 @@ def int_ops():
         init("mb", s8(4, 6)), init("smb", sc(0.02)), init("zmb", np.array(3, np.int8)),
         init("smm", sc(0.2)), init("zmm", np.array(90, np.uint8)),
         init("wi", s8(2, 3, 2, 2)),
+        init("sw4", (r.random(4) * 0.01 + 0.002).astype(np.float32)), init("zw4", np.zeros(4, np.int8)),
+        init("lo", np.array(-2000, np.int32)), init("hi", np.array(3000, np.int32)),
+        init("cond", np.array([True, False, True, True, False, False])),
+        init("e2", np.array(2, np.int32)),
     ]
     q = lambda x, s, z, y: node("QuantizeLinear", [x, s, z], [y])
     dq = lambda x, s, z, y: node("DequantizeLinear", [x, s, z], [y])
@@ -196,16 +200,24 @@ def int_ops():
         # integer elementwise (qrt_int.h)
         node("Add", ["mmi", "mmi"], ["mmi2"]),
         node("Abs", ["ci"], ["ci_abs"]),
+        node("Clip", ["mmi", "lo", "hi"], ["mmi_c"]),
+        node("Where", ["cond", "mmi", "mmi2"], ["wh_i"]),
+        node("Pow", ["a", "e2"], ["pw"]),
+        # weights known at run time only: the unpacked int8 convolution
+        node("QLinearConv", ["xq", "sx", "zx", "wq", "sw4", "zw4", "sy", "zy"], ["cq2"], pads=[0, 0, 1, 1]),
     ]
     outputs = [vi("gap", T.FLOAT, None), vi("mm", T.FLOAT, None), vi("mmi", T.INT32, None),
                vi("ci", T.INT32, None), vi("dq_y", T.UINT8, None), vi("dq_s", T.FLOAT, None),
                vi("dq_z", T.UINT8, None), vi("mpq", T.UINT8, None), vi("mmi2", T.INT32, None),
-               vi("ci_abs", T.INT32, None)]
-    inputs = [vi("x", T.FLOAT, [1, 3, 8, 8]), vi("a", T.FLOAT, [2, 5, 4]), vi("za", T.UINT8, [])]
+               vi("ci_abs", T.INT32, None), vi("mmi_c", T.INT32, None), vi("wh_i", T.INT32, None),
+               vi("pw", T.FLOAT, None), vi("cq2", T.UINT8, None)]
+    inputs = [vi("x", T.FLOAT, [1, 3, 8, 8]), vi("a", T.FLOAT, [2, 5, 4]), vi("za", T.UINT8, []),
+              vi("wq", T.INT8, [4, 3, 3, 3])]
     save("int_ops", n, inputs, outputs, inits)
     np.save(os.path.join(OUT, "int_ops_x.npy"), (r.standard_normal((1, 3, 8, 8)) * 0.8).astype(np.float32))
     np.save(os.path.join(OUT, "int_ops_a.npy"), (r.standard_normal((2, 5, 4)) * 0.8).astype(np.float32))
     np.save(os.path.join(OUT, "int_ops_za.npy"), np.array(117, np.uint8))
+    np.save(os.path.join(OUT, "int_ops_wq.npy"), s8(4, 3, 3, 3))
 
 
 if __name__ == "__main__":
