@@ -14,7 +14,9 @@
  * with stride 1 the planes are the input itself; otherwise they are built in
  * scratch (one pass over the input, phases no tap reads are skipped). When a
  * plane row is exactly one output row wide (1x1 kernels), the pixels of
- * consecutive rows are consecutive too and tiles run across rows.
+ * consecutive rows are consecutive too and tiles run across rows. 1x1 stride-1
+ * convs on big maps take the mirror-image pointwise tile (channels broadcast,
+ * pixels as vectors) over the same packed weights.
  *
  * Depthwise (groups == C_in == C_out) pads one channel plane at a time and
  * runs a row microkernel, vectorized along the output row. */
@@ -54,10 +56,11 @@ qrt_status_t qrt_conv2d_output_size(const qrt_conv2d_params_t *p, int64_t h, int
 /* ---- microkernel table ---------------------------------------------------------- */
 
 static const qrt_f32_conv_ukernel_t qrt_f32_conv_ukernels[] = {
-#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc)                                \
+#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc, pw_mr, pw_np, pw_min)            \
   {"f32_igemm_" #mr "x" #nr "__" #isa_name, isa, mr, nr, kc, mc,                          \
    qrt_f32_igemm_##mr##x##nr##__##isa_name, qrt_f32_dwconv__##isa_name,                    \
-   qrt_f32_strided_copy__##isa_name},
+   qrt_f32_strided_copy__##isa_name, pw_mr, pw_np, pw_min,                                  \
+   qrt_f32_pwconv_##pw_mr##x##pw_np##__##isa_name},
 #include "f32_conv_ukernels.inl"
 #undef QRT_F32_CONV_UKERNEL
 };
@@ -412,6 +415,42 @@ static void qrt_conv_igemm(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_pa
   }
 }
 
+/* A 1x1 stride-1 unpadded conv on a big map (at least uk->pw_min output
+ * pixels), one group of one image: the pointwise tiles, channels x pixels,
+ * read the input rows in place and store output rows as they are (no
+ * transpose, which costs most when K is small). Loops: blocks of 16 tiles of
+ * NP pixels; K blocks (as packed), accumulating through the output;
+ * NR-channel panels, split evenly into sub-tiles of at most MR channels; the
+ * block's tiles (so each output row is written in runs of 16*NP pixels, and
+ * the block's input slice is reused from cache by every sub-tile). */
+static void qrt_conv_pointwise(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
+                               const float *x, int64_t M, int64_t K, const float *pw,
+                               const float *bias, int64_t P, float *y) {
+  const int64_t NR = uk->nr, PMR = uk->pw_mr, NP = uk->pw_np, KB = qrt_kblock(K, uk->kc);
+  const int64_t Mp = qrt_round_up(M, NR), PB = 16 * NP;
+  const int clamp = !(p->output_min == -INFINITY && p->output_max == INFINITY);
+  for (int64_t b0 = 0; b0 < P; b0 += PB) {
+    const int64_t b1 = QRT_MIN(P, b0 + PB);
+    for (int64_t k0 = 0; k0 < K; k0 += KB) {
+      const int64_t kc = QRT_MIN(KB, K - k0);
+      uint32_t flags = 0;
+      if (k0 > 0) flags |= QRT_UK_LOAD_C;
+      if (k0 + kc >= K && clamp) flags |= QRT_UK_CLAMP;
+      for (int64_t j0 = 0; j0 < M; j0 += NR) {
+        const int64_t nrp = QRT_MIN(NR, M - j0), nsub = qrt_tile_count(nrp, PMR);
+        for (int64_t t = 0; t < nsub; t++) {
+          const int64_t i0 = qrt_tile_start(nrp, nsub, t), i1 = qrt_tile_start(nrp, nsub, t + 1);
+          const float *wt = pw + k0 * Mp + j0 * kc + i0;
+          const float *bt = k0 == 0 ? bias + j0 + i0 : NULL;
+          for (int64_t p0 = b0; p0 < b1; p0 += NP)
+            uk->pwconv(i1 - i0, QRT_MIN(NP, b1 - p0), kc, wt, NR, x + k0 * P + p0, P,
+                       y + (j0 + i0) * P + p0, P, flags, bt, p->output_min, p->output_max);
+        }
+      }
+    }
+  }
+}
+
 qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
                                    int64_t w, const float *x, int64_t c_out, const void *packed,
                                    float *y, void *scratch, size_t scratch_size) {
@@ -444,6 +483,14 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
   }
   const int64_t G = p->groups, cig = c_in / G, M = hd->m, K = hd->k;
   const int64_t KH = p->kernel_h, KW = p->kernel_w;
+  if (KH == 1 && KW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+      p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0 && OH * OW >= uk->pw_min) {
+    for (int64_t b = 0; b < n; b++)
+      for (int64_t g = 0; g < G; g++)
+        qrt_conv_pointwise(uk, p, x + (b * c_in + g * cig) * h * w, M, K, pw + g * hd->group_floats,
+                           bias + g * M, OH * OW, y + (b * c_out + g * M) * OH * OW);
+    return QRT_OK;
+  }
   qrt_planes_t pl;
   qrt_planes_geometry(p, h, w, &pl);
   qrt_igemm_plan_t q;

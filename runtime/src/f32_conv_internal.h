@@ -55,6 +55,25 @@ static inline int64_t qrt_f32_dwconv_scratch_floats(const qrt_conv2d_params_t *p
  * x[v*stride]... and those between them (stride 2 vector loads). */
 typedef void (*qrt_f32_strided_copy_fn)(const float *x, int64_t stride, int64_t n, float *y);
 
+/* ---- pointwise conv microkernels (f32_pwconv_<MR>x<NP>__<isa>) ------------------------
+ * For 1x1 stride-1 convs on big maps, the other orientation: a tile of mr <= MR
+ * output channels x np <= NP output pixels, channels broadcast, pixels as
+ * vectors, so the output rows are stored as they are (no transpose):
+ *   acc[i][q] = start[i][q] + sum_{k < kc} w[k*ldw + i] * x[k*ldx + q]
+ *   w: the tile's first channel in a packed weight panel of the igemm layout
+ *      (ldw = that variant's NR; reads i < mr only);
+ *   x: the input at the tile's first pixel, input channel k at x[k*ldx]
+ *      (reads q < np only);
+ *   start: c[i*ldc + q] (flags & QRT_UK_LOAD_C), else bias[i] (bias non-NULL),
+ *      else 0.
+ * Each k adds w*x in increasing k (with or without FMA, as the ISA suffix
+ * says); QRT_UK_CLAMP clamps to [lo, hi], NaN propagating; c[i*ldc + q] is
+ * stored for i < mr, q < np only. kc >= 1. */
+typedef void (*qrt_f32_pwconv_ukernel_fn)(int64_t mr, int64_t np, int64_t kc, const float *w,
+                                          int64_t ldw, const float *x, int64_t ldx, float *c,
+                                          int64_t ldc, uint32_t flags, const float *bias,
+                                          float lo, float hi);
+
 typedef struct {
   const char *name; /* the contract: f32_igemm_<MR>x<NR>__<isa> */
   qrt_isa_t isa;
@@ -64,9 +83,12 @@ typedef struct {
   qrt_f32_igemm_ukernel_fn igemm;
   qrt_f32_dwconv_fn dwconv;
   qrt_f32_strided_copy_fn strided_copy;
+  int pw_mr, pw_np; /* the pointwise tile, channels x pixels */
+  int pw_min;       /* pointwise convs with at least this many output pixels use it */
+  qrt_f32_pwconv_ukernel_fn pwconv;
 } qrt_f32_conv_ukernel_t;
 
-#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc)                                   \
+#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc, pw_mr, pw_np, pw_min)             \
   void qrt_f32_igemm_##mr##x##nr##__##isa_name(int64_t mr_, int64_t nr_, int64_t kc_,        \
                                                const float *a, const float *a2,              \
                                                const int64_t *off,                           \
@@ -76,7 +98,12 @@ typedef struct {
   void qrt_f32_dwconv__##isa_name(const qrt_conv2d_params_t *p, int64_t c, int64_t H,      \
                                   int64_t W, const float *x, int64_t OH, int64_t OW,          \
                                   const float *w, const float *bias, float *y, float *scratch); \
-  void qrt_f32_strided_copy__##isa_name(const float *x, int64_t stride, int64_t n, float *y);
+  void qrt_f32_strided_copy__##isa_name(const float *x, int64_t stride, int64_t n, float *y); \
+  void qrt_f32_pwconv_##pw_mr##x##pw_np##__##isa_name(int64_t mr_, int64_t np_, int64_t kc_,  \
+                                                      const float *w, int64_t ldw,            \
+                                                      const float *x, int64_t ldx, float *c,  \
+                                                      int64_t ldc, uint32_t flags,            \
+                                                      const float *bias, float lo, float hi);
 #include "f32_conv_ukernels.inl"
 #undef QRT_F32_CONV_UKERNEL
 
