@@ -141,6 +141,51 @@ static inline __attribute__((always_inline)) void channel_rows(
   }
 }
 
+/* One output row of a 3x3 kernel whose row fits one vector (9..16 outputs):
+ * the weights and the three tap windows are the caller's registers. */
+static inline __attribute__((always_inline)) __m512 row3(const int sw, const float *const *r,
+                                                        const tap_t *t, const __m512 *wv,
+                                                        __m512 vb) {
+  __m512 a0 = _mm512_fmadd_ps(wv[0], tap_vec(sw, r[0], &t[0]), vb);
+  __m512 a1 = _mm512_mul_ps(wv[3], tap_vec(sw, r[1], &t[0]));
+  __m512 a2 = _mm512_mul_ps(wv[6], tap_vec(sw, r[2], &t[0]));
+  a0 = _mm512_fmadd_ps(wv[1], tap_vec(sw, r[0], &t[1]), a0);
+  a1 = _mm512_fmadd_ps(wv[4], tap_vec(sw, r[1], &t[1]), a1);
+  a2 = _mm512_fmadd_ps(wv[7], tap_vec(sw, r[2], &t[1]), a2);
+  a0 = _mm512_fmadd_ps(wv[2], tap_vec(sw, r[0], &t[2]), a0);
+  a1 = _mm512_fmadd_ps(wv[5], tap_vec(sw, r[1], &t[2]), a1);
+  a2 = _mm512_fmadd_ps(wv[8], tap_vec(sw, r[2], &t[2]), a2);
+  return _mm512_add_ps(_mm512_add_ps(a0, a1), a2);
+}
+
+/* 3x3, rows of 9 to 16 outputs (14x14 maps): one vector per row, two rows per
+ * iteration (independent chains), weights and tap windows kept in registers
+ * (the stores to y could alias them for the compiler). */
+static inline __attribute__((always_inline)) void channel_narrow3(
+    const int sw, const qrt_conv2d_params_t *p, int64_t H, int64_t W, const float *x, int64_t OH,
+    int64_t OW, const float *w, float bias, float *y, const tap_t *tab) {
+  const __m512 vlo = _mm512_set1_ps(p->output_min), vhi = _mm512_set1_ps(p->output_max);
+  const __m512 vb = _mm512_set1_ps(bias);
+  __m512 wv[9];
+  for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+  const tap_t t[3] = {tab[0], tab[1], tab[2]};
+  const __mmask16 m = lanes(OW);
+  for (int64_t oh = 0; oh < OH; oh += 2) {
+    const float *r0[3], *r1[3];
+    for (int i = 0; i < 3; i++) {
+      const int64_t ih = oh * p->stride_h - p->pad_top + i * p->dilation_h, ih1 = ih + p->stride_h;
+      r0[i] = ih >= 0 && ih < H ? x + ih * W : NULL;
+      r1[i] = oh + 1 < OH && ih1 >= 0 && ih1 < H ? x + ih1 * W : NULL;
+    }
+    const __m512 v0 = row3(sw, r0, t, wv, vb);
+    _mm512_mask_storeu_ps(y + oh * OW, m, clamp(v0, vlo, vhi));
+    if (oh + 1 < OH) {
+      const __m512 v1 = row3(sw, r1, t, wv, vb);
+      _mm512_mask_storeu_ps(y + (oh + 1) * OW, m, clamp(v1, vlo, vhi));
+    }
+  }
+}
+
 /* One channel, rows of at most 8 outputs: a vector holds R = 16 / OW rows,
  * slot s of tap (i, j) loaded from that row's input row i. Two chains. */
 static inline __attribute__((always_inline)) void channel_short(
@@ -229,6 +274,9 @@ void qrt_f32_dwconv__avx512f(const qrt_conv2d_params_t *p, int64_t c, int64_t H,
     } else if (R > 1) {
       if (sw == 1) channel_short(1, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
       else channel_short(2, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+    } else if (k3 && OW <= 16) {
+      if (sw == 1) channel_narrow3(1, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
+      else channel_narrow3(2, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
     } else if (k3) {
       if (sw == 1) channel_rows(1, 1, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
       else channel_rows(1, 2, p, H, W, xc, OH, OW, wc, bias[ch], yc, tab);
