@@ -1620,11 +1620,38 @@ static qcc_status_t h_dequantize_linear(ox_node *n) {
   qcc_shape x;
   QCC_RETURN_IF_ERROR(shape_in(n, 0, &x));
   MlirType e = ox_in_elem(n, 0);
-  if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 32) {
-    /* int32 (bias) dequantization: (x - zp) * scale computed in float. */
-    ox_const *sc;
+  if (mlirTypeIsAInteger(e) && mlirIntegerTypeGetWidth(e) == 32 && !mlirIntegerTypeIsUnsigned(e)) {
+    /* int32 (bias) dequantization: ONNX requires zero point 0; the scale is
+     * per tensor or per axis. An i32 quant type, as qcc-convert makes for biases. */
+    ox_const *sc, *zp = NULL;
     QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "scale", &sc));
-    return ox_err(n, QCC_ERR_UNSUPPORTED, "DequantizeLinear of int32 is not supported yet");
+    if (ox_in(n, 2)) QCC_RETURN_IF_ERROR(ox_need_const(n, 2, "zero_point", &zp));
+    for (int64_t i = 0; zp && i < qcc_shape_numel(&zp->shape); ++i)
+      if (ox_const_i64(zp, i)) return ox_err(n, QCC_ERR_INVALID, "int32 DequantizeLinear needs zero point 0");
+    int64_t ns = qcc_shape_numel(&sc->shape), axis = OPSET >= 13 ? ox_attr_i(n, "axis", 1) : 1;
+    bool per_tensor = sc->shape.rank == 0 || ns == 1;
+    if (!per_tensor) {
+      if (sc->shape.rank != 1) return ox_err(n, QCC_ERR_UNSUPPORTED, "blockwise scales are not supported in ONNX import");
+      if (axis < 0) axis += x.rank;
+      if (axis < 0 || axis >= x.rank || x.d[axis] != ns)
+        return ox_err(n, QCC_ERR_INVALID, "per-axis scale has %lld values, axis %lld does not", (long long)ns, (long long)axis);
+    }
+    double *s = malloc(sizeof(double) * (size_t)(ns ? ns : 1));
+    int64_t *z = calloc((size_t)(ns ? ns : 1), sizeof(int64_t));
+    if (!s || !z) { free(s); free(z); return ox_err(n, QCC_ERR_IO, "out of memory"); }
+    for (int64_t i = 0; i < ns; ++i) {
+      s[i] = ox_const_f64(sc, i);
+      if (!(s[i] > 0) || !isfinite(s[i])) { free(s); free(z); return ox_err(n, QCC_ERR_INVALID, "scale must be positive and finite"); }
+    }
+    MlirType i32 = mlirIntegerTypeGet(CTX, 32), f32 = mlirF32TypeGet(CTX), qt;
+    unsigned flags = mlirQuantizedTypeGetSignedFlag();
+    qt = per_tensor ? mlirUniformQuantizedTypeGet(flags, i32, f32, s[0], 0, INT32_MIN, INT32_MAX)
+                    : mlirUniformQuantizedPerAxisTypeGet(flags, i32, f32, ns, s, z, (int32_t)axis, INT32_MIN, INT32_MAX);
+    free(s);
+    free(z);
+    MlirValue v;
+    QCC_RETURN_IF_ERROR(cast_dequantize(n, 0, qt, &x, &v));
+    return ox_set_out(n, 0, v);
   }
   MlirType qt;
   QCC_RETURN_IF_ERROR(quant_type(n, 1, 2, OPSET >= 13 ? ox_attr_i(n, "axis", 1) : 1, &x, e, &qt));
