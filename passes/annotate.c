@@ -123,7 +123,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
     }
   }
   c->qo.observer = c->observer;
-  *out = qcc_make_external_pass(&qcc_pass_annotate_info, &type_id, run, c);
+  *out = qcc_make_external_pass_owned(&qcc_pass_annotate_info, &type_id, run, c);
   return NULL;
 }
 

@@ -236,7 +236,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
     }
   }
   if (!c->data[0]) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate needs data=FILE.npz or FILE.npy"); }
-  *out = qcc_make_external_pass(&qcc_pass_calibrate_info, &type_id, run, c);
+  *out = qcc_make_external_pass_owned(&qcc_pass_calibrate_info, &type_id, run, c);
   return NULL;
 }
 

@@ -477,7 +477,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       return qcc_status_make(QCC_ERR_USAGE, "qcc-fuse-qdq: unknown option '%s=%s' (remarks=0|1)", opts[i].key, opts[i].value);
     }
   }
-  *out = qcc_make_external_pass(&qcc_pass_fuse_qdq_info, &type_id, run, c);
+  *out = qcc_make_external_pass_owned(&qcc_pass_fuse_qdq_info, &type_id, run, c);
   return NULL;
 }
 

@@ -65,16 +65,25 @@ static void owner_run(MlirOperation op, MlirExternalPass pass, void *p) {
   pass_owner *o = p;
   o->run(op, pass, o->ud);
 }
+static void noop(void *ud) { (void)ud; }
+
+static MlirPass make(const qcc_pass_info *info, void *type_id_storage, MlirExternalPassCallbacks cb, void *ud) {
+  return mlirCreateExternalPass(mlirTypeIDCreate(type_id_storage), mlirStringRefCreateFromCString(info->flag),
+                                mlirStringRefCreateFromCString(info->flag), mlirStringRefCreateFromCString(info->summary),
+                                mlirStringRefCreateFromCString(info->anchor), 0, NULL, cb, ud);
+}
 
 MlirPass qcc_make_external_pass(const qcc_pass_info *info, void *type_id_storage,
                                 void (*run)(MlirOperation op, MlirExternalPass pass, void *ud), void *ud) {
+  return make(info, type_id_storage, (MlirExternalPassCallbacks){noop, noop, NULL, clone_same, run}, ud);
+}
+
+MlirPass qcc_make_external_pass_owned(const qcc_pass_info *info, void *type_id_storage,
+                                      void (*run)(MlirOperation op, MlirExternalPass pass, void *ud), void *ud) {
   pass_owner *o = malloc(sizeof *o);
   if (!o) abort();
   *o = (pass_owner){0, run, ud};
-  MlirExternalPassCallbacks cb = {owner_construct, owner_destruct, NULL, clone_same, owner_run};
-  return mlirCreateExternalPass(mlirTypeIDCreate(type_id_storage), mlirStringRefCreateFromCString(info->flag),
-                                mlirStringRefCreateFromCString(info->flag), mlirStringRefCreateFromCString(info->summary),
-                                mlirStringRefCreateFromCString(info->anchor), 0, NULL, cb, o);
+  return make(info, type_id_storage, (MlirExternalPassCallbacks){owner_construct, owner_destruct, NULL, clone_same, owner_run}, o);
 }
 
 static qcc_status_t g_report;

@@ -42,11 +42,15 @@ void qcc_pass_report(qcc_status_t st);
 /* The reported status, or NULL; clears it (pipeline.c). */
 qcc_status_t qcc_pass_take_report(void);
 
-/* Helpers for pass authors. ud is NULL or malloc'd memory the pass owns: it
- * is freed (free()) when the pass and all its clones are destroyed. */
+/* Helpers for pass authors. The pass never frees ud (it may be static). */
 MlirPass qcc_make_external_pass(const qcc_pass_info *info, void *type_id_storage,
                                 void (*run)(MlirOperation op, MlirExternalPass pass, void *ud),
                                 void *ud);
+/* Same, but ud is NULL or malloc'd memory the pass owns: freed (free()) when
+ * the pass and all its clones are destroyed. */
+MlirPass qcc_make_external_pass_owned(const qcc_pass_info *info, void *type_id_storage,
+                                      void (*run)(MlirOperation op, MlirExternalPass pass, void *ud),
+                                      void *ud);
 
 #ifdef __cplusplus
 }
