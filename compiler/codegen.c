@@ -991,8 +991,14 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             " * a time per context.\n *\n"
             " * Kernels: libqrt (in the library), which picks its x86 variant (scalar,\n"
             " * AVX2, AVX-512) from the CPU at run time, as the executor does (QRT_ISA=scalar|avx2\n"
-            " * limits it); packed weights keep the variant they were packed for.\n */\n",
-            N, N, N);
+            " * limits it). Packed weights keep the variant they were packed for: %s\n */\n",
+            N, N, N,
+            o->target && !strcmp(o->target, "generic")
+                ? "here\n * the portable scalar one (--target=generic), so this library runs on any\n"
+                  " * CPU of the architecture."
+                : "here\n * the best one of the machine that compiled the model (--target=native), so\n"
+                  " * this library needs a CPU with at least that ISA level (--target=generic\n"
+                  " * does not).");
   sb_printf(&h, "#ifndef %s_H\n#define %s_H\n#include <stddef.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
             upper, upper);
   sb_printf(&h, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", upper, ex->n_inputs, upper, ex->n_outputs);
@@ -1183,7 +1189,13 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
 #if defined(__GLIBC__) && defined(M_PERTURB)
   mallopt(M_PERTURB, 0xff);
 #endif
+  /* generic: weights packed for the portable scalar kernels, so the library
+   * runs on any CPU of the architecture (packed buffers keep their variant;
+   * kernels without packed weights still choose theirs at run time). */
+  const bool generic = o->target && !strcmp(o->target, "generic");
+  qrt_isa_t old_isa = generic ? qrt_set_isa_limit(QRT_ISA_SCALAR) : QRT_ISA_NATIVE;
   qcc_status_t pst = qcc_executor_create(m, NULL, &ex);
+  if (generic) qrt_set_isa_limit(old_isa);
 #if defined(__GLIBC__) && defined(M_PERTURB)
   mallopt(M_PERTURB, 0);
 #endif
