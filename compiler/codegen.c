@@ -581,7 +581,7 @@ static qcc_status_t emit_step(cg *c, int i) {
     case QCC_OP_layer_norm: {
       char sc2[64];
       const char *scale = IN(1), *bias = s->n_in > 2 ? IN(2) : "NULL";
-      decl_i64s(c, "shape", s->u.ln.shape, s->u.ln.rank, n1, sizeof n1);
+      if (s->u.ln.xs || (s->n_in > 2 && s->u.ln.xb)) decl_i64s(c, "shape", s->u.ln.shape, s->u.ln.rank, n1, sizeof n1);
       if (s->u.ln.xs) {
         decl_i64s(c, "ss", s->u.ln.ss, s->u.ln.rank, n2, sizeof n2);
         call(c, "qrt_broadcast_copy(4, %lld, %s, %s, %s, %s)", LL(s->u.ln.rank), n1, IN(1), n2, scr);
