@@ -27,13 +27,13 @@
 
 /* The emitter prints these structs field by field: a new field must be
  * emitted too (the asserts fail when a struct changes size). */
-_Static_assert(sizeof(qrt_conv2d_params_t) == 11 * 8 + 2 * 4, "codegen: update emit_conv_params");
-_Static_assert(sizeof(qrt_conv_transpose2d_params_t) == 13 * 8 + 2 * 4, "codegen: update emit_convt_params");
-_Static_assert(sizeof(qrt_pool2d_params_t) == 10 * 8 + 2 * 4, "codegen: update emit_pool_params");
+_Static_assert(sizeof(qrt_conv2d_params_t) == 11 * 8 + 2 * 4, "codegen: update decl_conv");
+_Static_assert(sizeof(qrt_conv_transpose2d_params_t) == 13 * 8 + 2 * 4, "codegen: update the conv_transpose emitter");
+_Static_assert(sizeof(qrt_pool2d_params_t) == 10 * 8 + 2 * 4, "codegen: update decl_pool");
 _Static_assert(sizeof(qrt_resize_params_t) == 4 * 4 + 2 * 8, "codegen: update the resize emitter");
-_Static_assert(sizeof(qrt_q8_act_t) == 12, "codegen: update emit_act");
-_Static_assert(sizeof(qrt_q8_output_t) == 20, "codegen: update emit_out");
-_Static_assert(sizeof(qrt_q8_weights_t) == 40, "codegen: update emit_weights_params");
+_Static_assert(sizeof(qrt_q8_act_t) == 12, "codegen: update decl_act");
+_Static_assert(sizeof(qrt_q8_output_t) == 20, "codegen: update decl_out");
+_Static_assert(sizeof(qrt_q8_weights_t) == 40, "codegen: update decl_weights");
 _Static_assert(sizeof(qrt_q8_matrix_t) == 56, "codegen: update the qmatmul emitter");
 
 /* The parameters executor_qops.c keeps in s->packed for the quantized ops
@@ -441,42 +441,37 @@ static qcc_status_t zero_point_expr(cg *c, const ex_step *s, int i, char *buf, s
   return NULL;
 }
 
-static qcc_status_t emit_step(cg *c, int i) {
-  qcc_executor *ex = c->ex;
-  ex_step *s = &ex->steps[i];
-  c->step = i;
-  c->packed_name[0] = 0;
+/* One step being printed: its operand names (filled as calls name them). */
+typedef struct {
+  cg *c;
+  ex_step *s;
+  int i;
+  cg_q8_params *q; /* executor_qops.c's parameter block, for the ops that have one */
   char in[QCC_MAX_VARIADIC + 8][64], out[QCC_MAX_VARIADIC + 8][64], scr[64];
-  char n1[64], n2[64], n3[64], n4[64], n5[64], f1[64], f2[64];
-  if (s->n_in > QCC_MAX_VARIADIC + 8 || s->n_out > QCC_MAX_VARIADIC + 8) return unsupported(s, "too many operands");
-  /* the comment names the op and its location (no comment terminator inside) */
-  sb_printf(&c->body, "\n  /* %d: ", i);
-  for (const char *p = s->where; *p; p++) {
-    if (p[0] == '*' && p[1] == '/') { sb_printf(&c->body, "* "); continue; }
-    sb_printf(&c->body, "%c", (unsigned char)*p >= 32 ? *p : ' ');
-  }
-  sb_printf(&c->body, " */\n");
-  if (is_observe(s)) {
-    sb_printf(&c->body, "  /* observe: an identity at run time */\n");
-    return NULL;
-  }
-  /* Operands are addressed when a kernel call names them: a constant gets a
-   * place in the weights only when it is read at run time (the weights a
-   * packed buffer replaces are not). */
+} cg_step;
+
+/* The names the emitters below use; IN(j) addresses operand j when a call
+ * names it, so a constant gets a place in the weights only when it is read at
+ * run time (the weights a packed buffer replaces are not); PK() is the step's
+ * packed buffer. */
+#define STEP_LOCALS                                                              \
+  cg *c = t->c;                                                                  \
+  qcc_executor *ex = c->ex;                                                      \
+  ex_step *s = t->s;                                                             \
+  const int i = t->i;                                                            \
+  cg_q8_params *q = t->q;                                                        \
+  char(*in)[64] = t->in, (*out)[64] = t->out, *scr = t->scr;                     \
+  char n1[64], n2[64], n3[64], n4[64], n5[64], f1[64], f2[64];                   \
+  (void)ex, (void)i, (void)q, (void)in, (void)out, (void)scr, (void)n1, (void)n2, \
+      (void)n3, (void)n4, (void)n5, (void)f1, (void)f2;
 #define IN(j) operand(c, s->in[j], in[j], sizeof in[j])
 #define PK() packed_operand(c, s)
-  for (int j = 0; j < s->n_out; j++) operand(c, s->out[j], out[j], sizeof out[j]);
-  scratch_addr(c, i, 0, scr, sizeof scr);
-  cg_q8_params *q = NULL;
-  switch (s->kind) {
-    case QCC_OP_qadd: case QCC_OP_qmul: case QCC_OP_qavg_pool: case QCC_OP_qglobal_avg_pool: case QCC_OP_lut:
-    case QCC_OP_qmatmul: case QCC_OP_matmul_integer: case QCC_OP_conv_integer:
-      if (!s->packed || s->packed_size != sizeof(cg_q8_params))
-        return qcc_status_make(QCC_ERR_INTERNAL, "%s: codegen: unexpected parameter block", s->where);
-      q = s->packed;
-      break;
-    default: break;
-  }
+
+/* Float compute: convolutions, gemm/matmul, elementwise, normalizations, pools,
+ * reductions, resize. *done is false for any other step. */
+static qcc_status_t emit_float(cg_step *t, bool *done) {
+  STEP_LOCALS
+  *done = true;
   switch (s->kind) {
     /* ---------------------------------------------------------- float */
     case QCC_OP_conv2d:
@@ -639,6 +634,17 @@ static qcc_status_t emit_step(cg *c, int i) {
            LL(s->u.rs.h), LL(s->u.rs.w), IN(0), LL(s->u.rs.oh), LL(s->u.rs.ow), out[0]);
       return NULL;
     }
+    default:
+      *done = false;
+      return NULL;
+  }
+}
+
+/* Data movement (any element type) and casts. *done is false for any other step. */
+static qcc_status_t emit_data(cg_step *t, bool *done) {
+  STEP_LOCALS
+  *done = true;
+  switch (s->kind) {
     /* --------------------------------------------------- data movement */
     case QCC_OP_transpose:
       decl_i64s(c, "shape", s->u.dm.in_shape, s->u.dm.rank, n1, sizeof n1);
@@ -707,6 +713,17 @@ static qcc_status_t emit_step(cg *c, int i) {
              LL(OSLOT(0)->numel), IN(0), out[0]);
       }
       return NULL;
+    default:
+      *done = false;
+      return NULL;
+  }
+}
+
+/* Quantization and the quantized ops (qrt_quant.h, qrt_q8.h). *done is false for any other step. */
+static qcc_status_t emit_quant(cg_step *t, bool *done) {
+  STEP_LOCALS
+  *done = true;
+  switch (s->kind) {
     /* ---------------------------------------------------- quantization */
     case QCC_OP_quantize:
     case QCC_OP_dequantize:
@@ -843,10 +860,52 @@ static qcc_status_t emit_step(cg *c, int i) {
       call(c, "qrt_q8_lut(%lld, %s, %s, %s)", LL(SLOT(0)->numel), n1, IN(0), out[0]);
       return NULL;
     default:
-      return unsupported(s, "qcc compile has no emitter for this op yet (the executor runs it)");
+      *done = false;
+      return NULL;
   }
+}
+
 #undef PK
 #undef IN
+#undef STEP_LOCALS
+
+static qcc_status_t emit_step(cg *c, int i) {
+  ex_step *s = &c->ex->steps[i];
+  c->step = i;
+  c->packed_name[0] = 0;
+  if (s->n_in > QCC_MAX_VARIADIC + 8 || s->n_out > QCC_MAX_VARIADIC + 8) return unsupported(s, "too many operands");
+  /* the comment names the op and its location (no comment terminator inside) */
+  sb_printf(&c->body, "\n  /* %d: ", i);
+  for (const char *p = s->where; *p; p++) {
+    if (p[0] == '*' && p[1] == '/') { sb_printf(&c->body, "* "); continue; }
+    sb_printf(&c->body, "%c", (unsigned char)*p >= 32 ? *p : ' ');
+  }
+  sb_printf(&c->body, " */\n");
+  if (is_observe(s)) {
+    sb_printf(&c->body, "  /* observe: an identity at run time */\n");
+    return NULL;
+  }
+  cg_step t; /* 34 KB of operand names */
+  memset(&t, 0, sizeof t);
+  t.c = c, t.s = s, t.i = i;
+  for (int j = 0; j < s->n_out; j++) operand(c, s->out[j], t.out[j], sizeof t.out[j]);
+  scratch_addr(c, i, 0, t.scr, sizeof t.scr);
+  switch (s->kind) {
+    case QCC_OP_qadd: case QCC_OP_qmul: case QCC_OP_qavg_pool: case QCC_OP_qglobal_avg_pool: case QCC_OP_lut:
+    case QCC_OP_qmatmul: case QCC_OP_matmul_integer: case QCC_OP_conv_integer:
+      if (!s->packed || s->packed_size != sizeof(cg_q8_params))
+        return qcc_status_make(QCC_ERR_INTERNAL, "%s: codegen: unexpected parameter block", s->where);
+      t.q = s->packed;
+      break;
+    default: break;
+  }
+  qcc_status_t (*const emitters[])(cg_step *, bool *) = {emit_float, emit_data, emit_quant};
+  for (size_t k = 0; k < sizeof emitters / sizeof emitters[0]; k++) {
+    bool done = false;
+    qcc_status_t st = emitters[k](&t, &done);
+    if (st || done) return st;
+  }
+  return unsupported(s, "qcc compile has no emitter for this op yet (the executor runs it)");
 }
 
 /* ------------------------------------------------------------- the files */
