@@ -68,10 +68,9 @@ typedef struct {
   qcc_op_kind kind; /* QCC_OP_NONE: every kind */
 } count_cfg;
 
-/* A pass's user data lives as long as the pass, and qcc_make_external_pass
- * never frees it: keep it static (here one config per kind, the last for
- * "every kind"), or create the pass with mlirCreateExternalPass and a
- * destruct callback that frees it. */
+/* A pass's user data lives as long as the pass: qcc_make_external_pass_owned
+ * takes malloc'd data and frees it with the last clone of the pass
+ * (qcc_make_external_pass is for static data it never frees). */
 
 typedef struct {
   int counts[QCC_OP_COUNT_];
@@ -138,7 +137,7 @@ static qcc_status_t count_ops_create(const qcc_pass_option *opts, int n, MlirPas
   count_cfg *c = malloc(sizeof *c); /* the pass owns it: freed with the pass */
   if (!c) return qcc_status_make(QCC_ERR_IO, "example-count-ops: out of memory");
   c->kind = kind;
-  *out = qcc_make_external_pass(&count_ops_info, &count_ops_type_id, count_ops_run, c);
+  *out = qcc_make_external_pass_owned(&count_ops_info, &count_ops_type_id, count_ops_run, c);
   return NULL;
 }
 
