@@ -48,9 +48,13 @@ static int64_t prod(const int64_t *d, int from, int to) {
   return p;
 }
 
+/* Zeroed, so packed weights (padding included) are the same bytes every run:
+ * qcc compile embeds them. */
 static void *aligned_buf(size_t n) {
   size_t r = (n + 63) & ~(size_t)63;
-  return aligned_alloc(64, r ? r : 64);
+  void *p = aligned_alloc(64, r ? r : 64);
+  if (p) memset(p, 0, r ? r : 64);
+  return p;
 }
 
 static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }

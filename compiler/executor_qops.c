@@ -82,9 +82,13 @@ static qcc_status_t weights_of(ex_step *s, MlirValue v, int64_t channels, qrt_q8
 
 static bool is_const_slot(qcc_executor *ex, int slot) { return slot >= 0 && ex->slots[ex->slots[slot].root].kind == EX_SLOT_CONST; }
 
+/* Zeroed, so packed weights (padding included) are the same bytes every run. */
 static void *aligned(size_t n) {
   void *p = NULL;
-  return posix_memalign(&p, 64, n ? (n + 63) & ~(size_t)63 : 64) ? NULL : p;
+  size_t r = n ? (n + 63) & ~(size_t)63 : 64;
+  if (posix_memalign(&p, 64, r)) return NULL;
+  memset(p, 0, r);
+  return p;
 }
 
 typedef struct {
