@@ -151,7 +151,15 @@ static double half_to_double(uint16_t h) {
   return s ? -v : v;
 }
 
+/* Element i exists (callers index constants the model supplies; an empty or
+ * short constant must not be read past its end). */
+static bool const_has(const ox_const *c, int64_t i) {
+  size_t es = (size_t)ox_elem_size(c->dtype);
+  return c->data && es && i >= 0 && (uint64_t)i < c->nbytes / es;
+}
+
 int64_t ox_const_i64(const ox_const *c, int64_t i) {
+  if (!const_has(c, i)) return 0;
   const char *p = (const char *)c->data;
   switch (c->dtype) {
     case OX_INT64: { int64_t v; memcpy(&v, p + 8 * i, 8); return v; }
@@ -170,6 +178,7 @@ int64_t ox_const_i64(const ox_const *c, int64_t i) {
 }
 
 double ox_const_f64(const ox_const *c, int64_t i) {
+  if (!const_has(c, i)) return 0.0;
   const char *p = (const char *)c->data;
   switch (c->dtype) {
     case OX_FLOAT: { float v; memcpy(&v, p + 4 * i, 4); return v; }

@@ -210,8 +210,13 @@ static qcc_status_t h_clip(ox_node *n) {
     hi = ox_attr_f(n, "max", hi);
   } else {
     ox_const *c;
-    if (ox_in(n, 1)) { QCC_RETURN_IF_ERROR(ox_need_const(n, 1, "min", &c)); lo = (float)ox_const_f64(c, 0); }
-    if (ox_in(n, 2)) { QCC_RETURN_IF_ERROR(ox_need_const(n, 2, "max", &c)); hi = (float)ox_const_f64(c, 0); }
+    for (int k = 1; k <= 2; ++k) {
+      if (!ox_in(n, k)) continue;
+      QCC_RETURN_IF_ERROR(ox_need_const(n, k, k == 1 ? "min" : "max", &c));
+      if (qcc_shape_numel(&c->shape) != 1) return ox_err(n, QCC_ERR_INVALID, "Clip's %s must hold one value", k == 1 ? "min" : "max");
+      if (k == 1) lo = (float)ox_const_f64(c, 0);
+      else hi = (float)ox_const_f64(c, 0);
+    }
   }
   MlirNamedAttribute a[2] = {qcc_attr_f32(CTX, QCC_ATTR_min, lo), qcc_attr_f32(CTX, QCC_ATTR_max, hi)};
   return simple(n, QCC_OP_clip, 1, 2, a);
