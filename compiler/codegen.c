@@ -464,6 +464,7 @@ typedef struct {
   char n1[64], n2[64], n3[64], n4[64], n5[64], f1[64], f2[64];                   \
   (void)ex, (void)i, (void)q, (void)in, (void)out, (void)scr, (void)n1, (void)n2, \
       (void)n3, (void)n4, (void)n5, (void)f1, (void)f2;
+#undef IN /* executor_internal.h's IN reads data; here it names the operand */
 #define IN(j) operand(c, s->in[j], in[j], sizeof in[j])
 #define PK() packed_operand(c, s)
 

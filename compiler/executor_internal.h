@@ -103,6 +103,19 @@ struct qcc_executor {
 static inline void *ex_data(qcc_executor *ex, int i) { return ex->slots[ex->slots[i].root].data; }
 static inline ex_slot *ex_slot_at(qcc_executor *ex, int i) { return &ex->slots[i]; }
 
+/* Inside plan/run functions (qcc_executor *ex, ex_step *s in scope): the slot
+ * and data of input/output j, and a qrt call whose failure returns the step's
+ * error status. */
+#define SLOT(j) (&ex->slots[s->in[j]])
+#define OSLOT(j) (&ex->slots[s->out[j]])
+#define IN(j) ex_data(ex, s->in[j])
+#define OUT(j) ex_data(ex, s->out[j])
+#define KCHECK(expr)                                    \
+  do {                                                  \
+    qrt_status_t k_ = (expr);                           \
+    if (k_ != QRT_OK) return ex_kernel_error(s, k_);    \
+  } while (0)
+
 /* executor_ops.c: fill s (kind, in, out set; slots of in/out have shapes and
  * dtypes) for op: decode attributes, pack constant weights, set s->run and
  * s->scratch. UNSUPPORTED for what cannot run. */

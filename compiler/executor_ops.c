@@ -13,15 +13,7 @@
 #include "mlir-c/Dialect/Quant.h"
 #include "qcc.h"
 
-#define SLOT(j) (&ex->slots[s->in[j]])
-#define OSLOT(j) (&ex->slots[s->out[j]])
-#define IN(j) ex_data(ex, s->in[j])
-#define OUT(j) ex_data(ex, s->out[j])
-#define KCHECK(expr)                              \
-  do {                                            \
-    qrt_status_t k_ = (expr);                     \
-    if (k_ != QRT_OK) return ex_kernel_error(s, k_); \
-  } while (0)
+/* SLOT, OSLOT, IN, OUT, KCHECK: executor_internal.h */
 
 static qcc_status_t unsupported(const ex_step *s, const char *what) {
   return qcc_status_make(QCC_ERR_UNSUPPORTED, "%s: %s", s->where, what);

@@ -15,15 +15,7 @@
 #include "mlir-c/Dialect/Quant.h"
 #include "qrt/qrt_q8.h"
 
-#define SLOT(j) (&ex->slots[s->in[j]])
-#define OSLOT(j) (&ex->slots[s->out[j]])
-#define IN(j) ex_data(ex, s->in[j])
-#define OUT(j) ex_data(ex, s->out[j])
-#define KCHECK(expr)                              \
-  do {                                            \
-    qrt_status_t ks_ = (expr);                    \
-    if (ks_ != QRT_OK) return ex_kernel_error(s, ks_); \
-  } while (0)
+/* SLOT, OSLOT, IN, OUT, KCHECK: executor_internal.h */
 
 static qcc_status_t unsupported(const ex_step *s, const char *what) {
   return qcc_status_make(QCC_ERR_UNSUPPORTED, "%s: %s", s->where, what);
