@@ -255,21 +255,7 @@ static void drop(MlirOperation obs) {
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(obs, 0), mlirOperationGetOperand(obs, 0));
 }
 
-typedef struct {
-  MlirOperation *v;
-  size_t n, cap;
-} opvec;
-
-static MlirWalkResult collect(MlirOperation op, void *ud) {
-  opvec *o = ud;
-  if (!qcc_op_is(op, QCC_OP_observe)) return MlirWalkResultAdvance;
-  if (o->n == o->cap) {
-    o->cap = o->cap ? 2 * o->cap : 64;
-    o->v = realloc(o->v, o->cap * sizeof *o->v);
-  }
-  o->v[o->n++] = op;
-  return MlirWalkResultAdvance;
-}
+static bool keep(MlirOperation op) { return qcc_op_is(op, QCC_OP_observe); }
 
 static void convert_one(state *s, MlirOperation obs) {
   if (s->n == s->cap) {
@@ -379,8 +365,8 @@ static MlirWalkResult share_concat(MlirOperation op, void *ud) {
 
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   (void)ud;
-  opvec o = {0};
-  mlirOperationWalk(root, collect, &o, MlirWalkPreOrder);
+  struct { MlirOperation *v; size_t n; } o;
+  o.v = qcc_collect_ops(root, keep, &o.n);
   state s = {0};
   /* Bias last: its parameters come from its user's input and weights, whose
    * observers may come later in program order (a constant shared by several

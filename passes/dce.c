@@ -3,24 +3,11 @@
  * qcc op is pure except observe (it records statistics), which is kept. */
 #include <stdlib.h>
 
+#include "pass_util.h"
 #include "passes.h"
 #include "qcc_dialect.h"
 
-typedef struct {
-  MlirOperation *v;
-  size_t n, cap;
-} opvec;
-
-static MlirWalkResult collect(MlirOperation op, void *ud) {
-  opvec *o = ud;
-  if (qcc_op_get_kind(op) == QCC_OP_NONE) return MlirWalkResultAdvance;
-  if (o->n == o->cap) {
-    o->cap = o->cap ? 2 * o->cap : 64;
-    o->v = realloc(o->v, o->cap * sizeof *o->v);
-  }
-  o->v[o->n++] = op;
-  return MlirWalkResultAdvance;
-}
+static bool keep(MlirOperation op) { return qcc_op_get_kind(op) != QCC_OP_NONE; }
 
 static bool unused(MlirOperation op) {
   for (intptr_t i = 0; i < mlirOperationGetNumResults(op); ++i)
@@ -31,15 +18,15 @@ static bool unused(MlirOperation op) {
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   (void)pass;
   (void)ud;
-  opvec o = {0};
-  mlirOperationWalk(root, collect, &o, MlirWalkPostOrder);
+  size_t n;
+  MlirOperation *ops = qcc_collect_ops(root, keep, &n);
   /* Reverse program order: erasing a user can make its producers dead. */
-  for (size_t i = o.n; i-- > 0;) {
-    MlirOperation op = o.v[i];
+  for (size_t i = n; i-- > 0;) {
+    MlirOperation op = ops[i];
     if (qcc_op_is(op, QCC_OP_observe)) continue;
     if (unused(op)) mlirOperationDestroy(op);
   }
-  free(o.v);
+  free(ops);
 }
 
 static _Alignas(8) char type_id;

@@ -15,21 +15,7 @@
 #include "passes.h"
 #include "quantizer.h"
 
-typedef struct {
-  MlirOperation *v;
-  size_t n, cap;
-} opvec;
-
-static MlirWalkResult collect(MlirOperation op, void *ud) {
-  opvec *o = ud;
-  if (!qcc_op_is(op, QCC_OP_batch_norm)) return MlirWalkResultAdvance;
-  if (o->n == o->cap) {
-    o->cap = o->cap ? 2 * o->cap : 16;
-    o->v = realloc(o->v, o->cap * sizeof *o->v);
-  }
-  o->v[o->n++] = op;
-  return MlirWalkResultAdvance;
-}
+static bool keep(MlirOperation op) { return qcc_op_is(op, QCC_OP_batch_norm); }
 
 /* Fold one BN; false when the pattern does not apply. */
 static bool fold(MlirOperation bn) {
@@ -100,8 +86,8 @@ static bool fold(MlirOperation bn) {
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   (void)pass;
   (void)ud;
-  opvec o = {0};
-  mlirOperationWalk(root, collect, &o, MlirWalkPreOrder);
+  struct { MlirOperation *v; size_t n; } o;
+  o.v = qcc_collect_ops(root, keep, &o.n);
   for (size_t i = 0; i < o.n; ++i) fold(o.v[i]);
   free(o.v);
 }

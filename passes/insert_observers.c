@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mlir-c/BuiltinAttributes.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "qcc_dialect.h"
 #include "quantizer.h"
@@ -82,27 +83,13 @@ static void remember(state *s, MlirValue v, MlirOperation obs, const char *spec)
   s->n++;
 }
 
-typedef struct {
-  MlirOperation *v;
-  size_t n, cap;
-} opvec;
-
-static MlirWalkResult collect(MlirOperation op, void *ud) {
-  opvec *o = ud;
-  if (qcc_op_get_kind(op) == QCC_OP_NONE) return MlirWalkResultAdvance;
-  if (o->n == o->cap) {
-    o->cap = o->cap ? 2 * o->cap : 64;
-    o->v = realloc(o->v, o->cap * sizeof *o->v);
-  }
-  o->v[o->n++] = op;
-  return MlirWalkResultAdvance;
-}
+static bool keep(MlirOperation op) { return qcc_op_get_kind(op) != QCC_OP_NONE; }
 
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   (void)pass;
   (void)ud;
-  opvec ops = {0};
-  mlirOperationWalk(root, collect, &ops, MlirWalkPreOrder);
+  struct { MlirOperation *v; size_t n; } ops;
+  ops.v = qcc_collect_ops(root, keep, &ops.n);
   state s = {0};
   /* Continue numbering after observers already present (a second run). */
   for (size_t i = 0; i < ops.n; ++i)

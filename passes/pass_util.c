@@ -54,3 +54,27 @@ qcc_builder qcc_builder_before(MlirOperation op) {
   qcc_builder b = {mlirOperationGetContext(op), mlirOperationGetBlock(op), op};
   return b;
 }
+
+typedef struct {
+  bool (*keep)(MlirOperation);
+  MlirOperation *v;
+  size_t n, cap;
+} collector;
+
+static MlirWalkResult collect_one(MlirOperation op, void *ud) {
+  collector *c = ud;
+  if (!c->keep(op)) return MlirWalkResultAdvance;
+  if (c->n == c->cap) {
+    c->cap = c->cap ? 2 * c->cap : 64;
+    c->v = realloc(c->v, c->cap * sizeof *c->v);
+  }
+  c->v[c->n++] = op;
+  return MlirWalkResultAdvance;
+}
+
+MlirOperation *qcc_collect_ops(MlirOperation root, bool (*keep)(MlirOperation op), size_t *n) {
+  collector c = {keep, NULL, 0, 0};
+  mlirOperationWalk(root, collect_one, &c, MlirWalkPreOrder);
+  *n = c.n;
+  return c.v;
+}

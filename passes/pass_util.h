@@ -20,6 +20,9 @@ float *qcc_const_f32_copy(MlirValue v, int64_t *numel);
 int qcc_value_dims(MlirValue v, int64_t *dims);
 /* Build a qcc.constant of `type` (a static tensor type) holding `data`. */
 MlirValue qcc_make_constant(qcc_builder *b, MlirLocation loc, MlirType type, const void *data, size_t nbytes);
+/* The ops under root (pre-order, so program order in a block) for which keep
+ * returns true; malloc'd array (free it), count in *n. */
+MlirOperation *qcc_collect_ops(MlirOperation root, bool (*keep)(MlirOperation op), size_t *n);
 /* A builder that inserts right before op. */
 qcc_builder qcc_builder_before(MlirOperation op);
 
