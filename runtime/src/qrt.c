@@ -7,6 +7,12 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+#endif
 
 #define QRT_STR2(x) #x
 #define QRT_STR(x) QRT_STR2(x)
@@ -62,6 +68,14 @@ static uint32_t qrt_detect_features(void) {
   }
   return f;
 }
+#elif defined(__aarch64__)
+static uint32_t qrt_detect_features(void) {
+  uint32_t f = QRT_CPU_NEON; /* Advanced SIMD is part of the aarch64 baseline */
+#if defined(__linux__)
+  if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) f |= QRT_CPU_DOTPROD;
+#endif
+  return f;
+}
 #else
 static uint32_t qrt_detect_features(void) { return 0; }
 #endif
@@ -82,6 +96,9 @@ qrt_isa_t qrt_cpu_isa(void) {
   const uint32_t f = qrt_cpu_features();
   const uint32_t v4 = QRT_CPU_AVX512F | QRT_CPU_AVX512BW | QRT_CPU_AVX512DQ | QRT_CPU_AVX512VL;
   const uint32_t v3 = QRT_CPU_AVX2 | QRT_CPU_FMA;
+  if (f & QRT_CPU_DOTPROD) return QRT_ISA_DOTPROD;
+  if (f & QRT_CPU_NEON) return QRT_ISA_NEON;
+  if ((f & v4) == v4 && (f & v3) == v3 && (f & QRT_CPU_AVX512VNNI)) return QRT_ISA_AVX512VNNI;
   if ((f & v4) == v4 && (f & v3) == v3) return QRT_ISA_AVX512F;
   if ((f & v3) == v3) return QRT_ISA_AVX2_FMA;
   return QRT_ISA_SCALAR;
@@ -98,6 +115,9 @@ static qrt_isa_t qrt_get_limit(void) {
       if (!strcmp(env, "scalar")) l = QRT_ISA_SCALAR;
       else if (!strcmp(env, "avx2") || !strcmp(env, "avx2_fma")) l = QRT_ISA_AVX2_FMA;
       else if (!strcmp(env, "avx512") || !strcmp(env, "avx512f")) l = QRT_ISA_AVX512F;
+      else if (!strcmp(env, "avx512vnni")) l = QRT_ISA_AVX512VNNI;
+      else if (!strcmp(env, "neon")) l = QRT_ISA_NEON;
+      else if (!strcmp(env, "dotprod")) l = QRT_ISA_DOTPROD;
     }
     qrt_limit = l;
     qrt_limit_known = 1;
@@ -121,6 +141,9 @@ const char *qrt_isa_name(qrt_isa_t isa) {
     case QRT_ISA_SCALAR: return "scalar";
     case QRT_ISA_AVX2_FMA: return "avx2_fma";
     case QRT_ISA_AVX512F: return "avx512f";
+    case QRT_ISA_AVX512VNNI: return "avx512vnni";
+    case QRT_ISA_NEON: return "neon";
+    case QRT_ISA_DOTPROD: return "dotprod";
     case QRT_ISA_NATIVE: return "native";
   }
   return "unknown";

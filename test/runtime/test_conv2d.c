@@ -152,7 +152,7 @@ static void run_case(qrt_isa_t isa, const conv_case_t *t, int packed_api) {
 }
 
 int main(void) {
-  qrt_isa_t isas[4];
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
   const int nisa = isa_levels(isas);
   for (int v = 0; v < nisa; v++)
     for (size_t i = 0; i < sizeof kCases / sizeof kCases[0]; i++)

@@ -109,7 +109,7 @@ static void test_matmul_broadcast(qrt_isa_t isa) {
 }
 
 int main(void) {
-  qrt_isa_t isas[4];
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
   const int nisa = isa_levels(isas);
   const int nd = (int)(sizeof kDims / sizeof kDims[0]);
   for (int v = 0; v < nisa; v++) {

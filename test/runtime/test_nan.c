@@ -38,7 +38,7 @@ int main(void) {
   CHECK_OK(qrt_f32_reduce(QRT_REDUCE_MAX, 1, rs, 1u, rx, &ry));
   CHECK(isnan(ry), "reduce max %g", ry);
   /* conv with a fused Relu on every ISA: a NaN input gives NaN outputs, Inf stays Inf */
-  qrt_isa_t isas[4];
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
   const int n = isa_levels(isas);
   for (int v = 0; v < n; v++) {
     qrt_set_isa_limit(isas[v]);

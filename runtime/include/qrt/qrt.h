@@ -34,8 +34,9 @@ typedef enum {
 const char *qrt_status_string(qrt_status_t status);
 
 /* ---- CPU features ---------------------------------------------------------
- * Bits of qrt_cpu_features(). Detected once (cpuid, including the OS support
- * check through XGETBV) and cached. Zero on non-x86 hosts. */
+ * Bits of qrt_cpu_features(). Detected once and cached: on x86 by cpuid,
+ * including the OS support check through XGETBV; on aarch64 Linux by
+ * getauxval(AT_HWCAP). Zero on other hosts. */
 enum {
   QRT_CPU_SSE41 = 1u << 0,
   QRT_CPU_AVX = 1u << 1,
@@ -48,6 +49,8 @@ enum {
   QRT_CPU_AVX512VL = 1u << 8,
   QRT_CPU_AVX512VNNI = 1u << 9,
   QRT_CPU_AVXVNNI = 1u << 10,
+  QRT_CPU_NEON = 1u << 16,    /* aarch64 Advanced SIMD (always there) */
+  QRT_CPU_DOTPROD = 1u << 17, /* aarch64 SDOT/UDOT (HWCAP_ASIMDDP) */
 };
 uint32_t qrt_cpu_features(void);
 
@@ -55,13 +58,18 @@ uint32_t qrt_cpu_features(void);
  * Kernel variants are ordered oldest to newest ISA; the newest one that both the
  * CPU supports and the current limit allows is used. The limit starts at
  * QRT_ISA_NATIVE, or at the value of the environment variable QRT_ISA
- * ("scalar", "avx2", "avx512") when it is set at the first query. Tests and
+ * ("scalar", "avx2", "avx512", "avx512vnni", "neon", "dotprod") when it is set
+ * at the first query. x86 and aarch64 levels share one numbering: a build holds
+ * kernels of one architecture only, so comparisons never mix the two. Tests and
  * benchmarks lower it with qrt_set_isa_limit to exercise every variant.
  * The limit is process-global and not thread-safe to change while kernels run. */
 typedef enum {
   QRT_ISA_SCALAR = 0,   /* portable C */
   QRT_ISA_AVX2_FMA = 1, /* x86-64-v3: AVX2 + FMA */
   QRT_ISA_AVX512F = 2,  /* x86-64-v4: AVX-512 F/BW/DQ/VL */
+  QRT_ISA_AVX512VNNI = 3, /* x86-64-v4 + AVX512-VNNI (vpdpbusd) */
+  QRT_ISA_NEON = 16,    /* aarch64 baseline: Advanced SIMD */
+  QRT_ISA_DOTPROD = 17, /* aarch64 with the dot product extension (sdot/udot) */
   QRT_ISA_NATIVE = 255, /* no limit: the best the CPU has */
 } qrt_isa_t;
 
@@ -71,7 +79,7 @@ qrt_isa_t qrt_cpu_isa(void);
 qrt_isa_t qrt_set_isa_limit(qrt_isa_t limit);
 /* min(qrt_cpu_isa(), limit): the level kernels use right now. */
 qrt_isa_t qrt_active_isa(void);
-/* "scalar", "avx2_fma", "avx512f", "native". */
+/* "scalar", "avx2_fma", "avx512f", "avx512vnni", "neon", "dotprod", "native". */
 const char *qrt_isa_name(qrt_isa_t isa);
 
 #ifdef __cplusplus
