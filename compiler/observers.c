@@ -85,7 +85,13 @@ qcc_qspec qcc_qspec_int8(bool is_signed, bool symmetric, bool reduce_range) {
   }
   s.bits = 8;
   s.symmetric = symmetric;
-  s.eps = FLT_EPSILON; /* torch.finfo(torch.float32).eps */
+  s.eps = QCC_QSPEC_MIN_SCALE; /* qcc's floor; PyTorch's is QCC_QSPEC_TORCH_EPS */
+  return s;
+}
+
+qcc_qspec qcc_qspec_int8_torch(bool is_signed, bool symmetric, bool reduce_range) {
+  qcc_qspec s = qcc_qspec_int8(is_signed, symmetric, reduce_range);
+  s.eps = QCC_QSPEC_TORCH_EPS; /* torch.finfo(torch.float32).eps */
   return s;
 }
 
@@ -118,6 +124,14 @@ static qcc_status_t check_spec(const qcc_qspec *spec) {
 /* ---------------------------------------------------------------------------
  * Scale and zero point from a range: PyTorch 1.13 _calculate_qparams. */
 
+/* An all-zero range: PyTorch's eps (any positive scale represents it; the
+ * larger one keeps the multipliers of the layers that read it moderate), or
+ * the spec's floor if that is larger. With eps = QCC_QSPEC_TORCH_EPS this is
+ * PyTorch's max(scale, eps). */
+static float empty_scale(const qcc_qspec *spec) {
+  return spec->eps > QCC_QSPEC_TORCH_EPS ? spec->eps : QCC_QSPEC_TORCH_EPS;
+}
+
 qcc_status_t qcc_qparams_from_range(float min, float max, const qcc_qspec *spec, float *out_scale,
                                     int32_t *out_zero_point) {
   QCC_RETURN_IF_ERROR(check_spec(spec));
@@ -137,11 +151,13 @@ qcc_status_t qcc_qparams_from_range(float min, float max, const qcc_qspec *spec,
     float amax = -lo > hi ? -lo : hi;
     scale = amax / (float)(qrange / 2.0); /* Python float (q)/2, cast to float32 */
     scale = scale > spec->eps ? scale : spec->eps;
+    if (lo == hi) scale = empty_scale(spec);
     /* PyTorch: 0 for qint8, 128 for quint8 (its default 0..255 range). */
     zp = spec->qmin < 0 ? 0 : (int32_t)(((int64_t)spec->qmin + spec->qmax + 1) / 2);
   } else {
     scale = (hi - lo) / (float)qrange;
     scale = scale > spec->eps ? scale : spec->eps;
+    if (lo == hi) scale = empty_scale(spec);
     if (!isfinite(scale))
       return qcc_status_make(QCC_ERR_UNSUPPORTED, "range [%g, %g] is too wide: its scale overflows float32",
                              (double)min, (double)max);

@@ -102,21 +102,39 @@ typedef struct {
   int32_t bits;       /* storage width (8); HISTOGRAM searches 2^bits levels,
                          as PyTorch does even when the range is reduced */
   bool symmetric;     /* zero point fixed (0 if qmin < 0, else the middle) */
-  float eps;          /* smallest scale; FLT_EPSILON as in PyTorch */
+  /* The smallest scale of a non-empty range; an all-zero range gets
+   * max(QCC_QSPEC_TORCH_EPS, eps). qcc's default QCC_QSPEC_MIN_SCALE (2^-63);
+   * QCC_QSPEC_TORCH_EPS (FLT_EPSILON, 2^-23) is PyTorch's eps and gives its
+   * parameters exactly (it zeroes every tensor whose range is below ~3e-5). */
+  float eps;
 } qcc_qspec;
 
-/* PyTorch's defaults: quint8 (0..255) or qint8 (-128..127), halved by
- * reduce_range (0..127, -64..63), 8 bits, eps FLT_EPSILON. */
-qcc_qspec qcc_qspec_int8(bool is_signed, bool symmetric, bool reduce_range);
+/* qcc's floor for a non-empty range: 2^-63, so that products of two scales
+ * (bias scale s_in * s_w) stay normal floats (>= FLT_MIN) and the
+ * requantization multipliers finite (docs/numerics.md, "Minimum scale"). The
+ * same value as libqrt's QRT_QUANT_MIN_SCALE. */
+#define QCC_QSPEC_MIN_SCALE 0x1p-63f
+/* PyTorch's eps: torch.finfo(torch.float32).eps = FLT_EPSILON = 2^-23; also
+ * the scale of an all-zero range in both modes. */
+#define QCC_QSPEC_TORCH_EPS 0x1p-23f
 
-/* Scale and zero point for the range [min, max], exactly as PyTorch 1.13's
- * _calculate_qparams (float32 arithmetic):
+/* PyTorch's default integer ranges: quint8 (0..255) or qint8 (-128..127),
+ * halved by reduce_range (0..127, -64..63), 8 bits, eps QCC_QSPEC_MIN_SCALE
+ * (qcc's default floor). */
+qcc_qspec qcc_qspec_int8(bool is_signed, bool symmetric, bool reduce_range);
+/* The same with eps QCC_QSPEC_TORCH_EPS: PyTorch 1.13's qparams bit for bit. */
+qcc_qspec qcc_qspec_int8_torch(bool is_signed, bool symmetric, bool reduce_range);
+
+/* Scale and zero point for the range [min, max], as PyTorch 1.13's
+ * _calculate_qparams (float32 arithmetic; exactly it when eps is
+ * QCC_QSPEC_TORCH_EPS):
  *   the range is widened to contain 0: lo = min(min, 0), hi = max(max, 0);
  *   symmetric: scale = max(-lo, hi) / ((qmax - qmin) / 2), clamped below by
  *     eps; zero point 0 when qmin < 0, else (qmin + qmax + 1) / 2 (128 for
  *     0..255; PyTorch refuses symmetric 0..127);
  *   affine: scale = (hi - lo) / (qmax - qmin), clamped below by eps;
- *     zero point = qmin - round_half_even(lo / scale), clamped to [qmin, qmax].
+ *     zero point = qmin - round_half_even(lo / scale), clamped to [qmin, qmax];
+ *   an all-zero range (lo == hi == 0): scale max(QCC_QSPEC_TORCH_EPS, eps).
  * Errors: USAGE for a bad spec (qmin < qmax, 0 in [qmin, qmax], eps > 0 and
  * finite, 1 <= bits <= 32), INVALID for min > max or a non-finite bound,
  * UNSUPPORTED when the scale overflows float32. */

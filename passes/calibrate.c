@@ -187,7 +187,8 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     slot *s = &c.v[i];
     if (!s->obs) continue;
     if (qcc_observer_num_batches(s->obs) == 0) continue; /* never ran (dead branch): convert will say */
-    qcc_qspec os = {s->spec.qmin, s->spec.qmax, s->spec.bits, s->spec.symmetric, 1.1920928955078125e-07f};
+    /* qcc's default minimum scale (observers.h; PyTorch's eps would zero tiny ranges) */
+    qcc_qspec os = {s->spec.qmin, s->spec.qmax, s->spec.bits, s->spec.symmetric, QCC_QSPEC_MIN_SCALE};
     float scale;
     int32_t zp;
     st = qcc_observer_qparams(s->obs, &os, &scale, &zp);

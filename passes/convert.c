@@ -85,7 +85,7 @@ static qcc_qspec obs_spec_of(const qcc_quant_spec *q) {
   r.qmax = q->qmax;
   r.bits = q->bits;
   r.symmetric = q->symmetric;
-  r.eps = 1.1920928955078125e-07f; /* FLT_EPSILON, PyTorch's default */
+  r.eps = QCC_QSPEC_MIN_SCALE; /* qcc's default floor (observers.h), not PyTorch's 2^-23 */
   return r;
 }
 

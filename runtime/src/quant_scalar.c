@@ -138,9 +138,10 @@ int32_t qrt_quantize_bias_scalar(float bias, float s_in, float s_w) {
   return qrt_quantize_f32_scalar(bias, s, 0, INT32_MIN, INT32_MAX);
 }
 
-qrt_status_t qrt_quant_choose_params(float min, float max, int32_t qmin, int32_t qmax, int symmetric,
-                                     float *out_scale, int32_t *out_zero_point) {
-  if (!isfinite(min) || !isfinite(max) || min > max || qmin >= qmax || !out_scale || !out_zero_point)
+qrt_status_t qrt_quant_choose_params_min_scale(float min, float max, int32_t qmin, int32_t qmax, int symmetric,
+                                               float min_scale, float *out_scale, int32_t *out_zero_point) {
+  if (!isfinite(min) || !isfinite(max) || min > max || qmin >= qmax || !(min_scale > 0.0f) || isinf(min_scale) ||
+      !out_scale || !out_zero_point)
     return QRT_INVALID_ARGUMENT;
   const float lo = min < 0.0f ? min : 0.0f;
   const float hi = max > 0.0f ? max : 0.0f;
@@ -155,7 +156,10 @@ qrt_status_t qrt_quant_choose_params(float min, float max, int32_t qmin, int32_t
     const float range = hi - lo;
     scale = range / (float)((int64_t)qmax - qmin);
   }
-  if (!(scale >= QRT_QUANT_MIN_SCALE)) scale = QRT_QUANT_MIN_SCALE; /* also catches NaN (inf - inf) */
+  if (lo == hi) /* all zero: any positive scale represents it */
+    scale = QRT_QUANT_EMPTY_SCALE > min_scale ? QRT_QUANT_EMPTY_SCALE : min_scale;
+  else if (!(scale >= min_scale))
+    scale = min_scale; /* also catches NaN (inf - inf) */
   if (!symmetric) {
     const float q = lo / scale;
     zp = (int64_t)qmin - (int64_t)qrt_round_half_even_f32(q);
@@ -165,4 +169,10 @@ qrt_status_t qrt_quant_choose_params(float min, float max, int32_t qmin, int32_t
   *out_scale = scale;
   *out_zero_point = (int32_t)zp;
   return QRT_OK;
+}
+
+qrt_status_t qrt_quant_choose_params(float min, float max, int32_t qmin, int32_t qmax, int symmetric,
+                                     float *out_scale, int32_t *out_zero_point) {
+  return qrt_quant_choose_params_min_scale(min, max, qmin, qmax, symmetric, QRT_QUANT_MIN_SCALE, out_scale,
+                                           out_zero_point);
 }

@@ -165,15 +165,36 @@ static tensor_t *find_tensor(const char *name) {
   exit(2);
 }
 
-static qcc_qspec spec_named(const char *name) {
-  if (!strcmp(name, "u8_aff")) return qcc_qspec_int8(false, false, false);
-  if (!strcmp(name, "u8_aff_rr")) return qcc_qspec_int8(false, false, true);
-  if (!strcmp(name, "s8_aff")) return qcc_qspec_int8(true, false, false);
-  if (!strcmp(name, "s8_sym")) return qcc_qspec_int8(true, true, false);
-  if (!strcmp(name, "s8_sym_rr")) return qcc_qspec_int8(true, true, true);
-  if (!strcmp(name, "u8_sym")) return qcc_qspec_int8(false, true, false);
+/* The fixtures' specs, with PyTorch's eps (torch = 1, what the fixtures were
+ * made with) or qcc's default floor (torch = 0). */
+static qcc_qspec spec_named_mode(const char *name, int torch) {
+  qcc_qspec (*mk)(bool, bool, bool) = torch ? qcc_qspec_int8_torch : qcc_qspec_int8;
+  if (!strcmp(name, "u8_aff")) return mk(false, false, false);
+  if (!strcmp(name, "u8_aff_rr")) return mk(false, false, true);
+  if (!strcmp(name, "s8_aff")) return mk(true, false, false);
+  if (!strcmp(name, "s8_sym")) return mk(true, true, false);
+  if (!strcmp(name, "s8_sym_rr")) return mk(true, true, true);
+  if (!strcmp(name, "u8_sym")) return mk(false, true, false);
   fprintf(stderr, "expected.txt names unknown spec %s\n", name);
   exit(2);
+}
+static qcc_qspec spec_named(const char *name) { return spec_named_mode(name, 1); }
+
+/* qcc's default floor against PyTorch's answer (made with eps 2^-23): the
+ * same bits wherever PyTorch's scale is above its eps; where PyTorch clamped
+ * (scale == 2^-23), qcc's is at most 2^-23 and at least 2^-63, and exactly
+ * 2^-23 with the same zero point for an all-zero range. */
+static int g_default_same, g_default_unclamped;
+static void check_default_mode(const char *what, float s, int32_t z, float torch_s, long torch_z, int empty) {
+  if (torch_s != QCC_QSPEC_TORCH_EPS || empty) {
+    CHECK(same_float(s, torch_s) && z == torch_z, "%s, default floor: qcc %a %d, torch %a %ld", what, (double)s,
+          (int)z, (double)torch_s, torch_z);
+    g_default_same++;
+  } else {
+    CHECK(s <= QCC_QSPEC_TORCH_EPS && s >= QCC_QSPEC_MIN_SCALE, "%s, default floor: scale %a outside [2^-63, 2^-23]",
+          what, (double)s);
+    g_default_unclamped++;
+  }
 }
 
 /* The observer PyTorch's KIND corresponds to, fed every batch of t. */
@@ -248,6 +269,30 @@ static void fixture_expect(char *rest) {
       }
       g_checks++;
     }
+    /* the same observer with qcc's default floor */
+    const qcc_qspec dspec = spec_named_mode(spec_name, 0);
+    float *ds = calloc((size_t)n, sizeof(float)), *lo = calloc((size_t)n, sizeof(float)),
+          *hi = calloc((size_t)n, sizeof(float));
+    int32_t *dz = calloc((size_t)n, sizeof(int32_t));
+    if (ok(qcc_observer_qparams(o, &dspec, ds, dz), "qparams (default floor)")) {
+      if (n == 1) ok(qcc_observer_chosen_range(o, &dspec, lo, hi), "chosen_range");
+      else ok(qcc_observer_observed_range(o, lo, hi), "observed_range");
+      p = rest + used;
+      for (int c = 0; c < n; ++c) {
+        char *end, what[320];
+        float want_s = strtof(p, &end);
+        p = end;
+        long want_z = strtol(p, &end, 10);
+        p = end;
+        snprintf(what, sizeof what, "%s %s avg=%g %s channel %d", tname, kind, avg, spec_name, c);
+        const int empty = (lo[c] < 0.0f ? lo[c] : 0.0f) == (hi[c] > 0.0f ? hi[c] : 0.0f);
+        check_default_mode(what, ds[c], dz[c], want_s, want_z, empty);
+      }
+    }
+    free(ds);
+    free(dz);
+    free(lo);
+    free(hi);
   }
   free(scales);
   free(zps);
@@ -338,6 +383,12 @@ static void fixture_qp(char *rest) {
   if (ok(qcc_qparams_from_range(mn, mx, &spec, &s, &z), "qparams_from_range"))
     CHECK(same_float(s, want_s) && z == want_z, "qparams_from_range(%a, %a) %s: qcc %a %d, torch %a %ld", (double)mn,
           (double)mx, spec_name, (double)s, (int)z, (double)want_s, want_z);
+  const qcc_qspec dspec = spec_named_mode(spec_name, 0);
+  if (ok(qcc_qparams_from_range(mn, mx, &dspec, &s, &z), "qparams_from_range (default floor)")) {
+    char what[160];
+    snprintf(what, sizeof what, "qparams_from_range(%a, %a) %s", (double)mn, (double)mx, spec_name);
+    check_default_mode(what, s, z, want_s, want_z, (mn < 0.0f ? mn : 0.0f) == (mx > 0.0f ? mx : 0.0f));
+  }
 }
 
 static void run_fixtures(void) {
@@ -400,8 +451,12 @@ static void run_fixtures(void) {
   /* A missing or truncated fixture must not pass quietly. */
   CHECK(g_ntensors >= 13 && lines >= 500 && g_cases >= 400, "fixtures look incomplete: %d tensors, %d lines, %d cases",
         g_ntensors, lines, g_cases);
-  printf("torch 1.13 fixtures: %d tensors, %d facts, %d/%d qparams cases bit-exact\n", g_ntensors, lines, g_cases_ok,
+  printf("torch 1.13 fixtures: %d tensors, %d facts, %d/%d qparams cases bit-exact (PyTorch eps)\n", g_ntensors, lines, g_cases_ok,
          g_cases);
+  printf("default floor (2^-63): %d results identical to PyTorch's, %d where PyTorch's eps clamped a non-empty range\n",
+         g_default_same, g_default_unclamped);
+  /* the `tiny` tensor (and the tiny qp ranges) must exercise the difference */
+  CHECK(g_default_unclamped >= 1, "no fixture case is clamped by PyTorch's eps");
 }
 
 /* ---------------------------------------------------------------------------

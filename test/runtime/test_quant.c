@@ -3,9 +3,12 @@
  * saturation, NaN, infinities, per-axis parameters. Then the requantization
  * helpers (multiplier order, ties, float clamp, NaN), fused-activation clamp
  * ranges, bias quantization and the choice of scale/zero point (against values
- * recorded from PyTorch's MinMaxObserver). */
+ * recorded from PyTorch's MinMaxObserver, with PyTorch's floor 2^-23, and with
+ * qcc's default floor 2^-63), and that tiny but non-empty ranges keep their
+ * resolution through bias, multiplier and a QGemm. */
 #include <float.h>
 
+#include "qrt/qrt_q8.h"
 #include "qrt/qrt_quant.h"
 #include "test_util.h"
 
@@ -259,9 +262,25 @@ static void test_choose_params(void) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     float s = 0;
     int32_t z = 99;
-    CHECK_OK(qrt_quant_choose_params(cases[i].min, cases[i].max, cases[i].qmin, cases[i].qmax, cases[i].symmetric, &s, &z));
-    CHECK(s == cases[i].scale && z == cases[i].zp, "choose_params case %zu: scale %a zp %d, want %a %d", i,
+    CHECK_OK(qrt_quant_choose_params_min_scale(cases[i].min, cases[i].max, cases[i].qmin, cases[i].qmax,
+                                               cases[i].symmetric, QRT_QUANT_TORCH_EPS, &s, &z));
+    CHECK(s == cases[i].scale && z == cases[i].zp, "torch choose_params case %zu: scale %a zp %d, want %a %d", i,
           (double)s, z, (double)cases[i].scale, cases[i].zp);
+    /* qcc's default differs only where PyTorch's eps clamps a non-empty range */
+    const int clamped = i == sizeof cases / sizeof cases[0] - 1;
+    s = 0, z = 99;
+    CHECK_OK(qrt_quant_choose_params(cases[i].min, cases[i].max, cases[i].qmin, cases[i].qmax, cases[i].symmetric, &s, &z));
+    if (!clamped)
+      CHECK(s == cases[i].scale && z == cases[i].zp, "choose_params case %zu: scale %a zp %d, want %a %d", i,
+            (double)s, z, (double)cases[i].scale, cases[i].zp);
+  }
+  /* the clamped case without the clamp: [0, 2e-12] over 255 steps */
+  {
+    float s = 0;
+    int32_t z = 99;
+    CHECK_OK(qrt_quant_choose_params(1e-12f, 2e-12f, -128, 127, 0, &s, &z));
+    CHECK(s == 2e-12f / 255.0f && z == -128, "tiny range: scale %a zp %d, want %a -128", (double)s, z,
+          (double)(2e-12f / 255.0f));
   }
   float s;
   int32_t z;
@@ -269,6 +288,118 @@ static void test_choose_params(void) {
   CHECK(qrt_quant_choose_params(NAN, 0.0f, 0, 255, 0, &s, &z) == QRT_INVALID_ARGUMENT, "NaN");
   CHECK(qrt_quant_choose_params(-INFINITY, 0.0f, 0, 255, 0, &s, &z) == QRT_INVALID_ARGUMENT, "Inf");
   CHECK(qrt_quant_choose_params(0.0f, 1.0f, 5, 5, 0, &s, &z) == QRT_INVALID_ARGUMENT, "empty range");
+  CHECK(qrt_quant_choose_params_min_scale(0.0f, 1.0f, 0, 255, 0, 0.0f, &s, &z) == QRT_INVALID_ARGUMENT, "floor 0");
+  CHECK(qrt_quant_choose_params_min_scale(0.0f, 1.0f, 0, 255, 0, INFINITY, &s, &z) == QRT_INVALID_ARGUMENT,
+        "floor inf");
+}
+
+/* The minimum scale: only an all-zero range gets 2^-23 (PyTorch's value);
+ * a non-empty one is floored at 2^-63, where every derived quantity is still
+ * a normal, finite float32. */
+static void test_min_scale(void) {
+  float s;
+  int32_t z;
+  /* all zero: 2^-23 in both modes, zero point as PyTorch */
+  CHECK_OK(qrt_quant_choose_params(0.0f, 0.0f, 0, 255, 0, &s, &z));
+  CHECK(s == 0x1p-23f && z == 0, "all zero u8 affine: %a %d", (double)s, z);
+  CHECK_OK(qrt_quant_choose_params(0.0f, 0.0f, 0, 255, 1, &s, &z));
+  CHECK(s == 0x1p-23f && z == 128, "all zero u8 symmetric: %a %d", (double)s, z);
+  CHECK_OK(qrt_quant_choose_params(0.0f, 0.0f, -127, 127, 1, &s, &z));
+  CHECK(s == 0x1p-23f && z == 0, "all zero s8 symmetric: %a %d", (double)s, z);
+  /* a post-ReLU activation of mobilenet_v2 as exported: [0, 2.9e-8] */
+  CHECK_OK(qrt_quant_choose_params(0.0f, 2.9e-8f, 0, 255, 0, &s, &z));
+  CHECK(s == 2.9e-8f / 255.0f && z == 0, "[0, 2.9e-8]: %a %d", (double)s, z);
+  CHECK(qrt_quantize_f32_scalar(2.9e-8f, s, z, 0, 255) == 255, "max maps to 255");
+  CHECK(qrt_quantize_f32_scalar(1.0e-8f, s, z, 0, 255) == 88, "1e-8 maps to 88: %d",
+        qrt_quantize_f32_scalar(1.0e-8f, s, z, 0, 255));
+  /* PyTorch's floor zeroes it: 2.9e-8 / 2^-23 = 0.24 rounds to 0 */
+  CHECK_OK(qrt_quant_choose_params_min_scale(0.0f, 2.9e-8f, 0, 255, 0, QRT_QUANT_TORCH_EPS, &s, &z));
+  CHECK(s == 0x1p-23f && qrt_quantize_f32_scalar(2.9e-8f, s, z, 0, 255) == 0, "torch: 2.9e-8 -> 0");
+  /* signed, both signs */
+  CHECK_OK(qrt_quant_choose_params(-2.2e-9f, 2.6e-9f, 0, 255, 0, &s, &z));
+  CHECK(s == (2.6e-9f - -2.2e-9f) / 255.0f && z == 117, "[-2.2e-9, 2.6e-9]: %a %d", (double)s, z);
+  /* below the floor: 2^-63, zero point still exact */
+  CHECK_OK(qrt_quant_choose_params(-1e-30f, 1e-30f, 0, 255, 0, &s, &z));
+  CHECK(s == 0x1p-63f && z == 0, "[-1e-30, 1e-30]: %a %d", (double)s, z);
+  CHECK_OK(qrt_quant_choose_params(0.0f, 1e-45f, -128, 127, 1, &s, &z)); /* scale underflows to 0 */
+  CHECK(s == 0x1p-63f && z == 0, "denormal range: %a %d", (double)s, z);
+
+  /* Derived quantities at the floor: s_in * s_w is FLT_MIN (normal, not 0) */
+  const float f = QRT_QUANT_MIN_SCALE;
+  const float prod = f * f;
+  CHECK(prod == FLT_MIN && isnormal(prod), "2^-63 * 2^-63 = %a", (double)prod);
+  CHECK(qrt_quantize_bias_scalar(3.0f * FLT_MIN, f, f) == 3, "bias at the floor");
+  CHECK(qrt_quantize_bias_scalar(1e-20f, f, f) == INT32_MAX, "bias saturates, defined");
+  float m = qrt_requant_multiplier(f, f, f);
+  CHECK(m == f, "M = floor^2 / floor = %a", (double)m);
+  m = qrt_requant_multiplier(1.0f, 1.0f, f);
+  CHECK(isfinite(m) && m == 0x1p63f, "M = 1 / 2^-63 = %a", (double)m);
+  CHECK(qrt_requantize_scalar(1, m, 0, -128, 127) == 127, "huge M saturates");
+  m = qrt_requant_multiplier(f, f, 1e30f); /* underflows: the true result rounds to 0 anyway */
+  CHECK(qrt_requantize_scalar(INT32_MAX, m, 3, 0, 255) == 3, "vanishing M gives the zero point");
+  m = qrt_requant_pool_multiplier(1.0f, f, 49);
+  CHECK(isfinite(m) && m > 0.0f, "pool multiplier at the floor %a", (double)m);
+}
+
+/* A Linear layer on activations of size 1e-9 (the regime of mobilenet_v2 as
+ * exported): parameters chosen with the default floor keep the output within
+ * about a quantization step of float; QGemm packing accepts the multipliers.
+ * With PyTorch's floor the input quantizes to all zero points. */
+static void test_tiny_gemm(void) {
+  enum { M = 4, N = 3, K = 16 };
+  float x[M * K], w[N * K], bias[N], ref[M * N];
+  float xmin = 0, xmax = 0, ymin = 0, ymax = 0;
+  for (int i = 0; i < M * K; i++) {
+    x[i] = (float)((int)(rng_u32() % 2001) - 1000) * 1e-12f; /* [-1e-9, 1e-9] */
+    xmin = x[i] < xmin ? x[i] : xmin, xmax = x[i] > xmax ? x[i] : xmax;
+  }
+  for (int i = 0; i < N * K; i++) w[i] = (float)((int)(rng_u32() % 201) - 100) * 1e-3f; /* [-0.1, 0.1] */
+  for (int n = 0; n < N; n++) bias[n] = (float)(n - 1) * 1e-10f;
+  for (int mm = 0; mm < M; mm++)
+    for (int n = 0; n < N; n++) {
+      double a = bias[n];
+      for (int k = 0; k < K; k++) a += (double)x[mm * K + k] * (double)w[n * K + k];
+      ref[mm * N + n] = (float)a;
+      ymin = ref[mm * N + n] < ymin ? ref[mm * N + n] : ymin;
+      ymax = ref[mm * N + n] > ymax ? ref[mm * N + n] : ymax;
+    }
+  for (int mode = 0; mode < 2; mode++) {
+    const float floor_ = mode ? QRT_QUANT_TORCH_EPS : QRT_QUANT_MIN_SCALE;
+    float sx, sy, sw[N];
+    int32_t zx, zy, zw;
+    CHECK_OK(qrt_quant_choose_params_min_scale(xmin, xmax, 0, 255, 0, floor_, &sx, &zx));
+    CHECK_OK(qrt_quant_choose_params_min_scale(ymin, ymax, 0, 255, 0, floor_, &sy, &zy));
+    uint8_t xq[M * K], yq[M * N];
+    int8_t wq8[N * K];
+    int32_t bq[N];
+    for (int n = 0; n < N; n++) {
+      float amax = 0;
+      for (int k = 0; k < K; k++) amax = fabsf(w[n * K + k]) > amax ? fabsf(w[n * K + k]) : amax;
+      CHECK_OK(qrt_quant_choose_params_min_scale(-amax, amax, -127, 127, 1, floor_, &sw[n], &zw));
+      for (int k = 0; k < K; k++) wq8[n * K + k] = (int8_t)qrt_quantize_f32_scalar(w[n * K + k], sw[n], 0, -127, 127);
+      bq[n] = qrt_quantize_bias_scalar(bias[n], sx, sw[n]);
+      const float prod = sx * sw[n];
+      CHECK(isnormal(prod), "bias scale %a is normal", (double)prod);
+    }
+    for (int i = 0; i < M * K; i++) xq[i] = (uint8_t)qrt_quantize_f32_scalar(x[i], sx, zx, 0, 255);
+    qrt_q8_act_t xa = {QRT_DTYPE_U8, sx, zx};
+    qrt_q8_weights_t wt = {QRT_DTYPE_I8, N, sw, 0, NULL};
+    qrt_q8_output_t yo;
+    qrt_q8_output_init(&yo, QRT_DTYPE_U8, sy, zy);
+    static _Alignas(64) unsigned char scratch[1 << 16];
+    CHECK(qrt_q8_gemm_unpacked_scratch_size(M, N, K) <= sizeof scratch, "scratch");
+    CHECK_OK(qrt_q8_gemm(M, N, K, &xa, xq, K, &wt, wq8, bq, &yo, yq, N, scratch, sizeof scratch));
+    double num = 0, den = 0;
+    for (int i = 0; i < M * N; i++) {
+      const double e = (double)qrt_dequantize_f32_scalar(yq[i], sy, zy) - ref[i];
+      num += (double)ref[i] * ref[i], den += e * e;
+    }
+    const double sqnr = den > 0 ? 10 * log10(num / den) : 999;
+    if (mode == 0)
+      CHECK(sqnr > 25.0, "default floor: tiny gemm SQNR %.2f dB, want > 25", sqnr);
+    else
+      CHECK(sqnr < 1.0, "PyTorch's floor: tiny gemm SQNR %.2f dB (expected ~0: all zero)", sqnr);
+  }
 }
 
 int main(void) {
@@ -283,6 +414,8 @@ int main(void) {
   test_clamp_range();
   test_bias();
   test_choose_params();
+  test_min_scale();
+  test_tiny_gemm();
   printf("quant: %d checks, %d failures\n", g_checks, g_failures);
   return g_failures ? 1 : 0;
 }

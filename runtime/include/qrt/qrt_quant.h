@@ -101,19 +101,39 @@ qrt_status_t qrt_quant_clamp_range(float lo, float hi, float scale, int32_t zero
 int32_t qrt_quantize_bias_scalar(float bias, float s_in, float s_w);
 
 /* ======================= Choosing scale and zero point ======================
- * PyTorch's MinMaxObserver formula (torch.ao.quantization), with its minimum
- * scale eps = FLT_EPSILON = 2^-23, so an all-zero tensor or channel gets a
- * positive scale (every value quantizes to the zero point, which dequantizes
- * to exactly 0). With lo = min(min, 0), hi = max(max, 0), all float32:
- *   symmetric:  scale = max(max(-lo, hi) / ((qmax - qmin) / 2), eps)
+ * PyTorch's MinMaxObserver formula (torch.ao.quantization) with qcc's minimum
+ * scale. With lo = min(min, 0), hi = max(max, 0), all float32:
+ *   symmetric:  s = max(-lo, hi) / ((qmax - qmin) / 2)
  *               zero_point = 0 if qmin < 0, else (qmin + qmax + 1) / 2 (128 for u8)
- *   affine:     scale = max((hi - lo) / (qmax - qmin), eps)
+ *   affine:     s = (hi - lo) / (qmax - qmin)
  *               zero_point = clamp(qmin - round_half_even(lo / scale), qmin, qmax)
+ *   scale = lo == hi ? max(QRT_QUANT_EMPTY_SCALE, min_scale)   (an all-zero range)
+ *                    : max(s, min_scale)
+ * min_scale is QRT_QUANT_MIN_SCALE (2^-63) in qrt_quant_choose_params, qcc's
+ * default; min_scale = QRT_QUANT_TORCH_EPS (2^-23) is exactly PyTorch's
+ * `max(scale, eps)` (its eps = torch.finfo(float32).eps), which zeroes every
+ * tensor whose range is below about 255 * 2^-23 = 3e-5.
+ *
+ * Why 2^-63: every scale of a non-empty range is then >= 2^-63, so the
+ * products s_in * s_w (bias scale, numerator of the requantization multiplier)
+ * are >= 2^-126 = FLT_MIN: normal floats, never 0, and bias / (s_in * s_w) is
+ * a defined division. M = (s_in * s_w) / s_out stays finite unless
+ * s_in * s_w > 2^65 (data beyond 1e19, not a floor question); an M that
+ * underflows belongs to an output whose |acc * M| < 2^31 * 2^-126 would round
+ * to 0 anyway. An all-zero range keeps PyTorch's 2^-23 (any positive scale
+ * represents it; the larger one keeps downstream multipliers moderate).
  * Weights: symmetric, s8 [-127, 127] per output channel; activations: affine.
- * QRT_INVALID_ARGUMENT if min or max is not finite, min > max, or qmin >= qmax. */
-#define QRT_QUANT_MIN_SCALE 0x1p-23f
+ * QRT_INVALID_ARGUMENT if min or max is not finite, min > max, qmin >= qmax,
+ * or min_scale is not finite and > 0. */
+#define QRT_QUANT_MIN_SCALE 0x1p-63f   /* qcc's floor for a non-empty range */
+#define QRT_QUANT_EMPTY_SCALE 0x1p-23f /* the scale of an all-zero range */
+#define QRT_QUANT_TORCH_EPS 0x1p-23f   /* PyTorch's eps, FLT_EPSILON */
 qrt_status_t qrt_quant_choose_params(float min, float max, int32_t qmin, int32_t qmax, int symmetric,
                                      float *out_scale, int32_t *out_zero_point);
+/* The same with a given floor: min_scale = QRT_QUANT_TORCH_EPS gives PyTorch's
+ * parameters bit for bit. */
+qrt_status_t qrt_quant_choose_params_min_scale(float min, float max, int32_t qmin, int32_t qmax, int symmetric,
+                                               float min_scale, float *out_scale, int32_t *out_zero_point);
 
 #ifdef __cplusplus
 }
