@@ -50,6 +50,11 @@ struct qcc_observer {
    * Until the values seen span a non-empty interval there is no grid; they
    * are all equal to pending_value and counted in pending. */
   uint64_t *counts, *counts_tmp;
+  /* ENTROPY: counts_neg[k] is how many of counts[k] came from negative
+   * values (same grid; the positive tail is counts - counts_neg), and
+   * counts_tail is scratch for one tail's counts. */
+  uint64_t *counts_neg, *counts_tail;
+  uint64_t pending_neg; /* ENTROPY: how many of pending were negative */
   bool abs_values; /* the grid holds |x| (lo is then 0) */
   bool skip_zeros; /* ENTROPY: exact zeros are not counted (see entropy_threshold) */
   bool have_grid;
@@ -651,6 +656,11 @@ static qcc_status_t grid_grow(qcc_observer *o, double vmin, double vmax) {
   memset(o->counts_tmp, 0, sizeof(uint64_t) * (size_t)bins);
   for (int64_t i = 0; i < bins; ++i) o->counts_tmp[(i + shift) / k] += o->counts[i];
   memcpy(o->counts, o->counts_tmp, sizeof(uint64_t) * (size_t)bins);
+  if (o->counts_neg) {
+    memset(o->counts_tmp, 0, sizeof(uint64_t) * (size_t)bins);
+    for (int64_t i = 0; i < bins; ++i) o->counts_tmp[(i + shift) / k] += o->counts_neg[i];
+    memcpy(o->counts_neg, o->counts_tmp, sizeof(uint64_t) * (size_t)bins);
+  }
   o->lo = o->lo - (double)shift * o->width;
   o->width = o->width * (double)k;
   return NULL;
@@ -672,15 +682,21 @@ static qcc_status_t grid_update(qcc_observer *o, const float *x, int64_t n, floa
     }
     if (pmin == pmax) { /* still a single value */
       o->pending += (uint64_t)n;
+      if (o->counts_neg)
+        for (int64_t i = 0; i < n; ++i) o->pending_neg += x[i] < 0.0f;
       o->pending_value = (float)vmax;
       return NULL;
     }
     o->lo = pmin;
     o->width = (pmax - pmin) / (double)o->cfg.bins;
     memset(o->counts, 0, sizeof(uint64_t) * (size_t)o->cfg.bins);
-    if (o->pending && !(o->skip_zeros && o->pending_value == 0.0f))
+    if (o->counts_neg) memset(o->counts_neg, 0, sizeof(uint64_t) * (size_t)o->cfg.bins);
+    if (o->pending && !(o->skip_zeros && o->pending_value == 0.0f)) {
       o->counts[grid_index(o, o->pending_value)] += o->pending;
+      if (o->counts_neg) o->counts_neg[grid_index(o, o->pending_value)] += o->pending_neg;
+    }
     o->pending = 0;
+    o->pending_neg = 0;
     o->have_grid = true;
   } else {
     QCC_RETURN_IF_ERROR(grid_grow(o, ab ? 0.0 : vmin, vmax));
@@ -688,7 +704,9 @@ static qcc_status_t grid_update(qcc_observer *o, const float *x, int64_t n, floa
   for (int64_t i = 0; i < n; ++i) {
     const double v = ab ? fabs((double)x[i]) : (double)x[i];
     if (o->skip_zeros && v == 0.0) continue;
-    o->counts[grid_index(o, v)]++;
+    const int64_t k = grid_index(o, v);
+    o->counts[k]++;
+    if (o->counts_neg && x[i] < 0.0f) o->counts_neg[k]++;
   }
   return NULL;
 }
@@ -767,24 +785,70 @@ static double kl_candidate(const uint64_t *counts, const uint64_t *prefix, int64
  * threshold over another, yet as a spike in bin 0 (post-ReLU tensors are
  * often half zeros) they would weigh on the choice through Q's flattening
  * of bin 0's group. */
-static double entropy_threshold(const qcc_observer *o, int64_t levels, uint64_t *prefix) {
+static double entropy_threshold(const qcc_observer *o, const uint64_t *counts, int64_t levels, uint64_t *prefix) {
   const int64_t bins = o->cfg.bins;
   prefix[0] = 0;
-  for (int64_t k = 0; k < bins; ++k) prefix[k + 1] = prefix[k] + o->counts[k];
+  for (int64_t k = 0; k < bins; ++k) prefix[k + 1] = prefix[k] + counts[k];
   const uint64_t total = prefix[bins];
   int64_t used = bins;
-  while (used > 0 && o->counts[used - 1] == 0) used--;
+  while (used > 0 && counts[used - 1] == 0) used--;
   if (used <= levels) return o->lo + o->width * (double)used;
   int64_t best = used;
   double best_kl = INFINITY;
   for (int64_t i = levels; i <= used; ++i) {
-    const double kl = kl_candidate(o->counts, prefix, i, levels, total);
+    const double kl = kl_candidate(counts, prefix, i, levels, total);
     if (kl < best_kl) {
       best_kl = kl;
       best = i;
     }
   }
   return o->lo + o->width * (double)best;
+}
+
+/* ENTROPY for an affine spec on data of both signs: each tail gets its own
+ * threshold, T+ by the KL search on the positive values and T- on the
+ * negated negative ones, with the q = qmax - qmin + 1 levels of the grid
+ * split between the tails in proportion to the lengths they keep:
+ * q+ = round(q * hi / (hi - lo)) (at least 1 each), starting from the
+ * observed range and repeated with the chosen one until the split stops
+ * changing (at most 8 rounds; in practice 1 to 3). The range is
+ * [max(min, -T-), min(max, T+)].
+ *
+ * Why not the |x| search cut to the observed range (what the symmetric
+ * spec does): it picks one T for both tails from their mixture, so a
+ * spike in the shorter tail (a constant background, half the pixels of a
+ * normalized image) pulls T down to it and clips the other tail. Why not a
+ * one-sided search on x - min: it never clips the lower tail, which for
+ * pre-activation tensors with outliers on both sides is half the point. */
+static void entropy_two_tails(const qcc_observer *o, const qcc_qspec *spec, float *out_min, float *out_max) {
+  const int64_t bins = o->cfg.bins;
+  const int64_t q = (int64_t)spec->qmax - spec->qmin + 1;
+  const float dmin = o->min[0], dmax = o->max[0];
+  uint64_t *tail = o->counts_tail, *prefix = o->counts_tmp;
+  double tpos = dmax > 0.0f ? dmax : 0.0, tneg = dmin < 0.0f ? -(double)dmin : 0.0;
+  int64_t last_qp = -1;
+  double lo = dmin, hi = dmax;
+  for (int round = 0; round < 8; ++round) {
+    int64_t qp = hi > 0.0 ? (int64_t)llround((double)q * hi / (hi - lo)) : 0;
+    if (hi > 0.0 && qp < 1) qp = 1;
+    if (lo < 0.0 && qp > q - 1) qp = q - 1;
+    if (qp == last_qp) break;
+    last_qp = qp;
+    if (qp > 0) {
+      for (int64_t k = 0; k < bins; ++k) tail[k] = o->counts[k] - o->counts_neg[k];
+      tpos = entropy_threshold(o, tail, qp > bins ? bins : qp, prefix);
+    }
+    if (q - qp > 0) {
+      for (int64_t k = 0; k < bins; ++k) tail[k] = o->counts_neg[k];
+      tneg = entropy_threshold(o, tail, q - qp > bins ? bins : q - qp, prefix);
+    }
+    lo = -tneg > dmin ? -tneg : dmin;
+    hi = tpos < dmax ? tpos : dmax;
+    if (lo > 0.0) lo = 0.0;
+    if (hi < 0.0) hi = 0.0;
+  }
+  *out_min = dmin > -(float)tneg ? dmin : -(float)tneg;
+  *out_max = dmax < (float)tpos ? dmax : (float)tpos;
 }
 
 /* ---------------------------------------------------------------------------
@@ -836,6 +900,12 @@ qcc_status_t qcc_observer_create(const qcc_observer_config *cfg, qcc_observer **
     o->abs_values = kind == QCC_OBSERVER_ENTROPY || cfg->symmetric;
     o->skip_zeros = kind == QCC_OBSERVER_ENTROPY;
     ok = o->counts && o->counts_tmp;
+    if (ok && kind == QCC_OBSERVER_ENTROPY) {
+      o->counts_neg = calloc(B, sizeof(uint64_t));
+      o->counts_tail = calloc(B, sizeof(uint64_t));
+      o->bytes += 2 * B * sizeof(uint64_t);
+      ok = o->counts_neg && o->counts_tail;
+    }
   }
   if (!ok) {
     qcc_observer_destroy(o);
@@ -854,6 +924,8 @@ void qcc_observer_destroy(qcc_observer *o) {
   free(o->integral);
   free(o->counts);
   free(o->counts_tmp);
+  free(o->counts_neg);
+  free(o->counts_tail);
   free(o);
 }
 
@@ -965,10 +1037,14 @@ qcc_status_t qcc_observer_chosen_range(const qcc_observer *o, const qcc_qspec *s
     const int64_t q = (int64_t)spec->qmax - spec->qmin + 1;
     /* levels over [0, T]: half the integers, or all of them for an affine
      * spec on data that never goes below 0 */
+    if (!spec->symmetric && o->have_grid && o->min[0] < 0.0f) {
+      entropy_two_tails(o, spec, out_min, out_max); /* affine, both signs (or all <= 0) */
+      return NULL;
+    }
     int64_t levels = (!spec->symmetric && o->min[0] >= 0.0f) ? q : q / 2;
     if (levels < 1) levels = 1;
     if (levels > o->cfg.bins) levels = o->cfg.bins;
-    double t = o->have_grid ? entropy_threshold(o, levels, o->counts_tmp) : o->pending_value;
+    double t = o->have_grid ? entropy_threshold(o, o->counts, levels, o->counts_tmp) : o->pending_value;
     abs_threshold_range(o, spec, t, out_min, out_max);
     return NULL;
   }

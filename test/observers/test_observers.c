@@ -622,6 +622,38 @@ static void test_entropy(float *x) {
   chosen(o, u8, &lo, &hi);
   CHECK(lo == 0.0f && hi > 2.0f, "entropy relu affine: [%g, %g]", lo, hi);
   qcc_observer_destroy(o);
+
+  /* Affine spec on data of both signs: each tail has its own threshold.
+   * The bundled model's input: half the values one constant below 0 (the
+   * normalized black background), the rest spread over [0, 2.02]. The |x|
+   * search would stop just above the spike (|x| = 0.81) and clip 0.81..2.02;
+   * the tails keep [-0.81, ~2]. */
+  for (int i = 0; i < NB * BN; ++i) x[i] = urand() < 0.5 ? -0.8102f : (float)(2.0227 * urand());
+  o = make(QCC_OBSERVER_ENTROPY, NULL);
+  feed(o, x);
+  chosen(o, u8, &lo, &hi);
+  CHECK(lo == -0.8102f && hi > 1.9f, "entropy affine, spike below 0: [%g, %g], want [-0.8102, ~2.02]", lo, hi);
+  chosen(o, s8, &lo, &hi); /* symmetric: one threshold on |x|, as before */
+  CHECK(hi == -lo, "entropy symmetric: [%g, %g]", lo, hi);
+  qcc_observer_destroy(o);
+
+  /* Normal with outliers on both sides, affine: both tails are clipped, each
+   * from its own side (min -800, max 1000). */
+  make_data(1, x);
+  o = make(QCC_OBSERVER_ENTROPY, NULL);
+  feed(o, x);
+  chosen(o, u8, &lo, &hi);
+  CHECK(lo > -800.0f && lo < -4.0f && hi < 1000.0f && hi > 4.0f, "entropy affine outliers: [%g, %g]", lo, hi);
+  qcc_observer_destroy(o);
+
+  /* Every value <= 0, affine: the negative tail gets all 256 levels and 0 stays the max. */
+  make_data(2, x);
+  for (int i = 0; i < NB * BN; ++i) x[i] = -x[i];
+  o = make(QCC_OBSERVER_ENTROPY, NULL);
+  feed(o, x);
+  chosen(o, u8, &lo, &hi);
+  CHECK(hi == 0.0f && lo < -2.0f, "entropy negated relu affine: [%g, %g]", lo, hi);
+  qcc_observer_destroy(o);
 }
 
 /* Constant data: PERCENTILE and ENTROPY keep it as one pending value until
