@@ -1003,6 +1003,7 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
   qcc_executor *ex = c->ex;
   const char *N = c->name, *model = o->model_path ? o->model_path : "(a module)";
   const char *target = o->target ? o->target : "native";
+  const qcc_target *tgt = qcc_target_find(target);
   MlirOperation f = qcc_module_main(m);
   MlirBlock blk = mlirRegionGetFirstBlock(mlirOperationGetRegion(f, 0));
   MlirOperation ret = mlirBlockGetTerminator(blk);
@@ -1049,16 +1050,23 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             " * version). %s.c has no mutable global state, allocates nothing and does no\n"
             " * I/O: contexts with their own arenas may run in parallel; one %s_run at\n"
             " * a time per context.\n *\n"
-            " * Kernels: libqrt (in the library), which picks its x86 variant (scalar,\n"
-            " * AVX2, AVX-512) from the CPU at run time, as the executor does (QRT_ISA=scalar|avx2\n"
-            " * limits it). Packed weights keep the variant they were packed for: %s\n */\n",
+            " * Kernels: libqrt (in the library), which picks its variant (x86: scalar,\n"
+            " * AVX2, AVX-512; aarch64: scalar, NEON) from the CPU at run time, as the\n"
+            " * executor does (QRT_ISA=scalar|avx2|neon|... limits it). Packed weights keep\n"
+            " * the variant they were packed for: %s\n */\n",
             N, N, N,
-            o->target && !strcmp(o->target, "generic")
+            qcc_target_is_cross(tgt)
+                ? "here\n * the portable scalar one (the target's architecture is not the compiling\n"
+                  " * machine's), so this library runs on any CPU of the architecture."
+                : qcc_target_plan_isa(tgt) == QRT_ISA_SCALAR
                 ? "here\n * the portable scalar one (--target=generic), so this library runs on any\n"
                   " * CPU of the architecture."
-                : "here\n * the best one of the machine that compiled the model (--target=native), so\n"
+                : qcc_target_plan_isa(tgt) == QRT_ISA_NATIVE
+                ? "here\n * the best one of the machine that compiled the model (--target=native), so\n"
                   " * this library needs a CPU with at least that ISA level (--target=generic\n"
-                  " * does not).");
+                  " * does not)."
+                : "here\n * the best one of the machine that compiled the model up to the target's\n"
+                  " * level, so this library needs a CPU with at least that ISA level.");
   sb_printf(&h, "#ifndef %s_H\n#define %s_H\n#include <stddef.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
             upper, upper);
   sb_printf(&h, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", upper, ex->n_inputs, upper, ex->n_outputs);
@@ -1237,8 +1245,9 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
   if (!o || !qcc_codegen_name_ok(o->name))
     return qcc_status_make(QCC_ERR_INVALID, "codegen: the name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*, "
                            "at most 64 characters)", o && o->name ? o->name : "");
-  if (o->target && strcmp(o->target, "native") && strcmp(o->target, "generic"))
-    return qcc_status_make(QCC_ERR_UNSUPPORTED, "codegen: target '%s' is not supported yet (native, generic)", o->target);
+  const qcc_target *tgt = qcc_target_find(o->target);
+  if (!tgt)
+    return qcc_status_make(QCC_ERR_UNSUPPORTED, "codegen: unknown target '%s' (%s)", o->target, qcc_target_names());
   qcc_executor *ex = NULL;
   /* The plan's packed buffers come from aligned_alloc: bytes the pack
    * functions skip (header and section padding) hold whatever the heap had,
@@ -1249,13 +1258,15 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
 #if defined(__GLIBC__) && defined(M_PERTURB)
   mallopt(M_PERTURB, 0xff);
 #endif
-  /* generic: weights packed for the portable scalar kernels, so the library
-   * runs on any CPU of the architecture (packed buffers keep their variant;
-   * kernels without packed weights still choose theirs at run time). */
-  const bool generic = o->target && !strcmp(o->target, "generic");
-  qrt_isa_t old_isa = generic ? qrt_set_isa_limit(QRT_ISA_SCALAR) : QRT_ISA_NATIVE;
+  /* The target's ISA limit (codegen.h): generic and other architectures get
+   * weights packed for the portable scalar kernels, so the library runs on any
+   * CPU of the architecture (packed buffers keep their variant; kernels
+   * without packed weights still choose theirs at run time). */
+  const qrt_isa_t plan_isa = (qrt_isa_t)qcc_target_plan_isa(tgt);
+  const bool limited = plan_isa != QRT_ISA_NATIVE;
+  qrt_isa_t old_isa = limited ? qrt_set_isa_limit(plan_isa) : QRT_ISA_NATIVE;
   qcc_status_t pst = qcc_executor_create(m, NULL, &ex);
-  if (generic) qrt_set_isa_limit(old_isa);
+  if (limited) qrt_set_isa_limit(old_isa);
 #if defined(__GLIBC__) && defined(M_PERTURB)
   mallopt(M_PERTURB, 0);
 #endif

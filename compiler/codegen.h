@@ -27,7 +27,7 @@ extern "C" {
 typedef struct {
   const char *name;        /* C identifier: prefix of every symbol and file name */
   const char *model_path;  /* for the comments of the generated files */
-  const char *target;      /* "native" (default when NULL) or "generic" */
+  const char *target;      /* a qcc_target's name (below); NULL: "native" */
   bool weights_file;       /* weights passed in by the caller (NAME_init's third argument)
                               instead of embedded with .incbin */
 } qcc_codegen_options;
@@ -56,11 +56,38 @@ void qcc_codegen_result_free(qcc_codegen_result *r);
 /* True when name can prefix C symbols: [A-Za-z_][A-Za-z0-9_]*, at most 64 characters. */
 bool qcc_codegen_name_ok(const char *name);
 
+/* ------------------------------------------------------------ targets */
+
+/* What `qcc compile --target=NAME` builds for (docs/codegen.md, "Targets").
+ * The plan, and so the packed weights, is made under an ISA limit: on a host
+ * of the target's architecture the target's level (at most the host's own,
+ * as qrt_active_isa() does), on another host the portable scalar level (the
+ * only variant both architectures' libqrt share). Kernels without packed
+ * weights pick their variant on the running CPU. */
+typedef struct {
+  const char *name;      /* "native", "generic", "x86-64-v3", "x86-64-v4", "aarch64" */
+  const char *arch;      /* "x86_64" or "aarch64": the machine the library runs on */
+  const char *cross_cc;  /* the C compiler and archiver when that is not the host's */
+  const char *cross_ar;  /*   architecture (the host's: $CC or cc, $AR or ar) */
+  const char *install;   /* how to get them (Debian) */
+  int isa_limit;         /* qrt_isa_t for the plan on a host of the same architecture */
+} qcc_target;
+
+/* The target named name, NULL when there is none. */
+const qcc_target *qcc_target_find(const char *name);
+/* "native, generic, ...": the names, for messages. */
+const char *qcc_target_names(void);
+/* True when t's architecture is not the host's (a cross build). */
+bool qcc_target_is_cross(const qcc_target *t);
+/* The ISA limit to make the plan under for t (QRT_ISA_NATIVE: none). */
+int qcc_target_plan_isa(const qcc_target *t);
+
 /* ------------------------------------------------------------ the build */
 
 typedef struct {
-  const char *cc;          /* NULL: $CC, else "cc" */
-  const char *ar;          /* NULL: $AR, else "ar" */
+  const char *target;      /* a qcc_target's name; NULL: "native" */
+  const char *cc;          /* NULL: the target's cross compiler, else $CC, else "cc" */
+  const char *ar;          /* NULL: the target's cross archiver, else $AR, else "ar" */
   const char *runtime_dir; /* libqrt's source folder (include/, src/, runner/); NULL: $QCC_RUNTIME_DIR,
                               the folder compiled in (QCC_RUNTIME_SRC_DIR), or ../share/qcc/runtime
                               next to the qcc executable */

@@ -21,8 +21,53 @@
 #include <unistd.h>
 
 #include "codegen.h"
+#include "qrt/qrt.h"
 
 extern char **environ;
+
+/* ------------------------------------------------------------- targets */
+
+#if defined(__x86_64__)
+#define HOST_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define HOST_ARCH "aarch64"
+#else
+#define HOST_ARCH "unknown"
+#endif
+
+static const qcc_target kTargets[] = {
+    {"native", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_NATIVE},
+    {"generic", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_SCALAR},
+    {"x86-64-v3", "x86_64", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-ar", "gcc-x86-64-linux-gnu",
+     QRT_ISA_AVX2_FMA},
+    {"x86-64-v4", "x86_64", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-ar", "gcc-x86-64-linux-gnu",
+     QRT_ISA_AVX512F},
+    {"aarch64", "aarch64", "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ar",
+     "gcc-aarch64-linux-gnu (tools/setup.sh)", QRT_ISA_NEON},
+};
+
+const qcc_target *qcc_target_find(const char *name) {
+  if (!name) name = "native";
+  for (size_t i = 0; i < sizeof kTargets / sizeof kTargets[0]; i++)
+    if (!strcmp(kTargets[i].name, name)) return &kTargets[i];
+  return NULL;
+}
+
+const char *qcc_target_names(void) { return "native, generic, x86-64-v3, x86-64-v4, aarch64"; }
+
+bool qcc_target_is_cross(const qcc_target *t) { return strcmp(t->arch, HOST_ARCH) != 0; }
+
+int qcc_target_plan_isa(const qcc_target *t) {
+  /* Another architecture's variants are not in this qcc's libqrt: only the
+   * scalar one (index 0 of every table on both) packs the same bytes there. */
+  return qcc_target_is_cross(t) ? QRT_ISA_SCALAR : t->isa_limit;
+}
+
+/* The target of tc; an unknown name was refused before the build. */
+static const qcc_target *target_of(const qcc_toolchain *tc) {
+  const qcc_target *t = qcc_target_find(tc->target);
+  return t ? t : &kTargets[0];
+}
 
 static qcc_status_t no_memory(void) { return qcc_status_make(QCC_ERR_INTERNAL, "compile: out of memory"); }
 
@@ -69,8 +114,13 @@ static qcc_status_t job_start(const qcc_toolchain *tc, char *const *argv, const 
     fclose(j->log);
     j->log = NULL;
     j->pid = 0;
-    return qcc_status_make(QCC_ERR_IO, "cannot run '%s' (%s): %s%s", argv[0], what, strerror(rc),
-                           rc == ENOENT ? "; install a C toolchain (Debian: gcc, binutils) or set CC / AR" : "");
+    const qcc_target *t = target_of(tc);
+    char hint[200] = "";
+    if (rc == ENOENT && qcc_target_is_cross(t))
+      snprintf(hint, sizeof hint, "; the target %s needs the cross compiler: install %s", t->name, t->install);
+    else if (rc == ENOENT)
+      snprintf(hint, sizeof hint, "; install a C toolchain (Debian: gcc, binutils) or set CC / AR");
+    return qcc_status_make(QCC_ERR_IO, "cannot run '%s' (%s): %s%s", argv[0], what, strerror(rc), hint);
   }
   return NULL;
 }
@@ -151,31 +201,33 @@ static const isa_flags kIsa[] = {
 
 static const char *const kCommonFlags[] = {"-O2", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fPIC", NULL};
 
-static bool host_x86(void) {
-#if defined(__x86_64__)
-  return true;
-#else
-  return false;
-#endif
-}
+/* aarch64's suffixes, as runtime/CMakeLists.txt's aarch64 block builds them
+ * (NEON is the baseline: no flags). */
+static const isa_flags kArmIsa[] = {
+    {"neon", {NULL}, false},
+    {"dotprod", {"-march=armv8.2-a+dotprod", NULL}, false},
+};
 
-/* The ISA entry of a runtime source; NULL with *skip when the file is for
- * another architecture; error for an unknown suffix. */
-static qcc_status_t isa_of(const char *file, const isa_flags **out, bool *skip) {
+/* The ISA entry of a runtime source for a target of architecture x86 or
+ * aarch64 (!x86); NULL with *skip when the file is for the other
+ * architecture; error for an unknown suffix. */
+static qcc_status_t isa_of(const char *file, bool x86, const isa_flags **out, bool *skip) {
   *out = NULL, *skip = false;
   const char *u = strstr(file, "__");
   if (!u) return NULL;
   size_t len = strlen(u + 2) - 2; /* without ".c" */
   for (size_t i = 0; i < sizeof kIsa / sizeof kIsa[0]; i++)
     if (strlen(kIsa[i].suffix) == len && !strncmp(u + 2, kIsa[i].suffix, len)) {
-      if (kIsa[i].x86_only && !host_x86()) { *skip = true; return NULL; }
+      if (kIsa[i].x86_only && !x86) { *skip = true; return NULL; }
       *out = &kIsa[i];
       return NULL;
     }
-  if (!strncmp(u + 2, "neon", 4) || !strncmp(u + 2, "dotprod", 7) || !strncmp(u + 2, "aarch64", 7)) {
-    *skip = host_x86();
-    if (*skip) return NULL;
-  }
+  for (size_t i = 0; i < sizeof kArmIsa / sizeof kArmIsa[0]; i++)
+    if (strlen(kArmIsa[i].suffix) == len && !strncmp(u + 2, kArmIsa[i].suffix, len)) {
+      if (x86) { *skip = true; return NULL; }
+      *out = &kArmIsa[i];
+      return NULL;
+    }
   return qcc_status_make(QCC_ERR_UNSUPPORTED,
                          "runtime source %s: qcc compile does not know the flags for ISA suffix '%.*s' "
                          "(compiler/codegen_build.c, kIsa)", file, (int)len, u + 2);
@@ -248,12 +300,16 @@ static qcc_status_t hash_file(uint64_t *h, const char *dir, const char *name) {
 
 static const char *cc_of(const qcc_toolchain *tc) {
   if (tc->cc && tc->cc[0]) return tc->cc;
+  const qcc_target *t = target_of(tc);
+  if (qcc_target_is_cross(t)) return t->cross_cc;
   const char *e = getenv("CC");
   return e && e[0] ? e : "cc";
 }
 
 static const char *ar_of(const qcc_toolchain *tc) {
   if (tc->ar && tc->ar[0]) return tc->ar;
+  const qcc_target *t = target_of(tc);
+  if (qcc_target_is_cross(t)) return t->cross_ar;
   const char *e = getenv("AR");
   return e && e[0] ? e : "ar";
 }
@@ -333,7 +389,7 @@ static qcc_status_t compile_runtime(const qcc_toolchain *tc, const char *rt, con
       const char *f = srcs->v[next++];
       const isa_flags *isa;
       bool skip;
-      st = isa_of(f, &isa, &skip);
+      st = isa_of(f, !strcmp(target_of(tc)->arch, "x86_64"), &isa, &skip);
       if (st || skip) continue;
       char src[PATH_MAX + 8], obj[PATH_MAX + 8], what[PATH_MAX + 32];
       snprintf(src, sizeof src, "%s/src/%s", rt, f);
@@ -406,6 +462,9 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
     for (int i = 0; kCommonFlags[i]; i++) h = fnv(h, kCommonFlags[i], strlen(kCommonFlags[i]) + 1);
     for (size_t i = 0; i < sizeof kIsa / sizeof kIsa[0]; i++)
       for (int k = 0; kIsa[i].flags[k]; k++) h = fnv(h, kIsa[i].flags[k], strlen(kIsa[i].flags[k]) + 1);
+    for (size_t i = 0; i < sizeof kArmIsa / sizeof kArmIsa[0]; i++)
+      for (int k = 0; kArmIsa[i].flags[k]; k++) h = fnv(h, kArmIsa[i].flags[k], strlen(kArmIsa[i].flags[k]) + 1);
+    h = fnv(h, target_of(tc)->arch, strlen(target_of(tc)->arch) + 1);
   }
   for (int i = 0; !st && i < hashed.n; i++) st = hash_file(&h, src_dir, hashed.v[i]);
   for (int i = 0; !st && i < incs.n; i++) st = hash_file(&h, inc_dir, incs.v[i]);

@@ -31,7 +31,9 @@ static void compile_usage(FILE *f) {
           "                        replaced, others kept)\n"
           "  --name NAME           prefix of the files and C symbols (default: the model file's stem)\n"
           "  --target T            native (default): weights packed for this machine's best kernels;\n"
-          "                        generic: for the portable scalar ones (runs on any x86-64 CPU)\n"
+          "                        generic: for the portable scalar ones (runs on any CPU of this\n"
+          "                        architecture); x86-64-v3, x86-64-v4: packed for at most AVX2 / AVX-512;\n"
+          "                        aarch64: cross-compiled with aarch64-linux-gnu-gcc (docs/aarch64.md)\n"
           "  --weights-file        write DIR/NAME.weights for the caller to load, instead of embedding it\n"
           "  --emit=c              write the C sources and the weights only (no C compiler is run)\n"
           "  --input-shape N=DIMS  (.onnx) fix input N's shape, e.g. input=8x1x28x28 (the batch size is\n"
@@ -195,7 +197,7 @@ int qcc_cmd_compile(int argc, char **argv) {
       NEED("a C identifier");
       name = val;
     } else if (OPT("--target")) {
-      NEED("a target (native, generic)");
+      NEED("a target (native, generic, x86-64-v3, x86-64-v4, aarch64)");
       target = val;
     } else if (!strcmp(a, "--weights-file")) {
       weights_file = true;
@@ -237,10 +239,9 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (!model || !out_dir) { compile_usage(stderr); return QCC_ERR_USAGE; }
   bool is_onnx = ends_with(model, ".onnx");
   if (nshape && !is_onnx) return errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
-  if (strcmp(target, "native") && strcmp(target, "generic"))
-    return errorf(QCC_ERR_UNSUPPORTED,
-                  "target '%s' is not supported yet: this version compiles for the host only (native, generic)",
-                  target);
+  if (!qcc_target_find(target))
+    return errorf(QCC_ERR_UNSUPPORTED, "unknown target '%s' (%s)", target, qcc_target_names());
+  tc.target = target;
   char name_buf[80];
   if (!name) default_name(model, name_buf, sizeof name_buf), name = name_buf;
   if (!qcc_codegen_name_ok(name))
