@@ -534,9 +534,9 @@ static float torch_floordiv_f32(float a, float b) {
  * bin_width and dst_bin_width are Python floats (double); every tensor
  * expression is float32 with those doubles cast to float32. */
 static double quantization_error(const qcc_observer *o, int32_t start, int32_t end, int64_t dst_nbins,
-                                 float *norm) {
+                                 float *norm, double unit) {
   const int32_t bins = o->cfg.bins;
-  const double bw = ((double)o->hmax - (double)o->hmin) / (double)bins;
+  const double bw = ((double)o->hmax - (double)o->hmin) / (double)bins * unit;
   const double dbw = bw * (double)(end - start + 1) / (double)dst_nbins;
   if (dbw == 0.0) return 0.0;
   const float bwf = (float)bw;
@@ -579,7 +579,7 @@ static double quantization_error(const qcc_observer *o, int32_t start, int32_t e
  * cumulative sums are compared with the thresholds in float32 (PyTorch casts
  * the Python float to the tensor's type). Returns the chosen float32 range. */
 static void histogram_search(const qcc_observer *o, int64_t dst_nbins, float *out_min, float *out_max, float *csum,
-                             float *norm) {
+                             float *norm, double unit) {
   const int32_t bins = o->cfg.bins;
   const float bin_width = (o->hmax - o->hmin) / (float)bins;
   const double total = (double)torch_sum_f32(o->hist, bins);
@@ -605,7 +605,7 @@ static void histogram_search(const qcc_observer *o, int64_t dst_nbins, float *ou
       beta = next_beta;
     }
     if (next_start == start_bin && next_end == end_bin) continue;
-    const double nrm = quantization_error(o, next_start, next_end, dst_nbins, norm);
+    const double nrm = quantization_error(o, next_start, next_end, dst_nbins, norm, unit);
     if (nrm > norm_min) break;
     norm_min = nrm;
     start_bin = next_start;
@@ -1008,7 +1008,16 @@ qcc_status_t qcc_observer_chosen_range(const qcc_observer *o, const qcc_qspec *s
      * integral (as floats) are free between updates */
     float *csum = o->hist_new;
     float *norm = (float *)o->integral;
-    histogram_search(o, (int64_t)1 << spec->bits, out_min, out_max, csum, norm);
+    /* qcc's mode (a floor below PyTorch's eps) measures the bins in a unit
+     * that makes their width about 1: a power of 2, so every product,
+     * quotient and sum of the L2 error is the same float scaled exactly and
+     * every comparison the same, except that a tiny range (bins of 1e-18:
+     * cubes of 1e-53) no longer underflows to 0 and stops the search at
+     * random. PyTorch's mode computes in the data's own unit, as PyTorch. */
+    double unit = 1.0;
+    const double bw = ((double)o->hmax - (double)o->hmin) / (double)o->cfg.bins;
+    if (spec->eps < QCC_QSPEC_TORCH_EPS && bw > 0.0 && isfinite(bw)) unit = ldexp(1.0, -ilogb(bw));
+    histogram_search(o, (int64_t)1 << spec->bits, out_min, out_max, csum, norm, unit);
     return NULL;
   }
   case QCC_OBSERVER_PERCENTILE: {

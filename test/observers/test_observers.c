@@ -656,6 +656,30 @@ static void test_entropy(float *x) {
   qcc_observer_destroy(o);
 }
 
+/* HISTOGRAM on a tiny tensor: data scaled by 2^-50 (values about 1e-15) gives
+ * the same histogram, and in qcc's mode the chosen range scaled by exactly
+ * 2^-50 (the search measures bins in a unit near their width). In PyTorch's
+ * unit the L2 errors underflow (cubes of 1e-18) and the search is lost. */
+static void test_histogram_tiny(float *x) {
+  make_data(1, x);
+  for (int i = 15 * BN; i < NB * BN; ++i)
+    if (fabsf(x[i]) > 100.0f) x[i] = 1.0f; /* no outliers */
+  const qcc_qspec u8 = qcc_qspec_int8(false, false, false);
+  float lo1, hi1, lo2, hi2;
+  qcc_observer *o = make(QCC_OBSERVER_HISTOGRAM, NULL);
+  feed(o, x);
+  chosen(o, u8, &lo1, &hi1);
+  qcc_observer_destroy(o);
+  for (int i = 0; i < NB * BN; ++i) x[i] = ldexpf(x[i], -50);
+  o = make(QCC_OBSERVER_HISTOGRAM, NULL);
+  feed(o, x);
+  chosen(o, u8, &lo2, &hi2);
+  CHECK(lo2 == ldexpf(lo1, -50) && hi2 == ldexpf(hi1, -50),
+        "histogram on x * 2^-50: [%a, %a], want [%a, %a] (x: [%g, %g])", (double)lo2, (double)hi2,
+        (double)ldexpf(lo1, -50), (double)ldexpf(hi1, -50), lo1, hi1);
+  qcc_observer_destroy(o);
+}
+
 /* Constant data: PERCENTILE and ENTROPY keep it as one pending value until
  * the values spread, then fold it into the histogram. */
 static void test_constant_data(void) {
@@ -823,6 +847,7 @@ int main(int argc, char **argv) {
   float *x = malloc(sizeof(float) * NB * BN);
   test_percentile(x);
   test_entropy(x);
+  test_histogram_tiny(x);
   test_constant_data();
   test_errors();
   test_memory_and_determinism(x);
