@@ -51,6 +51,15 @@ static void *to_bytes(qrt_dtype_t t, const int32_t *v, int64_t n) {
 }
 static float rand_scale(float lo, float hi) { return lo + (hi - lo) * (float)(rng_u32() % 1000000) / 1e6f; }
 
+/* The variant a packed buffer records: the header's third int32 (runtime/src/
+ * q8_conv_gemm_internal.h); counted to show which variants the cases ran. */
+static int g_variant_count[256];
+static int packed_variant(const void *packed) {
+  int32_t v;
+  memcpy(&v, (const char *)packed + 8, 4);
+  return v & 255;
+}
+
 /* ---- naive convolution --------------------------------------------------------- */
 
 typedef struct {
@@ -101,10 +110,14 @@ static int compare_q(const char *what, int64_t rank, const int64_t *shape, qrt_d
 
 /* ---- random QConv2d ---------------------------------------------------------- */
 
+/* kind 0: groups 1; 1: 2-3 groups; 2: depthwise (one input channel per group);
+ * 3: larger (channel tails past the vector variants' 4/2-channel lanes and
+ * 8/16-channel panels, more positions than one 24/48-position tile). */
 static void random_geom(geom_t *g, int kind) {
   for (;;) {
-    const int64_t G = kind == 0 ? 1 : kind == 1 ? rng_range(2, 3) : rng_range(2, 9);
-    const int64_t cig = kind == 2 ? 1 : rng_range(1, 5), cog = kind == 2 ? rng_range(1, 2) : rng_range(1, 4);
+    const int64_t G = kind == 0 ? 1 : kind == 1 ? rng_range(2, 3) : kind == 2 ? rng_range(2, 9) : rng_range(1, 2);
+    int64_t cig = kind == 2 ? 1 : rng_range(1, 5), cog = kind == 2 ? rng_range(1, 2) : rng_range(1, 4);
+    if (kind == 3) cig = rng_range(1, 37), cog = rng_range(1, 40);
     qrt_conv2d_params_init(&g->p, rng_range(1, 4), rng_range(1, 4));
     g->p.groups = G;
     g->p.stride_h = rng_range(1, 3), g->p.stride_w = rng_range(1, 3);
@@ -112,14 +125,14 @@ static void random_geom(geom_t *g, int kind) {
     g->p.pad_top = rng_range(0, 2), g->p.pad_left = rng_range(0, 2);
     g->p.pad_bottom = rng_range(0, 2), g->p.pad_right = rng_range(0, 2);
     g->n = rng_range(1, 2), g->ci = G * cig, g->co = G * cog;
-    g->h = rng_range(1, 11), g->w = rng_range(1, 11);
+    g->h = rng_range(1, kind == 3 ? 19 : 11), g->w = rng_range(1, kind == 3 ? 23 : 11);
     if (qrt_conv2d_output_size(&g->p, g->h, g->w, &g->oh, &g->ow) == QRT_OK) return;
   }
 }
 
 static int random_qconv(int idx) {
   geom_t g;
-  random_geom(&g, idx % 3);
+  random_geom(&g, idx % 4);
   const qrt_conv2d_params_t *p = &g.p;
   const int64_t K = g.ci / p->groups * p->kernel_h * p->kernel_w;
   const int64_t nx = g.n * g.ci * g.h * g.w, nw = g.co * K, ny = g.n * g.co * g.oh * g.ow;
@@ -129,12 +142,14 @@ static int random_qconv(int idx) {
   const qrt_q8_act_t xq = {xt, dyadic ? ldexpf(1.0f, (int)rng_range(-10, -4)) : rand_scale(0.001f, 0.1f), rand_zp(xt)};
   /* weights: symmetric s8 per channel (the default), or any type with zero points */
   const int per_channel = rng_u32() % 3 != 0, symmetric = rng_u32() % 2;
+  /* u8 weights with zero point 128 (w - zw fits s8: the u8 x s8 variants take them) */
+  const int mid_u8 = !symmetric && wt == QRT_DTYPE_U8 && rng_u32() % 2;
   const int64_t nch = per_channel ? g.co : 1;
   float *ws = malloc((size_t)nch * sizeof *ws);
   int32_t *wz = malloc((size_t)nch * sizeof *wz);
   for (int64_t c = 0; c < nch; c++) {
     ws[c] = dyadic ? ldexpf(1.0f, (int)rng_range(-9, -5)) : rand_scale(0.001f, 0.02f);
-    wz[c] = symmetric ? 0 : rand_zp(wt);
+    wz[c] = symmetric ? 0 : mid_u8 ? 128 : rand_zp(wt);
   }
   const qrt_q8_weights_t wq = {wt, nch, ws, nch, symmetric && rng_u32() % 2 ? NULL : wz};
   int32_t *xv = malloc((size_t)nx * sizeof *xv), *wv = malloc((size_t)nw * sizeof *wv);
@@ -178,26 +193,41 @@ static int random_qconv(int idx) {
   }
   CHECK(ideal_ok, "case %d: the spelled-out contract strays from the exact result", idx);
 
-  char what[96];
+  char what[128];
   const int64_t shape[4] = {g.n, g.co, g.oh, g.ow};
-  /* unpacked */
+  /* every variant the CPU has (qrt_set_isa_limit): against the spelled-out
+   * contract, and byte for byte against the scalar reference's output */
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv);
   const size_t ss = qrt_q8_conv2d_unpacked_scratch_size(p, g.ci, g.h, g.w, g.co);
-  void *scratch = malloc(ss);
-  void *y = malloc((size_t)ny);
-  CHECK_OK(qrt_q8_conv2d(p, g.n, g.ci, g.h, g.w, &xq, xb, g.co, &wq, wb, bias, &yq, y, scratch, ss));
-  snprintf(what, sizeof what, "qconv case %d (G=%lld K=%lld) unpacked", idx, (long long)p->groups, (long long)K);
-  int ok = compare_q(what, 4, shape, yt, y, want);
-  /* packed once, run per image */
   const size_t ps = qrt_q8_conv2d_packed_weights_size(p, g.ci, g.co);
-  void *packed = malloc(ps);
-  CHECK_OK(qrt_q8_conv2d_pack_weights(p, g.ci, g.co, &xq, &wq, wb, bias, &yq, packed, ps));
-  memset(y, 0x5a, (size_t)ny);
-  const int64_t per_x = g.ci * g.h * g.w, per_y = g.co * g.oh * g.ow;
-  for (int64_t b = 0; b < g.n; b++)
-    CHECK_OK(qrt_q8_conv2d_packed(p, 1, g.ci, g.h, g.w, (const char *)xb + b * per_x, g.co, packed,
-                                  (char *)y + b * per_y, NULL, qrt_q8_conv2d_scratch_size(p, g.ci, g.h, g.w, g.co)));
-  snprintf(what, sizeof what, "qconv case %d packed", idx);
-  ok &= compare_q(what, 4, shape, yt, y, want);
+  const size_t cs = qrt_q8_conv2d_scratch_size(p, g.ci, g.h, g.w, g.co);
+  void *scratch = malloc(ss), *packed = malloc(ps), *cscratch = malloc(cs + 1);
+  void *y = malloc((size_t)ny), *y_scalar = malloc((size_t)ny);
+  int ok = 1;
+  for (int li = 0; li < nl; li++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+    /* unpacked */
+    CHECK_OK(qrt_q8_conv2d(p, g.n, g.ci, g.h, g.w, &xq, xb, g.co, &wq, wb, bias, &yq, y, scratch, ss));
+    snprintf(what, sizeof what, "qconv case %d (G=%lld K=%lld) unpacked, %s", idx, (long long)p->groups,
+             (long long)K, qrt_isa_name(lv[li]));
+    ok &= compare_q(what, 4, shape, yt, y, want);
+    if (li == 0) memcpy(y_scalar, y, (size_t)ny);
+    /* packed once, run per image (scratch not 64-byte aligned on purpose) */
+    CHECK_OK(qrt_q8_conv2d_pack_weights(p, g.ci, g.co, &xq, &wq, wb, bias, &yq, packed, ps));
+    g_variant_count[packed_variant(packed)]++;
+    memset(y, 0x5a, (size_t)ny);
+    const int64_t per_x = g.ci * g.h * g.w, per_y = g.co * g.oh * g.ow;
+    for (int64_t b = 0; b < g.n; b++)
+      CHECK_OK(qrt_q8_conv2d_packed(p, 1, g.ci, g.h, g.w, (const char *)xb + b * per_x, g.co, packed,
+                                    (char *)y + b * per_y, (char *)cscratch + 1, cs));
+    snprintf(what, sizeof what, "qconv case %d packed, %s", idx, qrt_isa_name(lv[li]));
+    ok &= compare_q(what, 4, shape, yt, y, want);
+    g_checks++;
+    if (memcmp(y, y_scalar, (size_t)ny)) g_failures++, ok = 0, fprintf(stderr, "FAIL %s: bytes differ from scalar\n", what);
+    qrt_set_isa_limit(prev);
+  }
+  free(cscratch), free(y_scalar);
   free(packed), free(scratch), free(y), free(xb), free(wb), free(acc), free(want), free(xv), free(wv);
   free(bias), free(ws), free(wz);
   return ok;
@@ -258,7 +288,7 @@ static void test_hand(void) {
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 10);
   uint8_t y[8];
-  _Alignas(8) char sc[1024];
+  static _Alignas(8) char sc[16384];
   CHECK_OK(qrt_q8_conv2d(&p, 1, 1, 2, 2, &xq, x, 2, &wq, w, bias, &yq, y, sc, sizeof sc));
   const uint8_t want[8] = {10, 11, 12, 14, 10, 10, 9, 9};
   for (int i = 0; i < 8; i++) CHECK(y[i] == want[i], "hand qconv y[%d] = %d, want %d", i, y[i], want[i]);
@@ -318,7 +348,10 @@ static void test_bound(void) {
   void *packed = malloc(ps);
   CHECK_OK(qrt_q8_gemm_pack_weights(1, k_ok, &xq, &wq, w, NULL, &yq, packed, ps));
   int8_t y = 0;
-  CHECK_OK(qrt_q8_gemm_packed(1, 1, k_ok, x, k_ok, packed, &y, 1, NULL, 0));
+  const size_t gs = qrt_q8_gemm_scratch_size(1, 1, k_ok);
+  void *gscratch = malloc(gs);
+  CHECK_OK(qrt_q8_gemm_packed(1, 1, k_ok, x, k_ok, packed, &y, 1, gscratch, gs));
+  free(gscratch);
   /* acc = -2147483520, * (1/1e9) = -2.147... -> -2 */
   CHECK(y == ref_requant(-2147483520LL, ref_mult(1.0f, 1.0f, 1e9f), 0, -128, 127), "bound edge y = %d", y);
   CHECK(qrt_q8_gemm_pack_weights(1, k_ok + 1, &xq, &wq, w, NULL, &yq, packed, ps) == QRT_INVALID_ARGUMENT,
@@ -364,7 +397,7 @@ static void test_invalid(void) {
   const int8_t w = 1;
   const float ws = 1.0f, bad_ws = 0.0f;
   const int32_t bad_wz = 128; /* outside s8 */
-  _Alignas(8) char sc[512];
+  static _Alignas(8) char sc[16384];
   const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, &ws, 0, NULL};
   const qrt_q8_weights_t wq_bad_s = {QRT_DTYPE_I8, 1, &bad_ws, 0, NULL};
   const qrt_q8_weights_t wq_bad_z = {QRT_DTYPE_I8, 1, &ws, 1, &bad_wz};
@@ -403,8 +436,22 @@ static void test_invalid(void) {
   qrt_conv2d_params_init(&p3, 3, 3);
   BAD(qrt_q8_conv2d_packed(&p3, 1, 1, 3, 3, &x, 1, cpacked, &y, NULL, 0));
   CHECK(y == 0x77, "nothing written on error");
-  CHECK_OK(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, NULL, 0));
+  CHECK_OK(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, sc, sizeof sc));
   CHECK(y == 1, "1x1 identity conv = %d", y);
+  /* a vector-packed buffer needs its scratch */
+  if (packed_variant(cpacked) != QRT_ISA_SCALAR) {
+    BAD(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, NULL, 0));
+    CHECK(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, sc, 8) == QRT_BUFFER_TOO_SMALL, "small scratch");
+  }
+  /* a variant this build or CPU does not have: QRT_UNSUPPORTED, nothing written */
+  const int32_t foreign[2] = {QRT_ISA_NEON, 99};
+  for (int i = 0; i < 2; i++) {
+    memcpy((char *)cpacked + 8, &foreign[i], 4);
+    y = 0x77;
+    CHECK(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, sc, sizeof sc) == QRT_UNSUPPORTED,
+          "variant %d must be unsupported", foreign[i]);
+    CHECK(y == 0x77, "nothing written on unsupported");
+  }
 #undef BAD
   free(packed), free(cpacked);
 }
@@ -413,9 +460,12 @@ int main(void) {
   test_hand();
   test_bound();
   test_invalid();
-  int ok = 0, n = 300;
+  int ok = 0, n = 400;
   for (int i = 0; i < n; i++) ok += random_qconv(i);
-  printf("qconv: %d of %d random cases exact\n", ok, n);
+  printf("qconv: %d of %d random cases exact; packed variants:", ok, n);
+  for (int v = 0; v < 256; v++)
+    if (g_variant_count[v]) printf(" %s %d", qrt_isa_name((qrt_isa_t)v), g_variant_count[v]);
+  printf("\n");
   ok = 0;
   for (int i = 0; i < n; i++) ok += random_conv_integer(i);
   printf("conv_integer: %d of %d random cases exact\n", ok, n);

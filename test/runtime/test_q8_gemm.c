@@ -39,19 +39,31 @@ static float rand_scale(float lo, float hi) { return lo + (hi - lo) * (float)(rn
 
 /* ---- static QGemm ---------------------------------------------------------------- */
 
+/* The variant a packed buffer records: the header's third int32 (runtime/src/
+ * q8_conv_gemm_internal.h); counted to show which variants the cases ran. */
+static int g_variant_count[256];
+static int packed_variant(const void *packed) {
+  int32_t v;
+  memcpy(&v, (const char *)packed + 8, 4);
+  return v & 255;
+}
+
 static int random_gemm(int idx) {
-  const int64_t m = rng_range(1, 9), n = rng_range(1, 40), k = rng_range(1, 70);
+  /* 1 in 4 larger: several 8/16-channel panels and 4-row tiles, long K */
+  const int big = idx % 4 == 3;
+  const int64_t m = rng_range(1, big ? 13 : 9), n = rng_range(1, big ? 70 : 40), k = rng_range(1, big ? 700 : 70);
   const int64_t ldx = k + rng_range(0, 3), ldy = n + rng_range(0, 3);
   const qrt_dtype_t xt = rand_type(), wt = idx % 2 ? QRT_DTYPE_I8 : rand_type(), yt = rand_type();
   const int dyadic = rng_u32() % 3 == 0;
   const qrt_q8_act_t xq = {xt, dyadic ? 0x1p-6f : rand_scale(0.001f, 0.1f), rand_zp(xt)};
   const int per_channel = rng_u32() % 3 != 0, with_zp = rng_u32() % 2;
+  const int mid_u8 = with_zp && wt == QRT_DTYPE_U8 && rng_u32() % 2; /* zero point 128: w - zw fits s8 */
   const int64_t nch = per_channel ? n : 1;
   float *ws = malloc((size_t)nch * sizeof *ws);
   int32_t *wz = malloc((size_t)nch * sizeof *wz);
   for (int64_t c = 0; c < nch; c++) {
     ws[c] = dyadic ? ldexpf(1.0f, (int)rng_range(-9, -5)) : rand_scale(0.001f, 0.02f);
-    wz[c] = with_zp ? rand_zp(wt) : 0;
+    wz[c] = with_zp ? (mid_u8 ? 128 : rand_zp(wt)) : 0;
   }
   const qrt_q8_weights_t wq = {wt, nch, ws, with_zp ? nch : 0, with_zp ? wz : NULL};
   int32_t *xv = malloc((size_t)(m * ldx) * sizeof *xv), *wv = malloc((size_t)(n * k) * sizeof *wv);
@@ -81,33 +93,43 @@ static int random_gemm(int idx) {
       want[r * n + o] = ref_requant(acc, ref_mult(xq.scale, ws[per_channel ? o : 0], yq.scale), yq.zero_point,
                                     yq.qmin, yq.qmax);
     }
+  /* every variant the CPU has: against the contract, and byte for byte against scalar */
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv);
   const size_t ss = qrt_q8_gemm_unpacked_scratch_size(m, n, k);
-  void *scratch = malloc(ss);
-  uint8_t *y = malloc((size_t)(m * ldy));
-  memset(y, 0xa5, (size_t)(m * ldy));
-  CHECK_OK(qrt_q8_gemm(m, n, k, &xq, xb, ldx, &wq, wb, bias, &yq, y, ldy, scratch, ss));
+  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k), gs = qrt_q8_gemm_scratch_size(m, n, k);
+  void *scratch = malloc(ss), *packed = malloc(ps), *gscratch = malloc(gs + 3);
+  uint8_t *y = malloc((size_t)(m * ldy)), *y2 = malloc((size_t)(m * ldy)), *y_scalar = malloc((size_t)(m * ldy));
   int ok = 1;
-  g_checks++;
-  for (int64_t r = 0; r < m && ok; r++) {
-    for (int64_t o = 0; o < n && ok; o++)
-      if (qrt_q8_load(yt, y, r * ldy + o) != want[r * n + o]) {
-        g_failures++, ok = 0;
-        fprintf(stderr, "FAIL gemm case %d (m %lld n %lld k %lld) at [%lld, %lld]: got %d, want %d\n", idx,
-                (long long)m, (long long)n, (long long)k, (long long)r, (long long)o, qrt_q8_load(yt, y, r * ldy + o),
-                want[r * n + o]);
-      }
-    for (int64_t o = n; o < ldy && ok; o++)
-      if (y[r * ldy + o] != 0xa5) g_failures++, ok = 0, fprintf(stderr, "FAIL gemm case %d wrote past n\n", idx);
+  for (int li = 0; li < nl; li++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+    memset(y, 0xa5, (size_t)(m * ldy));
+    CHECK_OK(qrt_q8_gemm(m, n, k, &xq, xb, ldx, &wq, wb, bias, &yq, y, ldy, scratch, ss));
+    g_checks++;
+    for (int64_t r = 0; r < m && ok; r++) {
+      for (int64_t o = 0; o < n && ok; o++)
+        if (qrt_q8_load(yt, y, r * ldy + o) != want[r * n + o]) {
+          g_failures++, ok = 0;
+          fprintf(stderr, "FAIL gemm case %d (m %lld n %lld k %lld, %s) at [%lld, %lld]: got %d, want %d\n", idx,
+                  (long long)m, (long long)n, (long long)k, qrt_isa_name(lv[li]), (long long)r, (long long)o,
+                  qrt_q8_load(yt, y, r * ldy + o), want[r * n + o]);
+        }
+      for (int64_t o = n; o < ldy && ok; o++)
+        if (y[r * ldy + o] != 0xa5) g_failures++, ok = 0, fprintf(stderr, "FAIL gemm case %d wrote past n\n", idx);
+    }
+    if (li == 0) memcpy(y_scalar, y, (size_t)(m * ldy));
+    /* packed (scratch not 64-byte aligned on purpose): the same bytes */
+    memset(y2, 0xa5, (size_t)(m * ldy));
+    CHECK_OK(qrt_q8_gemm_pack_weights(n, k, &xq, &wq, wb, bias, &yq, packed, ps));
+    g_variant_count[packed_variant(packed)]++;
+    CHECK_OK(qrt_q8_gemm_packed(m, n, k, xb, ldx, packed, y2, ldy, (char *)gscratch + 3, gs));
+    CHECK(memcmp(y, y2, (size_t)(m * ldy)) == 0, "gemm case %d (%s): packed differs from unpacked", idx,
+          qrt_isa_name(lv[li]));
+    CHECK(memcmp(y, y_scalar, (size_t)(m * ldy)) == 0, "gemm case %d (%s): bytes differ from scalar", idx,
+          qrt_isa_name(lv[li]));
+    qrt_set_isa_limit(prev);
   }
-  /* packed: the same bytes */
-  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k);
-  void *packed = malloc(ps);
-  uint8_t *y2 = malloc((size_t)(m * ldy));
-  memcpy(y2, y, (size_t)(m * ldy));
-  memset(y, 0xa5, (size_t)(m * ldy));
-  CHECK_OK(qrt_q8_gemm_pack_weights(n, k, &xq, &wq, wb, bias, &yq, packed, ps));
-  CHECK_OK(qrt_q8_gemm_packed(m, n, k, xb, ldx, packed, y, ldy, NULL, qrt_q8_gemm_scratch_size(m, n, k)));
-  CHECK(memcmp(y, y2, (size_t)(m * ldy)) == 0, "gemm case %d: packed differs from unpacked", idx);
+  free(gscratch), free(y_scalar);
   free(xb), free(wb), free(xv), free(wv), free(bias), free(ws), free(wz), free(want), free(scratch), free(y),
       free(y2), free(packed);
   return ok;
@@ -135,11 +157,9 @@ static int random_dynamic(int idx) {
   for (int64_t i = 0; i < n * k; i++) qrt_q8_store(wt, wb, i, wv[i]);
   const qrt_q8_weights_t wq = {wt, n, ws, n, wz};
   const int with_bias = idx % 5 != 0;
-  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k);
-  void *packed = malloc(ps);
-  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(n, k, xt, &wq, wb, with_bias ? bias : NULL, packed, ps));
+  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k), gs = qrt_q8_gemm_scratch_size(m, n, k);
+  void *packed = malloc(ps), *gscratch = malloc(gs);
   float *y = malloc((size_t)(m * n) * sizeof *y), *want = malloc((size_t)(m * n) * sizeof *want);
-  CHECK_OK(qrt_q8_gemm_dynamic_packed(m, n, k, xb, k, xs, xz, per_row, packed, y, n, NULL, 0));
   for (int64_t r = 0; r < m; r++)
     for (int64_t o = 0; o < n; o++) {
       int64_t acc = 0;
@@ -151,8 +171,19 @@ static int random_dynamic(int idx) {
     }
   const int64_t shape[2] = {m, n};
   char what[64];
-  snprintf(what, sizeof what, "dynamic gemm case %d", idx);
-  const int ok = expect_equal(what, 2, shape, y, want);
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv);
+  int ok = 1;
+  for (int li = 0; li < nl; li++) { /* every variant: exactly the scalar formula */
+    const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+    CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(n, k, xt, &wq, wb, with_bias ? bias : NULL, packed, ps));
+    g_variant_count[packed_variant(packed)]++;
+    CHECK_OK(qrt_q8_gemm_dynamic_packed(m, n, k, xb, k, xs, xz, per_row, packed, y, n, gscratch, gs));
+    snprintf(what, sizeof what, "dynamic gemm case %d, %s", idx, qrt_isa_name(lv[li]));
+    ok &= expect_equal(what, 2, shape, y, want);
+    qrt_set_isa_limit(prev);
+  }
+  free(gscratch);
   /* and close to the float product (a check on the quantization itself) */
   float worst = 0;
   for (int64_t r = 0; r < m; r++)
@@ -185,7 +216,7 @@ static void test_hand(void) {
   const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 2, ws, 0, NULL};
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, QRT_DTYPE_I8, 1.0f, -1);
-  _Alignas(8) char sc[1024];
+  static _Alignas(8) char sc[16384];
   int8_t y[4];
   CHECK_OK(qrt_q8_gemm(2, 2, 3, &xq, x, 3, &wq, w, bias, &yq, y, 2, sc, sizeof sc));
   const int8_t want[4] = {1, -1, 5, -1};
@@ -204,16 +235,16 @@ static void test_hand(void) {
   void *packed = malloc(ps);
   CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(1, 2, QRT_DTYPE_I8, &wqd, wd, &bd, packed, ps));
   float yd[2];
-  CHECK_OK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, xs, xz, 1, packed, yd, 1, NULL, 0));
+  CHECK_OK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, xs, xz, 1, packed, yd, 1, sc, sizeof sc));
   CHECK(yd[0] == 0.625f && yd[1] == 1.625f, "hand dynamic: %g %g", yd[0], yd[1]);
   /* a static packing is not a dynamic one */
-  CHECK(qrt_q8_gemm_packed(2, 1, 2, xd, 2, packed, yd, 1, NULL, 0) == QRT_INVALID_ARGUMENT, "kind mismatch");
+  CHECK(qrt_q8_gemm_packed(2, 1, 2, xd, 2, packed, yd, 1, sc, sizeof sc) == QRT_INVALID_ARGUMENT, "kind mismatch");
   /* invalid activation parameters at run time */
   const float bad_s[2] = {0.5f, 0.0f};
-  CHECK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, bad_s, xz, 1, packed, yd, 1, NULL, 0) == QRT_INVALID_ARGUMENT,
+  CHECK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, bad_s, xz, 1, packed, yd, 1, sc, sizeof sc) == QRT_INVALID_ARGUMENT,
         "scale 0 refused");
   const int32_t bad_z[2] = {0, 200};
-  CHECK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, xs, bad_z, 1, packed, yd, 1, NULL, 0) == QRT_INVALID_ARGUMENT,
+  CHECK(qrt_q8_gemm_dynamic_packed(2, 1, 2, xd, 2, xs, bad_z, 1, packed, yd, 1, sc, sizeof sc) == QRT_INVALID_ARGUMENT,
         "s8 zero point 200 refused");
   CHECK(yd[0] == 0.625f, "nothing written");
   free(packed);
@@ -236,6 +267,9 @@ int main(void) {
   printf("qgemm: %d of %d random cases exact\n", ok, n);
   ok = 0;
   for (int i = 0; i < 120; i++) ok += random_dynamic(i);
-  printf("dynamic gemm: %d of %d random cases exact\n", ok, 120);
+  printf("dynamic gemm: %d of %d random cases exact; packed variants:", ok, 120);
+  for (int v = 0; v < 256; v++)
+    if (g_variant_count[v]) printf(" %s %d", qrt_isa_name((qrt_isa_t)v), g_variant_count[v]);
+  printf("\n");
   return test_finish("q8_gemm");
 }

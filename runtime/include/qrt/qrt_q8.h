@@ -3,9 +3,10 @@
  * lookup tables. Conventions as in qrt.h (no allocation, int64_t sizes,
  * strides in elements, statuses; NCHW activations, OIHW weights).
  *
- * These are the scalar reference kernels (files src/q8_*__scalar.c): the
- * executor runs quantized graphs with them and every later ISA variant must
- * reproduce their results bit for bit. The arithmetic is docs/numerics.md;
+ * The scalar reference kernels are src/q8_*__scalar.c; every ISA variant
+ * reproduces their results bit for bit. QConv2d and QGemm (static and dynamic)
+ * have x86 variants (AVX2, AVX-512 VNNI; src/q8_conv_gemm*.c, see
+ * docs/int8-kernels.md), chosen when the weights are packed. The arithmetic is docs/numerics.md;
  * the scalar pieces (requantization, clamp ranges, bias) are in qrt_quant.h.
  *
  * Quantized values are 8-bit, u8 (QRT_DTYPE_U8) or s8 (QRT_DTYPE_I8), each
@@ -118,8 +119,13 @@ static inline void qrt_q8_store(qrt_dtype_t t, void *p, int64_t i, int32_t v) {
  *
  * Pack once at plan time (all scales and zero points are constants), run many
  * times. The packed buffer holds the multipliers, the bias and the weights minus
- * their zero points, in the layout of the variant active at packing time (only
- * the scalar one so far); it records the variant. packed must be 8-byte aligned.
+ * their zero points, in the layout of the variant chosen at packing time: the
+ * newest one qrt_active_isa() allows (scalar, avx2 for the AVX2 and AVX512F
+ * levels, avx512vnni; avx512vnni needs every w - zw inside [-128, 127], e.g.
+ * s8 symmetric weights or u8 with zero point 128, else avx2 is used). It
+ * records the variant: running it later needs a CPU with that variant
+ * (QRT_UNSUPPORTED otherwise), whatever the limit is then. The size covers every
+ * variant of this build. packed must be 8-byte aligned.
  * Packing checks the accumulation bound with the actual weights and bias and x's
  * type and zero point (QRT_INVALID_ARGUMENT if it fails). */
 size_t qrt_q8_conv2d_packed_weights_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out);
@@ -127,8 +133,20 @@ qrt_status_t qrt_q8_conv2d_pack_weights(const qrt_conv2d_params_t *p, int64_t c_
                                         const qrt_q8_act_t *x, const qrt_q8_weights_t *wq,
                                         const void *w, const int32_t *bias, const qrt_q8_output_t *y,
                                         void *packed, size_t packed_size);
-/* Scratch for one call of qrt_q8_conv2d_packed: 0 for the scalar variant
- * (then scratch may be NULL); later variants may need some. */
+/* Packs for an explicit ISA level instead of qrt_active_isa() (e.g. for another
+ * machine): the newest variant of this build up to `isa`, as above; the CPU is
+ * not consulted. */
+qrt_status_t qrt_q8_conv2d_pack_weights_isa(qrt_isa_t isa, const qrt_conv2d_params_t *p, int64_t c_in,
+                                            int64_t c_out, const qrt_q8_act_t *x, const qrt_q8_weights_t *wq,
+                                            const void *w, const int32_t *bias, const qrt_q8_output_t *y,
+                                            void *packed, size_t packed_size);
+/* Scratch for one call of qrt_q8_conv2d_packed, enough for any variant: the
+ * vector variants rewrite one group of one image into padded, channel-
+ * interleaved planes (about c_in/groups * (h + pads) * (w + pads) bytes, twice
+ * that for avx2), plus a few KB; any alignment (sizes include 64 bytes for it).
+ * A scalar-packed buffer needs none (scratch may then be NULL); a vector-packed
+ * one given a NULL scratch is QRT_INVALID_ARGUMENT, a smaller one
+ * QRT_BUFFER_TOO_SMALL. */
 size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
                                   int64_t c_out);
 /* x [n][c_in][h][w] of the packed x type, y [n][c_out][OH][OW] of the packed y type. */
@@ -168,7 +186,12 @@ size_t qrt_q8_gemm_packed_weights_size(int64_t n, int64_t k);
 qrt_status_t qrt_q8_gemm_pack_weights(int64_t n, int64_t k, const qrt_q8_act_t *x,
                                       const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
                                       const qrt_q8_output_t *y, void *packed, size_t packed_size);
-/* 0 for the scalar variant. */
+qrt_status_t qrt_q8_gemm_pack_weights_isa(qrt_isa_t isa, int64_t n, int64_t k, const qrt_q8_act_t *x,
+                                          const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
+                                          const qrt_q8_output_t *y, void *packed, size_t packed_size);
+/* Scratch for qrt_q8_gemm_packed and qrt_q8_gemm_dynamic_packed, enough for any
+ * variant: 4 rows of x as lanes (about 8*k bytes) and a tile, plus alignment.
+ * NULL or too small as for the convolution. */
 size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k);
 qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
                                 const void *packed, void *y, int64_t ldy, void *scratch,

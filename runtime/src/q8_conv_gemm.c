@@ -1,0 +1,623 @@
+/* Int8 QLinearConv and Linear: the public entry points of qrt_q8.h (argument
+ * checks, the accumulation bound, packing, the choice of variant) and the
+ * drivers of the vector variants, shared by every ISA; only the tiles are
+ * ISA-specific (q8_conv_gemm__<isa>.c). The scalar reference loops are
+ * q8_conv_gemm__scalar.c. Formats and tile contracts: q8_conv_gemm_internal.h.
+ *
+ * Convolution (vector variants). One image and one group at a time, the input
+ * is rewritten into "planes" in scratch: for each run of CPG input channels and
+ * each stride phase (py, px) used by a tap, a plane of lanes
+ *   plane[r][c] = the CPG channels at padded input row r*sh + py, column c*sw + px
+ * (padding holds the zero point: u = zu, or x - zx = 0), Hph x Wph lanes,
+ * Hph = ceil(padded height / sh), Wph likewise. Output (oy, ox) reads tap
+ * (ky, kx) at plane row oy + ky*dh/sh, column ox + kx*dw/sw of phase
+ * (ky*dh % sh, kx*dw % sw): with q = oy*Wph + ox that is lane q + a constant
+ * per tap, so a tile computes NP consecutive q (whole rows, including the
+ * Wph - OW columns past the output, which are not stored) with one offset
+ * table and no per-pixel bounds. Every plane has (Hph + 1)*Wph + NP lanes so
+ * the last tile's extra lanes read initialized padding.
+ *
+ * Linear: x rows (MR at a time) are copied to scratch as lanes, zero-padded to
+ * a whole number of lanes, and multiplied with PW-channel panels.
+ *
+ * Both requantize with the variant's `requant`, which reproduces
+ * qrt_requantize_scalar bit for bit (q8_conv_gemm__<isa>.c says how). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "q8_conv_gemm_internal.h"
+
+/* ---- variants, oldest ISA first ------------------------------------------------- */
+
+static const q8_variant_t kVariants[] = {
+#if defined(__x86_64__) || defined(_M_X64)
+    {"q8_conv_4x24_gemm_4x8__avx2", QRT_ISA_AVX2_FMA, 2, 8, 4, 24, 4, qrt_q8_conv_tile_4x24__avx2,
+     qrt_q8_gemm_tile_4x8__avx2, qrt_q8_requant__avx2},
+    {"q8_conv_8x48_gemm_4x16__avx512vnni", QRT_ISA_AVX512VNNI, 4, 16, 8, 48, 4,
+     qrt_q8_conv_tile_8x48__avx512vnni, qrt_q8_gemm_tile_4x16__avx512vnni, qrt_q8_requant__avx512vnni},
+#endif
+    {NULL, QRT_ISA_SCALAR, 0, 0, 0, 0, 0, NULL, NULL, NULL}, /* end (keeps the array non-empty) */
+};
+enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] - 1 };
+
+static const q8_variant_t *q8_variant_of(int32_t isa) {
+  for (int i = 0; i < Q8_N_VARIANTS; i++)
+    if ((int32_t)kVariants[i].isa == isa) return &kVariants[i];
+  return NULL;
+}
+
+/* ---- vector layout geometry -------------------------------------------------------- */
+
+typedef struct {
+  int64_t cig, cog, taps, ncg, kg, panels; /* per group */
+  size_t panel_bytes, size;                /* one panel; the whole packed buffer (0: too large) */
+} q8_vgeom_t;
+
+static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, int64_t groups, int64_t kh,
+                           int64_t kw) {
+  q8_vgeom_t g;
+  g.cig = c_in / groups, g.cog = c_out / groups, g.taps = kh * kw;
+  g.ncg = (g.cig + v->cpg - 1) / v->cpg;
+  g.kg = g.ncg * g.taps;
+  g.panels = (g.cog + v->pw - 1) / v->pw;
+  /* bounded well below 2^62 by the scalar size check (c_out * k * 4 fits int64) */
+  const double total = (double)groups * (double)g.panels * (double)g.kg * v->pw * 4.0;
+  g.panel_bytes = (size_t)g.kg * (size_t)v->pw * 4;
+  g.size = total > 0x1p52 ? 0 : 128 + 3 * q8_align64((size_t)c_out * 4) + (size_t)groups * (size_t)g.panels * g.panel_bytes;
+  return g;
+}
+
+/* Bytes to hold the packing of any variant of this build (the variant is chosen
+ * at packing time, the size is asked before). */
+static size_t q8_packed_size(int64_t c_in, int64_t c_out, int64_t groups, int64_t kh, int64_t kw) {
+  const int64_t k = c_in / groups * kh * kw;
+  size_t need = qrt_q8_packed_size__scalar(c_out, k);
+  for (int i = 0; need && i < Q8_N_VARIANTS; i++) {
+    const size_t s = q8_vgeom(&kVariants[i], c_in, c_out, groups, kh, kw).size;
+    need = s == 0 ? 0 : s > need ? s : need;
+  }
+  return need;
+}
+
+static int aligned8(const void *p) { return ((uintptr_t)p & 7) == 0; }
+static void *align_up64(void *p) { return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+
+/* ---- packing ----------------------------------------------------------------------- */
+
+static int32_t q8_zw(const qrt_q8_weights_t *wq, int64_t o) {
+  return wq->zero_points ? wq->zero_points[wq->n_zero_points == 1 ? 0 : o] : 0;
+}
+
+/* Checks (QRT_INVALID_ARGUMENT), the accumulation bound with the actual weights
+ * and bias, then the size (QRT_BUFFER_TOO_SMALL); nothing written. */
+static qrt_status_t q8_pack_check(const q8_pack_args_t *a, void *packed, size_t packed_size) {
+  const size_t need = q8_packed_size(a->c_in, a->c_out, a->groups, a->kernel_h, a->kernel_w);
+  int32_t lo, hi;
+  if (need == 0 || !a->w || !packed || !aligned8(packed) || !qrt_q8_type_range(a->x_type, &lo, &hi))
+    return QRT_INVALID_ARGUMENT;
+  if (qrt_q8_weights_check(a->wq, a->c_out, 1) != QRT_OK) return QRT_INVALID_ARGUMENT;
+  if (a->y && (qrt_q8_act_check(a->x) != QRT_OK || qrt_q8_output_check(a->y) != QRT_OK))
+    return QRT_INVALID_ARGUMENT;
+  const int64_t dev_x = a->y ? qrt_q8_max_deviation(a->x_type, a->x->zero_point) : 255;
+  for (int64_t o = 0; o < a->c_out; o++) {
+    const int32_t zw = q8_zw(a->wq, o);
+    int64_t sum_abs = 0;
+    for (int64_t i = 0; i < a->k; i++)
+      sum_abs += llabs((long long)(qrt_q8_load(a->wq->type, a->w, o * a->k + i) - zw));
+    const int64_t b = a->bias_i ? llabs((long long)a->bias_i[o]) : 0;
+    if (b + dev_x * sum_abs > INT32_MAX) return QRT_INVALID_ARGUMENT;
+  }
+  if (packed_size < need) return QRT_BUFFER_TOO_SMALL;
+  return QRT_OK;
+}
+
+void qrt_q8_pack_common(const q8_pack_args_t *a, int32_t variant, void *packed) {
+  q8_packed_header_t *h = (q8_packed_header_t *)packed;
+  memset(h, 0, 128);
+  h->magic = Q8_PACKED_MAGIC;
+  h->kind = a->kind;
+  h->variant = variant;
+  h->x_type = (int32_t)a->x_type;
+  h->w_type = (int32_t)a->wq->type;
+  h->c_in = a->c_in, h->c_out = a->c_out, h->groups = a->groups;
+  h->kernel_h = a->kernel_h, h->kernel_w = a->kernel_w, h->k = a->k;
+  if (a->y) {
+    h->x_zero_point = a->x->zero_point;
+    h->y_type = (int32_t)a->y->type;
+    h->y_zero_point = a->y->zero_point;
+    h->y_qmin = a->y->qmin, h->y_qmax = a->y->qmax;
+  }
+  const q8_packed_view_t v = q8_view(packed);
+  float *scale = (float *)v.scale;
+  int32_t *bias = (int32_t *)v.bias;
+  for (int64_t o = 0; o < a->c_out; o++) {
+    const float ws = a->wq->scales[a->wq->n_scales == 1 ? 0 : o];
+    scale[o] = a->y ? qrt_requant_multiplier(a->x->scale, ws, a->y->scale) : ws;
+    if (a->y) {
+      bias[o] = a->bias_i ? a->bias_i[o] : 0;
+    } else {
+      const float bf = a->bias_f ? a->bias_f[o] : 0.0f;
+      memcpy(&bias[o], &bf, 4);
+    }
+  }
+}
+
+/* Every w - zw fits s8 (the operand of u8 x s8 lanes). */
+static int q8_weights_fit_s8(const q8_pack_args_t *a) {
+  for (int64_t o = 0; o < a->c_out; o++) {
+    const int32_t zw = q8_zw(a->wq, o);
+    for (int64_t i = 0; i < a->k; i++) {
+      const int32_t d = qrt_q8_load(a->wq->type, a->w, o * a->k + i) - zw;
+      if (d < -128 || d > 127) return 0;
+    }
+  }
+  return 1;
+}
+
+/* The newest variant up to `limit` that can hold these weights; NULL: scalar. */
+static const q8_variant_t *q8_choose(const q8_pack_args_t *a, qrt_isa_t limit) {
+  const q8_variant_t *best = NULL;
+  int fits = -1;
+  for (int i = 0; i < Q8_N_VARIANTS; i++) {
+    const q8_variant_t *v = &kVariants[i];
+    if (v->isa > limit) continue;
+    if (v->cpg == 4) {
+      if (fits < 0) fits = q8_weights_fit_s8(a);
+      if (!fits) continue; /* u8 x s8 lanes: weights past s8 use an int16 variant */
+    }
+    best = v;
+  }
+  return best;
+}
+
+static void q8_pack_vector(const q8_variant_t *v, const q8_pack_args_t *a, void *packed) {
+  qrt_q8_pack_common(a, (int32_t)v->isa, packed);
+  const q8_vgeom_t g = q8_vgeom(v, a->c_in, a->c_out, a->groups, a->kernel_h, a->kernel_w);
+  const q8_packed_view_t pv = q8_view(packed);
+  int32_t *wsum = (int32_t *)pv.rest;
+  uint8_t *panels = (uint8_t *)pv.rest + q8_align64((size_t)a->c_out * 4);
+  const qrt_q8_weights_t *wq = a->wq;
+  memset(panels, 0, (size_t)a->groups * (size_t)g.panels * g.panel_bytes);
+  for (int64_t grp = 0; grp < a->groups; grp++)
+    for (int64_t ol = 0; ol < g.cog; ol++) {
+      const int64_t o = grp * g.cog + ol, pi = ol / v->pw, c = ol % v->pw;
+      const int32_t zw = q8_zw(wq, o);
+      uint8_t *panel = panels + (size_t)(grp * g.panels + pi) * g.panel_bytes;
+      int64_t sum = 0;
+      for (int64_t ci = 0; ci < g.cig; ci++)
+        for (int64_t t = 0; t < g.taps; t++) {
+          const int32_t d = qrt_q8_load(wq->type, a->w, (o * g.cig + ci) * g.taps + t) - zw;
+          const int64_t kg = (ci / v->cpg) * g.taps + t, j = ci % v->cpg;
+          uint8_t *lane = panel + (size_t)(kg * v->pw + c) * 4;
+          if (v->cpg == 4) {
+            lane[j] = (uint8_t)(int8_t)d;
+          } else {
+            const int16_t d16 = (int16_t)d;
+            memcpy(lane + 2 * j, &d16, 2);
+          }
+          sum += d;
+        }
+      wsum[o] = (int32_t)sum; /* |sum| <= 255 * k: the bound makes it fit */
+      if (a->y && v->cpg == 4) {
+        /* lanes hold u = x - zx + zu: subtract zu * sum_k (w - zw), modulo 2^32 */
+        const int64_t zu = q8_xoff(a->x_type, a->x->zero_point).zflip;
+        int32_t *bias = (int32_t *)pv.bias;
+        bias[o] = (int32_t)((uint32_t)bias[o] - (uint32_t)(zu * sum));
+      }
+    }
+}
+
+static qrt_status_t q8_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed, size_t packed_size) {
+  qrt_status_t s = q8_pack_check(a, packed, packed_size);
+  if (s != QRT_OK) return s;
+  const q8_variant_t *v = q8_choose(a, limit);
+  if (v) q8_pack_vector(v, a, packed);
+  else qrt_q8_pack__scalar(a, packed);
+  return QRT_OK;
+}
+
+/* The packed buffer's kind, and its variant runnable on this CPU. */
+static qrt_status_t q8_check_packed(const void *packed, int kind, const q8_variant_t **out) {
+  *out = NULL;
+  if (!packed || !aligned8(packed)) return QRT_INVALID_ARGUMENT;
+  const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
+  if (h->magic != Q8_PACKED_MAGIC || h->kind != kind) return QRT_INVALID_ARGUMENT;
+  if (h->variant == QRT_ISA_SCALAR) return QRT_OK;
+  const q8_variant_t *v = q8_variant_of(h->variant);
+  if (!v || qrt_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
+  *out = v;
+  return QRT_OK;
+}
+
+/* ---- the requantization loop every target has --------------------------------------- */
+
+void qrt_q8_requant_run(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
+                        const q8_out_t *o, uint8_t *y) {
+  for (int64_t i = 0; i < n; i++) {
+    const int32_t a = (int32_t)((uint32_t)acc[i] + (uint32_t)bias[i * ps]);
+    y[i] = (uint8_t)qrt_requantize_scalar(a, mult[i * ps], o->zero_point, o->qmin, o->qmax);
+  }
+}
+
+/* ---- convolution ---------------------------------------------------------------------- */
+
+typedef struct {
+  int64_t OH, OW, Hph, Wph, L, n_phase;
+  int64_t ncg, taps;
+  size_t cg_stride; /* bytes */
+} q8_planes_t;
+
+static q8_planes_t q8_planes_geom(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
+                                  int64_t w, int64_t OH, int64_t OW) {
+  q8_planes_t g;
+  const int64_t Hp = h + p->pad_top + p->pad_bottom, Wp = w + p->pad_left + p->pad_right;
+  g.OH = OH, g.OW = OW;
+  g.Hph = (Hp + p->stride_h - 1) / p->stride_h;
+  g.Wph = (Wp + p->stride_w - 1) / p->stride_w;
+  g.L = (g.Hph + 1) * g.Wph + v->np;
+  g.n_phase = p->stride_h * p->stride_w;
+  g.ncg = (c_in / p->groups + v->cpg - 1) / v->cpg;
+  g.taps = p->kernel_h * p->kernel_w;
+  g.cg_stride = q8_align64((size_t)(g.n_phase * g.L) * 4);
+  return g;
+}
+
+/* Scratch of variant v: planes, the tap table, one accumulator tile, alignment. */
+static size_t q8_conv_scratch_v(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
+                                int64_t w) {
+  int64_t OH, OW;
+  if (qrt_conv2d_output_size(p, h, w, &OH, &OW) != QRT_OK) return 0;
+  const q8_planes_t g = q8_planes_geom(v, p, c_in, h, w, OH, OW);
+  return (size_t)g.ncg * g.cg_stride + q8_align64((size_t)g.taps * 8) + (size_t)(v->mc * v->np) * 4 +
+         (size_t)g.n_phase + 64 * 3;
+}
+
+/* The lanes of one group's planes (the phases marked in `used`). */
+static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qrt_conv2d_params_t *p,
+                           const uint8_t *xg, int64_t cig, int64_t h, int64_t w, q8_xoff_t xo,
+                           const uint8_t *used, uint8_t *planes) {
+  const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+  const uint32_t pad = v->cpg == 4 ? 0x01010101u * (uint32_t)xo.zflip : 0; /* u = zu, or x - zx = 0 */
+  for (int64_t cg = 0; cg < g->ncg; cg++)
+    for (int64_t ph = 0; ph < g->n_phase; ph++) {
+      if (!used[ph]) continue;
+      const int64_t py = ph / sw, px = ph % sw;
+      uint8_t *d = planes + cg * g->cg_stride + (size_t)(ph * g->L) * 4;
+      for (int64_t i = 0; i < g->L; i++) memcpy(d + 4 * i, &pad, 4);
+      /* columns c with 0 <= c*sw + px - pl < w */
+      const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
+      int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
+      if (c1 > g->Wph) c1 = g->Wph;
+      for (int64_t r = 0; r < g->Hph; r++) {
+        const int64_t iy = r * sh + py - pt;
+        if (iy < 0 || iy >= h || c0 >= c1) continue;
+        uint8_t *drow = d + (size_t)(r * g->Wph) * 4;
+        for (int64_t j = 0; j < v->cpg && cg * v->cpg + j < cig; j++) {
+          const uint8_t *src = xg + ((cg * v->cpg + j) * h + iy) * w + px - pl; /* column c at c*sw */
+          if (v->cpg == 4) {
+            for (int64_t c = c0; c < c1; c++) drow[4 * c + j] = src[c * sw] ^ xo.flip;
+          } else {
+            for (int64_t c = c0; c < c1; c++) {
+              const int16_t val = (int16_t)((int32_t)(src[c * sw] ^ xo.flip) - xo.zflip);
+              memcpy(drow + 4 * c + 2 * j, &val, 2);
+            }
+          }
+        }
+      }
+    }
+}
+
+static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                     int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
+                                     void *y, void *scratch, size_t scratch_size) {
+  int64_t OH, OW;
+  qrt_conv2d_output_size(p, h, w, &OH, &OW);
+  const size_t need = q8_conv_scratch_v(v, p, c_in, h, w);
+  if (!scratch || scratch_size < need) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
+  const q8_planes_t g = q8_planes_geom(v, p, c_in, h, w, OH, OW);
+  const q8_packed_view_t pv = q8_view(packed);
+  const q8_packed_header_t *hd = pv.h;
+  const q8_vgeom_t vg = q8_vgeom(v, c_in, c_out, p->groups, p->kernel_h, p->kernel_w);
+  const uint8_t *panels = (const uint8_t *)pv.rest + q8_align64((size_t)c_out * 4);
+  uint8_t *planes = (uint8_t *)align_up64(scratch);
+  int64_t *tap_off = (int64_t *)(planes + (size_t)g.ncg * g.cg_stride);
+  int32_t *acc = (int32_t *)align_up64(tap_off + g.taps);
+  uint8_t *used = (uint8_t *)(acc + v->mc * v->np);
+  memset(used, 0, (size_t)g.n_phase);
+  for (int64_t ky = 0; ky < p->kernel_h; ky++)
+    for (int64_t kx = 0; kx < p->kernel_w; kx++) {
+      const int64_t dy = ky * p->dilation_h, dx = kx * p->dilation_w;
+      const int64_t ph = (dy % p->stride_h) * p->stride_w + dx % p->stride_w;
+      used[ph] = 1;
+      tap_off[ky * p->kernel_w + kx] = (ph * g.L + dy / p->stride_h * g.Wph + dx / p->stride_w) * 4;
+    }
+  const q8_xoff_t xo = q8_xoff((qrt_dtype_t)hd->x_type, hd->x_zero_point);
+  const q8_out_t out = {hd->y_zero_point, hd->y_qmin, hd->y_qmax};
+  const int64_t G = p->groups, cig = c_in / G, cog = c_out / G, Q = OH * g.Wph, OHW = OH * OW;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t grp = 0; grp < G; grp++) {
+      q8_fill_planes(v, &g, p, (const uint8_t *)x + (b * c_in + grp * cig) * h * w, cig, h, w, xo, used, planes);
+      for (int64_t q0 = 0; q0 < Q; q0 += v->np) {
+        const int64_t qend = q0 + v->np < Q ? q0 + v->np : Q;
+        for (int64_t pi = 0; pi < vg.panels; pi++) {
+          const uint8_t *panel = panels + (size_t)(grp * vg.panels + pi) * vg.panel_bytes;
+          for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
+            v->conv_tile(g.ncg, (int64_t)g.cg_stride, g.taps, tap_off, planes + q0 * 4,
+                         panel + (ol0 - pi * v->pw) * 4, acc);
+            for (int64_t c = 0; c < v->mc && ol0 + c < cog; c++) {
+              const int64_t o = grp * cog + ol0 + c;
+              uint8_t *yo = (uint8_t *)y + (b * c_out + o) * OHW;
+              for (int64_t q = q0; q < qend;) {
+                const int64_t oy = q / g.Wph, ox = q % g.Wph;
+                if (ox >= OW) { q += g.Wph - ox; continue; }
+                const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
+                v->requant(run, acc + c * v->np + (q - q0), &pv.bias[o], &pv.scale[o], 0, &out,
+                           yo + oy * OW + ox);
+                q += run;
+              }
+            }
+          }
+        }
+      }
+    }
+  return QRT_OK;
+}
+
+size_t qrt_q8_conv2d_packed_weights_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out) {
+  if (!qrt_q8_conv_shape_ok(p, c_in, c_out)) return 0;
+  return q8_packed_size(c_in, c_out, p->groups, p->kernel_h, p->kernel_w);
+}
+
+static qrt_status_t q8_conv2d_pack(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out,
+                                   const qrt_q8_act_t *x, const qrt_q8_weights_t *wq, const void *w,
+                                   const int32_t *bias, const qrt_q8_output_t *y, qrt_isa_t limit, void *packed,
+                                   size_t packed_size) {
+  if (qrt_q8_conv2d_packed_weights_size(p, c_in, c_out) == 0 || !x || !y) return QRT_INVALID_ARGUMENT;
+  const q8_pack_args_t a = {Q8_KIND_CONV, c_in, c_out, p->groups, p->kernel_h, p->kernel_w,
+                            c_in / p->groups * p->kernel_h * p->kernel_w,
+                            x->type, x, wq, w, bias, NULL, y};
+  return q8_pack(&a, limit, packed, packed_size);
+}
+
+qrt_status_t qrt_q8_conv2d_pack_weights(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out,
+                                        const qrt_q8_act_t *x, const qrt_q8_weights_t *wq,
+                                        const void *w, const int32_t *bias, const qrt_q8_output_t *y,
+                                        void *packed, size_t packed_size) {
+  return q8_conv2d_pack(p, c_in, c_out, x, wq, w, bias, y, qrt_active_isa(), packed, packed_size);
+}
+
+qrt_status_t qrt_q8_conv2d_pack_weights_isa(qrt_isa_t isa, const qrt_conv2d_params_t *p, int64_t c_in,
+                                            int64_t c_out, const qrt_q8_act_t *x, const qrt_q8_weights_t *wq,
+                                            const void *w, const int32_t *bias, const qrt_q8_output_t *y,
+                                            void *packed, size_t packed_size) {
+  return q8_conv2d_pack(p, c_in, c_out, x, wq, w, bias, y, isa, packed, packed_size);
+}
+
+size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
+                                  int64_t c_out) {
+  if (!qrt_q8_conv_shape_ok(p, c_in, c_out)) return 0;
+  size_t need = 0; /* the scalar variant reads x in place */
+  for (int i = 0; i < Q8_N_VARIANTS; i++) {
+    const size_t s = q8_conv_scratch_v(&kVariants[i], p, c_in, h, w);
+    if (s > need) need = s;
+  }
+  return need;
+}
+
+qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
+                                  int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
+                                  void *scratch, size_t scratch_size) {
+  int64_t OH, OW;
+  qrt_status_t s = qrt_conv2d_output_size(p, h, w, &OH, &OW);
+  if (s != QRT_OK) return s;
+  if (!qrt_q8_conv_shape_ok(p, c_in, c_out) || n < 0) return QRT_INVALID_ARGUMENT;
+  const q8_variant_t *v;
+  if ((s = q8_check_packed(packed, Q8_KIND_CONV, &v)) != QRT_OK) return s;
+  const q8_packed_header_t *hd = (const q8_packed_header_t *)packed;
+  if (hd->c_in != c_in || hd->c_out != c_out || hd->groups != p->groups || hd->kernel_h != p->kernel_h ||
+      hd->kernel_w != p->kernel_w)
+    return QRT_INVALID_ARGUMENT;
+  if (n * OH * OW == 0) return QRT_OK;
+  /* h or w may be 0 when padding alone makes the output: then x is not read */
+  if ((!x && h * w > 0) || !y) return QRT_INVALID_ARGUMENT;
+  if (!v) {
+    qrt_q8_conv2d__scalar(p, n, c_in, h, w, x, c_out, packed, y);
+    return QRT_OK;
+  }
+  return q8_conv2d_vector(v, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
+}
+
+size_t qrt_q8_conv2d_unpacked_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
+                                           int64_t w, int64_t c_out) {
+  const size_t pw = q8_align64(qrt_q8_conv2d_packed_weights_size(p, c_in, c_out));
+  return pw ? pw + qrt_q8_conv2d_scratch_size(p, c_in, h, w, c_out) : 0;
+}
+
+qrt_status_t qrt_q8_conv2d(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h, int64_t w,
+                           const qrt_q8_act_t *xq, const void *x, int64_t c_out,
+                           const qrt_q8_weights_t *wq, const void *weights, const int32_t *bias,
+                           const qrt_q8_output_t *yq, void *y, void *scratch, size_t scratch_size) {
+  int64_t OH, OW;
+  qrt_status_t s = qrt_conv2d_output_size(p, h, w, &OH, &OW);
+  if (s != QRT_OK) return s;
+  const size_t pw = q8_align64(qrt_q8_conv2d_packed_weights_size(p, c_in, c_out));
+  if (pw == 0 || !scratch) return QRT_INVALID_ARGUMENT;
+  if (scratch_size < qrt_q8_conv2d_unpacked_scratch_size(p, c_in, h, w, c_out)) return QRT_BUFFER_TOO_SMALL;
+  if ((s = qrt_q8_conv2d_pack_weights(p, c_in, c_out, xq, wq, weights, bias, yq, scratch, pw)) != QRT_OK)
+    return s;
+  return qrt_q8_conv2d_packed(p, n, c_in, h, w, x, c_out, scratch, y, (char *)scratch + pw,
+                              scratch_size - pw);
+}
+
+/* ---- Linear ---------------------------------------------------------------------------- */
+
+static size_t q8_gemm_scratch_v(const q8_variant_t *v, int64_t k) {
+  const int64_t kg = (k + v->cpg - 1) / v->cpg;
+  return (size_t)(v->mr * kg) * 4 + (size_t)(v->mr * v->pw) * 4 + 64 * 2;
+}
+
+/* Rows r0 .. r0+mt of x as lanes (mr rows, the missing ones and the K tail zero);
+ * zflip per row (dynamic) or one for all (zstride 0). */
+static void q8_rows_to_lanes(const q8_variant_t *v, int64_t mt, int64_t k, const uint8_t *x, int64_t ldx,
+                             uint8_t flip, const int32_t *zflip, int64_t zstride, uint8_t *dst) {
+  const int64_t kg = (k + v->cpg - 1) / v->cpg;
+  memset(dst, 0, (size_t)(v->mr * kg) * 4);
+  for (int64_t r = 0; r < mt; r++) {
+    const uint8_t *src = x + r * ldx;
+    uint8_t *d = dst + (size_t)(r * kg) * 4;
+    if (v->cpg == 4) {
+      for (int64_t i = 0; i < k; i++) d[i] = src[i] ^ flip;
+    } else {
+      const int32_t z = zflip[r * zstride];
+      for (int64_t i = 0; i < k; i++) {
+        const int16_t val = (int16_t)((int32_t)(src[i] ^ flip) - z);
+        memcpy(d + 2 * i, &val, 2);
+      }
+    }
+  }
+}
+
+size_t qrt_q8_gemm_packed_weights_size(int64_t n, int64_t k) {
+  if (n < 1 || k < 1) return 0;
+  return q8_packed_size(k, n, 1, 1, 1);
+}
+
+qrt_status_t qrt_q8_gemm_pack_weights_isa(qrt_isa_t isa, int64_t n, int64_t k, const qrt_q8_act_t *x,
+                                          const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
+                                          const qrt_q8_output_t *y, void *packed, size_t packed_size) {
+  if (!x || !y || n < 1 || k < 1) return QRT_INVALID_ARGUMENT;
+  const q8_pack_args_t a = {Q8_KIND_GEMM, k, n, 1, 1, 1, k, x->type, x, wq, w, bias, NULL, y};
+  return q8_pack(&a, isa, packed, packed_size);
+}
+
+qrt_status_t qrt_q8_gemm_pack_weights(int64_t n, int64_t k, const qrt_q8_act_t *x,
+                                      const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
+                                      const qrt_q8_output_t *y, void *packed, size_t packed_size) {
+  return qrt_q8_gemm_pack_weights_isa(qrt_active_isa(), n, k, x, wq, w, bias, y, packed, packed_size);
+}
+
+qrt_status_t qrt_q8_gemm_pack_weights_dynamic(int64_t n, int64_t k, qrt_dtype_t x_type,
+                                              const qrt_q8_weights_t *wq, const void *w,
+                                              const float *bias, void *packed, size_t packed_size) {
+  if (n < 1 || k < 1) return QRT_INVALID_ARGUMENT;
+  const q8_pack_args_t a = {Q8_KIND_GEMM_DYNAMIC, k, n, 1, 1, 1, k, x_type, NULL, wq, w, NULL, bias, NULL};
+  return q8_pack(&a, qrt_active_isa(), packed, packed_size);
+}
+
+size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
+  (void)m, (void)n;
+  size_t need = 0; /* the scalar variant reads x in place */
+  if (k < 1) return 0;
+  for (int i = 0; i < Q8_N_VARIANTS; i++) {
+    const size_t s = q8_gemm_scratch_v(&kVariants[i], k);
+    if (s > need) need = s;
+  }
+  return need;
+}
+
+/* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). */
+static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, int64_t k, const uint8_t *x,
+                                   int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
+                                   int64_t x_params_stride, const void *packed, uint8_t *y, float *yf,
+                                   int64_t ldy, void *scratch, size_t scratch_size) {
+  if (!scratch || scratch_size < q8_gemm_scratch_v(v, k)) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
+  const q8_packed_view_t pv = q8_view(packed);
+  const q8_vgeom_t vg = q8_vgeom(v, k, n, 1, 1, 1);
+  const uint8_t *panels = (const uint8_t *)pv.rest + q8_align64((size_t)n * 4);
+  const int32_t *wsum = (const int32_t *)pv.rest;
+  uint8_t *lanes = (uint8_t *)align_up64(scratch);
+  int32_t *acc = (int32_t *)align_up64(lanes + (size_t)(v->mr * vg.kg) * 4);
+  const qrt_dtype_t xt = (qrt_dtype_t)pv.h->x_type;
+  const q8_out_t out = {pv.h->y_zero_point, pv.h->y_qmin, pv.h->y_qmax};
+  int32_t zflip[16]; /* mr <= 16 */
+  for (int64_t r0 = 0; r0 < m; r0 += v->mr) {
+    const int64_t mt = m - r0 < v->mr ? m - r0 : v->mr;
+    for (int64_t r = 0; r < mt; r++)
+      zflip[r] = q8_xoff(xt, yf ? x_zero_points[(r0 + r) * x_params_stride] : pv.h->x_zero_point).zflip;
+    q8_rows_to_lanes(v, mt, k, x + r0 * ldx, ldx, q8_xoff(xt, 0).flip, zflip, 1, lanes);
+    for (int64_t pi = 0; pi < vg.panels; pi++) {
+      const int64_t o0 = pi * v->pw, nt = n - o0 < v->pw ? n - o0 : v->pw;
+      v->gemm_tile(vg.kg, lanes, vg.kg * 4, panels + (size_t)pi * vg.panel_bytes, acc);
+      for (int64_t r = 0; r < mt; r++) {
+        const int32_t *ar = acc + r * v->pw;
+        if (!yf) {
+          v->requant(nt, ar, &pv.bias[o0], &pv.scale[o0], 1, &out, y + (r0 + r) * ldy + o0);
+          continue;
+        }
+        /* dynamic: the scalar reference's float steps, in the same order */
+        const float xs = x_scales[(r0 + r) * x_params_stride];
+        const uint32_t zu = v->cpg == 4 ? (uint32_t)zflip[r] : 0; /* u8 lanes hold x - zx + zu */
+        for (int64_t c = 0; c < nt; c++) {
+          const int32_t a = (int32_t)((uint32_t)ar[c] - zu * (uint32_t)wsum[o0 + c]);
+          float bias;
+          memcpy(&bias, &pv.bias[o0 + c], 4);
+          const float scale = xs * pv.scale[o0 + c];
+          const float af = (float)a;
+          const float prod = af * scale;
+          yf[(r0 + r) * ldy + o0 + c] = prod + bias;
+        }
+      }
+    }
+  }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
+                                const void *packed, void *y, int64_t ldy, void *scratch,
+                                size_t scratch_size) {
+  const q8_variant_t *v;
+  qrt_status_t s = q8_check_packed(packed, Q8_KIND_GEMM, &v);
+  if (s != QRT_OK) return s;
+  const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
+  if (m < 0 || h->c_out != n || h->k != k || ldx < k || ldy < n) return QRT_INVALID_ARGUMENT;
+  if (m == 0) return QRT_OK;
+  if (!x || !y) return QRT_INVALID_ARGUMENT;
+  if (!v) {
+    qrt_q8_gemm__scalar(m, n, x, ldx, packed, y, ldy);
+    return QRT_OK;
+  }
+  return q8_gemm_vector(v, m, n, k, x, ldx, NULL, NULL, 0, packed, y, NULL, ldy, scratch, scratch_size);
+}
+
+size_t qrt_q8_gemm_unpacked_scratch_size(int64_t m, int64_t n, int64_t k) {
+  const size_t pw = q8_align64(qrt_q8_gemm_packed_weights_size(n, k));
+  return pw ? pw + qrt_q8_gemm_scratch_size(m, n, k) : 0;
+}
+
+qrt_status_t qrt_q8_gemm(int64_t m, int64_t n, int64_t k, const qrt_q8_act_t *xq, const void *x,
+                         int64_t ldx, const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
+                         const qrt_q8_output_t *yq, void *y, int64_t ldy, void *scratch,
+                         size_t scratch_size) {
+  const size_t pw = q8_align64(qrt_q8_gemm_packed_weights_size(n, k));
+  if (pw == 0 || !scratch) return QRT_INVALID_ARGUMENT;
+  if (scratch_size < qrt_q8_gemm_unpacked_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
+  qrt_status_t s = qrt_q8_gemm_pack_weights(n, k, xq, wq, w, bias, yq, scratch, pw);
+  if (s != QRT_OK) return s;
+  return qrt_q8_gemm_packed(m, n, k, x, ldx, scratch, y, ldy, (char *)scratch + pw, scratch_size - pw);
+}
+
+qrt_status_t qrt_q8_gemm_dynamic_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
+                                        const float *x_scales, const int32_t *x_zero_points,
+                                        int64_t x_params_stride, const void *packed, float *y,
+                                        int64_t ldy, void *scratch, size_t scratch_size) {
+  const q8_variant_t *v;
+  qrt_status_t s = q8_check_packed(packed, Q8_KIND_GEMM_DYNAMIC, &v);
+  if (s != QRT_OK) return s;
+  const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
+  if (m < 0 || h->c_out != n || h->k != k || ldx < k || ldy < n || (x_params_stride != 0 && x_params_stride != 1))
+    return QRT_INVALID_ARGUMENT;
+  if (m == 0) return QRT_OK;
+  if (!x || !y || !x_scales || !x_zero_points) return QRT_INVALID_ARGUMENT;
+  int32_t lo = 0, hi = 0;
+  qrt_q8_type_range((qrt_dtype_t)h->x_type, &lo, &hi);
+  for (int64_t r = 0; r < (x_params_stride ? m : 1); r++)
+    if (!(x_scales[r] > 0.0f) || isinf(x_scales[r]) || x_zero_points[r] < lo || x_zero_points[r] > hi)
+      return QRT_INVALID_ARGUMENT;
+  if (!v) {
+    qrt_q8_gemm_dynamic__scalar(m, n, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy);
+    return QRT_OK;
+  }
+  return q8_gemm_vector(v, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, NULL, y, ldy,
+                        scratch, scratch_size);
+}

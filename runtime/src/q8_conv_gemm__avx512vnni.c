@@ -1,0 +1,97 @@
+/* Int8 conv and Linear tiles for AVX-512 VNNI (x86-64-v4 + vpdpbusd); built with
+ * -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni. Contracts in
+ * q8_conv_gemm_internal.h; the driver is q8_conv_gemm.c.
+ *
+ * Lanes are 4 u8 activations (u = b ^ flip, i.e. x + 128 for s8) against 4 s8
+ * weights (w - zw; packing uses this variant only when every w - zw fits s8).
+ * vpdpbusd adds the 4 exact products (|u * w| <= 255 * 128) to an int32 lane
+ * without saturation: the sums wrap modulo 2^32, and the packed bias carries
+ * -zu * sum(w - zw), so the final int32 equals the reference's exact sum.
+ *
+ * Requantization, bit for bit qrt_requantize_scalar: (float)acc by vcvtdq2ps
+ * and the product by vmulps (both round to nearest even in the default MXCSR
+ * mode, as the C conversions and multiplication do); the clamp by vmaxps/vminps
+ * to [qmin - zp, qmax - zp] (equal to the reference's comparisons for any
+ * non-NaN value; v is NaN only when the multiplier is not finite, and such
+ * runs take the scalar path); rounding half to even by vcvtps2dq with an
+ * explicit {rn-sae} (the value is already clamped, so in range). */
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_conv_gemm_internal.h"
+
+static inline __m512i bcast32(const uint8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+/* 8 channels x 48 positions (3 vectors of 16): 24 accumulators. */
+void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
+                                       const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
+                                       int32_t *acc) {
+  __m512i a[8][3];
+  for (int c = 0; c < 8; c++)
+    for (int j = 0; j < 3; j++) a[c][j] = _mm512_setzero_si512();
+  for (int64_t cg = 0; cg < n_cg; cg++) {
+    const uint8_t *xc = x + cg * cg_stride;
+    for (int64_t t = 0; t < n_taps; t++) {
+      const uint8_t *xp = xc + tap_off[t];
+      const __m512i x0 = _mm512_loadu_si512(xp), x1 = _mm512_loadu_si512(xp + 64),
+                    x2 = _mm512_loadu_si512(xp + 128);
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; c++) {
+        const __m512i wb = bcast32(w + 4 * c);
+        a[c][0] = _mm512_dpbusd_epi32(a[c][0], x0, wb);
+        a[c][1] = _mm512_dpbusd_epi32(a[c][1], x1, wb);
+        a[c][2] = _mm512_dpbusd_epi32(a[c][2], x2, wb);
+      }
+      w += 16 * 4; /* the panel is 16 channels wide */
+    }
+  }
+  for (int c = 0; c < 8; c++)
+    for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
+}
+
+/* 4 rows x 16 channels. */
+void qrt_q8_gemm_tile_4x16__avx512vnni(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,
+                                       int32_t *acc) {
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  for (int64_t kg = 0; kg < n_kg; kg++) {
+    const __m512i wv = _mm512_loadu_si512(w + kg * 64);
+    a0 = _mm512_dpbusd_epi32(a0, bcast32(x + 4 * kg), wv);
+    a1 = _mm512_dpbusd_epi32(a1, bcast32(x + ldx + 4 * kg), wv);
+    a2 = _mm512_dpbusd_epi32(a2, bcast32(x + 2 * ldx + 4 * kg), wv);
+    a3 = _mm512_dpbusd_epi32(a3, bcast32(x + 3 * ldx + 4 * kg), wv);
+  }
+  _mm512_storeu_si512(acc, a0);
+  _mm512_storeu_si512(acc + 16, a1);
+  _mm512_storeu_si512(acc + 32, a2);
+  _mm512_storeu_si512(acc + 48, a3);
+}
+
+void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
+                                int64_t ps, const q8_out_t *o, uint8_t *y) {
+  const __m512 lo = _mm512_set1_ps((float)(o->qmin - o->zero_point));
+  const __m512 hi = _mm512_set1_ps((float)(o->qmax - o->zero_point));
+  const __m512i zp = _mm512_set1_epi32(o->zero_point), qmin = _mm512_set1_epi32(o->qmin),
+                qmax = _mm512_set1_epi32(o->qmax);
+  const __m512 fmax = _mm512_set1_ps(3.40282347e38f);
+  for (int64_t i = 0; i < n; i += 16) {
+    const int64_t left = n - i;
+    const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+    const __m512i b = ps ? _mm512_maskz_loadu_epi32(m, bias + i) : _mm512_set1_epi32(bias[0]);
+    const __m512 mv = ps ? _mm512_maskz_loadu_ps(m, mult + i) : _mm512_set1_ps(mult[0]);
+    /* |M| <= FLT_MAX is false for +-Inf and NaN: those lanes take the scalar path */
+    if (_mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(mv), fmax, _CMP_LE_OQ) != m) {
+      qrt_q8_requant_run(left < 16 ? left : 16, acc + i, bias + i * ps, mult + i * ps, ps, o, y + i);
+      continue;
+    }
+    const __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), b);
+    const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mv);
+    const __m512 c = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
+    q = _mm512_min_epi32(_mm512_max_epi32(q, qmin), qmax);
+    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, q);
+  }
+}

@@ -1,0 +1,156 @@
+/* Private to the int8 convolution and Linear kernels (q8_conv_gemm*.c): the
+ * packed weight formats, the microkernel contracts and the variant table.
+ *
+ * Files: q8_conv_gemm__scalar.c is the reference (never optimized);
+ * q8_conv_gemm.c holds the public entry points, packing, and the shared
+ * drivers of the vector variants; q8_conv_gemm__<isa>.c hold only tiles. */
+#ifndef Q8_CONV_GEMM_INTERNAL_H
+#define Q8_CONV_GEMM_INTERNAL_H
+#include "qrt/qrt_q8.h"
+
+/* ---- packed weights -----------------------------------------------------------
+ * Byte offsets, every section 64-byte aligned:
+ *   0                  header (at most 128 bytes)
+ *   128                float  scale[c_out]  static: multiplier M[o]; dynamic: w scale[o]
+ *   +align64(4*c_out)  int32  bias[c_out]   static: int32 bias (see below); dynamic: float bits
+ * then the weights, in the layout of h->variant:
+ *  QRT_ISA_SCALAR     int16 w[c_out][k]       w - zw[o] (|w - zw| <= 255); bias as given
+ *  a vector variant   int32 wsum[c_out]       sum_k (w - zw[o])
+ *                     then panels (below); static bias = bias - zu * wsum (mod 2^32)
+ *                     when the variant's lanes hold u = x + 128 (s8) or x (u8)
+ * Vector panels: for group g, panel p (output channels p*PW .. p*PW+PW-1 of the
+ * group, PW = the variant's pw), KG = ceil(cig / CPG) * kh * kw lane groups,
+ * kg = (channel group cg) * kh*kw + tap (ky*kw + kx):
+ *   lane[g][p][kg][c] = the CPG values w[o][cg*CPG + j][ky][kx] - zw[o], j < CPG,
+ * as 4 bytes: CPG = 4 s8 values (u8 x s8 dot products, vpdpbusd) or CPG = 2
+ * int16 values (int16 x int16, vpmaddwd); channels past cig or cog are 0. */
+#define Q8_PACKED_MAGIC 0x50573851u /* "Q8WP" */
+enum { Q8_KIND_CONV = 1, Q8_KIND_GEMM = 2, Q8_KIND_GEMM_DYNAMIC = 3 };
+
+typedef struct {
+  uint32_t magic;
+  int32_t kind;
+  int32_t variant; /* qrt_isa_t of the layout: QRT_ISA_SCALAR or a vector variant's isa */
+  int32_t x_type, w_type, y_type;
+  int32_t x_zero_point, y_zero_point, y_qmin, y_qmax;
+  int64_t c_in, c_out, groups, kernel_h, kernel_w, k;
+} q8_packed_header_t;
+
+_Static_assert(sizeof(q8_packed_header_t) <= 128, "q8 packed header must fit in 128 bytes");
+
+static inline size_t q8_align64(size_t v) { return (v + 63) & ~(size_t)63; }
+
+typedef struct {
+  const q8_packed_header_t *h;
+  const float *scale;
+  const int32_t *bias;
+  const void *rest; /* scalar: int16 w[c_out][k]; vector: int32 wsum[c_out], then panels */
+} q8_packed_view_t;
+
+static inline q8_packed_view_t q8_view(const void *packed) {
+  const char *base = (const char *)packed;
+  const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
+  const size_t sec = q8_align64((size_t)h->c_out * 4);
+  q8_packed_view_t v = {h, (const float *)(base + 128), (const int32_t *)(base + 128 + sec),
+                        base + 128 + 2 * sec};
+  return v;
+}
+
+/* x - zx from the stored byte b without a branch on the type: (b ^ flip) - zflip,
+ * flip = 0, zflip = zx for u8; flip = 0x80, zflip = zx + 128 for s8 (the s8 value
+ * of b is (b ^ 0x80) - 128). u = b ^ flip is the unsigned operand of vpdpbusd. */
+typedef struct {
+  uint8_t flip;
+  int32_t zflip;
+} q8_xoff_t;
+
+static inline q8_xoff_t q8_xoff(qrt_dtype_t type, int32_t zero_point) {
+  q8_xoff_t r = {type == QRT_DTYPE_I8 ? 0x80 : 0, zero_point + (type == QRT_DTYPE_I8 ? 128 : 0)};
+  return r;
+}
+
+/* Everything packing needs (validated by q8_conv_gemm.c before any layout is written). */
+typedef struct {
+  int kind;
+  int64_t c_in, c_out, groups, kernel_h, kernel_w, k; /* k = c_in/groups * kh * kw */
+  qrt_dtype_t x_type;
+  const qrt_q8_act_t *x;     /* NULL for dynamic */
+  const qrt_q8_weights_t *wq;
+  const void *w;             /* [c_out][k] */
+  const int32_t *bias_i;     /* static, or NULL */
+  const float *bias_f;       /* dynamic, or NULL */
+  const qrt_q8_output_t *y;  /* NULL for dynamic */
+} q8_pack_args_t;
+
+/* Writes the header, scales and bias common to every layout (variant given). */
+void qrt_q8_pack_common(const q8_pack_args_t *a, int32_t variant, void *packed);
+
+/* ---- the scalar reference (q8_conv_gemm__scalar.c) --------------------------- */
+/* Parameters and channel counts valid, and K = C_in/groups * kh * kw without overflow. */
+int qrt_q8_conv_shape_ok(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out);
+size_t qrt_q8_packed_size__scalar(int64_t c_out, int64_t k);
+void qrt_q8_pack__scalar(const q8_pack_args_t *a, void *packed);
+void qrt_q8_conv2d__scalar(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h, int64_t w,
+                           const void *x, int64_t c_out, const void *packed, void *y);
+void qrt_q8_gemm__scalar(int64_t m, int64_t n, const void *x, int64_t ldx, const void *packed, void *y,
+                         int64_t ldy);
+void qrt_q8_gemm_dynamic__scalar(int64_t m, int64_t n, const void *x, int64_t ldx, const float *x_scales,
+                                 const int32_t *x_zero_points, int64_t x_params_stride,
+                                 const void *packed, float *y, int64_t ldy);
+
+/* ---- vector tiles --------------------------------------------------------------
+ * A lane is 4 bytes: CPG u8 activations (u = b ^ flip) against CPG s8 weights
+ * (CPG = 4), or CPG int16 activations (x - zx) against int16 weights (CPG = 2);
+ * dot(lane x, lane w) is the exact int32 sum of the CPG products. Sums wrap
+ * modulo 2^32 (see qrt_q8.h, "Accumulation": the final value fits int32).
+ *
+ * conv tile (MC output channels x NP output positions):
+ *   acc[c*NP + j] = sum over cg < n_cg, t < n_taps of
+ *       dot(lane at x + cg*cg_stride + tap_off[t] + 4*j,
+ *           lane at w + ((cg*n_taps + t)*PW + c)*4)
+ * for c < MC, j < NP (byte offsets; PW the variant's panel width).
+ * gemm tile (MR rows x PW channels):
+ *   acc[r*PW + c] = sum over kg < n_kg of dot(lane at x + r*ldx + 4*kg, lane at w + (kg*PW + c)*4)
+ * requant: y[i] = qrt_requantize_scalar(acc[i] + bias[i*ps], mult[i*ps], zp, qmin, qmax) for
+ *   i < n (ps 0 or 1; the addition mod 2^32), stored as bytes (u8 or s8 alike). */
+typedef void (*q8_conv_tile_fn)(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                const uint8_t *x, const uint8_t *w, int32_t *acc);
+typedef void (*q8_gemm_tile_fn)(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc);
+typedef struct {
+  int32_t zero_point, qmin, qmax;
+} q8_out_t;
+typedef void (*q8_requant_fn)(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
+                              int64_t ps, const q8_out_t *o, uint8_t *y);
+
+/* The shared requantization loop (any target): qrt_requantize_scalar per value. */
+void qrt_q8_requant_run(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
+                        const q8_out_t *o, uint8_t *y);
+
+typedef struct {
+  const char *name;
+  qrt_isa_t isa;   /* also the `variant` recorded in the packed header */
+  int cpg;         /* input channels per lane: 4 (u8 x s8) or 2 (int16) */
+  int pw;          /* output channels per weight panel */
+  int mc, np;      /* conv tile: channels (pw/mc calls per panel) x positions */
+  int mr;          /* gemm tile rows */
+  q8_conv_tile_fn conv_tile;
+  q8_gemm_tile_fn gemm_tile;
+  q8_requant_fn requant;
+} q8_variant_t;
+
+#if defined(__x86_64__) || defined(_M_X64)
+void qrt_q8_conv_tile_4x24__avx2(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                 const uint8_t *x, const uint8_t *w, int32_t *acc);
+void qrt_q8_gemm_tile_4x8__avx2(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc);
+void qrt_q8_requant__avx2(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
+                          const q8_out_t *o, uint8_t *y);
+void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
+                                       const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
+                                       int32_t *acc);
+void qrt_q8_gemm_tile_4x16__avx512vnni(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,
+                                       int32_t *acc);
+void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
+                                int64_t ps, const q8_out_t *o, uint8_t *y);
+#endif
+
+#endif /* Q8_CONV_GEMM_INTERNAL_H */
