@@ -13,12 +13,16 @@
  *   PERCENTILE            range clipped at a percentile of the values.
  *   ENTROPY               range clipped where the KL divergence between the
  *                         histogram and its quantized form is smallest
- *                         (TensorRT's calibration).
+ *                         (TensorRT's calibration; for an affine spec on
+ *                         data of both signs, one threshold per tail).
  *   PER_CHANNEL_MINMAX, PER_CHANNEL_MOVING_AVG   the first two, per channel.
  * MINMAX, MOVING_AVG_MINMAX, HISTOGRAM and the per-channel kinds give the
  * same scale and zero point as PyTorch 1.13's MinMaxObserver,
  * MovingAverageMinMaxObserver, HistogramObserver, PerChannelMinMaxObserver
- * and MovingAveragePerChannelMinMaxObserver, bit for bit (test/observers).
+ * and MovingAveragePerChannelMinMaxObserver, bit for bit (test/observers),
+ * with PyTorch's minimum scale (qcc_qspec_int8_torch); qcc's default floor
+ * (qcc_qspec_int8) gives the same bits except for ranges below ~3e-5, which
+ * PyTorch clamps to scale 2^-23.
  * PyTorch 1.13 has no percentile or entropy observer.
  *
  * Memory: fixed at create (bins for the histogram kinds, channels for the
@@ -84,7 +88,8 @@ typedef struct {
   double percentile;
   /* PERCENTILE: true: statistics of |x|, the range is [-T, T] (clipped to
    * the observed range for affine specs); false: both tails are clipped
-   * separately. true. (ENTROPY always works on |x|.) */
+   * separately. true. (ENTROPY does not use it: |x| for symmetric specs,
+   * each tail on its own for affine specs on data of both signs.) */
   bool symmetric;
   /* Per-channel kinds: the channel axis (negative counts from the end) and
    * the number of channels every batch must have along it. */
