@@ -532,7 +532,13 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
       decl_i64s(c, "shape", s->u.bin.shape, s->u.bin.rank, n1, sizeof n1);
       decl_i64s(c, "sa", s->u.bin.sa, s->u.bin.rank, n2, sizeof n2);
       decl_i64s(c, "sb", s->u.bin.sb, s->u.bin.rank, n3, sizeof n3);
-      if (all_f32(ex, s))
+      if (all_f32(ex, s) && ex_binary_clamps(s)) {
+        char lo[48], hi[48];
+        fmt_f32(s->u.bin.lo, lo, sizeof lo);
+        fmt_f32(s->u.bin.hi, hi, sizeof hi);
+        call(c, "qrt_f32_binary_clamp((qrt_binary_op_t)%d, %lld, %s, %s, %s, %s, %s, %s, %s, %s)", (int)s->u.bin.op,
+             LL(s->u.bin.rank), n1, IN(0), n2, IN(1), n3, lo, hi, out[0]);
+      } else if (all_f32(ex, s))
         call(c, "qrt_f32_binary((qrt_binary_op_t)%d, %lld, %s, %s, %s, %s, %s, %s)", (int)s->u.bin.op,
              LL(s->u.bin.rank), n1, IN(0), n2, IN(1), n3, out[0]);
       else if (s->u.bin.op == QRT_BINARY_POW && s->ty != s->ty2)

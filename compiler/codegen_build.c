@@ -200,7 +200,7 @@ static const isa_flags kIsa[] = {
     {"avxvnni", {"-mavxvnni", "-mavx2", "-mfma", NULL}, true},
 };
 
-static const char *const kCommonFlags[] = {"-O2", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fPIC", NULL};
+static const char *const kCommonFlags[] = {"-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fPIC", NULL};
 
 /* aarch64's suffixes, as runtime/CMakeLists.txt's aarch64 block builds them
  * (NEON is the baseline: no flags). */

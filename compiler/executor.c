@@ -3,6 +3,7 @@
  * executor_ops.c. Design notes in executor.h. */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,47 @@ static qcc_status_t fold_step(qcc_executor *ex, ex_step *s) {
   return st;
 }
 
+static bool single_use(MlirValue v) {
+  MlirOpOperand u = mlirValueGetFirstUse(v);
+  return !mlirOpOperandIsNull(u) && mlirOpOperandIsNull(mlirOpOperandGetNextUse(u));
+}
+
+/* Relu or Clip on the f32 result of a step that nothing else reads and whose
+ * kernel clamps its output (convolutions, binary ops; ex_step_output_clamp):
+ * tighten that clamp instead of adding a step (the
+ * kernels clamp as x < lo ? lo : x, then x > hi ? hi : x, as the unary kernel
+ * does, NaN included). The activation's result becomes the producer's slot.
+ * Returns true when fused. */
+static bool fuse_activation(qcc_executor *ex, MlirOperation op, qcc_op_kind k, int in, value_map *vm,
+                            size_t *vcount, qcc_status_t *st) {
+  if (k != QCC_OP_relu && k != QCC_OP_clip) return false;
+  const ex_slot *x = &ex->slots[in];
+  if (x->root != in || x->kind != EX_SLOT_ACT || x->dtype != QCC_NPY_F32 || x->bf16) return false;
+  MlirValue res = mlirOperationGetResult(op, 0);
+  qcc_npy_dtype_t rdt;
+  if (!ex_dtype_of(qcc_type_elem(mlirValueGetType(res)), &rdt) || rdt != QCC_NPY_F32) return false;
+  if (!single_use(mlirOperationGetOperand(op, 0))) return false;
+  float lo = 0.0f, hi = INFINITY;
+  if (k == QCC_OP_clip) {
+    lo = qcc_get_f32(op, QCC_ATTR_min), hi = qcc_get_f32(op, QCC_ATTR_max);
+    if (!(lo <= hi)) return false; /* NaN or crossed bounds: leave it to the unary kernel */
+  }
+  for (int i = ex->n_steps - 1; i >= 0; i--) {
+    ex_step *s = &ex->steps[i];
+    if (s->n_out < 1 || s->out[0] != in) continue;
+    float *omin, *omax;
+    if (!ex_step_output_clamp(s, &omin, &omax)) return false;
+    /* clamp(clamp(v, a, b), lo, hi) == clamp(v, max(a, lo), min(b, hi)) when the intervals overlap */
+    if (*omin > hi || *omax < lo) return false;
+    if (lo > *omin) *omin = lo;
+    if (hi < *omax) *omax = hi;
+    if (!vm_put(vm, res, in, vcount)) *st = no_memory();
+    ex->n_fused++;
+    return true;
+  }
+  return false;
+}
+
 static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, value_map *vm, size_t *vcount) {
   qcc_op_kind k = qcc_op_get_kind(op);
   if (k == QCC_OP_NONE) return op_error(op, QCC_ERR_UNSUPPORTED, "not a qcc op; the executor cannot run it");
@@ -309,6 +351,9 @@ static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, value_map *vm, s
     ex->slots[si].root = src->root;
     return vm_put(vm, mlirOperationGetResult(op, 0), si, vcount) ? NULL : no_memory();
   }
+  qcc_status_t fst = NULL;
+  if (nin == 1 && nout == 1 && !ex->opts.no_activation_fusion && fuse_activation(ex, op, k, ins[0], vm, vcount, &fst))
+    return fst;
   ex_step s;
   memset(&s, 0, sizeof s);
   s.kind = k;
@@ -632,6 +677,7 @@ void qcc_executor_get_stats(const qcc_executor *ex, qcc_executor_stats *out) {
   memset(out, 0, sizeof *out);
   out->n_steps = ex->n_steps;
   out->n_folded = ex->n_folded;
+  out->n_fused = ex->n_fused;
   out->peak_activation_bytes = ex->peak_bytes;
   out->constant_bytes = ex->const_bytes;
   for (int i = 0; i < ex->n_steps; i++) out->constant_bytes += ex->steps[i].packed_size;

@@ -29,6 +29,7 @@
  */
 #ifndef QCC_EXECUTOR_H
 #define QCC_EXECUTOR_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,7 @@ typedef qcc_status_t (*qcc_observe_fn)(void *user_data, int64_t id, const qcc_np
 typedef struct {
   qcc_observe_fn observe; /* NULL: observe ops are plain identities */
   void *observe_user_data;
+  bool no_activation_fusion; /* keep every Relu/Clip a step of its own (tests compare both) */
 } qcc_executor_options;
 
 /* Compile m's func.func @main into a plan. o may be NULL. Errors:
@@ -80,6 +82,7 @@ qcc_status_t qcc_executor_run(qcc_executor *ex, const qcc_npy_tensor_t *inputs, 
 typedef struct {
   int n_steps;                  /* kernel steps in the plan (after folding) */
   int n_folded;                 /* ops evaluated at plan time */
+  int n_fused;                  /* Relu/Clip ops folded into their producer's output clamp */
   size_t peak_activation_bytes; /* max bytes of live activations (outputs included,
                                    graph inputs and constants excluded) */
   size_t constant_bytes;        /* constants and packed weights held by the plan */

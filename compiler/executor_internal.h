@@ -6,6 +6,7 @@
  * (test/Codegen compares the two drivers bit for bit). */
 #ifndef QCC_EXECUTOR_INTERNAL_H
 #define QCC_EXECUTOR_INTERNAL_H
+#include <math.h>
 #include <stdbool.h>
 
 #include "executor.h"
@@ -65,7 +66,11 @@ struct ex_step {
     struct { qrt_conv_transpose2d_params_t p; int64_t n, c_in, h, w, c_out; } convt;
     struct { int ta, tb; int64_t m, n, k, lda, ldb, csm, csn; float alpha, beta; } gemm;
     struct { int64_t brank, bshape[EX_MAX_RANK], as[EX_MAX_RANK], bs[EX_MAX_RANK], m, n, k; } mm;
-    struct { qrt_binary_op_t op; int64_t rank, shape[EX_MAX_RANK], sa[EX_MAX_RANK], sb[EX_MAX_RANK], sc[EX_MAX_RANK]; } bin;
+    struct {
+      qrt_binary_op_t op;
+      int64_t rank, shape[EX_MAX_RANK], sa[EX_MAX_RANK], sb[EX_MAX_RANK], sc[EX_MAX_RANK];
+      float lo, hi; /* f32 binary ops: output clamp of a fused Relu/Clip (-inf, +inf: none) */
+    } bin;
     struct { qrt_unary_op_t op; float alpha, beta; } un;
     struct { int64_t outer, axis, inner; float eps; } ax; /* softmax, norms, concat, split, gather */
     struct { qrt_pool2d_params_t p; int64_t n, c, h, w; int storage_order; } pool;
@@ -86,6 +91,7 @@ struct qcc_executor {
   ex_step *steps;
   int n_steps, cap_steps;
   int n_folded;
+  int n_fused;
   int n_inputs, n_outputs;
   int *input_slots, *output_slots;
   char **input_names, **output_names;
@@ -123,6 +129,14 @@ qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s);
 /* executor_qops.c: the same for quantized ops (fused q* ops, lut, ONNX's
  * integer ops); UNSUPPORTED for any other op. */
 qcc_status_t ex_plan_qop(qcc_executor *ex, MlirOperation op, ex_step *s);
+/* The output clamp [*lo, *hi] of a step whose f32 kernel can apply one (conv2d,
+ * conv_transpose, f32 binary ops), for folding a following Relu/Clip into it;
+ * false for any other step. */
+bool ex_step_output_clamp(ex_step *s, float **lo, float **hi);
+/* An f32 binary step with a fused clamp (qrt_f32_binary_clamp, not qrt_f32_binary). */
+static inline bool ex_binary_clamps(const ex_step *s) {
+  return !(s->u.bin.lo == -INFINITY && s->u.bin.hi == INFINITY);
+}
 /* qcc dtype of an element type (quant types: their storage). */
 bool ex_dtype_of(MlirType elem, qcc_npy_dtype_t *out);
 /* qrt's dtype for a npy dtype, false if qrt has none. */

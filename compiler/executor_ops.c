@@ -231,7 +231,12 @@ static qcc_status_t plan_matmul(qcc_executor *ex, ex_step *s) {
 
 static qcc_status_t run_binary(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
-  KCHECK(qrt_f32_binary(s->u.bin.op, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1), s->u.bin.sb, OUT(0)));
+  if (ex_binary_clamps(s))
+    KCHECK(qrt_f32_binary_clamp(s->u.bin.op, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1), s->u.bin.sb,
+                                s->u.bin.lo, s->u.bin.hi, OUT(0)));
+  else
+    KCHECK(qrt_f32_binary(s->u.bin.op, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1), s->u.bin.sb,
+                          OUT(0)));
   return NULL;
 }
 
@@ -263,8 +268,25 @@ static qcc_status_t plan_binary(qcc_executor *ex, ex_step *s, qrt_binary_op_t bo
   QCC_RETURN_IF_ERROR(bcast(s, y, SLOT(0), s->u.bin.sa));
   QCC_RETURN_IF_ERROR(bcast(s, y, SLOT(1), s->u.bin.sb));
   s->can_inplace = same_shape(SLOT(0), y);
+  s->u.bin.lo = -INFINITY, s->u.bin.hi = INFINITY;
   s->run = run_binary;
   return NULL;
+}
+
+bool ex_step_output_clamp(ex_step *s, float **lo, float **hi) {
+  if (s->kind == QCC_OP_conv2d && (s->run == run_conv || s->run == run_conv_packed)) {
+    *lo = &s->u.conv.p.output_min, *hi = &s->u.conv.p.output_max;
+    return true;
+  }
+  if (s->kind == QCC_OP_conv_transpose && s->run == run_convt) {
+    *lo = &s->u.convt.p.output_min, *hi = &s->u.convt.p.output_max;
+    return true;
+  }
+  if (s->run == run_binary) {
+    *lo = &s->u.bin.lo, *hi = &s->u.bin.hi;
+    return true;
+  }
+  return false;
 }
 
 static qcc_status_t run_where_bytes(qcc_executor *ex, ex_step *s, void *scratch) {

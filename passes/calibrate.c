@@ -145,7 +145,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     fail(pass, qcc_status_make(QCC_ERR_USAGE, "it runs on a module"), "qcc-calibrate");
     goto done;
   }
-  qcc_executor_options eo = {on_observe, &c};
+  qcc_executor_options eo = {.observe = on_observe, .observe_user_data = &c};
   qcc_status_t st = qcc_executor_create(m, &eo, &ex);
   if (st) {
     fail(pass, st, "calibration");

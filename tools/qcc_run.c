@@ -31,6 +31,8 @@ static void run_usage(FILE *f) {
           "                           and axes inputs fold as initializers would (also NAME=DATA.npz)\n"
           "  --no-fuse                (.onnx) run a quantized model's QDQ form as imported, without\n"
           "                           fusing it into quantized ops (qcc-fuse-qdq)\n"
+          "  --no-fuse-activations    run every f32 Relu/Clip as a step of its own instead of\n"
+          "                           folding it into the preceding convolution's output clamp\n"
           "  --output-dir DIR         write OUTPUT_NAME.npy files into DIR (created if missing)\n"
           "  --repeat N               run N times, report median and min time\n"
           "  -q                       print only errors and the written files\n");
@@ -152,6 +154,7 @@ int qcc_cmd_run(int argc, char **argv) {
   int nshape = 0;
   long repeat = 1;
   bool quiet = false, no_fuse = false;
+  qcc_executor_options eo = {0};
   qcc_input_binding binds[MAX_SPECS];
   qcc_npy_tensor_t bind_vals[MAX_SPECS];
   char bind_names[MAX_SPECS][256];
@@ -205,6 +208,8 @@ int qcc_cmd_run(int argc, char **argv) {
       if (*end || repeat < 1 || repeat > 1000000) { rc = errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val); goto free_binds; }
     } else if (!strcmp(a, "--no-fuse")) {
       no_fuse = true;
+    } else if (!strcmp(a, "--no-fuse-activations")) {
+      eo.no_activation_fusion = true;
     } else if (!strcmp(a, "-q")) {
       quiet = true;
     } else if (a[0] == '-' && a[1]) {
@@ -243,7 +248,7 @@ int qcc_cmd_run(int argc, char **argv) {
     if (!st) st = qcc_module_verify(m);
   }
   qcc_executor *ex = NULL;
-  if (!st) st = qcc_executor_create(m, NULL, &ex);
+  if (!st) st = qcc_executor_create(m, &eo, &ex);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
   for (int b = 0; b < nbind; b++) qcc_npy_tensor_free(&bind_vals[b]);
@@ -371,7 +376,8 @@ int qcc_cmd_run(int argc, char **argv) {
   if (!quiet) {
     qcc_executor_stats s;
     qcc_executor_get_stats(ex, &s);
-    printf("ran %s: %d steps (%d ops folded at plan time)\n", model, s.n_steps, s.n_folded);
+    printf("ran %s: %d steps (%d ops folded at plan time, %d Relu/Clip fused into their producers)\n", model,
+           s.n_steps, s.n_folded, s.n_fused);
     for (int i = 0; i < nout; i++) print_output(qcc_executor_output_name(ex, i), &outputs[i]);
     qsort(times, (size_t)repeat, sizeof *times, cmp_double);
     if (repeat > 1)

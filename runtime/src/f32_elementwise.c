@@ -102,31 +102,65 @@ QRT_DEFINE_BINARY(qrt_bin_prelu, x0 < 0.0f ? x0 * x1 : x0)
 
 typedef void (*qrt_bin_fn)(int64_t, const float *, int64_t, const float *, int64_t, float *);
 
-qrt_status_t qrt_f32_binary(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
-                            const float *a, const int64_t *a_strides, const float *b,
-                            const int64_t *b_strides, float *y) {
-  qrt_bin_fn fn;
+static qrt_bin_fn qrt_bin_lookup(qrt_binary_op_t op) {
   switch (op) {
-    case QRT_BINARY_ADD: fn = qrt_bin_add; break;
-    case QRT_BINARY_SUB: fn = qrt_bin_sub; break;
-    case QRT_BINARY_MUL: fn = qrt_bin_mul; break;
-    case QRT_BINARY_DIV: fn = qrt_bin_div; break;
-    case QRT_BINARY_MAX: fn = qrt_bin_max; break;
-    case QRT_BINARY_MIN: fn = qrt_bin_min; break;
-    case QRT_BINARY_POW: fn = qrt_bin_pow; break;
-    case QRT_BINARY_PRELU: fn = qrt_bin_prelu; break;
-    default: return QRT_INVALID_ARGUMENT;
+    case QRT_BINARY_ADD: return qrt_bin_add;
+    case QRT_BINARY_SUB: return qrt_bin_sub;
+    case QRT_BINARY_MUL: return qrt_bin_mul;
+    case QRT_BINARY_DIV: return qrt_bin_div;
+    case QRT_BINARY_MAX: return qrt_bin_max;
+    case QRT_BINARY_MIN: return qrt_bin_min;
+    case QRT_BINARY_POW: return qrt_bin_pow;
+    case QRT_BINARY_PRELU: return qrt_bin_prelu;
   }
+  return NULL;
+}
+
+/* Rows of the innermost (collapsed) dimension; with clamp, each row in blocks
+ * of QRT_CLAMP_BLOCK results clamped right after they are computed. */
+#define QRT_CLAMP_BLOCK 2048
+static qrt_status_t qrt_binary_rows(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                                    const float *a, const int64_t *a_strides, const float *b,
+                                    const int64_t *b_strides, int clamp, float lo, float hi,
+                                    float *y) {
+  const qrt_bin_fn fn = qrt_bin_lookup(op);
+  if (!fn) return QRT_INVALID_ARGUMENT;
   qrt_nd_t it;
   const int64_t *st[2] = {a_strides, b_strides};
   if (!qrt_nd_init(&it, 2, rank, out_shape, st)) return QRT_INVALID_ARGUMENT;
   const int64_t L = it.shape[it.rank - 1];
   const int64_t sa = it.st[0][it.rank - 1], sb = it.st[1][it.rank - 1];
   for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
-    fn(L, a + it.off[0], sa, b + it.off[1], sb, y);
+    const float *ar = a + it.off[0], *br = b + it.off[1];
+    if (!clamp) {
+      fn(L, ar, sa, br, sb, y);
+    } else {
+      for (int64_t i0 = 0; i0 < L; i0 += QRT_CLAMP_BLOCK) {
+        const int64_t n = L - i0 < QRT_CLAMP_BLOCK ? L - i0 : QRT_CLAMP_BLOCK;
+        float *yb = y + i0;
+        fn(n, ar + i0 * sa, sa, br + i0 * sb, sb, yb);
+        for (int64_t i = 0; i < n; i++) {
+          float v = yb[i];
+          v = v < lo ? lo : v;
+          yb[i] = v > hi ? hi : v;
+        }
+      }
+    }
     y += L;
   }
   return QRT_OK;
+}
+
+qrt_status_t qrt_f32_binary(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                            const float *a, const int64_t *a_strides, const float *b,
+                            const int64_t *b_strides, float *y) {
+  return qrt_binary_rows(op, rank, out_shape, a, a_strides, b, b_strides, 0, 0.0f, 0.0f, y);
+}
+
+qrt_status_t qrt_f32_binary_clamp(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                                  const float *a, const int64_t *a_strides, const float *b,
+                                  const int64_t *b_strides, float lo, float hi, float *y) {
+  return qrt_binary_rows(op, rank, out_shape, a, a_strides, b, b_strides, 1, lo, hi, y);
 }
 
 qrt_status_t qrt_f32_prelu(int64_t rank, const int64_t *shape, const float *x, const float *slope,

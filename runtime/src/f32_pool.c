@@ -41,6 +41,10 @@ qrt_status_t qrt_pool2d_output_size(const qrt_pool2d_params_t *p, int64_t h, int
   return QRT_OK;
 }
 
+/* max(v, m) where a NaN v wins; once m is NaN, "v > NaN" is false and it stays.
+ * Branch-free, so the loops below vectorize. */
+static inline float qrt_max_nan(float v, float m) { return (v > m || v != v) ? v : m; }
+
 qrt_status_t qrt_f32_max_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t c, int64_t h,
                                 int64_t w, const float *x, float *y) {
   int64_t OH, OW;
@@ -61,12 +65,15 @@ qrt_status_t qrt_f32_max_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t
         const float *xr = xp + ih * w;
         for (int64_t j = 0; j < KW; j++) {
           const int64_t off = j * dw - p->pad_left;
-          for (int64_t ow = 0; ow < OW; ow++) {
-            const int64_t iw = ow * sw + off;
-            if (iw < 0 || iw >= w) continue;
-            const float v = xr[iw], m = yr[ow];
-            /* NaN wins: once NaN, "v > NaN" is false and it stays */
-            yr[ow] = (v > m || v != v) ? v : m;
+          /* outputs [lo, hi) read inside the row: iw = ow * sw + off in [0, w) */
+          const int64_t lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+          int64_t hi = w - off <= 0 ? 0 : (w - off + sw - 1) / sw;
+          if (hi > OW) hi = OW;
+          const float *xs = xr + off;
+          if (sw == 1) {
+            for (int64_t ow = lo; ow < hi; ow++) yr[ow] = qrt_max_nan(xs[ow], yr[ow]);
+          } else {
+            for (int64_t ow = lo; ow < hi; ow++) yr[ow] = qrt_max_nan(xs[ow * sw], yr[ow]);
           }
         }
       }

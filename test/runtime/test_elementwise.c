@@ -152,8 +152,37 @@ static void test_unary(void) {
   CHECK(hr[0] == 0 && hr[1] == 2 && hr[2] == 2 && hr[3] == 0, "round half to even");
 }
 
+/* qrt_f32_binary_clamp == qrt_f32_binary then a Clip, bit for bit: rows longer
+ * than the kernel's clamp block (2048), broadcast b, NaN and -0 results,
+ * in place, and Relu bounds (0, +inf). */
+static void test_binary_clamp(void) {
+  enum { R = 3, L = 2048 * 2 + 37 };
+  static float a[R * L], b[L], y[R * L], r[R * L];
+  const int64_t shape[2] = {R, L}, as[2] = {L, 1}, bs[2] = {0, 1};
+  const float bounds[][2] = {{0.0f, INFINITY}, {0.0f, 6.0f}, {-0.25f, 0.25f}, {-INFINITY, 0.5f}};
+  for (int op = QRT_BINARY_ADD; op <= QRT_BINARY_MIN; op++)
+    for (int k = 0; k < 4; k++) {
+      fill_rand(a, R * L);
+      fill_rand(b, L);
+      a[5] = NAN, a[L + 7] = -0.0f, b[7] = -0.0f, a[2 * L + 4099] = INFINITY;
+      const float lo = bounds[k][0], hi = bounds[k][1];
+      CHECK_OK(qrt_f32_binary((qrt_binary_op_t)op, 2, shape, a, as, b, bs, r));
+      CHECK_OK(qrt_f32_unary(QRT_UNARY_CLIP, lo, hi, R * L, r, r));
+      CHECK_OK(qrt_f32_binary_clamp((qrt_binary_op_t)op, 2, shape, a, as, b, bs, lo, hi, y));
+      char what[64];
+      snprintf(what, sizeof what, "binary_clamp op %d bounds %d", op, k);
+      CHECK(!memcmp(y, r, sizeof y), what);
+      CHECK_OK(qrt_f32_binary_clamp((qrt_binary_op_t)op, 2, shape, a, as, b, bs, lo, hi, a)); /* y == a */
+      snprintf(what, sizeof what, "binary_clamp in place op %d bounds %d", op, k);
+      CHECK(!memcmp(a, r, sizeof a), what);
+    }
+  CHECK(qrt_f32_binary_clamp((qrt_binary_op_t)99, 2, shape, a, as, b, bs, 0.0f, 1.0f, y) == QRT_INVALID_ARGUMENT,
+        "unknown op accepted");
+}
+
 int main(void) {
   test_binary();
+  test_binary_clamp();
   test_prelu_where_expand();
   test_unary();
   return test_finish("runtime.elementwise");

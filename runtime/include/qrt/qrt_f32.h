@@ -162,6 +162,14 @@ typedef enum {
 qrt_status_t qrt_f32_binary(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
                             const float *a, const int64_t *a_strides,
                             const float *b, const int64_t *b_strides, float *y);
+/* The same, then each result clamped to [lo, hi] as conv2d's output clamp
+ * (v < lo ? lo : v, then v > hi ? hi : v; NaN stays NaN): a fused Relu (0,
+ * +INFINITY) or Clip. The clamp runs on blocks of results while they are in
+ * cache, so it costs no second pass over memory. */
+qrt_status_t qrt_f32_binary_clamp(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                                  const float *a, const int64_t *a_strides,
+                                  const float *b, const int64_t *b_strides, float lo, float hi,
+                                  float *y);
 
 /* PRelu: y = x < 0 ? x * slope : x, x contiguous [shape], slope broadcast to
  * shape through slope_strides (same as qrt_f32_binary with QRT_BINARY_PRELU). */
