@@ -49,14 +49,29 @@ static const q8_variant_t *q8_variant_of(int32_t isa) {
 
 /* ---- vector layout geometry -------------------------------------------------------- */
 
+/* Depthwise convolutions (one input and one output channel per group) are run
+ * as convolutions of `merge` consecutive groups at a time with block-diagonal
+ * weights (zeros between groups): `merge` channels share the lanes and a tile,
+ * instead of one channel per lane group and per panel. merge divides groups. */
+static int64_t q8_merge(int64_t groups, int64_t c_in, int64_t c_out) {
+  if (c_in != groups || c_out != groups) return 1;
+  for (int64_t m = 4; m > 1; m--)
+    if (groups % m == 0) return m;
+  return 1;
+}
+
 typedef struct {
-  int64_t cig, cog, taps, ncg, kg, panels; /* per group */
+  int64_t merge, groups;                   /* merged groups: groups / merge */
+  int64_t cig, cog, taps, ncg, kg, panels; /* per merged group */
   size_t panel_bytes, size;                /* one panel; the whole packed buffer (0: too large) */
 } q8_vgeom_t;
 
 static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, int64_t groups, int64_t kh,
                            int64_t kw) {
   q8_vgeom_t g;
+  g.merge = q8_merge(groups, c_in, c_out);
+  groups /= g.merge;
+  g.groups = groups;
   g.cig = c_in / groups, g.cog = c_out / groups, g.taps = kh * kw;
   g.ncg = (g.cig + v->cpg - 1) / v->cpg;
   g.kg = g.ncg * g.taps;
@@ -178,17 +193,19 @@ static void q8_pack_vector(const q8_variant_t *v, const q8_pack_args_t *a, void 
   int32_t *wsum = (int32_t *)pv.rest;
   uint8_t *panels = (uint8_t *)pv.rest + q8_align64((size_t)a->c_out * 4);
   const qrt_q8_weights_t *wq = a->wq;
-  memset(panels, 0, (size_t)a->groups * (size_t)g.panels * g.panel_bytes);
-  for (int64_t grp = 0; grp < a->groups; grp++)
+  memset(panels, 0, (size_t)g.groups * (size_t)g.panels * g.panel_bytes);
+  const int64_t cig = a->c_in / a->groups, cog = a->c_out / a->groups; /* the real groups' */
+  for (int64_t grp = 0; grp < g.groups; grp++)
     for (int64_t ol = 0; ol < g.cog; ol++) {
       const int64_t o = grp * g.cog + ol, pi = ol / v->pw, c = ol % v->pw;
+      const int64_t ci0 = (ol / cog) * cig; /* o's real group inside the merged one: its input channels */
       const int32_t zw = q8_zw(wq, o);
       uint8_t *panel = panels + (size_t)(grp * g.panels + pi) * g.panel_bytes;
       int64_t sum = 0;
-      for (int64_t ci = 0; ci < g.cig; ci++)
+      for (int64_t i = 0; i < cig; i++)
         for (int64_t t = 0; t < g.taps; t++) {
-          const int32_t d = qrt_q8_load(wq->type, a->w, (o * g.cig + ci) * g.taps + t) - zw;
-          const int64_t kg = (ci / v->cpg) * g.taps + t, j = ci % v->cpg;
+          const int32_t d = qrt_q8_load(wq->type, a->w, (o * cig + i) * g.taps + t) - zw;
+          const int64_t ci = ci0 + i, kg = (ci / v->cpg) * g.taps + t, j = ci % v->cpg;
           uint8_t *lane = panel + (size_t)(kg * v->pw + c) * 4;
           if (v->cpg == 4) {
             lane[j] = (uint8_t)(int8_t)d;
@@ -248,7 +265,8 @@ typedef struct {
   size_t cg_stride; /* bytes */
 } q8_planes_t;
 
-static q8_planes_t q8_planes_geom(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
+/* cig: input channels per (merged) group */
+static q8_planes_t q8_planes_geom(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t cig, int64_t h,
                                   int64_t w, int64_t OH, int64_t OW) {
   q8_planes_t g;
   const int64_t Hp = h + p->pad_top + p->pad_bottom, Wp = w + p->pad_left + p->pad_right;
@@ -257,7 +275,7 @@ static q8_planes_t q8_planes_geom(const q8_variant_t *v, const qrt_conv2d_params
   g.Wph = (Wp + p->stride_w - 1) / p->stride_w;
   g.L = (g.Hph + 1) * g.Wph + v->np;
   g.n_phase = p->stride_h * p->stride_w;
-  g.ncg = (c_in / p->groups + v->cpg - 1) / v->cpg;
+  g.ncg = (cig + v->cpg - 1) / v->cpg;
   g.taps = p->kernel_h * p->kernel_w;
   g.cg_stride = q8_align64((size_t)(g.n_phase * g.L) * 4);
   return g;
@@ -265,12 +283,37 @@ static q8_planes_t q8_planes_geom(const q8_variant_t *v, const qrt_conv2d_params
 
 /* Scratch of variant v: planes, the tap table, one accumulator tile, alignment. */
 static size_t q8_conv_scratch_v(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
-                                int64_t w) {
+                                int64_t w, int64_t c_out) {
   int64_t OH, OW;
   if (qrt_conv2d_output_size(p, h, w, &OH, &OW) != QRT_OK) return 0;
-  const q8_planes_t g = q8_planes_geom(v, p, c_in, h, w, OH, OW);
+  const int64_t groups = p->groups / q8_merge(p->groups, c_in, c_out);
+  const q8_planes_t g = q8_planes_geom(v, p, c_in / groups, h, w, OH, OW);
   return (size_t)g.ncg * g.cg_stride + q8_align64((size_t)g.taps * 8) + (size_t)(v->mc * v->np) * 4 +
          (size_t)g.n_phase + 64 * 3;
+}
+
+/* One row of lanes, columns [c0, c1): channel j of lane c is src[j][c*sw],
+ * as u = b ^ flip (cpg 4) or the int16 (b ^ flip) - zflip (cpg 2); all cpg
+ * channels present. One 32-bit store per lane (GCC vectorizes the stride-1 case). */
+static void q8_lane_row(int cpg, const uint8_t *const *src, int64_t sw, int64_t c0, int64_t c1, q8_xoff_t xo,
+                        uint8_t *drow) {
+  if (cpg == 4) {
+    const uint32_t f = 0x01010101u * xo.flip;
+    const uint8_t *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3];
+    for (int64_t c = c0; c < c1; c++) {
+      const uint32_t v = ((uint32_t)s0[c * sw] | (uint32_t)s1[c * sw] << 8 | (uint32_t)s2[c * sw] << 16 |
+                          (uint32_t)s3[c * sw] << 24) ^ f;
+      memcpy(drow + 4 * c, &v, 4);
+    }
+  } else {
+    const uint8_t *s0 = src[0], *s1 = src[1];
+    for (int64_t c = c0; c < c1; c++) {
+      const uint32_t lo = (uint16_t)((int32_t)(s0[c * sw] ^ xo.flip) - xo.zflip);
+      const uint32_t hi = (uint16_t)((int32_t)(s1[c * sw] ^ xo.flip) - xo.zflip);
+      const uint32_t v = lo | hi << 16;
+      memcpy(drow + 4 * c, &v, 4);
+    }
+  }
 }
 
 /* The lanes of one group's planes (the phases marked in `used`). */
@@ -278,32 +321,39 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
                            const uint8_t *xg, int64_t cig, int64_t h, int64_t w, q8_xoff_t xo,
                            const uint8_t *used, uint8_t *planes) {
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
-  const uint32_t pad = v->cpg == 4 ? 0x01010101u * (uint32_t)xo.zflip : 0; /* u = zu, or x - zx = 0 */
+  /* padding: u = zu in every byte, or x - zx = 0; so are the missing channels of the last lane group */
+  const int pad = v->cpg == 4 ? xo.zflip : 0;
   for (int64_t cg = 0; cg < g->ncg; cg++)
     for (int64_t ph = 0; ph < g->n_phase; ph++) {
       if (!used[ph]) continue;
       const int64_t py = ph / sw, px = ph % sw;
       uint8_t *d = planes + cg * g->cg_stride + (size_t)(ph * g->L) * 4;
-      for (int64_t i = 0; i < g->L; i++) memcpy(d + 4 * i, &pad, 4);
+      memset(d, pad, (size_t)g->L * 4);
       /* columns c with 0 <= c*sw + px - pl < w */
       const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
       int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
       if (c1 > g->Wph) c1 = g->Wph;
+      const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
       for (int64_t r = 0; r < g->Hph; r++) {
         const int64_t iy = r * sh + py - pt;
         if (iy < 0 || iy >= h || c0 >= c1) continue;
+        const uint8_t *src[4];
+        for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
+          src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;
+        if (nch == v->cpg) {
+          q8_lane_row(v->cpg, src, sw, c0, c1, xo, d + (size_t)(r * g->Wph) * 4);
+          continue;
+        }
         uint8_t *drow = d + (size_t)(r * g->Wph) * 4;
-        for (int64_t j = 0; j < v->cpg && cg * v->cpg + j < cig; j++) {
-          const uint8_t *src = xg + ((cg * v->cpg + j) * h + iy) * w + px - pl; /* column c at c*sw */
-          if (v->cpg == 4) {
-            for (int64_t c = c0; c < c1; c++) drow[4 * c + j] = src[c * sw] ^ xo.flip;
-          } else {
-            for (int64_t c = c0; c < c1; c++) {
-              const int16_t val = (int16_t)((int32_t)(src[c * sw] ^ xo.flip) - xo.zflip);
+        for (int64_t j = 0; j < nch; j++)
+          for (int64_t c = c0; c < c1; c++) {
+            if (v->cpg == 4) {
+              drow[4 * c + j] = src[j][c * sw] ^ xo.flip;
+            } else {
+              const int16_t val = (int16_t)((int32_t)(src[j][c * sw] ^ xo.flip) - xo.zflip);
               memcpy(drow + 4 * c + 2 * j, &val, 2);
             }
           }
-        }
       }
     }
 }
@@ -313,12 +363,12 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
                                      void *y, void *scratch, size_t scratch_size) {
   int64_t OH, OW;
   qrt_conv2d_output_size(p, h, w, &OH, &OW);
-  const size_t need = q8_conv_scratch_v(v, p, c_in, h, w);
+  const size_t need = q8_conv_scratch_v(v, p, c_in, h, w, c_out);
   if (!scratch || scratch_size < need) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
-  const q8_planes_t g = q8_planes_geom(v, p, c_in, h, w, OH, OW);
   const q8_packed_view_t pv = q8_view(packed);
   const q8_packed_header_t *hd = pv.h;
   const q8_vgeom_t vg = q8_vgeom(v, c_in, c_out, p->groups, p->kernel_h, p->kernel_w);
+  const q8_planes_t g = q8_planes_geom(v, p, vg.cig, h, w, OH, OW);
   const uint8_t *panels = (const uint8_t *)pv.rest + q8_align64((size_t)c_out * 4);
   uint8_t *planes = (uint8_t *)align_up64(scratch);
   int64_t *tap_off = (int64_t *)(planes + (size_t)g.ncg * g.cg_stride);
@@ -334,7 +384,7 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
     }
   const q8_xoff_t xo = q8_xoff((qrt_dtype_t)hd->x_type, hd->x_zero_point);
   const q8_out_t out = {hd->y_zero_point, hd->y_qmin, hd->y_qmax};
-  const int64_t G = p->groups, cig = c_in / G, cog = c_out / G, Q = OH * g.Wph, OHW = OH * OW;
+  const int64_t G = vg.groups, cig = vg.cig, cog = vg.cog, Q = OH * g.Wph, OHW = OH * OW; /* merged groups */
   for (int64_t b = 0; b < n; b++)
     for (int64_t grp = 0; grp < G; grp++) {
       q8_fill_planes(v, &g, p, (const uint8_t *)x + (b * c_in + grp * cig) * h * w, cig, h, w, xo, used, planes);
@@ -399,7 +449,7 @@ size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, in
   if (!qrt_q8_conv_shape_ok(p, c_in, c_out)) return 0;
   size_t need = 0; /* the scalar variant reads x in place */
   for (int i = 0; i < Q8_N_VARIANTS; i++) {
-    const size_t s = q8_conv_scratch_v(&kVariants[i], p, c_in, h, w);
+    const size_t s = q8_conv_scratch_v(&kVariants[i], p, c_in, h, w, c_out);
     if (s > need) need = s;
   }
   return need;
