@@ -10,7 +10,10 @@
  * matmul weights are pre-packed for the active microkernel, and whose
  * broadcast strides are precomputed. Steps whose operands are all constants
  * are evaluated at plan time (so a dequantized weight feeding a conv is packed
- * like any other weight). Running the plan costs kernel time only.
+ * like any other weight). A Relu or Clip whose operand comes from an f32
+ * convolution or binary op that nothing else reads becomes that step's output
+ * clamp (no step of its own; qcc_executor_options.no_activation_fusion turns
+ * this off). Running the plan costs kernel time only.
  *
  * Memory. Liveness is computed at plan time: an activation's buffer goes back
  * to a pool right after its last reader ran (views such as reshape share their
@@ -21,7 +24,9 @@
  *
  * Element types: f32, f16, i1 (one byte per value, 0/1), i8, u8 (ui8), i16,
  * u16, i32, u32, i64, u64, f64, and quant types (!quant.uniform, per tensor or
- * per axis), which are held in their storage type. Compute ops are f32.
+ * per axis), which are held in their storage type. Float compute runs in f32;
+ * quantized ops (qconv2d, qgemm, ...) on their 8-bit storage with libqrt's
+ * int8 kernels; integer and other float types through qrt_int.h.
  *
  * Ownership: the module is only read by create; it may be destroyed while the
  * executor lives. Tensors passed to run are borrowed; outputs are owned by the
