@@ -288,7 +288,7 @@ static size_t q8_conv_scratch_v(const q8_variant_t *v, const qrt_conv2d_params_t
   if (qrt_conv2d_output_size(p, h, w, &OH, &OW) != QRT_OK) return 0;
   const int64_t groups = p->groups / q8_merge(p->groups, c_in, c_out);
   const q8_planes_t g = q8_planes_geom(v, p, c_in / groups, h, w, OH, OW);
-  return (size_t)g.ncg * g.cg_stride + q8_align64((size_t)g.taps * 8) + (size_t)(v->mc * v->np) * 4 +
+  return (size_t)g.ncg * g.cg_stride + q8_align64((size_t)g.taps * 8) + (size_t)(v->mc * v->np) * 4 + v->np +
          (size_t)g.n_phase + 64 * 3;
 }
 
@@ -300,6 +300,13 @@ static void q8_lane_row(int cpg, const uint8_t *const *src, int64_t sw, int64_t 
   if (cpg == 4) {
     const uint32_t f = 0x01010101u * xo.flip;
     const uint8_t *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3];
+    if (sw == 1) { /* the same loop with a constant stride, which GCC vectorizes */
+      for (int64_t c = c0; c < c1; c++) {
+        const uint32_t v = ((uint32_t)s0[c] | (uint32_t)s1[c] << 8 | (uint32_t)s2[c] << 16 | (uint32_t)s3[c] << 24) ^ f;
+        memcpy(drow + 4 * c, &v, 4);
+      }
+      return;
+    }
     for (int64_t c = c0; c < c1; c++) {
       const uint32_t v = ((uint32_t)s0[c * sw] | (uint32_t)s1[c * sw] << 8 | (uint32_t)s2[c * sw] << 16 |
                           (uint32_t)s3[c * sw] << 24) ^ f;
@@ -307,6 +314,15 @@ static void q8_lane_row(int cpg, const uint8_t *const *src, int64_t sw, int64_t 
     }
   } else {
     const uint8_t *s0 = src[0], *s1 = src[1];
+    if (sw == 1) {
+      for (int64_t c = c0; c < c1; c++) {
+        const uint32_t lo = (uint16_t)((int32_t)(s0[c] ^ xo.flip) - xo.zflip);
+        const uint32_t hi = (uint16_t)((int32_t)(s1[c] ^ xo.flip) - xo.zflip);
+        const uint32_t v = lo | hi << 16;
+        memcpy(drow + 4 * c, &v, 4);
+      }
+      return;
+    }
     for (int64_t c = c0; c < c1; c++) {
       const uint32_t lo = (uint16_t)((int32_t)(s0[c * sw] ^ xo.flip) - xo.zflip);
       const uint32_t hi = (uint16_t)((int32_t)(s1[c * sw] ^ xo.flip) - xo.zflip);
@@ -328,23 +344,29 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
       if (!used[ph]) continue;
       const int64_t py = ph / sw, px = ph % sw;
       uint8_t *d = planes + cg * g->cg_stride + (size_t)(ph * g->L) * 4;
-      memset(d, pad, (size_t)g->L * 4);
       /* columns c with 0 <= c*sw + px - pl < w */
       const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
       int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
       if (c1 > g->Wph) c1 = g->Wph;
       const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
+      memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
       for (int64_t r = 0; r < g->Hph; r++) {
         const int64_t iy = r * sh + py - pt;
-        if (iy < 0 || iy >= h || c0 >= c1) continue;
+        uint8_t *drow = d + (size_t)(r * g->Wph) * 4;
+        if (iy < 0 || iy >= h || c0 >= c1) {
+          memset(drow, pad, (size_t)g->Wph * 4);
+          continue;
+        }
+        memset(drow, pad, (size_t)c0 * 4); /* left and right padding; the middle is written below */
+        memset(drow + c1 * 4, pad, (size_t)(g->Wph - c1) * 4);
+        if (nch < v->cpg) memset(drow + c0 * 4, pad, (size_t)(c1 - c0) * 4);
         const uint8_t *src[4];
         for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
           src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;
         if (nch == v->cpg) {
-          q8_lane_row(v->cpg, src, sw, c0, c1, xo, d + (size_t)(r * g->Wph) * 4);
+          q8_lane_row(v->cpg, src, sw, c0, c1, xo, drow);
           continue;
         }
-        uint8_t *drow = d + (size_t)(r * g->Wph) * 4;
         for (int64_t j = 0; j < nch; j++)
           for (int64_t c = c0; c < c1; c++) {
             if (v->cpg == 4) {
@@ -373,7 +395,8 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
   uint8_t *planes = (uint8_t *)align_up64(scratch);
   int64_t *tap_off = (int64_t *)(planes + (size_t)g.ncg * g.cg_stride);
   int32_t *acc = (int32_t *)align_up64(tap_off + g.taps);
-  uint8_t *used = (uint8_t *)(acc + v->mc * v->np);
+  uint8_t *ybuf = (uint8_t *)(acc + v->mc * v->np); /* one channel's tile, requantized */
+  uint8_t *used = ybuf + v->np;
   memset(used, 0, (size_t)g.n_phase);
   for (int64_t ky = 0; ky < p->kernel_h; ky++)
     for (int64_t kx = 0; kx < p->kernel_w; kx++) {
@@ -398,12 +421,17 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
             for (int64_t c = 0; c < v->mc && ol0 + c < cog; c++) {
               const int64_t o = grp * cog + ol0 + c;
               uint8_t *yo = (uint8_t *)y + (b * c_out + o) * OHW;
+              if (g.Wph == OW) { /* no columns past the output: the tile is one run */
+                v->requant(qend - q0, acc + c * v->np, &pv.bias[o], &pv.scale[o], 0, &out, yo + q0);
+                continue;
+              }
+              /* the whole tile at once, then the runs of output columns */
+              v->requant(v->np, acc + c * v->np, &pv.bias[o], &pv.scale[o], 0, &out, ybuf);
               for (int64_t q = q0; q < qend;) {
                 const int64_t oy = q / g.Wph, ox = q % g.Wph;
                 if (ox >= OW) { q += g.Wph - ox; continue; }
                 const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
-                v->requant(run, acc + c * v->np + (q - q0), &pv.bias[o], &pv.scale[o], 0, &out,
-                           yo + oy * OW + ox);
+                memcpy(yo + oy * OW + ox, ybuf + (q - q0), (size_t)run);
                 q += run;
               }
             }
