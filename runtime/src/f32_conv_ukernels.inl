@@ -12,8 +12,9 @@ QRT_F32_CONV_UKERNEL(avx2_fma, QRT_ISA_AVX2_FMA, 6, 16, 256, 384, 6, 16, 784)
 QRT_F32_CONV_UKERNEL(avx512f, QRT_ISA_AVX512F, 14, 32, 256, 448, 14, 32, 784)
 #endif
 #if defined(__aarch64__)
-/* MR, KC and MC as the scalar row's (NR 16 <= the AVX2 row's, MC <= its): a
- * library compiled on x86 for aarch64 sizes the conv scratch for the x86
- * variants, and this row's plan never needs more (docs/aarch64.md). */
-QRT_F32_CONV_UKERNEL(neon, QRT_ISA_NEON, 4, 16, 256, 256, 8, 8, 784)
+/* MR, NR, KC and MC as the scalar row's: a library compiled on x86 for
+ * aarch64 sizes the conv scratch and unpacked weights there, from the x86
+ * rows; this row's plan and packed size are the scalar row's, so they fit
+ * (f32_igemm_4x4__neon.c, docs/aarch64.md). */
+QRT_F32_CONV_UKERNEL(neon, QRT_ISA_NEON, 4, 4, 256, 256, 4, 16, 784)
 #endif
