@@ -193,6 +193,7 @@ static const isa_flags kIsa[] = {
     {"scalar", {NULL}, false},
     {"avx2_fma", {"-mavx2", "-mfma", NULL}, true},
     {"avx2", {"-mavx2", "-mfma", NULL}, true},
+    {"avx2_f16c", {"-mavx2", "-mfma", "-mf16c", NULL}, true},
     {"avx512f", {"-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", NULL}, true},
     {"avx512vnni",
      {"-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2", "-mfma", NULL},
