@@ -29,6 +29,41 @@ cmake --build "$build" -j "$jobs" >/dev/null
 t1=$SECONDS
 echo "aarch64: cross build $((t1 - t0)) s"
 rc=0
-ctest --test-dir "$build" --output-on-failure -j "$jobs" || rc=$?
+# The CPU models: libqrt must see NEON only on cortex-a53 and dotprod on max,
+# and an sdot instruction must trap (SIGILL) on cortex-a53, so that code built
+# with +dotprod really is kept off the NEON-only model.
+qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+cat >"$build/isa_probe.c" <<'C'
+#include <stdio.h>
+#include "qrt/qrt.h"
+int main(void) { puts(qrt_isa_name(qrt_cpu_isa())); return 0; }
+C
+cat >"$build/sdot_probe.c" <<'C'
+#include <arm_neon.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+  (void)argv;
+  int8x16_t a = vdupq_n_s8((int8_t)argc), b = vdupq_n_s8(3);
+  printf("%d\n", vgetq_lane_s32(vdotq_s32(vdupq_n_s32(0), a, b), 0));
+  return 0;
+}
+C
+aarch64-linux-gnu-gcc -O2 -I"$root/runtime/include" "$build/isa_probe.c" "$build/libqrt.a" -lm -o "$build/isa_probe"
+aarch64-linux-gnu-gcc -O2 -march=armv8.2-a+dotprod "$build/sdot_probe.c" -o "$build/sdot_probe"
+a53=$("${qemu[@]}" -cpu cortex-a53 "$build/isa_probe")
+max=$("${qemu[@]}" -cpu max "$build/isa_probe")
+sdot_max=$("${qemu[@]}" -cpu max "$build/sdot_probe")
+set +e
+"${qemu[@]}" -cpu cortex-a53 "$build/sdot_probe" >/dev/null 2>&1
+sdot_a53=$?
+set -e
+if [ "$a53" = neon ] && [ "$max" = dotprod ] && [ "$sdot_max" = 12 ] && [ "$sdot_a53" = 132 ]; then
+  echo "aarch64: qemu cortex-a53 -> $a53, max -> $max; sdot runs on max, SIGILL on cortex-a53"
+else
+  echo "aarch64: FAIL: CPU models: cortex-a53 -> '$a53' (want neon), max -> '$max' (want dotprod);" \
+    "sdot on max printed '$sdot_max' (want 12), on cortex-a53 exit $sdot_a53 (want 132, SIGILL)"
+  rc=1
+fi
+ctest --test-dir "$build" --output-on-failure -j "$jobs" || rc=1
 echo "aarch64: qemu tests $((SECONDS - t1)) s"
 exit $rc
