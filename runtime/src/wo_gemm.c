@@ -19,6 +19,10 @@ static const qrt_wo_ukernel_t qrt_wo_ukernels[] = {
     {"wo_gemm_8x32__avx512f", QRT_ISA_AVX512F, 0, QRT_WO_AVX512_MR, QRT_WO_AVX512_NR,
      qrt_wo_gemm_s8__avx512f, qrt_wo_gemm_q4__avx512f, qrt_wo_gemm_f16__avx512f},
 #endif
+#if defined(__aarch64__)
+    {"wo_gemm_4x16__neon", QRT_ISA_NEON, 0, QRT_WO_NEON_MR, QRT_WO_NEON_NR,
+     qrt_wo_gemm_s8__neon, qrt_wo_gemm_q4__neon, qrt_wo_gemm_f16__neon},
+#endif
 };
 enum { QRT_WO_NVARIANTS = (int)(sizeof qrt_wo_ukernels / sizeof qrt_wo_ukernels[0]) };
 

@@ -78,6 +78,9 @@ QRT_WO_DECLARE(scalar)
 QRT_WO_DECLARE(avx2_f16c)
 QRT_WO_DECLARE(avx512f)
 #endif
+#if defined(__aarch64__)
+QRT_WO_DECLARE(neon)
+#endif
 #undef QRT_WO_DECLARE
 
 /* Panel widths and row counts of the variants (the files' constants). */
@@ -85,6 +88,7 @@ enum {
   QRT_WO_SCALAR_MR = 4, QRT_WO_SCALAR_NR = 8,
   QRT_WO_AVX2_MR = 4, QRT_WO_AVX2_NR = 16,
   QRT_WO_AVX512_MR = 8, QRT_WO_AVX512_NR = 32,
+  QRT_WO_NEON_MR = 4, QRT_WO_NEON_NR = 16,
 };
 
 #endif /* QRT_WO_INTERNAL_H */
