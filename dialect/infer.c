@@ -674,7 +674,9 @@ static qcc_status_t infer(actx *a, qcc_op_kind kind, intptr_t n_in, const MlirTy
       if (kind == QCC_OP_storage_cast) {
         MlirType q = mlirTypeIsAQuantizedType(ei) ? ei : eo, p = mlirTypeIsAQuantizedType(ei) ? eo : ei;
         if (!mlirTypeIsAQuantizedType(q) || mlirTypeIsAQuantizedType(p)) FAIL("storage_cast maps between a quantized type and its storage type");
-        if (!mlirTypeIsAInteger(p) || mlirIntegerTypeGetWidth(p) != mlirQuantizedTypeGetStorageTypeIntegralWidth(q) ||
+        /* sub-byte storage (4-bit) is held one value per byte */
+        const unsigned qw = mlirQuantizedTypeGetStorageTypeIntegralWidth(q);
+        if (!mlirTypeIsAInteger(p) || mlirIntegerTypeGetWidth(p) != (qw < 8 ? 8 : qw) ||
             mlirIntegerTypeIsUnsigned(p) == mlirQuantizedTypeIsSigned(q))
           FAIL("storage_cast: the integer type must be the quantized type's storage type");
       }

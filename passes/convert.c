@@ -30,10 +30,11 @@
 #include "observers.h"
 #include "pass_util.h"
 #include "passes.h"
+#include "qrt/qrt_data.h"
 #include "qrt/qrt_quant.h"
 #include "quantizer.h"
 
-#define MAXCH 65536
+#define MAXCH (1 << 22) /* channels x blocks of one tensor */
 
 typedef struct {
   MlirOperation obs;
@@ -133,8 +134,17 @@ static bool params_from_constant(state *s, MlirOperation obs, qinfo *qi) {
     free(w);
     return false;
   }
-  int64_t ch = axis < 0 ? 1 : d[axis], inner = 1;
+  const int g = qi->spec.group;
+  if (g && (r != 2 || axis != 0 || d[1] % g)) {
+    error_at(s, obs, "group=%d needs a 2-D constant quantized along axis 0 whose second dimension is a multiple of %d "
+             "(got rank %d, axis %d)", g, g, r, axis);
+    free(w);
+    return false;
+  }
+  /* blockwise: channel c, block j is "channel" c * (K / g) + j of [N * K/g][g] */
+  int64_t ch = axis < 0 ? 1 : g ? d[0] * (d[1] / g) : d[axis], inner = 1;
   for (int i = axis + 1; axis >= 0 && i < r; ++i) inner *= d[i];
+  if (g) inner = g;
   if (ch > MAXCH || !alloc_params(qi, (int)ch)) {
     free(w);
     return false;
@@ -205,12 +215,20 @@ static MlirValue rewrite(state *s, MlirOperation obs, qinfo *qi) {
   qcc_builder b = qcc_builder_before(obs);
   MlirType qe = quant_elem(ctx, qi);
   MlirType qt = with_elem(x, qe);
+  int64_t blocked[2] = {0, 0}; /* group=G: the integers as [N * K/G][G], per-axis along 0 */
+  if (qi->spec.group) {
+    int64_t d[8];
+    qcc_value_dims(x, d);
+    blocked[0] = d[0] * (d[1] / qi->spec.group), blocked[1] = qi->spec.group;
+    qt = mlirRankedTensorTypeGet(2, blocked, qe, mlirAttributeGetNull());
+  }
   MlirValue q;
   int64_t numel;
   float *w = qcc_const_f32_copy(x, &numel);
   if (w) {
     int64_t d[8];
     int r = qcc_value_dims(x, d);
+    if (qi->spec.group) r = 2, d[0] = blocked[0], d[1] = blocked[1];
     int64_t ch = qi->axis < 0 ? 1 : d[qi->axis], inner = 1, outer = 1;
     for (int i = qi->axis + 1; qi->axis >= 0 && i < r; ++i) inner *= d[i];
     for (int i = 0; qi->axis >= 0 && i < qi->axis; ++i) outer *= d[i];
@@ -235,9 +253,10 @@ static MlirValue rewrite(state *s, MlirOperation obs, qinfo *qi) {
       if (clipped)
         mlirEmitError(loc, "remark: bias saturates int32 in some channels (the weight or input scale is tiny); accuracy may suffer");
     }
-    MlirType storage_t = with_elem(x, qi->spec.bits == 32 ? mlirIntegerTypeGet(ctx, 32)
-                                      : qi->spec.is_signed ? mlirIntegerTypeGet(ctx, 8)
-                                                           : mlirIntegerTypeUnsignedGet(ctx, 8));
+    MlirType se = qi->spec.bits == 32 ? mlirIntegerTypeGet(ctx, 32)
+                  : qi->spec.is_signed ? mlirIntegerTypeGet(ctx, 8)
+                                       : mlirIntegerTypeUnsignedGet(ctx, 8);
+    MlirType storage_t = qi->spec.group ? mlirRankedTensorTypeGet(2, blocked, se, mlirAttributeGetNull()) : with_elem(x, se);
     MlirValue c = qcc_make_constant(&b, loc, storage_t, data, (size_t)numel * es);
     q = mlirOperationGetResult(qcc_build(&b, QCC_OP_storage_cast, loc, 1, &c, 1, &qt, 0, NULL), 0);
     free(data);
@@ -246,9 +265,35 @@ static MlirValue rewrite(state *s, MlirOperation obs, qinfo *qi) {
     q = mlirOperationGetResult(qcc_build(&b, QCC_OP_quantize, loc, 1, &x, 1, &qt, 0, NULL), 0);
   }
   MlirType ft = mlirValueGetType(x);
-  MlirValue dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_dequantize, loc, 1, &q, 1, &ft, 0, NULL), 0);
+  MlirType dt = qi->spec.group ? mlirRankedTensorTypeGet(2, blocked, mlirF32TypeGet(ctx), mlirAttributeGetNull()) : ft;
+  MlirValue dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_dequantize, loc, 1, &q, 1, &dt, 0, NULL), 0);
+  if (qi->spec.group) dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_reshape, loc, 1, &dq, 1, &ft, 0, NULL), 0);
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(obs, 0), dq);
   return dq;
+}
+
+/* f16 spec on a constant: an f16 constant cast back to f32 (the values are
+ * rounded to the nearest half, as qrt_f32_to_f16). */
+static MlirValue rewrite_f16(state *s, MlirOperation obs) {
+  MlirContext ctx = mlirOperationGetContext(obs);
+  MlirValue x = mlirOperationGetOperand(obs, 0);
+  MlirLocation loc = mlirOperationGetLocation(obs);
+  int64_t numel;
+  float *w = qcc_const_f32_copy(x, &numel);
+  if (!w) {
+    error_at(s, obs, "f16 applies to f32 constants (weights) only");
+    return (MlirValue){NULL};
+  }
+  uint16_t *h = malloc((size_t)(numel ? numel : 1) * sizeof *h);
+  for (int64_t i = 0; i < numel; ++i) h[i] = qrt_f32_to_f16(w[i]);
+  qcc_builder b = qcc_builder_before(obs);
+  MlirValue c = qcc_make_constant(&b, loc, with_elem(x, mlirF16TypeGet(ctx)), h, (size_t)numel * 2);
+  MlirType ft = mlirValueGetType(x);
+  MlirValue f = mlirOperationGetResult(qcc_build(&b, QCC_OP_cast, loc, 1, &c, 1, &ft, 0, NULL), 0);
+  mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(obs, 0), f);
+  free(h);
+  free(w);
+  return f;
 }
 
 static void drop(MlirOperation obs) {
@@ -277,6 +322,10 @@ static void convert_one(state *s, MlirOperation obs) {
   bool ok = false;
   switch (qi->spec.kind) {
     case QCC_QSPEC_FLOAT: break;
+    case QCC_QSPEC_F16:
+      /* not a quant type: nothing downstream reads its parameters */
+      if (mlirValueIsNull(rewrite_f16(s, obs))) drop(obs);
+      return;
     case QCC_QSPEC_SHARED: {
       qinfo *src = mlirValueIsAOpResult(x) && mlirOperationGetNumOperands(mlirOpResultGetOwner(x)) > 0
                        ? info_of_value(s, mlirOperationGetOperand(mlirOpResultGetOwner(x), 0))
@@ -363,8 +412,7 @@ static MlirWalkResult share_concat(MlirOperation op, void *ud) {
   return MlirWalkResultAdvance;
 }
 
-static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
-  (void)ud;
+bool qcc_convert_observers(MlirOperation root) {
   struct { MlirOperation *v; size_t n; } o;
   o.v = qcc_collect_ops(root, keep, &o.n);
   state s = {0};
@@ -381,7 +429,12 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   for (size_t i = 0; i < s.n; ++i) free(s.v[i].scale), free(s.v[i].zp);
   free(s.v);
   free(o.v);
-  if (s.failed) mlirExternalPassSignalFailure(pass);
+  return !s.failed;
+}
+
+static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
+  (void)ud;
+  if (!qcc_convert_observers(root)) mlirExternalPassSignalFailure(pass);
 }
 
 static _Alignas(8) char type_id;

@@ -38,6 +38,7 @@ static const char *observer_of(const qcc_quant_spec *q) {
   switch (q->kind) {
     case QCC_QSPEC_SHARED: return "shared";
     case QCC_QSPEC_BIAS: return "bias";
+    case QCC_QSPEC_F16: return "f16";
     default: break;
   }
   if (q->has_fixed) return "fixed";

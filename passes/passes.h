@@ -1,6 +1,8 @@
 /* Declarations of the built-in passes (one file each). */
 #ifndef QCC_PASSES_H
 #define QCC_PASSES_H
+#include <stdbool.h>
+
 #include "registry.h"
 
 extern const qcc_pass_info qcc_pass_verify_info; /* verify.c:  qcc-verify */
@@ -12,5 +14,12 @@ extern const qcc_pass_info qcc_pass_insert_observers_info; /* insert_observers.c
 extern const qcc_pass_info qcc_pass_calibrate_info;        /* calibrate.c:        qcc-calibrate */
 extern const qcc_pass_info qcc_pass_convert_info;          /* convert.c:          qcc-convert */
 extern const qcc_pass_info qcc_pass_fuse_qdq_info;         /* fuse_qdq.c:         qcc-fuse-qdq */
+extern const qcc_pass_info qcc_pass_sensitivity_info;      /* sensitivity.c:      qcc-sensitivity */
+extern const qcc_pass_info qcc_pass_select_precision_info; /* select_precision.c: qcc-select-precision */
+extern const qcc_pass_info qcc_pass_apply_precision_info;  /* apply_precision.c:  qcc-apply-precision */
+
+/* qcc-convert's work on root, for passes that convert a clone (precision.c):
+ * false on failure, the reason reported with qcc_pass_report. */
+bool qcc_convert_observers(MlirOperation root);
 
 #endif

@@ -61,6 +61,7 @@ qcc_status_t qcc_qspec_parse(const char *s, size_t len, qcc_quant_spec *out) {
     long x;
     if (ntok++ == 0) {
       if (tok_eq(t, n, "float")) q.kind = QCC_QSPEC_FLOAT;
+      else if (tok_eq(t, n, "f16")) q.kind = QCC_QSPEC_F16;
       else if (tok_eq(t, n, "shared")) q.kind = QCC_QSPEC_SHARED;
       else if (tok_eq(t, n, "bias")) q.kind = QCC_QSPEC_BIAS, qcc_qspec_set_type(&q, 32, true), q.symmetric = true;
       else if (tok_eq(t, n, "u8")) q.kind = QCC_QSPEC_QUANT, qcc_qspec_set_type(&q, 8, false);
@@ -69,7 +70,7 @@ qcc_status_t qcc_qspec_parse(const char *s, size_t len, qcc_quant_spec *out) {
       else if (tok_eq(t, n, "s4")) q.kind = QCC_QSPEC_QUANT, qcc_qspec_set_type(&q, 4, true);
       else if (tok_eq(t, n, "i32")) q.kind = QCC_QSPEC_QUANT, qcc_qspec_set_type(&q, 32, true);
       else
-        return qcc_status_make(QCC_ERR_USAGE, "quantization spec '%.*s': '%.*s' is not a type (float, u8, s8, u4, s4, i32, shared, bias)",
+        return qcc_status_make(QCC_ERR_USAGE, "quantization spec '%.*s': '%.*s' is not a type (float, f16, u8, s8, u4, s4, i32, shared, bias)",
                                (int)len, s, (int)n, t);
       continue;
     }
@@ -119,6 +120,7 @@ int qcc_qspec_format(const qcc_quant_spec *q, char *buf, size_t n) {
     case QCC_QSPEC_FLOAT: return snprintf(buf, n, "float");
     case QCC_QSPEC_SHARED: return snprintf(buf, n, "shared");
     case QCC_QSPEC_BIAS: return snprintf(buf, n, "bias");
+    case QCC_QSPEC_F16: return snprintf(buf, n, "f16");
     case QCC_QSPEC_QUANT: break;
   }
   int o = snprintf(buf, n, "%s%d %s", q->bits == 32 ? "i" : q->is_signed ? "s" : "u", q->bits,

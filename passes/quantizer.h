@@ -10,10 +10,14 @@
  *
  * Spec strings (tokens separated by spaces; docs/passes.md has the grammar):
  *   float                        not quantized
+ *   f16                          (weights) stored as float16, converted back to
+ *                                f32 for compute
  *   u8|s8|u4|s4|i32 ...          quantized storage type, then any of:
  *     affine | symmetric         zero point free, or fixed at the middle (0 for signed)
  *     axis=N                     per channel along axis N (default: per tensor)
  *     group=G                    blockwise along the last axis, G values per block
+ *                                (2-D constants with axis=0: one scale and zero
+ *                                point per channel and block; K % G == 0)
  *     range=LO:HI                narrower integer range (e.g. reduce_range)
  *     observer=NAME              minmax, moving_avg, histogram, percentile, entropy
  *     scale=S zp=Z               fixed parameters (sigmoid 1/256, tanh 1/128 ...)
@@ -40,6 +44,7 @@ typedef enum {
   QCC_QSPEC_QUANT,  /* observed (or fixed when has_fixed) */
   QCC_QSPEC_SHARED, /* same parameters as operand 0 */
   QCC_QSPEC_BIAS,   /* derived: s_in * s_w, zero point 0, int32 */
+  QCC_QSPEC_F16,    /* constants only: stored as float16, computed in f32 */
 } qcc_qspec_kind;
 
 typedef struct {

@@ -13,6 +13,9 @@ static const qcc_pass_info *const g_builtin[] = {
     &qcc_pass_annotate_info,
     &qcc_pass_insert_observers_info,
     &qcc_pass_calibrate_info,
+    &qcc_pass_sensitivity_info,
+    &qcc_pass_select_precision_info,
+    &qcc_pass_apply_precision_info,
     &qcc_pass_convert_info,
     &qcc_pass_fuse_qdq_info,
 };

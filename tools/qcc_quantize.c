@@ -12,6 +12,7 @@
 #include "executor.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
+#include "mlir-c/Dialect/Quant.h"
 #include "pipeline.h"
 #include "plugin.h"
 #include "qcc.h"
@@ -65,6 +66,13 @@ static MlirWalkResult count_const(MlirOperation op, void *ud) {
   for (intptr_t i = 0; i < mlirShapedTypeGetRank(t); ++i) n *= mlirShapedTypeGetDimSize(t, i);
   MlirType e = mlirShapedTypeGetElementType(t);
   int64_t bits = mlirTypeIsAInteger(e) ? mlirIntegerTypeGetWidth(e) : mlirTypeIsAF16(e) ? 16 : mlirTypeIsAF64(e) ? 64 : 32;
+  /* 4-bit weights are held one per byte in the IR; stored two per byte */
+  MlirOpOperand u = mlirValueGetFirstUse(mlirOperationGetResult(op, 0));
+  if (!mlirOpOperandIsNull(u) && qcc_op_is(mlirOpOperandGetOwner(u), QCC_OP_storage_cast)) {
+    MlirType qe = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetResult(mlirOpOperandGetOwner(u), 0)));
+    if (mlirTypeIsAQuantizedType(qe) && mlirQuantizedTypeGetStorageTypeIntegralWidth(qe) < 8)
+      bits = mlirQuantizedTypeGetStorageTypeIntegralWidth(qe);
+  }
   b[0] += n * bits / 8;
   return MlirWalkResultAdvance;
 }
@@ -198,13 +206,37 @@ static void quantize_usage(FILE *f) {
           "  --remarks              name every op left in QDQ form by fusion, and why\n"
           "  --emit=onnx            write OUT.onnx: the QDQ form as ONNX QuantizeLinear/DequantizeLinear\n"
           "                         (implies --no-fuse; docs/qdq-export.md)\n"
-          "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n");
+          "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n"
+          "Mixed precision (docs/precision.md): with a budget, each conv/gemm/matmul layer gets one of\n"
+          "fp32, fp16, int8-wo, int8, int4-wo-g32/64/128, measured on --data (or --calib) samples, and\n"
+          "OUT's stem + .precision.json lists every layer's precision, bytes and sensitivities.\n"
+          "  --max-accuracy-drop P  top-1 at most P points below float (needs --data/--labels)\n"
+          "  --min-sqnr D           output SQNR against float at least D dB\n"
+          "  --max-size BYTES       weights at most BYTES (suffix k or M: 1024s)\n"
+          "  --precisions P,P,...   candidate precisions (default: all)\n"
+          "  --eval-samples N       samples for the sensitivity analysis and checks (default 1000)\n"
+          "  --precision-file F     apply the precisions F names (a .precision.json, edited or not);\n"
+          "                         it overrides the automatic choice for the layers it lists\n");
 }
+
+/* "300000", "64k", "1.5M" -> bytes; -1 if malformed */
+static int64_t parse_size(const char *s) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || !(v > 0)) return -1;
+  if (*end == 'k' || *end == 'K') v *= 1024, end++;
+  else if (*end == 'M') v *= 1024.0 * 1024.0, end++;
+  return *end ? -1 : (int64_t)v;
+}
+
+static bool plain_token(const char *s) { return !strpbrk(s, "' {},"); }
 
 int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
   const char *data = NULL, *labels = NULL, *mean = NULL, *std = NULL, *layout = NULL;
-  long calib_samples = 0;
+  long calib_samples = 0, eval_samples = 1000;
+  const char *max_drop = NULL, *min_sqnr = NULL, *precisions = NULL, *precision_file = NULL;
+  int64_t max_size = 0;
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
@@ -245,6 +277,17 @@ int qcc_cmd_quantize(int argc, char **argv) {
         return usage_err("--keep-float '%s': patterns may not contain quotes, commas or braces", p);
       if (keep[0]) strcat(keep, ",");
       strcat(keep, p);
+    } else if (!strcmp(a, "--max-accuracy-drop") && has) max_drop = argv[++i];
+    else if (!strcmp(a, "--min-sqnr") && has) min_sqnr = argv[++i];
+    else if (!strcmp(a, "--precisions") && has) precisions = argv[++i];
+    else if (!strcmp(a, "--precision-file") && has) precision_file = argv[++i];
+    else if (!strcmp(a, "--max-size") && has) {
+      max_size = parse_size(argv[++i]);
+      if (max_size < 1) return usage_err("--max-size needs a byte count (e.g. 300000, 64k, 1.5M), got '%s'", argv[i]);
+    } else if (!strcmp(a, "--eval-samples") && has) {
+      char *end;
+      eval_samples = strtol(argv[++i], &end, 10);
+      if (*end || eval_samples < 1) return usage_err("--eval-samples needs a positive count, got '%s'", argv[i]);
     } else if (!strcmp(a, "--data") && has) data = argv[++i];
     else if (!strcmp(a, "--labels") && has) labels = argv[++i];
     else if (!strcmp(a, "--input-shape") && has && ns < 16) {
@@ -291,6 +334,36 @@ int qcc_cmd_quantize(int argc, char **argv) {
     }
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
+  const bool budget = max_drop || min_sqnr || max_size;
+  char prec_json[4096] = "";
+  if (budget || precision_file) {
+    if (!calib) return usage_err("mixed precision needs --calib (int8 layers use its activation ranges)");
+    if (max_drop && !labels) return usage_err("--max-accuracy-drop needs --data DATA.npz --labels KEY");
+    const char *strs[] = {max_drop, min_sqnr, precision_file, data, labels, out};
+    for (int k = 0; k < 6; ++k)
+      if (strs[k] && !plain_token(strs[k])) return usage_err("'%s': mixed-precision options may not contain quotes, spaces, commas or braces", strs[k]);
+    if (precisions && strpbrk(precisions, "' {}")) return usage_err("--precisions '%s': names separated by commas", precisions);
+    /* OUT's stem + .precision.json */
+    size_t stem = strlen(out) - (ends_with(out, ".mlirbc") ? 7 : ends_with(out, ".mlir") ? 5 : ends_with(out, ".onnx") ? 5 : 0);
+    if (stem + 16 >= sizeof prec_json) return usage_err("-o path too long");
+    snprintf(prec_json, sizeof prec_json, "%.*s.precision.json", (int)stem, out);
+  }
+  if (budget) {
+    const char *ed = data ? data : calib;
+    char common[2048];
+    snprintf(common, sizeof common, "data=%s samples=%ld%s%s%s%s", ed, eval_samples, labels ? " labels=" : "",
+             labels ? labels : "", precisions ? " precisions=" : "", precisions ? precisions : "");
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-sensitivity{%s},qcc-select-precision{%s", common, common);
+    if (max_drop) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-accuracy-drop=%s", max_drop);
+    if (min_sqnr) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " min-sqnr=%s", min_sqnr);
+    if (max_size) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-size=%lld", (long long)max_size);
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
+  }
+  if (budget || precision_file) {
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-apply-precision{write=%s", prec_json);
+    if (precision_file) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " file=%s", precision_file);
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
+  }
   o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert,%sqcc-dce",
                 no_fuse ? "" : remarks ? "qcc-fuse-qdq{remarks=1}," : "qcc-fuse-qdq,");
   if ((size_t)o >= sizeof pipeline) return usage_err("options too long");
@@ -318,6 +391,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   printf("quantized %s -> %s (%s quantizer, %.2f s)\n", model, out, quantizer, tq_s);
   printf("weights: float %.1f KiB, quantized %.1f KiB (%.2fx smaller)\n", fbytes / 1024.0, qbytes / 1024.0,
          qbytes ? (double)fbytes / (double)qbytes : 0.0);
+  if (prec_json[0]) printf("precisions: %s\n", prec_json);
   int rc = 0;
   if (data) {
     MlirModule fm = {NULL};
@@ -329,7 +403,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     if (!mlirModuleIsNull(fm)) mlirModuleDestroy(fm);
     if (st) rc = fail(st);
     else
-      printf("top-1 on %lld samples: float %.4f, int8 %.4f (%+.2f points)\n", (long long)n, fa, qa, (qa - fa) * 100.0);
+      printf("top-1 on %lld samples: float %.4f, %s %.4f (%+.2f points)\n", (long long)n, fa,
+             prec_json[0] ? "mixed" : "int8", qa, (qa - fa) * 100.0);
   }
   mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
