@@ -87,19 +87,27 @@ QRT_INLINE void q4_group(const qrt_wo_tile_t *t, int64_t gi, q4_group_t *g) {
   }
 }
 
+/* One vector of columns at a time: with 16 registers, the 4x2 accumulators
+ * leave room for only one vector's dequantized pair. */
+QRT_INLINE void fma_vec(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, int v, __m256 w,
+                        acc_t *acc) {
+  for (int i = 0; i < R; i++) {
+    const __m256 xb = _mm256_broadcast_ss(t->x + i * t->ldx + kk);
+    __m256 *a = (R == 1 && odd) ? acc->odd : acc->a[i];
+    a[v] = _mm256_fmadd_ps(xb, w, a[v]);
+  }
+}
+
 QRT_INLINE void q4_pair(const qrt_wo_tile_t *t, const int R, int64_t kk, const q4_group_t *g, acc_t *acc) {
   const uint8_t *w = (const uint8_t *)t->w + kk / 2 * NR;
   const __m256i nib = _mm256_set1_epi32(15);
-  __m256 lo[2], hi[2];
   for (int v = 0; v < 2; v++) {
     const __m256i b = _mm256_cvtepu8_epi32(load8(w + 8 * v));
     const __m256i l = _mm256_sub_epi32(_mm256_and_si256(b, nib), g->z[v]);
     const __m256i h = _mm256_sub_epi32(_mm256_srli_epi32(b, 4), g->z[v]);
-    lo[v] = _mm256_mul_ps(_mm256_cvtepi32_ps(l), g->s[v]);
-    hi[v] = _mm256_mul_ps(_mm256_cvtepi32_ps(h), g->s[v]);
+    fma_vec(t, R, kk, 0, v, _mm256_mul_ps(_mm256_cvtepi32_ps(l), g->s[v]), acc);
+    fma_vec(t, R, kk + 1, 1, v, _mm256_mul_ps(_mm256_cvtepi32_ps(h), g->s[v]), acc);
   }
-  fma_rows(t, R, kk, 0, lo, acc);
-  fma_rows(t, R, kk + 1, 1, hi, acc);
 }
 
 QRT_INLINE void f16_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, acc_t *acc) {

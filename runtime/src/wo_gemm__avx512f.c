@@ -1,7 +1,7 @@
 /* Weight-only tiles for AVX-512F: 8 rows x 32 columns (two zmm of 16 lanes).
  * Contract in wo_internal.h. The weights of one k are widened to 32-bit lanes
- * (vpmovsxbd / vpmovzxbd, vcvtph2ps for f16), the zero point subtracted in
- * integers, converted (exact) and multiplied by the scales: one vmulps, so
+ * (vpmovsxbd / vpmovzxbd, vcvtph2ps for f16), converted to floats exactly
+ * (4-bit: by a table, below) and multiplied by the scales: one vmulps, so
  * wdq is bit-identical to the scalar variant's. The products are summed with
  * vfmadd231ps. One row (GEMV) keeps two accumulator sets, even and odd k, and
  * adds them at the end, so two FMA chains are in flight per vector. */
@@ -71,29 +71,35 @@ QRT_INLINE void s8_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd
   fma_rows(t, R, kk, odd, wd, acc);
 }
 
+/* 4-bit codes to floats by a 16-entry table in a register (vpermps reads the
+ * low 4 bits of each lane): s4, table[c] = c - 8; u4, table[c] = c, then the
+ * zero point (as a float) subtracted. Both are exact small integers, so wdq =
+ * that * scale is the scalar variant's (float)(c - zp) * scale bit for bit. */
 typedef struct {
-  __m512 s[2];
-  __m512i z[2];
+  __m512 s[2], zf[2], table;
 } q4_group_t;
 
 QRT_INLINE void q4_group(const qrt_wo_tile_t *t, int64_t gi, q4_group_t *g) {
   for (int v = 0; v < 2; v++) {
     g->s[v] = _mm512_loadu_ps(t->scales + gi * NR + 16 * v);
-    g->z[v] = t->zp ? _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(t->zp + gi * NR + 16 * v)))
-                    : _mm512_set1_epi32(8);
+    g->zf[v] = t->zp ? _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
+                           _mm_loadu_si128((const __m128i *)(t->zp + gi * NR + 16 * v))))
+                     : _mm512_setzero_ps();
   }
+  const __m512 codes = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  g->table = t->zp ? codes : _mm512_sub_ps(codes, _mm512_set1_ps(8.0f));
 }
 
 QRT_INLINE void q4_pair(const qrt_wo_tile_t *t, const int R, int64_t kk, const q4_group_t *g, acc_t *acc) {
   const uint8_t *w = (const uint8_t *)t->w + kk / 2 * NR;
-  const __m512i nib = _mm512_set1_epi32(15);
   __m512 lo[2], hi[2];
   for (int v = 0; v < 2; v++) {
     const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(w + 16 * v)));
-    const __m512i l = _mm512_sub_epi32(_mm512_and_si512(b, nib), g->z[v]);
-    const __m512i h = _mm512_sub_epi32(_mm512_srli_epi32(b, 4), g->z[v]);
-    lo[v] = _mm512_mul_ps(_mm512_cvtepi32_ps(l), g->s[v]);
-    hi[v] = _mm512_mul_ps(_mm512_cvtepi32_ps(h), g->s[v]);
+    __m512 l = _mm512_permutexvar_ps(b, g->table);
+    __m512 h = _mm512_permutexvar_ps(_mm512_srli_epi32(b, 4), g->table);
+    if (t->zp) l = _mm512_sub_ps(l, g->zf[v]), h = _mm512_sub_ps(h, g->zf[v]);
+    lo[v] = _mm512_mul_ps(l, g->s[v]);
+    hi[v] = _mm512_mul_ps(h, g->s[v]);
   }
   fma_rows(t, R, kk, 0, lo, acc);
   fma_rows(t, R, kk + 1, 1, hi, acc);
