@@ -32,8 +32,9 @@ static void fail(MlirExternalPass pass, qcc_status_t st) {
 }
 
 /* The whole file as a string (malloc'd). */
-static qcc_status_t read_all(const char *path, char **out) {
+static qcc_status_t read_all(const char *path, char **out, size_t *len) {
   *out = NULL;
+  *len = 0;
   FILE *f = fopen(path, "rb");
   if (!f) return qcc_status_make(QCC_ERR_IO, "precision file %s: %s", path, strerror(errno));
   size_t cap = 4096, n = 0;
@@ -56,33 +57,37 @@ static qcc_status_t read_all(const char *path, char **out) {
   if (!b) return qcc_status_make(QCC_ERR_INTERNAL, "out of memory");
   b[n] = 0;
   *out = b;
+  *len = n;
   return NULL;
 }
 
-/* Fill prec[] from the file's entries (set[i] marks layers it names). */
-qcc_status_t qcc_precision_file_read(const char *path, const qcc_layer *L, int n, qcc_precision *prec, bool *set);
-qcc_status_t qcc_precision_file_read(const char *path, const qcc_layer *L, int n, qcc_precision *prec, bool *set) {
-  char *text;
-  QCC_RETURN_IF_ERROR(read_all(path, &text));
-  cJSON *root = cJSON_Parse(text);
+/* s for a one-line message: at most n-1 bytes, control characters as '?' */
+static const char *printable(const char *s, char *buf, size_t n) {
+  size_t i = 0;
+  for (; s[i] && i + 1 < n; ++i) buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+  buf[i] = 0;
+  return buf;
+}
+
+qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *path, const qcc_layer *L, int n,
+                                      qcc_precision *prec, bool *set) {
+  char b1[208], b2[72];
+  cJSON *root = cJSON_ParseWithLength(text, len);
   qcc_status_t st = NULL;
   if (!root) {
     const char *at = cJSON_GetErrorPtr();
-    st = qcc_status_make(QCC_ERR_INVALID, "precision file %s: not valid JSON (near byte %ld)", path,
-                         at ? (long)(at - text) : 0L);
-    free(text);
-    return st;
+    return qcc_status_make(QCC_ERR_INVALID, "precision file %s: not valid JSON (near byte %ld)", path,
+                           at && at >= text && at <= text + len ? (long)(at - text) : 0L);
   }
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
   if (!cJSON_IsArray(layers))
     st = qcc_status_make(QCC_ERR_INVALID, "precision file %s: expected an object with a \"layers\" array", path);
   int idx = 0;
   const cJSON *e;
-  cJSON_ArrayForEach(e, layers) {
-    if (st) break;
+  if (!st) cJSON_ArrayForEach(e, layers) {
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, "name");
     const cJSON *pr = cJSON_GetObjectItemCaseSensitive(e, "precision");
-    if (!cJSON_IsString(nm) || !cJSON_IsString(pr)) {
+    if (!cJSON_IsString(nm) || !cJSON_IsString(pr) || !nm->valuestring || !pr->valuestring) {
       st = qcc_status_make(QCC_ERR_INVALID, "precision file %s: layers[%d] needs string \"name\" and \"precision\"", path,
                            idx);
       break;
@@ -92,7 +97,7 @@ qcc_status_t qcc_precision_file_read(const char *path, const qcc_layer *L, int n
       st = qcc_status_make(QCC_ERR_INVALID,
                            "precision file %s: layer '%s': unknown precision '%s' (fp32, fp16, int8-wo, int8, "
                            "int4-wo-g32, int4-wo-g64, int4-wo-g128)",
-                           path, nm->valuestring, pr->valuestring);
+                           path, printable(nm->valuestring, b1, sizeof b1), printable(pr->valuestring, b2, sizeof b2));
       break;
     }
     int found = -1;
@@ -102,11 +107,11 @@ qcc_status_t qcc_precision_file_read(const char *path, const qcc_layer *L, int n
       st = qcc_status_make(QCC_ERR_INVALID,
                            "precision file %s: the model has no layer '%s' (layers are conv, gemm and matmul nodes "
                            "with constant weights that the quantizer quantizes; `qcc quantize` writes the list)",
-                           path, nm->valuestring);
+                           path, printable(nm->valuestring, b1, sizeof b1));
       break;
     }
     if (!qcc_precision_allowed(&L[found], p)) {
-      st = qcc_status_make(QCC_ERR_INVALID, "precision file %s: layer '%s' (%s) cannot be %s", path, nm->valuestring,
+      st = qcc_status_make(QCC_ERR_INVALID, "precision file %s: layer '%s' (%s) cannot be %s", path, L[found].name,
                            L[found].kind, qcc_precision_name(p));
       break;
     }
@@ -115,6 +120,14 @@ qcc_status_t qcc_precision_file_read(const char *path, const qcc_layer *L, int n
     ++idx;
   }
   cJSON_Delete(root);
+  return st;
+}
+
+static qcc_status_t precision_file_read(const char *path, const qcc_layer *L, int n, qcc_precision *prec, bool *set) {
+  char *text;
+  size_t len;
+  QCC_RETURN_IF_ERROR(read_all(path, &text, &len));
+  qcc_status_t st = qcc_precision_file_parse(text, len, path, L, n, prec, set);
   free(text);
   return st;
 }
@@ -198,7 +211,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     if (!st && !qcc_precision_allowed(&L[i], p)) p = L[i].has_int8 ? QCC_PREC_INT8 : QCC_PREC_INT8_WO;
     prec[i] = p;
   }
-  if (!st && cfg->file[0]) st = qcc_precision_file_read(cfg->file, L, n, prec, set);
+  if (!st && cfg->file[0]) st = precision_file_read(cfg->file, L, n, prec, set);
   if (!st) {
     MlirContext ctx = mlirOperationGetContext(root);
     for (int i = 0; i < n; ++i)

@@ -68,6 +68,15 @@ int64_t qcc_precision_bytes(const qcc_layer *l, qcc_precision p);
  * USAGE if n is not the number of layers or a precision is not allowed. */
 qcc_status_t qcc_precision_apply(MlirOperation root, const qcc_precision *prec, int n);
 
+/* A precision file's text (len bytes, not necessarily NUL-terminated; path
+ * names it in messages): prec[i] and set[i] = true for each layer it names.
+ * INVALID naming the entry for malformed JSON, an entry without string name
+ * and precision, an unknown layer or precision, or a precision the layer
+ * cannot take (only name, kind, rows/cols and has_int8 of L are read).
+ * Fuzzed by test/fuzz/precision_file_fuzz.c. */
+qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *path, const qcc_layer *L, int n,
+                                      qcc_precision *prec, bool *set);
+
 /* Samples and float reference outputs, for measuring choices. */
 typedef struct qcc_eval_set qcc_eval_set;
 typedef struct {
