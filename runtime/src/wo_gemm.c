@@ -11,17 +11,20 @@
 /* ---- variants, oldest ISA first ------------------------------------------------ */
 static const qrt_wo_ukernel_t qrt_wo_ukernels[] = {
     {"wo_gemm_4x8__scalar", QRT_ISA_SCALAR, 0, QRT_WO_SCALAR_MR, QRT_WO_SCALAR_NR,
-     qrt_wo_gemm_s8__scalar, qrt_wo_gemm_q4__scalar, qrt_wo_gemm_f16__scalar},
+     qrt_wo_gemm_s8__scalar, qrt_wo_gemm_q4__scalar, qrt_wo_gemm_f16__scalar, NULL, NULL, NULL, NULL},
 #if defined(__x86_64__) || defined(_M_X64)
     /* x86-64-v3 includes F16C; the ISA level does not check it, the row does. */
     {"wo_gemm_4x16__avx2_f16c", QRT_ISA_AVX2_FMA, QRT_CPU_F16C, QRT_WO_AVX2_MR, QRT_WO_AVX2_NR,
-     qrt_wo_gemm_s8__avx2_f16c, qrt_wo_gemm_q4__avx2_f16c, qrt_wo_gemm_f16__avx2_f16c},
+     qrt_wo_gemm_s8__avx2_f16c, qrt_wo_gemm_q4__avx2_f16c, qrt_wo_gemm_f16__avx2_f16c,
+     qrt_wo_dequant_s8__avx2_f16c, qrt_wo_dequant_q4__avx2_f16c, qrt_wo_dequant_f16__avx2_f16c, qrt_wo_gemm_f32__avx2_f16c},
     {"wo_gemm_8x32__avx512f", QRT_ISA_AVX512F, 0, QRT_WO_AVX512_MR, QRT_WO_AVX512_NR,
-     qrt_wo_gemm_s8__avx512f, qrt_wo_gemm_q4__avx512f, qrt_wo_gemm_f16__avx512f},
+     qrt_wo_gemm_s8__avx512f, qrt_wo_gemm_q4__avx512f, qrt_wo_gemm_f16__avx512f,
+     qrt_wo_dequant_s8__avx512f, qrt_wo_dequant_q4__avx512f, qrt_wo_dequant_f16__avx512f, qrt_wo_gemm_f32__avx512f},
 #endif
 #if defined(__aarch64__)
     {"wo_gemm_4x16__neon", QRT_ISA_NEON, 0, QRT_WO_NEON_MR, QRT_WO_NEON_NR,
-     qrt_wo_gemm_s8__neon, qrt_wo_gemm_q4__neon, qrt_wo_gemm_f16__neon},
+     qrt_wo_gemm_s8__neon, qrt_wo_gemm_q4__neon, qrt_wo_gemm_f16__neon,
+     qrt_wo_dequant_s8__neon, qrt_wo_dequant_q4__neon, qrt_wo_dequant_f16__neon, qrt_wo_gemm_f32__neon},
 #endif
 };
 enum { QRT_WO_NVARIANTS = (int)(sizeof qrt_wo_ukernels / sizeof qrt_wo_ukernels[0]) };
@@ -205,23 +208,29 @@ qrt_status_t qrt_wo_gemm_pack(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t
                               zero_points, bias, packed, packed_size);
 }
 
-/* The header of a packed buffer and its variant, or NULL when it is not one. */
-static const qrt_wo_ukernel_t *qrt_wo_header(const void *packed, qrt_wo_header_t *h) {
-  if (!packed) return NULL;
+/* The header of a packed buffer and its variant: QRT_INVALID_ARGUMENT when it
+ * is not one, QRT_UNSUPPORTED when this build has no such variant (a buffer
+ * packed for another architecture). */
+static qrt_status_t qrt_wo_header(const void *packed, qrt_wo_header_t *h, const qrt_wo_ukernel_t **out) {
+  *out = NULL;
+  if (!packed) return QRT_INVALID_ARGUMENT;
   memcpy(h, packed, sizeof *h);
+  if (h->magic != QRT_WO_MAGIC || !qrt_wo_shape_ok((qrt_wo_format_t)h->fmt, h->n, h->k, h->group))
+    return QRT_INVALID_ARGUMENT;
   const qrt_wo_ukernel_t *v = qrt_wo_by_isa(h->isa);
-  if (h->magic != QRT_WO_MAGIC || !v || (int64_t)h->nr != v->nr ||
-      !qrt_wo_shape_ok((qrt_wo_format_t)h->fmt, h->n, h->k, h->group ? h->group : 0))
-    return NULL;
-  return v;
+  if (!v) return QRT_UNSUPPORTED;
+  if ((int64_t)h->nr != v->nr) return QRT_INVALID_ARGUMENT;
+  *out = v;
+  return QRT_OK;
 }
 
 qrt_status_t qrt_wo_gemm_packed_info(const void *packed, qrt_wo_format_t *out_fmt, int64_t *out_n,
                                      int64_t *out_k, int64_t *out_group, qrt_isa_t *out_isa,
                                      const char **out_variant) {
   qrt_wo_header_t h;
-  const qrt_wo_ukernel_t *v = qrt_wo_header(packed, &h);
-  if (!v) return QRT_INVALID_ARGUMENT;
+  const qrt_wo_ukernel_t *v;
+  const qrt_status_t st = qrt_wo_header(packed, &h, &v);
+  if (st != QRT_OK) return st;
   if (out_fmt) *out_fmt = (qrt_wo_format_t)h.fmt;
   if (out_n) *out_n = h.n;
   if (out_k) *out_k = h.k;
@@ -231,38 +240,70 @@ qrt_status_t qrt_wo_gemm_packed_info(const void *packed, qrt_wo_format_t *out_fm
   return QRT_OK;
 }
 
+/* Scratch: the dequantized block of the many-row path, for the widest panel. */
 size_t qrt_wo_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
-  (void)m, (void)n, (void)k;
-  return 0;
+  (void)n;
+  int nr = 0;
+  for (int i = 0; i < QRT_WO_NVARIANTS; i++)
+    if (qrt_wo_ukernels[i].f32 && m > qrt_wo_ukernels[i].mr && qrt_wo_ukernels[i].nr > nr) nr = qrt_wo_ukernels[i].nr;
+  return nr && k > 0 ? 64 + (size_t)QRT_WO_BLOCK_KC * (size_t)nr * sizeof(float) : 0;
 }
 
-/* K per pass when the rows do not fit one tile: a kc x NR block of a panel
- * (4-16 KB) stays in L1 while every row block of x passes over it. A multiple
- * of every group size. */
+/* K per pass of the direct path when the rows do not fit one tile (variants
+ * without the block path): a kc x NR block of a panel (4-16 KB) stays in L1
+ * while every row block of x passes over it. A multiple of every group size. */
 enum { QRT_WO_KC = 512 };
+
+/* The tile fields of panel p for k = k0.. (weights, scales, zero points, bias). */
+static void qrt_wo_panel(const qrt_wo_header_t *h, const uint8_t *base, int64_t p, int64_t k0,
+                         qrt_wo_tile_t *t) {
+  const qrt_wo_format_t fmt = (qrt_wo_format_t)h->fmt;
+  const int64_t NR = h->nr, g = qrt_wo_groups(fmt, h->k, h->group);
+  const uint8_t *pw = base + h->w_off + (uint64_t)p * h->panel_bytes;
+  const float *ps = (const float *)(base + h->s_off) + p * g * NR;
+  t->nr = QRT_MIN(NR, h->n - p * NR);
+  switch (fmt) {
+    case QRT_WO_S8_CHANNEL: t->w = pw + k0 * NR, t->scales = ps, t->zp = NULL; break;
+    case QRT_WO_F16: t->w = pw + 2 * k0 * NR, t->scales = NULL, t->zp = NULL; break;
+    default:
+      t->w = pw + k0 / 2 * NR;
+      t->scales = ps + k0 / h->group * NR;
+      t->zp = fmt == QRT_WO_U4_GROUP ? base + h->zp_off + (p * g + k0 / h->group) * NR : NULL;
+      break;
+  }
+  t->bias = h->has_bias ? (const float *)(base + h->bias_off) + p * NR : NULL;
+}
 
 qrt_status_t qrt_wo_gemm(int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
                          const void *packed, float *y, int64_t ldy, void *scratch,
                          size_t scratch_size) {
-  (void)scratch, (void)scratch_size;
   qrt_wo_header_t h;
-  const qrt_wo_ukernel_t *v = qrt_wo_header(packed, &h);
-  if (!v || h.n != n || h.k != k || m < 0 || ldy < n || ldx < k) return QRT_INVALID_ARGUMENT;
+  const qrt_wo_ukernel_t *v;
+  const qrt_status_t st = qrt_wo_header(packed, &h, &v);
+  if (st != QRT_OK) return st;
+  if (h.n != n || h.k != k || m < 0 || ldy < n || ldx < k) return QRT_INVALID_ARGUMENT;
   if (m == 0 || n == 0) return QRT_OK;
   if (!y || (k > 0 && !x)) return QRT_INVALID_ARGUMENT;
   if (!qrt_wo_cpu_has(v)) return QRT_UNSUPPORTED;
   const uint8_t *base = (const uint8_t *)packed;
-  const float *bias = h.has_bias ? (const float *)(base + h.bias_off) : NULL;
   const int64_t NR = v->nr, MR = v->mr, panels = (n + NR - 1) / NR;
   if (k == 0) {
+    const float *bias = h.has_bias ? (const float *)(base + h.bias_off) : NULL;
     for (int64_t i = 0; i < m; i++)
       for (int64_t j = 0; j < n; j++) y[i * ldy + j] = bias ? bias[j] : 0.0f;
     return QRT_OK;
   }
   const qrt_wo_format_t fmt = (qrt_wo_format_t)h.fmt;
   const qrt_wo_ukernel_fn fn = fmt == QRT_WO_S8_CHANNEL ? v->s8 : fmt == QRT_WO_F16 ? v->f16 : v->q4;
-  const int64_t g = qrt_wo_groups(fmt, k, h.group);
-  const int64_t kcb = m <= MR ? k : QRT_WO_KC;
+  const qrt_wo_ukernel_fn dq = fmt == QRT_WO_S8_CHANNEL ? v->dq_s8 : fmt == QRT_WO_F16 ? v->dq_f16 : v->dq_q4;
+  const int block = m > MR && v->f32 && dq;
+  float *blk = NULL;
+  if (block) {
+    if (!scratch) return QRT_INVALID_ARGUMENT;
+    if (scratch_size < qrt_wo_gemm_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
+    blk = qrt_align64(scratch);
+  }
+  const int64_t kcb = block ? QRT_WO_BLOCK_KC : m <= MR ? k : QRT_WO_KC;
   for (int64_t k0 = 0; k0 < k; k0 += kcb) {
     qrt_wo_tile_t t;
     t.kc = QRT_MIN(kcb, k - k0);
@@ -270,24 +311,18 @@ qrt_status_t qrt_wo_gemm(int64_t m, int64_t n, int64_t k, const float *x, int64_
     t.ldx = ldx, t.ldy = ldy;
     t.accumulate = k0 > 0;
     for (int64_t p = 0; p < panels; p++) {
-      const uint8_t *pw = base + h.w_off + (uint64_t)p * h.panel_bytes;
-      const float *ps = (const float *)(base + h.s_off) + p * g * NR;
-      t.nr = QRT_MIN(NR, n - p * NR);
-      switch (fmt) {
-        case QRT_WO_S8_CHANNEL: t.w = pw + k0 * NR, t.scales = ps, t.zp = NULL; break;
-        case QRT_WO_F16: t.w = pw + 2 * k0 * NR, t.scales = NULL, t.zp = NULL; break;
-        default:
-          t.w = pw + k0 / 2 * NR;
-          t.scales = ps + k0 / h.group * NR;
-          t.zp = fmt == QRT_WO_U4_GROUP ? base + h.zp_off + (p * g + k0 / h.group) * NR : NULL;
-          break;
+      qrt_wo_panel(&h, base, p, k0, &t);
+      if (block) { /* dequantize this kc x NR block once, then every row block from it */
+        qrt_wo_tile_t d = t;
+        d.mr = 0, d.x = NULL, d.y = blk;
+        dq(&d);
+        t.w = blk;
       }
-      t.bias = bias ? bias + p * NR : NULL;
       for (int64_t i0 = 0; i0 < m; i0 += MR) {
         t.mr = QRT_MIN(MR, m - i0);
         t.x = x + i0 * ldx + k0;
         t.y = y + i0 * ldy + p * NR;
-        fn(&t);
+        (block ? v->f32 : fn)(&t);
       }
     }
   }

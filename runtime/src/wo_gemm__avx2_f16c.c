@@ -48,6 +48,10 @@ QRT_INLINE void end(const qrt_wo_tile_t *t, const int R, acc_t *acc) {
 
 QRT_INLINE void fma_rows(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, const __m256 *w,
                          acc_t *acc) {
+  if (R < 0) { /* dequantize into the block at t->y */
+    for (int v = 0; v < 2; v++) _mm256_storeu_ps(t->y + kk * NR + 8 * v, w[v]);
+    return;
+  }
   for (int i = 0; i < R; i++) {
     const __m256 xb = _mm256_broadcast_ss(t->x + i * t->ldx + kk);
     __m256 *a = (R == 1 && odd) ? acc->odd : acc->a[i];
@@ -91,6 +95,10 @@ QRT_INLINE void q4_group(const qrt_wo_tile_t *t, int64_t gi, q4_group_t *g) {
  * leave room for only one vector's dequantized pair. */
 QRT_INLINE void fma_vec(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, int v, __m256 w,
                         acc_t *acc) {
+  if (R < 0) {
+    _mm256_storeu_ps(t->y + kk * NR + 8 * v, w);
+    return;
+  }
   for (int i = 0; i < R; i++) {
     const __m256 xb = _mm256_broadcast_ss(t->x + i * t->ldx + kk);
     __m256 *a = (R == 1 && odd) ? acc->odd : acc->a[i];
@@ -114,6 +122,12 @@ QRT_INLINE void f16_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int od
   const uint16_t *w = (const uint16_t *)t->w + kk * NR;
   const __m256 wd[2] = {_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)w)),
                         _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + 8)))};
+  fma_rows(t, R, kk, odd, wd, acc);
+}
+
+QRT_INLINE void f32_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, acc_t *acc) {
+  const float *w = (const float *)t->w + kk * NR;
+  const __m256 wd[2] = {_mm256_loadu_ps(w), _mm256_loadu_ps(w + 8)};
   fma_rows(t, R, kk, odd, wd, acc);
 }
 

@@ -44,6 +44,10 @@ QRT_INLINE void end(const qrt_wo_tile_t *t, const int R, acc_t *acc) {
 /* acc += x[.][kk] * w for the R rows; odd k of a one-row tile go to acc->odd. */
 QRT_INLINE void fma_rows(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, const __m512 *w,
                          acc_t *acc) {
+  if (R < 0) { /* dequantize into the block at t->y */
+    for (int v = 0; v < 2; v++) _mm512_storeu_ps(t->y + kk * NR + 16 * v, w[v]);
+    return;
+  }
   for (int i = 0; i < R; i++) {
     const __m512 xb = _mm512_set1_ps(t->x[i * t->ldx + kk]);
     __m512 *a = (R == 1 && odd) ? acc->odd : acc->a[i];
@@ -109,6 +113,12 @@ QRT_INLINE void f16_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int od
   const uint16_t *w = (const uint16_t *)t->w + kk * NR;
   const __m512 wd[2] = {_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)w)),
                         _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + 16)))};
+  fma_rows(t, R, kk, odd, wd, acc);
+}
+
+QRT_INLINE void f32_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, acc_t *acc) {
+  const float *w = (const float *)t->w + kk * NR;
+  const __m512 wd[2] = {_mm512_loadu_ps(w), _mm512_loadu_ps(w + 16)};
   fma_rows(t, R, kk, odd, wd, acc);
 }
 

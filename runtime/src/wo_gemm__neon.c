@@ -50,6 +50,10 @@ QRT_INLINE void end(const qrt_wo_tile_t *t, const int R, acc_t *acc) {
 
 QRT_INLINE void fma_rows(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, const float32x4_t *w,
                          acc_t *acc) {
+  if (R < 0) { /* dequantize into the block at t->y */
+    for (int v = 0; v < 4; v++) vst1q_f32(t->y + kk * NR + 4 * v, w[v]);
+    return;
+  }
   for (int i = 0; i < R; i++) {
     const float xv = t->x[i * t->ldx + kk];
     float32x4_t *a = (R == 1 && odd) ? acc->odd : acc->a[i];
@@ -109,6 +113,12 @@ QRT_INLINE void f16_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int od
   const float16x8_t h0 = vreinterpretq_f16_u16(vld1q_u16(w)), h1 = vreinterpretq_f16_u16(vld1q_u16(w + 8));
   const float32x4_t wd[4] = {vcvt_f32_f16(vget_low_f16(h0)), vcvt_high_f32_f16(h0),
                              vcvt_f32_f16(vget_low_f16(h1)), vcvt_high_f32_f16(h1)};
+  fma_rows(t, R, kk, odd, wd, acc);
+}
+
+QRT_INLINE void f32_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, acc_t *acc) {
+  const float *w = (const float *)t->w + kk * NR;
+  const float32x4_t wd[4] = {vld1q_f32(w), vld1q_f32(w + 4), vld1q_f32(w + 8), vld1q_f32(w + 12)};
   fma_rows(t, R, kk, odd, wd, acc);
 }
 

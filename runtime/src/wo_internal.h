@@ -61,19 +61,34 @@ typedef struct {
 
 typedef void (*qrt_wo_ukernel_fn)(const qrt_wo_tile_t *t);
 
+/* Rows past one tile (m > MR) take a second path when the variant has one:
+ * dequant(t) writes the tile's wdq, kc x NR floats, to the block t->y
+ * (blk[kk*NR + j]; mr, x, bias, accumulate unused) with the very instructions
+ * its tiles use, and f32(t) is a tile whose t->w is such a block. Each weight
+ * is then dequantized once per call instead of once per MR rows; the block
+ * (QRT_WO_BLOCK_KC x NR floats, <= 32 KB) lives in scratch and stays in L1. */
+enum { QRT_WO_BLOCK_KC = 256 };
+
 typedef struct {
   const char *name;   /* wo_gemm_<MR>x<NR>__<isa> */
   qrt_isa_t isa;
   uint32_t features;  /* qrt_cpu_features() bits needed beyond the ISA level */
   int mr, nr;
   qrt_wo_ukernel_fn s8, q4, f16; /* q4: s4 and u4 */
+  qrt_wo_ukernel_fn dq_s8, dq_q4, dq_f16, f32; /* the block path, or NULL */
 } qrt_wo_ukernel_t;
 
 #define QRT_WO_DECLARE(isa)                                 \
   void qrt_wo_gemm_s8__##isa(const qrt_wo_tile_t *t);      \
   void qrt_wo_gemm_q4__##isa(const qrt_wo_tile_t *t);      \
-  void qrt_wo_gemm_f16__##isa(const qrt_wo_tile_t *t);
-QRT_WO_DECLARE(scalar)
+  void qrt_wo_gemm_f16__##isa(const qrt_wo_tile_t *t);     \
+  void qrt_wo_gemm_f32__##isa(const qrt_wo_tile_t *t);     \
+  void qrt_wo_dequant_s8__##isa(const qrt_wo_tile_t *t);   \
+  void qrt_wo_dequant_q4__##isa(const qrt_wo_tile_t *t);   \
+  void qrt_wo_dequant_f16__##isa(const qrt_wo_tile_t *t);
+void qrt_wo_gemm_s8__scalar(const qrt_wo_tile_t *t);
+void qrt_wo_gemm_q4__scalar(const qrt_wo_tile_t *t);
+void qrt_wo_gemm_f16__scalar(const qrt_wo_tile_t *t);
 #if defined(__x86_64__) || defined(_M_X64)
 QRT_WO_DECLARE(avx2_f16c)
 QRT_WO_DECLARE(avx512f)

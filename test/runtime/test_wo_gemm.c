@@ -246,6 +246,22 @@ static void test_arguments(void) {
   printf("wo_gemm: native variant %s\n", name ? name : "?");
   CHECK(qrt_wo_gemm(1, 3, 64, x, 64, p, y, 3, NULL, 0) == QRT_INVALID_ARGUMENT, "wrong n accepted");
   CHECK(qrt_wo_gemm(1, 2, 64, x, 63, p, y, 2, NULL, 0) == QRT_INVALID_ARGUMENT, "ldx < k accepted");
+  { /* many rows take the dequantized-block path of the vector variants: scratch needed */
+    const size_t ss = qrt_wo_gemm_scratch_size(40, 2, 64);
+    float y40[80], *x40 = calloc(40 * 64, sizeof(float));
+    if (ss > 0 && strcmp(name, "wo_gemm_4x8__scalar")) {
+      void *scr = malloc(ss);
+      CHECK(qrt_wo_gemm(40, 2, 64, x40, 64, p, y40, 2, NULL, 0) == QRT_INVALID_ARGUMENT, "NULL scratch accepted");
+      CHECK(qrt_wo_gemm(40, 2, 64, x40, 64, p, y40, 2, scr, ss - 1) == QRT_BUFFER_TOO_SMALL,
+            "small scratch accepted");
+      CHECK_OK(qrt_wo_gemm(40, 2, 64, x40, 64, p, y40, 2, scr, ss));
+      free(scr);
+    }
+    free(x40);
+    CHECK(qrt_wo_gemm_scratch_size(1, 4096, 4096) == 0, "scratch for one row");
+  }
+  ((uint32_t *)p)[2] = 99; /* a variant no build has (the isa field) */
+  CHECK(qrt_wo_gemm(1, 2, 64, x, 64, p, y, 2, NULL, 0) == QRT_UNSUPPORTED, "unknown variant ran");
   ((uint32_t *)p)[0] ^= 1;
   CHECK(qrt_wo_gemm(1, 2, 64, x, 64, p, y, 2, NULL, 0) == QRT_INVALID_ARGUMENT, "bad magic accepted");
   free(p);

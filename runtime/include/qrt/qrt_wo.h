@@ -32,7 +32,7 @@
  * Use: pack once (at plan time), run many times:
  *   size_t ps = qrt_wo_gemm_packed_size(fmt, n, k, group);
  *   qrt_wo_gemm_pack(fmt, n, k, group, q, scales, zero_points, bias, packed, ps);
- *   size_t ss = qrt_wo_gemm_scratch_size(m, n, k);    (0 today: scratch may be NULL)
+ *   size_t ss = qrt_wo_gemm_scratch_size(m, n, k);    (<= 32 KB; 0 for small m)
  *   qrt_wo_gemm(m, n, k, x, ldx, packed, y, ldy, scratch, ss);   ...as often as needed
  * The packed buffer is self-describing (format, variant, n, k, group) and
  * read-only at run time, so one buffer serves concurrent calls. */
@@ -91,19 +91,23 @@ qrt_status_t qrt_wo_gemm_pack_isa(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n,
                                   size_t packed_size);
 
 /* Facts about a packed buffer (NULL fields are skipped); QRT_INVALID_ARGUMENT
- * when it is not one. variant: the microkernel's name, e.g. "wo_gemm_8x32__avx512f". */
+ * when it is not one, QRT_UNSUPPORTED when its variant is not in this build. variant: the microkernel's name, e.g. "wo_gemm_8x32__avx512f". */
 qrt_status_t qrt_wo_gemm_packed_info(const void *packed, qrt_wo_format_t *out_fmt, int64_t *out_n,
                                      int64_t *out_k, int64_t *out_group, qrt_isa_t *out_isa,
                                      const char **out_variant);
 
-/* Scratch bytes of qrt_wo_gemm (0 for every variant today; callers should
- * still ask, the buffer may be NULL when it is 0). */
+/* Scratch bytes of qrt_wo_gemm, enough for every variant of the build: 0 for
+ * few rows (the buffer may then be NULL), else one dequantized block of
+ * 256 x 32 floats (+ 64 for alignment; any alignment works): the vector
+ * variants dequantize each kc x NR block of weights once into it and run
+ * every row of x over it. Never a copy of the whole weight matrix. */
 size_t qrt_wo_gemm_scratch_size(int64_t m, int64_t n, int64_t k);
 
 /* y[m][n] as above for x [m][k] (row i at x + i*ldx, ldx >= k) into y (row i
  * at y + i*ldy, ldy >= n; y must not overlap x or packed). n and k must be
  * those the buffer was packed with. Runs the variant recorded in the buffer,
- * whatever the ISA limit is now: QRT_UNSUPPORTED when this CPU lacks it.
+ * whatever the ISA limit is now: QRT_UNSUPPORTED when this CPU lacks it or
+ * this build does not have it (a buffer packed for the other architecture).
  * m >= 0 (any size; m == 1 takes a GEMV-shaped path). k == 0 gives y = bias
  * (or 0). Writes only the m x n window of y. */
 qrt_status_t qrt_wo_gemm(int64_t m, int64_t n, int64_t k, const float *x, int64_t ldx,
