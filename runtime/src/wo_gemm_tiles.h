@@ -44,29 +44,26 @@ QRT_INLINE void q4_tile(const qrt_wo_tile_t *t, const int R) {
   end(t, R, &acc);
 }
 
-QRT_INLINE void f16_tile(const qrt_wo_tile_t *t, const int R) {
-  acc_t acc;
-  begin(t, R, &acc);
-  int64_t kk = 0;
-  for (; kk + 2 <= t->kc; kk += 2) {
-    f16_step(t, R, kk, 0, &acc);
-    f16_step(t, R, kk + 1, 1, &acc);
-  }
-  if (kk < t->kc) f16_step(t, R, kk, 0, &acc);
-  end(t, R, &acc);
+/* Unscaled weights: f16 (is_f32 0) or an already dequantized block (1). */
+QRT_INLINE void plain_step(const qrt_wo_tile_t *t, const int R, int64_t kk, int odd, acc_t *acc,
+                           const int is_f32) {
+  if (is_f32) f32_step(t, R, kk, odd, acc);
+  else f16_step(t, R, kk, odd, acc);
 }
 
-QRT_INLINE void f32_tile(const qrt_wo_tile_t *t, const int R) {
+QRT_INLINE void plain_tile(const qrt_wo_tile_t *t, const int R, const int is_f32) {
   acc_t acc;
   begin(t, R, &acc);
   int64_t kk = 0;
   for (; kk + 2 <= t->kc; kk += 2) {
-    f32_step(t, R, kk, 0, &acc);
-    f32_step(t, R, kk + 1, 1, &acc);
+    plain_step(t, R, kk, 0, &acc, is_f32);
+    plain_step(t, R, kk + 1, 1, &acc, is_f32);
   }
-  if (kk < t->kc) f32_step(t, R, kk, 0, &acc);
+  if (kk < t->kc) plain_step(t, R, kk, 0, &acc, is_f32);
   end(t, R, &acc);
 }
+QRT_INLINE void f16_tile(const qrt_wo_tile_t *t, const int R) { plain_tile(t, R, 0); }
+QRT_INLINE void f32_tile(const qrt_wo_tile_t *t, const int R) { plain_tile(t, R, 1); }
 
 /* One instance per row count, so the accumulators live in registers. */
 #define QRT_WO_R(r) ((r) <= MR ? (r) : MR)
