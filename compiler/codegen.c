@@ -510,7 +510,10 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
         const char *cexpr = s->n_in > 2 ? IN(2) : "NULL";
         fmt_f32(s->u.gemm.alpha, f1, sizeof f1);
         fmt_f32(s->u.gemm.beta, f2, sizeof f2);
-        if (s->packed)
+        if (ex_is_wo_gemm(s))
+          call(c, "qrt_wo_gemm(%lld, %lld, %lld, %s, %lld, %s, %s, %lld, %s, %zu)", LL(s->u.gemm.m), LL(s->u.gemm.n),
+               LL(s->u.gemm.k), IN(0), LL(s->u.gemm.lda), PK(), out[0], LL(s->u.gemm.n), scr, s->scratch);
+        else if (s->packed)
           call(c, "qrt_f32_gemm_packed_b(%d, %lld, %lld, %lld, %s, %s, %lld, %s, %s, %s, %lld, %lld, %s, %lld, %s, %zu)",
                s->u.gemm.ta, LL(s->u.gemm.m), LL(s->u.gemm.n), LL(s->u.gemm.k), f1, IN(0), LL(s->u.gemm.lda), PK(), f2,
                cexpr, LL(s->u.gemm.csm), LL(s->u.gemm.csn), out[0], LL(s->u.gemm.n), scr, s->scratch);
@@ -1134,7 +1137,7 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
   sb_printf(&src,
             "#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
             "#include \"%s.h\"\n#include \"qrt/qrt.h\"\n#include \"qrt/qrt_data.h\"\n#include \"qrt/qrt_f32.h\"\n"
-            "#include \"qrt/qrt_int.h\"\n#include \"qrt/qrt_q8.h\"\n#include \"qrt/qrt_quant.h\"\n\n",
+            "#include \"qrt/qrt_int.h\"\n#include \"qrt/qrt_q8.h\"\n#include \"qrt/qrt_quant.h\"\n#include \"qrt/qrt_wo.h\"\n\n",
             N);
   if (!o->weights_file) sb_printf(&src, "extern const unsigned char %s_weights[]; /* %s.weights.S */\n\n", N, N);
   sb_printf(&src, "/* ---- parameters of the steps */\n");

@@ -137,6 +137,11 @@ bool ex_step_output_clamp(ex_step *s, float **lo, float **hi);
 static inline bool ex_binary_clamps(const ex_step *s) {
   return !(s->u.bin.lo == -INFINITY && s->u.bin.hi == INFINITY);
 }
+/* executor_wo.c: plan a gemm step (u.gemm filled) on the weight-only kernels
+ * when its weight is a narrow constant (int8/int4 codes or f16); false to
+ * leave it to the f32 gemm. ex_is_wo_gemm: a step planned that way. */
+bool ex_plan_wo_gemm(qcc_executor *ex, MlirOperation op, ex_step *s, qcc_status_t *st);
+bool ex_is_wo_gemm(const ex_step *s);
 /* qcc dtype of an element type (quant types: their storage). */
 bool ex_dtype_of(MlirType elem, qcc_npy_dtype_t *out);
 /* qrt's dtype for a npy dtype, false if qrt has none. */

@@ -181,6 +181,8 @@ static qcc_status_t plan_gemm(qcc_executor *ex, MlirOperation op, ex_step *s) {
     s->u.gemm.csm = cm == 1 ? 0 : cn;
     s->u.gemm.csn = cn == 1 ? 0 : 1;
   }
+  qcc_status_t wst;
+  if (ex_plan_wo_gemm(ex, op, s, &wst)) return wst; /* narrow constant weights: executor_wo.c */
   return gemm_finish(ex, s);
 }
 
