@@ -44,6 +44,12 @@ static void compile_usage(FILE *f) {
           "  -j N                  parallel compiler processes (default: the number of CPUs)\n"
           "  -v                    print the compiler commands\n"
           "  -q                    print only errors\n"
+          "  Quantize first (.onnx; the options of `qcc quantize`, see qcc quantize --help): --calib DATA,\n"
+          "  --quantizer, --observer, --keep-float, --reduce-range, --calib-samples, --mean/--std/--layout,\n"
+          "  --data DATA.npz --labels KEY, and the mixed-precision budget --max-accuracy-drop P,\n"
+          "  --min-sqnr D, --max-size BYTES, --precisions, --eval-samples, --precision-file F. The\n"
+          "  quantized module (NAME.mlirbc) and, with a budget or a precision file, NAME.precision.json\n"
+          "  are written into DIR next to the library.\n"
           "  The C compiler is $CC or cc, the archiver $AR or ar; libqrt's sources are found through\n"
           "  $QCC_RUNTIME_DIR, else where qcc was built from.\n");
 }
@@ -174,8 +180,29 @@ static qcc_status_t move_files(const char *tmp, const char *dir) {
   return st;
 }
 
+int qcc_cmd_quantize(int argc, char **argv); /* tools/qcc_quantize.c */
+
+/* Options qcc compile hands to qcc quantize: with a value, and without. */
+static bool quantize_option(const char *a, bool *takes_value) {
+  static const char *const with[] = {"--calib", "--calib-samples", "--quantizer", "--observer", "--keep-float",
+                                     "--mean", "--std", "--layout", "--data", "--labels", "--max-accuracy-drop",
+                                     "--min-sqnr", "--max-size", "--precisions", "--eval-samples", "--precision-file",
+                                     "--load-plugin", NULL};
+  for (int k = 0; with[k]; ++k)
+    if (!strcmp(a, with[k])) return *takes_value = true;
+  if (!strncmp(a, "--load-plugin=", 14)) return !(*takes_value = false);
+  if (!strcmp(a, "--reduce-range") || !strcmp(a, "--bias-correction") || !strcmp(a, "--no-bias-correction"))
+    return !(*takes_value = false);
+  return false;
+}
+
 int qcc_cmd_compile(int argc, char **argv) {
   const char *model = NULL, *out_dir = NULL, *name = NULL, *target = "native";
+  /* qcc quantize's argv: MODEL, its options, --target, --input-shape ..., -o DIR/NAME.mlirbc */
+  char *qargv[256];
+  int qargc = 1;
+  bool quantize = false;
+  if (argc > 256 - 2 * MAX_SHAPES - 8) return errorf(QCC_ERR_USAGE, "too many arguments");
   bool weights_file = false, emit_c = false, no_fuse = false, quiet = false;
   qcc_toolchain tc;
   memset(&tc, 0, sizeof tc);
@@ -186,6 +213,14 @@ int qcc_cmd_compile(int argc, char **argv) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { compile_usage(stdout); return 0; }
     const char *val = NULL;
+    bool qv;
+    if (quantize_option(a, &qv)) {
+      if (qv && i + 1 >= argc) return errorf(QCC_ERR_USAGE, "%s needs a value", a);
+      qargv[qargc++] = argv[i];
+      if (qv) qargv[qargc++] = argv[++i];
+      quantize = true;
+      continue;
+    }
 #define OPT(nm) (!strcmp(a, nm) || (!strncmp(a, nm "=", sizeof(nm)) && (val = a + sizeof(nm))))
 #define NEED(what)                                                        \
   if (!val && !(val = ++i < argc ? argv[i] : NULL))                       \
@@ -238,6 +273,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   }
   if (!model || !out_dir) { compile_usage(stderr); return QCC_ERR_USAGE; }
   bool is_onnx = ends_with(model, ".onnx");
+  if (quantize && !is_onnx) return errorf(QCC_ERR_USAGE, "quantization options apply to .onnx models (got %s)", model);
   if (nshape && !is_onnx) return errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
   if (!qcc_target_find(target))
     return errorf(QCC_ERR_UNSUPPORTED, "unknown target '%s' (%s)", target, qcc_target_names());
@@ -276,6 +312,40 @@ int qcc_cmd_compile(int argc, char **argv) {
   mode_t um = umask(0);
   umask(um);
   chmod(tmp, 0777 & ~um);
+
+  char qmodel[PATH_MAX + 128];
+  const char *src_model = model; /* for messages */
+  if (quantize) {
+    /* qcc quantize into the folder being made; the library is compiled from its output */
+    static const struct { const char *compile, *quantize; } tmap[] = {
+        {"native", "native"}, {"generic", "generic"}, {"x86-64-v3", "x86-64-v3"},
+        {"x86-64-v4", "x86-64-v4-vnni"}, {"aarch64", "aarch64"}};
+    const char *qt = NULL;
+    for (size_t k = 0; k < sizeof tmap / sizeof *tmap; ++k)
+      if (!strcmp(tmap[k].compile, target)) qt = tmap[k].quantize;
+    snprintf(qmodel, sizeof qmodel, "%s/%s.mlirbc", tmp, name);
+    qargv[0] = (char *)model;
+    for (int k = 0; k < nshape; ++k) {
+      /* the parsed shapes are printed back as NAME=d0xd1... */
+      static char buf[MAX_SHAPES][600];
+      int o = snprintf(buf[k], sizeof buf[k], "%s=", shapes[k].name);
+      for (int r = 0; r < shapes[k].rank; ++r)
+        o += snprintf(buf[k] + o, sizeof buf[k] - (size_t)o, r ? "x%lld" : "%lld", (long long)shapes[k].dims[r]);
+      qargv[qargc++] = "--input-shape";
+      qargv[qargc++] = buf[k];
+    }
+    if (qt) qargv[qargc++] = "--target", qargv[qargc++] = (char *)qt;
+    qargv[qargc++] = "-o";
+    qargv[qargc++] = qmodel;
+    int qrc = qcc_cmd_quantize(qargc, qargv);
+    if (qrc) {
+      remove_tmp(tmp);
+      remove_made(parent, made);
+      return qrc; /* qcc quantize printed the error */
+    }
+    model = qmodel;
+    is_onnx = false;
+  }
 
   double t0 = now_s();
   qcc_codegen_result res;
@@ -334,7 +404,8 @@ int qcc_cmd_compile(int argc, char **argv) {
     return fail(st);
   }
   if (!quiet) {
-    printf("compiled %s -> %s/ (target %s): %s.h %s.c ", model, dir, target, name, name);
+    printf("compiled %s -> %s/ (target %s): %s.h %s.c ", src_model, dir, target, name, name);
+    if (quantize) printf("%s.mlirbc ", name);
     if (emit_c) printf("%s%s %s_run_main.c", name, weights_file ? ".weights" : ".weights.bin + .weights.S", name);
     else printf("lib%s.a %s-run%s%s", name, name, weights_file ? " " : "", weights_file ? name : "");
     printf("%s; %d kernel calls, %d ops folded\n", !emit_c && weights_file ? ".weights" : "", res.n_calls, res.n_folded);
