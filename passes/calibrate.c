@@ -37,6 +37,13 @@ typedef struct {
   qcc_quant_spec spec;
   qcc_observer *obs;
   char name[128]; /* for messages: the ONNX node name */
+  /* Per-channel mean of the observed tensor when it is the input (operand 0)
+   * of a conv2d/gemm/matmul with constant weights (for qcc-convert's bias
+   * correction): sums over samples and positions, one double per channel. */
+  int mean_axis;    /* -1: not collected */
+  int64_t mean_n;   /* channels */
+  double *mean_sum;
+  double mean_count; /* values summed per channel */
 } slot;
 
 typedef struct {
@@ -57,11 +64,35 @@ static slot *find(cstate *c, int64_t id) {
   return NULL;
 }
 
+/* Add one batch to the slot's per-channel sums (channel axis s->mean_axis). */
+static void accumulate_mean(slot *s, const qcc_npy_tensor_t *t) {
+  if (s->mean_axis < 0 || s->mean_axis >= t->rank) return;
+  int64_t ch = t->shape[s->mean_axis], inner = 1, outer = 1;
+  for (int i = s->mean_axis + 1; i < t->rank; ++i) inner *= t->shape[i];
+  for (int i = 0; i < s->mean_axis; ++i) outer *= t->shape[i];
+  if (ch < 1 || (s->mean_sum && ch != s->mean_n)) return;
+  if (!s->mean_sum) {
+    s->mean_sum = calloc((size_t)ch, sizeof *s->mean_sum);
+    if (!s->mean_sum) return;
+    s->mean_n = ch;
+  }
+  const float *x = t->data;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = 0; c < ch; ++c) {
+      const float *p = x + (o * ch + c) * inner;
+      double acc = 0;
+      for (int64_t i = 0; i < inner; ++i) acc += p[i];
+      s->mean_sum[c] += acc;
+    }
+  s->mean_count += (double)(outer * inner);
+}
+
 static qcc_status_t on_observe(void *ud, int64_t id, const qcc_npy_tensor_t *t) {
   cstate *c = ud;
   slot *s = find(c, id);
-  if (!s || !s->obs) return NULL;
-  if (t->dtype != QCC_NPY_F32) return NULL;
+  if (!s || t->dtype != QCC_NPY_F32) return NULL;
+  accumulate_mean(s, t);
+  if (!s->obs) return NULL;
   qcc_status_t st = qcc_observer_update(s->obs, t->data, t->shape, t->rank);
   if (st && s->name[0]) return qcc_status_annotate(st, "calibration batch %lld, tensor observed at '%s'", (long long)c->batch, s->name);
   if (st) return qcc_status_annotate(st, "calibration batch %lld", (long long)c->batch);
@@ -79,6 +110,36 @@ static qcc_observer_kind kind_of(const char *o, bool *ok) {
   return QCC_OBSERVER_MINMAX;
 }
 
+static bool weight_is_constant(MlirValue w) {
+  if (!mlirValueIsAOpResult(w)) return false;
+  MlirOperation d = mlirOpResultGetOwner(w);
+  if (qcc_op_is(d, QCC_OP_observe)) {
+    w = mlirOperationGetOperand(d, 0);
+    if (!mlirValueIsAOpResult(w)) return false;
+    d = mlirOpResultGetOwner(w);
+  }
+  return qcc_op_is(d, QCC_OP_constant);
+}
+
+/* The channel axis of an observed value's first use as operand 0 of a layer
+ * with constant weights: conv2d (NCHW) 1, gemm the K axis of a, matmul the
+ * last axis; -1 when it feeds no such layer. */
+static int layer_input_axis(MlirOperation obs) {
+  MlirValue y = mlirOperationGetResult(obs, 0);
+  for (MlirOpOperand u = mlirValueGetFirstUse(y); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+    MlirOperation user = mlirOpOperandGetOwner(u);
+    if (mlirOpOperandGetOperandNumber(u) != 0 || mlirOperationGetNumOperands(user) < 2) continue;
+    if (!weight_is_constant(mlirOperationGetOperand(user, 1))) continue;
+    MlirType t = mlirValueGetType(y);
+    if (!mlirTypeIsARankedTensor(t)) continue;
+    int r = (int)mlirShapedTypeGetRank(t);
+    if (qcc_op_is(user, QCC_OP_conv2d) && r == 4) return 1;
+    if (qcc_op_is(user, QCC_OP_gemm) && r == 2) return qcc_get_i64(user, QCC_ATTR_trans_a) ? 0 : 1;
+    if (qcc_op_is(user, QCC_OP_matmul) && r >= 1) return r - 1;
+  }
+  return -1;
+}
+
 static MlirWalkResult collect(MlirOperation op, void *ud) {
   cstate *c = ud;
   if (!qcc_op_is(op, QCC_OP_observe)) return MlirWalkResultAdvance;
@@ -94,6 +155,7 @@ static MlirWalkResult collect(MlirOperation op, void *ud) {
   s->id = qcc_get_i64(op, QCC_ATTR_id);
   MlirStringRef nm = qcc_op_node_name(op);
   snprintf(s->name, sizeof s->name, "%.*s", (int)nm.length, nm.data);
+  s->mean_axis = layer_input_axis(op);
   return MlirWalkResultAdvance;
 }
 
@@ -185,6 +247,15 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   MlirContext ctx = mlirOperationGetContext(root);
   for (size_t i = 0; i < c.n; ++i) {
     slot *s = &c.v[i];
+    if (s->mean_sum && s->mean_count > 0) { /* per-channel input means, for bias correction */
+      float *m = malloc((size_t)s->mean_n * sizeof *m);
+      if (m) {
+        for (int64_t k = 0; k < s->mean_n; ++k) m[k] = (float)(s->mean_sum[k] / s->mean_count);
+        mlirOperationSetDiscardableAttributeByName(s->op, mlirStringRefCreateFromCString("qcc.channel_mean"),
+                                                   mlirDenseF32ArrayGet(ctx, (intptr_t)s->mean_n, m));
+        free(m);
+      }
+    }
     if (!s->obs) continue;
     if (qcc_observer_num_batches(s->obs) == 0) continue; /* never ran (dead branch): convert will say */
     /* qcc's default minimum scale (observers.h; PyTorch's eps would zero tiny ranges) */
@@ -205,7 +276,7 @@ done:
   free(inputs);
   free(outputs);
   if (ex) qcc_executor_destroy(ex);
-  for (size_t i = 0; i < c.n; ++i) qcc_observer_destroy(c.v[i].obs);
+  for (size_t i = 0; i < c.n; ++i) qcc_observer_destroy(c.v[i].obs), free(c.v[i].mean_sum);
   free(c.v);
 }
 
@@ -246,7 +317,10 @@ const qcc_pass_info qcc_pass_calibrate_info = {
     "Run the observed graph on calibration data and store each observer's scale and zero point",
     "Before:  %o = \"qcc.observe\"(%x) {id = 3, observer = \"histogram\", spec = \"u8 affine observer=histogram\"}\n"
     "After:   %o = \"qcc.observe\"(%x) {id = 3, ..., qcc.scale = array<f32: 0.0235>, qcc.zero_point = array<i64: 0>}\n"
-    "Observers on constants (weights) are left to qcc-convert, which computes them from the values.",
+    "Observers on constants (weights) are left to qcc-convert, which computes them from the values.\n"
+    "An observed tensor that is the input of a conv2d, gemm or matmul with constant weights also gets\n"
+    "qcc.channel_mean = array<f32: ...>, its mean per input channel over samples and positions (one\n"
+    "sum per channel, whatever the number of samples), for qcc-convert's bias correction.",
     "data=PATH: .npz with one array per model input (axis 0 = samples), .npy for one input, or a\n"
     "  folder of .npy files or of images (png, jpg, bmp ...; decoded by stb_image, resized to the input)\n"
     "samples=N: use at most N samples (default: all)\n"

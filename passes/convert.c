@@ -35,6 +35,8 @@
 #include "quantizer.h"
 
 #define MAXCH (1 << 22) /* channels x blocks of one tensor */
+/* qcc-convert's bias_correction when not given (and qcc_convert_observers') */
+#define QCC_BIAS_CORRECTION_DEFAULT 0
 
 typedef struct {
   MlirOperation obs;
@@ -45,12 +47,14 @@ typedef struct {
   float *scale;
   int32_t *zp;
   qcc_quant_spec spec;
+  float *values; /* constants: quantize these instead of the constant's (corrected bias) */
 } qinfo;
 
 typedef struct {
   qinfo *v;
   size_t n, cap;
   bool failed;
+  bool bias_correction;
 } state;
 
 static qinfo *lookup(state *s, MlirOperation obs) {
@@ -225,6 +229,7 @@ static MlirValue rewrite(state *s, MlirOperation obs, qinfo *qi) {
   MlirValue q;
   int64_t numel;
   float *w = qcc_const_f32_copy(x, &numel);
+  if (w && qi->values) memcpy(w, qi->values, (size_t)numel * sizeof *w);
   if (w) {
     int64_t d[8];
     int r = qcc_value_dims(x, d);
@@ -296,11 +301,76 @@ static MlirValue rewrite_f16(state *s, MlirOperation obs) {
   return f;
 }
 
+/* Bias correction (Nagel et al. 2019, "Data-Free Quantization", with
+ * empirical input means): a layer y = W x + b whose weights are quantized to
+ * Wq makes the expected error E[(Wq - W) x]_o = sum_{i,k} (Wq - W)[o][i][k] E[x_i]
+ * in output channel o. E[x_i] is the mean of input channel i over calibration
+ * samples and positions (qcc-calibrate's qcc.channel_mean on the input's
+ * observer; zero padding is ignored, so border outputs of a padded conv get the
+ * interior correction). delta[o] receives that error; false when the layer has
+ * no means, or a layout this does not handle (nothing is corrected). */
+static bool bias_error(MlirOperation user, const qinfo *a, const qinfo *w, int64_t nout, double *delta) {
+  MlirAttribute ma = mlirOperationGetDiscardableAttributeByName(a->obs, mlirStringRefCreateFromCString("qcc.channel_mean"));
+  if (mlirAttributeIsNull(ma) || w->spec.group || w->spec.bits != 8) return false;
+  MlirValue wv = mlirOperationGetOperand(w->obs, 0);
+  int64_t d[8], numel;
+  int r = qcc_value_dims(wv, d);
+  intptr_t nm = qcc_attr_as_f32s(ma, NULL, 0);
+  bool conv = qcc_op_is(user, QCC_OP_conv2d);
+  int64_t groups = conv ? qcc_get_i64(user, QCC_ATTR_group) : 1;
+  if (groups < 1) groups = 1;
+  bool nk = !conv && qcc_get_i64(user, QCC_ATTR_trans_b); /* gemm W is [N][K], else [K][N] */
+  /* out: output channels; per_out: weights per output channel; cin: means expected */
+  int64_t out, per_out, cin;
+  if (conv) {
+    if (r != 4) return false;
+    out = d[0], per_out = d[1] * d[2] * d[3], cin = d[1] * groups;
+  } else {
+    if (r != 2 || !qcc_op_is(user, QCC_OP_gemm) || qcc_get_i64(user, QCC_ATTR_trans_a)) return false;
+    out = nk ? d[0] : d[1], per_out = nk ? d[1] : d[0], cin = per_out;
+  }
+  if (out != nout || nm != cin || out % groups) return false;
+  int want_axis = conv || nk ? 0 : 1;
+  if (w->n != 1 && (w->n != out || w->axis != want_axis)) return false;
+  float *wf = qcc_const_f32_copy(wv, &numel);
+  if (!wf) return false;
+  float *mean = malloc((size_t)nm * sizeof *mean), *wq = malloc((size_t)numel * sizeof *wq);
+  int8_t *q = malloc((size_t)(numel ? numel : 1));
+  bool ok = mean && wq && q;
+  if (ok) {
+    qcc_attr_as_f32s(ma, mean, nm);
+    /* exactly the integers rewrite() stores, dequantized */
+    int64_t ch = w->n, inner = w->n == 1 ? numel : (want_axis == 0 ? per_out : 1), outer = w->n == 1 ? 1 : (want_axis == 0 ? 1 : d[0]);
+    qrt_dtype_t st = w->spec.is_signed ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
+    ok = qrt_quantize_f32_reference(st, w->spec.qmin, w->spec.qmax, outer, ch, inner, wf, w->scale, w->zp, q) == QRT_OK &&
+         qrt_dequantize_f32_reference(st, outer, ch, inner, q, w->scale, w->zp, wq) == QRT_OK;
+  }
+  if (ok) {
+    int64_t per_group = out / groups;
+    for (int64_t o = 0; o < out; ++o) {
+      double e = 0;
+      for (int64_t j = 0; j < per_out; ++j) {
+        int64_t idx = conv || nk ? o * per_out + j : j * out + o;
+        int64_t i = conv ? (o / per_group) * d[1] + j / (d[2] * d[3]) : j; /* input channel */
+        e += ((double)wq[idx] - (double)wf[idx]) * (double)mean[i];
+      }
+      delta[o] = e;
+    }
+  }
+  free(mean);
+  free(wq);
+  free(q);
+  free(wf);
+  return ok;
+}
+
 static void drop(MlirOperation obs) {
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(obs, 0), mlirOperationGetOperand(obs, 0));
 }
 
 static bool keep(MlirOperation op) { return qcc_op_is(op, QCC_OP_observe); }
+
+static bool single_user_is(MlirValue v, MlirOperation user);
 
 static void convert_one(state *s, MlirOperation obs) {
   if (s->n == s->cap) {
@@ -346,6 +416,18 @@ static void convert_one(state *s, MlirOperation obs) {
       for (int c = 0; c < w->n; ++c) qi->scale[c] = a->scale[0] * w->scale[c], qi->zp[c] = 0;
       qi->axis = w->n > 1 ? 0 : -1;
       ok = true;
+      if (s->bias_correction && single_user_is(mlirOperationGetResult(obs, 0), user) &&
+          mlirOperationGetNumOperands(user) > 2 && qcc_value_dims(mlirOperationGetOperand(user, 2), d) == 1) {
+        int64_t numel;
+        float *b = qcc_const_f32_copy(x, &numel);
+        double *delta = b ? malloc((size_t)numel * sizeof *delta) : NULL;
+        if (delta && bias_error(user, a, w, numel, delta)) {
+          for (int64_t o = 0; o < numel; ++o) b[o] = (float)((double)b[o] - delta[o]);
+          qi->values = b, b = NULL;
+        }
+        free(b);
+        free(delta);
+      }
       break;
     }
     case QCC_QSPEC_QUANT:
@@ -412,36 +494,110 @@ static MlirWalkResult share_concat(MlirOperation op, void *ud) {
   return MlirWalkResultAdvance;
 }
 
-bool qcc_convert_observers(MlirOperation root) {
+/* Bias correction on a conv2d or gemm (trans_b, beta 1) without a bias whose
+ * input and weights were quantized: give it a zero bias, observed as "bias",
+ * so convert_one quantizes it to int32 with the correction applied. Returns
+ * the new observe op (destroy it after conversion) or a null op. */
+static MlirOperation add_zero_bias(state *s, MlirOperation user) {
+  MlirOperation none = {NULL};
+  bool conv = qcc_op_is(user, QCC_OP_conv2d), gemm = qcc_op_is(user, QCC_OP_gemm);
+  if ((!conv && !gemm) || mlirOperationGetNumOperands(user) != 2) return none;
+  if (gemm && (qcc_get_i64(user, QCC_ATTR_trans_a) || qcc_get_f32(user, QCC_ATTR_alpha) != 1.0f)) return none;
+  qinfo *a = info_of_value(s, mlirOperationGetOperand(user, 0)), *w = info_of_value(s, mlirOperationGetOperand(user, 1));
+  if (!a || !w || !a->quantized || !w->quantized || a->n != 1) return none;
+  if (mlirAttributeIsNull(mlirOperationGetDiscardableAttributeByName(a->obs, mlirStringRefCreateFromCString("qcc.channel_mean"))))
+    return none;
+  int64_t d[8];
+  if (qcc_value_dims(mlirOperationGetOperand(w->obs, 0), d) < 2) return none;
+  int64_t out = conv || qcc_get_i64(user, QCC_ATTR_trans_b) ? d[0] : d[1];
+  if (out < 1 || out > MAXCH) return none;
+  MlirContext ctx = mlirOperationGetContext(user);
+  MlirLocation loc = mlirOperationGetLocation(user);
+  qcc_builder b = qcc_builder_before(user);
+  MlirType bt = mlirRankedTensorTypeGet(1, &out, mlirF32TypeGet(ctx), mlirAttributeGetNull());
+  float *zeros = calloc((size_t)out, sizeof *zeros);
+  if (!zeros) return none;
+  MlirValue c = qcc_make_constant(&b, loc, bt, zeros, (size_t)out * sizeof *zeros);
+  free(zeros);
+  MlirNamedAttribute at[3] = {
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("id")),
+                            mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), -1)),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("observer")),
+                            mlirStringAttrGet(ctx, mlirStringRefCreateFromCString("bias"))),
+      mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("spec")),
+                            mlirStringAttrGet(ctx, mlirStringRefCreateFromCString("bias"))),
+  };
+  MlirOperation obs = qcc_build(&b, QCC_OP_observe, loc, 1, &c, 1, &bt, 3, at);
+  MlirValue ops[3] = {mlirOperationGetOperand(user, 0), mlirOperationGetOperand(user, 1), mlirOperationGetResult(obs, 0)};
+  mlirOperationSetOperands(user, 3, ops);
+  if (gemm) /* the bias adds as is */
+    mlirOperationSetAttributeByName(user, mlirStringRefCreateFromCString("beta"), mlirFloatAttrDoubleGet(ctx, mlirF32TypeGet(ctx), 1.0));
+  return obs;
+}
+
+static bool is_layer(MlirOperation op) { return qcc_op_is(op, QCC_OP_conv2d) || qcc_op_is(op, QCC_OP_gemm); }
+
+static bool convert_observers(MlirOperation root, bool bias_correction) {
   struct { MlirOperation *v; size_t n; } o;
   o.v = qcc_collect_ops(root, keep, &o.n);
   state s = {0};
+  s.bias_correction = bias_correction;
   /* Bias last: its parameters come from its user's input and weights, whose
    * observers may come later in program order (a constant shared by several
    * convs is defined, and observed, before all of them). */
   for (int pass_bias = 0; pass_bias < 2; ++pass_bias)
     for (size_t i = 0; i < o.n && !s.failed; ++i)
       if (qcc_str_eq(qcc_get_str(o.v[i], QCC_ATTR_observer), "bias") == (pass_bias == 1)) convert_one(&s, o.v[i]);
+  /* Layers without a bias get one when bias correction has something to correct. */
+  size_t nl = 0, nadd = 0;
+  MlirOperation *layers = bias_correction && !s.failed ? qcc_collect_ops(root, is_layer, &nl) : NULL;
+  MlirOperation *added = nl ? calloc(nl, sizeof *added) : NULL;
+  for (size_t i = 0; added && i < nl && !s.failed; ++i) {
+    MlirOperation obs = add_zero_bias(&s, layers[i]);
+    if (mlirOperationIsNull(obs)) continue;
+    added[nadd++] = obs;
+    convert_one(&s, obs);
+  }
   if (!s.failed) {
     for (size_t i = 0; i < o.n; ++i) mlirOperationDestroy(o.v[i]);
+    for (size_t i = 0; i < nadd; ++i) mlirOperationDestroy(added[i]);
     mlirOperationWalk(root, share_concat, NULL, MlirWalkPreOrder);
   }
-  for (size_t i = 0; i < s.n; ++i) free(s.v[i].scale), free(s.v[i].zp);
+  for (size_t i = 0; i < s.n; ++i) free(s.v[i].scale), free(s.v[i].zp), free(s.v[i].values);
   free(s.v);
   free(o.v);
+  free(layers);
+  free(added);
   return !s.failed;
 }
 
+bool qcc_convert_observers(MlirOperation root) { return convert_observers(root, QCC_BIAS_CORRECTION_DEFAULT); }
+
+typedef struct {
+  bool bias_correction;
+} convert_cfg;
+
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
-  (void)ud;
-  if (!qcc_convert_observers(root)) mlirExternalPassSignalFailure(pass);
+  const convert_cfg *c = ud;
+  if (!convert_observers(root, c->bias_correction)) mlirExternalPassSignalFailure(pass);
 }
 
 static _Alignas(8) char type_id;
 
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
-  if (n) return qcc_status_make(QCC_ERR_USAGE, "qcc-convert takes no options (got '%s')", opts[0].key);
-  *out = qcc_make_external_pass(&qcc_pass_convert_info, &type_id, run, NULL);
+  convert_cfg *c = calloc(1, sizeof *c);
+  c->bias_correction = QCC_BIAS_CORRECTION_DEFAULT;
+  for (int i = 0; i < n; ++i) {
+    if (!strcmp(opts[i].key, "bias_correction") && (!strcmp(opts[i].value, "0") || !strcmp(opts[i].value, "1"))) {
+      c->bias_correction = opts[i].value[0] == '1';
+    } else {
+      const char *k = opts[i].key;
+      free(c);
+      if (!strcmp(k, "bias_correction")) return qcc_status_make(QCC_ERR_USAGE, "qcc-convert: bias_correction is 0 or 1, got '%s'", opts[i].value);
+      return qcc_status_make(QCC_ERR_USAGE, "qcc-convert: unknown option '%s' (bias_correction)", k);
+    }
+  }
+  *out = qcc_make_external_pass_owned(&qcc_pass_convert_info, &type_id, run, c);
   return NULL;
 }
 
@@ -453,5 +609,8 @@ const qcc_pass_info qcc_pass_convert_info = {
     "After:   %q = \"qcc.quantize\"(%x) : ... -> tensor<...x!quant.uniform<u8:f32, 0.0235>>\n"
     "         %o = \"qcc.dequantize\"(%q) : ... -> tensor<...xf32>\n"
     "Weights are quantized now (an i8 qcc.constant, storage_cast, dequantize); bias becomes int32 with\n"
-    "scale s_in * s_w per channel; shared outputs reuse their input's parameters.",
-    "", create};
+    "scale s_in * s_w per channel; shared outputs reuse their input's parameters.\n"
+    "bias_correction=1: a conv2d/gemm bias b[o] becomes b[o] - sum_{i,k} (Wq - W)[o][i][k] * mean[i] before\n"
+    "it is quantized (mean: the input's qcc.channel_mean from qcc-calibrate); a layer without a bias gets one.",
+    "bias_correction=0|1: subtract the expected output error of the quantized weights from the bias\n"
+    "  (Nagel et al. 2019, empirical input means; default 0)", create};

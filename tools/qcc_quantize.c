@@ -199,6 +199,9 @@ static void quantize_usage(FILE *f) {
           "  --observer O           activation observer: minmax, moving_avg, histogram (default),\n"
           "                         percentile, entropy\n"
           "  --reduce-range         7-bit activations (an accuracy/speed option)\n"
+          "  --bias-correction, --no-bias-correction   subtract each conv/gemm layer's expected weight\n"
+          "                         quantization error (from calibration input means) from its bias\n"
+          "                         (qcc-convert{bias_correction=...}; docs/quantization.md)\n"
           "  --keep-float PATTERN   leave ops float: ONNX node-name glob or op:TYPE (repeatable)\n"
           "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
           "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
@@ -237,6 +240,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   long calib_samples = 0, eval_samples = 1000;
   const char *max_drop = NULL, *min_sqnr = NULL, *precisions = NULL, *precision_file = NULL;
   int64_t max_size = 0;
+  int bias_correction = -1; /* -1: qcc-convert's default */
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
@@ -263,6 +267,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--std") && has) std = argv[++i];
     else if (!strcmp(a, "--layout") && has) layout = argv[++i];
     else if (!strcmp(a, "--reduce-range")) reduce = true;
+    else if (!strcmp(a, "--bias-correction")) bias_correction = 1;
+    else if (!strcmp(a, "--no-bias-correction")) bias_correction = 0;
     else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
     else if (!strcmp(a, "--no-fuse")) no_fuse = true;
     else if (!strcmp(a, "--remarks")) remarks = true;
@@ -364,7 +370,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     if (precision_file) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " file=%s", precision_file);
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
-  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert,%sqcc-dce",
+  o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert%s,%sqcc-dce",
+                bias_correction < 0 ? "" : bias_correction ? "{bias_correction=1}" : "{bias_correction=0}",
                 no_fuse ? "" : remarks ? "qcc-fuse-qdq{remarks=1}," : "qcc-fuse-qdq,");
   if ((size_t)o >= sizeof pipeline) return usage_err("options too long");
   if (print_pipeline) printf("pipeline: %s\n", pipeline);
