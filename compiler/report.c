@@ -212,6 +212,23 @@ static void sb_esc_n(sb_t *b, const char *s, int max_chars) {
 }
 static void sb_esc(sb_t *b, const char *s) { sb_esc_n(b, s, 0); }
 
+/* The last max_chars characters of s, escaped, after an ellipsis when cut: the
+ * end of an ONNX node name ("/layer3/conv2/Conv") is its most specific part. */
+static void sb_esc_tail(sb_t *b, const char *s, int max_chars) {
+  int chars = 0;
+  for (const char *p = s; *p; ++p) chars += (*p & 0xC0) != 0x80;
+  if (chars <= max_chars) {
+    sb_esc(b, s);
+    return;
+  }
+  int skip = chars - max_chars + 1;
+  const char *p = s;
+  for (; *p; ++p)
+    if ((*p & 0xC0) != 0x80 && skip-- == 0) break;
+  sb_put(b, "\xE2\x80\xA6", 3);
+  sb_esc(b, p);
+}
+
 /* ---- formatting ---- */
 
 static void fmt_bytes(char *out, size_t n, double v) {
@@ -357,7 +374,7 @@ static void layer_label(sb_t *b, const layer_t *L, double y) {
   sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\"><title>", LABEL_W - 8, y);
   sb_esc(b, L->name);
   sb_printf(b, "</title>");
-  sb_esc_n(b, L->name, 34);
+  sb_esc_tail(b, L->name, 30);
   sb_printf(b, "</text>");
 }
 
@@ -414,7 +431,7 @@ static void plot_sensitivity(sb_t *b, const rep_t *r) {
       sb_printf(b, ": %.1f dB%s</title></circle>", c->sqnr, ch ? " (chosen)" : "");
     }
     if (!L->chosen) {
-      sb_printf(b, "<text class=\"ax\" x=\"%d\" y=\"%.1f\">chosen: ", x1 - 110, y + 4);
+      sb_printf(b, "<text class=\"ax\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">chosen: ", W - 4, y + 4);
       sb_esc_n(b, L->prec, 16);
       sb_printf(b, " (not measured)</text>");
     }
@@ -712,8 +729,12 @@ qcc_status_t qcc_report_write(const char *dir, const char *precision_json_path, 
     const char *at = end && end >= buf && end <= buf + len ? end : buf;
     int line, col;
     line_col(buf, at, &line, &col);
-    qcc_status_t st = qcc_status_make(QCC_ERR_INVALID, "%s:%d:%d: %s", precision_json_path, line, col,
-                                      root ? "unexpected text after the JSON value" : "malformed JSON");
+    char near[24];
+    size_t k = 0;
+    for (const char *p = at; p < buf + len && k < 16 && *p != '\n'; ++p) near[k++] = (*p < 0x20 || *p == 0x7F) ? '?' : *p;
+    near[k] = 0;
+    qcc_status_t st = qcc_status_make(QCC_ERR_INVALID, "%s:%d:%d: %s near '%s'", precision_json_path, line, col,
+                                      root ? "unexpected text after the JSON value" : "malformed JSON", near);
     cJSON_Delete(root);
     free(buf);
     return st;

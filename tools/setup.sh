@@ -13,6 +13,7 @@ PKGS=(
   libzip-dev libstb-dev libcjson-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + clang's ASan/UBSan (tools/run-fuzz.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 cross build, run under qemu (docs/aarch64.md)
+  chromium   # headless: renders report.html in the ctest report.browser (test/Report)
 )
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
