@@ -299,10 +299,10 @@ int main(void) {
       run_case(isas[v], fmt, 1, 100, is4 ? 1024 : 1000, 128, 0, 1, 0);
       run_case(isas[v], fmt, 1, 77, is4 ? 640 : 641, 32, 1, 0, 1);
       run_case(isas[v], fmt, 37, 70, is4 ? 576 : 1031, 64, 0, 1, 0);
-      run_case(isas[v], fmt, 150, 19, is4 ? 640 : 515, 128, 0, 1, 1);
+      run_case(isas[v], fmt, 70, 19, is4 ? 640 : 515, 128, 0, 1, 1);
       for (int gi = 0; gi < 3; gi++) {
         check_exact_dequant(isas[v], fmt, 45, is4 ? groups[gi] * 2 : 70 + gi, groups[gi], 0);
-        check_exact_dequant(isas[v], fmt, 33, is4 ? groups[gi] * 5 : 600 + gi, groups[gi], 1);
+        check_exact_dequant(isas[v], fmt, 33, is4 ? groups[gi] * 3 : 300 + gi, groups[gi], 1);
       }
     }
   }
