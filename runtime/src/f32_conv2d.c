@@ -74,6 +74,23 @@ const qrt_f32_conv_ukernel_t *qrt_f32_conv_ukernel_at(int index) {
   return &qrt_f32_conv_ukernels[index];
 }
 
+#if defined(__aarch64__)
+/* Weights packed for row uk are laid out for every row with its NR and KC (a
+ * depthwise conv's are a plain copy): the newest such row the ISA limit
+ * allows runs them. So weights packed for the scalar row (what qcc compile
+ * --target=aarch64 on an x86 host stores) run on the NEON row, whose blocking
+ * is the scalar row's (docs/aarch64.md). */
+static const qrt_f32_conv_ukernel_t *qrt_f32_conv_same_layout(const qrt_f32_conv_ukernel_t *uk) {
+  const qrt_isa_t isa = qrt_active_isa();
+  const qrt_f32_conv_ukernel_t *best = uk;
+  for (int i = 0; i < qrt_f32_conv_ukernel_count(); i++) {
+    const qrt_f32_conv_ukernel_t *r = &qrt_f32_conv_ukernels[i];
+    if (r->isa <= isa && r->isa > best->isa && r->nr == uk->nr && r->kc == uk->kc) best = r;
+  }
+  return best;
+}
+#endif
+
 const qrt_f32_conv_ukernel_t *qrt_f32_conv_ukernel_select(int *out_index) {
   const qrt_isa_t isa = qrt_active_isa();
   int best = 0;
@@ -466,6 +483,9 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
   if (!uk || (hd->kind != QRT_CONV_IGEMM && hd->kind != QRT_CONV_DEPTHWISE))
     return QRT_INVALID_ARGUMENT;
   if (uk->isa > qrt_cpu_isa()) return QRT_UNSUPPORTED;
+#if defined(__aarch64__)
+  uk = qrt_f32_conv_same_layout(uk);
+#endif
   if (n == 0 || OH == 0 || OW == 0) return QRT_OK;
   if (!x || !y || !scratch) return QRT_INVALID_ARGUMENT;
   if (scratch_size < qrt_f32_conv2d_scratch_size(p, c_in, h, w, c_out)) return QRT_BUFFER_TOO_SMALL;

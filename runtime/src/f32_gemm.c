@@ -186,6 +186,22 @@ qrt_status_t qrt_f32_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_
   return QRT_OK;
 }
 
+#if defined(__aarch64__)
+/* A B packed for row uk is laid out for every row with its NR and KC: the
+ * newest such row the ISA limit allows runs it. So weights packed for the
+ * scalar row (what qcc compile --target=aarch64 on an x86 host stores) run
+ * on the NEON row (docs/aarch64.md). */
+static const qrt_f32_gemm_ukernel_t *qrt_f32_gemm_same_layout(const qrt_f32_gemm_ukernel_t *uk) {
+  const qrt_isa_t isa = qrt_active_isa();
+  const qrt_f32_gemm_ukernel_t *best = uk;
+  for (int i = 0; i < qrt_f32_gemm_ukernel_count(); i++) {
+    const qrt_f32_gemm_ukernel_t *r = qrt_f32_gemm_ukernel_at(i);
+    if (r->isa <= isa && r->isa > best->isa && r->nr == uk->nr && r->kc == uk->kc) best = r;
+  }
+  return best;
+}
+#endif
+
 /* Packed-B buffer: a header, then the whole-operand layout at byte 64. */
 typedef struct {
   uint32_t magic;
@@ -228,6 +244,9 @@ qrt_status_t qrt_f32_gemm_packed_b(int trans_a, int64_t m, int64_t n, int64_t k,
   const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_at(h->ukernel);
   if (h->magic != QRT_PACKED_B_MAGIC || !uk || h->n != n || h->k != k) return QRT_INVALID_ARGUMENT;
   if (uk->isa > qrt_cpu_isa()) return QRT_UNSUPPORTED;
+#if defined(__aarch64__)
+  uk = qrt_f32_gemm_same_layout(uk);
+#endif
   if (m == 0 || n == 0) return QRT_OK;
   if (k > 0 && (!a || lda < (trans_a ? m : k))) return QRT_INVALID_ARGUMENT;
   if (scratch_size < qrt_f32_gemm_packed_b_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
