@@ -143,23 +143,29 @@ static uint8_t qrt_wo_code(qrt_wo_format_t fmt, const void *q, int64_t idx) {
   return ((const uint8_t *)q)[idx];
 }
 
+/* Where the plain inputs keep element (col, kk) and parameter (col, group):
+ * q[col*qn + kk*qk], scales/zero points [col*pn + gi*pg]. */
+typedef struct {
+  int64_t qn, qk, pn, pg;
+} qrt_wo_src_t;
+
 static void qrt_wo_pack_panel(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t nr, int64_t n0,
-                              const void *q, uint8_t *dst) {
+                              const void *q, const qrt_wo_src_t *src, uint8_t *dst) {
   for (int64_t kk = 0; kk < k; kk += (qrt_wo_is4(fmt) ? 2 : 1))
     for (int64_t j = 0; j < nr; j++) {
-      const int64_t col = n0 + j, row = kk * nr + j;
+      const int64_t col = n0 + j, row = kk * nr + j, at = col * src->qn + kk * src->qk;
       const int live = col < n;
       switch (fmt) {
-        case QRT_WO_S8_CHANNEL: ((int8_t *)dst)[row] = live ? ((const int8_t *)q)[col * k + kk] : 0; break;
+        case QRT_WO_S8_CHANNEL: ((int8_t *)dst)[row] = live ? ((const int8_t *)q)[at] : 0; break;
         case QRT_WO_F16: {
-          const uint16_t v = live ? ((const uint16_t *)q)[col * k + kk] : 0;
+          const uint16_t v = live ? ((const uint16_t *)q)[at] : 0;
           memcpy(dst + 2 * row, &v, 2);
           break;
         }
         default: {
           const uint8_t pad = fmt == QRT_WO_S4_GROUP ? 8 : 0;
-          const uint8_t lo = live ? qrt_wo_code(fmt, q, col * k + kk) : pad;
-          const uint8_t hi = live ? qrt_wo_code(fmt, q, col * k + kk + 1) : pad;
+          const uint8_t lo = live ? qrt_wo_code(fmt, q, at) : pad;
+          const uint8_t hi = live ? qrt_wo_code(fmt, q, at + src->qk) : pad;
           dst[kk / 2 * nr + j] = (uint8_t)(lo | hi << 4);
           break;
         }
@@ -167,10 +173,10 @@ static void qrt_wo_pack_panel(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t
     }
 }
 
-qrt_status_t qrt_wo_gemm_pack_isa(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n, int64_t k,
-                                  int64_t group, const void *q, const float *scales,
-                                  const void *zero_points, const float *bias, void *packed,
-                                  size_t packed_size) {
+static qrt_status_t qrt_wo_pack_src(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n, int64_t k,
+                                    int64_t group, const void *q, const float *scales,
+                                    const void *zero_points, const float *bias, const qrt_wo_src_t *src,
+                                    void *packed, size_t packed_size) {
   const qrt_status_t st = qrt_wo_check_inputs(fmt, n, k, group, q, scales, zero_points);
   if (st != QRT_OK) return st;
   if (!packed) return QRT_INVALID_ARGUMENT;
@@ -184,13 +190,14 @@ qrt_status_t qrt_wo_gemm_pack_isa(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n,
   const int64_t nr = v->nr, panels = (n + nr - 1) / nr, g = qrt_wo_groups(fmt, k, group);
   for (int64_t p = 0; p < panels; p++) {
     const int64_t n0 = p * nr;
-    if (k > 0) qrt_wo_pack_panel(fmt, n, k, nr, n0, q, base + h.w_off + (uint64_t)p * h.panel_bytes);
+    if (k > 0) qrt_wo_pack_panel(fmt, n, k, nr, n0, q, src, base + h.w_off + (uint64_t)p * h.panel_bytes);
     float *s = (float *)(base + h.s_off) + p * g * nr;
     uint8_t *z = base + h.zp_off + p * g * nr;
     for (int64_t gi = 0; gi < g; gi++)
       for (int64_t j = 0; j < nr && n0 + j < n; j++) {
-        s[gi * nr + j] = scales[(n0 + j) * g + gi];
-        if (fmt == QRT_WO_U4_GROUP) z[gi * nr + j] = ((const uint8_t *)zero_points)[(n0 + j) * g + gi];
+        const int64_t at = (n0 + j) * src->pn + gi * src->pg;
+        s[gi * nr + j] = scales[at];
+        if (fmt == QRT_WO_U4_GROUP) z[gi * nr + j] = ((const uint8_t *)zero_points)[at];
       }
     if (bias) {
       float *b = (float *)(base + h.bias_off) + p * nr;
@@ -199,6 +206,24 @@ qrt_status_t qrt_wo_gemm_pack_isa(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n,
   }
   memcpy(base, &h, sizeof h);
   return QRT_OK;
+}
+
+qrt_status_t qrt_wo_gemm_pack_isa(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n, int64_t k,
+                                  int64_t group, const void *q, const float *scales,
+                                  const void *zero_points, const float *bias, void *packed,
+                                  size_t packed_size) {
+  const int64_t g = qrt_wo_shape_ok(fmt, n, k, group) ? qrt_wo_groups(fmt, k, group) : 0;
+  const qrt_wo_src_t nk = {k, 1, g, 1};
+  return qrt_wo_pack_src(isa, fmt, n, k, group, q, scales, zero_points, bias, &nk, packed, packed_size);
+}
+
+qrt_status_t qrt_wo_gemm_pack_kn(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t group, const void *q,
+                                 const float *scales, const void *zero_points, const float *bias,
+                                 void *packed, size_t packed_size) {
+  /* s8: one scale per column, scales[n] either way */
+  const qrt_wo_src_t kn = {1, n, 1, n};
+  return qrt_wo_pack_src(qrt_wo_select(qrt_active_isa(), 1)->isa, fmt, n, k, group, q, scales, zero_points,
+                         bias, &kn, packed, packed_size);
 }
 
 qrt_status_t qrt_wo_gemm_pack(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t group, const void *q,

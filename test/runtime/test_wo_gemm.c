@@ -189,6 +189,33 @@ static void check_exact_dequant(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n, i
   free_weights(&w);
 }
 
+/* qrt_wo_gemm_pack_kn of the transposed inputs packs the same bytes. */
+static void check_pack_kn(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t group) {
+  weights_t w;
+  make_weights(&w, fmt, n, k, group, 0, 1);
+  const int64_t g = w.group ? k / group : 1, es = fmt == QRT_WO_F16 ? 2 : 1;
+  uint8_t *qt = malloc((size_t)(n * k * es + 1)), *zt = malloc((size_t)(n * g + 1));
+  float *st = malloc(sizeof(float) * (size_t)(n * g + 1));
+  for (int64_t r = 0; r < n; r++) {
+    for (int64_t c = 0; c < k; c++) memcpy(qt + (c * n + r) * es, (uint8_t *)w.q + (r * k + c) * es, (size_t)es);
+    for (int64_t gi = 0; gi < g; gi++) {
+      st[gi * n + r] = w.scales[r * g + gi];
+      zt[gi * n + r] = w.zp[r * g + gi];
+    }
+  }
+  const int u4 = fmt == QRT_WO_U4_GROUP;
+  const size_t ps = qrt_wo_gemm_packed_size(fmt, n, k, group);
+  void *a = calloc(1, ps), *b = calloc(1, ps);
+  CHECK_OK(qrt_wo_gemm_pack(fmt, n, k, group, w.q, fmt == QRT_WO_F16 ? NULL : w.scales, u4 ? w.zp : NULL,
+                            w.bias, a, ps));
+  CHECK_OK(qrt_wo_gemm_pack_kn(fmt, n, k, group, qt, fmt == QRT_WO_F16 ? NULL : st, u4 ? zt : NULL, w.bias, b,
+                               ps));
+  CHECK(!memcmp(a, b, ps), "pack_kn [%s n=%lld k=%lld g=%lld] differs from pack of the transposes",
+        qrt_wo_format_name(fmt), (long long)n, (long long)k, (long long)group);
+  free(a), free(b), free(qt), free(zt), free(st);
+  free_weights(&w);
+}
+
 /* The formulas spelled out on a few values. */
 static void test_dequantize_formulas(void) {
   const int8_t s8[2] = {-128, 127};
@@ -280,6 +307,10 @@ int main(void) {
   const int nisa = isa_levels(isas);
   test_dequantize_formulas();
   test_arguments();
+  for (int fi = 0; fi < 4; fi++) {
+    check_pack_kn(kFormats[fi], 37, 128, 64);
+    check_pack_kn(kFormats[fi], 5, 96, 32);
+  }
   static const int64_t ms[] = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33};
   static const int64_t ns[] = {1, 5, 8, 15, 16, 17, 31, 32, 33, 47, 64, 65, 100};
   static const int64_t groups[] = {32, 64, 128};

@@ -81,6 +81,13 @@ size_t qrt_wo_gemm_packed_size(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_
 qrt_status_t qrt_wo_gemm_pack(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t group,
                               const void *q, const float *scales, const void *zero_points,
                               const float *bias, void *packed, size_t packed_size);
+/* The same with the weight stored [K][N] (ONNX MatMul's constant B, y = x B):
+ * q[k][n] (element kk*n + col), 4-bit scales and zero points [k/group][n]
+ * (s8 scales [n]). Packs the same buffer as qrt_wo_gemm_pack of the
+ * transposes, so everything else is unchanged. */
+qrt_status_t qrt_wo_gemm_pack_kn(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t group,
+                                 const void *q, const float *scales, const void *zero_points,
+                                 const float *bias, void *packed, size_t packed_size);
 /* The same for the newest variant <= isa that this build has, whether or not
  * this CPU can run it (packing runs no vector code: a buffer can be packed for
  * another machine; running it where the CPU lacks it is QRT_UNSUPPORTED).
