@@ -391,13 +391,15 @@ static void plot_sensitivity(sb_t *b, const rep_t *r) {
       if (v < lo) lo = v;
     }
   if (isfinite(r->sqnr)) hi = fmax(hi, r->sqnr), lo = fmin(lo, r->sqnr);
-  hi = ceil(hi / 10) * 10, lo = floor(lo / 10) * 10;
+  hi = fmin(hi, 1e6), lo = fmax(lo, -1e6); /* absurd figures: dots off the plot, the axis still sane */
+  double step = 10; /* 10, 20, 50, 100, ...: at most 12 grid lines whatever the range */
+  for (int k = 0; (hi - lo) / step > 12; ++k) step *= k % 3 == 1 ? 2.5 : 2;
+  hi = ceil(hi / step) * step, lo = floor(lo / step) * step;
   const int row = 26, top = 28, x0 = LABEL_W, x1 = W - 40;
   int h = top + row * (r->n ? r->n : 1) + 34;
   double sx = (x1 - x0) / (hi - lo);
 #define X(v) (x0 + ((v) - lo) * sx)
   sb_printf(b, "<svg id=\"sensitivity-plot\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", W, h, W, h);
-  double step = (hi - lo) > 100 ? 20 : 10;
   for (double g = lo; g <= hi + 1e-9; g += step) {
     sb_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#e5e7eb\"/>", X(g), X(g), top - 6, h - 30);
     sb_printf(b, "<text class=\"ax\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>\n", X(g), h - 16, g);
@@ -733,8 +735,11 @@ qcc_status_t qcc_report_write(const char *dir, const char *precision_json_path, 
     size_t k = 0;
     for (const char *p = at; p < buf + len && k < 16 && *p != '\n'; ++p) near[k++] = (*p < 0x20 || *p == 0x7F) ? '?' : *p;
     near[k] = 0;
-    qcc_status_t st = qcc_status_make(QCC_ERR_INVALID, "%s:%d:%d: %s near '%s'", precision_json_path, line, col,
-                                      root ? "unexpected text after the JSON value" : "malformed JSON", near);
+    qcc_status_t st =
+        k ? qcc_status_make(QCC_ERR_INVALID, "%s:%d:%d: %s near '%s'", precision_json_path, line, col,
+                            root ? "unexpected text after the JSON value" : "malformed JSON", near)
+          : qcc_status_make(QCC_ERR_INVALID, "%s:%d:%d: malformed JSON (%s)", precision_json_path, line, col,
+                            len ? "it ends early" : "the file is empty");
     cJSON_Delete(root);
     free(buf);
     return st;
