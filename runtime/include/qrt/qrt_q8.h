@@ -6,8 +6,9 @@
  * The scalar reference kernels are src/q8_*__scalar.c; every ISA variant
  * reproduces their results bit for bit. QConv2d and QGemm (static and dynamic)
  * have x86 variants (AVX2, AVX-512 VNNI; src/q8_conv_gemm*.c, see
- * docs/int8-kernels.md), chosen when the weights are packed. The arithmetic is docs/numerics.md;
- * the scalar pieces (requantization, clamp ranges, bias) are in qrt_quant.h.
+ * docs/int8-kernels.md), chosen when the weights are packed. The arithmetic
+ * is docs/numerics.md; the scalar pieces (requantization, clamp ranges, bias)
+ * are in qrt_quant.h.
  *
  * Quantized values are 8-bit, u8 (QRT_DTYPE_U8) or s8 (QRT_DTYPE_I8), each
  * tensor with its own type. A real value is (q - zero_point) * scale.
