@@ -15,7 +15,9 @@
  * Constants are quantized now (weights stored as integers: qcc.constant of
  * i8/i32 -> storage_cast to the quant type -> dequantize); activations get
  * qcc.quantize -> qcc.dequantize. Bias values that saturate int32 are
- * reported as a remark. A concat whose inputs the quantizer marked shared gets
+ * reported as a remark. Bias correction (bias_correction=1, the default; see
+ * bias_error below): the float bias first loses the expected output error of
+ * the quantized weights, from qcc-calibrate's per-channel input means. A concat whose inputs the quantizer marked shared gets
  * each input quantized with the concat output's parameters. */
 #include <math.h>
 #include <stdarg.h>
@@ -36,7 +38,7 @@
 
 #define MAXCH (1 << 22) /* channels x blocks of one tensor */
 /* qcc-convert's bias_correction when not given (and qcc_convert_observers') */
-#define QCC_BIAS_CORRECTION_DEFAULT 0
+#define QCC_BIAS_CORRECTION_DEFAULT 1
 
 typedef struct {
   MlirOperation obs;
@@ -610,7 +612,7 @@ const qcc_pass_info qcc_pass_convert_info = {
     "         %o = \"qcc.dequantize\"(%q) : ... -> tensor<...xf32>\n"
     "Weights are quantized now (an i8 qcc.constant, storage_cast, dequantize); bias becomes int32 with\n"
     "scale s_in * s_w per channel; shared outputs reuse their input's parameters.\n"
-    "bias_correction=1: a conv2d/gemm bias b[o] becomes b[o] - sum_{i,k} (Wq - W)[o][i][k] * mean[i] before\n"
+    "bias_correction=1 (the default): a conv2d/gemm bias b[o] becomes b[o] - sum_{i,k} (Wq - W)[o][i][k] * mean[i] before\n"
     "it is quantized (mean: the input's qcc.channel_mean from qcc-calibrate); a layer without a bias gets one.",
     "bias_correction=0|1: subtract the expected output error of the quantized weights from the bias\n"
-    "  (Nagel et al. 2019, empirical input means; default 0)", create};
+    "  (Nagel et al. 2019, empirical input means; default 1)", create};

@@ -201,7 +201,7 @@ static void quantize_usage(FILE *f) {
           "  --reduce-range         7-bit activations (an accuracy/speed option)\n"
           "  --bias-correction, --no-bias-correction   subtract each conv/gemm layer's expected weight\n"
           "                         quantization error (from calibration input means) from its bias\n"
-          "                         (qcc-convert{bias_correction=...}; docs/quantization.md)\n"
+          "                         (default on; qcc-convert{bias_correction=...}; docs/quantization.md)\n"
           "  --keep-float PATTERN   leave ops float: ONNX node-name glob or op:TYPE (repeatable)\n"
           "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
           "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
