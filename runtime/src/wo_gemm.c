@@ -28,6 +28,7 @@ static const qrt_wo_ukernel_t qrt_wo_ukernels[] = {
 #endif
 };
 enum { QRT_WO_NVARIANTS = (int)(sizeof qrt_wo_ukernels / sizeof qrt_wo_ukernels[0]) };
+_Static_assert(sizeof(qrt_wo_header_t) <= QRT_WO_HEADER_BYTES, "the header outgrew its bytes");
 
 static int qrt_wo_cpu_has(const qrt_wo_ukernel_t *v) {
   return qrt_cpu_isa() >= v->isa && (qrt_cpu_features() & v->features) == v->features;

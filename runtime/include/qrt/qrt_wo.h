@@ -72,6 +72,9 @@ size_t qrt_wo_gemm_packed_size(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_
  *   zero_points  U4_GROUP: uint8_t [n][k/group] in [0, 15]; otherwise NULL.
  *   bias         float [n] or NULL (no bias).
  * n >= 0, k >= 0; group 32, 64 or 128 with k % group == 0 for the 4-bit formats.
+ * packed: at least 4-byte aligned (64 is best: every section starts at a
+ * multiple of 64 from it); it holds no pointers, so it may be copied or
+ * stored (for the same build and architecture) and used from anywhere.
  * The packed form stores 4-bit weights two per byte (nibble order in
  * docs/weight-only-kernels.md), i.e. n*k/2 bytes plus scales: the kernels
  * read it as is and dequantize in registers.
