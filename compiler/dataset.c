@@ -257,35 +257,176 @@ int64_t qcc_dataset_batch_size(const qcc_dataset *d) { return d->batch; }
 int64_t qcc_dataset_num_batches(const qcc_dataset *d) { return d->nbatches; }
 int64_t qcc_dataset_num_samples(const qcc_dataset *d) { return d->batch * d->nbatches; }
 
-/* One image into sample memory: decode to C channels, resize, normalize. */
+/* Largest image decoded, in pixels: 2^26 (e.g. 8192 x 8192); a header claiming
+ * more is refused before any pixel memory is allocated. */
+#define QCC_IMAGE_MAX_PIXELS ((int64_t)1 << 26)
+
+/* Decoded pixels (C channels) to one sample: resize, scale to [0, 1], normalize. */
+static qcc_status_t pixels_to_sample(const unsigned char *px, int w, int h, const char *name, int C, int H, int W,
+                                     const qcc_dataset_options *o, float *out) {
+  size_t n = (size_t)w * (size_t)h * (size_t)C;
+  float *f = malloc(n * sizeof *f), *r = malloc((size_t)W * (size_t)H * (size_t)C * sizeof *r);
+  qcc_status_t st = NULL;
+  if (!f || !r) st = qcc_status_make(QCC_ERR_IO, "out of memory decoding %s", name);
+  if (!st) {
+    for (size_t k = 0; k < n; ++k) f[k] = (float)px[k] / 255.0f;
+    if (w == W && h == H) memcpy(r, f, n * sizeof *f); /* no resampling at the input's own size */
+    else if (!stbir_resize_float(f, w, h, 0, r, W, H, 0, C)) st = qcc_status_make(QCC_ERR_INVALID, "%s: cannot resize image", name);
+  }
+  for (int y = 0; !st && y < H; ++y)
+    for (int x = 0; x < W; ++x)
+      for (int c = 0; c < C; ++c) {
+        float v = (r[((size_t)y * W + x) * C + c] - o->mean[c]) / o->std[c];
+        size_t oi = o->nhwc ? ((size_t)y * W + x) * C + c : ((size_t)c * H + y) * W + x;
+        out[oi] = v;
+      }
+  free(f);
+  free(r);
+  return st;
+}
+
+/* stb_image's reason for the last failure, for a one-line message (it can be
+ * NULL, and we have seen control characters in it on corrupt files). */
+static const char *stb_reason(char *buf, size_t n) {
+  const char *r = stbi_failure_reason();
+  if (!r || !*r) return "unknown error";
+  size_t i = 0;
+  for (; r[i] && i + 1 < n; ++i) buf[i] = (unsigned char)r[i] < 0x20 ? '?' : r[i];
+  buf[i] = 0;
+  return buf;
+}
+
+static qcc_status_t check_image_size(int ok, int w, int h, const char *name, int64_t max_pixels) {
+  char rb[96];
+  if (!ok) return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: %s", name, stb_reason(rb, sizeof rb));
+  if (w < 1 || h < 1 || (int64_t)w * h > max_pixels)
+    return qcc_status_make(QCC_ERR_INVALID, "%s: image of %d x %d pixels; qcc reads images of at most %lld pixels", name,
+                           w, h, (long long)max_pixels);
+  return NULL;
+}
+
+/* Debian's stb_image (libstb 0.0~git20220908) builds a JPEG Huffman table
+ * from a DHT segment without checking that its 16 code counts add up to at
+ * most 256: a corrupt file writes past the table (found by the image fuzz
+ * target, docs/fuzzing.md). Such files are refused here, before stb sees them:
+ * walk the markers as stb does and add up every table's counts. */
+static bool jpeg_huffman_tables_ok(const unsigned char *p, size_t n) {
+  size_t i = 0;
+  while (i < n && p[i] == 0xFF) ++i; /* stb takes any number of 0xFF before a marker, SOI too */
+  if (i == 0 || i >= n || p[i] != 0xD8) return true; /* not a JPEG */
+  ++i;
+  while (i + 1 < n) {
+    if (p[i] != 0xFF) { /* entropy-coded data: markers only follow 0xFF */
+      ++i;
+      continue;
+    }
+    const unsigned m = p[i + 1];
+    if (m == 0xFF) { /* fill byte */
+      ++i;
+      continue;
+    }
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { /* stuffed 0xFF, TEM, RSTn, SOI: no length */
+      i += 2;
+      continue;
+    }
+    if (m == 0xD9 || i + 3 >= n) return true; /* EOI, or a truncated segment stb rejects itself */
+    const size_t len = (size_t)p[i + 2] << 8 | p[i + 3];
+    if (m == 0xC4) { /* DHT: tables of 1 + 16 counts + sum(counts) symbols */
+      size_t end = i + 2 + len, q = i + 4;
+      if (end > n) end = n;
+      while (q < end) { /* a truncated table counts what is there: stb reads zeros past the end */
+        unsigned sum = 0;
+        for (size_t k = 1; k <= 16 && q + k < n; ++k) sum += p[q + k];
+        if (sum > 256) return false;
+        q += 17 + sum;
+      }
+    }
+    i += 2 + len;
+  }
+  return true;
+}
+
+/* The same stb_image reads a 16-bit PGM/PPM (maxval > 255) past its buffer
+ * when the pixel data is short, and overflows an int on header numbers of ten
+ * digits (both found by the image fuzz target): qcc reads 8-bit PNM with
+ * header numbers up to 2^24 only. The header is P5/P6, then width, height and maxval as
+ * decimal numbers separated by whitespace or '#' comments. */
+static bool pnm_8bit_or_other(const unsigned char *p, size_t n) {
+  if (n < 2 || p[0] != 'P' || (p[1] != '5' && p[1] != '6')) return true; /* not a binary PNM */
+  size_t i = 2;
+  long v = 0;
+  for (int field = 0; field < 3; ++field) {
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' || p[i] == '#')) {
+      if (p[i] == '#')
+        while (i < n && p[i] != '\n' && p[i] != '\r') ++i;
+      else
+        ++i;
+    }
+    v = 0;
+    while (i < n && p[i] >= '0' && p[i] <= '9') {
+      v = v * 10 + (p[i++] - '0');
+      if (v > (1 << 24)) return false; /* stb parses the numbers into an int without overflow checks */
+    }
+  }
+  return v <= 255; /* the third number is maxval */
+}
+
+/* Decode an image file's bytes to C channels and make the sample. */
+static qcc_status_t decode_image(const unsigned char *bytes, size_t len, const char *name, int C, int H, int W,
+                                 const qcc_dataset_options *o, int64_t max_pixels, float *out) {
+  if (len > INT32_MAX) return qcc_status_make(QCC_ERR_INVALID, "%s: image file larger than 2 GiB", name);
+  if (!pnm_8bit_or_other(bytes, len))
+    return qcc_status_make(QCC_ERR_INVALID,
+                           "%s: a PGM/PPM qcc does not read (maxval above 255, or a header number above 2^24)", name);
+  if (!jpeg_huffman_tables_ok(bytes, len))
+    return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: corrupt JPEG (a Huffman table with more than 256 codes)", name);
+  int w = 0, h = 0, comp = 0;
+  const int info = stbi_info_from_memory(bytes, (int)len, &w, &h, &comp); /* before w and h are read */
+  QCC_RETURN_IF_ERROR(check_image_size(info, w, h, name, max_pixels));
+  unsigned char *px = stbi_load_from_memory(bytes, (int)len, &w, &h, &comp, C);
+  char rb[96];
+  if (!px) return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: %s", name, stb_reason(rb, sizeof rb));
+  qcc_status_t st = pixels_to_sample(px, w, h, name, C, H, W, o, out);
+  stbi_image_free(px);
+  return st;
+}
+
+qcc_status_t qcc_dataset_image_from_memory(const void *bytes, size_t len, const char *name, int C, int H, int W,
+                                           const qcc_dataset_options *o, int64_t max_pixels, float *out) {
+  if (max_pixels <= 0 || max_pixels > QCC_IMAGE_MAX_PIXELS) max_pixels = QCC_IMAGE_MAX_PIXELS;
+  return decode_image(bytes, len, name, C, H, W, o, max_pixels, out);
+}
+
+/* One image into sample memory: read the file, decode, resize, normalize. */
 static qcc_status_t load_image(qcc_dataset *d, int64_t i, float *out) {
   const qcc_npy_tensor_t *spec = &d->specs[0];
   int C = (int)spec->shape[d->o.nhwc ? 3 : 1];
   int H = (int)spec->shape[d->o.nhwc ? 1 : 2], W = (int)spec->shape[d->o.nhwc ? 2 : 3];
   char file[8192];
   file_path(d, i, file, sizeof file);
-  int w, h, comp;
-  unsigned char *px = stbi_load(file, &w, &h, &comp, C);
-  if (!px) return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: %s", file, stbi_failure_reason());
-  size_t n = (size_t)w * (size_t)h * (size_t)C;
-  float *f = malloc(n * sizeof *f), *r = malloc((size_t)W * (size_t)H * (size_t)C * sizeof *r);
+  FILE *f = fopen(file, "rb");
+  if (!f) return qcc_status_make(QCC_ERR_IO, "%s: %s", file, strerror(errno));
+  unsigned char *buf = NULL;
+  size_t len = 0, cap = 0;
   qcc_status_t st = NULL;
-  if (!f || !r) st = qcc_status_make(QCC_ERR_IO, "out of memory decoding %s", file);
-  if (!st) {
-    for (size_t k = 0; k < n; ++k) f[k] = (float)px[k] / 255.0f;
-    if (w == W && h == H) memcpy(r, f, n * sizeof *f); /* no resampling at the input's own size */
-    else if (!stbir_resize_float(f, w, h, 0, r, W, H, 0, C)) st = qcc_status_make(QCC_ERR_INVALID, "%s: cannot resize image", file);
+  for (;;) {
+    if (len == cap) {
+      if (cap >= (size_t)INT32_MAX) { st = qcc_status_make(QCC_ERR_INVALID, "%s: image file larger than 2 GiB", file); break; }
+      size_t nc = cap ? cap * 2 : 65536;
+      unsigned char *nb = realloc(buf, nc);
+      if (!nb) { st = qcc_status_make(QCC_ERR_IO, "out of memory reading %s", file); break; }
+      buf = nb, cap = nc;
+    }
+    size_t r = fread(buf + len, 1, cap - len, f);
+    len += r;
+    if (r == 0) {
+      if (ferror(f)) st = qcc_status_make(QCC_ERR_IO, "%s: read error", file);
+      break;
+    }
   }
-  for (int y = 0; !st && y < H; ++y)
-    for (int x = 0; x < W; ++x)
-      for (int c = 0; c < C; ++c) {
-        float v = (r[((size_t)y * W + x) * C + c] - d->o.mean[c]) / d->o.std[c];
-        size_t o = d->o.nhwc ? ((size_t)y * W + x) * C + c : ((size_t)c * H + y) * W + x;
-        out[o] = v;
-      }
-  free(f);
-  free(r);
-  stbi_image_free(px);
+  fclose(f);
+  if (!st) st = decode_image(buf, len, file, C, H, W, &d->o, QCC_IMAGE_MAX_PIXELS, out);
+  free(buf);
   return st;
 }
 

@@ -51,6 +51,14 @@ int64_t qcc_dataset_num_batches(const qcc_dataset *d);
  * next call. Reads files for folder sources (errors name the file). */
 qcc_status_t qcc_dataset_batch(qcc_dataset *d, int64_t b, qcc_npy_tensor_t *inputs);
 
+/* One image file's bytes as a sample of C channels, H x W (layout o->nhwc),
+ * decoded, resized and normalized as an image folder's files are; name is
+ * for messages. INVALID for what stb_image cannot decode or an image of more
+ * than max_pixels pixels (refused from its header, before decoding; 0 means
+ * the limit image folders use, 2^26). Fuzzed by test/fuzz/image_fuzz.c. */
+qcc_status_t qcc_dataset_image_from_memory(const void *bytes, size_t len, const char *name, int C, int H, int W,
+                                           const qcc_dataset_options *o, int64_t max_pixels, float *out);
+
 /* Integer labels (any integer dtype, one per sample) from the array `key` of
  * the .npz at path; *out is malloc'd, *n its length. */
 qcc_status_t qcc_dataset_labels(const char *path, const char *key, int64_t **out, int64_t *n);

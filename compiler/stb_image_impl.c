@@ -1,0 +1,8 @@
+/* Fuzz builds only (-DQCC_FUZZ=ON, compiler/CMakeLists.txt): stb_image and
+ * stb_image_resize compiled from Debian's libstb-dev headers into libqcc, so
+ * the image fuzz target's coverage and AddressSanitizer reach the decoder
+ * (Debian's libstb.so, which the other builds link, is not instrumented). */
+#define STB_IMAGE_IMPLEMENTATION
+#include "stb_image.h"
+#define STB_IMAGE_RESIZE_IMPLEMENTATION
+#include "stb_image_resize.h"
