@@ -16,6 +16,7 @@
 #include "pipeline.h"
 #include "plugin.h"
 #include "qcc.h"
+#include "report.h"
 
 static int fail(qcc_status_t st) {
   int code = qcc_status_code_of(st);
@@ -218,6 +219,8 @@ static void quantize_usage(FILE *f) {
           "  --max-size BYTES       weights at most BYTES (suffix k or M: 1024s)\n"
           "  --precisions P,P,...   candidate precisions (default: all)\n"
           "  --eval-samples N       samples for the sensitivity analysis and checks (default 1000)\n"
+          "  --report DIR           write DIR/report.json and DIR/report.html (per-layer sensitivity,\n"
+          "                         precisions, sizes, accuracy; needs a budget or --precision-file)\n"
           "  --precision-file F     apply the precisions F names (a .precision.json, edited or not);\n"
           "                         it overrides the automatic choice for the layers it lists\n");
 }
@@ -238,7 +241,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
   const char *data = NULL, *labels = NULL, *mean = NULL, *std = NULL, *layout = NULL;
   long calib_samples = 0, eval_samples = 1000;
-  const char *max_drop = NULL, *min_sqnr = NULL, *precisions = NULL, *precision_file = NULL;
+  const char *max_drop = NULL, *min_sqnr = NULL, *precisions = NULL, *precision_file = NULL, *report_dir = NULL;
   int64_t max_size = 0;
   int bias_correction = -1; /* -1: qcc-convert's default */
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
@@ -287,6 +290,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--min-sqnr") && has) min_sqnr = argv[++i];
     else if (!strcmp(a, "--precisions") && has) precisions = argv[++i];
     else if (!strcmp(a, "--precision-file") && has) precision_file = argv[++i];
+    else if (!strcmp(a, "--report") && has) report_dir = argv[++i];
     else if (!strcmp(a, "--max-size") && has) {
       max_size = parse_size(argv[++i]);
       if (max_size < 1) return usage_err("--max-size needs a byte count (e.g. 300000, 64k, 1.5M), got '%s'", argv[i]);
@@ -341,6 +345,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
   const bool budget = max_drop || min_sqnr || max_size;
+  if (report_dir && !budget && !precision_file)
+    return usage_err("--report needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size) or --precision-file");
   char prec_json[4096] = "";
   if (budget || precision_file) {
     if (!calib) return usage_err("mixed precision needs --calib (int8 layers use its activation ranges)");
@@ -400,6 +406,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
          qbytes ? (double)fbytes / (double)qbytes : 0.0);
   if (prec_json[0]) printf("precisions: %s\n", prec_json);
   int rc = 0;
+  qcc_report_extra extra = {.model = model};
   if (data) {
     MlirModule fm = {NULL};
     double fa = 0, qa = 0, fs = 0, qs = 0;
@@ -412,6 +419,13 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else
       printf("top-1 on %lld samples: float %.4f, %s %.4f (%+.2f points)\n", (long long)n, fa,
              prec_json[0] ? "mixed" : "int8", qa, (qa - fa) * 100.0);
+    if (!st) extra.has_accuracy = extra.has_float_accuracy = true, extra.accuracy = qa, extra.float_accuracy = fa,
+             extra.accuracy_samples = n;
+  }
+  if (!rc && report_dir) {
+    st = qcc_report_write(report_dir, prec_json, &extra);
+    if (st) rc = fail(st);
+    else printf("report: %s/report.html, %s/report.json\n", report_dir, report_dir);
   }
   mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
