@@ -193,7 +193,8 @@ static void check_exact_dequant(qrt_isa_t isa, qrt_wo_format_t fmt, int64_t n, i
 static void check_pack_kn(qrt_wo_format_t fmt, int64_t n, int64_t k, int64_t group) {
   weights_t w;
   make_weights(&w, fmt, n, k, group, 0, 1);
-  const int64_t g = w.group ? k / group : 1, es = fmt == QRT_WO_F16 ? 2 : 1;
+  /* scales per row: k/group for 4-bit, 1 for s8, none for f16 (make_weights' counts) */
+  const int64_t g = w.group ? k / group : (fmt == QRT_WO_S8_CHANNEL ? 1 : 0), es = fmt == QRT_WO_F16 ? 2 : 1;
   uint8_t *qt = malloc((size_t)(n * k * es + 1)), *zt = malloc((size_t)(n * g + 1));
   float *st = malloc(sizeof(float) * (size_t)(n * g + 1));
   for (int64_t r = 0; r < n; r++) {
