@@ -27,7 +27,7 @@ stage() {
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQCC_SANITIZE=ON -DQCC_FUZZ=OFF >/dev/null
 ninja -C "$build"
-stage sanitizer-build $t0 150
+stage sanitizer-build $t0 180
 
 t1=$SECONDS
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:print_summary=1"
@@ -42,5 +42,5 @@ if grep -lE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: Un
   grep -nE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: " "$build/Testing/Temporary/LastTest.log" | head -40
   rc=1
 fi
-stage sanitizer-tests $t1 300
+stage sanitizer-tests $t1 360
 exit $rc

@@ -14,7 +14,7 @@ stage() {
 }
 t0=$SECONDS
 ./tools/setup.sh
-stage setup $t0 360
+stage setup $t0 420
 t1=$SECONDS
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build
@@ -22,5 +22,5 @@ stage build $t1 120
 t2=$SECONDS
 rc=0
 ctest --test-dir build --output-on-failure -j2 || rc=$?
-stage tests $t2 180
+stage tests $t2 240
 exit $rc
