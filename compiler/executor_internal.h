@@ -137,6 +137,10 @@ bool ex_step_output_clamp(ex_step *s, float **lo, float **hi);
 static inline bool ex_binary_clamps(const ex_step *s) {
   return !(s->u.bin.lo == -INFINITY && s->u.bin.hi == INFINITY);
 }
+/* 64-byte aligned, zeroed memory for packed weights (free()): zeroed, so the
+ * padding is the same bytes every run (qcc compile embeds packed buffers).
+ * NULL when out of memory. */
+void *ex_aligned_buf(size_t n);
 /* executor_wo.c: plan a gemm step (u.gemm filled) on the weight-only kernels
  * when its weight is a narrow constant (int8/int4 codes or f16); false to
  * leave it to the f32 gemm. ex_is_wo_gemm: a step planned that way. */

@@ -40,9 +40,7 @@ static int64_t prod(const int64_t *d, int from, int to) {
   return p;
 }
 
-/* Zeroed, so packed weights (padding included) are the same bytes every run:
- * qcc compile embeds them. */
-static void *aligned_buf(size_t n) {
+void *ex_aligned_buf(size_t n) {
   size_t r = (n + 63) & ~(size_t)63;
   void *p = aligned_alloc(64, r ? r : 64);
   if (p) memset(p, 0, r ? r : 64);
@@ -89,7 +87,7 @@ static qcc_status_t plan_conv(qcc_executor *ex, MlirOperation op, ex_step *s) {
   bool bias = s->n_in > 2;
   if (is_const(ex, s->in[1]) && (!bias || is_const(ex, s->in[2]))) {
     s->packed_size = qrt_f32_conv2d_packed_weights_size(p, s->u.conv.c_in, s->u.conv.c_out);
-    s->packed = aligned_buf(s->packed_size);
+    s->packed = ex_aligned_buf(s->packed_size);
     if (!s->packed) return invalid(s, "out of memory packing weights");
     KCHECK(qrt_f32_conv2d_pack_weights(p, s->u.conv.c_in, s->u.conv.c_out, IN(1), bias ? IN(2) : NULL, s->packed,
                                        s->packed_size));
@@ -152,7 +150,7 @@ static qcc_status_t run_gemm(qcc_executor *ex, ex_step *s, void *scratch) {
 static qcc_status_t gemm_finish(qcc_executor *ex, ex_step *s) {
   if (is_const(ex, s->in[1])) {
     s->packed_size = qrt_f32_gemm_pack_b_size(s->u.gemm.n, s->u.gemm.k);
-    s->packed = aligned_buf(s->packed_size);
+    s->packed = ex_aligned_buf(s->packed_size);
     if (!s->packed) return invalid(s, "out of memory packing weights");
     KCHECK(qrt_f32_gemm_pack_b(s->u.gemm.tb, s->u.gemm.n, s->u.gemm.k, IN(1), s->u.gemm.ldb, s->packed,
                                s->packed_size));

@@ -121,8 +121,7 @@ bool ex_plan_wo_gemm(qcc_executor *ex, MlirOperation op, ex_step *s, qcc_status_
   bool ok = match_weight(mlirOperationGetOperand(op, 1), n, k, &w);
   if (ok) {
     s->packed_size = qrt_wo_gemm_packed_size(w.fmt, n, k, w.group);
-    s->packed = s->packed_size ? aligned_alloc(64, (s->packed_size + 63) & ~(size_t)63) : NULL;
-    if (s->packed) memset(s->packed, 0, (s->packed_size + 63) & ~(size_t)63); /* same bytes every run: qcc compile embeds them */
+    s->packed = s->packed_size ? ex_aligned_buf(s->packed_size) : NULL;
     qrt_status_t ks = s->packed ? qrt_wo_gemm_pack(w.fmt, n, k, w.group, w.q, w.scales,
                                                    w.fmt == QRT_WO_U4_GROUP ? w.zps : NULL, bias, s->packed,
                                                    s->packed_size)
