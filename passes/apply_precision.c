@@ -95,8 +95,7 @@ qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *
     qcc_precision p;
     if (!qcc_precision_parse(pr->valuestring, strlen(pr->valuestring), &p)) {
       st = qcc_status_make(QCC_ERR_INVALID,
-                           "precision file %s: layer '%s': unknown precision '%s' (fp32, fp16, int8-wo, int8, "
-                           "int4-wo-g32, int4-wo-g64, int4-wo-g128)",
+                           "precision file %s: layer '%s': unknown precision '%s' (" QCC_PRECISION_NAMES ")",
                            path, printable(nm->valuestring, b1, sizeof b1), printable(pr->valuestring, b2, sizeof b2));
       break;
     }
@@ -239,8 +238,8 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
     } else if (!strcmp(opts[i].key, "default")) {
       if (!qcc_precision_parse(opts[i].value, strlen(opts[i].value), &c->def)) {
         free(c);
-        return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown precision '%s' (fp32, fp16, int8-wo, int8, "
-                               "int4-wo-g32, int4-wo-g64, int4-wo-g128)", opts[i].value);
+        return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown precision '%s' (" QCC_PRECISION_NAMES ")",
+                               opts[i].value);
       }
       c->has_default = true;
     } else {

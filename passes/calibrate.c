@@ -23,13 +23,12 @@
 #include "observers.h"
 #include "passes.h"
 #include "qcc_dialect.h"
+#include "precision.h"
 #include "quantizer.h"
 
-typedef struct {
-  char data[4096];
-  long samples; /* 0: all */
-  qcc_dataset_options dopts;
-} calib_cfg;
+/* data=, samples= (0: all), mean=, std=, layout=: the options the precision
+ * passes share (precision.h); labels= is theirs only. */
+typedef qcc_eval_options calib_cfg;
 
 typedef struct {
   MlirOperation op;
@@ -284,27 +283,17 @@ static _Alignas(8) char type_id;
 
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   calib_cfg *c = calloc(1, sizeof *c);
-  qcc_dataset_options_init(&c->dopts);
+  qcc_eval_options_init(c);
   for (int i = 0; i < n; ++i) {
-    if (!strcmp(opts[i].key, "mean") || !strcmp(opts[i].key, "std")) {
-      qcc_status_t st = qcc_dataset_parse_floats(opts[i].key, opts[i].value, opts[i].key[0] == 'm' ? c->dopts.mean : c->dopts.std);
-      if (!st && opts[i].key[0] == 's')
-        for (int k = 0; k < 3 && !st; ++k)
-          if (!(c->dopts.std[k] != 0.0f)) st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: std must not be 0");
-      if (st) { free(c); return st; }
-    } else if (!strcmp(opts[i].key, "layout")) {
-      if (strcmp(opts[i].value, "nchw") && strcmp(opts[i].value, "nhwc")) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: layout is nchw or nhwc, got '%s'", opts[i].value); }
-      c->dopts.nhwc = opts[i].value[1] == 'h';
-    } else if (!strcmp(opts[i].key, "data")) {
-      if (strlen(opts[i].value) >= sizeof c->data) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: data path too long"); }
-      snprintf(c->data, sizeof c->data, "%s", opts[i].value);
-    } else if (!strcmp(opts[i].key, "samples")) {
-      char *end;
-      c->samples = strtol(opts[i].value, &end, 10);
-      if (*end || c->samples < 1) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: samples must be a positive count, got '%s'", opts[i].value); }
-    } else {
+    bool handled = false;
+    qcc_status_t st = strcmp(opts[i].key, "labels")
+                          ? qcc_eval_option("qcc-calibrate", opts[i].key, opts[i].value, c, &handled)
+                          : NULL;
+    if (!st && !handled)
+      st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples, mean, std, layout)", opts[i].key);
+    if (st) {
       free(c);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples, mean, std, layout)", opts[i].key);
+      return st;
     }
   }
   if (!c->data[0]) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate needs data=FILE.npz or FILE.npy"); }

@@ -28,6 +28,23 @@ bool qcc_precision_parse(const char *s, size_t n, qcc_precision *out) {
   return false;
 }
 
+qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]) {
+  for (int p = 0; p < QCC_PREC_COUNT; ++p) allowed[p] = false;
+  allowed[QCC_PREC_FP32] = true;
+  const char *s = text;
+  while (*s) {
+    const char *e = strchr(s, ',');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    qcc_precision p;
+    if (!qcc_precision_parse(s, len, &p))
+      return qcc_status_make(QCC_ERR_USAGE,
+                             "%s: unknown precision '%.*s' (" QCC_PRECISION_NAMES ")", pass, (int)len, s);
+    allowed[p] = true;
+    s += len + (e ? 1 : 0);
+  }
+  return NULL;
+}
+
 static int group_of(qcc_precision p) {
   return p == QCC_PREC_INT4_G32 ? 32 : p == QCC_PREC_INT4_G64 ? 64 : p == QCC_PREC_INT4_G128 ? 128 : 0;
 }
@@ -444,7 +461,8 @@ qcc_status_t qcc_eval_option(const char *pass, const char *key, const char *valu
   if (!strcmp(key, "data") || !strcmp(key, "labels")) {
     char *dst = key[0] == 'd' ? o->data : o->labels;
     size_t cap = key[0] == 'd' ? sizeof o->data : sizeof o->labels;
-    if (strlen(value) >= cap) return qcc_status_make(QCC_ERR_USAGE, "%s: %s is too long", pass, key);
+    if (strlen(value) >= cap)
+      return qcc_status_make(QCC_ERR_USAGE, "%s: %s too long", pass, key[0] == 'd' ? "data path" : "labels key");
     snprintf(dst, cap, "%s", value);
     return NULL;
   }

@@ -39,6 +39,11 @@ typedef enum {
 const char *qcc_precision_name(qcc_precision p);
 /* false for an unknown name */
 bool qcc_precision_parse(const char *s, size_t n, qcc_precision *out);
+/* The names, for messages. */
+#define QCC_PRECISION_NAMES "fp32, fp16, int8-wo, int8, int4-wo-g32, int4-wo-g64, int4-wo-g128"
+/* "int8,int4-wo-g128" -> allowed[p] for the names listed, plus fp32 (always a
+ * candidate); USAGE naming `pass` for an unknown name. */
+qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]);
 
 typedef struct {
   MlirOperation op;

@@ -35,8 +35,6 @@ typedef struct {
   int64_t max_size; /* bytes; 0: none */
 } sel_cfg;
 
-qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]);
-
 static void fail(MlirExternalPass pass, qcc_status_t st) {
   qcc_pass_report(qcc_status_annotate(st, "qcc-select-precision"));
   mlirExternalPassSignalFailure(pass);

@@ -71,27 +71,6 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
 
 static _Alignas(8) char type_id;
 
-/* "int8,int4-wo-g128" -> allowed[] */
-qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]);
-qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]) {
-  for (int p = 0; p < QCC_PREC_COUNT; ++p) allowed[p] = false;
-  allowed[QCC_PREC_FP32] = true;
-  const char *s = text;
-  while (*s) {
-    const char *e = strchr(s, ',');
-    size_t len = e ? (size_t)(e - s) : strlen(s);
-    qcc_precision p;
-    if (!qcc_precision_parse(s, len, &p))
-      return qcc_status_make(QCC_ERR_USAGE,
-                             "%s: unknown precision '%.*s' (fp32, fp16, int8-wo, int8, int4-wo-g32, int4-wo-g64, "
-                             "int4-wo-g128)",
-                             pass, (int)len, s);
-    allowed[p] = true;
-    s += len + (e ? 1 : 0);
-  }
-  return NULL;
-}
-
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   sens_cfg *c = calloc(1, sizeof *c);
   qcc_eval_options_init(&c->eval);
