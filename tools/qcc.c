@@ -5,16 +5,10 @@
 #include <string.h>
 
 #include "infer.h"
+#include "cli.h"
 #include "qcc.h"
 #include "quantizer.h"
 #include "registry.h"
-
-static int fail(qcc_status_t st) {
-  int code = qcc_status_code_of(st);
-  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
-  qcc_status_free(st);
-  return code;
-}
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "qcc: error: ");
@@ -130,7 +124,7 @@ static int cmd_import(int argc, char **argv) {
       if (!spec) return usage_error("%s needs NAME=DIMS", "--input-shape");
       if (ns == 64) return usage_error("too many --input-shape options%s", "");
       qcc_status_t st = qcc_parse_input_shape(spec, &shapes[ns], names[ns], sizeof names[ns]);
-      if (st) return fail(st);
+      if (st) return qcc_cli_fail(st);
       ns++;
     } else if (!strcmp(a, "-q")) quiet = true;
     else if (!strcmp(a, "--elide-large")) elide = true;
@@ -141,11 +135,11 @@ static int cmd_import(int argc, char **argv) {
   if (!model) { import_usage(stderr); return QCC_ERR_USAGE; }
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = ns, .quiet = quiet};
   MlirModule m;
   st = qcc_import_onnx(ctx, model, &io, &m);
-  if (st) { qcc_context_destroy(ctx); return fail(st); }
+  if (st) { qcc_context_destroy(ctx); return qcc_cli_fail(st); }
   if (out) {
     qcc_print_options po = {elide, false};
     st = qcc_module_write_file(m, out, &po);
@@ -157,7 +151,7 @@ static int cmd_import(int argc, char **argv) {
   }
   mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
-  return st ? fail(st) : 0;
+  return st ? qcc_cli_fail(st) : 0;
 }
 
 /* qcc passes [--markdown]: the pass registry (docs/passes.md is its markdown). */

@@ -16,6 +16,7 @@
 
 #include "codegen.h"
 #include "pipeline.h"
+#include "cli.h"
 #include "qcc.h"
 
 #define MAX_SHAPES 64
@@ -52,34 +53,6 @@ static void compile_usage(FILE *f) {
           "  are written into DIR next to the library.\n"
           "  The C compiler is $CC or cc, the archiver $AR or ar; libqrt's sources are found through\n"
           "  $QCC_RUNTIME_DIR, else where qcc was built from.\n");
-}
-
-static int fail(qcc_status_t st) {
-  int code = qcc_status_code_of(st);
-  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
-  qcc_status_free(st);
-  return code;
-}
-
-__attribute__((format(printf, 2, 3))) static int errorf(int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "qcc: error: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  return code;
-}
-
-static bool ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && !strcmp(s + a - b, suf);
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The model file's stem as a C identifier: other characters become '_', a
@@ -202,7 +175,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   char *qargv[256];
   int qargc = 1;
   bool quantize = false;
-  if (argc > 256 - 2 * MAX_SHAPES - 8) return errorf(QCC_ERR_USAGE, "too many arguments");
+  if (argc > 256 - 2 * MAX_SHAPES - 8) return qcc_cli_errorf(QCC_ERR_USAGE, "too many arguments");
   bool weights_file = false, emit_c = false, no_fuse = false, quiet = false;
   qcc_toolchain tc;
   memset(&tc, 0, sizeof tc);
@@ -215,7 +188,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     const char *val = NULL;
     bool qv;
     if (quantize_option(a, &qv)) {
-      if (qv && i + 1 >= argc) return errorf(QCC_ERR_USAGE, "%s needs a value", a);
+      if (qv && i + 1 >= argc) return qcc_cli_errorf(QCC_ERR_USAGE, "%s needs a value", a);
       qargv[qargc++] = argv[i];
       if (qv) qargv[qargc++] = argv[++i];
       quantize = true;
@@ -224,9 +197,9 @@ int qcc_cmd_compile(int argc, char **argv) {
 #define OPT(nm) (!strcmp(a, nm) || (!strncmp(a, nm "=", sizeof(nm)) && (val = a + sizeof(nm))))
 #define NEED(what)                                                        \
   if (!val && !(val = ++i < argc ? argv[i] : NULL))                       \
-    return errorf(QCC_ERR_USAGE, "%s needs %s", a, what);
+    return qcc_cli_errorf(QCC_ERR_USAGE, "%s needs %s", a, what);
     if (!strcmp(a, "-o")) {
-      if (++i >= argc) return errorf(QCC_ERR_USAGE, "-o needs an output folder");
+      if (++i >= argc) return qcc_cli_errorf(QCC_ERR_USAGE, "-o needs an output folder");
       out_dir = argv[i];
     } else if (OPT("--name")) {
       NEED("a C identifier");
@@ -240,48 +213,48 @@ int qcc_cmd_compile(int argc, char **argv) {
       NEED("a kind (c, static)");
       if (!strcmp(val, "c")) emit_c = true;
       else if (!strcmp(val, "static")) emit_c = false;
-      else return errorf(QCC_ERR_USAGE, "--emit: '%s' is not supported (c, static)", val);
+      else return qcc_cli_errorf(QCC_ERR_USAGE, "--emit: '%s' is not supported (c, static)", val);
     } else if (OPT("--input-shape")) {
       NEED("NAME=DIMS");
-      if (nshape == MAX_SHAPES) return errorf(QCC_ERR_USAGE, "too many --input-shape options");
+      if (nshape == MAX_SHAPES) return qcc_cli_errorf(QCC_ERR_USAGE, "too many --input-shape options");
       qcc_status_t st = qcc_parse_input_shape(val, &shapes[nshape], shape_names[nshape], sizeof shape_names[nshape]);
-      if (st) return fail(st);
+      if (st) return qcc_cli_fail(st);
       nshape++;
     } else if (!strcmp(a, "--no-fuse")) {
       no_fuse = true;
     } else if (!strcmp(a, "--no-cache")) {
       tc.cache_dir = "";
     } else if (!strcmp(a, "-j")) {
-      if (++i >= argc) return errorf(QCC_ERR_USAGE, "-j needs a count");
+      if (++i >= argc) return qcc_cli_errorf(QCC_ERR_USAGE, "-j needs a count");
       char *end;
       long j = strtol(argv[i], &end, 10);
-      if (*end || j < 1 || j > 64) return errorf(QCC_ERR_USAGE, "-j needs a count from 1 to 64, got '%s'", argv[i]);
+      if (*end || j < 1 || j > 64) return qcc_cli_errorf(QCC_ERR_USAGE, "-j needs a count from 1 to 64, got '%s'", argv[i]);
       tc.jobs = (int)j;
     } else if (!strcmp(a, "-v")) {
       tc.verbose = true;
     } else if (!strcmp(a, "-q")) {
       quiet = true;
     } else if (a[0] == '-' && a[1]) {
-      return errorf(QCC_ERR_USAGE, "unknown option '%s' for qcc compile (see qcc compile --help)", a);
+      return qcc_cli_errorf(QCC_ERR_USAGE, "unknown option '%s' for qcc compile (see qcc compile --help)", a);
     } else if (!model) {
       model = a;
     } else {
-      return errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
+      return qcc_cli_errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
     }
 #undef OPT
 #undef NEED
   }
   if (!model || !out_dir) { compile_usage(stderr); return QCC_ERR_USAGE; }
-  bool is_onnx = ends_with(model, ".onnx");
-  if (quantize && !is_onnx) return errorf(QCC_ERR_USAGE, "quantization options apply to .onnx models (got %s)", model);
-  if (nshape && !is_onnx) return errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
+  bool is_onnx = qcc_cli_ends_with(model, ".onnx");
+  if (quantize && !is_onnx) return qcc_cli_errorf(QCC_ERR_USAGE, "quantization options apply to .onnx models (got %s)", model);
+  if (nshape && !is_onnx) return qcc_cli_errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
   if (!qcc_target_find(target))
-    return errorf(QCC_ERR_UNSUPPORTED, "unknown target '%s' (%s)", target, qcc_target_names());
+    return qcc_cli_errorf(QCC_ERR_UNSUPPORTED, "unknown target '%s' (%s)", target, qcc_target_names());
   tc.target = target;
   char name_buf[80];
   if (!name) default_name(model, name_buf, sizeof name_buf), name = name_buf;
   if (!qcc_codegen_name_ok(name))
-    return errorf(QCC_ERR_USAGE, "--name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)",
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)",
                   name);
 
   /* The output folder: made complete in tmp next to it, then moved. */
@@ -291,23 +264,23 @@ int qcc_cmd_compile(int argc, char **argv) {
   while (dl > 1 && dir[dl - 1] == '/') dir[--dl] = 0;
   struct stat sb;
   bool exists = !stat(dir, &sb);
-  if (exists && !S_ISDIR(sb.st_mode)) return errorf(QCC_ERR_IO, "'%s' exists and is not a folder", dir);
+  if (exists && !S_ISDIR(sb.st_mode)) return qcc_cli_errorf(QCC_ERR_IO, "'%s' exists and is not a folder", dir);
   const char *slash = strrchr(dir, '/');
   if (!slash) snprintf(parent, sizeof parent, ".");
   else if (slash == dir) snprintf(parent, sizeof parent, "/");
   else snprintf(parent, sizeof parent, "%.*s", (int)(slash - dir), dir);
-  if (strlen(dir) + 16 >= PATH_MAX) return errorf(QCC_ERR_USAGE, "the output folder's path is too long");
+  if (strlen(dir) + 16 >= PATH_MAX) return qcc_cli_errorf(QCC_ERR_USAGE, "the output folder's path is too long");
   char made[PATH_MAX];
   int mk = make_dirs(parent, made, sizeof made);
   if (mk) {
     remove_made(parent, made);
-    return errorf(QCC_ERR_IO, "cannot create '%s': %s", parent, strerror(mk));
+    return qcc_cli_errorf(QCC_ERR_IO, "cannot create '%s': %s", parent, strerror(mk));
   }
   snprintf(tmp, sizeof tmp, "%s/.%s.qcc-XXXXXX", parent, slash ? slash + 1 : dir);
   if (!mkdtemp(tmp)) {
     int e = errno;
     remove_made(parent, made);
-    return errorf(QCC_ERR_IO, "cannot write into '%s': %s", parent, strerror(e));
+    return qcc_cli_errorf(QCC_ERR_IO, "cannot write into '%s': %s", parent, strerror(e));
   }
   mode_t um = umask(0);
   umask(um);
@@ -347,12 +320,12 @@ int qcc_cmd_compile(int argc, char **argv) {
     is_onnx = false;
   }
 
-  double t0 = now_s();
+  double t0 = qcc_cli_now_s();
   qcc_codegen_result res;
   memset(&res, 0, sizeof res);
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
-  if (st) { remove_tmp(tmp); remove_made(parent, made); return fail(st); }
+  if (st) { remove_tmp(tmp); remove_made(parent, made); return qcc_cli_fail(st); }
   MlirModule m = {NULL};
   if (is_onnx) {
     qcc_import_options io = {shapes, nshape, true, NULL, 0};
@@ -373,7 +346,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   }
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
-  double t_emit = now_s() - t0;
+  double t_emit = qcc_cli_now_s() - t0;
 
   char fn[PATH_MAX];
   if (!st) snprintf(fn, sizeof fn, "%s.h", name), st = write_file(tmp, fn, res.header, strlen(res.header));
@@ -401,7 +374,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (st) {
     remove_made(parent, made);
     qcc_codegen_result_free(&res);
-    return fail(st);
+    return qcc_cli_fail(st);
   }
   if (!quiet) {
     printf("compiled %s -> %s/ (target %s): %s.h %s.c ", src_model, dir, target, name, name);
@@ -419,7 +392,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     if (emit_c)
       printf("time: %.2f s\n", t_emit);
     else
-      printf("time: %.2f s (load and emit %.2f s, C compiler %.2f s; libqrt's %d objects %s)\n", now_s() - t0, t_emit,
+      printf("time: %.2f s (load and emit %.2f s, C compiler %.2f s; libqrt's %d objects %s)\n", qcc_cli_now_s() - t0, t_emit,
              rep.seconds, rep.runtime_objects, rep.runtime_cached ? "from the cache" : "compiled");
   }
   qcc_codegen_result_free(&res);

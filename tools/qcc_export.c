@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "qcc.h"
 
 static void export_usage(FILE *f) {
@@ -16,29 +17,6 @@ static void export_usage(FILE *f) {
           "  integer weights; fused quantized ops are written as the QDQ pattern they came from.\n"
           "  Graph inputs and outputs keep their names, nodes the ONNX names they were imported with.\n"
           "  --input-shape N=DIMS   (.onnx) fix an input's shape before the re-export\n");
-}
-
-static int fail(qcc_status_t st) {
-  int code = qcc_status_code_of(st);
-  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
-  qcc_status_free(st);
-  return code;
-}
-
-static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_err(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "qcc: error: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  return QCC_ERR_USAGE;
-}
-
-static bool ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && !strcmp(s + a - b, suf);
 }
 
 int qcc_cmd_export(int argc, char **argv) {
@@ -52,21 +30,21 @@ int qcc_cmd_export(int argc, char **argv) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) { export_usage(stdout); return 0; }
     if (!strcmp(a, "-o") && has) out = argv[++i];
     else if (!strcmp(a, "--input-shape") && has) {
-      if (ns == 16) return usage_err("at most 16 --input-shape options");
+      if (ns == 16) return qcc_cli_errorf(QCC_ERR_USAGE, "at most 16 --input-shape options");
       qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
-      if (st) return fail(st);
+      if (st) return qcc_cli_fail(st);
       ns++;
-    } else if (a[0] == '-' && a[1]) return usage_err("unknown or incomplete option '%s' for qcc export (see qcc export --help)", a);
+    } else if (a[0] == '-' && a[1]) return qcc_cli_errorf(QCC_ERR_USAGE, "unknown or incomplete option '%s' for qcc export (see qcc export --help)", a);
     else if (!model) model = a;
-    else return usage_err("unexpected argument '%s'", a);
+    else return qcc_cli_errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
   }
   if (!model || !out) { export_usage(stderr); return QCC_ERR_USAGE; }
-  if (!ends_with(out, ".onnx")) return usage_err("-o %s: qcc export writes .onnx", out);
-  bool is_onnx = ends_with(model, ".onnx");
-  if (ns && !is_onnx) return usage_err("--input-shape applies to .onnx models only");
+  if (!qcc_cli_ends_with(out, ".onnx")) return qcc_cli_errorf(QCC_ERR_USAGE, "-o %s: qcc export writes .onnx", out);
+  bool is_onnx = qcc_cli_ends_with(model, ".onnx");
+  if (ns && !is_onnx) return qcc_cli_errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
   if (is_onnx) {
     qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = ns, .quiet = true};
@@ -81,7 +59,7 @@ int qcc_cmd_export(int argc, char **argv) {
   if (!st) st = qcc_export_onnx(m, out, &eo);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   printf("exported %s -> %s (ONNX opset 17)\n", model, out);
   return 0;
 }

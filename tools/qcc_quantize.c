@@ -15,40 +15,12 @@
 #include "mlir-c/Dialect/Quant.h"
 #include "pipeline.h"
 #include "plugin.h"
+#include "cli.h"
 #include "qcc.h"
 #include "report.h"
 
-static int fail(qcc_status_t st) {
-  int code = qcc_status_code_of(st);
-  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
-  qcc_status_free(st);
-  return code;
-}
-
-static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_err(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "qcc: error: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  return QCC_ERR_USAGE;
-}
-
-static bool ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && !strcmp(s + a - b, suf);
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static qcc_status_t load(MlirContext ctx, const char *path, const qcc_input_shape *shapes, int ns, MlirModule *m) {
-  if (ends_with(path, ".onnx")) {
+  if (qcc_cli_ends_with(path, ".onnx")) {
     qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = ns, .quiet = true};
     return qcc_import_onnx(ctx, path, &io, m);
   }
@@ -105,7 +77,7 @@ static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_
   }
   in = calloc((size_t)qcc_executor_num_inputs(ex) + 1, sizeof *in);
   int64_t correct = 0;
-  double t0 = now_s();
+  double t0 = qcc_cli_now_s();
   for (int64_t b = 0; b < nb && !st; ++b) {
     st = qcc_dataset_batch(ds, b, in);
     if (!st) st = qcc_executor_run(ex, in, out);
@@ -125,7 +97,7 @@ static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_
     }
     for (int i = 0; i < qcc_executor_num_outputs(ex); ++i) qcc_npy_tensor_free(&out[i]);
   }
-  *secs = now_s() - t0;
+  *secs = qcc_cli_now_s() - t0;
   *n = nb * bs;
   *acc = (double)correct / (double)(nb * bs);
 done:
@@ -158,16 +130,16 @@ int qcc_cmd_eval(int argc, char **argv) {
     else if (!strcmp(a, "--samples") && i + 1 < argc) samples = strtol(argv[++i], NULL, 10);
     else if (!strcmp(a, "--input-shape") && i + 1 < argc && ns < 16) {
       qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
-      if (st) return fail(st);
+      if (st) return qcc_cli_fail(st);
       ns++;
-    } else if (a[0] == '-') return usage_err("unknown or incomplete option '%s' for qcc eval (see qcc eval --help)", a);
+    } else if (a[0] == '-') return qcc_cli_errorf(QCC_ERR_USAGE, "unknown or incomplete option '%s' for qcc eval (see qcc eval --help)", a);
     else if (!model) model = a;
-    else return usage_err("unexpected argument '%s'", a);
+    else return qcc_cli_errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
   }
   if (!model || !data || !labels) { eval_usage(stderr); return QCC_ERR_USAGE; }
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
   st = load(ctx, model, shapes, ns, &m);
   double acc = 0, secs = 0;
@@ -175,7 +147,7 @@ int qcc_cmd_eval(int argc, char **argv) {
   if (!st) st = evaluate(m, data, labels, samples, &acc, &n, &secs);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   printf("top-1 %.4f on %lld samples (%.1f ms)\n", acc, (long long)n, secs * 1e3);
   return 0;
 }
@@ -258,12 +230,12 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--calib-samples") && has) {
       char *end;
       calib_samples = strtol(argv[++i], &end, 10);
-      if (*end || calib_samples < 1) return usage_err("--calib-samples needs a positive count, got '%s'", argv[i]);
+      if (*end || calib_samples < 1) return qcc_cli_errorf(QCC_ERR_USAGE, "--calib-samples needs a positive count, got '%s'", argv[i]);
     } else if (!strcmp(a, "--target") && has) target = argv[++i];
     else if (!strcmp(a, "--quantizer") && has) quantizer = argv[++i];
     else if (!strncmp(a, "--load-plugin", 13) && (a[13] == '=' || (!a[13] && has))) {
       qcc_status_t st = qcc_load_plugin(a[13] ? a + 14 : argv[++i]);
-      if (st) return fail(st);
+      if (st) return qcc_cli_fail(st);
     }
     else if (!strcmp(a, "--observer") && has) observer = argv[++i];
     else if (!strcmp(a, "--mean") && has) mean = argv[++i];
@@ -277,13 +249,13 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--remarks")) remarks = true;
     else if (!strncmp(a, "--emit", 6) && (a[6] == '=' || (!a[6] && has))) {
       const char *e = a[6] ? a + 7 : argv[++i];
-      if (strcmp(e, "onnx") && strcmp(e, "mlir")) return usage_err("--emit %s: qcc quantize emits mlir (the default) or onnx", e);
+      if (strcmp(e, "onnx") && strcmp(e, "mlir")) return qcc_cli_errorf(QCC_ERR_USAGE, "--emit %s: qcc quantize emits mlir (the default) or onnx", e);
       emit_onnx = !strcmp(e, "onnx");
     }
     else if (!strcmp(a, "--keep-float") && has) {
       const char *p = argv[++i];
       if (strpbrk(p, "',{}") || strlen(keep) + strlen(p) + 2 >= sizeof keep)
-        return usage_err("--keep-float '%s': patterns may not contain quotes, commas or braces", p);
+        return qcc_cli_errorf(QCC_ERR_USAGE, "--keep-float '%s': patterns may not contain quotes, commas or braces", p);
       if (keep[0]) strcat(keep, ",");
       strcat(keep, p);
     } else if (!strcmp(a, "--max-accuracy-drop") && has) max_drop = argv[++i];
@@ -293,29 +265,29 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--report") && has) report_dir = argv[++i];
     else if (!strcmp(a, "--max-size") && has) {
       max_size = parse_size(argv[++i]);
-      if (max_size < 1) return usage_err("--max-size needs a byte count (e.g. 300000, 64k, 1.5M), got '%s'", argv[i]);
+      if (max_size < 1) return qcc_cli_errorf(QCC_ERR_USAGE, "--max-size needs a byte count (e.g. 300000, 64k, 1.5M), got '%s'", argv[i]);
     } else if (!strcmp(a, "--eval-samples") && has) {
       char *end;
       eval_samples = strtol(argv[++i], &end, 10);
-      if (*end || eval_samples < 1) return usage_err("--eval-samples needs a positive count, got '%s'", argv[i]);
+      if (*end || eval_samples < 1) return qcc_cli_errorf(QCC_ERR_USAGE, "--eval-samples needs a positive count, got '%s'", argv[i]);
     } else if (!strcmp(a, "--data") && has) data = argv[++i];
     else if (!strcmp(a, "--labels") && has) labels = argv[++i];
     else if (!strcmp(a, "--input-shape") && has && ns < 16) {
       qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
-      if (st) return fail(st);
+      if (st) return qcc_cli_fail(st);
       ns++;
-    } else if (a[0] == '-') return usage_err("unknown or incomplete option '%s' for qcc quantize (see qcc quantize --help)", a);
+    } else if (a[0] == '-') return qcc_cli_errorf(QCC_ERR_USAGE, "unknown or incomplete option '%s' for qcc quantize (see qcc quantize --help)", a);
     else if (!model) model = a;
-    else return usage_err("unexpected argument '%s'", a);
+    else return qcc_cli_errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
   }
   bool dynamic = quantizer && !strcmp(quantizer, "dynamic");
   if (!model || (!calib && !dynamic) || !out) { quantize_usage(stderr); return QCC_ERR_USAGE; }
-  if (emit_onnx != ends_with(out, ".onnx"))
-    return usage_err(emit_onnx ? "-o %s: --emit=onnx writes .onnx" : "-o %s: write .onnx with --emit=onnx", out);
+  if (emit_onnx != qcc_cli_ends_with(out, ".onnx"))
+    return qcc_cli_errorf(QCC_ERR_USAGE, emit_onnx ? "-o %s: --emit=onnx writes .onnx" : "-o %s: write .onnx with --emit=onnx", out);
   no_fuse |= emit_onnx; /* ONNX gets the QDQ form */
-  if (!emit_onnx && !ends_with(out, ".mlir") && !ends_with(out, ".mlirbc"))
-    return usage_err("-o %s: qcc quantize writes .mlir or .mlirbc", out);
-  if (!data != !labels) return usage_err("--data and --labels go together");
+  if (!emit_onnx && !qcc_cli_ends_with(out, ".mlir") && !qcc_cli_ends_with(out, ".mlirbc"))
+    return qcc_cli_errorf(QCC_ERR_USAGE, "-o %s: qcc quantize writes .mlir or .mlirbc", out);
+  if (!data != !labels) return qcc_cli_errorf(QCC_ERR_USAGE, "--data and --labels go together");
   const char *tq;
   if (!strcmp(target, "native") || !strcmp(target, "generic") || !strcmp(target, "x86-64-v3") ||
       !strcmp(target, "x86-64-v4-vnni"))
@@ -323,9 +295,9 @@ int qcc_cmd_quantize(int argc, char **argv) {
   else if (!strcmp(target, "aarch64") || !strcmp(target, "aarch64-dotprod"))
     tq = "arm";
   else
-    return usage_err("unknown target '%s' (x86-64-v3, x86-64-v4-vnni, aarch64, aarch64-dotprod, generic, native)", target);
+    return qcc_cli_errorf(QCC_ERR_USAGE, "unknown target '%s' (x86-64-v3, x86-64-v4-vnni, aarch64, aarch64-dotprod, generic, native)", target);
   if (!quantizer) quantizer = tq;
-  if (calib && strpbrk(calib, "'")) return usage_err("--calib path may not contain a quote");
+  if (calib && strpbrk(calib, "'")) return qcc_cli_errorf(QCC_ERR_USAGE, "--calib path may not contain a quote");
 
   char pipeline[4096];
   int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-cse,qcc-annotate{quantizer=%s", quantizer);
@@ -339,25 +311,25 @@ int qcc_cmd_quantize(int argc, char **argv) {
     const char *extra[3][2] = {{"mean", mean}, {"std", std}, {"layout", layout}};
     for (int k = 0; k < 3; ++k) {
       if (!extra[k][1]) continue;
-      if (strpbrk(extra[k][1], "' {}")) return usage_err("--%s '%s': bad value", extra[k][0], extra[k][1]);
+      if (strpbrk(extra[k][1], "' {}")) return qcc_cli_errorf(QCC_ERR_USAGE, "--%s '%s': bad value", extra[k][0], extra[k][1]);
       o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " %s=%s", extra[k][0], extra[k][1]);
     }
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
   const bool budget = max_drop || min_sqnr || max_size;
   if (report_dir && !budget && !precision_file)
-    return usage_err("--report needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size) or --precision-file");
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--report needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size) or --precision-file");
   char prec_json[4096] = "";
   if (budget || precision_file) {
-    if (!calib) return usage_err("mixed precision needs --calib (int8 layers use its activation ranges)");
-    if (max_drop && !labels) return usage_err("--max-accuracy-drop needs --data DATA.npz --labels KEY");
+    if (!calib) return qcc_cli_errorf(QCC_ERR_USAGE, "mixed precision needs --calib (int8 layers use its activation ranges)");
+    if (max_drop && !labels) return qcc_cli_errorf(QCC_ERR_USAGE, "--max-accuracy-drop needs --data DATA.npz --labels KEY");
     const char *strs[] = {max_drop, min_sqnr, precision_file, data, labels, out};
     for (int k = 0; k < 6; ++k)
-      if (strs[k] && !plain_token(strs[k])) return usage_err("'%s': mixed-precision options may not contain quotes, spaces, commas or braces", strs[k]);
-    if (precisions && strpbrk(precisions, "' {}")) return usage_err("--precisions '%s': names separated by commas", precisions);
+      if (strs[k] && !plain_token(strs[k])) return qcc_cli_errorf(QCC_ERR_USAGE, "'%s': mixed-precision options may not contain quotes, spaces, commas or braces", strs[k]);
+    if (precisions && strpbrk(precisions, "' {}")) return qcc_cli_errorf(QCC_ERR_USAGE, "--precisions '%s': names separated by commas", precisions);
     /* OUT's stem + .precision.json */
-    size_t stem = strlen(out) - (ends_with(out, ".mlirbc") ? 7 : ends_with(out, ".mlir") ? 5 : ends_with(out, ".onnx") ? 5 : 0);
-    if (stem + 16 >= sizeof prec_json) return usage_err("-o path too long");
+    size_t stem = strlen(out) - (qcc_cli_ends_with(out, ".mlirbc") ? 7 : qcc_cli_ends_with(out, ".mlir") ? 5 : qcc_cli_ends_with(out, ".onnx") ? 5 : 0);
+    if (stem + 16 >= sizeof prec_json) return qcc_cli_errorf(QCC_ERR_USAGE, "-o path too long");
     snprintf(prec_json, sizeof prec_json, "%.*s.precision.json", (int)stem, out);
   }
   if (budget) {
@@ -379,14 +351,14 @@ int qcc_cmd_quantize(int argc, char **argv) {
   o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert%s,%sqcc-dce",
                 bias_correction < 0 ? "" : bias_correction ? "{bias_correction=1}" : "{bias_correction=0}",
                 no_fuse ? "" : remarks ? "qcc-fuse-qdq{remarks=1}," : "qcc-fuse-qdq,");
-  if ((size_t)o >= sizeof pipeline) return usage_err("options too long");
+  if ((size_t)o >= sizeof pipeline) return qcc_cli_errorf(QCC_ERR_USAGE, "options too long");
   if (print_pipeline) printf("pipeline: %s\n", pipeline);
 
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
-  double t0 = now_s();
+  double t0 = qcc_cli_now_s();
   st = load(ctx, model, shapes, ns, &m);
   int64_t fbytes = st ? 0 : weight_bytes(m);
   MlirPassManager pm = mlirPassManagerCreate(ctx);
@@ -394,11 +366,11 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (!st) st = qcc_pipeline_run(pm, m);
   mlirPassManagerDestroy(pm);
   if (!st) st = emit_onnx ? qcc_export_onnx(m, out, NULL) : qcc_module_write_file(m, out, NULL);
-  double tq_s = now_s() - t0;
+  double tq_s = qcc_cli_now_s() - t0;
   if (st) {
     if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
     qcc_context_destroy(ctx);
-    return fail(st);
+    return qcc_cli_fail(st);
   }
   int64_t qbytes = weight_bytes(m);
   printf("quantized %s -> %s (%s quantizer, %.2f s)\n", model, out, quantizer, tq_s);
@@ -415,7 +387,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
     if (!st) st = evaluate(fm, data, labels, 0, &fa, &n, &fs);
     if (!st) st = evaluate(m, data, labels, 0, &qa, &n, &qs);
     if (!mlirModuleIsNull(fm)) mlirModuleDestroy(fm);
-    if (st) rc = fail(st);
+    if (st) rc = qcc_cli_fail(st);
     else
       printf("top-1 on %lld samples: float %.4f, %s %.4f (%+.2f points)\n", (long long)n, fa,
              prec_json[0] ? "mixed" : "int8", qa, (qa - fa) * 100.0);
@@ -424,7 +396,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   }
   if (!rc && report_dir) {
     st = qcc_report_write(report_dir, prec_json, &extra);
-    if (st) rc = fail(st);
+    if (st) rc = qcc_cli_fail(st);
     else printf("report: %s/report.html, %s/report.json\n", report_dir, report_dir);
   }
   mlirModuleDestroy(m);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "qcc.h"
 #include "report.h"
 
@@ -20,17 +21,6 @@ static void report_usage(FILE *f) {
           "  --accuracy A          accuracy of the quantized model on the full data set (fraction),\n"
           "  --float-accuracy F    and of the float model: they replace the file's verification figures\n"
           "  --samples N           how many samples those accuracies were measured on\n");
-}
-
-static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_err(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "qcc: error: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  return QCC_ERR_USAGE;
 }
 
 static bool parse_frac(const char *s, double *out) {
@@ -51,22 +41,22 @@ int qcc_cmd_report(int argc, char **argv) {
     if (!strcmp(a, "-o") && has) out = argv[++i];
     else if (!strcmp(a, "--model") && has) ex.model = argv[++i];
     else if (!strcmp(a, "--accuracy") && has) {
-      if (!parse_frac(argv[++i], &ex.accuracy)) return usage_err("--accuracy takes a fraction in [0, 1], not '%s'", argv[i]);
+      if (!parse_frac(argv[++i], &ex.accuracy)) return qcc_cli_errorf(QCC_ERR_USAGE, "--accuracy takes a fraction in [0, 1], not '%s'", argv[i]);
       ex.has_accuracy = true;
     } else if (!strcmp(a, "--float-accuracy") && has) {
-      if (!parse_frac(argv[++i], &ex.float_accuracy)) return usage_err("--float-accuracy takes a fraction in [0, 1], not '%s'", argv[i]);
+      if (!parse_frac(argv[++i], &ex.float_accuracy)) return qcc_cli_errorf(QCC_ERR_USAGE, "--float-accuracy takes a fraction in [0, 1], not '%s'", argv[i]);
       ex.has_float_accuracy = true;
     } else if (!strcmp(a, "--samples") && has) {
       char *e;
       long long n = strtoll(argv[++i], &e, 10);
-      if (e == argv[i] || *e || n <= 0) return usage_err("--samples takes a positive count, not '%s'", argv[i]);
+      if (e == argv[i] || *e || n <= 0) return qcc_cli_errorf(QCC_ERR_USAGE, "--samples takes a positive count, not '%s'", argv[i]);
       ex.accuracy_samples = n;
-    } else if (a[0] == '-' && a[1]) return usage_err("unknown or incomplete option '%s' for qcc report (see qcc report --help)", a);
+    } else if (a[0] == '-' && a[1]) return qcc_cli_errorf(QCC_ERR_USAGE, "unknown or incomplete option '%s' for qcc report (see qcc report --help)", a);
     else if (!in) in = a;
-    else return usage_err("qcc report takes one precision file ('%s' is a second)", a);
+    else return qcc_cli_errorf(QCC_ERR_USAGE, "qcc report takes one precision file ('%s' is a second)", a);
   }
   if (!in) { report_usage(stderr); return QCC_ERR_USAGE; }
-  if (!out) return usage_err("qcc report needs -o DIR");
+  if (!out) return qcc_cli_errorf(QCC_ERR_USAGE, "qcc report needs -o DIR");
   qcc_status_t st = qcc_report_write(out, in, &ex);
   if (st) {
     int code = qcc_status_code_of(st);

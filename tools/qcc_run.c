@@ -13,6 +13,7 @@
 #include "executor.h"
 #include "npy.h"
 #include "pipeline.h"
+#include "cli.h"
 #include "qcc.h"
 #include "qrt/qrt_data.h"
 
@@ -38,33 +39,10 @@ static void run_usage(FILE *f) {
           "  -q                       print only errors and the written files\n");
 }
 
-static int fail(qcc_status_t st) {
-  int code = qcc_status_code_of(st);
-  fprintf(stderr, "qcc: error: %s\n", qcc_status_message(st));
-  qcc_status_free(st);
-  return code;
-}
-
-static int errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int errorf(int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fprintf(stderr, "qcc: error: ");
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, "\n");
-  va_end(ap);
-  return code;
-}
-
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static bool ends_with(const char *s, const char *suf) {
-  size_t a = strlen(s), b = strlen(suf);
-  return a >= b && !strcmp(s + a - b, suf);
 }
 
 static void fmt_shape(const int64_t *d, int rank, char *buf, size_t n) {
@@ -167,24 +145,24 @@ int qcc_cmd_run(int argc, char **argv) {
     const char *val = NULL;
 #define OPT(name) (!strcmp(a, name) || (!strncmp(a, name "=", sizeof(name)) && (val = a + sizeof(name))))
     if (OPT("--input")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--input needs NAME=FILE"); goto free_binds; }
-      if (nspec == MAX_SPECS) { rc = errorf(QCC_ERR_USAGE, "too many --input options"); goto free_binds; }
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--input needs NAME=FILE"); goto free_binds; }
+      if (nspec == MAX_SPECS) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "too many --input options"); goto free_binds; }
       specs[nspec++].spec = (char *)val;
     } else if (OPT("--input-shape")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--input-shape needs NAME=DIMS"); goto free_binds; }
-      if (nshape == MAX_SPECS) { rc = errorf(QCC_ERR_USAGE, "too many --input-shape options"); goto free_binds; }
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--input-shape needs NAME=DIMS"); goto free_binds; }
+      if (nshape == MAX_SPECS) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "too many --input-shape options"); goto free_binds; }
       qcc_status_t st = qcc_parse_input_shape(val, &shapes[nshape], shape_names[nshape], sizeof shape_names[nshape]);
-      if (st) { rc = fail(st); goto free_binds; }
+      if (st) { rc = qcc_cli_fail(st); goto free_binds; }
       nshape++;
     } else if (OPT("--bind")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--bind needs NAME=FILE.npy"); goto free_binds; }
-      if (nbind == MAX_SPECS) { rc = errorf(QCC_ERR_USAGE, "too many --bind options"); goto free_binds; }
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--bind needs NAME=FILE.npy"); goto free_binds; }
+      if (nbind == MAX_SPECS) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "too many --bind options"); goto free_binds; }
       const char *eq = strrchr(val, '=');
       if (!eq || eq == val || !eq[1] || (size_t)(eq - val) >= sizeof bind_names[0])
-        { rc = errorf(QCC_ERR_USAGE, "--bind needs NAME=FILE.npy, got '%s'", val); goto free_binds; }
+        { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--bind needs NAME=FILE.npy, got '%s'", val); goto free_binds; }
       snprintf(bind_names[nbind], sizeof bind_names[nbind], "%.*s", (int)(eq - val), val);
       int r;
-      if (ends_with(eq + 1, ".npz")) {
+      if (qcc_cli_ends_with(eq + 1, ".npz")) {
         qcc_npy_npz_t *z;
         r = qcc_npy_npz_open(eq + 1, &z, err, sizeof err);
         if (!r) {
@@ -194,18 +172,18 @@ int qcc_cmd_run(int argc, char **argv) {
       } else {
         r = qcc_npy_read_file(eq + 1, &bind_vals[nbind], err, sizeof err);
       }
-      if (r) { rc = errorf(npy_code(r), "--bind %s: %s", bind_names[nbind], err); goto free_binds; }
+      if (r) { rc = qcc_cli_errorf(npy_code(r), "--bind %s: %s", bind_names[nbind], err); goto free_binds; }
       qcc_npy_tensor_t *t = &bind_vals[nbind];
       binds[nbind] = (qcc_input_binding){bind_names[nbind], t->dtype, t->rank, t->shape, t->data, t->nbytes};
       nbind++;
     } else if (OPT("--output-dir")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--output-dir needs a folder"); goto free_binds; }
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--output-dir needs a folder"); goto free_binds; }
       out_dir = val;
     } else if (OPT("--repeat")) {
-      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(QCC_ERR_USAGE, "--repeat needs a count"); goto free_binds; }
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--repeat needs a count"); goto free_binds; }
       char *end;
       repeat = strtol(val, &end, 10);
-      if (*end || repeat < 1 || repeat > 1000000) { rc = errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val); goto free_binds; }
+      if (*end || repeat < 1 || repeat > 1000000) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val); goto free_binds; }
     } else if (!strcmp(a, "--no-fuse")) {
       no_fuse = true;
     } else if (!strcmp(a, "--no-fuse-activations")) {
@@ -213,24 +191,24 @@ int qcc_cmd_run(int argc, char **argv) {
     } else if (!strcmp(a, "-q")) {
       quiet = true;
     } else if (a[0] == '-' && a[1]) {
-      { rc = errorf(QCC_ERR_USAGE, "unknown option '%s' for qcc run (see qcc run --help)", a); goto free_binds; }
+      { rc = qcc_cli_errorf(QCC_ERR_USAGE, "unknown option '%s' for qcc run (see qcc run --help)", a); goto free_binds; }
     } else if (!model) {
       model = a;
     } else {
-      { rc = errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a); goto free_binds; }
+      { rc = qcc_cli_errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a); goto free_binds; }
     }
 #undef OPT
   }
   if (!model) { run_usage(stderr); return QCC_ERR_USAGE; }
-  bool is_onnx = ends_with(model, ".onnx");
-  if (nshape && !is_onnx) { rc = errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only"); goto free_binds; }
-  if (nbind && !is_onnx) { rc = errorf(QCC_ERR_USAGE, "--bind applies to .onnx models only"); goto free_binds; }
+  bool is_onnx = qcc_cli_ends_with(model, ".onnx");
+  if (nshape && !is_onnx) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only"); goto free_binds; }
+  if (nbind && !is_onnx) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--bind applies to .onnx models only"); goto free_binds; }
 
   /* ---- setup: load the model, plan it ---- */
   double t0 = now_ms();
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
   if (is_onnx) {
     qcc_import_options io = {shapes, nshape, true, binds, nbind};
@@ -253,7 +231,7 @@ int qcc_cmd_run(int argc, char **argv) {
   qcc_context_destroy(ctx);
   for (int b = 0; b < nbind; b++) qcc_npy_tensor_free(&bind_vals[b]);
   nbind = 0;
-  if (st) return fail(st);
+  if (st) return qcc_cli_fail(st);
   double t_setup = now_ms() - t0;
 
   int nin = qcc_executor_num_inputs(ex), nout = qcc_executor_num_outputs(ex);
@@ -262,7 +240,7 @@ int qcc_cmd_run(int argc, char **argv) {
   const char **from = calloc((size_t)nin + 1, sizeof *from);
   double *times = calloc((size_t)repeat, sizeof *times);
   char sh[256], sh2[256];
-  if (!inputs || !outputs || !from || !times) { rc = errorf(QCC_ERR_INTERNAL, "out of memory"); goto done; }
+  if (!inputs || !outputs || !from || !times) { rc = qcc_cli_errorf(QCC_ERR_INTERNAL, "out of memory"); goto done; }
 
   /* ---- inputs ---- */
   for (int k = 0; k < nspec && !rc; k++) {
@@ -277,17 +255,17 @@ int qcc_cmd_run(int argc, char **argv) {
       *eq = '=';
       if (idx >= 0) file = eq + 1;
     }
-    if (idx < 0 && !strchr(spec, '=') && ends_with(spec, ".npz")) {
+    if (idx < 0 && !strchr(spec, '=') && qcc_cli_ends_with(spec, ".npz")) {
       qcc_npy_npz_t *z;
       int r = qcc_npy_npz_open(spec, &z, err, sizeof err);
-      if (r) { rc = errorf(npy_code(r), "%s", err); break; }
+      if (r) { rc = qcc_cli_errorf(npy_code(r), "%s", err); break; }
       for (int i = 0; i < nin && !rc; i++) {
         if (from[i]) continue;
         bool present = false;
         for (size_t j = 0; j < qcc_npy_npz_count(z); j++) present |= !strcmp(qcc_npy_npz_name(z, j), qcc_executor_input_name(ex, i));
         if (!present) continue;
         r = qcc_npy_npz_read(z, qcc_executor_input_name(ex, i), &inputs[i], err, sizeof err);
-        if (r) rc = errorf(npy_code(r), "%s", err);
+        if (r) rc = qcc_cli_errorf(npy_code(r), "%s", err);
         from[i] = spec;
       }
       qcc_npy_npz_close(z);
@@ -299,14 +277,14 @@ int qcc_cmd_run(int argc, char **argv) {
       for (int i = 0; i < nin && o < sizeof names; i++)
         o += (size_t)snprintf(names + o, sizeof names - o, "%s'%s'", i ? ", " : "", qcc_executor_input_name(ex, i));
       const char *eq = strchr(spec, '=');
-      rc = errorf(QCC_ERR_USAGE, "unknown input '%.*s' (the model's inputs: %s)", eq ? (int)(eq - spec) : (int)strlen(spec),
+      rc = qcc_cli_errorf(QCC_ERR_USAGE, "unknown input '%.*s' (the model's inputs: %s)", eq ? (int)(eq - spec) : (int)strlen(spec),
                   spec, names);
       break;
     }
-    if (from[idx]) { rc = errorf(QCC_ERR_USAGE, "input '%s' given twice", qcc_executor_input_name(ex, idx)); break; }
+    if (from[idx]) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "input '%s' given twice", qcc_executor_input_name(ex, idx)); break; }
     from[idx] = file;
     int r;
-    if (ends_with(file, ".npz")) {
+    if (qcc_cli_ends_with(file, ".npz")) {
       qcc_npy_npz_t *z;
       r = qcc_npy_npz_open(file, &z, err, sizeof err);
       if (!r) {
@@ -316,14 +294,14 @@ int qcc_cmd_run(int argc, char **argv) {
     } else {
       r = qcc_npy_read_file(file, &inputs[idx], err, sizeof err);
     }
-    if (r) rc = errorf(npy_code(r), "input '%s': %s", qcc_executor_input_name(ex, idx), err);
+    if (r) rc = qcc_cli_errorf(npy_code(r), "input '%s': %s", qcc_executor_input_name(ex, idx), err);
   }
   for (int i = 0; i < nin && !rc; i++) {
     qcc_npy_tensor_t spec;
     qcc_executor_input_spec(ex, i, &spec);
     fmt_shape(spec.shape, spec.rank, sh, sizeof sh);
     if (!from[i]) {
-      rc = errorf(QCC_ERR_USAGE, "missing input '%s' (%s %s): give --input %s=FILE.npy", qcc_executor_input_name(ex, i),
+      rc = qcc_cli_errorf(QCC_ERR_USAGE, "missing input '%s' (%s %s): give --input %s=FILE.npy", qcc_executor_input_name(ex, i),
                   qcc_npy_dtype_name(spec.dtype), sh, qcc_executor_input_name(ex, i));
       break;
     }
@@ -331,7 +309,7 @@ int qcc_cmd_run(int argc, char **argv) {
     for (int d = 0; ok && d < spec.rank; d++) ok = spec.shape[d] == inputs[i].shape[d];
     if (!ok) {
       fmt_shape(inputs[i].shape, inputs[i].rank, sh2, sizeof sh2);
-      rc = errorf(QCC_ERR_INVALID, "input '%s': expected %s %s, got %s %s from %s%s", qcc_executor_input_name(ex, i),
+      rc = qcc_cli_errorf(QCC_ERR_INVALID, "input '%s': expected %s %s, got %s %s from %s%s", qcc_executor_input_name(ex, i),
                   qcc_npy_dtype_name(spec.dtype), sh, qcc_npy_dtype_name(inputs[i].dtype), sh2, from[i],
                   is_onnx && spec.rank && inputs[i].rank == spec.rank ? " (for .onnx models, --input-shape sets the shape)" : "");
     }
@@ -344,7 +322,7 @@ int qcc_cmd_run(int argc, char **argv) {
     double t1 = now_ms();
     st = qcc_executor_run(ex, inputs, outputs);
     times[r] = now_ms() - t1;
-    if (st) rc = fail(st);
+    if (st) rc = qcc_cli_fail(st);
   }
   if (rc) goto done;
 
@@ -355,7 +333,7 @@ int qcc_cmd_run(int argc, char **argv) {
     for (char *p = tmp + 1; *p; p++) /* like mkdir -p */
       if (*p == '/') { *p = 0; mkdir(tmp, 0777); *p = '/'; }
     if (mkdir(out_dir, 0777) && errno != EEXIST) {
-      rc = errorf(QCC_ERR_IO, "cannot create output folder '%s': %s", out_dir, strerror(errno));
+      rc = qcc_cli_errorf(QCC_ERR_IO, "cannot create output folder '%s': %s", out_dir, strerror(errno));
       goto done;
     }
     for (int i = 0; i < nout && !rc; i++) {
@@ -368,7 +346,7 @@ int qcc_cmd_run(int argc, char **argv) {
       }
       snprintf(path, sizeof path, "%s/%s.npy", out_dir, base);
       int r = qcc_npy_write_file(path, &outputs[i], err, sizeof err);
-      if (r) rc = errorf(npy_code(r), "%s", err);
+      if (r) rc = qcc_cli_errorf(npy_code(r), "%s", err);
       else if (!quiet) printf("wrote %s\n", path);
     }
     if (rc) goto done;

@@ -1,0 +1,17 @@
+/* Small helpers the qcc subcommands share (tools/qcc_*.c): one error line on
+ * stderr and the exit code, file-name suffixes, a monotonic clock. */
+#ifndef QCC_TOOLS_CLI_H
+#define QCC_TOOLS_CLI_H
+#include <stdbool.h>
+
+#include "status.h"
+
+/* Prints "qcc: error: MESSAGE", frees st, returns its exit code. */
+int qcc_cli_fail(qcc_status_t st);
+/* Prints "qcc: error: " and the formatted text; returns code. */
+int qcc_cli_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool qcc_cli_ends_with(const char *s, const char *suffix);
+/* Seconds on the monotonic clock. */
+double qcc_cli_now_s(void);
+
+#endif
