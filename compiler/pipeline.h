@@ -9,6 +9,11 @@
 extern "C" {
 #endif
 
+/* What `qcc run` and `qcc compile` apply to an imported .onnx model (unless
+ * --no-fuse): the elementwise spellings of LayerNormalization and GELU become
+ * single ops, and a QDQ model's patterns become quantized ops. */
+#define QCC_IMPORT_FUSIONS "qcc-fuse-layer-norm,qcc-fuse-gelu,qcc-fuse-qdq"
+
 /* "qcc-dce,canonicalize,qcc-annotate{quantizer=x86}" -> passes added to pm. */
 qcc_status_t qcc_pipeline_add(MlirPassManager pm, const char *pipeline);
 /* Run pm on the module; a failing pass gives a VERIFY/INVALID status. */

@@ -78,3 +78,20 @@ MlirOperation *qcc_collect_ops(MlirOperation root, bool (*keep)(MlirOperation op
   *n = c.n;
   return c.v;
 }
+
+bool qcc_const_f32_scalar(MlirValue v, float *out) {
+  int64_t n = 0;
+  float *c = qcc_const_f32_copy(v, &n);
+  bool ok = c && n == 1;
+  if (ok) *out = c[0];
+  free(c);
+  return ok;
+}
+
+MlirValue qcc_other_operand(MlirOperation op, MlirValue v) {
+  if (mlirOperationGetNumOperands(op) != 2) return (MlirValue){NULL};
+  MlirValue a = mlirOperationGetOperand(op, 0), b = mlirOperationGetOperand(op, 1);
+  if (mlirValueEqual(a, v)) return b;
+  if (mlirValueEqual(b, v)) return a;
+  return (MlirValue){NULL};
+}

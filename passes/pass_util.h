@@ -16,6 +16,10 @@ MlirOperation qcc_defining_constant(MlirValue v);
 /* A malloc'd copy of an f32 constant's values (splats expanded); NULL if v is
  * not an f32 qcc.constant. *numel receives the element count. */
 float *qcc_const_f32_copy(MlirValue v, int64_t *numel);
+/* The value of a one-element f32 qcc.constant in *out; false if v is not one. */
+bool qcc_const_f32_scalar(MlirValue v, float *out);
+/* The other operand of a two-operand op of which v is one, or a null value. */
+MlirValue qcc_other_operand(MlirOperation op, MlirValue v);
 /* Rank and dims of a ranked tensor value (dims has room for 8); -1 if unranked. */
 int qcc_value_dims(MlirValue v, int64_t *dims);
 /* Build a qcc.constant of `type` (a static tensor type) holding `data`. */

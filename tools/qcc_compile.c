@@ -39,7 +39,8 @@ static void compile_usage(FILE *f) {
           "  --emit=c              write the C sources and the weights only (no C compiler is run)\n"
           "  --input-shape N=DIMS  (.onnx) fix input N's shape, e.g. input=8x1x28x28 (the batch size is\n"
           "                        fixed at compile time)\n"
-          "  --no-fuse             (.onnx) compile a quantized model's QDQ form as imported\n"
+          "  --no-fuse             (.onnx) compile the model as imported (no qcc-fuse-qdq,\n"
+          "                        qcc-fuse-layer-norm, qcc-fuse-gelu)\n"
           "  --no-cache            build libqrt's objects afresh (default: cached in $QCC_CACHE_DIR,\n"
           "                        else $XDG_CACHE_HOME/qcc or ~/.cache/qcc)\n"
           "  -j N                  parallel compiler processes (default: the number of CPUs)\n"
@@ -332,7 +333,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     st = qcc_import_onnx(ctx, model, &io, &m);
     if (!st && !no_fuse) {
       MlirPassManager pm = mlirPassManagerCreate(ctx);
-      st = qcc_pipeline_add(pm, "qcc-fuse-qdq");
+      st = qcc_pipeline_add(pm, QCC_IMPORT_FUSIONS);
       if (!st) st = qcc_pipeline_run(pm, m);
       mlirPassManagerDestroy(pm);
     }

@@ -300,7 +300,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (calib && strpbrk(calib, "'")) return qcc_cli_errorf(QCC_ERR_USAGE, "--calib path may not contain a quote");
 
   char pipeline[4096];
-  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-cse,qcc-annotate{quantizer=%s", quantizer);
+  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-fuse-layer-norm,qcc-fuse-gelu,qcc-cse,qcc-annotate{quantizer=%s", quantizer);
   if (observer) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " observer=%s", observer);
   if (reduce) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " reduce_range=1");
   if (keep[0]) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " keep_float='%s'", keep);

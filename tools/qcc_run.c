@@ -30,8 +30,9 @@ static void run_usage(FILE *f) {
           "  --input-shape N=DIMS     (.onnx) fix input N's shape, e.g. input=500x1x28x28\n"
           "  --bind NAME=FILE.npy     (.onnx) make input NAME a constant with this value, so shape\n"
           "                           and axes inputs fold as initializers would (also NAME=DATA.npz)\n"
-          "  --no-fuse                (.onnx) run a quantized model's QDQ form as imported, without\n"
-          "                           fusing it into quantized ops (qcc-fuse-qdq)\n"
+          "  --no-fuse                (.onnx) run the model as imported: no fusion of a quantized\n"
+          "                           model's QDQ form into quantized ops (qcc-fuse-qdq), nor of\n"
+          "                           elementwise LayerNorm/GELU (qcc-fuse-layer-norm, qcc-fuse-gelu)\n"
           "  --no-fuse-activations    run every f32 Relu/Clip as a step of its own instead of\n"
           "                           folding it into the preceding convolution's output clamp\n"
           "  --output-dir DIR         write OUTPUT_NAME.npy files into DIR (created if missing)\n"
@@ -217,7 +218,7 @@ int qcc_cmd_run(int argc, char **argv) {
      * import as QDQ; fusing gives back the integer arithmetic they specify. */
     if (!st && !no_fuse) {
       MlirPassManager pm = mlirPassManagerCreate(ctx);
-      st = qcc_pipeline_add(pm, "qcc-fuse-qdq");
+      st = qcc_pipeline_add(pm, QCC_IMPORT_FUSIONS);
       if (!st) st = qcc_pipeline_run(pm, m);
       mlirPassManagerDestroy(pm);
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nd_iter.h"
+#include "f32_transcend.h"
 #include "qrt_internal.h"
 
 qrt_status_t qrt_broadcast_strides(int64_t out_rank, const int64_t *out_shape, int64_t in_rank,
@@ -192,6 +193,26 @@ qrt_status_t qrt_f32_where(int64_t rank, const int64_t *out_shape, const uint8_t
   return QRT_OK;
 }
 
+/* ---- f32_transcend.inl's builds: the newest this CPU and the limit allow --------- */
+
+void qrt_f32_gelu_erf(int64_t n, const float *x, float *y) {
+#if defined(__x86_64__)
+  const qrt_isa_t isa = qrt_active_isa();
+  if (isa >= QRT_ISA_AVX512F) { qrt_f32_gelu_erf__avx512f(n, x, y); return; }
+  if (isa >= QRT_ISA_AVX2_FMA) { qrt_f32_gelu_erf__avx2_fma(n, x, y); return; }
+#endif
+  qrt_f32_gelu_erf__scalar(n, x, y);
+}
+
+double qrt_f32_exp_shifted_sum(int64_t n, const float *x, float mx, float *y) {
+#if defined(__x86_64__)
+  const qrt_isa_t isa = qrt_active_isa();
+  if (isa >= QRT_ISA_AVX512F) return qrt_f32_exp_shifted_sum__avx512f(n, x, mx, y);
+  if (isa >= QRT_ISA_AVX2_FMA) return qrt_f32_exp_shifted_sum__avx2_fma(n, x, mx, y);
+#endif
+  return qrt_f32_exp_shifted_sum__scalar(n, x, mx, y);
+}
+
 /* ---- unary ------------------------------------------------------------------------ */
 
 static inline float qrt_sigmoidf(float x) {
@@ -240,11 +261,8 @@ qrt_status_t qrt_f32_unary(qrt_unary_op_t op, float alpha, float beta, int64_t n
         y[i] = xv * v;
       }
       break;
-    case QRT_UNARY_GELU:
-      for (i = 0; i < n; i++) {
-        const float xv = x[i];
-        y[i] = 0.5f * xv * (1.0f + erff(xv * 0.70710678118654752f));
-      }
+    case QRT_UNARY_GELU: /* erf by f32_transcend.inl's polynomial, vectorized */
+      qrt_f32_gelu_erf(n, x, y);
       break;
     case QRT_UNARY_GELU_TANH:
       for (i = 0; i < n; i++) {

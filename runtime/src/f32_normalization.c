@@ -1,6 +1,7 @@
 /* Softmax, LogSoftmax, LayerNormalization, BatchNormalization (inference). */
 #include <math.h>
 
+#include "f32_transcend.h"
 #include "qrt_internal.h"
 
 /* One vector of length n with stride s. log_form: y = x - max - log(sum). */
@@ -21,6 +22,10 @@ static void qrt_softmax_vec(int64_t n, int64_t s, const float *x, float *y, int 
     for (int64_t i = 0; i < n; i++) sum += (double)expf(x[i * s] - mx);
     const float ls = (float)log(sum);
     for (int64_t i = 0; i < n; i++) y[i * s] = (x[i * s] - mx) - ls;
+  } else if (s == 1) { /* contiguous: f32_transcend.inl's vectorized exp */
+    sum = qrt_f32_exp_shifted_sum(n, x, mx, y);
+    const float inv = (float)(1.0 / sum);
+    for (int64_t i = 0; i < n; i++) y[i] *= inv;
   } else {
     for (int64_t i = 0; i < n; i++) {
       const float e = expf(x[i * s] - mx);

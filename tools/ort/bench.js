@@ -13,7 +13,8 @@
 // for a while), then each of N runs (default 50) is timed alone with process.hrtime.
 // Prints one JSON line: {"model", "threads", "iters", "median_ms", "min_ms", "mean_ms", ...}.
 //
-// Inputs: float32 C-order .npy files (format 1.0/2.0/3.0, '<f4'); every model input needs one.
+// Inputs: float32 or int64 C-order .npy files (format 1.0/2.0/3.0, '<f4' or '<i8'); every model
+// input needs one.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -30,8 +31,8 @@ try {
   die(`onnxruntime-node is not installed (cd ${__dirname} && npm install --ignore-scripts): ${e.message}`);
 }
 
-// A float32 .npy file -> { dims, data: Float32Array }.
-function readNpyF32(file) {
+// A float32 or int64 .npy file -> { type, dims, data: Float32Array | BigInt64Array }.
+function readNpy(file) {
   const buf = fs.readFileSync(file);
   if (buf.length < 10 || buf[0] !== 0x93 || buf.toString('latin1', 1, 6) !== 'NUMPY') die(`${file}: not a .npy file`);
   const major = buf[6];
@@ -50,15 +51,18 @@ function readNpyF32(file) {
   const order = header.match(/'fortran_order':\s*(\w+)/);
   const shape = header.match(/'shape':\s*\(([^)]*)\)/);
   if (!descr || !order || !shape) die(`${file}: unreadable .npy header`);
-  if (descr[1] !== '<f4') die(`${file}: dtype ${descr[1]}, only float32 ('<f4') is supported`);
+  if (descr[1] !== '<f4' && descr[1] !== '<i8') die(`${file}: dtype ${descr[1]}, only float32 ('<f4') and int64 ('<i8') are supported`);
+  const wide = descr[1] === '<i8';
   if (order[1] !== 'False') die(`${file}: Fortran order is not supported`);
   const dims = shape[1].split(',').map((t) => t.trim()).filter((t) => t !== '').map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const off = start + hlen;
-  if (buf.length - off !== count * 4) die(`${file}: ${buf.length - off} data bytes for shape [${dims}]`);
-  const data = new Float32Array(count); // copy: the file's data need not be 4-byte aligned
-  for (let i = 0; i < count; i++) data[i] = buf.readFloatLE(off + 4 * i);
-  return { dims, data };
+  const es = wide ? 8 : 4;
+  if (buf.length - off !== count * es) die(`${file}: ${buf.length - off} data bytes for shape [${dims}]`);
+  // copy: the file's data need not be aligned
+  const data = wide ? new BigInt64Array(count) : new Float32Array(count);
+  for (let i = 0; i < count; i++) data[i] = wide ? buf.readBigInt64LE(off + 8 * i) : buf.readFloatLE(off + 4 * i);
+  return { type: wide ? 'int64' : 'float32', dims, data };
 }
 
 function parseArgs(argv) {
@@ -99,8 +103,8 @@ function parseArgs(argv) {
   const feeds = {};
   for (const name of sess.inputNames) {
     if (!(name in a.inputs)) die(`model input '${name}' needs --input ${name}=FILE.npy`);
-    const t = readNpyF32(a.inputs[name]);
-    feeds[name] = new ort.Tensor('float32', t.data, t.dims);
+    const t = readNpy(a.inputs[name]);
+    feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
   }
   for (let i = 0; i < a.warmup; i++) await sess.run(feeds);
   const ms = [];

@@ -1,0 +1,7 @@
+/* GELU and softmax's exp, scalar build of f32_transcend.inl (the contract and the
+ * accuracy are there; every build gives the same bits). */
+#include <math.h>
+
+#include "f32_transcend.h"
+#define QRT_TR_SUFFIX scalar
+#include "f32_transcend.inl"
