@@ -514,8 +514,13 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
       }
     }
   } else if (!st) {
-    snprintf(objdir, objdir_n, "%s/.qrt", dir);
-    if (mkdir(objdir, 0777)) st = qcc_status_make(QCC_ERR_IO, "cannot create '%s': %s", objdir, strerror(errno));
+    /* absolute: the archiver runs in dir, and dir may be relative */
+    char absdir[PATH_MAX];
+    if (!realpath(dir, absdir)) st = qcc_status_make(QCC_ERR_IO, "cannot resolve '%s': %s", dir, strerror(errno));
+    else if (snprintf(objdir, objdir_n, "%s/.qrt", absdir) >= (int)objdir_n)
+      st = qcc_status_make(QCC_ERR_IO, "path too long: '%s/.qrt'", absdir);
+    else if (mkdir(objdir, 0777))
+      st = qcc_status_make(QCC_ERR_IO, "cannot create '%s': %s", objdir, strerror(errno));
     else *temporary = true, st = compile_runtime(tc, rt, &srcs, objdir, jobs);
   }
   if (lock >= 0) close(lock); /* releases the lock */
