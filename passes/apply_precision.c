@@ -24,6 +24,7 @@ typedef struct {
   char write[4096]; /* write= : the precision file of the result */
   bool has_default;
   qcc_precision def;
+  const char *int4_method; /* int4_method= : recorded in the precision file ("rtn", "awq") */
 } apply_cfg;
 
 static void fail(MlirExternalPass pass, qcc_status_t st) {
@@ -135,8 +136,10 @@ static qcc_status_t precision_file_read(const char *path, const qcc_layer *L, in
  * bytes at that precision and the sensitivities measured for it, plus the
  * summary qcc-select-precision left on the module. Written to PATH.tmp and
  * renamed, so a failure leaves no partial file. */
-static qcc_status_t write_file(const char *path, MlirOperation root, const qcc_layer *L, int n, const qcc_precision *prec) {
+static qcc_status_t write_file(const char *path, MlirOperation root, const qcc_layer *L, int n, const qcc_precision *prec,
+                               const char *int4_method) {
   cJSON *doc = cJSON_CreateObject();
+  cJSON_AddStringToObject(doc, "int4_method", int4_method);
   int64_t bytes = 0, fbytes = 0;
   for (int i = 0; i < n; ++i) bytes += qcc_precision_bytes(&L[i], prec[i]), fbytes += qcc_precision_bytes(&L[i], QCC_PREC_FP32);
   cJSON_AddNumberToObject(doc, "float_weight_bytes", (double)fbytes);
@@ -217,7 +220,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
       mlirOperationSetDiscardableAttributeByName(
           L[i].op, mlirStringRefCreateFromCString("qcc.precision"),
           mlirStringAttrGet(ctx, mlirStringRefCreateFromCString(qcc_precision_name(prec[i]))));
-    if (cfg->write[0]) st = write_file(cfg->write, root, L, n, prec);
+    if (cfg->write[0]) st = write_file(cfg->write, root, L, n, prec, cfg->int4_method);
     if (!st) st = qcc_precision_apply(root, prec, n);
   }
   free(prec);
@@ -230,8 +233,15 @@ static _Alignas(8) char type_id;
 
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   apply_cfg *c = calloc(1, sizeof *c);
+  c->int4_method = "rtn";
   for (int i = 0; i < n; ++i) {
-    if (!strcmp(opts[i].key, "file") && strlen(opts[i].value) < sizeof c->file) {
+    if (!strcmp(opts[i].key, "int4_method")) {
+      if (strcmp(opts[i].value, "rtn") && strcmp(opts[i].value, "awq")) {
+        free(c);
+        return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown int4_method '%s' (rtn, awq)", opts[i].value);
+      }
+      c->int4_method = strcmp(opts[i].value, "rtn") ? "awq" : "rtn";
+    } else if (!strcmp(opts[i].key, "file") && strlen(opts[i].value) < sizeof c->file) {
       snprintf(c->file, sizeof c->file, "%s", opts[i].value);
     } else if (!strcmp(opts[i].key, "write") && strlen(opts[i].value) < sizeof c->write) {
       snprintf(c->write, sizeof c->write, "%s", opts[i].value);
@@ -244,7 +254,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       c->has_default = true;
     } else {
       free(c);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown option '%s' (file, write, default)", opts[i].key);
+      return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown option '%s' (file, write, default, int4_method)", opts[i].key);
     }
   }
   *out = qcc_make_external_pass_owned(&qcc_pass_apply_precision_info, &type_id, run, c);
@@ -263,5 +273,7 @@ const qcc_pass_info qcc_pass_apply_precision_info = {
     "file=PATH: a precision file (JSON) that overrides everything else for the layers it names\n"
     "write=PATH: write the precision file of the result (every layer, its precision, bytes, sensitivities)\n"
     "default=P: the precision of layers without qcc.precision (default: int8, or int8-wo for layers whose\n"
-    "  activations the quantizer left float)",
+    "  activations the quantizer left float)\n"
+    "int4_method=rtn|awq: how the int4 weights are made, recorded as the file's \"int4_method\" (default rtn;\n"
+    "  awq is qcc-awq's work, which runs after this pass)",
     create};

@@ -27,8 +27,17 @@
 #include "quantizer.h"
 
 /* data=, samples= (0: all), mean=, std=, layout=: the options the precision
- * passes share (precision.h); labels= is theirs only. */
-typedef qcc_eval_options calib_cfg;
+ * passes share (precision.h); labels= is theirs only. input_rows=N: keep N
+ * input rows of each gemm/matmul layer for qcc-awq (0: none). */
+typedef struct {
+  qcc_eval_options e;
+  long input_rows;
+} calib_cfg;
+
+/* At most this many rows kept per layer input (input_rows=), and values
+ * (rows x channels) per layer. */
+#define MAX_INPUT_ROWS 4096
+#define MAX_ROW_VALUES ((int64_t)1 << 24)
 
 typedef struct {
   MlirOperation op;
@@ -43,12 +52,22 @@ typedef struct {
   int64_t mean_n;   /* channels */
   double *mean_sum;
   double mean_count; /* values summed per channel */
+  /* input_rows=N, when the channel axis is the last one (gemm, matmul): the
+   * sum of |x| per channel and a uniform sample of N rows (reservoir sampling
+   * with a fixed seed, so deterministic), for qcc-awq. */
+  int64_t rows_cap;  /* 0: not collected */
+  int64_t rows_kept;
+  double rows_seen;
+  double *abs_sum;
+  float *rows;       /* [rows_cap][mean_n] */
+  uint64_t rng;
 } slot;
 
 typedef struct {
   slot *v;
   size_t n, cap;
   int64_t batch; /* current batch index, for messages */
+  long input_rows; /* input_rows= */
 } cstate;
 
 static double now_s(void) {
@@ -86,11 +105,44 @@ static void accumulate_mean(slot *s, const qcc_npy_tensor_t *t) {
   s->mean_count += (double)(outer * inner);
 }
 
+/* Add one batch's rows (the channel axis is the last) to the |x| sums and the
+ * row sample. */
+static void accumulate_rows(slot *s, const qcc_npy_tensor_t *t) {
+  if (s->rows_cap <= 0 || s->mean_axis != t->rank - 1 || !s->mean_sum || t->shape[s->mean_axis] != s->mean_n) return;
+  const int64_t k = s->mean_n, nrows = qcc_npy_tensor_numel(t) / (k ? k : 1);
+  if (!s->abs_sum) {
+    s->abs_sum = calloc((size_t)k, sizeof *s->abs_sum);
+    s->rows = malloc((size_t)(s->rows_cap * k) * sizeof *s->rows);
+    s->rng = 0x9e3779b97f4a7c15ull;
+    if (!s->abs_sum || !s->rows) {
+      free(s->abs_sum), free(s->rows);
+      s->abs_sum = NULL, s->rows = NULL, s->rows_cap = 0;
+      return;
+    }
+  }
+  const float *x = t->data;
+  for (int64_t r = 0; r < nrows; ++r) {
+    const float *row = x + r * k;
+    for (int64_t i = 0; i < k; ++i) s->abs_sum[i] += fabs((double)row[i]);
+    int64_t slot_i = -1;
+    if (s->rows_kept < s->rows_cap) {
+      slot_i = s->rows_kept++;
+    } else { /* keep row number `seen` with probability cap / (seen + 1) */
+      s->rng = s->rng * 6364136223846793005ull + 1442695040888963407ull;
+      uint64_t j = (s->rng >> 11) % (uint64_t)(s->rows_seen + 1);
+      if (j < (uint64_t)s->rows_cap) slot_i = (int64_t)j;
+    }
+    if (slot_i >= 0) memcpy(s->rows + slot_i * k, row, (size_t)k * sizeof *row);
+    s->rows_seen += 1;
+  }
+}
+
 static qcc_status_t on_observe(void *ud, int64_t id, const qcc_npy_tensor_t *t) {
   cstate *c = ud;
   slot *s = find(c, id);
   if (!s || t->dtype != QCC_NPY_F32) return NULL;
   accumulate_mean(s, t);
+  accumulate_rows(s, t);
   if (!s->obs) return NULL;
   qcc_status_t st = qcc_observer_update(s->obs, t->data, t->shape, t->rank);
   if (st && s->name[0]) return qcc_status_annotate(st, "calibration batch %lld, tensor observed at '%s'", (long long)c->batch, s->name);
@@ -155,7 +207,34 @@ static MlirWalkResult collect(MlirOperation op, void *ud) {
   MlirStringRef nm = qcc_op_node_name(op);
   snprintf(s->name, sizeof s->name, "%.*s", (int)nm.length, nm.data);
   s->mean_axis = layer_input_axis(op);
+  MlirType t = mlirValueGetType(x);
+  if (c->input_rows > 0 && s->mean_axis >= 0 && mlirTypeIsARankedTensor(t) && s->mean_axis == mlirShapedTypeGetRank(t) - 1) {
+    int64_t k = mlirShapedTypeGetDimSize(t, s->mean_axis);
+    s->rows_cap = k > 0 ? c->input_rows : 0;
+    if (k > 0 && s->rows_cap * k > MAX_ROW_VALUES) s->rows_cap = MAX_ROW_VALUES / k;
+  }
   return MlirWalkResultAdvance;
+}
+
+/* input_rows=: qcc.input_absmean and qcc.input_rows on every gemm/matmul that
+ * reads the observed value as operand 0 with constant weights. */
+static void set_layer_rows(MlirContext ctx, const slot *s) {
+  if (!s->abs_sum || s->rows_kept < 1 || s->rows_seen < 1) return;
+  float *m = malloc((size_t)s->mean_n * sizeof *m);
+  if (!m) return;
+  for (int64_t k = 0; k < s->mean_n; ++k) m[k] = (float)(s->abs_sum[k] / s->rows_seen);
+  MlirAttribute am = mlirDenseF32ArrayGet(ctx, (intptr_t)s->mean_n, m);
+  MlirAttribute ar = mlirDenseF32ArrayGet(ctx, (intptr_t)(s->rows_kept * s->mean_n), s->rows);
+  free(m);
+  MlirValue y = mlirOperationGetResult(s->op, 0);
+  for (MlirOpOperand u = mlirValueGetFirstUse(y); !mlirOpOperandIsNull(u); u = mlirOpOperandGetNextUse(u)) {
+    MlirOperation user = mlirOpOperandGetOwner(u);
+    if (mlirOpOperandGetOperandNumber(u) != 0 || mlirOperationGetNumOperands(user) < 2) continue;
+    if (!(qcc_op_is(user, QCC_OP_gemm) || qcc_op_is(user, QCC_OP_matmul))) continue;
+    if (!weight_is_constant(mlirOperationGetOperand(user, 1))) continue;
+    mlirOperationSetDiscardableAttributeByName(user, mlirStringRefCreateFromCString("qcc.input_absmean"), am);
+    mlirOperationSetDiscardableAttributeByName(user, mlirStringRefCreateFromCString("qcc.input_rows"), ar);
+  }
 }
 
 /* Fail the pass with st (taken over), prefixed: qcc_pipeline_run returns it,
@@ -174,6 +253,7 @@ static void fail(MlirExternalPass pass, qcc_status_t st, const char *fmt, ...) {
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   const calib_cfg *cfg = ud;
   cstate c = {0};
+  c.input_rows = cfg->input_rows;
   qcc_executor *ex = NULL;
   qcc_dataset *ds = NULL;
   qcc_npy_tensor_t *inputs = NULL, *outputs = NULL;
@@ -212,7 +292,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     fail(pass, st, "calibration");
     goto done;
   }
-  st = qcc_dataset_open(cfg->data, ex, &cfg->dopts, &ds);
+  st = qcc_dataset_open(cfg->e.data, ex, &cfg->e.dopts, &ds);
   if (st) {
     fail(pass, st, "calibration data");
     goto done;
@@ -222,7 +302,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   inputs = calloc((size_t)nin + 1, sizeof *inputs);
   outputs = calloc((size_t)nout + 1, sizeof *outputs);
   int64_t mb = qcc_dataset_batch_size(ds), nbatches = qcc_dataset_num_batches(ds);
-  if (cfg->samples > 0 && cfg->samples / mb < nbatches) nbatches = cfg->samples / mb > 0 ? cfg->samples / mb : 1;
+  if (cfg->e.samples > 0 && cfg->e.samples / mb < nbatches) nbatches = cfg->e.samples / mb > 0 ? cfg->e.samples / mb : 1;
   bool tty = isatty(2);
   double last_line = now_s();
   for (int64_t b = 0; b < nbatches; ++b) {
@@ -255,6 +335,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
         free(m);
       }
     }
+    set_layer_rows(ctx, s);
     if (!s->obs) continue;
     if (qcc_observer_num_batches(s->obs) == 0) continue; /* never ran (dead branch): convert will say */
     /* qcc's default minimum scale (observers.h; PyTorch's eps would zero tiny ranges) */
@@ -275,7 +356,7 @@ done:
   free(inputs);
   free(outputs);
   if (ex) qcc_executor_destroy(ex);
-  for (size_t i = 0; i < c.n; ++i) qcc_observer_destroy(c.v[i].obs), free(c.v[i].mean_sum);
+  for (size_t i = 0; i < c.n; ++i) qcc_observer_destroy(c.v[i].obs), free(c.v[i].mean_sum), free(c.v[i].abs_sum), free(c.v[i].rows);
   free(c.v);
 }
 
@@ -283,20 +364,28 @@ static _Alignas(8) char type_id;
 
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   calib_cfg *c = calloc(1, sizeof *c);
-  qcc_eval_options_init(c);
+  qcc_eval_options_init(&c->e);
   for (int i = 0; i < n; ++i) {
     bool handled = false;
-    qcc_status_t st = strcmp(opts[i].key, "labels")
-                          ? qcc_eval_option("qcc-calibrate", opts[i].key, opts[i].value, c, &handled)
-                          : NULL;
+    qcc_status_t st = NULL;
+    if (!strcmp(opts[i].key, "input_rows")) {
+      char *end;
+      c->input_rows = strtol(opts[i].value, &end, 10);
+      handled = true;
+      if (!opts[i].value[0] || *end || c->input_rows < 0 || c->input_rows > MAX_INPUT_ROWS)
+        st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: input_rows is a number from 0 to %d, got '%s'", MAX_INPUT_ROWS,
+                             opts[i].value);
+    } else if (strcmp(opts[i].key, "labels")) {
+      st = qcc_eval_option("qcc-calibrate", opts[i].key, opts[i].value, &c->e, &handled);
+    }
     if (!st && !handled)
-      st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples, mean, std, layout)", opts[i].key);
+      st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples, mean, std, layout, input_rows)", opts[i].key);
     if (st) {
       free(c);
       return st;
     }
   }
-  if (!c->data[0]) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate needs data=FILE.npz or FILE.npy"); }
+  if (!c->e.data[0]) { free(c); return qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate needs data=FILE.npz or FILE.npy"); }
   *out = qcc_make_external_pass_owned(&qcc_pass_calibrate_info, &type_id, run, c);
   return NULL;
 }
@@ -309,10 +398,15 @@ const qcc_pass_info qcc_pass_calibrate_info = {
     "Observers on constants (weights) are left to qcc-convert, which computes them from the values.\n"
     "An observed tensor that is the input of a conv2d, gemm or matmul with constant weights also gets\n"
     "qcc.channel_mean = array<f32: ...>, its mean per input channel over samples and positions (one\n"
-    "sum per channel, whatever the number of samples), for qcc-convert's bias correction.",
+    "sum per channel, whatever the number of samples), for qcc-convert's bias correction.\n"
+    "With input_rows=N, each gemm/matmul with constant weights whose input has its channels on the last\n"
+    "axis gets qcc.input_absmean = array<f32: ...> (mean |x| per input channel over all rows) and\n"
+    "qcc.input_rows = array<f32: ...> (up to N rows of K values, row-major, a uniform sample of the rows\n"
+    "by reservoir sampling with a fixed seed; at most 2^24 values per layer), for qcc-awq.",
     "data=PATH: .npz with one array per model input (axis 0 = samples), .npy for one input, or a\n"
     "  folder of .npy files or of images (png, jpg, bmp ...; decoded by stb_image, resized to the input)\n"
     "samples=N: use at most N samples (default: all)\n"
     "mean=M[,M,M], std=S[,S,S]: images become (pixel / 255 - mean) / std per channel (default 0, 1)\n"
-    "layout=nchw|nhwc: the image input's layout (default nchw)",
+    "layout=nchw|nhwc: the image input's layout (default nchw)\n"
+    "input_rows=N: keep N input rows (and mean |x|) of each gemm/matmul layer for qcc-awq (default 0, max 4096)",
     create};

@@ -127,7 +127,20 @@ static bool alloc_params(qinfo *qi, int n) {
   return qi->scale && qi->zp;
 }
 
-/* Weights: per-channel (or per-tensor) min/max of the constant. */
+/* w [a][b] becomes its transpose [b][a], in place. */
+static void transpose_2d(float *w, int64_t a, int64_t b) {
+  int64_t n = a * b;
+  float *t = malloc((size_t)(n > 0 ? n : 1) * sizeof *t);
+  if (!t) return;
+  for (int64_t i = 0; i < a; ++i)
+    for (int64_t j = 0; j < b; ++j) t[j * a + i] = w[i * b + j];
+  memcpy(w, t, (size_t)n * sizeof *t);
+  free(t);
+}
+
+/* Weights: per-channel (or per-tensor) min/max of the constant. Group specs
+ * (u4 blocks of G along K) take [N][K] along axis 0 and [K][N] (matmul) along
+ * axis 1: the blocks are those of the transpose, and qi->axis is 0. */
 static bool params_from_constant(state *s, MlirOperation obs, qinfo *qi) {
   MlirValue x = mlirOperationGetOperand(obs, 0);
   int64_t numel, d[8];
@@ -141,11 +154,16 @@ static bool params_from_constant(state *s, MlirOperation obs, qinfo *qi) {
     return false;
   }
   const int g = qi->spec.group;
-  if (g && (r != 2 || axis != 0 || d[1] % g)) {
-    error_at(s, obs, "group=%d needs a 2-D constant quantized along axis 0 whose second dimension is a multiple of %d "
+  if (g && (r != 2 || axis < 0 || axis > 1 || d[1 - axis] % g)) {
+    error_at(s, obs, "group=%d needs a 2-D constant quantized along axis 0 or 1 whose other dimension is a multiple of %d "
              "(got rank %d, axis %d)", g, g, r, axis);
     free(w);
     return false;
+  }
+  if (g && axis == 1) { /* [K][N]: blocks of the transpose [N][K] */
+    transpose_2d(w, d[0], d[1]);
+    int64_t t = d[0];
+    d[0] = d[1], d[1] = t, axis = 0;
   }
   /* blockwise: channel c, block j is "channel" c * (K / g) + j of [N * K/g][g] */
   int64_t ch = axis < 0 ? 1 : g ? d[0] * (d[1] / g) : d[axis], inner = 1;
@@ -222,16 +240,19 @@ static MlirValue rewrite(state *s, MlirOperation obs, qinfo *qi) {
   MlirType qe = quant_elem(ctx, qi);
   MlirType qt = with_elem(x, qe);
   int64_t blocked[2] = {0, 0}; /* group=G: the integers as [N * K/G][G], per-axis along 0 */
+  int64_t wd[8] = {0, 0};
+  bool kn = qi->spec.group && qi->spec.axis == 1; /* [K][N]: quantize the transpose, transpose back */
   if (qi->spec.group) {
-    int64_t d[8];
-    qcc_value_dims(x, d);
-    blocked[0] = d[0] * (d[1] / qi->spec.group), blocked[1] = qi->spec.group;
+    qcc_value_dims(x, wd);
+    int64_t nn = kn ? wd[1] : wd[0], kk = kn ? wd[0] : wd[1];
+    blocked[0] = nn * (kk / qi->spec.group), blocked[1] = qi->spec.group;
     qt = mlirRankedTensorTypeGet(2, blocked, qe, mlirAttributeGetNull());
   }
   MlirValue q;
   int64_t numel;
   float *w = qcc_const_f32_copy(x, &numel);
   if (w && qi->values) memcpy(w, qi->values, (size_t)numel * sizeof *w);
+  if (w && kn) transpose_2d(w, wd[0], wd[1]);
   if (w) {
     int64_t d[8];
     int r = qcc_value_dims(x, d);
@@ -274,7 +295,16 @@ static MlirValue rewrite(state *s, MlirOperation obs, qinfo *qi) {
   MlirType ft = mlirValueGetType(x);
   MlirType dt = qi->spec.group ? mlirRankedTensorTypeGet(2, blocked, mlirF32TypeGet(ctx), mlirAttributeGetNull()) : ft;
   MlirValue dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_dequantize, loc, 1, &q, 1, &dt, 0, NULL), 0);
-  if (qi->spec.group) dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_reshape, loc, 1, &dq, 1, &ft, 0, NULL), 0);
+  if (qi->spec.group && kn) {
+    int64_t nk[2] = {wd[1], wd[0]}, perm[2] = {1, 0};
+    MlirType nkt = mlirRankedTensorTypeGet(2, nk, mlirF32TypeGet(ctx), mlirAttributeGetNull());
+    dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_reshape, loc, 1, &dq, 1, &nkt, 0, NULL), 0);
+    MlirNamedAttribute pa = mlirNamedAttributeGet(mlirIdentifierGet(ctx, mlirStringRefCreateFromCString("perm")),
+                                                  mlirDenseI64ArrayGet(ctx, 2, perm));
+    dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_transpose, loc, 1, &dq, 1, &ft, 1, &pa), 0);
+  } else if (qi->spec.group) {
+    dq = mlirOperationGetResult(qcc_build(&b, QCC_OP_reshape, loc, 1, &dq, 1, &ft, 0, NULL), 0);
+  }
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(obs, 0), dq);
   return dq;
 }

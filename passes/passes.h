@@ -19,6 +19,7 @@ extern const qcc_pass_info qcc_pass_fuse_qdq_info;         /* fuse_qdq.c:       
 extern const qcc_pass_info qcc_pass_sensitivity_info;      /* sensitivity.c:      qcc-sensitivity */
 extern const qcc_pass_info qcc_pass_select_precision_info; /* select_precision.c: qcc-select-precision */
 extern const qcc_pass_info qcc_pass_apply_precision_info;  /* apply_precision.c:  qcc-apply-precision */
+extern const qcc_pass_info qcc_pass_awq_info;              /* awq.c:              qcc-awq */
 
 /* qcc-convert's work on root, for passes that convert a clone (precision.c):
  * false on failure, the reason reported with qcc_pass_report. */

@@ -99,6 +99,7 @@ qcc_layer *qcc_layers_collect(MlirOperation root, int *n) {
     if (st) qcc_status_free(st), q.axis = -1;
     y->channels = q.axis >= 0 && q.axis < r ? d[q.axis] : 1;
     if (r == 2 && q.axis == 0) y->rows = d[0], y->cols = d[1];
+    if (r == 2 && q.axis == 1) y->rows = d[1], y->cols = d[0], y->kn = true; /* matmul / gemm trans_b=0: [K][N] */
     if (mlirOperationGetNumOperands(ops[i]) > 2) {
       int64_t bd[8];
       int br = qcc_value_dims(mlirOperationGetOperand(ops[i], 2), bd);
@@ -197,7 +198,7 @@ qcc_status_t qcc_precision_apply(MlirOperation root, const qcc_precision *prec, 
       case QCC_PREC_INT8:
       case QCC_PREC_INT8_WO: break; /* the quantizer's own weight spec */
       default:
-        snprintf(spec, sizeof spec, "u4 affine axis=0 group=%d", g);
+        snprintf(spec, sizeof spec, "u4 affine axis=%d group=%d", layers[i].kn ? 1 : 0, g);
         set_spec(layers[i].wobs, spec, "minmax");
         break;
     }

@@ -12,7 +12,7 @@
  *   int8         the quantizer's static int8 (weights, input and output)
  *   int4-wo-gG   weight-only: u4 affine weights, a scale and zero point per
  *                output channel and block of G inputs (G = 32, 64, 128;
- *                2-D weights [N][K] with K % G == 0)
+ *                2-D weights [N][K] or [K][N] with K % G == 0)
  * The module must be calibrated (qcc-calibrate): int8 uses the activation
  * parameters the quantizer's observers collected. */
 #ifndef QCC_PASSES_PRECISION_H
@@ -52,7 +52,9 @@ typedef struct {
   const char *kind;       /* "conv2d", "gemm", ... */
   int64_t n_weights;      /* weight elements */
   int64_t channels;       /* output channels (the weight spec's axis), 1 if per tensor */
-  int64_t rows, cols;     /* 2-D weight quantized along axis 0: [N][K]; else 0, 0 */
+  int64_t rows, cols;     /* 2-D weight [N][K] quantized along axis 0, or [K][N] along axis 1
+                             (kn): N, K; else 0, 0 */
+  bool kn;                /* the 2-D weight is [K][N] (matmul, gemm trans_b=0) */
   int64_t bias_elems;     /* 0 without bias */
   bool has_int8;          /* the quantizer annotated its input activation too */
 } qcc_layer;

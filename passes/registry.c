@@ -18,6 +18,7 @@ static const qcc_pass_info *const g_builtin[] = {
     &qcc_pass_sensitivity_info,
     &qcc_pass_select_precision_info,
     &qcc_pass_apply_precision_info,
+    &qcc_pass_awq_info,
     &qcc_pass_convert_info,
     &qcc_pass_fuse_qdq_info,
 };

@@ -49,7 +49,8 @@ static void compile_usage(FILE *f) {
           "  Quantize first (.onnx; the options of `qcc quantize`, see qcc quantize --help): --calib DATA,\n"
           "  --quantizer, --observer, --keep-float, --reduce-range, --calib-samples, --mean/--std/--layout,\n"
           "  --data DATA.npz --labels KEY, and the mixed-precision budget --max-accuracy-drop P,\n"
-          "  --min-sqnr D, --max-size BYTES, --precisions, --eval-samples, --precision-file F, --report DIR. The\n"
+          "  --min-sqnr D, --max-size BYTES, --precisions, --eval-samples, --precision-file F, --report DIR,\n"
+          "  --int4-method rtn|awq. The\n"
           "  quantized module (NAME.mlirbc) and, with a budget or a precision file, NAME.precision.json\n"
           "  are written into DIR next to the library.\n"
           "  The C compiler is $CC or cc, the archiver $AR or ar; libqrt's sources are found through\n"
@@ -161,10 +162,10 @@ static bool quantize_option(const char *a, bool *takes_value) {
   static const char *const with[] = {"--calib", "--calib-samples", "--quantizer", "--observer", "--keep-float",
                                      "--mean", "--std", "--layout", "--data", "--labels", "--max-accuracy-drop",
                                      "--min-sqnr", "--max-size", "--precisions", "--eval-samples", "--precision-file",
-                                     "--load-plugin", "--report", NULL};
+                                     "--load-plugin", "--report", "--int4-method", NULL};
   for (int k = 0; with[k]; ++k)
     if (!strcmp(a, with[k])) return *takes_value = true;
-  if (!strncmp(a, "--load-plugin=", 14)) return !(*takes_value = false);
+  if (!strncmp(a, "--load-plugin=", 14) || !strncmp(a, "--int4-method=", 14)) return !(*takes_value = false);
   if (!strcmp(a, "--reduce-range") || !strcmp(a, "--bias-correction") || !strcmp(a, "--no-bias-correction"))
     return !(*takes_value = false);
   return false;

@@ -108,6 +108,9 @@ done:
   return st;
 }
 
+/* --int4-method awq: calibration rows kept per layer for qcc-awq's search */
+#define QCC_AWQ_INPUT_ROWS 256
+
 /* ------------------------------------------------------------------ eval */
 static void eval_usage(FILE *f) {
   fprintf(f,
@@ -194,7 +197,10 @@ static void quantize_usage(FILE *f) {
           "  --report DIR           write DIR/report.json and DIR/report.html (per-layer sensitivity,\n"
           "                         precisions, sizes, accuracy; needs a budget or --precision-file)\n"
           "  --precision-file F     apply the precisions F names (a .precision.json, edited or not);\n"
-          "                         it overrides the automatic choice for the layers it lists\n");
+          "                         it overrides the automatic choice for the layers it lists\n"
+          "  --int4-method M        rtn (round to nearest, default) or awq: int4 layers get activation-aware\n"
+          "                         per-input-channel scales searched on the calibration data (qcc-awq;\n"
+          "                         recorded in the precision file)\n");
 }
 
 /* "300000", "64k", "1.5M" -> bytes; -1 if malformed */
@@ -216,6 +222,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   const char *max_drop = NULL, *min_sqnr = NULL, *precisions = NULL, *precision_file = NULL, *report_dir = NULL;
   int64_t max_size = 0;
   int bias_correction = -1; /* -1: qcc-convert's default */
+  bool awq = false; /* --int4-method=awq */
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
@@ -261,6 +268,12 @@ int qcc_cmd_quantize(int argc, char **argv) {
     } else if (!strcmp(a, "--max-accuracy-drop") && has) max_drop = argv[++i];
     else if (!strcmp(a, "--min-sqnr") && has) min_sqnr = argv[++i];
     else if (!strcmp(a, "--precisions") && has) precisions = argv[++i];
+    else if (!strncmp(a, "--int4-method", 13) && (a[13] == '=' || (!a[13] && has))) {
+      const char *m = a[13] ? a + 14 : argv[++i];
+      if (strcmp(m, "rtn") && strcmp(m, "awq"))
+        return qcc_cli_errorf(QCC_ERR_USAGE, "--int4-method '%s': unknown method (rtn, awq)", m);
+      awq = !strcmp(m, "awq");
+    }
     else if (!strcmp(a, "--precision-file") && has) precision_file = argv[++i];
     else if (!strcmp(a, "--report") && has) report_dir = argv[++i];
     else if (!strcmp(a, "--max-size") && has) {
@@ -308,6 +321,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (calib) { /* the dynamic quantizer has nothing to calibrate */
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-calibrate{data='%s'", calib);
     if (calib_samples) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " samples=%ld", calib_samples);
+    if (awq) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " input_rows=%d", QCC_AWQ_INPUT_ROWS);
     const char *extra[3][2] = {{"mean", mean}, {"std", std}, {"layout", layout}};
     for (int k = 0; k < 3; ++k) {
       if (!extra[k][1]) continue;
@@ -346,7 +360,12 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (budget || precision_file) {
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-apply-precision{write=%s", prec_json);
     if (precision_file) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " file=%s", precision_file);
+    if (awq) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " int4_method=awq");
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
+  }
+  if (awq) {
+    if (!calib) return qcc_cli_errorf(QCC_ERR_USAGE, "--int4-method awq needs --calib (it searches the scales on those samples)");
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-awq");
   }
   o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert%s,%sqcc-dce",
                 bias_correction < 0 ? "" : bias_correction ? "{bias_correction=1}" : "{bias_correction=0}",
