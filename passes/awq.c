@@ -259,8 +259,8 @@ static qcc_status_t awq_layer(const qcc_layer *l, const qcc_quant_spec *spec, in
   return st;
 }
 
-static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
-  const awq_cfg *cfg = ud;
+qcc_status_t qcc_awq_apply(MlirOperation root, int grid) {
+  if (grid <= 0) grid = AWQ_GRID_DEFAULT;
   int n = 0;
   qcc_layer *L = qcc_layers_collect(root, &n);
   qcc_status_t st = L ? NULL : qcc_status_make(QCC_ERR_INTERNAL, "out of memory");
@@ -275,13 +275,19 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
       continue;
     }
     if (q.kind == QCC_QSPEC_QUANT && q.group > 0 && q.bits == 4 && L[i].rows > 0 && L[i].cols % q.group == 0)
-      st = awq_layer(&L[i], &q, cfg->grid);
+      st = awq_layer(&L[i], &q, grid);
   }
   for (int i = 0; i < n; ++i) { /* the statistics are consumed */
     mlirOperationRemoveDiscardableAttributeByName(L[i].op, mlirStringRefCreateFromCString("qcc.input_absmean"));
     mlirOperationRemoveDiscardableAttributeByName(L[i].op, mlirStringRefCreateFromCString("qcc.input_rows"));
   }
   free(L);
+  return st;
+}
+
+static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
+  const awq_cfg *cfg = ud;
+  qcc_status_t st = qcc_awq_apply(root, cfg->grid);
   if (st) {
     qcc_pass_report(st);
     mlirExternalPassSignalFailure(pass);

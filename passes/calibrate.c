@@ -375,7 +375,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       if (!opts[i].value[0] || *end || c->input_rows < 0 || c->input_rows > MAX_INPUT_ROWS)
         st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: input_rows is a number from 0 to %d, got '%s'", MAX_INPUT_ROWS,
                              opts[i].value);
-    } else if (strcmp(opts[i].key, "labels")) {
+    } else if (strcmp(opts[i].key, "labels") && strcmp(opts[i].key, "int4_method")) {
       st = qcc_eval_option("qcc-calibrate", opts[i].key, opts[i].value, &c->e, &handled);
     }
     if (!st && !handled)

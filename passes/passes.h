@@ -24,5 +24,7 @@ extern const qcc_pass_info qcc_pass_awq_info;              /* awq.c:            
 /* qcc-convert's work on root, for passes that convert a clone (precision.c):
  * false on failure, the reason reported with qcc_pass_report. */
 bool qcc_convert_observers(MlirOperation root);
+/* qcc-awq's rewrite on root (grid 0: the default), for the same use. */
+qcc_status_t qcc_awq_apply(MlirOperation root, int grid);
 
 #endif

@@ -281,6 +281,7 @@ struct qcc_eval_set {
   int64_t rows, classes;    /* output 0 as [rows][classes] per batch */
   int64_t *labels;          /* [n_batches * batch] or NULL */
   double float_accuracy;
+  bool awq;                 /* qcc_eval_config's */
 };
 
 static qcc_status_t copy_tensor(const qcc_npy_tensor_t *t, qcc_npy_tensor_t *out) {
@@ -345,6 +346,7 @@ qcc_status_t qcc_eval_set_create(MlirOperation root, const qcc_eval_config *cfg,
   *out = NULL;
   qcc_eval_set *s = calloc(1, sizeof *s);
   if (!s) return qcc_status_make(QCC_ERR_INTERNAL, "out of memory");
+  s->awq = cfg->awq;
   qcc_executor *ex = NULL;
   qcc_dataset *ds = NULL;
   MlirModule m = mlirModuleFromOperation(root);
@@ -400,6 +402,7 @@ qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, 
                                  qcc_eval_metrics *out) {
   MlirOperation clone = mlirOperationClone(root);
   qcc_status_t st = qcc_precision_apply(clone, prec, n);
+  if (!st && set->awq) st = qcc_awq_apply(clone, 0);
   if (!st && !qcc_convert_observers(clone)) {
     st = qcc_pass_take_report();
     if (!st) st = qcc_status_make(QCC_ERR_INVALID, "converting the mixed-precision module failed");
@@ -467,6 +470,12 @@ qcc_status_t qcc_eval_option(const char *pass, const char *key, const char *valu
     snprintf(dst, cap, "%s", value);
     return NULL;
   }
+  if (!strcmp(key, "int4_method")) {
+    if (strcmp(value, "rtn") && strcmp(value, "awq"))
+      return qcc_status_make(QCC_ERR_USAGE, "%s: unknown int4_method '%s' (rtn, awq)", pass, value);
+    o->awq = value[0] == 'a';
+    return NULL;
+  }
   if (!strcmp(key, "samples")) {
     char *end;
     o->samples = strtol(value, &end, 10);
@@ -479,7 +488,7 @@ qcc_status_t qcc_eval_option(const char *pass, const char *key, const char *valu
 }
 
 qcc_eval_config qcc_eval_options_config(const qcc_eval_options *o) {
-  qcc_eval_config c = {o->data, o->samples, o->labels[0] ? o->labels : NULL, o->dopts};
+  qcc_eval_config c = {o->data, o->samples, o->labels[0] ? o->labels : NULL, o->dopts, o->awq};
   return c;
 }
 

@@ -91,6 +91,7 @@ typedef struct {
   int64_t samples;         /* at most this many (0: all) */
   const char *labels;      /* key of integer labels in the .npz `data`, or NULL */
   qcc_dataset_options dopts;
+  bool awq;                /* int4 layers by qcc-awq (needs qcc-calibrate{input_rows=N}), else RTN */
 } qcc_eval_config;
 /* Runs root (observers are identities) on the samples and keeps its first
  * output as the reference. */
@@ -108,12 +109,13 @@ typedef struct {
 } qcc_eval_metrics;
 
 /* Pass options naming the evaluation data, kept by the pass: data=, samples=,
- * labels=, mean=, std=, layout= (as qcc-calibrate's). */
+ * labels=, mean=, std=, layout= (as qcc-calibrate's), int4_method=rtn|awq. */
 typedef struct {
   char data[4096];
   char labels[128];
   long samples;
   qcc_dataset_options dopts;
+  bool awq; /* int4_method=awq */
 } qcc_eval_options;
 void qcc_eval_options_init(qcc_eval_options *o);
 /* Consumes the option if it is one of the above (*handled = true); USAGE
@@ -126,7 +128,8 @@ qcc_eval_config qcc_eval_options_config(const qcc_eval_options *o);
  * none. */
 bool qcc_layer_sensitivity(MlirOperation op, qcc_precision p, qcc_eval_metrics *out);
 
-/* Measure root with prec applied (on a clone: root is not changed). */
+/* Measure root with prec applied (on a clone: root is not changed); with the
+ * set's config awq, qcc-awq's rewrite runs on the clone before conversion. */
 qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, int n, qcc_eval_set *set,
                                  qcc_eval_metrics *out);
 

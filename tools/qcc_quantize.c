@@ -349,8 +349,9 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (budget) {
     const char *ed = data ? data : calib;
     char common[2048];
-    snprintf(common, sizeof common, "data=%s samples=%ld%s%s%s%s", ed, eval_samples, labels ? " labels=" : "",
-             labels ? labels : "", precisions ? " precisions=" : "", precisions ? precisions : "");
+    snprintf(common, sizeof common, "data=%s samples=%ld%s%s%s%s%s", ed, eval_samples, labels ? " labels=" : "",
+             labels ? labels : "", precisions ? " precisions=" : "", precisions ? precisions : "",
+             awq ? " int4_method=awq" : "");
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-sensitivity{%s},qcc-select-precision{%s", common, common);
     if (max_drop) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-accuracy-drop=%s", max_drop);
     if (min_sqnr) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " min-sqnr=%s", min_sqnr);
