@@ -259,6 +259,10 @@ static qcc_status_t awq_layer(const qcc_layer *l, const qcc_quant_spec *spec, in
   return st;
 }
 
+static bool has_rows(MlirOperation op) {
+  return !mlirAttributeIsNull(attr(op, "qcc.input_rows")) || !mlirAttributeIsNull(attr(op, "qcc.input_absmean"));
+}
+
 qcc_status_t qcc_awq_apply(MlirOperation root, int grid) {
   if (grid <= 0) grid = AWQ_GRID_DEFAULT;
   int n = 0;
@@ -277,11 +281,16 @@ qcc_status_t qcc_awq_apply(MlirOperation root, int grid) {
     if (q.kind == QCC_QSPEC_QUANT && q.group > 0 && q.bits == 4 && L[i].rows > 0 && L[i].cols % q.group == 0)
       st = awq_layer(&L[i], &q, grid);
   }
-  for (int i = 0; i < n; ++i) { /* the statistics are consumed */
-    mlirOperationRemoveDiscardableAttributeByName(L[i].op, mlirStringRefCreateFromCString("qcc.input_absmean"));
-    mlirOperationRemoveDiscardableAttributeByName(L[i].op, mlirStringRefCreateFromCString("qcc.input_rows"));
-  }
   free(L);
+  /* The statistics are consumed, on every layer (fp32 ones too: they are not
+   * layers any more, and would carry the rows into the output). */
+  size_t nops = 0;
+  MlirOperation *ops = qcc_collect_ops(root, has_rows, &nops);
+  for (size_t i = 0; i < nops; ++i) {
+    mlirOperationRemoveDiscardableAttributeByName(ops[i], mlirStringRefCreateFromCString("qcc.input_absmean"));
+    mlirOperationRemoveDiscardableAttributeByName(ops[i], mlirStringRefCreateFromCString("qcc.input_rows"));
+  }
+  free(ops);
   return st;
 }
 
