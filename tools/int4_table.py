@@ -9,7 +9,10 @@ with the float model run the same way:
 
   classifier (--labels KEY): top-1 accuracy and output SQNR against float
   language model (--targets KEY): perplexity exp(mean cross-entropy of the logits
-  [B, T, V] against the next-token ids [B, T]) and SQNR of the logits
+  [B, T, V] against the next-token ids [B, T]) and SQNR of the logits; with
+  --eval-qcc Q the perplexity comes from `Q eval --metric perplexity` on the --samples
+  windows (one process instead of one `qcc run` per window) and the SQNR from the first
+  --sqnr-samples windows
 
   tools/int4_table.py --qcc build/bin/qcc --model models/fashion_mnist_cnn.onnx \\
       --calib models/fashion_mnist_calib.npz --data models/fashion_mnist_test.npz \\
@@ -78,6 +81,8 @@ def main():
     p.add_argument("--groups", default="32,64,128")
     p.add_argument("--methods", default="rtn,awq")
     p.add_argument("--work", required=True, help="folder for the quantized modules and outputs")
+    p.add_argument("--eval-qcc", help="a qcc with `eval --metric perplexity` (language model)")
+    p.add_argument("--sqnr-samples", type=int, default=16, help="with --eval-qcc: windows for the SQNR")
     a = p.parse_args()
     if bool(a.labels) == bool(a.targets):
         sys.exit("give one of --labels (classifier) or --targets (language model)")
@@ -94,8 +99,18 @@ def main():
     sh(base + ["--precision-file", empty, "-o", os.path.join(a.work, "layers.mlirbc")])
     layers = json.load(open(os.path.join(a.work, "layers.precision.json")))["layers"]
 
-    ref = run_batches(a, a.model, x, a.work, "ref").astype(np.float64)
-    rows = [("fp32", "-", metrics(a, ref, ref, data), 0.0)]
+    def measure(model, y, ref):
+        r = metrics(a, y, ref, data)
+        if a.eval_qcc:  # perplexity on all the windows, by qcc eval
+            cmd = [a.eval_qcc, "eval", model, "--data", a.data, "--labels", a.targets, "--metric", "perplexity"]
+            if a.samples:
+                cmd += ["--samples", str(a.samples)]
+            r["perplexity"] = float(sh(cmd).split("perplexity ")[1].split()[0])
+        return r
+
+    xs = x[: a.sqnr_samples] if a.eval_qcc else x
+    ref = run_batches(a, a.model, xs, a.work, "ref").astype(np.float64)
+    rows = [("fp32", "-", measure(a.model, ref, ref), 0.0)]
     print(json.dumps({"fp32": rows[0][2]}), flush=True)
     for g in a.groups.split(","):
         pf = os.path.join(a.work, "g%s.json" % g)
@@ -112,8 +127,8 @@ def main():
             out = os.path.join(a.work, "g%s_%s.mlirbc" % (g, m))
             log = sh(base + ["--precision-file", pf, "--int4-method", m, "-o", out])
             secs = float(log.split("quantizer, ")[1].split(" s)")[0]) if "quantizer, " in log else 0.0
-            y = run_batches(a, out, x, a.work, "q")
-            r = metrics(a, y, ref, data)
+            y = run_batches(a, out, xs, a.work, "q")
+            r = measure(out, y, ref)
             rows.append(("int4-wo-g" + g, m, r, secs))
             print(json.dumps({"int4-wo-g%s" % g: m, **r, "quantize_s": secs}), flush=True)
     key = "top1" if a.labels else "perplexity"
