@@ -19,7 +19,9 @@
  * has a u4 group spec) and before qcc-convert. 1/s goes into the producer of
  * x when that is a layer_norm whose result only this layer reads (its scale
  * and bias are divided by s), else a qcc.mul by the constant vector 1/s is
- * inserted before the layer. */
+ * inserted before the layer. With clip=1 (the default) each block of G scaled
+ * weights is then clamped to the fraction of its largest |w| with the least
+ * output error of the block (AWQ's clipping search). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +37,11 @@
 #include "quantizer.h"
 
 #define AWQ_GRID_DEFAULT 20
+#define AWQ_CLIP_DEFAULT 1
 
 typedef struct {
   int grid;
+  bool clip;
 } awq_cfg;
 
 static MlirAttribute attr(MlirOperation op, const char *name) {
@@ -143,6 +147,56 @@ static bool search(const float *w, int64_t n, int64_t k, const qcc_quant_spec *s
   return ok;
 }
 
+/* AWQ's weight clipping: each block of g weights of ws [n][k] (already
+ * scaled by s) is clamped to [-c max|w|, c max|w|], c in {1, 0.95, ..., 0.55},
+ * the c with the least sum_rows (xs_r . (Q(clamped) - w))^2 over that block
+ * (xs: the rows divided by s), and ws keeps the clamped values. The clamp
+ * changes the float weights on purpose: qcc-convert then takes its block
+ * ranges from them. */
+#define CLIP_STEPS 10
+static bool clip_search(float *ws, int64_t n, int64_t k, const qcc_quant_spec *spec, const float *xs, int64_t rows) {
+  const int g = spec->group;
+  qcc_quant_spec one = *spec;
+  float *xg = malloc((size_t)(rows * g) * sizeof *xg), *c = malloc((size_t)g * sizeof *c);
+  float *q = malloc((size_t)g * sizeof *q), *best = malloc((size_t)g * sizeof *best);
+  bool ok = xg && c && q && best;
+  for (int64_t b = 0; ok && b < k / g; ++b) {
+    for (int64_t r = 0; r < rows; ++r) memcpy(xg + r * g, xs + r * k + b * g, (size_t)g * sizeof *xg);
+    for (int64_t o = 0; ok && o < n; ++o) {
+      float *w = ws + o * k + b * g, amax = 0;
+      for (int j = 0; j < g; ++j) amax = fmaxf(amax, fabsf(w[j]));
+      double best_e = INFINITY;
+      for (int step = 0; ok && step < CLIP_STEPS; ++step) {
+        float lim = amax * (float)(1.0 - step / 20.0);
+        for (int j = 0; j < g; ++j) c[j] = fminf(fmaxf(w[j], -lim), lim);
+        ok = fake_quant_groups(c, 1, g, &one, q);
+        for (int j = 0; j < g; ++j) q[j] -= w[j];
+        double e = ok ? output_error(xg, rows, q, 1, g) : INFINITY;
+        if (e < best_e) best_e = e, memcpy(best, c, (size_t)g * sizeof *best);
+      }
+      memcpy(w, best, (size_t)g * sizeof *w);
+    }
+  }
+  free(xg);
+  free(c);
+  free(q);
+  free(best);
+  return ok;
+}
+
+/* The output error of quantizing ws [n][k] (= w diag(s), maybe clipped)
+ * against w, on rows x. */
+static bool final_error(const float *w, const float *ws, const float *s, int64_t n, int64_t k,
+                        const qcc_quant_spec *spec, const float *x, int64_t rows, double *out) {
+  float *wq = malloc((size_t)(n * k) * sizeof *wq);
+  bool ok = wq && fake_quant_groups(ws, n, k, spec, wq);
+  for (int64_t o = 0; ok && o < n; ++o)
+    for (int64_t i = 0; i < k; ++i) wq[o * k + i] = wq[o * k + i] / s[i] - w[o * k + i];
+  if (ok) *out = output_error(x, rows, wq, n, k);
+  free(wq);
+  return ok;
+}
+
 static bool single_use(MlirValue v) {
   MlirOpOperand u = mlirValueGetFirstUse(v);
   return !mlirOpOperandIsNull(u) && mlirOpOperandIsNull(mlirOpOperandGetNextUse(u));
@@ -207,7 +261,7 @@ static const char *scale_input(MlirOperation layer, const float *s, int64_t k) {
 }
 
 /* One int4 layer: search, then rewrite its weight constant and its input. */
-static qcc_status_t awq_layer(const qcc_layer *l, const qcc_quant_spec *spec, int grid) {
+static qcc_status_t awq_layer(const qcc_layer *l, const qcc_quant_spec *spec, int grid, bool clip) {
   MlirAttribute am = attr(l->op, "qcc.input_absmean"), ar = attr(l->op, "qcc.input_rows");
   if (mlirAttributeIsNull(am) || mlirAttributeIsNull(ar))
     return qcc_status_make(QCC_ERR_INVALID,
@@ -238,11 +292,27 @@ static qcc_status_t awq_layer(const qcc_layer *l, const qcc_quant_spec *spec, in
     if (!search(wnk, n, k, spec, x, nr / k, m, grid, s, &res))
       st = qcc_status_make(QCC_ERR_INTERNAL, "qcc-awq: layer '%s': quantization failed", l->name);
   }
-  if (!st && res.alpha > 0) {
-    for (int64_t j = 0; j < numel; ++j) w[j] *= s[l->kn ? j / n : j % k];
-    mlirOperationSetOperand(l->wobs, 0, constant_like(l->wobs, wv, w, numel));
-    scale_input(l->op, s, k);
+  const int64_t rows = nr / k;
+  float *ws = st ? NULL : malloc((size_t)(n * k) * sizeof *ws), *xs = NULL;
+  if (!st && !ws) st = qcc_status_make(QCC_ERR_INTERNAL, "out of memory");
+  if (!st) {
+    for (int64_t o = 0; o < n; ++o)
+      for (int64_t i = 0; i < k; ++i) ws[o * k + i] = wnk[o * k + i] * s[i];
   }
+  if (!st && clip) {
+    xs = malloc((size_t)nr * sizeof *xs);
+    for (int64_t j = 0; xs && j < nr; ++j) xs[j] = x[j] / s[j % k];
+    if (!xs || !clip_search(ws, n, k, spec, xs, rows) || !final_error(wnk, ws, s, n, k, spec, x, rows, &res.error))
+      st = qcc_status_make(QCC_ERR_INTERNAL, "qcc-awq: layer '%s': clipping search failed", l->name);
+  }
+  if (!st && (res.alpha > 0 || clip)) {
+    for (int64_t o = 0; o < n; ++o) /* back to the constant's layout */
+      for (int64_t i = 0; i < k; ++i) w[l->kn ? i * n + o : o * k + i] = ws[o * k + i];
+    mlirOperationSetOperand(l->wobs, 0, constant_like(l->wobs, wv, w, numel));
+    if (res.alpha > 0) scale_input(l->op, s, k);
+  }
+  free(ws);
+  free(xs);
   if (!st) {
     MlirContext ctx = mlirOperationGetContext(l->op);
     MlirType f32 = mlirF32TypeGet(ctx);
@@ -263,7 +333,7 @@ static bool has_rows(MlirOperation op) {
   return !mlirAttributeIsNull(attr(op, "qcc.input_rows")) || !mlirAttributeIsNull(attr(op, "qcc.input_absmean"));
 }
 
-qcc_status_t qcc_awq_apply(MlirOperation root, int grid) {
+qcc_status_t qcc_awq_apply(MlirOperation root, int grid, bool clip) {
   if (grid <= 0) grid = AWQ_GRID_DEFAULT;
   int n = 0;
   qcc_layer *L = qcc_layers_collect(root, &n);
@@ -279,7 +349,7 @@ qcc_status_t qcc_awq_apply(MlirOperation root, int grid) {
       continue;
     }
     if (q.kind == QCC_QSPEC_QUANT && q.group > 0 && q.bits == 4 && L[i].rows > 0 && L[i].cols % q.group == 0)
-      st = awq_layer(&L[i], &q, grid);
+      st = awq_layer(&L[i], &q, grid, clip);
   }
   free(L);
   /* The statistics are consumed, on every layer (fp32 ones too: they are not
@@ -296,7 +366,7 @@ qcc_status_t qcc_awq_apply(MlirOperation root, int grid) {
 
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   const awq_cfg *cfg = ud;
-  qcc_status_t st = qcc_awq_apply(root, cfg->grid);
+  qcc_status_t st = qcc_awq_apply(root, cfg->grid, cfg->clip);
   if (st) {
     qcc_pass_report(st);
     mlirExternalPassSignalFailure(pass);
@@ -308,15 +378,21 @@ static _Alignas(8) char type_id;
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   awq_cfg *c = calloc(1, sizeof *c);
   c->grid = AWQ_GRID_DEFAULT;
+  c->clip = AWQ_CLIP_DEFAULT;
   for (int i = 0; i < n; ++i) {
     char *end;
     long v = strtol(opts[i].value, &end, 10);
     if (!strcmp(opts[i].key, "grid") && opts[i].value[0] && !*end && v >= 1 && v <= 1000) {
       c->grid = (int)v;
+    } else if (!strcmp(opts[i].key, "clip") && (!strcmp(opts[i].value, "0") || !strcmp(opts[i].value, "1"))) {
+      c->clip = opts[i].value[0] == '1';
+    } else if (!strcmp(opts[i].key, "clip")) {
+      free(c);
+      return qcc_status_make(QCC_ERR_USAGE, "qcc-awq: clip is 0 or 1, got '%s'", opts[i].value);
     } else {
       bool grid = !strcmp(opts[i].key, "grid");
       qcc_status_t st = grid ? qcc_status_make(QCC_ERR_USAGE, "qcc-awq: grid is a number from 1 to 1000, got '%s'", opts[i].value)
-                             : qcc_status_make(QCC_ERR_USAGE, "qcc-awq: unknown option '%s' (grid)", opts[i].key);
+                             : qcc_status_make(QCC_ERR_USAGE, "qcc-awq: unknown option '%s' (grid, clip)", opts[i].key);
       free(c);
       return st;
     }
@@ -333,6 +409,8 @@ const qcc_pass_info qcc_pass_awq_info = {
     "alpha in {0, 1/grid, ..., (grid-1)/grid} minimizing the output error of Q(W diag(s)) diag(1/s) on\n"
     "the calibration rows; W becomes W diag(s) and x becomes x / s (folded into a layer_norm that only\n"
     "this layer reads, else a qcc.mul by 1/s). alpha = 0 (round-to-nearest) leaves the layer as it is.\n"
+    "clip=1 then clamps each block of G weights to c * max|w| (c from 1 down to 0.55) for the least\n"
+    "output error of that block on the rows (AWQ's clipping; the float weights change, on purpose).\n"
     "The layer records qcc.awq_alpha and the output errors relative to the output energy\n"
     "(qcc.awq_rtn_error, qcc.awq_error); qcc.input_absmean and qcc.input_rows are removed.\n"
     "Before:  %y = \"qcc.gemm\"(%x, %wo) {..., qcc.input_absmean = array<f32: ...>, qcc.input_rows = ...}\n"
@@ -340,4 +418,6 @@ const qcc_pass_info qcc_pass_awq_info = {
     "         %xs = \"qcc.mul\"(%x, %c)\n"
     "         %wo = \"qcc.observe\"(%w_times_s) {spec = \"u4 affine axis=0 group=32\", ...}\n"
     "         %y = \"qcc.gemm\"(%xs, %wo) {..., qcc.awq_alpha = 0.5 : f32, ...}",
-    "grid=N: the number of alpha values tried (default 20)", create};
+    "grid=N: the number of alpha values tried (default 20)\n"
+    "clip=0|1: then clamp each block of weights to the fraction c of its largest |w| (c = 1, 0.95, ...,\n"
+    "  0.55) with the least output error on the rows (default 1; clip=0 keeps the float model exact)", create};

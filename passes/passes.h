@@ -25,6 +25,6 @@ extern const qcc_pass_info qcc_pass_awq_info;              /* awq.c:            
  * false on failure, the reason reported with qcc_pass_report. */
 bool qcc_convert_observers(MlirOperation root);
 /* qcc-awq's rewrite on root (grid 0: the default), for the same use. */
-qcc_status_t qcc_awq_apply(MlirOperation root, int grid);
+qcc_status_t qcc_awq_apply(MlirOperation root, int grid, bool clip);
 
 #endif

@@ -402,7 +402,7 @@ qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, 
                                  qcc_eval_metrics *out) {
   MlirOperation clone = mlirOperationClone(root);
   qcc_status_t st = qcc_precision_apply(clone, prec, n);
-  if (!st && set->awq) st = qcc_awq_apply(clone, 0);
+  if (!st && set->awq) st = qcc_awq_apply(clone, 0, true);
   if (!st && !qcc_convert_observers(clone)) {
     st = qcc_pass_take_report();
     if (!st) st = qcc_status_make(QCC_ERR_INVALID, "converting the mixed-precision module failed");
