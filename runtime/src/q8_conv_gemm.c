@@ -33,11 +33,11 @@
 static const q8_variant_t kVariants[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     {"q8_conv_4x24_gemm_4x8__avx2", QRT_ISA_AVX2_FMA, 2, 8, 4, 24, 4, qrt_q8_conv_tile_4x24__avx2,
-     qrt_q8_gemm_tile_4x8__avx2, qrt_q8_requant__avx2},
-    {"q8_conv_8x48_gemm_4x16__avx512vnni", QRT_ISA_AVX512VNNI, 4, 16, 8, 48, 4,
-     qrt_q8_conv_tile_8x48__avx512vnni, qrt_q8_gemm_tile_4x16__avx512vnni, qrt_q8_requant__avx512vnni},
+     qrt_q8_gemm_tile_4x8__avx2, qrt_q8_requant__avx2, 0, NULL},
+    {"q8_conv_8x48_gemm_6x64__avx512vnni", QRT_ISA_AVX512VNNI, 4, 16, 8, 48, 6,
+     qrt_q8_conv_tile_8x48__avx512vnni, NULL, qrt_q8_requant__avx512vnni, 4, qrt_q8_gemm_tile_6x64__avx512vnni},
 #endif
-    {NULL, QRT_ISA_SCALAR, 0, 0, 0, 0, 0, NULL, NULL, NULL}, /* end (keeps the array non-empty) */
+    {NULL, QRT_ISA_SCALAR, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL}, /* end (keeps the array non-empty) */
 };
 enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] - 1 };
 
@@ -530,28 +530,46 @@ qrt_status_t qrt_q8_conv2d(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in
 
 /* ---- Linear ---------------------------------------------------------------------------- */
 
-static size_t q8_gemm_scratch_v(const q8_variant_t *v, int64_t k) {
-  const int64_t kg = (k + v->cpg - 1) / v->cpg;
-  return (size_t)(v->mr * kg) * 4 + (size_t)(v->mr * v->pw) * 4 + 64 * 2;
+/* Cache blocking of Linear: rows in blocks whose lanes take at most
+ * Q8_GEMM_LANE_BYTES (copied once per block, then read from L1/L2 by every
+ * panel), panels in blocks of at most Q8_GEMM_W_BYTES of weights (read from L2
+ * by every row tile of the row block). */
+enum { Q8_GEMM_LANE_BYTES = 96 << 10, Q8_GEMM_W_BYTES = 384 << 10 };
+
+/* Rows per block: a multiple of mr, at most m rounded up to mr. */
+static int64_t q8_gemm_rows_per_block(const q8_variant_t *v, int64_t m, int64_t kg) {
+  int64_t mb = Q8_GEMM_LANE_BYTES / (kg * 4);
+  mb -= mb % v->mr;
+  if (mb < v->mr) mb = v->mr;
+  const int64_t mr_up = (m + v->mr - 1) / v->mr * v->mr;
+  return mb < mr_up ? mb : mr_up;
 }
 
-/* Rows r0 .. r0+mt of x as lanes (mr rows, the missing ones and the K tail zero);
- * zflip per row (dynamic) or one for all (zstride 0). */
-static void q8_rows_to_lanes(const q8_variant_t *v, int64_t mt, int64_t k, const uint8_t *x, int64_t ldx,
-                             uint8_t flip, const int32_t *zflip, int64_t zstride, uint8_t *dst) {
-  const int64_t kg = (k + v->cpg - 1) / v->cpg;
-  memset(dst, 0, (size_t)(v->mr * kg) * 4);
-  for (int64_t r = 0; r < mt; r++) {
+static size_t q8_gemm_scratch_v(const q8_variant_t *v, int64_t m, int64_t k) {
+  const int64_t kg = (k + v->cpg - 1) / v->cpg, nv = v->gemm_mn ? v->gemm_nv : 1;
+  return (size_t)(q8_gemm_rows_per_block(v, m < 1 ? 1 : m, kg) * kg) * 4 + (size_t)(v->mr * nv * v->pw) * 4 +
+         64 * 2;
+}
+
+/* `rows` rows of x as lanes, then zero rows up to a multiple of mr; the K tail
+ * zero. Row r's zero point is zp[r * zstride] (the dynamic Linear's per row). */
+static void q8_rows_to_lanes(const q8_variant_t *v, int64_t rows, int64_t k, const uint8_t *x, int64_t ldx,
+                             qrt_dtype_t xt, const int32_t *zp, int64_t zstride, uint8_t *dst) {
+  const int64_t kg = (k + v->cpg - 1) / v->cpg, rows_up = (rows + v->mr - 1) / v->mr * v->mr;
+  memset(dst + (size_t)(rows * kg) * 4, 0, (size_t)((rows_up - rows) * kg) * 4);
+  for (int64_t r = 0; r < rows; r++) {
     const uint8_t *src = x + r * ldx;
     uint8_t *d = dst + (size_t)(r * kg) * 4;
+    const q8_xoff_t xo = q8_xoff(xt, zp[r * zstride]);
     if (v->cpg == 4) {
-      for (int64_t i = 0; i < k; i++) d[i] = src[i] ^ flip;
+      for (int64_t i = 0; i < k; i++) d[i] = src[i] ^ xo.flip;
+      memset(d + k, 0, (size_t)(kg * 4 - k));
     } else {
-      const int32_t z = zflip[r * zstride];
       for (int64_t i = 0; i < k; i++) {
-        const int16_t val = (int16_t)((int32_t)(src[i] ^ flip) - z);
+        const int16_t val = (int16_t)((int32_t)(src[i] ^ xo.flip) - xo.zflip);
         memcpy(d + 2 * i, &val, 2);
       }
+      memset(d + 2 * k, 0, (size_t)(kg * 4 - 2 * k));
     }
   }
 }
@@ -584,56 +602,70 @@ qrt_status_t qrt_q8_gemm_pack_weights_dynamic(int64_t n, int64_t k, qrt_dtype_t 
 }
 
 size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
-  (void)m, (void)n;
+  (void)n;
   size_t need = 0; /* the scalar variant reads x in place */
   if (k < 1) return 0;
   for (int i = 0; i < Q8_N_VARIANTS; i++) {
-    const size_t s = q8_gemm_scratch_v(&kVariants[i], k);
+    const size_t s = q8_gemm_scratch_v(&kVariants[i], m, k);
     if (s > need) need = s;
   }
   return need;
 }
 
-/* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). */
+/* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). Loops:
+ * row blocks (made lanes), panel blocks, row tiles of mr, groups of nv panels. */
 static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, int64_t k, const uint8_t *x,
                                    int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
                                    int64_t x_params_stride, const void *packed, uint8_t *y, float *yf,
                                    int64_t ldy, void *scratch, size_t scratch_size) {
-  if (!scratch || scratch_size < q8_gemm_scratch_v(v, k)) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
+  if (!scratch || scratch_size < q8_gemm_scratch_v(v, m, k)) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
   const q8_packed_view_t pv = q8_view(packed);
   const q8_vgeom_t vg = q8_vgeom(v, k, n, 1, 1, 1);
   const uint8_t *panels = (const uint8_t *)pv.rest + q8_align64((size_t)n * 4);
   const int32_t *wsum = (const int32_t *)pv.rest;
+  const int64_t nv_max = v->gemm_mn ? v->gemm_nv : 1, ldl = vg.kg * 4;
+  const int64_t mb = q8_gemm_rows_per_block(v, m, vg.kg);
+  int64_t pb = Q8_GEMM_W_BYTES / (int64_t)vg.panel_bytes; /* panels per block, a multiple of nv_max */
+  pb = pb < nv_max ? nv_max : pb - pb % nv_max;
   uint8_t *lanes = (uint8_t *)align_up64(scratch);
-  int32_t *acc = (int32_t *)align_up64(lanes + (size_t)(v->mr * vg.kg) * 4);
+  int32_t *acc = (int32_t *)align_up64(lanes + (size_t)(mb * ldl));
   const qrt_dtype_t xt = (qrt_dtype_t)pv.h->x_type;
   const q8_out_t out = {pv.h->y_zero_point, pv.h->y_qmin, pv.h->y_qmax};
-  int32_t zflip[16]; /* mr <= 16 */
-  for (int64_t r0 = 0; r0 < m; r0 += v->mr) {
-    const int64_t mt = m - r0 < v->mr ? m - r0 : v->mr;
-    for (int64_t r = 0; r < mt; r++)
-      zflip[r] = q8_xoff(xt, yf ? x_zero_points[(r0 + r) * x_params_stride] : pv.h->x_zero_point).zflip;
-    q8_rows_to_lanes(v, mt, k, x + r0 * ldx, ldx, q8_xoff(xt, 0).flip, zflip, 1, lanes);
-    for (int64_t pi = 0; pi < vg.panels; pi++) {
-      const int64_t o0 = pi * v->pw, nt = n - o0 < v->pw ? n - o0 : v->pw;
-      v->gemm_tile(vg.kg, lanes, vg.kg * 4, panels + (size_t)pi * vg.panel_bytes, acc);
-      for (int64_t r = 0; r < mt; r++) {
-        const int32_t *ar = acc + r * v->pw;
-        if (!yf) {
-          v->requant(nt, ar, &pv.bias[o0], &pv.scale[o0], 1, &out, y + (r0 + r) * ldy + o0);
-          continue;
-        }
-        /* dynamic: the scalar reference's float steps, in the same order */
-        const float xs = x_scales[(r0 + r) * x_params_stride];
-        const uint32_t zu = v->cpg == 4 ? (uint32_t)zflip[r] : 0; /* u8 lanes hold x - zx + zu */
-        for (int64_t c = 0; c < nt; c++) {
-          const int32_t a = (int32_t)((uint32_t)ar[c] - zu * (uint32_t)wsum[o0 + c]);
-          float bias;
-          memcpy(&bias, &pv.bias[o0 + c], 4);
-          const float scale = xs * pv.scale[o0 + c];
-          const float af = (float)a;
-          const float prod = af * scale;
-          yf[(r0 + r) * ldy + o0 + c] = prod + bias;
+  for (int64_t r0 = 0; r0 < m; r0 += mb) {
+    const int64_t rb = m - r0 < mb ? m - r0 : mb;
+    if (yf) q8_rows_to_lanes(v, rb, k, x + r0 * ldx, ldx, xt, x_zero_points + r0 * x_params_stride, x_params_stride, lanes);
+    else q8_rows_to_lanes(v, rb, k, x + r0 * ldx, ldx, xt, &pv.h->x_zero_point, 0, lanes);
+    for (int64_t p0 = 0; p0 < vg.panels; p0 += pb) {
+      const int64_t p1 = p0 + pb < vg.panels ? p0 + pb : vg.panels;
+      for (int64_t t0 = 0; t0 < rb; t0 += v->mr) {
+        const int64_t mt = rb - t0 < v->mr ? rb - t0 : v->mr;
+        for (int64_t pi = p0; pi < p1; pi += nv_max) {
+          const int64_t nv = p1 - pi < nv_max ? p1 - pi : nv_max, o0 = pi * v->pw;
+          const int64_t nt = n - o0 < nv * v->pw ? n - o0 : nv * v->pw;
+          const uint8_t *w = panels + (size_t)pi * vg.panel_bytes;
+          if (v->gemm_mn) v->gemm_mn(mt, nv, vg.kg, lanes + t0 * ldl, ldl, w, (int64_t)vg.panel_bytes, acc);
+          else v->gemm_tile(vg.kg, lanes + t0 * ldl, ldl, w, acc); /* nv is 1; rows past mt are zero */
+          for (int64_t r = 0; r < mt; r++) {
+            const int64_t row = r0 + t0 + r;
+            const int32_t *ar = acc + r * nv * v->pw;
+            if (!yf) {
+              v->requant(nt, ar, &pv.bias[o0], &pv.scale[o0], 1, &out, y + row * ldy + o0);
+              continue;
+            }
+            /* dynamic: the scalar reference's float steps, in the same order */
+            const float xs = x_scales[row * x_params_stride];
+            /* u8 lanes hold x - zx + zu */
+            const uint32_t zu = v->cpg == 4 ? (uint32_t)q8_xoff(xt, x_zero_points[row * x_params_stride]).zflip : 0;
+            for (int64_t c = 0; c < nt; c++) {
+              const int32_t a = (int32_t)((uint32_t)ar[c] - zu * (uint32_t)wsum[o0 + c]);
+              float bias;
+              memcpy(&bias, &pv.bias[o0 + c], 4);
+              const float scale = xs * pv.scale[o0 + c];
+              const float af = (float)a;
+              const float prod = af * scale;
+              yf[row * ldy + o0 + c] = prod + bias;
+            }
+          }
         }
       }
     }

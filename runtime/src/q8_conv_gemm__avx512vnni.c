@@ -53,21 +53,51 @@ void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t 
     for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
 }
 
-/* 4 rows x 16 channels. */
-void qrt_q8_gemm_tile_4x16__avx512vnni(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,
-                                       int32_t *acc) {
-  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+/* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and
+ * a broadcast row in registers. Per lane group: 4 vector loads of weights
+ * (the panels' rows), one broadcast per row, 6 x 4 vpdpbusd. The row and panel
+ * counts are template arguments of gemm_mn, instantiated for every (mr, nv) so
+ * the tails run in registers too. */
+static inline __attribute__((always_inline)) void gemm_mn(const int MR, const int NV, int64_t n_kg,
+                                                          const uint8_t *x, int64_t ldx, const uint8_t *w,
+                                                          int64_t panel_stride, int32_t *acc) {
+  __m512i a[6][4];
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; j++) a[r][j] = _mm512_setzero_si512();
   for (int64_t kg = 0; kg < n_kg; kg++) {
-    const __m512i wv = _mm512_loadu_si512(w + kg * 64);
-    a0 = _mm512_dpbusd_epi32(a0, bcast32(x + 4 * kg), wv);
-    a1 = _mm512_dpbusd_epi32(a1, bcast32(x + ldx + 4 * kg), wv);
-    a2 = _mm512_dpbusd_epi32(a2, bcast32(x + 2 * ldx + 4 * kg), wv);
-    a3 = _mm512_dpbusd_epi32(a3, bcast32(x + 3 * ldx + 4 * kg), wv);
+    __m512i wv[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; j++) wv[j] = _mm512_loadu_si512(w + j * panel_stride + kg * 64);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      const __m512i xb = bcast32(x + r * ldx + 4 * kg);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; j++) a[r][j] = _mm512_dpbusd_epi32(a[r][j], xb, wv[j]);
+    }
   }
-  _mm512_storeu_si512(acc, a0);
-  _mm512_storeu_si512(acc + 16, a1);
-  _mm512_storeu_si512(acc + 32, a2);
-  _mm512_storeu_si512(acc + 48, a3);
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; j++) _mm512_storeu_si512(acc + r * NV * 16 + 16 * j, a[r][j]);
+}
+
+#define Q8_GEMM_MN(MR, NV)                                                                                 \
+  static void gemm_##MR##x##NV(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int64_t ps, \
+                               int32_t *acc) {                                                            \
+    gemm_mn(MR, NV, n_kg, x, ldx, w, ps, acc);                                                             \
+  }
+#define Q8_GEMM_ROW(MR) Q8_GEMM_MN(MR, 1) Q8_GEMM_MN(MR, 2) Q8_GEMM_MN(MR, 3) Q8_GEMM_MN(MR, 4)
+Q8_GEMM_ROW(1) Q8_GEMM_ROW(2) Q8_GEMM_ROW(3) Q8_GEMM_ROW(4) Q8_GEMM_ROW(5) Q8_GEMM_ROW(6)
+#define Q8_GEMM_FNS(MR) {gemm_##MR##x1, gemm_##MR##x2, gemm_##MR##x3, gemm_##MR##x4}
+
+void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+                                       const uint8_t *w, int64_t panel_stride, int32_t *acc) {
+  typedef void (*fn_t)(int64_t, const uint8_t *, int64_t, const uint8_t *, int64_t, int32_t *);
+  static const fn_t kFns[6][4] = {Q8_GEMM_FNS(1), Q8_GEMM_FNS(2), Q8_GEMM_FNS(3),
+                                  Q8_GEMM_FNS(4), Q8_GEMM_FNS(5), Q8_GEMM_FNS(6)};
+  kFns[mr - 1][nv - 1](n_kg, x, ldx, w, panel_stride, acc);
 }
 
 void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
