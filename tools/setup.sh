@@ -3,6 +3,10 @@
 # non-interactive; waits for the dpkg lock. Heavy peers (PyTorch, ONNX Runtime)
 # are not installed here: see tools/setup-peers.sh, used only by benchmarks and
 # fixture-making scripts.
+#
+# usage: tools/setup.sh [--bench]
+#   --bench also installs the benchmark-only packages (BENCH_PKGS: oneDNN for
+#   tools/bench_gemm.sh); CI does not use them.
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config
@@ -15,6 +19,13 @@ PKGS=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 cross build, run under qemu (docs/aarch64.md)
   chromium   # headless: renders report.html in the ctest report.browser (test/Report)
 )
+# Benchmarks only (not CI): oneDNN, the int8 GEMM baseline of tools/bench_gemm.sh
+BENCH_PKGS=(libdnnl-dev)
+case "${1:-}" in
+  --bench) PKGS+=("${BENCH_PKGS[@]}") ;;
+  "") ;;
+  *) echo "setup.sh: unknown argument '$1' (usage: tools/setup.sh [--bench])" >&2; exit 2 ;;
+esac
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=()

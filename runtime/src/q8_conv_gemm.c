@@ -530,25 +530,29 @@ qrt_status_t qrt_q8_conv2d(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in
 
 /* ---- Linear ---------------------------------------------------------------------------- */
 
-/* Cache blocking of Linear: rows in blocks whose lanes take at most
- * Q8_GEMM_LANE_BYTES (copied once per block, then read from L1/L2 by every
- * panel), panels in blocks of at most Q8_GEMM_W_BYTES of weights (read from L2
- * by every row tile of the row block). */
-enum { Q8_GEMM_LANE_BYTES = 96 << 10, Q8_GEMM_W_BYTES = 384 << 10 };
+/* Cache blocking of Linear: rows in blocks of at most Q8_GEMM_ROWS whose lanes
+ * take at most Q8_GEMM_LANE_BYTES (made once per block, then read from L2);
+ * for gemm_mn variants, K in blocks of Q8_GEMM_KC lane groups, so the nv
+ * panels' block of weights (16 KB for 4 x 16 channels) stays in L1 while
+ * every row tile of the block passes over it; the accumulators of the row
+ * block wait in scratch between K blocks. */
+enum { Q8_GEMM_LANE_BYTES = 256 << 10, Q8_GEMM_ROWS = 96, Q8_GEMM_KC = 64 };
 
 /* Rows per block: a multiple of mr, at most m rounded up to mr. */
 static int64_t q8_gemm_rows_per_block(const q8_variant_t *v, int64_t m, int64_t kg) {
   int64_t mb = Q8_GEMM_LANE_BYTES / (kg * 4);
+  if (mb > Q8_GEMM_ROWS) mb = Q8_GEMM_ROWS;
   mb -= mb % v->mr;
   if (mb < v->mr) mb = v->mr;
   const int64_t mr_up = (m + v->mr - 1) / v->mr * v->mr;
   return mb < mr_up ? mb : mr_up;
 }
 
+/* Lanes of a row block, then its accumulators. */
 static size_t q8_gemm_scratch_v(const q8_variant_t *v, int64_t m, int64_t k) {
   const int64_t kg = (k + v->cpg - 1) / v->cpg, nv = v->gemm_mn ? v->gemm_nv : 1;
-  return (size_t)(q8_gemm_rows_per_block(v, m < 1 ? 1 : m, kg) * kg) * 4 + (size_t)(v->mr * nv * v->pw) * 4 +
-         64 * 2;
+  const int64_t mb = q8_gemm_rows_per_block(v, m < 1 ? 1 : m, kg);
+  return (size_t)(mb * kg) * 4 + (size_t)(mb * nv * v->pw) * 4 + 64 * 2;
 }
 
 /* `rows` rows of x as lanes, then zero rows up to a multiple of mr; the K tail
@@ -613,7 +617,7 @@ size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
 }
 
 /* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). Loops:
- * row blocks (made lanes), panel blocks, row tiles of mr, groups of nv panels. */
+ * row blocks (made lanes), groups of nv panels, K blocks, row tiles of mr. */
 static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, int64_t k, const uint8_t *x,
                                    int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
                                    int64_t x_params_stride, const void *packed, uint8_t *y, float *yf,
@@ -623,28 +627,40 @@ static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, 
   const q8_vgeom_t vg = q8_vgeom(v, k, n, 1, 1, 1);
   const uint8_t *panels = (const uint8_t *)pv.rest + q8_align64((size_t)n * 4);
   const int32_t *wsum = (const int32_t *)pv.rest;
-  const int64_t nv_max = v->gemm_mn ? v->gemm_nv : 1, ldl = vg.kg * 4;
-  const int64_t mb = q8_gemm_rows_per_block(v, m, vg.kg);
-  int64_t pb = Q8_GEMM_W_BYTES / (int64_t)vg.panel_bytes; /* panels per block, a multiple of nv_max */
-  pb = pb < nv_max ? nv_max : pb - pb % nv_max;
-  uint8_t *lanes = (uint8_t *)align_up64(scratch);
-  int32_t *acc = (int32_t *)align_up64(lanes + (size_t)(mb * ldl));
+  /* u8 x with whole lane groups: the rows are lanes already (u = x), read in place
+   * (gemm_mn reads only the rows it is given) */
+  const int direct = v->gemm_mn && v->cpg == 4 && (qrt_dtype_t)pv.h->x_type == QRT_DTYPE_U8 && k % 4 == 0;
+  const int64_t nv_max = v->gemm_mn ? v->gemm_nv : 1, ldl = direct ? ldx : vg.kg * 4;
+  const int64_t mb = q8_gemm_rows_per_block(v, m, vg.kg), kc = v->gemm_mn ? Q8_GEMM_KC : vg.kg;
+  uint8_t *lane_buf = (uint8_t *)align_up64(scratch);
+  int32_t *accs = (int32_t *)align_up64(lane_buf + (size_t)(mb * vg.kg * 4));
   const qrt_dtype_t xt = (qrt_dtype_t)pv.h->x_type;
   const q8_out_t out = {pv.h->y_zero_point, pv.h->y_qmin, pv.h->y_qmax};
   for (int64_t r0 = 0; r0 < m; r0 += mb) {
     const int64_t rb = m - r0 < mb ? m - r0 : mb;
-    if (yf) q8_rows_to_lanes(v, rb, k, x + r0 * ldx, ldx, xt, x_zero_points + r0 * x_params_stride, x_params_stride, lanes);
-    else q8_rows_to_lanes(v, rb, k, x + r0 * ldx, ldx, xt, &pv.h->x_zero_point, 0, lanes);
-    for (int64_t p0 = 0; p0 < vg.panels; p0 += pb) {
-      const int64_t p1 = p0 + pb < vg.panels ? p0 + pb : vg.panels;
-      for (int64_t t0 = 0; t0 < rb; t0 += v->mr) {
-        const int64_t mt = rb - t0 < v->mr ? rb - t0 : v->mr;
-        for (int64_t pi = p0; pi < p1; pi += nv_max) {
-          const int64_t nv = p1 - pi < nv_max ? p1 - pi : nv_max, o0 = pi * v->pw;
-          const int64_t nt = n - o0 < nv * v->pw ? n - o0 : nv * v->pw;
-          const uint8_t *w = panels + (size_t)pi * vg.panel_bytes;
-          if (v->gemm_mn) v->gemm_mn(mt, nv, vg.kg, lanes + t0 * ldl, ldl, w, (int64_t)vg.panel_bytes, acc);
-          else v->gemm_tile(vg.kg, lanes + t0 * ldl, ldl, w, acc); /* nv is 1; rows past mt are zero */
+    const uint8_t *lanes = direct ? x + r0 * ldx : lane_buf;
+    if (!direct)
+      q8_rows_to_lanes(v, rb, k, x + r0 * ldx, ldx, xt, yf ? x_zero_points + r0 * x_params_stride : &pv.h->x_zero_point,
+                       yf ? x_params_stride : 0, lane_buf);
+    for (int64_t pi = 0; pi < vg.panels; pi += nv_max) {
+      const int64_t nv = vg.panels - pi < nv_max ? vg.panels - pi : nv_max, o0 = pi * v->pw;
+      const int64_t nt = n - o0 < nv * v->pw ? n - o0 : nv * v->pw;
+      const uint8_t *w = panels + (size_t)pi * vg.panel_bytes;
+      /* static, every multiplier finite: the tile requantizes from its registers */
+      int fuse = !yf && v->gemm_mn;
+      for (int64_t c = 0; fuse && c < nt; c++) fuse = fabsf(pv.scale[o0 + c]) <= 3.40282347e38f;
+      for (int64_t k0 = 0; k0 < vg.kg; k0 += kc) {
+        const int64_t kn = vg.kg - k0 < kc ? vg.kg - k0 : kc;
+        for (int64_t t0 = 0; t0 < rb; t0 += v->mr) {
+          const int64_t mt = rb - t0 < v->mr ? rb - t0 : v->mr;
+          int32_t *acc = accs + t0 * nv * v->pw; /* rows t0 .. t0 + mt of the block */
+          const int last = k0 + kn == vg.kg;
+          const q8_gemm_rq_t rq = {nt, ldy, &pv.bias[o0], &pv.scale[o0], &out, fuse ? y + (r0 + t0) * ldy + o0 : NULL};
+          if (v->gemm_mn)
+            v->gemm_mn(mt, nv, kn, lanes + t0 * ldl + k0 * 4, ldl, w + k0 * v->pw * 4, (int64_t)vg.panel_bytes, k0 > 0,
+                       acc, last && fuse ? &rq : NULL);
+          else v->gemm_tile(vg.kg, lanes + t0 * ldl, ldl, w, acc); /* nv is 1, one K block; rows past mt are 0 */
+          if (!last || fuse) continue;
           for (int64_t r = 0; r < mt; r++) {
             const int64_t row = r0 + t0 + r;
             const int32_t *ar = acc + r * nv * v->pw;

@@ -53,19 +53,46 @@ void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t 
     for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
 }
 
+/* The requantization constants of one output (see the file comment). */
+typedef struct {
+  __m512 lo, hi;
+  __m512i zp, qmin, qmax;
+} rq_consts;
+
+static inline rq_consts rq_init(const q8_out_t *o) {
+  rq_consts k = {_mm512_set1_ps((float)(o->qmin - o->zero_point)), _mm512_set1_ps((float)(o->qmax - o->zero_point)),
+                 _mm512_set1_epi32(o->zero_point), _mm512_set1_epi32(o->qmin), _mm512_set1_epi32(o->qmax)};
+  return k;
+}
+
+/* qrt_requantize_scalar of 16 lanes: acc + bias (mod 2^32) times a finite multiplier. */
+static inline __m512i rq16(const rq_consts *k, __m512i acc, __m512i bias, __m512 mult) {
+  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, bias)), mult);
+  const __m512 c = _mm512_min_ps(_mm512_max_ps(v, k->lo), k->hi);
+  const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), k->zp);
+  return _mm512_min_epi32(_mm512_max_epi32(q, k->qmin), k->qmax);
+}
+
+static inline __mmask16 mask_first(int64_t n) {
+  return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and
  * a broadcast row in registers. Per lane group: 4 vector loads of weights
  * (the panels' rows), one broadcast per row, 6 x 4 vpdpbusd. The row and panel
  * counts are template arguments of gemm_mn, instantiated for every (mr, nv) so
- * the tails run in registers too. */
+ * the tails run in registers too. With rq, the accumulators are requantized
+ * and stored as bytes from the registers (rq16, as qrt_q8_requant__avx512vnni). */
 static inline __attribute__((always_inline)) void gemm_mn(const int MR, const int NV, int64_t n_kg,
                                                           const uint8_t *x, int64_t ldx, const uint8_t *w,
-                                                          int64_t panel_stride, int32_t *acc) {
+                                                          int64_t panel_stride, int64_t add, int32_t *acc,
+                                                          const q8_gemm_rq_t *rq) {
   __m512i a[6][4];
 #pragma GCC unroll 6
   for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; j++) a[r][j] = _mm512_setzero_si512();
+    for (int j = 0; j < NV; j++)
+      a[r][j] = add ? _mm512_loadu_si512(acc + r * NV * 16 + 16 * j) : _mm512_setzero_si512();
   for (int64_t kg = 0; kg < n_kg; kg++) {
     __m512i wv[4];
 #pragma GCC unroll 4
@@ -77,39 +104,50 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
       for (int j = 0; j < NV; j++) a[r][j] = _mm512_dpbusd_epi32(a[r][j], xb, wv[j]);
     }
   }
+  if (!rq) {
 #pragma GCC unroll 6
-  for (int r = 0; r < MR; r++)
+    for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; j++) _mm512_storeu_si512(acc + r * NV * 16 + 16 * j, a[r][j]);
+      for (int j = 0; j < NV; j++) _mm512_storeu_si512(acc + r * NV * 16 + 16 * j, a[r][j]);
+    return;
+  }
+  const rq_consts k = rq_init(rq->o);
+#pragma GCC unroll 4
+  for (int j = 0; j < NV; j++) {
+    const __mmask16 m = mask_first(rq->nt - 16 * j);
+    const __m512i b = _mm512_maskz_loadu_epi32(m, rq->bias + 16 * j);
+    const __m512 mv = _mm512_maskz_loadu_ps(m, rq->mult + 16 * j);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) _mm512_mask_cvtepi32_storeu_epi8(rq->y + r * rq->ldy + 16 * j, m, rq16(&k, a[r][j], b, mv));
+  }
 }
 
 #define Q8_GEMM_MN(MR, NV)                                                                                 \
   static void gemm_##MR##x##NV(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int64_t ps, \
-                               int32_t *acc) {                                                            \
-    gemm_mn(MR, NV, n_kg, x, ldx, w, ps, acc);                                                             \
+                               int64_t add, int32_t *acc, const q8_gemm_rq_t *rq) {                       \
+    gemm_mn(MR, NV, n_kg, x, ldx, w, ps, add, acc, rq);                                                    \
   }
 #define Q8_GEMM_ROW(MR) Q8_GEMM_MN(MR, 1) Q8_GEMM_MN(MR, 2) Q8_GEMM_MN(MR, 3) Q8_GEMM_MN(MR, 4)
 Q8_GEMM_ROW(1) Q8_GEMM_ROW(2) Q8_GEMM_ROW(3) Q8_GEMM_ROW(4) Q8_GEMM_ROW(5) Q8_GEMM_ROW(6)
 #define Q8_GEMM_FNS(MR) {gemm_##MR##x1, gemm_##MR##x2, gemm_##MR##x3, gemm_##MR##x4}
 
 void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
-                                       const uint8_t *w, int64_t panel_stride, int32_t *acc) {
-  typedef void (*fn_t)(int64_t, const uint8_t *, int64_t, const uint8_t *, int64_t, int32_t *);
+                                       const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
+                                       const q8_gemm_rq_t *rq) {
+  typedef void (*fn_t)(int64_t, const uint8_t *, int64_t, const uint8_t *, int64_t, int64_t, int32_t *,
+                       const q8_gemm_rq_t *);
   static const fn_t kFns[6][4] = {Q8_GEMM_FNS(1), Q8_GEMM_FNS(2), Q8_GEMM_FNS(3),
                                   Q8_GEMM_FNS(4), Q8_GEMM_FNS(5), Q8_GEMM_FNS(6)};
-  kFns[mr - 1][nv - 1](n_kg, x, ldx, w, panel_stride, acc);
+  kFns[mr - 1][nv - 1](n_kg, x, ldx, w, panel_stride, add, acc, rq);
 }
 
 void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
                                 int64_t ps, const q8_out_t *o, uint8_t *y) {
-  const __m512 lo = _mm512_set1_ps((float)(o->qmin - o->zero_point));
-  const __m512 hi = _mm512_set1_ps((float)(o->qmax - o->zero_point));
-  const __m512i zp = _mm512_set1_epi32(o->zero_point), qmin = _mm512_set1_epi32(o->qmin),
-                qmax = _mm512_set1_epi32(o->qmax);
+  const rq_consts k = rq_init(o);
   const __m512 fmax = _mm512_set1_ps(3.40282347e38f);
   for (int64_t i = 0; i < n; i += 16) {
     const int64_t left = n - i;
-    const __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+    const __mmask16 m = mask_first(left);
     const __m512i b = ps ? _mm512_maskz_loadu_epi32(m, bias + i) : _mm512_set1_epi32(bias[0]);
     const __m512 mv = ps ? _mm512_maskz_loadu_ps(m, mult + i) : _mm512_set1_ps(mult[0]);
     /* |M| <= FLT_MAX is false for +-Inf and NaN: those lanes take the scalar path */
@@ -117,11 +155,6 @@ void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bi
       qrt_q8_requant_run(left < 16 ? left : 16, acc + i, bias + i * ps, mult + i * ps, ps, o, y + i);
       continue;
     }
-    const __m512i a = _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), b);
-    const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mv);
-    const __m512 c = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-    __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
-    q = _mm512_min_epi32(_mm512_max_epi32(q, qmin), qmax);
-    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, q);
+    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, rq16(&k, _mm512_maskz_loadu_epi32(m, acc + i), b, mv));
   }
 }

@@ -112,19 +112,29 @@ void qrt_q8_gemm_dynamic__scalar(int64_t m, int64_t n, const void *x, int64_t ld
  * gemm tile (MR rows x PW channels):
  *   acc[r*PW + c] = sum over kg < n_kg of dot(lane at x + r*ldx + 4*kg, lane at w + (kg*PW + c)*4)
  * gemm_mn tile (mr <= MR rows x nv <= gemm_nv panels, the next panel panel_stride bytes on):
- *   acc[(r*nv + j)*PW + c] = sum over kg < n_kg of
+ *   acc[(r*nv + j)*PW + c] = (add ? acc[(r*nv + j)*PW + c] : 0) + sum over kg < n_kg of
  *       dot(lane at x + r*ldx + 4*kg, lane at w + j*panel_stride + (kg*PW + c)*4)
- *   (only rows r < mr are read; a variant has gemm_tile or gemm_mn)
+ *   (only rows r < mr are read; a variant has gemm_tile or gemm_mn); with rq (static
+ *   Linear, last K block) acc is not written: y[r*ldy + c] = requant of that sum with
+ *   bias[c], mult[c] for c < nt (every mult[c] finite), as `requant` would store it.
  * requant: y[i] = qrt_requantize_scalar(acc[i] + bias[i*ps], mult[i*ps], zp, qmin, qmax) for
  *   i < n (ps 0 or 1; the addition mod 2^32), stored as bytes (u8 or s8 alike). */
 typedef void (*q8_conv_tile_fn)(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                 const uint8_t *x, const uint8_t *w, int32_t *acc);
 typedef void (*q8_gemm_tile_fn)(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc);
-typedef void (*q8_gemm_mn_fn)(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
-                              const uint8_t *w, int64_t panel_stride, int32_t *acc);
 typedef struct {
   int32_t zero_point, qmin, qmax;
 } q8_out_t;
+typedef struct {
+  int64_t nt, ldy;
+  const int32_t *bias;
+  const float *mult;
+  const q8_out_t *o;
+  uint8_t *y;
+} q8_gemm_rq_t;
+typedef void (*q8_gemm_mn_fn)(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+                              const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
+                              const q8_gemm_rq_t *rq);
 typedef void (*q8_requant_fn)(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
                               int64_t ps, const q8_out_t *o, uint8_t *y);
 
@@ -156,7 +166,8 @@ void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t 
                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                        int32_t *acc);
 void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
-                                       const uint8_t *w, int64_t panel_stride, int32_t *acc);
+                                       const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
+                                       const q8_gemm_rq_t *rq);
 void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
                                 int64_t ps, const q8_out_t *o, uint8_t *y);
 #endif

@@ -1,10 +1,12 @@
 /* The int8 GEMM against the machine's VPDPBUSD peak and oneDNN, in one run
  * (issue 5, "int8 GEMM kernel"). Not run by ctest; tools/bench_gemm.sh runs it.
  *
- * usage: qrt_bench_q8_gemm [--samples S] [--ms T] [--grid full|small] [--shape MxNxK]
+ * usage: qrt_bench_q8_gemm [--samples S] [--ms T] [--grid full|small] [--shape MxNxK] [--onednn-isa all]
  *   S samples per shape and library (default 7), each at least T ms of calls
  *   (default 20); the time of a shape is the median sample's time per call.
- *   --shape runs that shape alone.
+ *   --shape runs that shape alone. oneDNN is limited to AVX-512 VNNI (its
+ *   avx512_core_vnni, the instructions qcc's kernel uses) unless --onednn-isa
+ *   all lets it use what the CPU has (AMX on recent Xeons).
  *
  * One thread, thread CPU time (CLOCK_THREAD_CPUTIME_ID), so time the machine
  * gives other jobs is not counted. Shapes: M in {1,16,128,512,3136} and N, K
@@ -240,17 +242,19 @@ int main(int argc, char **argv) {
   double min_ms = 20;
   int small = 0;
   long long one[3] = {0, 0, 0};
+  int dnnl_all = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--samples") && i + 1 < argc) samples = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--ms") && i + 1 < argc) min_ms = atof(argv[++i]);
     else if (!strcmp(argv[i], "--grid") && i + 1 < argc && !strcmp(argv[i + 1], "small")) small = 1, i++;
     else if (!strcmp(argv[i], "--grid") && i + 1 < argc && !strcmp(argv[i + 1], "full")) i++;
+    else if (!strcmp(argv[i], "--onednn-isa") && i + 1 < argc && !strcmp(argv[i + 1], "all")) dnnl_all = 1, i++;
     else if (!strcmp(argv[i], "--shape") && i + 1 < argc &&
              sscanf(argv[i + 1], "%lldx%lldx%lld", &one[0], &one[1], &one[2]) == 3 && one[0] > 0 && one[1] > 0 &&
              one[2] > 0)
       i++;
     else {
-      fprintf(stderr, "qrt_bench_q8_gemm: unknown argument '%s' (usage: [--samples S] [--ms T] [--grid full|small] [--shape MxNxK])\n",
+      fprintf(stderr, "qrt_bench_q8_gemm: unknown argument '%s' (usage: [--samples S] [--ms T] [--grid full|small] [--shape MxNxK] [--onednn-isa all])\n",
               argv[i]);
       return 2;
     }
@@ -285,13 +289,18 @@ int main(int argc, char **argv) {
 #ifdef QRT_BENCH_ONEDNN
   dnnl_engine_t eng;
   dnnl_stream_t stream;
+  if (!dnnl_all && dnnl_set_max_cpu_isa(dnnl_cpu_isa_avx512_core_vnni) != dnnl_success) {
+    fprintf(stderr, "qrt_bench_q8_gemm: oneDNN refused to be limited to avx512_core_vnni\n");
+    return 1;
+  }
   if (dnnl_engine_create(&eng, dnnl_cpu, 0) != dnnl_success ||
       dnnl_stream_create(&stream, eng, dnnl_stream_default_flags) != dnnl_success) {
     fprintf(stderr, "qrt_bench_q8_gemm: oneDNN: no CPU engine\n");
     return 1;
   }
   const dnnl_version_t *ver = dnnl_version();
-  printf(" and oneDNN %d.%d.%d", ver->major, ver->minor, ver->patch);
+  printf(" and oneDNN %d.%d.%d (%s)", ver->major, ver->minor, ver->patch,
+         dnnl_all ? "every ISA the CPU has" : "limited to avx512_core_vnni");
 #else
   printf(" (built without oneDNN: install libdnnl-dev and rebuild for the comparison)");
 #endif

@@ -49,9 +49,12 @@ static int packed_variant(const void *packed) {
 }
 
 static int random_gemm(int idx) {
-  /* 1 in 4 larger: several 8/16-channel panels and 4-row tiles, long K */
-  const int big = idx % 4 == 3;
-  const int64_t m = rng_range(1, big ? 13 : 9), n = rng_range(1, big ? 70 : 40), k = rng_range(1, big ? 700 : 70);
+  /* 1 in 4 larger: several 8/16-channel panels and row tiles, long K; 1 in 20
+   * larger still: several groups of 4 panels, K blocks of 64 lane groups and
+   * row blocks of up to 96 rows (q8_conv_gemm.c, "Cache blocking of Linear") */
+  const int big = idx % 4 == 3, huge = idx % 20 == 19;
+  const int64_t m = rng_range(1, huge ? 200 : big ? 13 : 9), n = rng_range(1, huge ? 140 : big ? 70 : 40),
+                k = rng_range(1, huge ? 600 : big ? 700 : 70);
   const int64_t ldx = k + rng_range(0, 3), ldy = n + rng_range(0, 3);
   const qrt_dtype_t xt = rand_type(), wt = idx % 2 ? QRT_DTYPE_I8 : rand_type(), yt = rand_type();
   const int dyadic = rng_u32() % 3 == 0;
@@ -138,7 +141,8 @@ static int random_gemm(int idx) {
 /* ---- dynamic Linear -------------------------------------------------------------------- */
 
 static int random_dynamic(int idx) {
-  const int64_t m = rng_range(1, 7), n = rng_range(1, 33), k = rng_range(1, 80);
+  const int huge = idx % 10 == 9; /* several row and K blocks, as above */
+  const int64_t m = rng_range(1, huge ? 120 : 7), n = rng_range(1, huge ? 100 : 33), k = rng_range(1, huge ? 400 : 80);
   const int per_row = idx % 2, symmetric = idx % 3 == 0;
   const qrt_dtype_t xt = symmetric ? QRT_DTYPE_I8 : rand_type(), wt = idx % 4 ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
   float *xf = malloc((size_t)(m * k) * sizeof *xf);
