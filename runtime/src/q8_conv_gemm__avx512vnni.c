@@ -56,21 +56,23 @@ void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t 
 /* The requantization constants of one output (see the file comment). */
 typedef struct {
   __m512 lo, hi;
-  __m512i zp, qmin, qmax;
+  __m512i zp;
 } rq_consts;
 
 static inline rq_consts rq_init(const q8_out_t *o) {
   rq_consts k = {_mm512_set1_ps((float)(o->qmin - o->zero_point)), _mm512_set1_ps((float)(o->qmax - o->zero_point)),
-                 _mm512_set1_epi32(o->zero_point), _mm512_set1_epi32(o->qmin), _mm512_set1_epi32(o->qmax)};
+                 _mm512_set1_epi32(o->zero_point)};
   return k;
 }
 
-/* qrt_requantize_scalar of 16 lanes: acc + bias (mod 2^32) times a finite multiplier. */
-static inline __m512i rq16(const rq_consts *k, __m512i acc, __m512i bias, __m512 mult) {
-  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, bias)), mult);
+/* qrt_requantize_scalar of 16 lanes: a (acc + bias, mod 2^32) times a finite
+ * multiplier. lo and hi are integers (|.| <= 255, exact as floats), so the
+ * rounded value is in [lo, hi] and adding zp lands in [qmin, qmax]: the
+ * reference's final clamp never changes it. */
+static inline __m512i rq16(const rq_consts *k, __m512i a, __m512 mult) {
+  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mult);
   const __m512 c = _mm512_min_ps(_mm512_max_ps(v, k->lo), k->hi);
-  const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), k->zp);
-  return _mm512_min_epi32(_mm512_max_epi32(q, k->qmin), k->qmax);
+  return _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), k->zp);
 }
 
 static inline __mmask16 mask_first(int64_t n) {
@@ -87,12 +89,16 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
                                                           const uint8_t *x, int64_t ldx, const uint8_t *w,
                                                           int64_t panel_stride, int64_t add, int32_t *acc,
                                                           const q8_gemm_rq_t *rq) {
-  __m512i a[6][4];
+  __m512i a[6][4], b[4];
+  /* fused and one K block: the sums start at the bias */
+#pragma GCC unroll 4
+  for (int j = 0; j < NV; j++)
+    b[j] = rq ? _mm512_maskz_loadu_epi32(mask_first(rq->nt - 16 * j), rq->bias + 16 * j) : _mm512_setzero_si512();
 #pragma GCC unroll 6
   for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
     for (int j = 0; j < NV; j++)
-      a[r][j] = add ? _mm512_loadu_si512(acc + r * NV * 16 + 16 * j) : _mm512_setzero_si512();
+      a[r][j] = add ? _mm512_add_epi32(_mm512_loadu_si512(acc + r * NV * 16 + 16 * j), b[j]) : b[j];
   for (int64_t kg = 0; kg < n_kg; kg++) {
     __m512i wv[4];
 #pragma GCC unroll 4
@@ -115,10 +121,9 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
 #pragma GCC unroll 4
   for (int j = 0; j < NV; j++) {
     const __mmask16 m = mask_first(rq->nt - 16 * j);
-    const __m512i b = _mm512_maskz_loadu_epi32(m, rq->bias + 16 * j);
     const __m512 mv = _mm512_maskz_loadu_ps(m, rq->mult + 16 * j);
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) _mm512_mask_cvtepi32_storeu_epi8(rq->y + r * rq->ldy + 16 * j, m, rq16(&k, a[r][j], b, mv));
+    for (int r = 0; r < MR; r++) _mm512_mask_cvtepi32_storeu_epi8(rq->y + r * rq->ldy + 16 * j, m, rq16(&k, a[r][j], mv));
   }
 }
 
@@ -155,6 +160,6 @@ void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bi
       qrt_q8_requant_run(left < 16 ? left : 16, acc + i, bias + i * ps, mult + i * ps, ps, o, y + i);
       continue;
     }
-    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, rq16(&k, _mm512_maskz_loadu_epi32(m, acc + i), b, mv));
+    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, rq16(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), b), mv));
   }
 }
