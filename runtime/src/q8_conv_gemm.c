@@ -33,11 +33,12 @@
 static const q8_variant_t kVariants[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     {"q8_conv_4x24_gemm_4x8__avx2", QRT_ISA_AVX2_FMA, 2, 8, 4, 24, 4, qrt_q8_conv_tile_4x24__avx2,
-     qrt_q8_gemm_tile_4x8__avx2, qrt_q8_requant__avx2, 0, NULL},
+     qrt_q8_gemm_tile_4x8__avx2, qrt_q8_requant__avx2, 0, NULL, NULL},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", QRT_ISA_AVX512VNNI, 4, 16, 8, 48, 6,
-     qrt_q8_conv_tile_8x48__avx512vnni, NULL, qrt_q8_requant__avx512vnni, 4, qrt_q8_gemm_tile_6x64__avx512vnni},
+     qrt_q8_conv_tile_8x48__avx512vnni, NULL, qrt_q8_requant__avx512vnni, 4, qrt_q8_gemm_tile_6x64__avx512vnni,
+     qrt_q8_conv_tile_rq_8x48__avx512vnni},
 #endif
-    {NULL, QRT_ISA_SCALAR, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL}, /* end (keeps the array non-empty) */
+    {NULL, QRT_ISA_SCALAR, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, NULL}, /* end (keeps the array non-empty) */
 };
 enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] - 1 };
 
@@ -413,9 +414,28 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
       q8_fill_planes(v, &g, p, (const uint8_t *)x + (b * c_in + grp * cig) * h * w, cig, h, w, xo, used, planes);
       for (int64_t q0 = 0; q0 < Q; q0 += v->np) {
         const int64_t qend = q0 + v->np < Q ? q0 + v->np : Q;
+        /* conv_rq: the tile's runs of output columns (see q8_conv_rq_t) */
+        int64_t seg[3 * Q8_CONV_MAX_SEGS], n_seg = 0;
+        for (int64_t q = q0; v->conv_rq && q < qend;) {
+          const int64_t oy = q / g.Wph, ox = q % g.Wph;
+          if (ox >= OW) { q += g.Wph - ox; continue; }
+          const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
+          seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
+          n_seg++, q += run;
+        }
         for (int64_t pi = 0; pi < vg.panels; pi++) {
           const uint8_t *panel = panels + (size_t)(grp * vg.panels + pi) * vg.panel_bytes;
           for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
+            const int64_t o0 = grp * cog + ol0, nc = cog - ol0 < v->mc ? cog - ol0 : v->mc;
+            int fuse = v->conv_rq != NULL; /* every multiplier finite: requantized in the tile */
+            for (int64_t c = 0; fuse && c < nc; c++) fuse = fabsf(pv.scale[o0 + c]) <= 3.40282347e38f;
+            if (fuse) {
+              const q8_conv_rq_t rq = {&pv.bias[o0], &pv.scale[o0], &out, nc, OHW, n_seg, seg,
+                                       (uint8_t *)y + (b * c_out + o0) * OHW};
+              v->conv_rq(g.ncg, (int64_t)g.cg_stride, g.taps, tap_off, planes + q0 * 4, panel + (ol0 - pi * v->pw) * 4,
+                         &rq);
+              continue;
+            }
             v->conv_tile(g.ncg, (int64_t)g.cg_stride, g.taps, tap_off, planes + q0 * 4,
                          panel + (ol0 - pi * v->pw) * 4, acc);
             for (int64_t c = 0; c < v->mc && ol0 + c < cog; c++) {

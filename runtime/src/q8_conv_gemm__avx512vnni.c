@@ -26,33 +26,6 @@ static inline __m512i bcast32(const uint8_t *p) {
   return _mm512_set1_epi32(v);
 }
 
-/* 8 channels x 48 positions (3 vectors of 16): 24 accumulators. */
-void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
-                                       const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
-                                       int32_t *acc) {
-  __m512i a[8][3];
-  for (int c = 0; c < 8; c++)
-    for (int j = 0; j < 3; j++) a[c][j] = _mm512_setzero_si512();
-  for (int64_t cg = 0; cg < n_cg; cg++) {
-    const uint8_t *xc = x + cg * cg_stride;
-    for (int64_t t = 0; t < n_taps; t++) {
-      const uint8_t *xp = xc + tap_off[t];
-      const __m512i x0 = _mm512_loadu_si512(xp), x1 = _mm512_loadu_si512(xp + 64),
-                    x2 = _mm512_loadu_si512(xp + 128);
-#pragma GCC unroll 8
-      for (int c = 0; c < 8; c++) {
-        const __m512i wb = bcast32(w + 4 * c);
-        a[c][0] = _mm512_dpbusd_epi32(a[c][0], x0, wb);
-        a[c][1] = _mm512_dpbusd_epi32(a[c][1], x1, wb);
-        a[c][2] = _mm512_dpbusd_epi32(a[c][2], x2, wb);
-      }
-      w += 16 * 4; /* the panel is 16 channels wide */
-    }
-  }
-  for (int c = 0; c < 8; c++)
-    for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
-}
-
 /* The requantization constants of one output (see the file comment). */
 typedef struct {
   __m512 lo, hi;
@@ -77,6 +50,76 @@ static inline __m512i rq16(const rq_consts *k, __m512i a, __m512 mult) {
 
 static inline __mmask16 mask_first(int64_t n) {
   return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+
+/* 8 channels x 48 positions (3 vectors of 16): 24 accumulators. With rq, the
+ * sums start at the channel's bias and are requantized from the registers,
+ * each vector stored with one masked store per output-row segment it meets. */
+static inline __attribute__((always_inline)) void conv_8x48(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
+                                                            const int64_t *tap_off, const uint8_t *x,
+                                                            const uint8_t *w, int32_t *acc,
+                                                            const q8_conv_rq_t *rq) {
+  __m512i a[8][3];
+#pragma GCC unroll 8
+  for (int c = 0; c < 8; c++) {
+    const __m512i b = rq && c < rq->nc ? _mm512_set1_epi32(rq->bias[c]) : _mm512_setzero_si512();
+    for (int j = 0; j < 3; j++) a[c][j] = b;
+  }
+  for (int64_t cg = 0; cg < n_cg; cg++) {
+    const uint8_t *xc = x + cg * cg_stride;
+    for (int64_t t = 0; t < n_taps; t++) {
+      const uint8_t *xp = xc + tap_off[t];
+      const __m512i x0 = _mm512_loadu_si512(xp), x1 = _mm512_loadu_si512(xp + 64),
+                    x2 = _mm512_loadu_si512(xp + 128);
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; c++) {
+        const __m512i wb = bcast32(w + 4 * c);
+        a[c][0] = _mm512_dpbusd_epi32(a[c][0], x0, wb);
+        a[c][1] = _mm512_dpbusd_epi32(a[c][1], x1, wb);
+        a[c][2] = _mm512_dpbusd_epi32(a[c][2], x2, wb);
+      }
+      w += 16 * 4; /* the panel is 16 channels wide */
+    }
+  }
+  if (!rq) {
+    for (int c = 0; c < 8; c++)
+      for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
+    return;
+  }
+  const rq_consts k = rq_init(rq->o);
+  __mmask16 sm[3][Q8_CONV_MAX_SEGS];
+  int64_t so[3][Q8_CONV_MAX_SEGS];
+  int ns[3] = {0, 0, 0};
+  for (int j = 0; j < 3; j++) /* the segments' masks and offsets, for every channel */
+    for (int64_t s = 0; s < rq->n_seg; s++) {
+      const int64_t lo = rq->seg[3 * s] > 16 * j ? rq->seg[3 * s] : 16 * j;
+      const int64_t hi = rq->seg[3 * s + 1] < 16 * j + 16 ? rq->seg[3 * s + 1] : 16 * j + 16;
+      if (lo >= hi) continue;
+      sm[j][ns[j]] = (__mmask16)(mask_first(hi - 16 * j) & ~mask_first(lo - 16 * j));
+      so[j][ns[j]++] = rq->seg[3 * s + 2] - rq->seg[3 * s] + 16 * j; /* where lane 0 of vector j would go */
+    }
+#pragma GCC unroll 8
+  for (int c = 0; c < 8; c++) {
+    if (c >= rq->nc) break;
+    const __m512 mv = _mm512_set1_ps(rq->mult[c]);
+    uint8_t *yc = rq->y + c * rq->ldy;
+    for (int j = 0; j < 3; j++) {
+      const __m512i q = rq16(&k, a[c][j], mv);
+      for (int s = 0; s < ns[j]; s++) _mm512_mask_cvtepi32_storeu_epi8(yc + so[j][s], sm[j][s], q);
+    }
+  }
+}
+
+void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
+                                       const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
+                                       int32_t *acc) {
+  conv_8x48(n_cg, cg_stride, n_taps, tap_off, x, w, acc, NULL);
+}
+
+void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
+                                          const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
+                                          const q8_conv_rq_t *rq) {
+  conv_8x48(n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
 }
 
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and

@@ -132,6 +132,21 @@ typedef struct {
   const q8_out_t *o;
   uint8_t *y;
 } q8_gemm_rq_t;
+/* conv_rq tile: the conv tile's sums for channels c < nc, plus bias[c], requantized with
+ * mult[c] (finite) and stored as bytes: for each segment s < n_seg (lanes
+ * [seg[3s], seg[3s+1]) of the NP, output index seg[3s+2] for the first),
+ * y[c*ldy + seg[3s+2] + (j - seg[3s])] = requant of position j. */
+enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row */
+typedef struct {
+  const int32_t *bias;
+  const float *mult;
+  const q8_out_t *o;
+  int64_t nc, ldy, n_seg;
+  const int64_t *seg;
+  uint8_t *y;
+} q8_conv_rq_t;
+typedef void (*q8_conv_rq_fn)(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                              const uint8_t *x, const uint8_t *w, const q8_conv_rq_t *rq);
 typedef void (*q8_gemm_mn_fn)(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
                               const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
                               const q8_gemm_rq_t *rq);
@@ -154,6 +169,7 @@ typedef struct {
   q8_requant_fn requant;
   int gemm_nv;     /* gemm_mn: panels per call (0: the variant has gemm_tile) */
   q8_gemm_mn_fn gemm_mn;
+  q8_conv_rq_fn conv_rq; /* or NULL: conv_tile, then requant */
 } q8_variant_t;
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -165,6 +181,9 @@ void qrt_q8_requant__avx2(int64_t n, const int32_t *acc, const int32_t *bias, co
 void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                        int32_t *acc);
+void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
+                                          const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
+                                          const q8_conv_rq_t *rq);
 void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
                                        const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
                                        const q8_gemm_rq_t *rq);

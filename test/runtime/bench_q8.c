@@ -2,10 +2,12 @@
  * resnet18 (and a few mobilenet_v2 layers), batch 1, one thread. Not run by
  * ctest.
  *
- * usage: qrt_bench_q8 [reps] [filter]
+ * usage: qrt_bench_q8 [reps] [filter] [isa]
  *   reps: calls per shape and variant (default 10; the scalar variant runs at
  *         most 2); the best time is reported.
- *   filter: only layers whose name contains it ("3x3", "@7", "dw", "fc", ...).
+ *   filter: only layers whose name contains it ("3x3", "@7", "dw", "fc", ...;
+ *           "" for all).
+ *   isa: only that variant (a qrt_isa_name: "avx512vnni", "avx2_fma", ...).
  * Every variant this CPU has is packed explicitly (qrt_q8_conv2d_pack_weights_isa)
  * and timed on the same data: u8 activations (zero point 128), s8 symmetric
  * per-channel weights, u8 output with a fused Relu range. GOP/s counts a
@@ -105,15 +107,21 @@ static double bench_layer(const shape_t *s, qrt_isa_t isa, int reps, double *mac
 
 int main(int argc, char **argv) {
   const int reps = argc > 1 ? atoi(argv[1]) : 10;
-  const char *filter = argc > 2 ? argv[2] : NULL;
+  const char *filter = argc > 2 && argv[2][0] ? argv[2] : NULL;
+  const char *only = argc > 3 ? argv[3] : NULL;
   /* one per layout: the AVX512F level packs the avx2 layout */
   const qrt_isa_t all[] = {QRT_ISA_SCALAR, QRT_ISA_AVX2_FMA, QRT_ISA_AVX512VNNI, QRT_ISA_NEON, QRT_ISA_DOTPROD};
   qrt_isa_t lv[5];
   int nl = 0;
   const qrt_isa_t cpu = qrt_cpu_isa();
   for (int i = 0; i < 5; i++)
-    if (all[i] == QRT_ISA_SCALAR || (cpu >= all[i] && (cpu >= QRT_ISA_NEON) == (all[i] >= QRT_ISA_NEON)))
+    if ((all[i] == QRT_ISA_SCALAR || (cpu >= all[i] && (cpu >= QRT_ISA_NEON) == (all[i] >= QRT_ISA_NEON))) &&
+        (!only || !strcmp(only, qrt_isa_name(all[i]))))
       lv[nl++] = all[i];
+  if (nl == 0) {
+    fprintf(stderr, "qrt_bench_q8: this CPU has no variant '%s' (see qrt_isa_name)\n", only);
+    return 2;
+  }
   printf("%-28s", "layer (ms, GOP/s)");
   for (int i = 0; i < nl; i++) printf(" %22s", qrt_isa_name(lv[i]));
   printf("\n");
