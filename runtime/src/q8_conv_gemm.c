@@ -430,7 +430,7 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
             int fuse = v->conv_rq != NULL; /* every multiplier finite: requantized in the tile */
             for (int64_t c = 0; fuse && c < nc; c++) fuse = fabsf(pv.scale[o0 + c]) <= 3.40282347e38f;
             if (fuse) {
-              const q8_conv_rq_t rq = {&pv.bias[o0], &pv.scale[o0], &out, nc, OHW, n_seg, seg,
+              const q8_conv_rq_t rq = {&pv.bias[o0], &pv.scale[o0], &out, nc, OHW, qend - q0, n_seg, seg,
                                        (uint8_t *)y + (b * c_out + o0) * OHW};
               v->conv_rq(g.ncg, (int64_t)g.cg_stride, g.taps, tap_off, planes + q0 * 4, panel + (ol0 - pi * v->pw) * 4,
                          &rq);

@@ -52,31 +52,33 @@ static inline __mmask16 mask_first(int64_t n) {
   return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-/* 8 channels x 48 positions (3 vectors of 16): 24 accumulators. With rq, the
- * sums start at the channel's bias and are requantized from the registers,
- * each vector stored with one masked store per output-row segment it meets. */
-static inline __attribute__((always_inline)) void conv_8x48(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
-                                                            const int64_t *tap_off, const uint8_t *x,
-                                                            const uint8_t *w, int32_t *acc,
+/* 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators. With rq,
+ * the sums start at the channel's bias and are requantized from the registers,
+ * each vector stored with one masked store per output-row segment it meets;
+ * the last tile of a plane computes only the vectors its positions need (NV 1
+ * or 2: 16 or 32 positions). */
+static inline __attribute__((always_inline)) void conv_8x48(const int NV, int64_t n_cg, int64_t cg_stride,
+                                                            int64_t n_taps, const int64_t *tap_off,
+                                                            const uint8_t *x, const uint8_t *w, int32_t *acc,
                                                             const q8_conv_rq_t *rq) {
   __m512i a[8][3];
 #pragma GCC unroll 8
   for (int c = 0; c < 8; c++) {
     const __m512i b = rq && c < rq->nc ? _mm512_set1_epi32(rq->bias[c]) : _mm512_setzero_si512();
-    for (int j = 0; j < 3; j++) a[c][j] = b;
+    for (int j = 0; j < NV; j++) a[c][j] = b;
   }
   for (int64_t cg = 0; cg < n_cg; cg++) {
     const uint8_t *xc = x + cg * cg_stride;
     for (int64_t t = 0; t < n_taps; t++) {
       const uint8_t *xp = xc + tap_off[t];
-      const __m512i x0 = _mm512_loadu_si512(xp), x1 = _mm512_loadu_si512(xp + 64),
-                    x2 = _mm512_loadu_si512(xp + 128);
+      __m512i xv[3];
+#pragma GCC unroll 3
+      for (int j = 0; j < NV; j++) xv[j] = _mm512_loadu_si512(xp + 64 * j);
 #pragma GCC unroll 8
       for (int c = 0; c < 8; c++) {
         const __m512i wb = bcast32(w + 4 * c);
-        a[c][0] = _mm512_dpbusd_epi32(a[c][0], x0, wb);
-        a[c][1] = _mm512_dpbusd_epi32(a[c][1], x1, wb);
-        a[c][2] = _mm512_dpbusd_epi32(a[c][2], x2, wb);
+#pragma GCC unroll 3
+        for (int j = 0; j < NV; j++) a[c][j] = _mm512_dpbusd_epi32(a[c][j], xv[j], wb);
       }
       w += 16 * 4; /* the panel is 16 channels wide */
     }
@@ -90,7 +92,7 @@ static inline __attribute__((always_inline)) void conv_8x48(int64_t n_cg, int64_
   __mmask16 sm[3][Q8_CONV_MAX_SEGS];
   int64_t so[3][Q8_CONV_MAX_SEGS];
   int ns[3] = {0, 0, 0};
-  for (int j = 0; j < 3; j++) /* the segments' masks and offsets, for every channel */
+  for (int j = 0; j < NV; j++) /* the segments' masks and offsets, for every channel */
     for (int64_t s = 0; s < rq->n_seg; s++) {
       const int64_t lo = rq->seg[3 * s] > 16 * j ? rq->seg[3 * s] : 16 * j;
       const int64_t hi = rq->seg[3 * s + 1] < 16 * j + 16 ? rq->seg[3 * s + 1] : 16 * j + 16;
@@ -103,7 +105,8 @@ static inline __attribute__((always_inline)) void conv_8x48(int64_t n_cg, int64_
     if (c >= rq->nc) break;
     const __m512 mv = _mm512_set1_ps(rq->mult[c]);
     uint8_t *yc = rq->y + c * rq->ldy;
-    for (int j = 0; j < 3; j++) {
+#pragma GCC unroll 3
+    for (int j = 0; j < NV; j++) {
       const __m512i q = rq16(&k, a[c][j], mv);
       for (int s = 0; s < ns[j]; s++) _mm512_mask_cvtepi32_storeu_epi8(yc + so[j][s], sm[j][s], q);
     }
@@ -113,13 +116,15 @@ static inline __attribute__((always_inline)) void conv_8x48(int64_t n_cg, int64_
 void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                        int32_t *acc) {
-  conv_8x48(n_cg, cg_stride, n_taps, tap_off, x, w, acc, NULL);
+  conv_8x48(3, n_cg, cg_stride, n_taps, tap_off, x, w, acc, NULL);
 }
 
 void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                           const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                           const q8_conv_rq_t *rq) {
-  conv_8x48(n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+  if (rq->np > 32) conv_8x48(3, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+  else if (rq->np > 16) conv_8x48(2, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+  else conv_8x48(1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
 }
 
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and

@@ -134,14 +134,15 @@ typedef struct {
 } q8_gemm_rq_t;
 /* conv_rq tile: the conv tile's sums for channels c < nc, plus bias[c], requantized with
  * mult[c] (finite) and stored as bytes: for each segment s < n_seg (lanes
- * [seg[3s], seg[3s+1]) of the NP, output index seg[3s+2] for the first),
- * y[c*ldy + seg[3s+2] + (j - seg[3s])] = requant of position j. */
+ * [seg[3s], seg[3s+1]) of the first np <= NP, output index seg[3s+2] for the first),
+ * y[c*ldy + seg[3s+2] + (j - seg[3s])] = requant of position j. Positions past np
+ * may be left uncomputed. */
 enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row */
 typedef struct {
   const int32_t *bias;
   const float *mult;
   const q8_out_t *o;
-  int64_t nc, ldy, n_seg;
+  int64_t nc, ldy, np, n_seg;
   const int64_t *seg;
   uint8_t *y;
 } q8_conv_rq_t;
