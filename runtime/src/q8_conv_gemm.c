@@ -416,12 +416,11 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
         const int64_t qend = q0 + v->np < Q ? q0 + v->np : Q;
         /* conv_rq: the tile's runs of output columns (see q8_conv_rq_t) */
         int64_t seg[3 * Q8_CONV_MAX_SEGS], n_seg = 0;
-        for (int64_t q = q0; v->conv_rq && q < qend;) {
-          const int64_t oy = q / g.Wph, ox = q % g.Wph;
-          if (ox >= OW) { q += g.Wph - ox; continue; }
+        for (int64_t q = q0, oy = q0 / g.Wph, ox = q0 % g.Wph; v->conv_rq && q < qend;) {
+          if (ox >= OW) { q += g.Wph - ox, oy++, ox = 0; continue; }
           const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
           seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
-          n_seg++, q += run;
+          n_seg++, q += run, ox += run;
         }
         for (int64_t pi = 0; pi < vg.panels; pi++) {
           const uint8_t *panel = panels + (size_t)(grp * vg.panels + pi) * vg.panel_bytes;
