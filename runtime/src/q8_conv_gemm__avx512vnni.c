@@ -166,6 +166,24 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
     return;
   }
   const rq_consts k = rq_init(rq->o);
+  if (NV == 4 && rq->nt == 64) {
+    /* whole rows of 64: pack the 4 vectors to bytes (saturation changes nothing, the
+     * values are in [qmin, qmax]: packus for u8 ranges, packs for s8), then vpermd
+     * puts channel order back (each 128-bit lane holds 4 channels of every vector) */
+    __m512 mv[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) mv[j] = _mm512_loadu_ps(rq->mult + 16 * j);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const int is_u8 = rq->o->qmin >= 0;
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      const __m512i lo = _mm512_packs_epi32(rq16(&k, a[r][0], mv[0]), rq16(&k, a[r][1], mv[1]));
+      const __m512i hi = _mm512_packs_epi32(rq16(&k, a[r][2], mv[2]), rq16(&k, a[r][3], mv[3]));
+      const __m512i b = is_u8 ? _mm512_packus_epi16(lo, hi) : _mm512_packs_epi16(lo, hi);
+      _mm512_storeu_si512(rq->y + r * rq->ldy, _mm512_permutexvar_epi32(order, b));
+    }
+    return;
+  }
 #pragma GCC unroll 4
   for (int j = 0; j < NV; j++) {
     const __mmask16 m = mask_first(rq->nt - 16 * j);
