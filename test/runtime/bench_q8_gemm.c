@@ -302,6 +302,7 @@ int main(int argc, char **argv) {
   printf(" and oneDNN %d.%d.%d (%s)", ver->major, ver->minor, ver->patch,
          dnnl_all ? "every ISA the CPU has" : "limited to avx512_core_vnni");
 #else
+  (void)dnnl_all;
   printf(" (built without oneDNN: install libdnnl-dev and rebuild for the comparison)");
 #endif
   printf("; one thread, thread CPU time, median of %d samples of >= %.0f ms\n", samples, min_ms);
