@@ -32,8 +32,8 @@
 
 static const q8_variant_t kVariants[] = {
 #if defined(__x86_64__) || defined(_M_X64)
-    {"q8_conv_4x24_gemm_4x8__avx2", QRT_ISA_AVX2_FMA, 2, 8, 4, 24, 4, qrt_q8_conv_tile_4x24__avx2,
-     qrt_q8_gemm_tile_4x8__avx2, qrt_q8_requant__avx2, 0, NULL, NULL},
+    {"q8_conv_4x24_gemm_4x24__avx2", QRT_ISA_AVX2_FMA, 2, 8, 4, 24, 4, qrt_q8_conv_tile_4x24__avx2, NULL,
+     qrt_q8_requant__avx2, 3, qrt_q8_gemm_tile_4x24__avx2, NULL},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", QRT_ISA_AVX512VNNI, 4, 16, 8, 48, 6,
      qrt_q8_conv_tile_8x48__avx512vnni, NULL, qrt_q8_requant__avx512vnni, 4, qrt_q8_gemm_tile_6x64__avx512vnni,
      qrt_q8_conv_tile_rq_8x48__avx512vnni},

@@ -59,19 +59,57 @@ void qrt_q8_conv_tile_4x24__avx2(int64_t n_cg, int64_t cg_stride, int64_t n_taps
   _mm256_storeu_si256(o + 9, a30), _mm256_storeu_si256(o + 10, a31), _mm256_storeu_si256(o + 11, a32);
 }
 
-/* 4 rows x 8 channels. */
-void qrt_q8_gemm_tile_4x8__avx2(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+/* Up to 4 rows x 3 panels (24 channels): 12 accumulators, 3 weight vectors and a
+ * broadcast row (16 ymm registers). The row and panel counts are template
+ * arguments of gemm_mn, instantiated for every (mr, nv). With rq the sums go
+ * through a local buffer to qrt_q8_requant__avx2. */
+static inline __attribute__((always_inline)) void gemm_mn(const int MR, const int NV, int64_t n_kg,
+                                                          const uint8_t *x, int64_t ldx, const uint8_t *w,
+                                                          int64_t panel_stride, int64_t add, int32_t *acc,
+                                                          const q8_gemm_rq_t *rq) {
+  __m256i a[4][3];
+  int32_t buf[4 * 3 * 8];
+  int32_t *out = rq ? buf : acc;
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+    for (int j = 0; j < NV; j++)
+      a[r][j] = add ? _mm256_loadu_si256((const __m256i *)(acc + r * NV * 8 + 8 * j)) : _mm256_setzero_si256();
   for (int64_t kg = 0; kg < n_kg; kg++) {
-    const __m256i wv = _mm256_loadu_si256((const __m256i *)(w + kg * 32));
-    a0 = madd_acc(a0, bcast32(x + 4 * kg), wv);
-    a1 = madd_acc(a1, bcast32(x + ldx + 4 * kg), wv);
-    a2 = madd_acc(a2, bcast32(x + 2 * ldx + 4 * kg), wv);
-    a3 = madd_acc(a3, bcast32(x + 3 * ldx + 4 * kg), wv);
+    __m256i wv[3];
+#pragma GCC unroll 3
+    for (int j = 0; j < NV; j++) wv[j] = _mm256_loadu_si256((const __m256i *)(w + j * panel_stride + kg * 32));
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) {
+      const __m256i xb = bcast32(x + r * ldx + 4 * kg);
+#pragma GCC unroll 3
+      for (int j = 0; j < NV; j++) a[r][j] = madd_acc(a[r][j], xb, wv[j]);
+    }
   }
-  __m256i *o = (__m256i *)acc;
-  _mm256_storeu_si256(o, a0), _mm256_storeu_si256(o + 1, a1);
-  _mm256_storeu_si256(o + 2, a2), _mm256_storeu_si256(o + 3, a3);
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++)
+#pragma GCC unroll 3
+    for (int j = 0; j < NV; j++) _mm256_storeu_si256((__m256i *)(out + r * NV * 8 + 8 * j), a[r][j]);
+  if (rq)
+    for (int r = 0; r < MR; r++) qrt_q8_requant__avx2(rq->nt, buf + r * NV * 8, rq->bias, rq->mult, 1, rq->o, rq->y + r * rq->ldy);
+}
+
+#define Q8_GEMM_MN(MR, NV)                                                                                 \
+  static void gemm_##MR##x##NV(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int64_t ps, \
+                               int64_t add, int32_t *acc, const q8_gemm_rq_t *rq) {                       \
+    gemm_mn(MR, NV, n_kg, x, ldx, w, ps, add, acc, rq);                                                    \
+  }
+#define Q8_GEMM_ROW(MR) Q8_GEMM_MN(MR, 1) Q8_GEMM_MN(MR, 2) Q8_GEMM_MN(MR, 3)
+Q8_GEMM_ROW(1) Q8_GEMM_ROW(2) Q8_GEMM_ROW(3) Q8_GEMM_ROW(4)
+#define Q8_GEMM_FNS(MR) {gemm_##MR##x1, gemm_##MR##x2, gemm_##MR##x3}
+
+void qrt_q8_gemm_tile_4x24__avx2(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+                                 const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
+                                 const q8_gemm_rq_t *rq) {
+  typedef void (*fn_t)(int64_t, const uint8_t *, int64_t, const uint8_t *, int64_t, int64_t, int32_t *,
+                       const q8_gemm_rq_t *);
+  static const fn_t kFns[4][3] = {Q8_GEMM_FNS(1), Q8_GEMM_FNS(2), Q8_GEMM_FNS(3), Q8_GEMM_FNS(4)};
+  kFns[mr - 1][nv - 1](n_kg, x, ldx, w, panel_stride, add, acc, rq);
 }
 
 void qrt_q8_requant__avx2(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,

@@ -176,7 +176,9 @@ typedef struct {
 #if defined(__x86_64__) || defined(_M_X64)
 void qrt_q8_conv_tile_4x24__avx2(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                  const uint8_t *x, const uint8_t *w, int32_t *acc);
-void qrt_q8_gemm_tile_4x8__avx2(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc);
+void qrt_q8_gemm_tile_4x24__avx2(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+                                 const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
+                                 const q8_gemm_rq_t *rq);
 void qrt_q8_requant__avx2(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
                           const q8_out_t *o, uint8_t *y);
 void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,

@@ -285,7 +285,7 @@ int main(int argc, char **argv) {
 
   const qrt_isa_t isa = qrt_cpu_isa();
   double peak = 0;
-  printf("# qcc int8 GEMM (qrt_q8_gemm_packed, %s) against the VPDPBUSD peak", qrt_isa_name(isa));
+  printf("# qcc int8 GEMM (qrt_q8_gemm_packed, %s) against the VPDPBUSD peak", qrt_isa_name(qrt_active_isa()));
 #ifdef QRT_BENCH_ONEDNN
   dnnl_engine_t eng;
   dnnl_stream_t stream;
