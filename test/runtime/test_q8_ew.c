@@ -69,16 +69,27 @@ static int same(const char *what, const char *level, const void *want, const voi
   return 0;
 }
 
-/* Runs fn at every level, the first (scalar) into want, the others into got,
- * after poisoning the output; compares. */
+/* Output buffers have GUARD bytes past n that must stay untouched. */
+enum { GUARD = 64 };
+static void guard_ok(const char *what, const char *level, const uint8_t *out, int64_t n) {
+  for (int i = 0; i < GUARD; i++)
+    if (out[n + i] != 0xa5) {
+      CHECK(0, "%s, %s: byte %lld past the output was written", what, level, (long long)(n + i));
+      return;
+    }
+}
+
+/* Runs CALL (writing out_) at every level, the first (scalar) into want, the
+ * others into got, after poisoning the output; compares. */
 #define AT_EVERY_LEVEL(what, n, want, got, CALL)                                \
   do {                                                                          \
     for (int li_ = 0; li_ < g_nlevels; li_++) {                                 \
       const qrt_isa_t prev_ = qrt_set_isa_limit(g_levels[li_]);                 \
       uint8_t *out_ = li_ == 0 ? (want) : (got);                                \
-      memset(out_, 0xa5, (size_t)(n));                                          \
+      memset(out_, 0xa5, (size_t)(n) + GUARD);                                  \
       CHECK_OK(CALL);                                                           \
       qrt_set_isa_limit(prev_);                                                 \
+      guard_ok(what, qrt_isa_name(g_levels[li_]), out_, n);                     \
       if (li_ > 0) same(what, qrt_isa_name(g_levels[li_]), want, got, n);       \
     }                                                                           \
   } while (0)
@@ -110,7 +121,7 @@ static void test_quantize(int cases) {
     const int64_t n = outer * ch * inner;
     float *x = malloc((size_t)n * sizeof(float)), s[5];
     int32_t zp[5];
-    uint8_t *want = malloc((size_t)n), *got = malloc((size_t)n);
+    uint8_t *want = malloc((size_t)n + GUARD), *got = malloc((size_t)n + GUARD);
     for (int64_t c = 0; c < ch; c++) {
       s[c] = rng_u32() % 10 == 0 ? ((rng_u32() & 1) ? 1e-40f : 1e30f) : rand_scale();
       zp[c] = rand_in(qmin, qmax);
@@ -151,11 +162,18 @@ static void test_requantize(int cases) {
     qrt_q8_output_t yq;
     rand_output(&yq, rand_type());
     if (rng_u32() % 8 == 0) xq.scale = 1e30f, yq.scale = 1e-30f; /* M = +Inf */
-    uint8_t *x = malloc((size_t)n), *want = malloc((size_t)n), *got = malloc((size_t)n);
+    uint8_t *x = malloc((size_t)n), *want = malloc((size_t)n + GUARD), *got = malloc((size_t)n + GUARD);
     fill_bytes(x, n, xq.type);
     char what[80];
     snprintf(what, sizeof what, "requantize case %d (n %lld)", cs, (long long)n);
     AT_EVERY_LEVEL(what, n, want, got, qrt_q8_requantize(n, &xq, x, &yq, out_));
+    for (int li = 1; li < g_nlevels; li++) { /* in place, y == x */
+      const qrt_isa_t prev = qrt_set_isa_limit(g_levels[li]);
+      memcpy(got, x, (size_t)n);
+      CHECK_OK(qrt_q8_requantize(n, &xq, got, &yq, got));
+      qrt_set_isa_limit(prev);
+      same("in place", what, want, got, n);
+    }
     free(x), free(want), free(got);
   }
   for (int cs = 0; cs < cases / 4; cs++) {
@@ -175,7 +193,7 @@ static void test_requantize(int cases) {
       in[i] = bufs[i];
     }
     const int64_t n = outer * total * inner;
-    uint8_t *want = malloc((size_t)n), *got = malloc((size_t)n);
+    uint8_t *want = malloc((size_t)n + GUARD), *got = malloc((size_t)n + GUARD);
     char what[64];
     snprintf(what, sizeof what, "concat case %d", cs);
     AT_EVERY_LEVEL(what, n, want, got, qrt_q8_concat(outer, inner, k, in, xq, sizes, &yq, out_));
@@ -206,7 +224,7 @@ static void test_binary(int cases) {
     qrt_q8_output_t yq;
     rand_output(&yq, rand_type());
     if (rng_u32() % 10 == 0) aq.scale = 1e30f, yq.scale = 1e-30f; /* ratios overflow: NaN sums */
-    uint8_t *a = malloc((size_t)n), *b = malloc((size_t)nb), *want = malloc((size_t)n), *got = malloc((size_t)n);
+    uint8_t *a = malloc((size_t)n), *b = malloc((size_t)nb), *want = malloc((size_t)n + GUARD), *got = malloc((size_t)n + GUARD);
     fill_bytes(a, n, aq.type);
     fill_bytes(b, nb, bq.type);
     const int swap = rng_u32() & 1; /* the broadcast operand first or second */
@@ -219,6 +237,16 @@ static void test_binary(int cases) {
         AT_EVERY_LEVEL(what, n, want, got, qrt_q8_binary(o, 4, ys, &bq, b, bst, &aq, a, as, &yq, out_));
       else
         AT_EVERY_LEVEL(what, n, want, got, qrt_q8_binary(o, 4, ys, &aq, a, as, &bq, b, bst, &yq, out_));
+      for (int li = 1; li < g_nlevels && aq.type == yq.type; li++) { /* in place, y == a */
+        const qrt_isa_t prev = qrt_set_isa_limit(g_levels[li]);
+        memcpy(got, a, (size_t)n);
+        if (swap)
+          CHECK_OK(qrt_q8_binary(o, 4, ys, &bq, b, bst, &aq, got, as, &yq, got));
+        else
+          CHECK_OK(qrt_q8_binary(o, 4, ys, &aq, got, as, &bq, b, bst, &yq, got));
+        qrt_set_isa_limit(prev);
+        same("in place", what, want, got, n);
+      }
     }
     free(a), free(b), free(want), free(got);
   }
@@ -254,7 +282,7 @@ static void test_max_pool(int cases) {
     if (qrt_pool2d_output_size(&p, h, w, &oh, &ow) != QRT_OK) continue;
     const qrt_dtype_t t = rand_type();
     const int64_t nx = nn * c * h * w, ny = nn * c * oh * ow;
-    uint8_t *x = malloc((size_t)nx), *want = malloc((size_t)ny + 1), *got = malloc((size_t)ny + 1);
+    uint8_t *x = malloc((size_t)nx), *want = malloc((size_t)ny + GUARD), *got = malloc((size_t)ny + GUARD);
     fill_bytes(x, nx, t);
     char what[128];
     snprintf(what, sizeof what, "max pool case %d (%s %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld, %lldx%lld)", cs,
@@ -275,7 +303,7 @@ static void test_global_avg_pool(int cases) {
     xq.zero_point = rand_in(type_lo(xq.type), type_hi(xq.type));
     qrt_q8_output_t yq;
     rand_output(&yq, rand_type());
-    uint8_t *x = malloc((size_t)(nn * c * spatial)), *want = malloc((size_t)(nn * c)), *got = malloc((size_t)(nn * c));
+    uint8_t *x = malloc((size_t)(nn * c * spatial)), *want = malloc((size_t)(nn * c) + GUARD), *got = malloc((size_t)(nn * c) + GUARD);
     fill_bytes(x, nn * c * spatial, xq.type);
     char what[80];
     snprintf(what, sizeof what, "global avg pool case %d (spatial %lld)", cs, (long long)spatial);
