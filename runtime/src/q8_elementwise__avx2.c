@@ -78,40 +78,37 @@ void qrt_q8_requant_row__avx2(int64_t n, const uint8_t *x, uint8_t fx, int32_t z
   if (i < n) qrt_q8_ew_requant_tail(n - i, x + i, fx, zx, m, o, y + i);
 }
 
-void qrt_q8_add_row__avx2(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
-                          const q8_ew_bin_t *p, uint8_t *y) {
+/* QAdd (add = 1) or QMul (add = 0) of one row; add is a constant at each call. */
+static inline void binary_row(int add, int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
+                              const q8_ew_bin_t *p, uint8_t *y) {
   const q8_outv_t c = outv(&p->o);
   const __m128i fa = _mm_set1_epi8((char)p->fa), fb = _mm_set1_epi8((char)p->fb);
   const __m256i za = _mm256_set1_epi32(p->za), zb = _mm256_set1_epi32(p->zb);
-  const __m256 ma = _mm256_set1_ps(p->ma), mb = _mm256_set1_ps(p->mb);
+  const __m256 ma = _mm256_set1_ps(p->ma), mb = _mm256_set1_ps(p->mb), m = _mm256_set1_ps(p->m);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __m256i a0, a1, b0, b1;
+    __m256 v0, v1;
     load16(a + i * sa, sa, fa, za, &a0, &a1);
     load16(b + i * sb, sb, fb, zb, &b0, &b1);
-    /* pa = (float)da * ma, pb = (float)db * mb, v = pa + pb: three roundings, no FMA */
-    const __m256 pa0 = _mm256_mul_ps(_mm256_cvtepi32_ps(a0), ma), pb0 = _mm256_mul_ps(_mm256_cvtepi32_ps(b0), mb);
-    const __m256 pa1 = _mm256_mul_ps(_mm256_cvtepi32_ps(a1), ma), pb1 = _mm256_mul_ps(_mm256_cvtepi32_ps(b1), mb);
-    store16(y + i, round8(_mm256_add_ps(pa0, pb0), &c), round8(_mm256_add_ps(pa1, pb1), &c), &c);
+    if (add) { /* pa = (float)da * ma, pb = (float)db * mb, v = pa + pb: three roundings, no FMA */
+      v0 = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(a0), ma), _mm256_mul_ps(_mm256_cvtepi32_ps(b0), mb));
+      v1 = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(a1), ma), _mm256_mul_ps(_mm256_cvtepi32_ps(b1), mb));
+    } else { /* (a - za) * (b - zb) is exact in int32 (|.| <= 65025), then as qrt_requantize_scalar */
+      v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(a0, b0)), m);
+      v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(a1, b1)), m);
+    }
+    store16(y + i, round8(v0, &c), round8(v1, &c), &c);
   }
-  if (i < n) qrt_q8_ew_binary_tail(1, n - i, a + i * sa, sa, b + i * sb, sb, p, y + i);
+  if (i < n) qrt_q8_ew_binary_tail(add, n - i, a + i * sa, sa, b + i * sb, sb, p, y + i);
+}
+
+void qrt_q8_add_row__avx2(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
+                          const q8_ew_bin_t *p, uint8_t *y) {
+  binary_row(1, n, a, sa, b, sb, p, y);
 }
 
 void qrt_q8_mul_row__avx2(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
                           const q8_ew_bin_t *p, uint8_t *y) {
-  const q8_outv_t c = outv(&p->o);
-  const __m128i fa = _mm_set1_epi8((char)p->fa), fb = _mm_set1_epi8((char)p->fb);
-  const __m256i za = _mm256_set1_epi32(p->za), zb = _mm256_set1_epi32(p->zb);
-  const __m256 m = _mm256_set1_ps(p->m);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m256i a0, a1, b0, b1;
-    load16(a + i * sa, sa, fa, za, &a0, &a1);
-    load16(b + i * sb, sb, fb, zb, &b0, &b1);
-    /* (a - za) * (b - zb) is exact in int32 (|.| <= 65025), then as qrt_requantize_scalar */
-    const __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(a0, b0)), m);
-    const __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(a1, b1)), m);
-    store16(y + i, round8(v0, &c), round8(v1, &c), &c);
-  }
-  if (i < n) qrt_q8_ew_binary_tail(0, n - i, a + i * sa, sa, b + i * sb, sb, p, y + i);
+  binary_row(0, n, a, sa, b, sb, p, y);
 }

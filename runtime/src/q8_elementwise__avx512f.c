@@ -64,31 +64,31 @@ void qrt_q8_requant_row__avx512f(int64_t n, const uint8_t *x, uint8_t fx, int32_
   }
 }
 
-void qrt_q8_add_row__avx512f(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
-                             const q8_ew_bin_t *p, uint8_t *y) {
+/* QAdd (add = 1) or QMul (add = 0) of one row; add is a constant at each call. */
+static inline void binary_row(int add, int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
+                              const q8_ew_bin_t *p, uint8_t *y) {
   const q8_outv_t c = outv(&p->o);
   const __m128i fa = _mm_set1_epi8((char)p->fa), fb = _mm_set1_epi8((char)p->fb);
   const __m512i za = _mm512_set1_epi32(p->za), zb = _mm512_set1_epi32(p->zb);
-  const __m512 ma = _mm512_set1_ps(p->ma), mb = _mm512_set1_ps(p->mb);
+  const __m512 ma = _mm512_set1_ps(p->ma), mb = _mm512_set1_ps(p->mb), m = _mm512_set1_ps(p->m);
   for (int64_t i = 0; i < n; i += 16) {
     const __mmask16 k = mask16(n - i);
-    /* pa = (float)da * ma, pb = (float)db * mb, v = pa + pb: three roundings, no FMA */
-    const __m512 pa = _mm512_mul_ps(_mm512_cvtepi32_ps(load16(a + i * sa, sa, k, fa, za)), ma);
-    const __m512 pb = _mm512_mul_ps(_mm512_cvtepi32_ps(load16(b + i * sb, sb, k, fb, zb)), mb);
-    store16(y + i, k, _mm512_add_ps(pa, pb), &c);
+    const __m512i da = load16(a + i * sa, sa, k, fa, za), db = load16(b + i * sb, sb, k, fb, zb);
+    __m512 v;
+    if (add) /* pa = (float)da * ma, pb = (float)db * mb, v = pa + pb: three roundings, no FMA */
+      v = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(da), ma), _mm512_mul_ps(_mm512_cvtepi32_ps(db), mb));
+    else /* (a - za) * (b - zb) is exact in int32 (|.| <= 65025), then as qrt_requantize_scalar */
+      v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(da, db)), m);
+    store16(y + i, k, v, &c);
   }
+}
+
+void qrt_q8_add_row__avx512f(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
+                             const q8_ew_bin_t *p, uint8_t *y) {
+  binary_row(1, n, a, sa, b, sb, p, y);
 }
 
 void qrt_q8_mul_row__avx512f(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
                              const q8_ew_bin_t *p, uint8_t *y) {
-  const q8_outv_t c = outv(&p->o);
-  const __m128i fa = _mm_set1_epi8((char)p->fa), fb = _mm_set1_epi8((char)p->fb);
-  const __m512i za = _mm512_set1_epi32(p->za), zb = _mm512_set1_epi32(p->zb);
-  const __m512 m = _mm512_set1_ps(p->m);
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 k = mask16(n - i);
-    /* (a - za) * (b - zb) is exact in int32 (|.| <= 65025), then as qrt_requantize_scalar */
-    const __m512i d = _mm512_mullo_epi32(load16(a + i * sa, sa, k, fa, za), load16(b + i * sb, sb, k, fb, zb));
-    store16(y + i, k, _mm512_mul_ps(_mm512_cvtepi32_ps(d), m), &c);
-  }
+  binary_row(0, n, a, sa, b, sb, p, y);
 }

@@ -77,43 +77,35 @@ void qrt_q8_requant_row__neon(int64_t n, const uint8_t *x, uint8_t fx, int32_t z
   if (i < n) qrt_q8_ew_requant_tail(n - i, x + i, fx, zx, m, o, y + i);
 }
 
-void qrt_q8_add_row__neon(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
-                          const q8_ew_bin_t *p, uint8_t *y) {
+/* QAdd (add = 1) or QMul (add = 0) of one row; add is a constant at each call. */
+static inline void binary_row(int add, int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
+                              const q8_ew_bin_t *p, uint8_t *y) {
   const q8_outv_t c = outv(&p->o);
   const uint8x16_t fa = vdupq_n_u8(p->fa), fb = vdupq_n_u8(p->fb);
   const int32x4_t za = vdupq_n_s32(p->za), zb = vdupq_n_s32(p->zb);
-  const float32x4_t ma = vdupq_n_f32(p->ma), mb = vdupq_n_f32(p->mb);
+  const float32x4_t ma = vdupq_n_f32(p->ma), mb = vdupq_n_f32(p->mb), m = vdupq_n_f32(p->m);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     int32x4_t da[4], db[4];
     float32x4_t v[4];
     load16(a + i * sa, sa, fa, za, da);
     load16(b + i * sb, sb, fb, zb, db);
-    /* pa = (float)da * ma, pb = (float)db * mb, v = pa + pb: three roundings, no FMA */
-    for (int j = 0; j < 4; j++) {
-      const float32x4_t pa = vmulq_f32(vcvtq_f32_s32(da[j]), ma), pb = vmulq_f32(vcvtq_f32_s32(db[j]), mb);
-      v[j] = vaddq_f32(pa, pb);
-    }
+    for (int j = 0; j < 4; j++)
+      if (add) /* pa = (float)da * ma, pb = (float)db * mb, v = pa + pb: three roundings, no FMA */
+        v[j] = vaddq_f32(vmulq_f32(vcvtq_f32_s32(da[j]), ma), vmulq_f32(vcvtq_f32_s32(db[j]), mb));
+      else /* (a - za) * (b - zb) is exact in int32 (|.| <= 65025), then as qrt_requantize_scalar */
+        v[j] = vmulq_f32(vcvtq_f32_s32(vmulq_s32(da[j], db[j])), m);
     store16(y + i, v, &c);
   }
-  if (i < n) qrt_q8_ew_binary_tail(1, n - i, a + i * sa, sa, b + i * sb, sb, p, y + i);
+  if (i < n) qrt_q8_ew_binary_tail(add, n - i, a + i * sa, sa, b + i * sb, sb, p, y + i);
+}
+
+void qrt_q8_add_row__neon(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
+                          const q8_ew_bin_t *p, uint8_t *y) {
+  binary_row(1, n, a, sa, b, sb, p, y);
 }
 
 void qrt_q8_mul_row__neon(int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
                           const q8_ew_bin_t *p, uint8_t *y) {
-  const q8_outv_t c = outv(&p->o);
-  const uint8x16_t fa = vdupq_n_u8(p->fa), fb = vdupq_n_u8(p->fb);
-  const int32x4_t za = vdupq_n_s32(p->za), zb = vdupq_n_s32(p->zb);
-  const float32x4_t m = vdupq_n_f32(p->m);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    int32x4_t da[4], db[4];
-    float32x4_t v[4];
-    load16(a + i * sa, sa, fa, za, da);
-    load16(b + i * sb, sb, fb, zb, db);
-    /* (a - za) * (b - zb) is exact in int32 (|.| <= 65025), then as qrt_requantize_scalar */
-    for (int j = 0; j < 4; j++) v[j] = vmulq_f32(vcvtq_f32_s32(vmulq_s32(da[j], db[j])), m);
-    store16(y + i, v, &c);
-  }
-  if (i < n) qrt_q8_ew_binary_tail(0, n - i, a + i * sa, sa, b + i * sb, sb, p, y + i);
+  binary_row(0, n, a, sa, b, sb, p, y);
 }

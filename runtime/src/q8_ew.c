@@ -72,6 +72,29 @@ void qrt_q8_ew_binary_tail(int add, int64_t n, const uint8_t *a, int64_t sa, con
   }
 }
 
+void qrt_q8_max_rows_scalar(int64_t n, const uint8_t *const *rows, int64_t nrows, uint8_t flip, uint8_t *dst) {
+  for (int64_t i = 0; i < n; i++) {
+    uint8_t m = rows[0][i] ^ flip;
+    for (int64_t r = 1; r < nrows; r++) {
+      const uint8_t v = rows[r][i] ^ flip;
+      m = v > m ? v : m;
+    }
+    dst[i] = m;
+  }
+}
+
+void qrt_q8_max_cols_scalar(int64_t n, const uint8_t *src, int64_t stride, int64_t k, int64_t dil, uint8_t flip,
+                            uint8_t *dst) {
+  for (int64_t j = 0; j < n; j++) {
+    uint8_t m = 0;
+    for (int64_t t = 0; t < k; t++) {
+      const uint8_t v = src[j * stride + t * dil];
+      m = v > m ? v : m;
+    }
+    dst[j] = m ^ flip;
+  }
+}
+
 /* ---- max pool ---------------------------------------------------------------------------
  * Per output row: the rows of the window that lie inside the input are reduced
  * to one row (max_rows) in a buffer that also holds the padded columns, as the
@@ -121,18 +144,10 @@ void qrt_q8_max_pool2d_vector(const q8_ew_variant_t *v, const qrt_pool2d_params_
         } else {
           memset(buf, 0, (size_t)ext);
         }
-        if (sw <= 2) {
+        if (sw <= 2)
           v->max_cols(nout, buf, sw, p->kernel_w, p->dilation_w, flip, yp + ox0);
-        } else {
-          for (int64_t j = 0; j < nout; j++) {
-            uint8_t m = 0;
-            for (int64_t t = 0; t < p->kernel_w; t++) {
-              const uint8_t b = buf[j * sw + t * p->dilation_w];
-              m = b > m ? b : m;
-            }
-            yp[ox0 + j] = m ^ flip;
-          }
-        }
+        else
+          qrt_q8_max_cols_scalar(nout, buf, sw, p->kernel_w, p->dilation_w, flip, yp + ox0);
       }
     }
   }

@@ -104,6 +104,10 @@ void qrt_q8_ew_requant_tail(int64_t n, const uint8_t *x, uint8_t fx, int32_t zx,
                             uint8_t *y);
 void qrt_q8_ew_binary_tail(int add, int64_t n, const uint8_t *a, int64_t sa, const uint8_t *b, int64_t sb,
                            const q8_ew_bin_t *p, uint8_t *y);
+/* max_rows and max_cols as loops (any stride) */
+void qrt_q8_max_rows_scalar(int64_t n, const uint8_t *const *rows, int64_t nrows, uint8_t flip, uint8_t *dst);
+void qrt_q8_max_cols_scalar(int64_t n, const uint8_t *src, int64_t stride, int64_t k, int64_t dil, uint8_t flip,
+                            uint8_t *dst);
 
 /* Max pool driver (q8_ew.c) for arguments already checked by qrt_q8_max_pool2d,
  * output oh x ow per plane; only when qrt_q8_max_pool2d_vector_ok (kernel_h <= 32,

@@ -10,14 +10,7 @@
 void qrt_q8_max_rows__avx2(int64_t n, const uint8_t *const *rows, int64_t nrows, uint8_t flip, uint8_t *dst) {
   const __m256i f = _mm256_set1_epi8((char)flip);
   if (n < 32) {
-    for (int64_t i = 0; i < n; i++) {
-      uint8_t m = rows[0][i] ^ flip;
-      for (int64_t r = 1; r < nrows; r++) {
-        const uint8_t v = rows[r][i] ^ flip;
-        m = v > m ? v : m;
-      }
-      dst[i] = m;
-    }
+    qrt_q8_max_rows_scalar(n, rows, nrows, flip, dst);
     return;
   }
   for (int64_t i = 0;; i += 32) {
@@ -43,14 +36,7 @@ static inline __m256i evens(const uint8_t *p) {
 void qrt_q8_max_cols__avx2(int64_t n, const uint8_t *src, int64_t stride, int64_t k, int64_t dil, uint8_t flip,
                            uint8_t *dst) {
   if (n < 32) {
-    for (int64_t j = 0; j < n; j++) {
-      uint8_t m = 0;
-      for (int64_t t = 0; t < k; t++) {
-        const uint8_t v = src[j * stride + t * dil];
-        m = v > m ? v : m;
-      }
-      dst[j] = m ^ flip;
-    }
+    qrt_q8_max_cols_scalar(n, src, stride, k, dil, flip, dst);
     return;
   }
   const __m256i f = _mm256_set1_epi8((char)flip);
