@@ -10,9 +10,9 @@
  *    qrt_quantize_f32_scalar.
  *  - Requantize and concat: random parameters, fused ranges without the zero
  *    point, multipliers that overflow to +Inf (0 * Inf = NaN -> zero point).
- *  - QAdd / QMul (qrt_q8_binary): same shapes, a scalar operand, per-channel
- *    and row broadcasts, broadcasts the vector path does not take (strided),
- *    u8/s8 mixes, fused ranges, exact ties.
+ *  - QAdd / QMul (qrt_q8_binary): same shapes, a scalar operand, per-channel,
+ *    row and inner-dimension broadcasts, a transposed operand (the vector path
+ *    does not take it), u8/s8 mixes, fused ranges, in place.
  *  - Max pool (qrt_q8_max_pool2d and qrt_max_pool2d_typed, which runs it for
  *    8-bit types): 3x3/2 pad 1, 2x2/2, random kernels, strides 1-3, pads,
  *    dilations, ceil_mode, widths with tails and rows wider than the 4 KB
@@ -210,7 +210,7 @@ static void test_binary(int cases) {
     /* y [n][c][h][w]; a full, b per kind */
     const int64_t ys[4] = {rng_range(1, 2), rng_range(1, 6), rng_range(1, 9), rand_len() % 70 + 1};
     int64_t bs[4] = {ys[0], ys[1], ys[2], ys[3]};
-    const int kind = (int)(rng_u32() % 5);
+    const int kind = (int)(rng_u32() % 6);
     if (kind == 1) bs[0] = bs[1] = bs[2] = bs[3] = 1;        /* scalar */
     if (kind == 2) bs[0] = bs[2] = bs[3] = 1;                /* per channel */
     if (kind == 3) bs[0] = bs[1] = bs[2] = 1;                /* one row for all */
@@ -218,6 +218,8 @@ static void test_binary(int cases) {
     int64_t as[4], bst[4];
     qrt_broadcast_strides(4, ys, 4, ys, as);
     qrt_broadcast_strides(4, ys, 4, bs, bst);
+    if (kind == 5) /* b stored with H and W transposed: inner stride H, the reference loop at every level */
+      bst[2] = 1, bst[3] = ys[2];
     const int64_t n = ys[0] * ys[1] * ys[2] * ys[3], nb = bs[0] * bs[1] * bs[2] * bs[3];
     qrt_q8_act_t aq = {rand_type(), rand_scale(), 0}, bq = {rand_type(), rand_scale(), 0};
     aq.zero_point = rand_in(type_lo(aq.type), type_hi(aq.type));
