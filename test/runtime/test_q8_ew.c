@@ -5,8 +5,8 @@
  * compared with memcmp (the first mismatch is printed with its index).
  *  - QuantizeLinear to u8/s8 (qrt_quantize_f32_reference): per tensor and per
  *    channel, lengths with tails, narrow ranges, extreme zero points and scales
- *    (tiny, huge, dyadic with exact .5 ties), NaN, +-Inf, -0, huge inputs; the
- *    scalar level is also checked element by element against
+ *    (tiny, huge, 0, negative, dyadic with exact .5 ties), NaN, +-Inf, -0, huge
+ *    inputs; the scalar level is also checked element by element against
  *    qrt_quantize_f32_scalar.
  *  - Requantize and concat: random parameters, fused ranges without the zero
  *    point, multipliers that overflow to +Inf (0 * Inf = NaN -> zero point).
@@ -124,7 +124,11 @@ static void test_quantize(int cases) {
     int32_t zp[5];
     uint8_t *want = malloc((size_t)n + GUARD), *got = malloc((size_t)n + GUARD);
     for (int64_t c = 0; c < ch; c++) {
-      s[c] = rng_u32() % 10 == 0 ? ((rng_u32() & 1) ? 1e-40f : 1e30f) : rand_scale();
+      switch (rng_u32() % 12) { /* the kernel does not check scales: 0 (x / 0 = +-Inf or NaN) and < 0 too */
+        case 0: s[c] = (rng_u32() & 1) ? 1e-40f : 1e30f; break;
+        case 1: s[c] = (rng_u32() & 1) ? 0.0f : -rand_scale(); break;
+        default: s[c] = rand_scale();
+      }
       zp[c] = rand_in(qmin, qmax);
     }
     for (int64_t i = 0; i < n; i++) x[i] = rand_float_input(s[(i / inner) % ch]);
