@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "qrt/qrt_int.h"
+#include "qrt/qrt_q8.h"
 #include "qrt_internal.h"
 
 void qrt_pool2d_params_init(qrt_pool2d_params_t *p, int64_t kernel_h, int64_t kernel_w) {
@@ -210,8 +211,6 @@ qrt_status_t qrt_f32_global_max_pool(int64_t n, int64_t c, int64_t spatial, cons
 #define QRT_SAME(v) (v)
 #define QRT_NO_NAN(v) 0
 #define QRT_IS_NAN(v) ((v) != (v))
-QRT_MAX_POOL_TYPED(qrt_max_pool_i8, int8_t, int64_t, QRT_SAME, INT8_MIN, QRT_NO_NAN)
-QRT_MAX_POOL_TYPED(qrt_max_pool_u8, uint8_t, uint64_t, QRT_SAME, 0, QRT_NO_NAN)
 QRT_MAX_POOL_TYPED(qrt_max_pool_i16, int16_t, int64_t, QRT_SAME, INT16_MIN, QRT_NO_NAN)
 QRT_MAX_POOL_TYPED(qrt_max_pool_u16, uint16_t, uint64_t, QRT_SAME, 0, QRT_NO_NAN)
 QRT_MAX_POOL_TYPED(qrt_max_pool_i32, int32_t, int64_t, QRT_SAME, INT32_MIN, QRT_NO_NAN)
@@ -234,8 +233,9 @@ qrt_status_t qrt_max_pool2d_typed(qrt_type_t t, const qrt_pool2d_params_t *p, in
   if (n < 0 || c < 0) return QRT_INVALID_ARGUMENT;
   void (*fn)(const qrt_pool2d_params_t *, int64_t, int64_t, int64_t, int64_t, int64_t, const void *, void *);
   switch (t) {
-    case QRT_TYPE_I8: fn = qrt_max_pool_i8; break;
-    case QRT_TYPE_U8: fn = qrt_max_pool_u8; break;
+    /* 8 bits: the int8 kernel, the same loop with vector variants (q8_ew_internal.h) */
+    case QRT_TYPE_I8: return qrt_q8_max_pool2d(p, n, c, h, w, QRT_DTYPE_I8, x, y);
+    case QRT_TYPE_U8: return qrt_q8_max_pool2d(p, n, c, h, w, QRT_DTYPE_U8, x, y);
     case QRT_TYPE_I16: fn = qrt_max_pool_i16; break;
     case QRT_TYPE_U16: fn = qrt_max_pool_u16; break;
     case QRT_TYPE_I32: fn = qrt_max_pool_i32; break;

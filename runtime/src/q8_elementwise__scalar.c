@@ -2,11 +2,14 @@
  * (qrt_q8_binary), requantization to other parameters (qrt_q8_requantize),
  * concat (qrt_q8_concat) and 8-bit lookup tables (qrt_q8_lut*). Contracts in
  * qrt/qrt_q8.h. Every float step is one float32 operation stored in a float
- * variable (no FMA: built with -ffp-contract=off). */
+ * variable (no FMA: built with -ffp-contract=off). QAdd/QMul rows whose
+ * operands are contiguous or broadcast (inner stride 0 or 1), requantize and
+ * concat run the vector variant of qrt_active_isa() when there is one
+ * (q8_ew_internal.h), with the same results. */
 #include <string.h>
 
 #include "nd_iter.h"
-#include "qrt/qrt_q8.h"
+#include "q8_ew_internal.h"
 
 /* ---- QAdd / QMul -------------------------------------------------------------------- */
 
@@ -29,8 +32,17 @@ qrt_status_t qrt_q8_binary(qrt_q8_binary_op_t op, int64_t rank, const int64_t *o
   const float ma = qrt_requant_multiplier(aq->scale, 1.0f, yq->scale); /* = sa / sy */
   const float mb = qrt_requant_multiplier(bq->scale, 1.0f, yq->scale);
   const float mab = qrt_requant_multiplier(aq->scale, bq->scale, yq->scale);
+  const q8_ew_variant_t *v = qrt_q8_ew_variant();
+  const q8_ew_bin_t bp = {q8_ew_flip(aq->type), q8_ew_flip(bq->type), q8_ew_zu(aq->type, za), q8_ew_zu(bq->type, zb),
+                          ma, mb, mab, qrt_q8_ew_out(yq->type, zy, yq->qmin, yq->qmax)};
   int64_t yi = 0;
   for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
+    if (v && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+      (op == QRT_Q8_ADD ? v->add : v->mul)(L, (const uint8_t *)a + it.off[0], sa, (const uint8_t *)b + it.off[1],
+                                           sb, &bp, (uint8_t *)y + yi);
+      yi += L;
+      continue;
+    }
     for (int64_t i = 0; i < L; i++, yi++) {
       const int32_t da = qrt_q8_load(aq->type, a, it.off[0] + i * sa) - za;
       const int32_t db = qrt_q8_load(bq->type, b, it.off[1] + i * sb) - zb;
@@ -63,6 +75,13 @@ static void q8_requantize_run(int64_t n, const qrt_q8_act_t *xq, const void *x, 
     return;
   }
   const float m = qrt_requant_multiplier(xq->scale, 1.0f, yq->scale); /* = sx / sy */
+  const q8_ew_variant_t *v = qrt_q8_ew_variant();
+  if (v) {
+    const q8_ew_out_t o = qrt_q8_ew_out(yq->type, yq->zero_point, yq->qmin, yq->qmax);
+    v->requant(n, (const uint8_t *)x + xoff, q8_ew_flip(xq->type), q8_ew_zu(xq->type, xq->zero_point), m, &o,
+               (uint8_t *)y + yoff);
+    return;
+  }
   for (int64_t i = 0; i < n; i++) {
     const int32_t d = qrt_q8_load(xq->type, x, xoff + i) - xq->zero_point;
     qrt_q8_store(yq->type, y, yoff + i, qrt_requantize_scalar(d, m, yq->zero_point, yq->qmin, yq->qmax));

@@ -1,8 +1,10 @@
 /* Scalar reference int8 pooling: max pool on the stored integers, average and
  * global average pool as an exact int32 sum of (x - zx) requantized with
  * qrt_requant_pool_multiplier. Windows and output sizes as the float pools
- * (qrt_pool2d_output_size, f32_pool.c). Contracts in qrt/qrt_q8.h. */
-#include "qrt/qrt_q8.h"
+ * (qrt_pool2d_output_size, f32_pool.c). Contracts in qrt/qrt_q8.h.
+ * Max pool and global average pool run the vector variant of qrt_active_isa()
+ * when there is one (q8_ew_internal.h), with the same results. */
+#include "q8_ew_internal.h"
 
 qrt_status_t qrt_q8_max_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t c, int64_t h,
                                int64_t w, qrt_dtype_t type, const void *x, void *y) {
@@ -13,6 +15,11 @@ qrt_status_t qrt_q8_max_pool2d(const qrt_pool2d_params_t *p, int64_t n, int64_t 
   if (n < 0 || c < 0 || !qrt_q8_type_range(type, &lo, &hi)) return QRT_INVALID_ARGUMENT;
   if (n * c == 0) return QRT_OK;
   if ((!x && h * w > 0) || !y) return QRT_INVALID_ARGUMENT;
+  const q8_ew_variant_t *v = qrt_q8_ew_variant();
+  if (v && qrt_q8_max_pool2d_vector_ok(p)) {
+    qrt_q8_max_pool2d_vector(v, p, n * c, h, w, OH, OW, type, x, y);
+    return QRT_OK;
+  }
   for (int64_t pl = 0; pl < n * c; pl++)
     for (int64_t oy = 0; oy < OH; oy++)
       for (int64_t ox = 0; ox < OW; ox++) {
@@ -80,9 +87,15 @@ qrt_status_t qrt_q8_global_avg_pool(int64_t n, int64_t c, int64_t spatial, const
   if (n * c == 0) return QRT_OK;
   if (!x || !y) return QRT_INVALID_ARGUMENT;
   const float m = qrt_requant_pool_multiplier(xq->scale, yq->scale, spatial);
+  const q8_ew_variant_t *v = qrt_q8_ew_variant();
+  const uint8_t flip = q8_ew_flip(xq->type);
+  const int32_t zu = q8_ew_zu(xq->type, xq->zero_point);
   for (int64_t i = 0; i < n * c; i++) {
     int64_t sum = 0;
-    for (int64_t j = 0; j < spatial; j++) sum += qrt_q8_load(xq->type, x, i * spatial + j) - xq->zero_point;
+    if (v) /* sum (x - zx) = sum (b ^ flip) - spatial * zu, exact in int64 */
+      sum = v->sum(spatial, (const uint8_t *)x + i * spatial, flip) - spatial * zu;
+    else
+      for (int64_t j = 0; j < spatial; j++) sum += qrt_q8_load(xq->type, x, i * spatial + j) - xq->zero_point;
     qrt_q8_store(yq->type, y, i, qrt_requantize_scalar((int32_t)sum, m, yq->zero_point, yq->qmin, yq->qmax));
   }
   return QRT_OK;

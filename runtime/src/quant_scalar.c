@@ -1,8 +1,11 @@
 /* Scalar reference kernels for QuantizeLinear / DequantizeLinear. The
  * numerics are stated in qrt/qrt_quant.h; this file is built with
- * -ffp-contract=off like the rest of libqrt. */
+ * -ffp-contract=off like the rest of libqrt. QuantizeLinear to 8 bits runs the
+ * vector variant of qrt_active_isa() when there is one (q8_ew_internal.h),
+ * with the same results. */
 #include <math.h>
 
+#include "q8_ew_internal.h"
 #include "qrt/qrt_quant.h"
 
 float qrt_round_half_even_f32(float v) {
@@ -44,6 +47,20 @@ qrt_status_t qrt_quantize_f32_reference(qrt_dtype_t storage, int32_t qmin, int32
   if (outer < 0 || channels < 1 || inner < 0 || !scales || !zero_points) return QRT_INVALID_ARGUMENT;
   for (int64_t c = 0; c < channels; c++)
     if (zero_points[c] < qmin || zero_points[c] > qmax) return QRT_INVALID_ARGUMENT;
+  const q8_ew_variant_t *v = storage == QRT_DTYPE_I32 ? NULL : qrt_q8_ew_variant();
+  if (v) {
+    if (channels == 1) { /* per tensor: one run (the executor passes [n][1][1]) */
+      const q8_ew_out_t oq = qrt_q8_ew_out(storage, zero_points[0], qmin, qmax);
+      if (outer * inner > 0) v->quantize(outer * inner, x, scales[0], &oq, (uint8_t *)y);
+      return QRT_OK;
+    }
+    for (int64_t o = 0, i = 0; o < outer; o++)
+      for (int64_t c = 0; c < channels; c++, i += inner) {
+        const q8_ew_out_t oq = qrt_q8_ew_out(storage, zero_points[c], qmin, qmax);
+        if (inner > 0) v->quantize(inner, x + i, scales[c], &oq, (uint8_t *)y + i);
+      }
+    return QRT_OK;
+  }
   int64_t i = 0;
   for (int64_t o = 0; o < outer; o++)
     for (int64_t c = 0; c < channels; c++) {
