@@ -141,8 +141,9 @@ static inline bool ex_binary_clamps(const ex_step *s) {
  * padding is the same bytes every run (qcc compile embeds packed buffers).
  * NULL when out of memory. */
 void *ex_aligned_buf(size_t n);
-/* executor_wo.c: plan a gemm step (u.gemm filled) on the weight-only kernels
- * when its weight is a narrow constant (int8/int4 codes or f16); false to
+/* executor_wo.c: plan a gemm step (u.gemm filled; a matmul by a 2-D B is one
+ * with transB = 0) on the weight-only kernels when its weight is a narrow
+ * constant (int8/int4 codes or f16); false to
  * leave it to the f32 gemm. ex_is_wo_gemm: a step planned that way. */
 bool ex_plan_wo_gemm(qcc_executor *ex, MlirOperation op, ex_step *s, qcc_status_t *st);
 bool ex_is_wo_gemm(const ex_step *s);

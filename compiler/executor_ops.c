@@ -190,7 +190,7 @@ static qcc_status_t run_matmul(qcc_executor *ex, ex_step *s, void *scratch) {
   return NULL;
 }
 
-static qcc_status_t plan_matmul(qcc_executor *ex, ex_step *s) {
+static qcc_status_t plan_matmul(qcc_executor *ex, MlirOperation op, ex_step *s) {
   ex_slot *a = SLOT(0), *b = SLOT(1);
   int ra = a->rank, rb = b->rank;
   if (ra < 1 || rb < 1) return invalid(s, "matmul operands must have rank >= 1");
@@ -206,6 +206,8 @@ static qcc_status_t plan_matmul(qcc_executor *ex, ex_step *s) {
     s->u.gemm.n = n, s->u.gemm.k = k;
     s->u.gemm.lda = k, s->u.gemm.ldb = n;
     s->u.gemm.alpha = 1.0f, s->u.gemm.beta = 0.0f;
+    qcc_status_t wst;
+    if (ex_plan_wo_gemm(ex, op, s, &wst)) return wst; /* narrow constant B [K][N]: executor_wo.c */
     return gemm_finish(ex, s);
   }
   int abr = ra >= 2 ? ra - 2 : 0, bbr = rb - 2;
@@ -960,7 +962,7 @@ qcc_status_t ex_plan_op(qcc_executor *ex, MlirOperation op, ex_step *s) {
   switch (s->kind) {
     case QCC_OP_conv2d: return plan_conv(ex, op, s);
     case QCC_OP_conv_transpose: return plan_convt(ex, op, s);
-    case QCC_OP_matmul: return plan_matmul(ex, s);
+    case QCC_OP_matmul: return plan_matmul(ex, op, s);
     case QCC_OP_gemm: return plan_gemm(ex, op, s);
     case QCC_OP_add: return plan_binary(ex, s, QRT_BINARY_ADD);
     case QCC_OP_sub: return plan_binary(ex, s, QRT_BINARY_SUB);

@@ -1,12 +1,18 @@
-/* Weight-only Linear in the executor: a gemm (transB = 1, alpha = beta = 1,
- * float activations) whose weight is a constant stored narrow runs on
- * libqrt's weight-only kernels (qrt_wo.h) with the narrow weights packed, not
- * on the f32 gemm with the weights expanded. The weight forms, as qcc-convert
- * writes them (docs/precision.md):
+/* Weight-only Linear in the executor: a gemm (alpha = 1, beta = 1 with a
+ * bias, float activations) or a matmul by a 2-D B (A [..., M, K], batch
+ * folded into M) whose weight is a constant stored narrow runs on libqrt's
+ * weight-only kernels (qrt_wo.h) with the narrow weights packed, not on the
+ * f32 gemm with the weights expanded. The weight forms, as qcc-convert writes
+ * them (docs/precision.md), for a weight [N][K] (gemm transB = 1):
  *   int8-wo   dequantize(storage_cast(i8 [N][K])), per-axis along 0, zero points 0
  *   int4-wo   reshape(dequantize(storage_cast(ui8 [N*K/G][G]))) to [N][K], u4
  *             per-axis along 0 (channel n, block g is row n*(K/G) + g)
  *   fp16      cast(f16 [N][K]) to f32
+ * and for a weight [K][N] (matmul's B, gemm transB = 0):
+ *   int8-wo   dequantize(storage_cast(i8 [K][N])), per-axis along 1, zero points 0
+ *   int4-wo   transpose(perm [1, 0]) of the [N][K] int4 form above (the blocks
+ *             of G run along K)
+ *   fp16      cast(f16 [K][N]) to f32
  * qcc compile emits the same call (codegen.c), so both drivers agree bit for
  * bit; against the f32 gemm the results differ only by summation order (the
  * dequantized weights are the same floats: qrt_wo.h). */
@@ -39,14 +45,31 @@ static const void *const_bytes(MlirOperation c, int64_t n, size_t es) {
 typedef struct {
   qrt_wo_format_t fmt;
   int64_t group;
+  bool kn; /* q (and the scales) are stored [K][N]: qrt_wo_gemm_pack_kn */
   const void *q;
   float *scales;
   uint8_t *zps;
 } wo_weight;
 
-/* Recognize the weight operand of a [N][K] gemm; false if it is none of the forms. */
-static bool match_weight(MlirValue w, int64_t n, int64_t k, wo_weight *out) {
+/* transpose(x) with perm [1, 0]: x, else a null value. */
+static MlirValue transposed_2d(MlirValue w) {
+  MlirOperation t = def_of(w, QCC_OP_transpose);
+  int64_t perm[2];
+  if (mlirOperationIsNull(t) || qcc_get_i64s(t, QCC_ATTR_perm, perm, 2) != 2 || perm[0] != 1 || perm[1] != 0)
+    return (MlirValue){NULL};
+  return mlirOperationGetOperand(t, 0);
+}
+
+/* Recognize the weight operand of a gemm, [N][K] when nk, else [K][N]; false
+ * if it is none of the forms. */
+static bool match_weight(MlirValue w, int64_t n, int64_t k, bool nk, wo_weight *out) {
   memset(out, 0, sizeof *out);
+  if (!nk) {
+    MlirValue t = transposed_2d(w);
+    if (!mlirValueIsNull(t)) /* the [N][K] int4 form, transposed */
+      return match_weight(t, n, k, true, out) && out->fmt == QRT_WO_U4_GROUP;
+    out->kn = true;
+  }
   MlirOperation cast = def_of(w, QCC_OP_cast);
   if (!mlirOperationIsNull(cast)) {
     MlirOperation c = def_of(mlirOperationGetOperand(cast, 0), QCC_OP_constant);
@@ -65,7 +88,7 @@ static bool match_weight(MlirValue w, int64_t n, int64_t k, wo_weight *out) {
   MlirOperation c = def_of(mlirOperationGetOperand(sc, 0), QCC_OP_constant);
   if (mlirOperationIsNull(c)) return false;
   MlirType qt = qcc_type_elem(mlirValueGetType(mlirOperationGetResult(sc, 0)));
-  if (!mlirTypeIsAUniformQuantizedPerAxisType(qt) || mlirUniformQuantizedPerAxisTypeGetQuantizedDimension(qt) != 0)
+  if (!mlirTypeIsAUniformQuantizedPerAxisType(qt) || mlirUniformQuantizedPerAxisTypeGetQuantizedDimension(qt) != (nk ? 0 : 1))
     return false;
   int64_t d[2];
   qcc_shape sh;
@@ -74,9 +97,9 @@ static bool match_weight(MlirValue w, int64_t n, int64_t k, wo_weight *out) {
   const unsigned width = mlirQuantizedTypeGetStorageTypeIntegralWidth(qt);
   const bool sgn = mlirQuantizedTypeIsSigned(qt);
   const intptr_t nd = mlirUniformQuantizedPerAxisTypeGetNumDims(qt);
-  if (width == 8 && sgn && mlirOperationIsNull(rs) && d[0] == n && d[1] == k && nd == n) {
+  if (width == 8 && sgn && mlirOperationIsNull(rs) && d[0] == (nk ? n : k) && d[1] == (nk ? k : n) && nd == n) {
     out->fmt = QRT_WO_S8_CHANNEL;
-  } else if (width == 4 && !sgn && !mlirOperationIsNull(rs) && (d[1] == 32 || d[1] == 64 || d[1] == 128) &&
+  } else if (nk && width == 4 && !sgn && !mlirOperationIsNull(rs) && (d[1] == 32 || d[1] == 64 || d[1] == 128) &&
              k % d[1] == 0 && d[0] == n * (k / d[1]) && nd == d[0]) {
     out->fmt = QRT_WO_U4_GROUP;
     out->group = d[1];
@@ -107,7 +130,7 @@ bool ex_is_wo_gemm(const ex_step *s) { return s->run == run_wo_gemm; }
 
 bool ex_plan_wo_gemm(qcc_executor *ex, MlirOperation op, ex_step *s, qcc_status_t *st) {
   *st = NULL;
-  if (s->u.gemm.ta || !s->u.gemm.tb || s->u.gemm.alpha != 1.0f) return false;
+  if (s->u.gemm.ta || s->u.gemm.alpha != 1.0f) return false;
   const int64_t n = s->u.gemm.n, k = s->u.gemm.k;
   const float *bias = NULL;
   if (s->n_in > 2) {
@@ -118,13 +141,14 @@ bool ex_plan_wo_gemm(qcc_executor *ex, MlirOperation op, ex_step *s, qcc_status_
     bias = IN(2);
   }
   wo_weight w;
-  bool ok = match_weight(mlirOperationGetOperand(op, 1), n, k, &w);
+  bool ok = match_weight(mlirOperationGetOperand(op, 1), n, k, s->u.gemm.tb != 0, &w);
   if (ok) {
     s->packed_size = qrt_wo_gemm_packed_size(w.fmt, n, k, w.group);
     s->packed = s->packed_size ? ex_aligned_buf(s->packed_size) : NULL;
-    qrt_status_t ks = s->packed ? qrt_wo_gemm_pack(w.fmt, n, k, w.group, w.q, w.scales,
-                                                   w.fmt == QRT_WO_U4_GROUP ? w.zps : NULL, bias, s->packed,
-                                                   s->packed_size)
+    qrt_status_t (*pack)(qrt_wo_format_t, int64_t, int64_t, int64_t, const void *, const float *, const void *,
+                         const float *, void *, size_t) = w.kn ? qrt_wo_gemm_pack_kn : qrt_wo_gemm_pack;
+    qrt_status_t ks = s->packed ? pack(w.fmt, n, k, w.group, w.q, w.scales, w.fmt == QRT_WO_U4_GROUP ? w.zps : NULL,
+                                       bias, s->packed, s->packed_size)
                                 : QRT_INVALID_ARGUMENT;
     if (ks != QRT_OK) { /* not packable (e.g. a value out of range): the f32 path takes it */
       free(s->packed);

@@ -1,7 +1,8 @@
 /* qcc quantize: ONNX -> fold Conv-BN -> annotate -> observers -> calibrate ->
  * convert (QDQ), written as .mlir/.mlirbc; with --data/--labels it also
  * reports float and int8 top-1 accuracy and weight sizes.
- * qcc eval: top-1 accuracy of a model on labelled data. */
+ * qcc eval: top-1 accuracy or perplexity of a model on labelled data. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +57,17 @@ static int64_t weight_bytes(MlirModule m) {
   return b;
 }
 
-/* Top-1 of output 0 against labels; *n samples evaluated. */
-static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_key, long max_samples, double *acc,
-                             int64_t *n, double *secs) {
+typedef enum { METRIC_TOP1, METRIC_PERPLEXITY } eval_metric;
+
+/* The metric of output 0 against labels on up to max_samples samples:
+ *   top-1: output 0 is scores [batch, classes], one label per sample;
+ *   perplexity: output 0 is logits [batch, ..., V]; every row of V logits
+ *     (T per sample) has its label, the next token, stored [N, ..., T] (any
+ *     shape with T labels per sample, in row order); *value is
+ *     exp(mean over rows of logsumexp(row) - row[label]), in double.
+ * *n samples and *rows rows evaluated. */
+static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_key, long max_samples,
+                             eval_metric metric, double *value, int64_t *n, int64_t *rows, double *secs) {
   qcc_executor *ex = NULL;
   qcc_dataset *ds = NULL;
   int64_t *labels = NULL, nl = 0;
@@ -70,37 +79,63 @@ static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_
   if (st) goto done;
   int64_t bs = qcc_dataset_batch_size(ds), nb = qcc_dataset_num_batches(ds);
   if (max_samples > 0 && max_samples / bs < nb) nb = max_samples / bs > 0 ? max_samples / bs : 1;
-  if (nl < nb * bs) {
-    st = qcc_status_make(QCC_ERR_INVALID, "%s: %lld labels under '%s' for %lld samples", data, (long long)nl, labels_key,
-                         (long long)(nb * bs));
-    goto done;
-  }
   in = calloc((size_t)qcc_executor_num_inputs(ex) + 1, sizeof *in);
-  int64_t correct = 0;
+  int64_t correct = 0, nrows = 0;
+  double ce = 0;
   double t0 = qcc_cli_now_s();
   for (int64_t b = 0; b < nb && !st; ++b) {
     st = qcc_dataset_batch(ds, b, in);
     if (!st) st = qcc_executor_run(ex, in, out);
     if (st) break;
     const qcc_npy_tensor_t *o = &out[0];
-    if (o->dtype != QCC_NPY_F32 || o->rank < 1 || o->shape[0] != bs) {
+    if (metric == METRIC_TOP1 && (o->dtype != QCC_NPY_F32 || o->rank < 1 || o->shape[0] != bs)) {
       st = qcc_status_make(QCC_ERR_UNSUPPORTED, "evaluation needs output 0 to be f32 scores of shape [batch, classes]");
       break;
     }
-    int64_t classes = qcc_npy_tensor_numel(o) / bs;
-    for (int64_t i = 0; i < bs; ++i) {
-      const float *row = (const float *)o->data + i * classes;
-      int64_t best = 0;
-      for (int64_t c = 1; c < classes; ++c)
-        if (row[c] > row[best]) best = c;
-      correct += best == labels[b * bs + i];
+    if (metric == METRIC_PERPLEXITY && (o->dtype != QCC_NPY_F32 || o->rank < 2 || o->shape[0] != bs)) {
+      st = qcc_status_make(QCC_ERR_UNSUPPORTED, "--metric perplexity needs output 0 to be f32 logits of shape "
+                                                "[batch, ..., vocabulary]");
+      break;
     }
+    /* top-1: a row per sample; perplexity: a row per position */
+    int64_t classes = metric == METRIC_TOP1 ? qcc_npy_tensor_numel(o) / bs : o->shape[o->rank - 1];
+    int64_t per = classes ? qcc_npy_tensor_numel(o) / bs / classes : 0; /* rows per sample */
+    if (nl < nb * bs * per) {
+      st = qcc_status_make(QCC_ERR_INVALID, "%s: %lld labels under '%s' for %lld samples of %lld row(s)", data,
+                           (long long)nl, labels_key, (long long)(nb * bs), (long long)per);
+      break;
+    }
+    for (int64_t i = 0; i < bs * per && !st; ++i) {
+      const float *row = (const float *)o->data + i * classes;
+      const int64_t lab = labels[b * bs * per + i];
+      if (metric == METRIC_TOP1) {
+        int64_t best = 0;
+        for (int64_t c = 1; c < classes; ++c)
+          if (row[c] > row[best]) best = c;
+        correct += best == lab;
+        continue;
+      }
+      if (lab < 0 || lab >= classes) {
+        st = qcc_status_make(QCC_ERR_INVALID, "%s: label %lld under '%s' (row %lld) is outside the vocabulary [0, %lld)",
+                             data, (long long)lab, labels_key, (long long)(b * bs * per + i), (long long)classes);
+        break;
+      }
+      double mx = row[0], sum = 0;
+      for (int64_t c = 1; c < classes; ++c) mx = row[c] > mx ? row[c] : mx;
+      for (int64_t c = 0; c < classes; ++c) sum += exp((double)row[c] - mx);
+      ce += mx + log(sum) - (double)row[lab];
+    }
+    nrows += bs * per;
     for (int i = 0; i < qcc_executor_num_outputs(ex); ++i) qcc_npy_tensor_free(&out[i]);
   }
   *secs = qcc_cli_now_s() - t0;
   *n = nb * bs;
-  *acc = (double)correct / (double)(nb * bs);
+  *rows = nrows;
+  *value = metric == METRIC_TOP1 ? (double)correct / (double)(nb * bs) : exp(ce / (double)(nrows ? nrows : 1));
+  if (!st && metric == METRIC_PERPLEXITY && !isfinite(*value))
+    st = qcc_status_make(QCC_ERR_INVALID, "perplexity is not finite (non-finite logits in output 0)");
 done:
+  for (int i = 0; i < 16; ++i) qcc_npy_tensor_free(&out[i]);
   free(in);
   free(labels);
   qcc_dataset_close(ds);
@@ -114,14 +149,20 @@ done:
 /* ------------------------------------------------------------------ eval */
 static void eval_usage(FILE *f) {
   fprintf(f,
-          "usage: qcc eval MODEL.(onnx|mlir|mlirbc) --data DATA.npz --labels KEY [--samples N] [--input-shape N=DIMS]\n"
-          "  Top-1 accuracy of output 0 (scores [batch, classes]) against the integer labels stored\n"
-          "  under KEY in DATA.npz; the model inputs are the arrays stored under their names.\n");
+          "usage: qcc eval MODEL.(onnx|mlir|mlirbc) --data DATA.npz --labels KEY [--metric top1|perplexity]\n"
+          "                [--samples N] [--input-shape N=DIMS]\n"
+          "  The model inputs are the arrays of DATA.npz stored under their names.\n"
+          "  top1 (default): accuracy of output 0 (scores [batch, classes]) against the integer labels\n"
+          "    stored under KEY, one per sample.\n"
+          "  perplexity: output 0 is logits [batch, ..., V]; KEY holds one label (the next token) per\n"
+          "    row of V logits ([N, T] for a language model with T positions); prints\n"
+          "    exp(mean cross-entropy) over all rows.\n");
 }
 
 int qcc_cmd_eval(int argc, char **argv) {
   const char *model = NULL, *data = NULL, *labels = NULL;
   long samples = 0;
+  eval_metric metric = METRIC_TOP1;
   qcc_input_shape shapes[16];
   char names[16][256];
   int ns = 0;
@@ -131,7 +172,12 @@ int qcc_cmd_eval(int argc, char **argv) {
     if (!strcmp(a, "--data") && i + 1 < argc) data = argv[++i];
     else if (!strcmp(a, "--labels") && i + 1 < argc) labels = argv[++i];
     else if (!strcmp(a, "--samples") && i + 1 < argc) samples = strtol(argv[++i], NULL, 10);
-    else if (!strcmp(a, "--input-shape") && i + 1 < argc && ns < 16) {
+    else if (!strcmp(a, "--metric") && i + 1 < argc) {
+      const char *v = argv[++i];
+      if (!strcmp(v, "top1")) metric = METRIC_TOP1;
+      else if (!strcmp(v, "perplexity")) metric = METRIC_PERPLEXITY;
+      else return qcc_cli_errorf(QCC_ERR_USAGE, "qcc eval: unknown --metric '%s' (top1, perplexity)", v);
+    } else if (!strcmp(a, "--input-shape") && i + 1 < argc && ns < 16) {
       qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
       if (st) return qcc_cli_fail(st);
       ns++;
@@ -145,13 +191,16 @@ int qcc_cmd_eval(int argc, char **argv) {
   if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
   st = load(ctx, model, shapes, ns, &m);
-  double acc = 0, secs = 0;
-  int64_t n = 0;
-  if (!st) st = evaluate(m, data, labels, samples, &acc, &n, &secs);
+  double value = 0, secs = 0;
+  int64_t n = 0, rows = 0;
+  if (!st) st = evaluate(m, data, labels, samples, metric, &value, &n, &rows, &secs);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
   if (st) return qcc_cli_fail(st);
-  printf("top-1 %.4f on %lld samples (%.1f ms)\n", acc, (long long)n, secs * 1e3);
+  if (metric == METRIC_TOP1) printf("top-1 %.4f on %lld samples (%.1f ms)\n", value, (long long)n, secs * 1e3);
+  else
+    printf("perplexity %.4f (cross-entropy %.4f nats) on %lld samples, %lld tokens (%.1f ms)\n", value, log(value),
+           (long long)n, (long long)rows, secs * 1e3);
   return 0;
 }
 
@@ -402,10 +451,10 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (data) {
     MlirModule fm = {NULL};
     double fa = 0, qa = 0, fs = 0, qs = 0;
-    int64_t n = 0;
+    int64_t n = 0, rows = 0;
     st = load(ctx, model, shapes, ns, &fm);
-    if (!st) st = evaluate(fm, data, labels, 0, &fa, &n, &fs);
-    if (!st) st = evaluate(m, data, labels, 0, &qa, &n, &qs);
+    if (!st) st = evaluate(fm, data, labels, 0, METRIC_TOP1, &fa, &n, &rows, &fs);
+    if (!st) st = evaluate(m, data, labels, 0, METRIC_TOP1, &qa, &n, &rows, &qs);
     if (!mlirModuleIsNull(fm)) mlirModuleDestroy(fm);
     if (st) rc = qcc_cli_fail(st);
     else

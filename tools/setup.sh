@@ -6,7 +6,8 @@
 #
 # usage: tools/setup.sh [--bench]
 #   --bench also installs the benchmark-only packages (BENCH_PKGS: oneDNN for
-#   tools/bench_gemm.sh); CI does not use them.
+#   tools/bench_gemm.sh; PyTorch, fortunes and OpenBLAS for tools/train_lm.py);
+#   CI does not use them.
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config
@@ -19,8 +20,13 @@ PKGS=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 cross build, run under qemu (docs/aarch64.md)
   chromium   # headless: renders report.html in the ctest report.browser (test/Report)
 )
-# Benchmarks only (not CI): oneDNN, the int8 GEMM baseline of tools/bench_gemm.sh
-BENCH_PKGS=(libdnnl-dev)
+# Benchmarks only (not CI)
+BENCH_PKGS=(
+  libdnnl-dev     # oneDNN, the int8 GEMM baseline of tools/bench_gemm.sh
+  python3-torch   # trains the transformer LM (tools/train_lm.py)
+  fortunes        # its text corpus (/usr/share/games/fortunes)
+  libopenblas0-pthread   # train_lm.py loads it for its own process: the reference BLAS is ~25x slower
+)
 case "${1:-}" in
   --bench) PKGS+=("${BENCH_PKGS[@]}") ;;
   "") ;;
