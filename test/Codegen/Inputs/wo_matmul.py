@@ -7,7 +7,8 @@ a batched 3-D activation (what torch exports for nn.Linear on [B, T, C]):
 
 M = 10 rows, N = 96 / 40 / 24 and K = 64 / 96 / 40 leave tails for every
 vector width. Writes OUT_DIR/wo_matmul.onnx, calib.npz (16 samples under "x"),
-x.npy (one batch) and wo.precision.json (mm1 int8-wo, mm2 fp16, mm3 fp32).
+x.npy (one batch), wo.precision.json (mm1 int8-wo, mm2 fp16, mm3 fp32) and
+wo_int4.precision.json (mm1 and mm2 int4-wo-g32, mm3 int8-wo).
 Deterministic (fixed seed)."""
 import json
 import os
@@ -44,3 +45,6 @@ np.save(os.path.join(out, "x.npy"), x[:2])
 with open(os.path.join(out, "wo.precision.json"), "w") as f:
     json.dump({"layers": [{"name": "mm1", "precision": "int8-wo"}, {"name": "mm2", "precision": "fp16"},
                           {"name": "mm3", "precision": "fp32"}]}, f)
+with open(os.path.join(out, "wo_int4.precision.json"), "w") as f:
+    json.dump({"layers": [{"name": "mm1", "precision": "int4-wo-g32"}, {"name": "mm2", "precision": "int4-wo-g32"},
+                          {"name": "mm3", "precision": "int8-wo"}]}, f)
