@@ -25,7 +25,7 @@ static void main_usage(FILE *f) {
           "  import   MODEL.onnx -o OUT.(mlir|mlirbc)   import into the qcc dialect and summarize\n"
           "  run      MODEL --input NAME=FILE.npy ...   run on the host (executor), print/write outputs\n"
           "  quantize MODEL.onnx --calib DATA -o OUT    int8 QDQ model (fold BN, annotate, calibrate, convert)\n"
-          "  eval     MODEL --data D.npz --labels KEY   top-1 accuracy on labelled data\n"
+          "  eval     MODEL --data D.npz --labels KEY   top-1 accuracy (or --metric perplexity) on labelled data\n"
           "  compile  MODEL -o DIR [--name NAME]        C library + runner for this machine (docs/codegen.md)\n"
           "  export   MODEL.(mlir|mlirbc) -o OUT.onnx   write as ONNX (QDQ for quantized models)\n"
           "  report   PRECISION.json -o DIR             mixed-precision report: report.json + report.html\n"
