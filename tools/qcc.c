@@ -26,6 +26,7 @@ static void main_usage(FILE *f) {
           "  run      MODEL --input NAME=FILE.npy ...   run on the host (executor), print/write outputs\n"
           "  quantize MODEL.onnx --calib DATA -o OUT    int8 QDQ model (fold BN, annotate, calibrate, convert)\n"
           "  eval     MODEL --data D.npz --labels KEY   top-1 accuracy on labelled data\n"
+          "  compare  FLOAT QUANT --data D.npz          per-node SQNR of a quantized model against its float model\n"
           "  compile  MODEL -o DIR [--name NAME]        C library + runner for this machine (docs/codegen.md)\n"
           "  export   MODEL.(mlir|mlirbc) -o OUT.onnx   write as ONNX (QDQ for quantized models)\n"
           "  report   PRECISION.json -o DIR             mixed-precision report: report.json + report.html\n"
@@ -203,6 +204,7 @@ int qcc_cmd_eval(int argc, char **argv);     /* tools/qcc_quantize.c */
 int qcc_cmd_compile(int argc, char **argv);  /* tools/qcc_compile.c */
 int qcc_cmd_export(int argc, char **argv);   /* tools/qcc_export.c */
 int qcc_cmd_report(int argc, char **argv);   /* tools/qcc_report.c */
+int qcc_cmd_compare(int argc, char **argv);  /* tools/qcc_compare.c */
 
 int main(int argc, char **argv) {
   if (argc < 2) { main_usage(stderr); return QCC_ERR_USAGE; }
@@ -217,6 +219,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "compile")) return qcc_cmd_compile(argc - 2, argv + 2);
   if (!strcmp(cmd, "export")) return qcc_cmd_export(argc - 2, argv + 2);
   if (!strcmp(cmd, "report")) return qcc_cmd_report(argc - 2, argv + 2);
+  if (!strcmp(cmd, "compare")) return qcc_cmd_compare(argc - 2, argv + 2);
   fprintf(stderr, "qcc: error: unknown subcommand '%s' (qcc --help lists them)\n", cmd);
   return QCC_ERR_USAGE;
 }

@@ -19,16 +19,6 @@
 #include "qcc.h"
 #include "report.h"
 
-static qcc_status_t load(MlirContext ctx, const char *path, const qcc_input_shape *shapes, int ns, MlirModule *m) {
-  if (qcc_cli_ends_with(path, ".onnx")) {
-    qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = ns, .quiet = true};
-    return qcc_import_onnx(ctx, path, &io, m);
-  }
-  qcc_status_t st = qcc_module_parse_file(ctx, path, m);
-  if (!st) st = qcc_module_verify(*m);
-  return st;
-}
-
 /* Bytes of constants: all of them, and those stored as integers. */
 static MlirWalkResult count_const(MlirOperation op, void *ud) {
   int64_t *b = ud;
@@ -115,12 +105,28 @@ done:
 static void eval_usage(FILE *f) {
   fprintf(f,
           "usage: qcc eval MODEL.(onnx|mlir|mlirbc) --data DATA.npz --labels KEY [--samples N] [--input-shape N=DIMS]\n"
+          "                [--float FLOAT.onnx [--max-accuracy-drop P] [--calib DATA] [--quantizer Q] [-o FIXED]]\n"
           "  Top-1 accuracy of output 0 (scores [batch, classes]) against the integer labels stored\n"
-          "  under KEY in DATA.npz; the model inputs are the arrays stored under their names.\n");
+          "  under KEY in DATA.npz; the model inputs are the arrays stored under their names.\n"
+          "  With --float (the model MODEL was quantized from): float and quantized accuracy and the\n"
+          "  decision (docs/precision.md, \"qcc eval\"): accepted when the drop is at most P points\n"
+          "  (--max-accuracy-drop, default 1); else the precision is raised: FLOAT is quantized again\n"
+          "  with that budget (qcc quantize --max-accuracy-drop P: sensitivity analysis and per-layer\n"
+          "  precision selection), written to FIXED (default: MODEL's stem + .fixed.mlirbc), and the\n"
+          "  layers whose precision changed are listed with the new accuracy.\n"
+          "  --calib DATA           calibration data for the new quantization (default: --data)\n"
+          "  --quantizer Q          its quantizer (default: the target's, as qcc quantize)\n"
+          "  exit status: 0 accepted or fixed; 4 when no precision choice meets the budget (the\n"
+          "  error line gives the best achievable figures); other codes as for every subcommand.\n");
 }
+
+static int eval_decide(const char *model, const char *float_model, const char *data, const char *labels, long samples,
+                       const char *max_drop, const char *calib, const char *quantizer, const char *fixed,
+                       const qcc_input_shape *shapes, int ns);
 
 int qcc_cmd_eval(int argc, char **argv) {
   const char *model = NULL, *data = NULL, *labels = NULL;
+  const char *float_model = NULL, *max_drop = NULL, *calib = NULL, *quantizer = NULL, *fixed = NULL;
   long samples = 0;
   qcc_input_shape shapes[16];
   char names[16][256];
@@ -131,6 +137,11 @@ int qcc_cmd_eval(int argc, char **argv) {
     if (!strcmp(a, "--data") && i + 1 < argc) data = argv[++i];
     else if (!strcmp(a, "--labels") && i + 1 < argc) labels = argv[++i];
     else if (!strcmp(a, "--samples") && i + 1 < argc) samples = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(a, "--float") && i + 1 < argc) float_model = argv[++i];
+    else if (!strcmp(a, "--max-accuracy-drop") && i + 1 < argc) max_drop = argv[++i];
+    else if (!strcmp(a, "--calib") && i + 1 < argc) calib = argv[++i];
+    else if (!strcmp(a, "--quantizer") && i + 1 < argc) quantizer = argv[++i];
+    else if (!strcmp(a, "-o") && i + 1 < argc) fixed = argv[++i];
     else if (!strcmp(a, "--input-shape") && i + 1 < argc && ns < 16) {
       qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
       if (st) return qcc_cli_fail(st);
@@ -140,11 +151,14 @@ int qcc_cmd_eval(int argc, char **argv) {
     else return qcc_cli_errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
   }
   if (!model || !data || !labels) { eval_usage(stderr); return QCC_ERR_USAGE; }
+  if ((max_drop || calib || quantizer || fixed) && !float_model)
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--max-accuracy-drop, --calib, --quantizer and -o need --float FLOAT_MODEL (the model %s was quantized from)", model);
+  if (float_model) return eval_decide(model, float_model, data, labels, samples, max_drop, calib, quantizer, fixed, shapes, ns);
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
   if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
-  st = load(ctx, model, shapes, ns, &m);
+  st = qcc_cli_load_model(ctx, model, shapes, ns, &m);
   double acc = 0, secs = 0;
   int64_t n = 0;
   if (!st) st = evaluate(m, data, labels, samples, &acc, &n, &secs);
@@ -153,6 +167,138 @@ int qcc_cmd_eval(int argc, char **argv) {
   if (st) return qcc_cli_fail(st);
   printf("top-1 %.4f on %lld samples (%.1f ms)\n", acc, (long long)n, secs * 1e3);
   return 0;
+}
+
+/* ---------------------------------------------- eval: accept or raise */
+
+/* Precision of each layer (conv2d, conv_transpose, gemm, matmul by ONNX node
+ * name) as the module runs it: fused int8 ops, QDQ int8, weight-only, fp16
+ * (an f16 constant cast to f32) or fp32. */
+typedef struct {
+  char name[128];
+  char prec[16];
+} layer_prec;
+
+static const char *weight_precision(MlirOperation op) {
+  qcc_op_kind k = qcc_op_get_kind(op);
+  if (k == QCC_OP_qconv2d || k == QCC_OP_qgemm || k == QCC_OP_qmatmul) return "int8";
+  if (k == QCC_OP_qgemm_dynamic) return "int8-dynamic";
+  if (k != QCC_OP_conv2d && k != QCC_OP_gemm && k != QCC_OP_matmul && k != QCC_OP_conv_transpose) return NULL;
+  MlirValue w = mlirOperationGetOperand(op, 1);
+  if (!mlirValueIsAOpResult(w)) return NULL;
+  MlirOperation d = mlirOpResultGetOwner(w);
+  if (qcc_op_is(d, QCC_OP_cast)) return "fp16";
+  if (!qcc_op_is(d, QCC_OP_dequantize)) return qcc_op_is(d, QCC_OP_constant) ? "fp32" : NULL;
+  MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(d, 0)));
+  if (!mlirTypeIsAQuantizedType(e)) return NULL;
+  if (mlirQuantizedTypeGetStorageTypeIntegralWidth(e) < 8) return "int4-wo";
+  MlirValue x = mlirOperationGetOperand(op, 0);
+  bool xq = mlirValueIsAOpResult(x) && qcc_op_is(mlirOpResultGetOwner(x), QCC_OP_dequantize);
+  return xq ? "int8" : "int8-wo";
+}
+
+static int layer_precisions(MlirModule m, layer_prec **out) {
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(qcc_module_main(m), 0));
+  int n = 0;
+  *out = NULL;
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    const char *p = weight_precision(op);
+    MlirStringRef nm;
+    if (!p || qcc_location_names(mlirOperationGetLocation(op), &nm, 1) < 1) continue;
+    layer_prec *np = realloc(*out, (size_t)(n + 1) * sizeof *np);
+    if (!np) break;
+    *out = np;
+    snprintf(np[n].name, sizeof np[n].name, "%.*s", (int)nm.length, nm.data);
+    snprintf(np[n].prec, sizeof np[n].prec, "%s", p);
+    n++;
+  }
+  return n;
+}
+
+/* Accuracy of a model file on the labelled data; *layers its layers. */
+static qcc_status_t eval_file(MlirContext ctx, const char *path, const qcc_input_shape *shapes, int ns, const char *data,
+                              const char *labels, long samples, double *acc, int64_t *n, layer_prec **layers, int *nl) {
+  MlirModule m = {NULL};
+  double secs;
+  qcc_status_t st = qcc_cli_load_model(ctx, path, shapes, ns, &m);
+  if (!st) st = evaluate(m, data, labels, samples, acc, n, &secs);
+  if (!st && layers) *nl = layer_precisions(m, layers);
+  if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+  return st ? qcc_status_annotate(st, "%s", path) : NULL;
+}
+
+int qcc_cmd_quantize(int argc, char **argv);
+
+/* qcc eval MODEL --float FLOAT: the seeds' decision loop. Accept when the
+ * drop is at most max_drop points; else quantize FLOAT again under that
+ * budget (qcc quantize --max-accuracy-drop: qcc-sensitivity +
+ * qcc-select-precision, the same code) and say what changed. */
+static int eval_decide(const char *model, const char *float_model, const char *data, const char *labels, long samples,
+                       const char *max_drop, const char *calib, const char *quantizer, const char *fixed,
+                       const qcc_input_shape *shapes, int ns) {
+  char *end;
+  double p = max_drop ? strtod(max_drop, &end) : 1.0;
+  if (max_drop && (*end || !(p >= 0)))
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--max-accuracy-drop needs a number of points >= 0, got '%s'", max_drop);
+  MlirContext ctx;
+  qcc_status_t st = qcc_context_create(NULL, &ctx);
+  if (st) return qcc_cli_fail(st);
+  double fa = 0, qa = 0, na = 0;
+  int64_t n = 0;
+  layer_prec *before = NULL, *after = NULL;
+  int nb = 0, nafter = 0, rc = 0;
+  st = eval_file(ctx, float_model, shapes, ns, data, labels, samples, &fa, &n, NULL, NULL);
+  if (!st) st = eval_file(ctx, model, shapes, ns, data, labels, samples, &qa, &n, &before, &nb);
+  if (st) { rc = qcc_cli_fail(st); goto done; }
+  double drop = (fa - qa) * 100.0;
+  printf("top-1 on %lld samples: float %.4f, quantized %.4f (%+.2f points)\n", (long long)n, fa, qa, -drop);
+  if (drop <= p + 1e-9) {
+    printf("accepted: the drop (%.2f points) is within --max-accuracy-drop %g\n", drop > 0 ? drop : 0.0, p);
+    goto done;
+  }
+  char out[4096], pbuf[64], sbuf[32];
+  if (fixed) snprintf(out, sizeof out, "%s", fixed);
+  else {
+    size_t stem = strlen(model) - (qcc_cli_ends_with(model, ".mlirbc") ? 7 : qcc_cli_ends_with(model, ".mlir") ? 5
+                                   : qcc_cli_ends_with(model, ".onnx") ? 5 : 0);
+    snprintf(out, sizeof out, "%.*s.fixed.mlirbc", (int)stem, model);
+  }
+  snprintf(pbuf, sizeof pbuf, "%g", p);
+  snprintf(sbuf, sizeof sbuf, "%ld", samples > 0 ? samples : 1000);
+  const char *qargv[20] = {float_model, "--calib", calib ? calib : data, "--data", data, "--labels", labels,
+                           "--max-accuracy-drop", pbuf, "--eval-samples", sbuf, "-o", out};
+  int qargc = 13;
+  if (quantizer) qargv[qargc++] = "--quantizer", qargv[qargc++] = quantizer;
+  printf("not accepted: the drop (%.2f points) exceeds %g; raising precision:\n  qcc quantize", drop, p);
+  for (int i = 0; i < qargc; ++i) printf(" %s", qargv[i]);
+  printf("\n");
+  fflush(stdout);
+  rc = qcc_cmd_quantize(qargc, (char **)qargv);
+  if (rc) goto done; /* its error line says why (an unmeetable budget: the best figures) */
+  st = eval_file(ctx, out, shapes, ns, data, labels, samples, &na, &n, &after, &nafter);
+  if (st) { rc = qcc_cli_fail(st); goto done; }
+  int changed = 0;
+  for (int i = 0; i < nafter; ++i) {
+    const char *old = "?";
+    for (int j = 0; j < nb; ++j)
+      if (!strcmp(before[j].name, after[i].name)) old = before[j].prec;
+    if (strcmp(old, after[i].prec)) {
+      printf("  layer %-24s %s -> %s\n", after[i].name, old, after[i].prec);
+      changed++;
+    }
+  }
+  printf("fixed: %s: %d layer%s changed precision; top-1 %.4f (%+.2f points from float, was %+.2f)\n", out, changed,
+         changed == 1 ? "" : "s", na, (na - fa) * 100.0, -drop);
+  if ((fa - na) * 100.0 > p + 1e-9) {
+    rc = qcc_cli_errorf(QCC_ERR_INVALID, "%s: top-1 %.4f is still %.2f points below float on these %lld samples "
+                                         "(the budget was met on the --eval-samples the selection used); use more samples",
+                        out, na, (fa - na) * 100.0, (long long)n);
+  }
+done:
+  free(before);
+  free(after);
+  qcc_context_destroy(ctx);
+  return rc;
 }
 
 /* -------------------------------------------------------------- quantize */
@@ -379,7 +525,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
   double t0 = qcc_cli_now_s();
-  st = load(ctx, model, shapes, ns, &m);
+  st = qcc_cli_load_model(ctx, model, shapes, ns, &m);
   int64_t fbytes = st ? 0 : weight_bytes(m);
   MlirPassManager pm = mlirPassManagerCreate(ctx);
   if (!st) st = qcc_pipeline_add(pm, pipeline);
@@ -403,7 +549,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
     MlirModule fm = {NULL};
     double fa = 0, qa = 0, fs = 0, qs = 0;
     int64_t n = 0;
-    st = load(ctx, model, shapes, ns, &fm);
+    st = qcc_cli_load_model(ctx, model, shapes, ns, &fm);
     if (!st) st = evaluate(fm, data, labels, 0, &fa, &n, &fs);
     if (!st) st = evaluate(m, data, labels, 0, &qa, &n, &qs);
     if (!mlirModuleIsNull(fm)) mlirModuleDestroy(fm);
