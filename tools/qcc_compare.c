@@ -451,7 +451,6 @@ int qcc_cmd_compare(int argc, char **argv) {
     st = qcc_cli_load_model(ctx, qpath, shapes, nshape, &qm);
     if (st) st = qcc_status_annotate(st, "%s", qpath);
   }
-  if (!st) st = build(&c, fm, qm);
   qcc_executor_options fo = {.no_activation_fusion = true, .after_step = float_step, .step_user_data = &c};
   qcc_executor_options qo = {.after_step = quant_step, .step_user_data = &c};
   if (!st) st = qcc_executor_create(fm, &fo, &fx);
@@ -464,6 +463,7 @@ int qcc_cmd_compare(int argc, char **argv) {
   outs = calloc((size_t)nout + 1, sizeof *outs);
   qorder = calloc((size_t)nin + 1, sizeof *qorder);
   st = check_inputs(fx, qx, qpath, qorder);
+  if (!st) st = build(&c, fm, qm);
   if (st) goto done;
   if (ns) {
     st = read_inputs(fx, specs, ns, ins);
