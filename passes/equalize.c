@@ -2,8 +2,11 @@
  * Quantization Through Weight Equalization and Bias Correction", section 4.1).
  *
  * For two consecutive layers, layer 1 (conv2d or gemm) whose output channel i
- * is input channel i of layer 2, with nothing between them or only a ReLU
- * (positively homogeneous: relu(x / s) = relu(x) / s for s > 0):
+ * is input channel i of layer 2, with nothing between them or only ops that
+ * commute with a positive per-channel scale (ReLU, max/average pooling:
+ * f(x / s) = f(x) / s for s > 0), and possibly a flatten (axis 1) right
+ * before a gemm layer 2, whose input channel i is then the inputs
+ * i*HW .. (i+1)*HW - 1:
  *   r1[i] = max |W1 output channel i|, r2[i] = max |W2 input channel i|
  *   s[i]  = sqrt(r1[i] * r2[i]) / r2[i]        (1 when r1[i] or r2[i] is 0)
  *   W1[i] /= s[i], b1[i] /= s[i], W2[:, i] *= s[i]
@@ -51,9 +54,12 @@ typedef struct {
   bool changed;
 } eq_layer;
 
+#define EQ_MAX_CHAIN 4
 typedef struct {
-  int l1, l2;        /* indices into the layer list */
-  MlirOperation act; /* the ReLU (or Clip, relu6=1) between them, or null */
+  int l1, l2;                      /* indices into the layer list */
+  int64_t kpc;                     /* layer 2 (gemm after a flatten): inputs per channel */
+  MlirOperation chain[EQ_MAX_CHAIN]; /* the ops between them */
+  int n_chain;
 } eq_pair;
 
 static bool is_layer(MlirOperation op) {
@@ -101,10 +107,14 @@ static int find_or_load(eq_layer **ls, int *n, MlirOperation op) {
   return (*n)++;
 }
 
-static bool is_relu_like(const eq_cfg *cfg, MlirOperation op) {
-  if (qcc_op_is(op, QCC_OP_relu)) return true;
-  return cfg->relu6 && qcc_op_is(op, QCC_OP_clip) && qcc_get_f32(op, QCC_ATTR_min) == 0.0f &&
-         qcc_get_f32(op, QCC_ATTR_max) > 0.0f;
+/* Ops that commute with a positive per-channel scale: f(x / s) = f(x) / s. */
+static bool is_homogeneous(const eq_cfg *cfg, MlirOperation op) {
+  switch (qcc_op_get_kind(op)) {
+    case QCC_OP_relu: case QCC_OP_max_pool: case QCC_OP_avg_pool: case QCC_OP_global_avg_pool: return true;
+    case QCC_OP_clip:
+      return cfg->relu6 && qcc_get_f32(op, QCC_ATTR_min) == 0.0f && qcc_get_f32(op, QCC_ATTR_max) > 0.0f;
+    default: return false;
+  }
 }
 
 /* Index of the weight element for (output channel o, input channel i, spatial k). */
@@ -127,8 +137,8 @@ static void in_channel_span(const eq_layer *L, int64_t c, int64_t *o0, int64_t *
 }
 
 /* One equalization of a pair; returns the largest |s - 1|. */
-static double equalize_pair(eq_layer *a, eq_layer *b) {
-  int64_t C = out_channels(a), K = spatial(a), K2 = spatial(b), inA = in_per_group(a);
+static double equalize_pair(eq_layer *a, eq_layer *b, int64_t kpc) {
+  int64_t C = out_channels(a), K = spatial(a), K2 = spatial(b) * kpc, inA = in_per_group(a);
   double worst = 0;
   for (int64_t c = 0; c < C; ++c) {
     double r1 = 0, r2 = 0;
@@ -136,8 +146,10 @@ static double equalize_pair(eq_layer *a, eq_layer *b) {
       for (int64_t k = 0; k < K; ++k) r1 = fmax(r1, fabs(a->w[widx(a, c, i, k)]));
     int64_t o0, o1, ic;
     in_channel_span(b, c, &o0, &o1, &ic);
+    /* a gemm after a flatten: channel c is inputs c*kpc .. (c+1)*kpc - 1 */
+#define W2(o, k) b->w[kpc > 1 ? widx(b, o, c * kpc + k, 0) : widx(b, o, ic, k)]
     for (int64_t o = o0; o < o1; ++o)
-      for (int64_t k = 0; k < K2; ++k) r2 = fmax(r2, fabs(b->w[widx(b, o, ic, k)]));
+      for (int64_t k = 0; k < K2; ++k) r2 = fmax(r2, fabs(W2(o, k)));
     if (!(r1 > 0) || !(r2 > 0) || !isfinite(r1) || !isfinite(r2)) continue;
     double s = sqrt(r1 * r2) / r2;
     if (fabs(s - 1.0) > worst) worst = fabs(s - 1.0);
@@ -145,7 +157,8 @@ static double equalize_pair(eq_layer *a, eq_layer *b) {
       for (int64_t k = 0; k < K; ++k) a->w[widx(a, c, i, k)] = (float)((double)a->w[widx(a, c, i, k)] / s);
     if (a->b) a->b[c] = (float)((double)a->b[c] / s);
     for (int64_t o = o0; o < o1; ++o)
-      for (int64_t k = 0; k < K2; ++k) b->w[widx(b, o, ic, k)] = (float)((double)b->w[widx(b, o, ic, k)] * s);
+      for (int64_t k = 0; k < K2; ++k) W2(o, k) = (float)((double)W2(o, k) * s);
+#undef W2
   }
   a->changed = b->changed = true;
   return worst;
@@ -170,40 +183,53 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   eq_pair *ps = NULL;
   int nl = 0, np = 0;
   for (size_t k = 0; k < n; ++k) {
-    MlirOperation l1 = ops[k], act = {NULL};
-    MlirOperation next = qcc_single_user(l1);
-    if (mlirOperationIsNull(next)) continue;
-    if (is_relu_like(cfg, next)) {
-      act = next;
-      next = qcc_single_user(act);
-      if (mlirOperationIsNull(next)) continue;
+    /* l1 -> (relu, pools; a flatten right before a gemm) -> l2, each the only user of the last */
+    eq_pair pr;
+    memset(&pr, 0, sizeof pr);
+    pr.kpc = 1;
+    MlirOperation prev = ops[k], next = qcc_single_user(prev);
+    bool flat = false;
+    while (!mlirOperationIsNull(next) && pr.n_chain < EQ_MAX_CHAIN && !is_layer(next)) {
+      if (qcc_op_is(next, QCC_OP_flatten) && qcc_get_i64(next, QCC_ATTR_axis) == 1) flat = true;
+      else if (flat || !is_homogeneous(cfg, next)) break;
+      pr.chain[pr.n_chain++] = prev = next;
+      next = qcc_single_user(prev);
     }
-    if (!is_layer(next) || !mlirValueEqual(mlirOperationGetOperand(next, 0), mlirOperationGetResult(mlirOperationIsNull(act) ? l1 : act, 0)))
+    if (mlirOperationIsNull(next) || !is_layer(next) || (flat && !qcc_op_is(next, QCC_OP_gemm)) ||
+        !mlirValueEqual(mlirOperationGetOperand(next, 0), mlirOperationGetResult(prev, 0)))
       continue;
-    int a = find_or_load(&ls, &nl, l1);
-    int b = a < 0 ? -1 : find_or_load(&ls, &nl, next);
-    if (a < 0 || b < 0) continue;
-    /* layer 2's input channels must be layer 1's output channels */
-    int64_t in2 = ls[b].gemm ? in_per_group(&ls[b]) : in_per_group(&ls[b]) * (qcc_get_i64(next, QCC_ATTR_group) > 0 ? qcc_get_i64(next, QCC_ATTR_group) : 1);
-    if (in2 != out_channels(&ls[a])) continue;
+    pr.l1 = find_or_load(&ls, &nl, ops[k]);
+    pr.l2 = pr.l1 < 0 ? -1 : find_or_load(&ls, &nl, next);
+    if (pr.l1 < 0 || pr.l2 < 0) continue;
+    /* layer 2's input channels must be layer 1's output channels (kpc each after a flatten) */
+    const eq_layer *b = &ls[pr.l2];
+    int64_t c1 = out_channels(&ls[pr.l1]), groups = b->gemm ? 1 : qcc_get_i64(next, QCC_ATTR_group);
+    int64_t in2 = in_per_group(b) * (groups > 0 ? groups : 1);
+    if (flat) {
+      if (in2 % c1) continue;
+      pr.kpc = in2 / c1;
+    } else if (in2 != c1) {
+      continue;
+    }
     ps = realloc(ps, (size_t)(np + 1) * sizeof *ps);
-    ps[np++] = (eq_pair){a, b, act};
+    ps[np++] = pr;
   }
   for (int it = 0; it < cfg->iterations && np; ++it) {
     double worst = 0;
-    for (int p = 0; p < np; ++p) worst = fmax(worst, equalize_pair(&ls[ps[p].l1], &ls[ps[p].l2]));
+    for (int p = 0; p < np; ++p) worst = fmax(worst, equalize_pair(&ls[ps[p].l1], &ls[ps[p].l2], ps[p].kpc));
     if (worst < 1e-6) break;
   }
-  for (int p = 0; p < np; ++p) {
-    MlirOperation act = ps[p].act;
-    if (mlirOperationIsNull(act) || !qcc_op_is(act, QCC_OP_clip)) continue;
-    qcc_builder b = qcc_builder_before(act); /* relu6=1: Clip(0, M) -> Relu */
-    MlirValue x = mlirOperationGetOperand(act, 0);
-    MlirType t = mlirValueGetType(mlirOperationGetResult(act, 0));
-    MlirOperation r = qcc_build(&b, QCC_OP_relu, mlirOperationGetLocation(act), 1, &x, 1, &t, 0, NULL);
-    mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(act, 0), mlirOperationGetResult(r, 0));
-    mlirOperationDestroy(act);
-  }
+  for (int p = 0; p < np; ++p)
+    for (int j = 0; j < ps[p].n_chain; ++j) {
+      MlirOperation act = ps[p].chain[j];
+      if (!qcc_op_is(act, QCC_OP_clip)) continue;
+      qcc_builder b = qcc_builder_before(act); /* relu6=1: Clip(0, M) -> Relu */
+      MlirValue x = mlirOperationGetOperand(act, 0);
+      MlirType t = mlirValueGetType(mlirOperationGetResult(act, 0));
+      MlirOperation r = qcc_build(&b, QCC_OP_relu, mlirOperationGetLocation(act), 1, &x, 1, &t, 0, NULL);
+      mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(act, 0), mlirOperationGetResult(r, 0));
+      mlirOperationDestroy(act);
+    }
   for (int i = 0; i < nl; ++i) {
     if (ls[i].changed) {
       replace_constant(ls[i].op, 1, ls[i].w, ls[i].nw);
@@ -220,7 +246,7 @@ static _Alignas(8) char type_id;
 
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   eq_cfg *c = calloc(1, sizeof *c);
-  c->iterations = 20;
+  c->iterations = 50;
   for (int i = 0; i < n; ++i) {
     const char *k = opts[i].key, *v = opts[i].value;
     char *end;
@@ -253,6 +279,6 @@ const qcc_pass_info qcc_pass_equalize_info = {
     "         channel i then has the weight range sqrt(r1[i] r2[i]), which per-tensor weight\n"
     "         quantization needs. Depthwise and grouped convs and gemm (trans_b 0 or 1) are handled;\n"
     "         run it after qcc-fold-conv-bn.",
-    "iterations=N: sweeps over all pairs (default 20; stops early when no scale moves by 1e-6)\n"
+    "iterations=N: sweeps over all pairs (default 50; stops early when no scale moves by 1e-6)\n"
     "relu6=0|1: also equalize across Clip(0, M) by replacing it with Relu, as the paper does for\n"
     "  MobileNetV2 (changes the float function where values exceed M; default 0)", create};

@@ -324,6 +324,10 @@ static void quantize_usage(FILE *f) {
           "  --bias-correction, --no-bias-correction   subtract each conv/gemm layer's expected weight\n"
           "                         quantization error (from calibration input means) from its bias\n"
           "                         (default on; qcc-convert{bias_correction=...}; docs/quantization.md)\n"
+          "  --equalize, --no-equalize   cross-layer equalization of consecutive conv/gemm layers before\n"
+          "                         annotation (qcc-equalize; docs/quantization.md, section 6): for\n"
+          "                         per-tensor weights (default on with --quantizer per-tensor, off otherwise)\n"
+          "  --equalize-relu6       also equalize across Clip(0, M), made a Relu (qcc-equalize{relu6=1})\n"
           "  --keep-float PATTERN   leave ops float: ONNX node-name glob or op:TYPE (repeatable)\n"
           "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
           "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
@@ -369,6 +373,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   int64_t max_size = 0;
   int bias_correction = -1; /* -1: qcc-convert's default */
   bool awq = false; /* --int4-method=awq */
+  int equalize = -1;        /* -1: on for the per-tensor quantizer; 2: relu6=1 */
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
@@ -397,6 +402,9 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--reduce-range")) reduce = true;
     else if (!strcmp(a, "--bias-correction")) bias_correction = 1;
     else if (!strcmp(a, "--no-bias-correction")) bias_correction = 0;
+    else if (!strcmp(a, "--equalize")) equalize = equalize == 2 ? 2 : 1;
+    else if (!strcmp(a, "--equalize-relu6")) equalize = 2;
+    else if (!strcmp(a, "--no-equalize")) equalize = 0;
     else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
     else if (!strcmp(a, "--no-fuse")) no_fuse = true;
     else if (!strcmp(a, "--remarks")) remarks = true;
@@ -458,8 +466,10 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (!quantizer) quantizer = tq;
   if (calib && strpbrk(calib, "'")) return qcc_cli_errorf(QCC_ERR_USAGE, "--calib path may not contain a quote");
 
+  if (equalize < 0) equalize = !strcmp(quantizer, "per-tensor");
   char pipeline[4096];
-  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-fuse-layer-norm,qcc-fuse-gelu,qcc-cse,qcc-annotate{quantizer=%s", quantizer);
+  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,%sqcc-fuse-layer-norm,qcc-fuse-gelu,qcc-cse,qcc-annotate{quantizer=%s",
+                   equalize == 2 ? "qcc-equalize{relu6=1}," : equalize ? "qcc-equalize," : "", quantizer);
   if (observer) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " observer=%s", observer);
   if (reduce) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " reduce_range=1");
   if (keep[0]) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " keep_float='%s'", keep);

@@ -5,7 +5,7 @@ usage: check_equalize.py BEFORE.mlir AFTER.mlir [--pairs N] [--tol T]
 
 Reads the f32 weights of every conv2d/gemm (operand 1) from both files and,
 for each pair of consecutive layers (layer 2's input is layer 1's output, or
-a relu of it), checks:
+relu, max_pool or flatten of it), checks:
   - after: r1[i] == r2[i] within T (relative) for every channel, where r1 is
     the range of layer 1's output channel i and r2 of layer 2's input channel i;
   - the number of such pairs is N.
@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 CONST = re.compile(r'(%[\w#]+) = "qcc\.constant"\(\)\s*<?\{value = dense<(.*?)> : tensor<([0-9x]*)xf32>\}')
-OP = re.compile(r'(%[\w#]+) = "qcc\.(conv2d|gemm|relu)"\(([^)]*)\)(.*)')
+OP = re.compile(r'(%[\w#]+) = "qcc\.(conv2d|gemm|relu|flatten|max_pool)"\(([^)]*)\)(.*)')
 
 
 def parse_value(text, shape):
@@ -57,10 +57,10 @@ def out_range(w, kind, attrs):
     return np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
 
 
-def in_range(w, kind, attrs):
-    if kind == "gemm":
+def in_range(w, kind, attrs, channels):
+    if kind == "gemm":  # after a flatten, channel c is inputs c*kpc .. (c+1)*kpc - 1
         w = w if attrs.get("trans_b") == "1" else w.T
-        return np.abs(w).max(axis=0)
+        return np.abs(w).reshape(w.shape[0], channels, -1).max(axis=(0, 2))
     g = int(attrs.get("group", "1"))
     O, cpg = w.shape[0], w.shape[1]
     opg = O // g
@@ -75,12 +75,12 @@ def pairs(consts, layers):
     by_res = {res: (kind, ops, attrs) for res, kind, ops, attrs in layers}
     out = []
     for res, kind, ops, attrs in layers:
-        if kind == "relu":
+        if kind not in ("conv2d", "gemm"):
             continue
         src = ops[0]
-        if src in by_res and by_res[src][0] == "relu":
+        while src in by_res and by_res[src][0] in ("relu", "flatten", "max_pool"):
             src = by_res[src][1][0]
-        if src in by_res and by_res[src][0] != "relu":
+        if src in by_res:
             k1, o1, a1 = by_res[src]
             out.append(((k1, consts[o1[1]], a1), (kind, consts[ops[1]], attrs)))
     return out
@@ -99,8 +99,8 @@ def main():
         return 1
     bad = 0
     for n, ((l1b, l2b), (l1a, l2a)) in enumerate(zip(pb, pa)):
-        r1b, r2b = out_range(l1b[1], l1b[0], l1b[2]), in_range(l2b[1], l2b[0], l2b[2])
-        r1a, r2a = out_range(l1a[1], l1a[0], l1a[2]), in_range(l2a[1], l2a[0], l2a[2])
+        r1b, r1a = out_range(l1b[1], l1b[0], l1b[2]), out_range(l1a[1], l1a[0], l1a[2])
+        r2b, r2a = in_range(l2b[1], l2b[0], l2b[2], r1b.size), in_range(l2a[1], l2a[0], l2a[2], r1b.size)
         eq = np.max(np.abs(r1a / r2a - 1))
         print("pair %d (%s -> %s): layer-1 channel range max/min %.1f -> %.1f, |r1/r2 - 1| before %.2e, after %.2e"
               % (n, l1b[0], l2b[0], r1b.max() / r1b.min(), r1a.max() / r1a.min(), np.max(np.abs(r1b / r2b - 1)), eq))

@@ -10,10 +10,11 @@
 
 // A conv 3x3 -> relu -> depthwise 3x3 -> relu -> conv 1x1 -> flatten -> gemm -> relu -> gemm
 // (trans_b 0) with channel ranges spread over 3 orders of magnitude (Inputs/make_equalize.py):
-// after the pass, each pair's channel i has equal ranges in both layers (3 pairs: the flatten
-// breaks conv -> gemm), and the float outputs are unchanged (1e-5 relative).
+// after the pass, each of the 4 pairs' channel i has equal ranges in both layers (the 1x1 conv's
+// channel i is the gemm's inputs 16i .. 16i+15 after the flatten), and the float outputs are
+// unchanged (1e-5 relative).
 // RUN: qcc-opt %S/Inputs/equalize.mlir -p qcc-equalize -o %t.eq.mlir
-// RUN: /usr/bin/python3 %S/check_equalize.py %S/Inputs/equalize.mlir %t.eq.mlir --pairs 3 --tol 1e-4
+// RUN: /usr/bin/python3 %S/check_equalize.py %S/Inputs/equalize.mlir %t.eq.mlir --pairs 4 --tol 1e-5
 // RUN: /usr/bin/python3 -c "import numpy as np; np.save('%t.x.npy', np.random.default_rng(1).standard_normal((1,3,4,4)).astype(np.float32))"
 // RUN: rm -rf %t.a %t.b && qcc run %S/Inputs/equalize.mlir --input x=%t.x.npy --output-dir %t.a -q
 // RUN: qcc run %t.eq.mlir --input x=%t.x.npy --output-dir %t.b -q
