@@ -114,7 +114,8 @@ static void eval_usage(FILE *f) {
           "  with that budget (qcc quantize --max-accuracy-drop P: sensitivity analysis and per-layer\n"
           "  precision selection), written to FIXED (default: MODEL's stem + .fixed.mlirbc), and the\n"
           "  layers whose precision changed are listed with the new accuracy.\n"
-          "  --calib DATA           calibration data for the new quantization (default: --data)\n"
+          "  --calib DATA           calibration data for the new quantization (default: the first 500\n"
+          "                         samples of --data)\n"
           "  --quantizer Q          its quantizer (default: the target's, as qcc quantize)\n"
           "  exit status: 0 accepted or fixed; 4 when no precision choice meets the budget (the\n"
           "  error line gives the best achievable figures); other codes as for every subcommand.\n");
@@ -203,6 +204,16 @@ static int layer_precisions(MlirModule m, layer_prec **out) {
   *out = NULL;
   for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
     const char *p = weight_precision(op);
+    char chosen[16];
+    /* what qcc-select-precision / qcc-apply-precision chose, when they ran */
+    MlirAttribute pa = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("qcc.precision"));
+    qcc_op_kind k = qcc_op_get_kind(op);
+    bool layer = k == QCC_OP_conv2d || k == QCC_OP_gemm || k == QCC_OP_matmul || k == QCC_OP_conv_transpose;
+    if (layer && !mlirAttributeIsNull(pa) && mlirAttributeIsAString(pa)) {
+      MlirStringRef v = mlirStringAttrGetValue(pa);
+      snprintf(chosen, sizeof chosen, "%.*s", (int)v.length, v.data);
+      p = chosen;
+    }
     MlirStringRef nm;
     if (!p || qcc_location_names(mlirOperationGetLocation(op), &nm, 1) < 1) continue;
     layer_prec *np = realloc(*out, (size_t)(n + 1) * sizeof *np);
@@ -268,6 +279,7 @@ static int eval_decide(const char *model, const char *float_model, const char *d
   const char *qargv[20] = {float_model, "--calib", calib ? calib : data, "--data", data, "--labels", labels,
                            "--max-accuracy-drop", pbuf, "--eval-samples", sbuf, "-o", out};
   int qargc = 13;
+  if (!calib) qargv[qargc++] = "--calib-samples", qargv[qargc++] = "500"; /* the labelled data: 500 samples are plenty */
   if (quantizer) qargv[qargc++] = "--quantizer", qargv[qargc++] = quantizer;
   printf("not accepted: the drop (%.2f points) exceeds %g; raising precision:\n  qcc quantize", drop, p);
   for (int i = 0; i < qargc; ++i) printf(" %s", qargv[i]);
