@@ -314,7 +314,10 @@ static void print_report(FILE *f, bool json, node_t **order, int n, const char *
   }
   fprintf(f, "%s vs %s: %lld sample%s; %d nodes compared, %d fused into another, %d not in the quantized graph\n", fpath, qpath,
           (long long)samples, samples == 1 ? "" : "s", compared, fused, absent);
-  fprintf(f, "%-28s %-16s %10s %12s %12s  %s\n", "node", "op", "sqnr_db", "mean_abs", "max_abs", "note");
+  int w = 4; /* the node column fits the longest name */
+  for (int i = 0; i < n; ++i)
+    if ((int)strlen(order[i]->name) > w) w = (int)strlen(order[i]->name);
+  fprintf(f, "%-*s %-16s %10s %12s %12s  %s\n", w, "node", "op", "sqnr_db", "mean_abs", "max_abs", "note");
   for (int i = 0; i < n; ++i) {
     const node_t *x = order[i];
     note_of(x, note, sizeof note);
@@ -323,9 +326,9 @@ static void print_report(FILE *f, bool json, node_t **order, int n, const char *
       char sb[32];
       if (isfinite(s)) snprintf(sb, sizeof sb, "%.2f", s);
       else snprintf(sb, sizeof sb, "inf");
-      fprintf(f, "%-28s %-16s %10s %12.4g %12.4g  %s\n", x->name, x->op, sb, x->s_abs / (double)x->count, x->max_abs, note);
+      fprintf(f, "%-*s %-16s %10s %12.4g %12.4g  %s\n", w, x->name, x->op, sb, x->s_abs / (double)x->count, x->max_abs, note);
     } else {
-      fprintf(f, "%-28s %-16s %10s %12s %12s  %s\n", x->name, x->op, "-", "-", "-", note);
+      fprintf(f, "%-*s %-16s %10s %12s %12s  %s\n", w, x->name, x->op, "-", "-", "-", note);
     }
   }
 }
