@@ -102,7 +102,12 @@ static int find_or_load(eq_layer **ls, int *n, MlirOperation op) {
       return -1;
     }
   }
-  *ls = realloc(*ls, (size_t)(*n + 1) * sizeof **ls);
+  eq_layer *grown = realloc(*ls, (size_t)(*n + 1) * sizeof **ls);
+  if (!grown) {
+    free(L.w), free(L.b);
+    return -1;
+  }
+  *ls = grown;
   (*ls)[*n] = L;
   return (*n)++;
 }
@@ -211,7 +216,9 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     } else if (in2 != c1) {
       continue;
     }
-    ps = realloc(ps, (size_t)(np + 1) * sizeof *ps);
+    eq_pair *grown = realloc(ps, (size_t)(np + 1) * sizeof *ps);
+    if (!grown) break; /* out of memory: equalize the pairs found so far */
+    ps = grown;
     ps[np++] = pr;
   }
   for (int it = 0; it < cfg->iterations && np; ++it) {

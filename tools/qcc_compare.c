@@ -87,8 +87,9 @@ static int main_ops(MlirModule m, MlirOperation **out) {
   *out = NULL;
   for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
     if (n == cap) {
-      cap = cap ? 2 * cap : 256;
-      *out = realloc(*out, (size_t)cap * sizeof **out);
+      MlirOperation *grown = realloc(*out, (size_t)(cap ? 2 * cap : 256) * sizeof **out);
+      if (!grown) return -1;
+      *out = grown, cap = cap ? 2 * cap : 256;
     }
     (*out)[n++] = op;
   }
@@ -101,10 +102,17 @@ static qcc_status_t build(cmp_t *c, MlirModule fm, MlirModule qm) {
   MlirOperation *fops, *qops;
   c->n_fops = main_ops(fm, &fops);
   c->n_qops = main_ops(qm, &qops);
-  c->nodes = calloc((size_t)c->n_fops + 1, sizeof *c->nodes);
-  c->fnode = malloc(((size_t)c->n_fops + 1) * sizeof(int));
-  c->qnode = malloc(((size_t)c->n_qops + 1) * sizeof(int));
-  c->qtype = calloc((size_t)c->n_qops + 1, sizeof(MlirType));
+  if (c->n_fops >= 0 && c->n_qops >= 0) {
+    c->nodes = calloc((size_t)c->n_fops + 1, sizeof *c->nodes);
+    c->fnode = malloc(((size_t)c->n_fops + 1) * sizeof(int));
+    c->qnode = malloc(((size_t)c->n_qops + 1) * sizeof(int));
+    c->qtype = calloc((size_t)c->n_qops + 1, sizeof(MlirType));
+  }
+  if (!c->nodes || !c->fnode || !c->qnode || !c->qtype) {
+    free(fops), free(qops);
+    c->n_fops = c->n_qops = 0;
+    return qcc_status_make(QCC_ERR_INTERNAL, "qcc compare: out of memory");
+  }
   MlirStringRef nm[16];
   for (int i = 0; i < c->n_fops; ++i) {
     c->fnode[i] = -1;
@@ -465,6 +473,7 @@ int qcc_cmd_compare(int argc, char **argv) {
   qins = calloc((size_t)nin + 1, sizeof *qins);
   outs = calloc((size_t)nout + 1, sizeof *outs);
   qorder = calloc((size_t)nin + 1, sizeof *qorder);
+  if (!ins || !qins || !outs || !qorder) { st = qcc_status_make(QCC_ERR_INTERNAL, "qcc compare: out of memory"); goto done; }
   st = check_inputs(fx, qx, qpath, qorder);
   if (!st) st = build(&c, fm, qm);
   if (st) goto done;
@@ -487,6 +496,7 @@ int qcc_cmd_compare(int argc, char **argv) {
   }
   if (st) goto done;
   node_t **order = malloc(((size_t)c.n_nodes + 1) * sizeof *order);
+  if (!order) { st = qcc_status_make(QCC_ERR_INTERNAL, "qcc compare: out of memory"); goto done; }
   int n = 0;
   for (int i = 0; i < c.n_nodes; ++i)
     if (c.nodes[i].seen) order[n++] = &c.nodes[i];
@@ -494,9 +504,12 @@ int qcc_cmd_compare(int argc, char **argv) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  print_report(f, json, order, n, fpath, qpath, done);
-  fclose(f);
-  if (out) st = qcc_write_file_atomic(out, buf, len);
+  if (f) {
+    print_report(f, json, order, n, fpath, qpath, done);
+    fclose(f);
+  }
+  if (!f) st = qcc_status_make(QCC_ERR_INTERNAL, "qcc compare: out of memory");
+  else if (out) st = qcc_write_file_atomic(out, buf, len);
   else fwrite(buf, 1, len, stdout);
   free(buf);
   free(order);
