@@ -334,10 +334,11 @@ static void print_report(FILE *f, bool json, node_t **order, int n, const char *
       char sb[32];
       if (isfinite(s)) snprintf(sb, sizeof sb, "%.2f", s);
       else snprintf(sb, sizeof sb, "inf");
-      fprintf(f, "%-*s %-16s %10s %12.4g %12.4g  %s\n", w, x->name, x->op, sb, x->s_abs / (double)x->count, x->max_abs, note);
+      fprintf(f, "%-*s %-16s %10s %12.4g %12.4g", w, x->name, x->op, sb, x->s_abs / (double)x->count, x->max_abs);
     } else {
-      fprintf(f, "%-*s %-16s %10s %12s %12s  %s\n", w, x->name, x->op, "-", "-", "-", note);
+      fprintf(f, "%-*s %-16s %10s %12s %12s", w, x->name, x->op, "-", "-", "-");
     }
+    fprintf(f, "%s%s\n", note[0] ? "  " : "", note);
   }
 }
 
