@@ -28,10 +28,11 @@ def main():
     a = ap.parse_args()
     m = onnx.load(a.model)
     g = m.graph
-    nodes = []
+    nodes, clips = [], 0
     for n in g.node:
         if n.op_type == "Clip":
             n = helper.make_node("Relu", [n.input[0]], [n.output[0]], name=n.name)
+            clips += 1
         nodes.append(n)
     del g.node[:]
     g.node.extend(nodes)
@@ -82,7 +83,7 @@ def main():
         init[name].CopyFrom(numpy_helper.from_array(arr.astype(np.float32), name))
     onnx.save(m, a.spread_out)
     print("cle_spread: %d Clip -> Relu, %d conv pairs rescaled by factors in [1/%g, %g]" %
-          (sum(1 for n in nodes if n.op_type == "Relu"), pairs, a.spread, a.spread))
+          (clips, pairs, a.spread, a.spread))
 
 
 if __name__ == "__main__":
