@@ -53,10 +53,51 @@ static bool loc_file_line(MlirLocation loc, char *file, size_t fn, int *line, in
   return false;
 }
 
+static int names_rec(MlirLocation loc, MlirStringRef *out, int max, int k, int depth) {
+  if (depth > 8 || mlirLocationIsNull(loc)) return k;
+  if (mlirLocationIsAName(loc)) {
+    if (k < max) out[k] = mlirIdentifierStr(mlirLocationNameGetName(loc));
+    return k + 1;
+  }
+  if (mlirLocationIsAFused(loc)) {
+    intptr_t nl = mlirLocationFusedGetNumLocations(loc);
+    MlirLocation ls[16];
+    if (nl > 16) nl = 16;
+    mlirLocationFusedGetLocations(loc, ls);
+    for (intptr_t i = 0; i < nl; ++i) k = names_rec(ls[i], out, max, k, depth + 1);
+  }
+  return k;
+}
+
+int qcc_location_names(MlirLocation loc, MlirStringRef *out, int max) { return names_rec(loc, out, max, 0, 0); }
+
+MlirLocation qcc_location_fuse(MlirContext ctx, const MlirLocation *locs, int n) {
+  if (n == 1) return locs[0];
+  return mlirLocationFusedGet(ctx, n, locs, mlirAttributeGetNull());
+}
+
 void qcc_location_format(MlirLocation loc, char *buf, size_t n) {
   char file[512];
   int line = 0, col = 0;
   buf[0] = 0;
+  if (mlirLocationIsAFused(loc)) {
+    MlirStringRef nm[8];
+    int k = qcc_location_names(loc, nm, 8);
+    if (k > 0) {
+      MlirLocation first[16];
+      if (mlirLocationFusedGetNumLocations(loc) <= 16) {
+        mlirLocationFusedGetLocations(loc, first);
+        qcc_location_format(first[0], buf, n);
+      } else {
+        snprintf(buf, n, "node '%.*s'", (int)nm[0].length, nm[0].data);
+      }
+      size_t o = strlen(buf);
+      for (int i = 1; i < k && i < 8 && o < n; ++i)
+        o += (size_t)snprintf(buf + o, n - o, "%s'%.*s'", i == 1 ? " (fused with " : ", ", (int)nm[i].length, nm[i].data);
+      if (k > 1 && o < n) snprintf(buf + o, n - o, ")");
+      return;
+    }
+  }
   if (mlirLocationIsAName(loc)) {
     MlirStringRef nm = mlirIdentifierStr(mlirLocationNameGetName(loc));
     bool has_file = loc_file_line(loc, file, sizeof file, &line, &col);

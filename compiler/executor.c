@@ -325,7 +325,7 @@ static bool fuse_activation(qcc_executor *ex, MlirOperation op, qcc_op_kind k, i
   return false;
 }
 
-static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, value_map *vm, size_t *vcount) {
+static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, int op_index, value_map *vm, size_t *vcount) {
   qcc_op_kind k = qcc_op_get_kind(op);
   if (k == QCC_OP_NONE) return op_error(op, QCC_ERR_UNSUPPORTED, "not a qcc op; the executor cannot run it");
   intptr_t nin = mlirOperationGetNumOperands(op), nout = mlirOperationGetNumResults(op);
@@ -357,6 +357,7 @@ static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, value_map *vm, s
   ex_step s;
   memset(&s, 0, sizeof s);
   s.kind = k;
+  s.op_index = op_index;
   s.n_in = (int)nin;
   s.n_out = (int)nout;
   s.in = malloc(((size_t)nin + 1) * sizeof(int));
@@ -475,11 +476,12 @@ qcc_status_t qcc_executor_create(MlirModule m, const qcc_executor_options *o, qc
     if (!st && !vm_put(&vm, a, ex->input_slots[i], &vcount)) st = no_memory();
   }
   MlirOperation ret = {NULL};
+  int op_index = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(b); !st && !mlirOperationIsNull(op);
-       op = mlirOperationGetNextInBlock(op)) {
+       op = mlirOperationGetNextInBlock(op), op_index++) {
     MlirStringRef nm = mlirIdentifierStr(mlirOperationGetName(op));
     if (nm.length == 11 && !memcmp(nm.data, "func.return", 11)) { ret = op; break; }
-    st = plan_op(ex, op, &vm, &vcount);
+    st = plan_op(ex, op, op_index, &vm, &vcount);
   }
   if (!st && mlirOperationIsNull(ret)) st = qcc_status_make(QCC_ERR_INVALID, "@main has no func.return");
   if (!st) {
@@ -566,6 +568,20 @@ static void fmt_shape(const int64_t *d, int rank, char *buf, size_t n) {
   if (o < n) snprintf(buf + o, n - o, "]");
 }
 
+/* qcc_executor_options.after_step for each result of s. */
+static qcc_status_t report_step(qcc_executor *ex, const ex_step *s) {
+  for (int j = 0; j < s->n_out; j++) {
+    const ex_slot *o = &ex->slots[s->out[j]];
+    qcc_npy_tensor_t t;
+    memset(&t, 0, sizeof t);
+    t.dtype = o->dtype, t.rank = o->rank, t.nbytes = o->nbytes;
+    memcpy(t.shape, o->shape, sizeof(int64_t) * (size_t)o->rank);
+    t.data = ex_data(ex, s->out[j]);
+    QCC_RETURN_IF_ERROR(ex->opts.after_step(ex->opts.step_user_data, s->op_index, j, &t));
+  }
+  return NULL;
+}
+
 static void release_all(qcc_executor *ex) {
   for (int i = 0; i < ex->n_slots; i++) {
     ex_slot *s = &ex->slots[i];
@@ -608,6 +624,7 @@ qcc_status_t qcc_executor_run(qcc_executor *ex, const qcc_npy_tensor_t *inputs, 
       }
     }
     if (!st) st = s->run(ex, s, ex->scratch);
+    if (!st && ex->opts.after_step) st = report_step(ex, s);
     if (s->inplace) {
       ex_slot *r = &ex->slots[ex->slots[s->in[0]].root];
       r->data = NULL, r->cap = 0;

@@ -54,10 +54,21 @@ typedef struct qcc_executor qcc_executor;
  * the run and is returned by qcc_executor_run (annotated with the op). */
 typedef qcc_status_t (*qcc_observe_fn)(void *user_data, int64_t id, const qcc_npy_tensor_t *value);
 
+/* Called after every step of the plan, on every run, once per result of the
+ * step's op: op_index is the op's position in @main's body (0 for its first
+ * op; constants and views count), value is borrowed for the call. Ops with no
+ * step have no call: constants, views, ops evaluated at plan time, and a
+ * Relu/Clip folded into its producer's clamp (that producer's call then sees
+ * the clamped value; set no_activation_fusion to see both). For looking
+ * inside a run (qcc compare); a non-OK status stops the run. */
+typedef qcc_status_t (*qcc_step_fn)(void *user_data, int op_index, int result, const qcc_npy_tensor_t *value);
+
 typedef struct {
   qcc_observe_fn observe; /* NULL: observe ops are plain identities */
   void *observe_user_data;
   bool no_activation_fusion; /* keep every Relu/Clip a step of its own (tests compare both) */
+  qcc_step_fn after_step;    /* NULL: no call */
+  void *step_user_data;
 } qcc_executor_options;
 
 /* Compile m's func.func @main into a plan. o may be NULL. Errors:

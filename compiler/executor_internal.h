@@ -49,6 +49,7 @@ struct ex_step {
   qcc_op_kind kind;
   ex_run_fn run;
   char *where; /* "qcc.conv2d at 'node'": for run-time errors */
+  int op_index; /* position of the op in @main's body (qcc_executor_options.after_step) */
   int n_in, n_out;
   int *in, *out;        /* slot indices; -1 for an absent optional operand */
   bool can_inplace;     /* out[0] may reuse in[0]'s buffer (same size, in[0] dies here) */

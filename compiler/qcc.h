@@ -43,8 +43,18 @@ void qcc_diag_set_capture(bool on);
 int qcc_diag_count(const qcc_diagnostic **out);
 void qcc_diag_clear(void);
 int qcc_diag_error_count(void);
-/* Print a location the way diagnostics do ("file:line:col" or "'node name'"). */
+/* Print a location the way diagnostics do ("file:line:col" or "'node name'";
+ * a fused location of several nodes: the first, then "(fused with 'b', 'c')"). */
 void qcc_location_format(MlirLocation loc, char *buf, size_t n);
+/* The ONNX node names a location carries, in order: one for an imported op's
+ * NameLoc, several for an op that passes fused from several nodes (a
+ * FusedLoc of NameLocs: qcc-fold-conv-bn gives conv2d [conv, bn], qcc-fuse-qdq
+ * adds the folded activation). Writes at most max names to out (borrowed
+ * from the context) and returns how many there are. */
+int qcc_location_names(MlirLocation loc, MlirStringRef *out, int max);
+/* The location of an op made from the ops at locs[0..n) (in graph order): a
+ * FusedLoc, so every node name survives (qcc_location_names). */
+MlirLocation qcc_location_fuse(MlirContext ctx, const MlirLocation *locs, int n);
 
 /* ---- files ---- */
 /* Parse .mlir text or .mlirbc bytecode (detected by content). Errors are

@@ -13,6 +13,7 @@
 #include "mlir-c/BuiltinTypes.h"
 #include "pass_util.h"
 #include "passes.h"
+#include "qcc.h"
 #include "quantizer.h"
 
 static bool keep(MlirOperation op) { return qcc_op_is(op, QCC_OP_batch_norm); }
@@ -58,7 +59,9 @@ static bool fold(MlirOperation bn) {
       nbias[o] = (float)(((b ? (double)b[o] : 0.0) - (double)bnp[2][o]) * f + (double)bnp[1][o]);
     }
     qcc_builder bld = qcc_builder_before(bn);
-    MlirLocation loc = mlirOperationGetLocation(p);
+    /* the folded op answers for both nodes (qcc compare, precision files) */
+    MlirLocation both[2] = {mlirOperationGetLocation(p), mlirOperationGetLocation(bn)};
+    MlirLocation loc = qcc_location_fuse(bld.ctx, both, 2);
     MlirValue ops[3];
     ops[0] = mlirOperationGetOperand(p, 0);
     ops[1] = qcc_make_constant(&bld, loc, mlirValueGetType(mlirOperationGetOperand(p, 1)), w, (size_t)nw * sizeof *w);
@@ -70,7 +73,6 @@ static bool fold(MlirOperation bn) {
     for (intptr_t i = 0; i < na; ++i) attrs[i] = mlirOperationGetAttribute(p, i);
     MlirType rt = mlirValueGetType(mlirOperationGetResult(bn, 0));
     MlirOperation np_op = qcc_build(&bld, qcc_op_get_kind(p), loc, 3, ops, 1, &rt, na, attrs);
-    /* The BN's name is gone; keep its location as well so compare can find it. */
     mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(bn, 0), mlirOperationGetResult(np_op, 0));
     mlirOperationDestroy(bn);
     mlirOperationDestroy(p);

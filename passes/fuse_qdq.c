@@ -27,6 +27,7 @@
 #include "mlir-c/Dialect/Quant.h"
 #include "pass_util.h"
 #include "passes.h"
+#include "qcc.h"
 #include "qrt/qrt_f32.h"
 #include "qrt/qrt_q8.h"
 #include "quantizer.h"
@@ -107,12 +108,17 @@ static int fused_attrs(MlirOperation op, qcc_op_kind to, float lo, float hi, Mli
   return n;
 }
 
-/* Replace q (the chain's final quantize) with a new op of `kind`. */
+/* Replace q (the chain's final quantize) with a new op of `kind`. dead holds
+ * the chain's float ops, last first; the new op's location fuses theirs in
+ * graph order, so every node name survives (conv2d + relu: [conv, relu]). */
 static void emit_fused(fstate *st, MlirOperation q, MlirOperation *dead, int n_dead, qcc_op_kind kind, int n_ops,
                        const MlirValue *ops, int n_attrs, const MlirNamedAttribute *attrs) {
   qcc_builder b = qcc_builder_before(q);
   MlirType rt = mlirValueGetType(mlirOperationGetResult(q, 0));
-  MlirOperation f = qcc_build(&b, kind, mlirOperationGetLocation(dead[n_dead - 1]), n_ops, ops, 1, &rt, n_attrs, attrs);
+  MlirLocation locs[4];
+  for (int i = 0; i < n_dead && i < 4; ++i) locs[i] = mlirOperationGetLocation(dead[n_dead - 1 - i]);
+  MlirLocation loc = qcc_location_fuse(b.ctx, locs, n_dead < 4 ? n_dead : 4);
+  MlirOperation f = qcc_build(&b, kind, loc, n_ops, ops, 1, &rt, n_attrs, attrs);
   mlirValueReplaceAllUsesOfWith(mlirOperationGetResult(q, 0), mlirOperationGetResult(f, 0));
   mlirOperationDestroy(q);
   for (int i = 0; i < n_dead; ++i) mlirOperationDestroy(dead[i]);

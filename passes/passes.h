@@ -11,6 +11,7 @@ extern const qcc_pass_info qcc_pass_cse_info;              /* cse.c:            
 extern const qcc_pass_info qcc_pass_fold_conv_bn_info;     /* fold_conv_bn.c:     qcc-fold-conv-bn */
 extern const qcc_pass_info qcc_pass_fuse_layer_norm_info;  /* fuse_layer_norm.c:  qcc-fuse-layer-norm */
 extern const qcc_pass_info qcc_pass_fuse_gelu_info;        /* fuse_gelu.c:        qcc-fuse-gelu */
+extern const qcc_pass_info qcc_pass_equalize_info;         /* equalize.c:         qcc-equalize */
 extern const qcc_pass_info qcc_pass_annotate_info;         /* annotate.c:         qcc-annotate */
 extern const qcc_pass_info qcc_pass_insert_observers_info; /* insert_observers.c: qcc-insert-observers */
 extern const qcc_pass_info qcc_pass_calibrate_info;        /* calibrate.c:        qcc-calibrate */

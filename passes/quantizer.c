@@ -11,6 +11,7 @@
 
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
+#include "qcc.h"
 #include "qcc_dialect.h"
 
 /* ---------------------------------------------------------------- specs */
@@ -201,8 +202,8 @@ bool qcc_is_fusable_activation(MlirOperation op) {
 }
 
 MlirStringRef qcc_op_node_name(MlirOperation op) {
-  MlirLocation loc = mlirOperationGetLocation(op);
-  if (mlirLocationIsAName(loc)) return mlirIdentifierStr(mlirLocationNameGetName(loc));
+  MlirStringRef nm;
+  if (qcc_location_names(mlirOperationGetLocation(op), &nm, 1) > 0) return nm;
   return mlirStringRefCreate("", 0);
 }
 

@@ -107,7 +107,7 @@ MlirOperation qcc_single_user(MlirOperation op);
 /* True for relu, and clip with min 0 (relu6 ...): activations a quantized
  * producer applies as an output clamp. */
 bool qcc_is_fusable_activation(MlirOperation op);
-/* ONNX node name of an op (its NameLoc), or "" */
+/* ONNX node name of an op (its NameLoc; the first one of a FusedLoc), or "" */
 MlirStringRef qcc_op_node_name(MlirOperation op);
 
 /* Read an op's annotation back (what qcc-annotate wrote); false if none. */

@@ -12,6 +12,7 @@ static const qcc_pass_info *const g_builtin[] = {
     &qcc_pass_fold_conv_bn_info,
     &qcc_pass_fuse_layer_norm_info,
     &qcc_pass_fuse_gelu_info,
+    &qcc_pass_equalize_info,
     &qcc_pass_annotate_info,
     &qcc_pass_insert_observers_info,
     &qcc_pass_calibrate_info,

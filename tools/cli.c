@@ -27,6 +27,17 @@ bool qcc_cli_ends_with(const char *s, const char *suffix) {
   return a >= b && !strcmp(s + a - b, suffix);
 }
 
+qcc_status_t qcc_cli_load_model(MlirContext ctx, const char *path, const qcc_input_shape *shapes, int n_shapes,
+                                MlirModule *out) {
+  if (qcc_cli_ends_with(path, ".onnx")) {
+    qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = n_shapes, .quiet = true};
+    return qcc_import_onnx(ctx, path, &io, out);
+  }
+  qcc_status_t st = qcc_module_parse_file(ctx, path, out);
+  if (!st) st = qcc_module_verify(*out);
+  return st;
+}
+
 double qcc_cli_now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -20,16 +20,6 @@
 #include "qcc.h"
 #include "report.h"
 
-static qcc_status_t load(MlirContext ctx, const char *path, const qcc_input_shape *shapes, int ns, MlirModule *m) {
-  if (qcc_cli_ends_with(path, ".onnx")) {
-    qcc_import_options io = {.input_shapes = shapes, .n_input_shapes = ns, .quiet = true};
-    return qcc_import_onnx(ctx, path, &io, m);
-  }
-  qcc_status_t st = qcc_module_parse_file(ctx, path, m);
-  if (!st) st = qcc_module_verify(*m);
-  return st;
-}
-
 /* Bytes of constants: all of them, and those stored as integers. */
 static MlirWalkResult count_const(MlirOperation op, void *ud) {
   int64_t *b = ud;
@@ -151,16 +141,33 @@ static void eval_usage(FILE *f) {
   fprintf(f,
           "usage: qcc eval MODEL.(onnx|mlir|mlirbc) --data DATA.npz --labels KEY [--metric top1|perplexity]\n"
           "                [--samples N] [--input-shape N=DIMS]\n"
+          "                [--float FLOAT.onnx [--max-accuracy-drop P] [--calib DATA] [--quantizer Q] [-o FIXED]]\n"
           "  The model inputs are the arrays of DATA.npz stored under their names.\n"
           "  top1 (default): accuracy of output 0 (scores [batch, classes]) against the integer labels\n"
           "    stored under KEY, one per sample.\n"
           "  perplexity: output 0 is logits [batch, ..., V]; KEY holds one label (the next token) per\n"
           "    row of V logits ([N, T] for a language model with T positions); prints\n"
-          "    exp(mean cross-entropy) over all rows.\n");
+          "    exp(mean cross-entropy) over all rows.\n"
+          "  With --float (the model MODEL was quantized from; top1 only): float and quantized accuracy\n"
+          "  and the decision (docs/precision.md, \"qcc eval\"): accepted when the drop is at most P points\n"
+          "  (--max-accuracy-drop, default 1); else the precision is raised: FLOAT is quantized again\n"
+          "  with that budget (qcc quantize --max-accuracy-drop P: sensitivity analysis and per-layer\n"
+          "  precision selection), written to FIXED (default: MODEL's stem + .fixed.mlirbc), and the\n"
+          "  layers whose precision changed are listed with the new accuracy.\n"
+          "  --calib DATA           calibration data for the new quantization (default: the first 500\n"
+          "                         samples of --data)\n"
+          "  --quantizer Q          its quantizer (default: the target's, as qcc quantize)\n"
+          "  exit status: 0 accepted or fixed; 4 when no precision choice meets the budget (the\n"
+          "  error line gives the best achievable figures); other codes as for every subcommand.\n");
 }
+
+static int eval_decide(const char *model, const char *float_model, const char *data, const char *labels, long samples,
+                       const char *max_drop, const char *calib, const char *quantizer, const char *fixed,
+                       const qcc_input_shape *shapes, int ns);
 
 int qcc_cmd_eval(int argc, char **argv) {
   const char *model = NULL, *data = NULL, *labels = NULL;
+  const char *float_model = NULL, *max_drop = NULL, *calib = NULL, *quantizer = NULL, *fixed = NULL;
   long samples = 0;
   eval_metric metric = METRIC_TOP1;
   qcc_input_shape shapes[16];
@@ -177,7 +184,12 @@ int qcc_cmd_eval(int argc, char **argv) {
       if (!strcmp(v, "top1")) metric = METRIC_TOP1;
       else if (!strcmp(v, "perplexity")) metric = METRIC_PERPLEXITY;
       else return qcc_cli_errorf(QCC_ERR_USAGE, "qcc eval: unknown --metric '%s' (top1, perplexity)", v);
-    } else if (!strcmp(a, "--input-shape") && i + 1 < argc && ns < 16) {
+    } else if (!strcmp(a, "--float") && i + 1 < argc) float_model = argv[++i];
+    else if (!strcmp(a, "--max-accuracy-drop") && i + 1 < argc) max_drop = argv[++i];
+    else if (!strcmp(a, "--calib") && i + 1 < argc) calib = argv[++i];
+    else if (!strcmp(a, "--quantizer") && i + 1 < argc) quantizer = argv[++i];
+    else if (!strcmp(a, "-o") && i + 1 < argc) fixed = argv[++i];
+    else if (!strcmp(a, "--input-shape") && i + 1 < argc && ns < 16) {
       qcc_status_t st = qcc_parse_input_shape(argv[++i], &shapes[ns], names[ns], sizeof names[ns]);
       if (st) return qcc_cli_fail(st);
       ns++;
@@ -186,11 +198,16 @@ int qcc_cmd_eval(int argc, char **argv) {
     else return qcc_cli_errorf(QCC_ERR_USAGE, "unexpected argument '%s'", a);
   }
   if (!model || !data || !labels) { eval_usage(stderr); return QCC_ERR_USAGE; }
+  if ((max_drop || calib || quantizer || fixed) && !float_model)
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--max-accuracy-drop, --calib, --quantizer and -o need --float FLOAT_MODEL (the model %s was quantized from)", model);
+  if (float_model && metric != METRIC_TOP1)
+    return qcc_cli_errorf(QCC_ERR_USAGE, "qcc eval: --float decides on top-1 accuracy; it does not take --metric perplexity");
+  if (float_model) return eval_decide(model, float_model, data, labels, samples, max_drop, calib, quantizer, fixed, shapes, ns);
   MlirContext ctx;
   qcc_status_t st = qcc_context_create(NULL, &ctx);
   if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
-  st = load(ctx, model, shapes, ns, &m);
+  st = qcc_cli_load_model(ctx, model, shapes, ns, &m);
   double value = 0, secs = 0;
   int64_t n = 0, rows = 0;
   if (!st) st = evaluate(m, data, labels, samples, metric, &value, &n, &rows, &secs);
@@ -202,6 +219,150 @@ int qcc_cmd_eval(int argc, char **argv) {
     printf("perplexity %.4f (cross-entropy %.4f nats) on %lld samples, %lld tokens (%.1f ms)\n", value, log(value),
            (long long)n, (long long)rows, secs * 1e3);
   return 0;
+}
+
+/* ---------------------------------------------- eval: accept or raise */
+
+/* Precision of each layer (conv2d, conv_transpose, gemm, matmul by ONNX node
+ * name) as the module runs it: fused int8 ops, QDQ int8, weight-only, fp16
+ * (an f16 constant cast to f32) or fp32. */
+typedef struct {
+  char name[128];
+  char prec[16];
+} layer_prec;
+
+static const char *weight_precision(MlirOperation op) {
+  qcc_op_kind k = qcc_op_get_kind(op);
+  if (k == QCC_OP_qconv2d || k == QCC_OP_qgemm || k == QCC_OP_qmatmul) return "int8";
+  if (k == QCC_OP_qgemm_dynamic) return "int8-dynamic";
+  if (k != QCC_OP_conv2d && k != QCC_OP_gemm && k != QCC_OP_matmul && k != QCC_OP_conv_transpose) return NULL;
+  MlirValue w = mlirOperationGetOperand(op, 1);
+  if (!mlirValueIsAOpResult(w)) return NULL;
+  MlirOperation d = mlirOpResultGetOwner(w);
+  if (qcc_op_is(d, QCC_OP_cast)) return "fp16";
+  if (!qcc_op_is(d, QCC_OP_dequantize)) return qcc_op_is(d, QCC_OP_constant) ? "fp32" : NULL;
+  MlirType e = mlirShapedTypeGetElementType(mlirValueGetType(mlirOperationGetOperand(d, 0)));
+  if (!mlirTypeIsAQuantizedType(e)) return NULL;
+  if (mlirQuantizedTypeGetStorageTypeIntegralWidth(e) < 8) return "int4-wo";
+  MlirValue x = mlirOperationGetOperand(op, 0);
+  bool xq = mlirValueIsAOpResult(x) && qcc_op_is(mlirOpResultGetOwner(x), QCC_OP_dequantize);
+  return xq ? "int8" : "int8-wo";
+}
+
+static int layer_precisions(MlirModule m, layer_prec **out) {
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(qcc_module_main(m), 0));
+  int n = 0;
+  *out = NULL;
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op)) {
+    const char *p = weight_precision(op);
+    char chosen[16];
+    /* what qcc-select-precision / qcc-apply-precision chose, when they ran */
+    MlirAttribute pa = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("qcc.precision"));
+    qcc_op_kind k = qcc_op_get_kind(op);
+    bool layer = k == QCC_OP_conv2d || k == QCC_OP_gemm || k == QCC_OP_matmul || k == QCC_OP_conv_transpose;
+    if (layer && !mlirAttributeIsNull(pa) && mlirAttributeIsAString(pa)) {
+      MlirStringRef v = mlirStringAttrGetValue(pa);
+      snprintf(chosen, sizeof chosen, "%.*s", (int)v.length, v.data);
+      p = chosen;
+    }
+    MlirStringRef nm;
+    if (!p || qcc_location_names(mlirOperationGetLocation(op), &nm, 1) < 1) continue;
+    layer_prec *np = realloc(*out, (size_t)(n + 1) * sizeof *np);
+    if (!np) break;
+    *out = np;
+    snprintf(np[n].name, sizeof np[n].name, "%.*s", (int)nm.length, nm.data);
+    snprintf(np[n].prec, sizeof np[n].prec, "%s", p);
+    n++;
+  }
+  return n;
+}
+
+/* Accuracy of a model file on the labelled data; *layers its layers. */
+static qcc_status_t eval_file(MlirContext ctx, const char *path, const qcc_input_shape *shapes, int ns, const char *data,
+                              const char *labels, long samples, double *acc, int64_t *n, layer_prec **layers, int *nl) {
+  MlirModule m = {NULL};
+  double secs;
+  int64_t rows = 0;
+  qcc_status_t st = qcc_cli_load_model(ctx, path, shapes, ns, &m);
+  if (!st) st = evaluate(m, data, labels, samples, METRIC_TOP1, acc, n, &rows, &secs);
+  if (!st && layers) *nl = layer_precisions(m, layers);
+  if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
+  return st ? qcc_status_annotate(st, "%s", path) : NULL;
+}
+
+int qcc_cmd_quantize(int argc, char **argv);
+
+/* qcc eval MODEL --float FLOAT: the seeds' decision loop. Accept when the
+ * drop is at most max_drop points; else quantize FLOAT again under that
+ * budget (qcc quantize --max-accuracy-drop: qcc-sensitivity +
+ * qcc-select-precision, the same code) and say what changed. */
+static int eval_decide(const char *model, const char *float_model, const char *data, const char *labels, long samples,
+                       const char *max_drop, const char *calib, const char *quantizer, const char *fixed,
+                       const qcc_input_shape *shapes, int ns) {
+  char *end;
+  double p = max_drop ? strtod(max_drop, &end) : 1.0;
+  if (max_drop && (*end || !(p >= 0)))
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--max-accuracy-drop needs a number of points >= 0, got '%s'", max_drop);
+  MlirContext ctx;
+  qcc_status_t st = qcc_context_create(NULL, &ctx);
+  if (st) return qcc_cli_fail(st);
+  double fa = 0, qa = 0, na = 0;
+  int64_t n = 0;
+  layer_prec *before = NULL, *after = NULL;
+  int nb = 0, nafter = 0, rc = 0;
+  st = eval_file(ctx, float_model, shapes, ns, data, labels, samples, &fa, &n, NULL, NULL);
+  if (!st) st = eval_file(ctx, model, shapes, ns, data, labels, samples, &qa, &n, &before, &nb);
+  if (st) { rc = qcc_cli_fail(st); goto done; }
+  double drop = (fa - qa) * 100.0;
+  printf("top-1 on %lld samples: float %.4f, quantized %.4f (%+.2f points)\n", (long long)n, fa, qa, -drop);
+  if (drop <= p + 1e-9) {
+    printf("accepted: the drop (%.2f points) is within --max-accuracy-drop %g\n", drop > 0 ? drop : 0.0, p);
+    goto done;
+  }
+  char out[4096], pbuf[64], sbuf[32];
+  if (fixed) snprintf(out, sizeof out, "%s", fixed);
+  else {
+    size_t stem = strlen(model) - (qcc_cli_ends_with(model, ".mlirbc") ? 7 : qcc_cli_ends_with(model, ".mlir") ? 5
+                                   : qcc_cli_ends_with(model, ".onnx") ? 5 : 0);
+    snprintf(out, sizeof out, "%.*s.fixed.mlirbc", (int)stem, model);
+  }
+  snprintf(pbuf, sizeof pbuf, "%g", p);
+  snprintf(sbuf, sizeof sbuf, "%ld", samples > 0 ? samples : 1000);
+  const char *qargv[20] = {float_model, "--calib", calib ? calib : data, "--data", data, "--labels", labels,
+                           "--max-accuracy-drop", pbuf, "--eval-samples", sbuf, "-o", out};
+  int qargc = 13;
+  if (!calib) qargv[qargc++] = "--calib-samples", qargv[qargc++] = "500"; /* the labelled data: 500 samples are plenty */
+  if (quantizer) qargv[qargc++] = "--quantizer", qargv[qargc++] = quantizer;
+  printf("not accepted: the drop (%.2f points) exceeds %g; raising precision:\n  qcc quantize", drop, p);
+  for (int i = 0; i < qargc; ++i) printf(" %s", qargv[i]);
+  printf("\n");
+  fflush(stdout);
+  rc = qcc_cmd_quantize(qargc, (char **)qargv);
+  if (rc) goto done; /* its error line says why (an unmeetable budget: the best figures) */
+  st = eval_file(ctx, out, shapes, ns, data, labels, samples, &na, &n, &after, &nafter);
+  if (st) { rc = qcc_cli_fail(st); goto done; }
+  int changed = 0;
+  for (int i = 0; i < nafter; ++i) {
+    const char *old = "?";
+    for (int j = 0; j < nb; ++j)
+      if (!strcmp(before[j].name, after[i].name)) old = before[j].prec;
+    if (strcmp(old, after[i].prec)) {
+      printf("  layer %-24s %s -> %s\n", after[i].name, old, after[i].prec);
+      changed++;
+    }
+  }
+  printf("fixed: %s: %d layer%s changed precision; top-1 %.4f (%+.2f points from float, was %+.2f)\n", out, changed,
+         changed == 1 ? "" : "s", na, (na - fa) * 100.0, -drop);
+  if ((fa - na) * 100.0 > p + 1e-9) {
+    rc = qcc_cli_errorf(QCC_ERR_INVALID, "%s: top-1 %.4f is still %.2f points below float on these %lld samples "
+                                         "(the budget was met on the --eval-samples the selection used); use more samples",
+                        out, na, (fa - na) * 100.0, (long long)n);
+  }
+done:
+  free(before);
+  free(after);
+  qcc_context_destroy(ctx);
+  return rc;
 }
 
 /* -------------------------------------------------------------- quantize */
@@ -227,6 +388,10 @@ static void quantize_usage(FILE *f) {
           "  --bias-correction, --no-bias-correction   subtract each conv/gemm layer's expected weight\n"
           "                         quantization error (from calibration input means) from its bias\n"
           "                         (default on; qcc-convert{bias_correction=...}; docs/quantization.md)\n"
+          "  --equalize, --no-equalize   cross-layer equalization of consecutive conv/gemm layers before\n"
+          "                         annotation (qcc-equalize; docs/quantization.md, section 6): for\n"
+          "                         per-tensor weights (default on with --quantizer per-tensor, off otherwise)\n"
+          "  --equalize-relu6       also equalize across Clip(0, M), made a Relu (qcc-equalize{relu6=1})\n"
           "  --keep-float PATTERN   leave ops float: ONNX node-name glob or op:TYPE (repeatable)\n"
           "  --input-shape N=DIMS   fix an input's shape (e.g. the batch)\n"
           "  --data DATA.npz --labels KEY   report float and quantized top-1 accuracy on labelled data\n"
@@ -272,6 +437,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   int64_t max_size = 0;
   int bias_correction = -1; /* -1: qcc-convert's default */
   bool awq = false; /* --int4-method=awq */
+  int equalize = -1;        /* -1: on for the per-tensor quantizer; 2: relu6=1 */
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
   char keep[1024] = "";
   qcc_input_shape shapes[16];
@@ -300,6 +466,9 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--reduce-range")) reduce = true;
     else if (!strcmp(a, "--bias-correction")) bias_correction = 1;
     else if (!strcmp(a, "--no-bias-correction")) bias_correction = 0;
+    else if (!strcmp(a, "--equalize")) equalize = equalize == 2 ? 2 : 1;
+    else if (!strcmp(a, "--equalize-relu6")) equalize = 2;
+    else if (!strcmp(a, "--no-equalize")) equalize = 0;
     else if (!strcmp(a, "--print-pipeline")) print_pipeline = true;
     else if (!strcmp(a, "--no-fuse")) no_fuse = true;
     else if (!strcmp(a, "--remarks")) remarks = true;
@@ -361,8 +530,10 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (!quantizer) quantizer = tq;
   if (calib && strpbrk(calib, "'")) return qcc_cli_errorf(QCC_ERR_USAGE, "--calib path may not contain a quote");
 
+  if (equalize < 0) equalize = !strcmp(quantizer, "per-tensor");
   char pipeline[4096];
-  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,qcc-fuse-layer-norm,qcc-fuse-gelu,qcc-cse,qcc-annotate{quantizer=%s", quantizer);
+  int o = snprintf(pipeline, sizeof pipeline, "qcc-fold-conv-bn,%sqcc-fuse-layer-norm,qcc-fuse-gelu,qcc-cse,qcc-annotate{quantizer=%s",
+                   equalize == 2 ? "qcc-equalize{relu6=1}," : equalize ? "qcc-equalize," : "", quantizer);
   if (observer) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " observer=%s", observer);
   if (reduce) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " reduce_range=1");
   if (keep[0]) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " keep_float='%s'", keep);
@@ -428,7 +599,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (st) return qcc_cli_fail(st);
   MlirModule m = {NULL};
   double t0 = qcc_cli_now_s();
-  st = load(ctx, model, shapes, ns, &m);
+  st = qcc_cli_load_model(ctx, model, shapes, ns, &m);
   int64_t fbytes = st ? 0 : weight_bytes(m);
   MlirPassManager pm = mlirPassManagerCreate(ctx);
   if (!st) st = qcc_pipeline_add(pm, pipeline);
@@ -452,7 +623,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
     MlirModule fm = {NULL};
     double fa = 0, qa = 0, fs = 0, qs = 0;
     int64_t n = 0, rows = 0;
-    st = load(ctx, model, shapes, ns, &fm);
+    st = qcc_cli_load_model(ctx, model, shapes, ns, &fm);
     if (!st) st = evaluate(fm, data, labels, 0, METRIC_TOP1, &fa, &n, &rows, &fs);
     if (!st) st = evaluate(m, data, labels, 0, METRIC_TOP1, &qa, &n, &rows, &qs);
     if (!mlirModuleIsNull(fm)) mlirModuleDestroy(fm);
