@@ -61,16 +61,20 @@ bool qcc_codegen_name_ok(const char *name);
 /* What `qcc compile --target=NAME` builds for (docs/codegen.md, "Targets").
  * The plan, and so the packed weights, is made under an ISA limit: on a host
  * of the target's architecture the target's level (at most the host's own,
- * as qrt_active_isa() does), on another host the portable scalar level (the
- * only variant both architectures' libqrt share). Kernels without packed
- * weights pick their variant on the running CPU. */
+ * as qrt_active_isa() does); on another host the portable scalar level for
+ * the float kernels (the only variant both architectures' libqrt share) and
+ * the target's level for the int8 ones (libqrt packs int8 weights for either
+ * architecture's rows). Kernels without packed weights pick their variant on
+ * the running CPU. */
 typedef struct {
-  const char *name;      /* "native", "generic", "x86-64-v3", "x86-64-v4", "aarch64" */
+  const char *name;      /* "native", "generic", "x86-64-v3", "x86-64-v4", "x86-64-v4-vnni", "aarch64",
+                            "aarch64-dotprod" */
   const char *arch;      /* "x86_64" or "aarch64": the machine the library runs on */
   const char *cross_cc;  /* the C compiler and archiver when that is not the host's */
   const char *cross_ar;  /*   architecture (the host's: $CC or cc, $AR or ar) */
   const char *install;   /* how to get them (Debian) */
   int isa_limit;         /* qrt_isa_t for the plan on a host of the same architecture */
+  const char *march;     /* the baseline flag every file is compiled with (NULL: the compiler's) */
 } qcc_target;
 
 /* The target named name, NULL when there is none. */
@@ -79,7 +83,12 @@ const qcc_target *qcc_target_find(const char *name);
 const char *qcc_target_names(void);
 /* True when t's architecture is not the host's (a cross build). */
 bool qcc_target_is_cross(const qcc_target *t);
-/* The ISA limit to make the plan under for t (QRT_ISA_NATIVE: none). */
+/* The ISA limit to make the plan under for t (QRT_ISA_NATIVE: none). Also
+ * points libqrt's int8 packer at the target's level (qrt_q8_set_pack_isa):
+ * for a cross target the int8 weights are packed for its rows (aarch64: neon,
+ * aarch64-dotprod: dotprod) while the float ones stay scalar; for a host
+ * target it goes back to the limit. codegen.c calls this right before it
+ * makes the plan. */
 int qcc_target_plan_isa(const qcc_target *t);
 
 /* ------------------------------------------------------------ the build */

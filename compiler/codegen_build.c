@@ -22,6 +22,7 @@
 
 #include "codegen.h"
 #include "qrt/qrt.h"
+#include "qrt/qrt_q8.h"
 
 extern char **environ;
 
@@ -35,15 +36,18 @@ extern char **environ;
 #define HOST_ARCH "unknown"
 #endif
 
+#define ARM_CROSS "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ar", "gcc-aarch64-linux-gnu (tools/setup.sh)"
+#define X86_CROSS "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-ar", "gcc-x86-64-linux-gnu"
 static const qcc_target kTargets[] = {
-    {"native", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_NATIVE},
-    {"generic", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_SCALAR},
-    {"x86-64-v3", "x86_64", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-ar", "gcc-x86-64-linux-gnu",
-     QRT_ISA_AVX2_FMA},
-    {"x86-64-v4", "x86_64", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-ar", "gcc-x86-64-linux-gnu",
-     QRT_ISA_AVX512F},
-    {"aarch64", "aarch64", "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ar",
-     "gcc-aarch64-linux-gnu (tools/setup.sh)", QRT_ISA_NEON},
+    {"native", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_NATIVE, NULL},
+    {"generic", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_SCALAR, NULL},
+    {"x86-64-v3", "x86_64", X86_CROSS, QRT_ISA_AVX2_FMA, NULL},
+    {"x86-64-v4", "x86_64", X86_CROSS, QRT_ISA_AVX512F, NULL},
+    {"x86-64-v4-vnni", "x86_64", X86_CROSS, QRT_ISA_AVX512VNNI, NULL},
+    {"aarch64", "aarch64", ARM_CROSS, QRT_ISA_NEON, NULL},
+    /* armv8-a plus the dot product extension only, so that on a CPU without it
+     * the one instruction that traps is a dot product (test/Codegen/aarch64-dotprod.test) */
+    {"aarch64-dotprod", "aarch64", ARM_CROSS, QRT_ISA_DOTPROD, "-march=armv8-a+dotprod"},
 };
 
 const qcc_target *qcc_target_find(const char *name) {
@@ -53,13 +57,18 @@ const qcc_target *qcc_target_find(const char *name) {
   return NULL;
 }
 
-const char *qcc_target_names(void) { return "native, generic, x86-64-v3, x86-64-v4, aarch64"; }
+const char *qcc_target_names(void) {
+  return "native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, aarch64, aarch64-dotprod";
+}
 
 bool qcc_target_is_cross(const qcc_target *t) { return strcmp(t->arch, HOST_ARCH) != 0; }
 
 int qcc_target_plan_isa(const qcc_target *t) {
-  /* Another architecture's variants are not in this qcc's libqrt: only the
-   * scalar one (index 0 of every table on both) packs the same bytes there. */
+  /* Another architecture's float variants are not in this qcc's libqrt: only
+   * the scalar ones (index 0 of every table on both) pack the same bytes
+   * there. The int8 packer knows every architecture's rows (packing is
+   * portable C): it packs for the target's (codegen.h). */
+  qrt_q8_set_pack_isa(qcc_target_is_cross(t) ? (qrt_isa_t)t->isa_limit : QRT_ISA_NATIVE);
   return qcc_target_is_cross(t) ? QRT_ISA_SCALAR : t->isa_limit;
 }
 
@@ -401,6 +410,7 @@ static qcc_status_t compile_runtime(const qcc_toolchain *tc, const char *rt, con
       int a = 0;
       argv[a++] = cc;
       for (int i = 0; kCommonFlags[i]; i++) argv[a++] = kCommonFlags[i];
+      if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
       for (int i = 0; isa && isa->flags[i]; i++) argv[a++] = isa->flags[i];
       argv[a++] = inc1, argv[a++] = inc2, argv[a++] = "-c", argv[a++] = src, argv[a++] = "-o", argv[a++] = obj;
       argv[a] = NULL;
@@ -467,6 +477,7 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
     for (size_t i = 0; i < sizeof kArmIsa / sizeof kArmIsa[0]; i++)
       for (int k = 0; kArmIsa[i].flags[k]; k++) h = fnv(h, kArmIsa[i].flags[k], strlen(kArmIsa[i].flags[k]) + 1);
     h = fnv(h, target_of(tc)->arch, strlen(target_of(tc)->arch) + 1);
+    if (target_of(tc)->march) h = fnv(h, target_of(tc)->march, strlen(target_of(tc)->march) + 1);
   }
   for (int i = 0; !st && i < hashed.n; i++) st = hash_file(&h, src_dir, hashed.v[i]);
   for (int i = 0; !st && i < incs.n; i++) st = hash_file(&h, inc_dir, incs.v[i]);
@@ -575,6 +586,7 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     int a = 0;
     argv[a++] = cc;
     for (int i = 0; kCommonFlags[i]; i++) argv[a++] = kCommonFlags[i];
+    if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
     argv[a++] = "-I.", argv[a++] = inc, argv[a++] = "-c", argv[a++] = f_c, argv[a++] = "-o", argv[a++] = f_o;
     argv[a] = NULL;
     snprintf(what, sizeof what, "the C compiler '%s' on %s", cc, f_c);
@@ -600,7 +612,13 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     sl_free(&argv);
   }
   if (!st) {
-    const char *argv[] = {cc, "-O2", "-std=c11", "-I.", inc, incr, f_main, runner_c, f_a, "-lm", "-o", f_run, NULL};
+    const char *argv[16];
+    int a = 0;
+    argv[a++] = cc, argv[a++] = "-O2";
+    if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
+    argv[a++] = "-std=c11", argv[a++] = "-I.", argv[a++] = inc, argv[a++] = incr, argv[a++] = f_main;
+    argv[a++] = runner_c, argv[a++] = f_a, argv[a++] = "-lm", argv[a++] = "-o", argv[a++] = f_run;
+    argv[a] = NULL;
     snprintf(what, sizeof what, "the C compiler '%s' linking the runner %s", cc, f_run);
     st = run_one(tc, (char *const *)argv, dir, what);
   }

@@ -30,21 +30,39 @@
 
 /* ---- variants, oldest ISA first ------------------------------------------------- */
 
-static const q8_variant_t kVariants[] = {
+/* Every architecture's rows; the tiles only where this build has them (the
+ * geometry is portable: q8_conv_gemm_internal.h, q8_variant_t). */
 #if defined(__x86_64__) || defined(_M_X64)
-    {"q8_conv_4x24_gemm_4x24__avx2", QRT_ISA_AVX2_FMA, 2, 8, 4, 24, 4, qrt_q8_conv_tile_4x24__avx2, NULL,
-     qrt_q8_requant__avx2, 3, qrt_q8_gemm_tile_4x24__avx2, NULL},
-    {"q8_conv_8x48_gemm_6x64__avx512vnni", QRT_ISA_AVX512VNNI, 4, 16, 8, 48, 6,
-     qrt_q8_conv_tile_8x48__avx512vnni, NULL, qrt_q8_requant__avx512vnni, 4, qrt_q8_gemm_tile_6x64__avx512vnni,
-     qrt_q8_conv_tile_rq_8x48__avx512vnni},
+#define Q8_X86(f) f
+#else
+#define Q8_X86(f) NULL
 #endif
-    {NULL, QRT_ISA_SCALAR, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, NULL}, /* end (keeps the array non-empty) */
+#if defined(__aarch64__)
+#define Q8_ARM(f) f
+#else
+#define Q8_ARM(f) NULL
+#endif
+static const q8_variant_t kVariants[] = {
+    {"q8_conv_4x24_gemm_4x24__avx2", QRT_ISA_AVX2_FMA, 2, 0, 8, 4, 24, 4, Q8_X86(qrt_q8_conv_tile_4x24__avx2), NULL,
+     Q8_X86(qrt_q8_requant__avx2), 3, Q8_X86(qrt_q8_gemm_tile_4x24__avx2), NULL},
+    {"q8_conv_8x48_gemm_6x64__avx512vnni", QRT_ISA_AVX512VNNI, 4, 0, 16, 8, 48, 6,
+     Q8_X86(qrt_q8_conv_tile_8x48__avx512vnni), NULL, Q8_X86(qrt_q8_requant__avx512vnni), 4,
+     Q8_X86(qrt_q8_gemm_tile_6x64__avx512vnni), Q8_X86(qrt_q8_conv_tile_rq_8x48__avx512vnni)},
+    {"q8_conv_4x12_gemm_4x8__neon", QRT_ISA_NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(qrt_q8_conv_tile_4x12__neon),
+     Q8_ARM(qrt_q8_gemm_tile_4x8__neon), Q8_ARM(qrt_q8_requant__neon), 0, NULL, NULL},
+    {"q8_conv_8x12_gemm_4x16__dotprod", QRT_ISA_DOTPROD, 4, 0x80, 16, 8, 12, 4,
+     Q8_ARM(qrt_q8_conv_tile_8x12__dotprod), Q8_ARM(qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(qrt_q8_requant__neon),
+     0, NULL, NULL},
 };
-enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] - 1 };
+enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 
+/* x86 levels are 1-15, aarch64 levels 16-31 (qrt.h): the rows that may serve a limit. */
+static int q8_same_arch(qrt_isa_t a, qrt_isa_t b) { return (a >= QRT_ISA_NEON) == (b >= QRT_ISA_NEON); }
+
+/* The row recorded in a packed header, when this build can run it. */
 static const q8_variant_t *q8_variant_of(int32_t isa) {
   for (int i = 0; i < Q8_N_VARIANTS; i++)
-    if ((int32_t)kVariants[i].isa == isa) return &kVariants[i];
+    if ((int32_t)kVariants[i].isa == isa && kVariants[i].conv_tile) return &kVariants[i];
   return NULL;
 }
 
@@ -84,8 +102,8 @@ static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, i
   return g;
 }
 
-/* Bytes to hold the packing of any variant of this build (the variant is chosen
- * at packing time, the size is asked before). */
+/* Bytes to hold the packing of any row of either architecture (the variant is
+ * chosen at packing time, the size is asked before, maybe on another machine). */
 static size_t q8_packed_size(int64_t c_in, int64_t c_out, int64_t groups, int64_t kh, int64_t kw) {
   const int64_t k = c_in / groups * kh * kw;
   size_t need = qrt_q8_packed_size__scalar(c_out, k);
@@ -171,16 +189,20 @@ static int q8_weights_fit_s8(const q8_pack_args_t *a) {
   return 1;
 }
 
-/* The newest variant up to `limit` that can hold these weights; NULL: scalar. */
+/* The newest variant up to `limit` that can hold these weights; NULL: scalar.
+ * A level of this build's architecture (or QRT_ISA_NATIVE) picks among the rows
+ * it has tiles for; a level of the other architecture among that one's rows
+ * (packing is portable C: qcc packs on x86 for an aarch64 library). */
 static const q8_variant_t *q8_choose(const q8_pack_args_t *a, qrt_isa_t limit) {
   const q8_variant_t *best = NULL;
   int fits = -1;
+  const int native = limit == QRT_ISA_NATIVE;
   for (int i = 0; i < Q8_N_VARIANTS; i++) {
     const q8_variant_t *v = &kVariants[i];
-    if (v->isa > limit) continue;
+    if (native ? !v->conv_tile : v->isa > limit || !q8_same_arch(v->isa, limit)) continue;
     if (v->cpg == 4) {
       if (fits < 0) fits = q8_weights_fit_s8(a);
-      if (!fits) continue; /* u8 x s8 lanes: weights past s8 use an int16 variant */
+      if (!fits) continue; /* byte lanes: weights past s8 use an int16 variant */
     }
     best = v;
   }
@@ -218,13 +240,25 @@ static void q8_pack_vector(const q8_variant_t *v, const q8_pack_args_t *a, void 
         }
       wsum[o] = (int32_t)sum; /* |sum| <= 255 * k: the bound makes it fit */
       if (a->y && v->cpg == 4) {
-        /* lanes hold u = x - zx + zu: subtract zu * sum_k (w - zw), modulo 2^32 */
-        const int64_t zu = q8_xoff(a->x_type, a->x->zero_point).zflip;
+        /* lanes hold x - zx + zl: subtract zl * sum_k (w - zw), modulo 2^32 */
+        const int64_t zl = q8_lane_xoff(v->cpg, v->xflip, a->x_type, a->x->zero_point).zflip;
         int32_t *bias = (int32_t *)pv.bias;
-        bias[o] = (int32_t)((uint32_t)bias[o] - (uint32_t)(zu * sum));
+        bias[o] = (int32_t)((uint32_t)bias[o] - (uint32_t)(zl * sum));
       }
     }
 }
+
+/* qrt_q8_set_pack_isa's level; QRT_ISA_NATIVE: qrt_active_isa(). */
+static volatile qrt_isa_t q8_pack_isa = QRT_ISA_NATIVE;
+
+qrt_isa_t qrt_q8_set_pack_isa(qrt_isa_t isa) {
+  const qrt_isa_t old = q8_pack_isa;
+  q8_pack_isa = isa;
+  return old;
+}
+
+/* The level the pack functions without `_isa` pack for. */
+static qrt_isa_t q8_pack_level(void) { return q8_pack_isa == QRT_ISA_NATIVE ? qrt_active_isa() : q8_pack_isa; }
 
 static qrt_status_t q8_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed, size_t packed_size) {
   qrt_status_t s = q8_pack_check(a, packed, packed_size);
@@ -235,6 +269,19 @@ static qrt_status_t q8_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *pack
   return QRT_OK;
 }
 
+/* The CPU's level for the packed rows. A library built with the dot product
+ * extension as its baseline (qcc's --target=aarch64-dotprod compiles every
+ * file with +dotprod) runs the dotprod row without asking the CPU, as any code
+ * built for a baseline does: on a CPU without it that is SIGILL, not
+ * QRT_UNSUPPORTED (docs/aarch64.md). */
+static qrt_isa_t q8_cpu_isa(void) {
+  const qrt_isa_t cpu = qrt_cpu_isa();
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+  if (cpu < QRT_ISA_DOTPROD) return QRT_ISA_DOTPROD;
+#endif
+  return cpu;
+}
+
 /* The packed buffer's kind, and its variant runnable on this CPU. */
 static qrt_status_t q8_check_packed(const void *packed, int kind, const q8_variant_t **out) {
   *out = NULL;
@@ -243,7 +290,7 @@ static qrt_status_t q8_check_packed(const void *packed, int kind, const q8_varia
   if (h->magic != Q8_PACKED_MAGIC || h->kind != kind) return QRT_INVALID_ARGUMENT;
   if (h->variant == QRT_ISA_SCALAR) return QRT_OK;
   const q8_variant_t *v = q8_variant_of(h->variant);
-  if (!v || qrt_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
+  if (!v || q8_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
   *out = v;
   return QRT_OK;
 }
@@ -338,7 +385,8 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
                            const uint8_t *xg, int64_t cig, int64_t h, int64_t w, q8_xoff_t xo,
                            const uint8_t *used, uint8_t *planes) {
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
-  /* padding: u = zu in every byte, or x - zx = 0; so are the missing channels of the last lane group */
+  /* padding: the lane value of x = zx in every byte (q8_lane_xoff), or x - zx = 0; so are the
+   * missing channels of the last lane group */
   const int pad = v->cpg == 4 ? xo.zflip : 0;
   for (int64_t cg = 0; cg < g->ncg; cg++)
     for (int64_t ph = 0; ph < g->n_phase; ph++) {
@@ -406,7 +454,7 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
       used[ph] = 1;
       tap_off[ky * p->kernel_w + kx] = (ph * g.L + dy / p->stride_h * g.Wph + dx / p->stride_w) * 4;
     }
-  const q8_xoff_t xo = q8_xoff((qrt_dtype_t)hd->x_type, hd->x_zero_point);
+  const q8_xoff_t xo = q8_lane_xoff(v->cpg, v->xflip, (qrt_dtype_t)hd->x_type, hd->x_zero_point);
   const q8_out_t out = {hd->y_zero_point, hd->y_qmin, hd->y_qmax};
   const int64_t G = vg.groups, cig = vg.cig, cog = vg.cog, Q = OH * g.Wph, OHW = OH * OW; /* merged groups */
   for (int64_t b = 0; b < n; b++)
@@ -481,7 +529,7 @@ qrt_status_t qrt_q8_conv2d_pack_weights(const qrt_conv2d_params_t *p, int64_t c_
                                         const qrt_q8_act_t *x, const qrt_q8_weights_t *wq,
                                         const void *w, const int32_t *bias, const qrt_q8_output_t *y,
                                         void *packed, size_t packed_size) {
-  return q8_conv2d_pack(p, c_in, c_out, x, wq, w, bias, y, qrt_active_isa(), packed, packed_size);
+  return q8_conv2d_pack(p, c_in, c_out, x, wq, w, bias, y, q8_pack_level(), packed, packed_size);
 }
 
 qrt_status_t qrt_q8_conv2d_pack_weights_isa(qrt_isa_t isa, const qrt_conv2d_params_t *p, int64_t c_in,
@@ -583,7 +631,7 @@ static void q8_rows_to_lanes(const q8_variant_t *v, int64_t rows, int64_t k, con
   for (int64_t r = 0; r < rows; r++) {
     const uint8_t *src = x + r * ldx;
     uint8_t *d = dst + (size_t)(r * kg) * 4;
-    const q8_xoff_t xo = q8_xoff(xt, zp[r * zstride]);
+    const q8_xoff_t xo = q8_lane_xoff(v->cpg, v->xflip, xt, zp[r * zstride]);
     if (v->cpg == 4) {
       for (int64_t i = 0; i < k; i++) d[i] = src[i] ^ xo.flip;
       memset(d + k, 0, (size_t)(kg * 4 - k));
@@ -613,7 +661,7 @@ qrt_status_t qrt_q8_gemm_pack_weights_isa(qrt_isa_t isa, int64_t n, int64_t k, c
 qrt_status_t qrt_q8_gemm_pack_weights(int64_t n, int64_t k, const qrt_q8_act_t *x,
                                       const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
                                       const qrt_q8_output_t *y, void *packed, size_t packed_size) {
-  return qrt_q8_gemm_pack_weights_isa(qrt_active_isa(), n, k, x, wq, w, bias, y, packed, packed_size);
+  return qrt_q8_gemm_pack_weights_isa(q8_pack_level(), n, k, x, wq, w, bias, y, packed, packed_size);
 }
 
 qrt_status_t qrt_q8_gemm_pack_weights_dynamic(int64_t n, int64_t k, qrt_dtype_t x_type,
@@ -621,7 +669,7 @@ qrt_status_t qrt_q8_gemm_pack_weights_dynamic(int64_t n, int64_t k, qrt_dtype_t 
                                               const float *bias, void *packed, size_t packed_size) {
   if (n < 1 || k < 1) return QRT_INVALID_ARGUMENT;
   const q8_pack_args_t a = {Q8_KIND_GEMM_DYNAMIC, k, n, 1, 1, 1, k, x_type, NULL, wq, w, NULL, bias, NULL};
-  return q8_pack(&a, qrt_active_isa(), packed, packed_size);
+  return q8_pack(&a, q8_pack_level(), packed, packed_size);
 }
 
 size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
@@ -648,7 +696,7 @@ static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, 
   const int32_t *wsum = (const int32_t *)pv.rest;
   /* u8 x with whole lane groups: the rows are lanes already (u = x), read in place
    * (gemm_mn reads only the rows it is given) */
-  const int direct = v->gemm_mn && v->cpg == 4 && (qrt_dtype_t)pv.h->x_type == QRT_DTYPE_U8 && k % 4 == 0;
+  const int direct = v->gemm_mn && v->cpg == 4 && !v->xflip && (qrt_dtype_t)pv.h->x_type == QRT_DTYPE_U8 && k % 4 == 0;
   const int64_t nv_max = v->gemm_mn ? v->gemm_nv : 1, ldl = direct ? ldx : vg.kg * 4;
   const int64_t mb = q8_gemm_rows_per_block(v, m, vg.kg), kc = v->gemm_mn ? Q8_GEMM_KC : vg.kg;
   uint8_t *lane_buf = (uint8_t *)align_up64(scratch);
@@ -689,8 +737,9 @@ static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, 
             }
             /* dynamic: the scalar reference's float steps, in the same order */
             const float xs = x_scales[row * x_params_stride];
-            /* u8 lanes hold x - zx + zu */
-            const uint32_t zu = v->cpg == 4 ? (uint32_t)q8_xoff(xt, x_zero_points[row * x_params_stride]).zflip : 0;
+            /* byte lanes hold x - zx + zl (q8_lane_xoff) */
+            const uint32_t zu =
+                v->cpg == 4 ? (uint32_t)q8_lane_xoff(v->cpg, v->xflip, xt, x_zero_points[row * x_params_stride]).zflip : 0;
             for (int64_t c = 0; c < nt; c++) {
               const int32_t a = (int32_t)((uint32_t)ar[c] - zu * (uint32_t)wsum[o0 + c]);
               float bias;

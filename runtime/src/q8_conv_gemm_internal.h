@@ -22,8 +22,11 @@
  * group, PW = the variant's pw), KG = ceil(cig / CPG) * kh * kw lane groups,
  * kg = (channel group cg) * kh*kw + tap (ky*kw + kx):
  *   lane[g][p][kg][c] = the CPG values w[o][cg*CPG + j][ky][kx] - zw[o], j < CPG,
- * as 4 bytes: CPG = 4 s8 values (u8 x s8 dot products, vpdpbusd) or CPG = 2
- * int16 values (int16 x int16, vpmaddwd); channels past cig or cog are 0. */
+ * as 4 bytes: CPG = 4 s8 values (u8 x s8 dot products, vpdpbusd; s8 x s8, sdot)
+ * or CPG = 2 int16 values (int16 x int16, vpmaddwd, smlal); channels past cig or
+ * cog are 0. The layout depends on CPG and PW only, so rows of one shape share it:
+ * avx2 and neon (CPG 2, PW 8), avx512vnni and dotprod (CPG 4, PW 16; their
+ * static bias differs by 128 * wsum, see q8_lane_xoff). */
 #define Q8_PACKED_MAGIC 0x50573851u /* "Q8WP" */
 enum { Q8_KIND_CONV = 1, Q8_KIND_GEMM = 2, Q8_KIND_GEMM_DYNAMIC = 3 };
 
@@ -69,6 +72,20 @@ static inline q8_xoff_t q8_xoff(qrt_dtype_t type, int32_t zero_point) {
   return r;
 }
 
+/* The lanes of a CPG-4 variant hold one byte per activation: u = b ^ flip read
+ * as unsigned (xflip 0: vpdpbusd's u8 operand), or u ^ 0x80 = u - 128 read as
+ * signed (xflip 0x80: sdot has no u8 x s8 form, so the activations are moved
+ * to s8). q8_lane_xoff gives the byte transform (flip ^ xflip) and, in zflip,
+ * the lane value of x = zx (zu, or zu - 128): the tile's sums are
+ * sum (x - zx)(w - zw) + zflip * sum (w - zw), and the packed bias (or the
+ * dynamic driver) subtracts zflip * wsum. Padding lanes hold that value. CPG-2
+ * variants hold x - zx itself (q8_xoff unchanged). */
+static inline q8_xoff_t q8_lane_xoff(int cpg, uint8_t xflip, qrt_dtype_t type, int32_t zero_point) {
+  q8_xoff_t r = q8_xoff(type, zero_point);
+  if (cpg == 4 && xflip) r.flip ^= 0x80, r.zflip -= 128;
+  return r;
+}
+
 /* Everything packing needs (validated by q8_conv_gemm.c before any layout is written). */
 typedef struct {
   int kind;
@@ -99,7 +116,7 @@ void qrt_q8_gemm_dynamic__scalar(int64_t m, int64_t n, const void *x, int64_t ld
                                  const void *packed, float *y, int64_t ldy);
 
 /* ---- vector tiles --------------------------------------------------------------
- * A lane is 4 bytes: CPG u8 activations (u = b ^ flip) against CPG s8 weights
+ * A lane is 4 bytes: CPG activation bytes (q8_lane_xoff) against CPG s8 weights
  * (CPG = 4), or CPG int16 activations (x - zx) against int16 weights (CPG = 2);
  * dot(lane x, lane w) is the exact int32 sum of the CPG products. Sums wrap
  * modulo 2^32 (see qrt_q8.h, "Accumulation": the final value fits int32).
@@ -158,10 +175,15 @@ typedef void (*q8_requant_fn)(int64_t n, const int32_t *acc, const int32_t *bias
 void qrt_q8_requant_run(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
                         const q8_out_t *o, uint8_t *y);
 
+/* A row of the variant table. The geometry (everything but the functions) of
+ * every architecture's rows is in every build, so packing and the size
+ * queries can serve another architecture's rows (qcc compiling for aarch64 on
+ * x86); the functions are NULL for rows whose tiles this build lacks. */
 typedef struct {
   const char *name;
   qrt_isa_t isa;   /* also the `variant` recorded in the packed header */
-  int cpg;         /* input channels per lane: 4 (u8 x s8) or 2 (int16) */
+  int cpg;         /* input channels per lane: 4 (bytes) or 2 (int16) */
+  uint8_t xflip;   /* cpg 4: 0 = u8 activation lanes, 0x80 = s8 (q8_lane_xoff) */
   int pw;          /* output channels per weight panel */
   int mc, np;      /* conv tile: channels (pw/mc calls per panel) x positions */
   int mr;          /* gemm tile rows */
@@ -192,6 +214,18 @@ void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, con
                                        const q8_gemm_rq_t *rq);
 void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
                                 int64_t ps, const q8_out_t *o, uint8_t *y);
+#endif
+
+#if defined(__aarch64__)
+void qrt_q8_conv_tile_4x12__neon(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                 const uint8_t *x, const uint8_t *w, int32_t *acc);
+void qrt_q8_gemm_tile_4x8__neon(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc);
+void qrt_q8_requant__neon(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
+                          const q8_out_t *o, uint8_t *y);
+void qrt_q8_conv_tile_8x12__dotprod(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                    const uint8_t *x, const uint8_t *w, int32_t *acc);
+void qrt_q8_gemm_tile_4x16__dotprod(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,
+                                    int32_t *acc);
 #endif
 
 #endif /* Q8_CONV_GEMM_INTERNAL_H */

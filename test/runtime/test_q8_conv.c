@@ -443,8 +443,10 @@ static void test_invalid(void) {
     BAD(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, NULL, 0));
     CHECK(qrt_q8_conv2d_packed(&p, 1, 1, 1, 1, &x, 1, cpacked, &y, sc, 8) == QRT_BUFFER_TOO_SMALL, "small scratch");
   }
-  /* a variant this build or CPU does not have: QRT_UNSUPPORTED, nothing written */
-  const int32_t foreign[2] = {QRT_ISA_NEON, 99};
+  /* a variant this build or CPU does not have (the other architecture's row,
+   * packed by qrt_q8_conv2d_pack_weights_isa, or an unknown one):
+   * QRT_UNSUPPORTED, nothing written */
+  const int32_t foreign[2] = {qrt_cpu_isa() >= QRT_ISA_NEON ? QRT_ISA_AVX2_FMA : QRT_ISA_NEON, 99};
   for (int i = 0; i < 2; i++) {
     memcpy((char *)cpacked + 8, &foreign[i], 4);
     y = 0x77;

@@ -121,12 +121,14 @@ static inline void qrt_q8_store(qrt_dtype_t t, void *p, int64_t i, int32_t v) {
  * Pack once at plan time (all scales and zero points are constants), run many
  * times. The packed buffer holds the multipliers, the bias and the weights minus
  * their zero points, in the layout of the variant chosen at packing time: the
- * newest one qrt_active_isa() allows (scalar, avx2 for the AVX2 and AVX512F
- * levels, avx512vnni; avx512vnni needs every w - zw inside [-128, 127], e.g.
- * s8 symmetric weights or u8 with zero point 128, else avx2 is used). It
- * records the variant: running it later needs a CPU with that variant
- * (QRT_UNSUPPORTED otherwise), whatever the limit is then. The size covers every
- * variant of this build. packed must be 8-byte aligned.
+ * newest one qrt_active_isa() allows (x86: scalar, avx2 for the AVX2 and AVX512F
+ * levels, avx512vnni; aarch64: scalar, neon, dotprod; avx512vnni and dotprod
+ * need every w - zw inside [-128, 127], e.g. s8 symmetric weights or u8 with
+ * zero point 128, else avx2 or neon is used), or the level set by
+ * qrt_q8_set_pack_isa. It records the variant: running it later needs a CPU
+ * with that variant (QRT_UNSUPPORTED otherwise), whatever the limit is then.
+ * The size covers every variant of both architectures. packed must be 8-byte
+ * aligned.
  * Packing checks the accumulation bound with the actual weights and bias and x's
  * type and zero point (QRT_INVALID_ARGUMENT if it fails). */
 size_t qrt_q8_conv2d_packed_weights_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out);
@@ -135,8 +137,10 @@ qrt_status_t qrt_q8_conv2d_pack_weights(const qrt_conv2d_params_t *p, int64_t c_
                                         const void *w, const int32_t *bias, const qrt_q8_output_t *y,
                                         void *packed, size_t packed_size);
 /* Packs for an explicit ISA level instead of qrt_active_isa() (e.g. for another
- * machine): the newest variant of this build up to `isa`, as above; the CPU is
- * not consulted. */
+ * machine): the newest variant up to `isa`, as above; the CPU is not consulted.
+ * A level of the other architecture (QRT_ISA_NEON or QRT_ISA_DOTPROD on x86,
+ * an x86 level on aarch64) packs for that architecture's rows (packing is
+ * portable C): the bytes an aarch64 libqrt packs for that level. */
 qrt_status_t qrt_q8_conv2d_pack_weights_isa(qrt_isa_t isa, const qrt_conv2d_params_t *p, int64_t c_in,
                                             int64_t c_out, const qrt_q8_act_t *x, const qrt_q8_weights_t *wq,
                                             const void *w, const int32_t *bias, const qrt_q8_output_t *y,
@@ -184,6 +188,14 @@ qrt_status_t qrt_q8_conv_integer(const qrt_conv2d_params_t *p, int64_t n, int64_
  * y row m at y + m*ldy (elements). Packing as for conv (bound checked with the
  * actual weights and bias). */
 size_t qrt_q8_gemm_packed_weights_size(int64_t n, int64_t k);
+/* The level the pack functions without `_isa` (conv, gemm and dynamic gemm)
+ * pack for from now on, instead of qrt_active_isa(); QRT_ISA_NATIVE (the
+ * start) goes back to qrt_active_isa(). Returns the previous setting. For a
+ * compiler that makes its plan on one machine for another: qcc sets
+ * QRT_ISA_NEON or QRT_ISA_DOTPROD while it plans an aarch64 library on x86
+ * (compiler/codegen_build.c). Process-global like the ISA limit; not
+ * thread-safe to change while packing runs. */
+qrt_isa_t qrt_q8_set_pack_isa(qrt_isa_t isa);
 qrt_status_t qrt_q8_gemm_pack_weights(int64_t n, int64_t k, const qrt_q8_act_t *x,
                                       const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
                                       const qrt_q8_output_t *y, void *packed, size_t packed_size);
