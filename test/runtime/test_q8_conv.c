@@ -471,5 +471,6 @@ int main(void) {
   ok = 0;
   for (int i = 0; i < n; i++) ok += random_conv_integer(i);
   printf("conv_integer: %d of %d random cases exact\n", ok, n);
+  check_q8_rows_ran(g_variant_count);
   return test_finish("q8_conv");
 }

@@ -264,8 +264,75 @@ static void test_hand(void) {
   free(wb), free(p2);
 }
 
+/* Every architecture's rows pack on every host (qrt_q8_gemm_pack_weights_isa
+ * with the other architecture's level, as qcc does for an aarch64 library on
+ * x86). Rows of one shape share the layout: neon's bytes are avx2's but for
+ * the recorded variant; dotprod's are avx512vnni's but for the variant and the
+ * bias, which holds bias - (zu - 128) * wsum instead of bias - zu * wsum
+ * (its lanes hold x - zx + zu - 128: activations moved to s8 for sdot).
+ * qrt_q8_set_pack_isa makes qrt_q8_gemm_pack_weights pack the same bytes. A
+ * buffer of the other architecture's row runs nowhere here: QRT_UNSUPPORTED. */
+static void test_rows_of_both_architectures(void) {
+  const int64_t n = 37, k = 53;
+  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k);
+  enum { AVX2, NEON, VNNI, DOTPROD, NROWS };
+  const qrt_isa_t isa[NROWS] = {QRT_ISA_AVX2_FMA, QRT_ISA_NEON, QRT_ISA_AVX512VNNI, QRT_ISA_DOTPROD};
+  for (int c = 0; c < 4; c++) {
+    const qrt_dtype_t xt = c % 2 ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
+    const qrt_q8_act_t xq = {xt, 0.02f, rand_zp(xt)};
+    int8_t *w = malloc((size_t)(n * k));
+    int32_t *bias = malloc((size_t)n * 4), wz[1] = {0};
+    float ws[1] = {0.01f};
+    for (int64_t i = 0; i < n * k; i++) w[i] = (int8_t)rng_range(-127, 127);
+    for (int64_t o = 0; o < n; o++) bias[o] = (int32_t)rng_range(-1000, 1000);
+    const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, ws, 1, wz};
+    const qrt_q8_output_t yq = {QRT_DTYPE_U8, 0.05f, 3, 0, 255};
+    uint8_t *pk[NROWS];
+    for (int r = 0; r < NROWS; r++) {
+      pk[r] = aligned_alloc(64, (ps + 63) & ~(size_t)63);
+      memset(pk[r], 0, ps);
+      CHECK_OK(qrt_q8_gemm_pack_weights_isa(isa[r], n, k, &xq, &wq, w, bias, &yq, pk[r], ps));
+      CHECK(packed_variant(pk[r]) == (int)isa[r], "packed for %s, recorded %d", qrt_isa_name(isa[r]),
+            packed_variant(pk[r]));
+    }
+    const size_t sec = ((size_t)n * 4 + 63) & ~(size_t)63, bias_at = 128 + sec;
+    CHECK(!memcmp(pk[AVX2], pk[NEON], 8) && !memcmp(pk[AVX2] + 12, pk[NEON] + 12, ps - 12),
+          "neon's layout is avx2's");
+    CHECK(!memcmp(pk[VNNI], pk[DOTPROD], 8) && !memcmp(pk[VNNI] + 12, pk[DOTPROD] + 12, bias_at - 12) &&
+              !memcmp(pk[VNNI] + bias_at + sec, pk[DOTPROD] + bias_at + sec, ps - bias_at - sec),
+          "dotprod's weights are avx512vnni's");
+    for (int64_t o = 0; o < n; o++) {
+      int64_t wsum = 0;
+      for (int64_t i = 0; i < k; i++) wsum += w[o * k + i];
+      int32_t bv, bd;
+      memcpy(&bv, pk[VNNI] + bias_at + 4 * o, 4);
+      memcpy(&bd, pk[DOTPROD] + bias_at + 4 * o, 4);
+      CHECK((int64_t)bd - (int64_t)bv == 128 * wsum, "dotprod bias = avx512vnni bias + 128 * wsum (channel %lld)",
+            (long long)o);
+    }
+    /* qrt_q8_set_pack_isa: the same bytes from the functions without _isa */
+    uint8_t *via = aligned_alloc(64, (ps + 63) & ~(size_t)63);
+    memset(via, 0, ps);
+    CHECK(qrt_q8_set_pack_isa(QRT_ISA_DOTPROD) == QRT_ISA_NATIVE, "the pack level starts at native");
+    CHECK_OK(qrt_q8_gemm_pack_weights(n, k, &xq, &wq, w, bias, &yq, via, ps));
+    CHECK(qrt_q8_set_pack_isa(QRT_ISA_NATIVE) == QRT_ISA_DOTPROD, "set_pack_isa returns the old level");
+    CHECK(!memcmp(via, pk[DOTPROD], ps), "qrt_q8_set_pack_isa(dotprod) packs the dotprod bytes");
+    /* the other architecture's rows: QRT_UNSUPPORTED, nothing written */
+    const int arm = qrt_cpu_isa() >= QRT_ISA_NEON;
+    uint8_t x[53] = {0}, y[37], sc[4096];
+    memset(y, 0x77, sizeof y);
+    for (int r = 0; r < NROWS; r++)
+      if ((isa[r] >= QRT_ISA_NEON) != arm)
+        CHECK(qrt_q8_gemm_packed(1, n, k, x, k, pk[r], y, n, sc, sizeof sc) == QRT_UNSUPPORTED && y[0] == 0x77,
+              "a %s buffer is unsupported here", qrt_isa_name(isa[r]));
+    for (int r = 0; r < NROWS; r++) free(pk[r]);
+    free(via), free(w), free(bias);
+  }
+}
+
 int main(void) {
   test_hand();
+  test_rows_of_both_architectures();
   int ok = 0, n = 400;
   for (int i = 0; i < n; i++) ok += random_gemm(i);
   printf("qgemm: %d of %d random cases exact\n", ok, n);
@@ -275,5 +342,6 @@ int main(void) {
   for (int v = 0; v < 256; v++)
     if (g_variant_count[v]) printf(" %s %d", qrt_isa_name((qrt_isa_t)v), g_variant_count[v]);
   printf("\n");
+  check_q8_rows_ran(g_variant_count);
   return test_finish("q8_gemm");
 }

@@ -128,4 +128,14 @@ static int isa_levels(qrt_isa_t *out) {
   return n;
 }
 
+/* Each int8 conv/Linear row (runtime/src/q8_conv_gemm.c) this CPU has must
+ * have packed some of the cases: counts[isa] = buffers packed for that row. */
+static void check_q8_rows_ran(const int *counts) {
+  static const qrt_isa_t rows[] = {QRT_ISA_AVX2_FMA, QRT_ISA_AVX512VNNI, QRT_ISA_NEON, QRT_ISA_DOTPROD};
+  const qrt_isa_t cpu = qrt_cpu_isa();
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    if (cpu >= rows[i] && (cpu >= QRT_ISA_NEON) == (rows[i] >= QRT_ISA_NEON))
+      CHECK(counts[rows[i]] > 0, "no case ran the %s row", qrt_isa_name(rows[i]));
+}
+
 #endif
