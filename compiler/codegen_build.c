@@ -600,7 +600,7 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     sl_free(&argv);
   }
   if (!st) {
-    const char *argv[] = {cc, "-O2", "-std=c11", "-I.", inc, incr, f_main, runner_c, f_a, "-lm", "-o", f_run, NULL};
+    const char *argv[] = {cc, "-O2", "-std=c11", "-I.", inc, incr, f_main, runner_c, f_a, "-lm", "-lpthread", "-o", f_run, NULL};
     snprintf(what, sizeof what, "the C compiler '%s' linking the runner %s", cc, f_run);
     st = run_one(tc, (char *const *)argv, dir, what);
   }

@@ -189,7 +189,7 @@ int qcc_cmd_run(int argc, char **argv) {
       if (*end || repeat < 1 || repeat > 1000000) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val); goto free_binds; }
     } else if (OPT("--threads")) {
       if (!val) val = ++i < argc ? argv[i] : NULL;
-      qcc_status_t ts = qcc_cli_threads(val, &eo.threads);
+      qcc_status_t ts = qcc_cli_threads("--threads", val, &eo.threads);
       if (ts) { rc = qcc_cli_fail(ts); goto free_binds; }
     } else if (!strcmp(a, "--no-fuse")) {
       no_fuse = true;

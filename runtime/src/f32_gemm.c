@@ -154,9 +154,12 @@ static void qrt_gemm_chunk_task(void *arg, int64_t t, int worker) {
                         j->scratch + (size_t)worker * j->stride);
 }
 
-/* Per-worker floats of the threaded run (a 64-byte multiple). */
-static size_t qrt_gemm_worker_floats(const qrt_f32_gemm_ukernel_t *uk, int b_prepacked) {
-  return (qrt_f32_gemm_run_scratch_floats(uk, 0, b_prepacked) + 15) & ~(size_t)15;
+/* Per-worker floats of the threaded run (a 64-byte multiple): an A block of
+ * at most m rows (whole MR panels), and a B block unless B is prepacked. */
+static size_t qrt_gemm_worker_floats(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int b_prepacked) {
+  const int64_t rows = qrt_round_up(QRT_MIN(QRT_MAX(m, 1), (int64_t)uk->mc), uk->mr);
+  const size_t f = (size_t)(rows * uk->kc) + (b_prepacked ? 0 : (size_t)uk->nc * (size_t)uk->kc);
+  return (f + 15) & ~(size_t)15;
 }
 
 /* The run on a pool: columns in chunks of whole NR panels (at most NC, about
@@ -171,7 +174,7 @@ static void qrt_f32_gemm_run_mt(qrt_pool_t *pool, const qrt_f32_gemm_ukernel_t *
   }
   int64_t chunk = (n + 4 * threads - 1) / (4 * threads);
   chunk = QRT_MIN(qrt_round_up(QRT_MAX(chunk, 1), uk->nr), uk->nc);
-  const qrt_gemm_job_t j = {uk, m, n, k, chunk, a, b, c, ldc, scratch, qrt_gemm_worker_floats(uk, b->prepacked != NULL)};
+  const qrt_gemm_job_t j = {uk, m, n, k, chunk, a, b, c, ldc, scratch, qrt_gemm_worker_floats(uk, m, b->prepacked != NULL)};
   qrt_pool_run(pool, (n + chunk - 1) / chunk, qrt_gemm_chunk_task, (void *)&j);
 }
 
@@ -199,14 +202,14 @@ size_t qrt_f32_gemm_packed_b_scratch_size(int64_t m, int64_t n, int64_t k) {
 size_t qrt_f32_gemm_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads) {
   if (threads <= 1) return qrt_f32_gemm_scratch_size(m, n, k);
   const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
-  return (size_t)threads * qrt_gemm_worker_floats(uk, 0) * sizeof(float) + 64;
+  return (size_t)threads * qrt_gemm_worker_floats(uk, m, 0) * sizeof(float) + 64;
 }
 
 size_t qrt_f32_gemm_packed_b_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads) {
   if (threads <= 1) return qrt_f32_gemm_packed_b_scratch_size(m, n, k);
   size_t best = 0;
   for (int i = 0; i < qrt_f32_gemm_ukernel_count(); i++) {
-    const size_t s = qrt_gemm_worker_floats(qrt_f32_gemm_ukernel_at(i), 1);
+    const size_t s = qrt_gemm_worker_floats(qrt_f32_gemm_ukernel_at(i), m, 1);
     if (s > best) best = s;
   }
   return (size_t)threads * best * sizeof(float) + 64;
