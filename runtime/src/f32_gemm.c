@@ -202,7 +202,9 @@ size_t qrt_f32_gemm_packed_b_scratch_size(int64_t m, int64_t n, int64_t k) {
 size_t qrt_f32_gemm_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads) {
   if (threads <= 1) return qrt_f32_gemm_scratch_size(m, n, k);
   const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
-  return (size_t)threads * qrt_gemm_worker_floats(uk, m, 0) * sizeof(float) + 64;
+  /* at least the single-threaded size: a 1-thread pool runs that path */
+  return QRT_MAX((size_t)threads * qrt_gemm_worker_floats(uk, m, 0) * sizeof(float) + 64,
+                 qrt_f32_gemm_scratch_size(m, n, k));
 }
 
 size_t qrt_f32_gemm_packed_b_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads) {
@@ -212,7 +214,7 @@ size_t qrt_f32_gemm_packed_b_scratch_size_mt(int64_t m, int64_t n, int64_t k, in
     const size_t s = qrt_gemm_worker_floats(qrt_f32_gemm_ukernel_at(i), m, 1);
     if (s > best) best = s;
   }
-  return (size_t)threads * best * sizeof(float) + 64;
+  return QRT_MAX((size_t)threads * best * sizeof(float) + 64, qrt_f32_gemm_packed_b_scratch_size(m, n, k));
 }
 
 /* Y = alpha * Y + beta * C (C broadcast through strides), after Y = A'B'. */

@@ -197,8 +197,11 @@ static void check_f32_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
     else
       CHECK_OK(qrt_f32_gemm(0, 1, m, n, k, 1.0f, a, k, b, k, 1.0f, c, 0, 1, want, n, sc, ss));
     free(sc);
+    const size_t ss1 = ss;
     for (int t = 2; t <= 4; t++) {
       ss = packed ? qrt_f32_gemm_packed_b_scratch_size_mt(m, n, k, t) : qrt_f32_gemm_scratch_size_mt(m, n, k, t);
+      /* a pool's scratch also serves the single-threaded path (a 1-thread pool, NULL) */
+      CHECK(ss >= ss1, "%s, %d threads: the threaded scratch is smaller than the single-threaded one", what, t);
       sc = xmalloc(ss);
       memset(got, 0xa5, (size_t)(m * n) * 4);
       if (packed)
