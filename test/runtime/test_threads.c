@@ -99,7 +99,7 @@ typedef struct {
   int64_t n, ci, h, w, co, groups, k, stride, pad, dil;
 } conv_shape_t;
 
-static void check_f32_conv(const conv_shape_t *s, int clamp, const char *what) {
+static void check_f32_conv(const conv_shape_t *s, int clamp, const char *what) { /* variant: a clamp */
   qrt_conv2d_params_t p;
   qrt_conv2d_params_init(&p, s->k, s->k);
   p.groups = s->groups;
@@ -142,6 +142,34 @@ static void check_f32_conv(const conv_shape_t *s, int clamp, const char *what) {
   free(x), free(wt), free(bias), free(packed), free(want), free(got);
 }
 
+typedef void (*conv_check_fn)(const conv_shape_t *s, int variant, const char *what);
+
+/* check on every ISA level: the fixed shapes (variant = index % 2), then 6
+ * random ones (1-2 images, 1 to max_ci / max_co channels, 3 to max_hw rows and
+ * columns, kernels 1, 3, 5, strides 1-2, pads 0-1). */
+static void conv_shapes(const char *kind, conv_check_fn check, const conv_shape_t *fixed, size_t nfixed,
+                        int64_t max_ci, int64_t max_hw, int64_t max_co) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[160];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (size_t c = 0; c < nfixed; c++) {
+      snprintf(what, sizeof what, "%s %s case %zu", kind, qrt_isa_name(isas[i]), c);
+      check(&fixed[c], (int)(c % 2), what);
+    }
+    for (int r = 0; r < 6; r++) {
+      conv_shape_t s = {rng_range(1, 2), rng_range(1, max_ci), rng_range(3, max_hw), rng_range(3, max_hw),
+                        rng_range(1, max_co), 1, rng_range(1, 3) * 2 - 1, rng_range(1, 2), rng_range(0, 1), 1};
+      snprintf(what, sizeof what, "%s %s random %d (ci %lld h %lld w %lld co %lld k %lld s %lld)", kind,
+               qrt_isa_name(isas[i]), r, (long long)s.ci, (long long)s.h, (long long)s.w, (long long)s.co,
+               (long long)s.k, (long long)s.stride);
+      check(&s, r % 2, what);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
 static void test_f32_conv(void) {
   static const conv_shape_t fixed[] = {
       /* n  ci  h   w  co  g  k  s  p  d */
@@ -156,25 +184,7 @@ static void test_f32_conv(void) {
       {1, 12, 14, 14, 18, 3, 3, 1, 1, 2},    /* groups, dilation */
       {1, 6, 5, 5, 10, 1, 1, 1, 0, 1},       /* 1x1 on a small map (igemm, flat) */
   };
-  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
-  const int ni = isa_levels(isas);
-  char what[160];
-  for (int i = 0; i < ni; i++) {
-    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
-    for (size_t c = 0; c < sizeof fixed / sizeof fixed[0]; c++) {
-      snprintf(what, sizeof what, "f32 conv %s case %zu", qrt_isa_name(isas[i]), c);
-      check_f32_conv(&fixed[c], (int)(c % 2), what);
-    }
-    for (int r = 0; r < 6; r++) {
-      conv_shape_t s = {rng_range(1, 2), rng_range(1, 20), rng_range(3, 20), rng_range(3, 20), rng_range(1, 40), 1,
-                        rng_range(1, 3) * 2 - 1, rng_range(1, 2), rng_range(0, 1), 1};
-      snprintf(what, sizeof what, "f32 conv %s random %d (ci %lld h %lld w %lld co %lld k %lld s %lld)",
-               qrt_isa_name(isas[i]), r, (long long)s.ci, (long long)s.h, (long long)s.w, (long long)s.co,
-               (long long)s.k, (long long)s.stride);
-      check_f32_conv(&s, r % 2, what);
-    }
-    qrt_set_isa_limit(prev);
-  }
+  conv_shapes("f32 conv", check_f32_conv, fixed, sizeof fixed / sizeof fixed[0], 20, 20, 40);
 }
 
 /* ---- f32 gemm ---------------------------------------------------------------------- */
@@ -220,26 +230,30 @@ static void check_f32_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
   free(a), free(b), free(c), free(want), free(got), free(pb);
 }
 
-static void test_f32_gemm(void) {
+typedef void (*gemm_check_fn)(int64_t m, int64_t n, int64_t k, const char *what);
+
+/* check on every ISA level: the fixed shapes, then 4 random ones up to max_m x max_nk x max_nk. */
+static void gemm_shapes(const char *kind, gemm_check_fn check, const int64_t (*fixed)[3], size_t nfixed,
+                        int64_t max_m, int64_t max_nk) {
   qrt_isa_t isas[QRT_TEST_MAX_ISAS];
   const int ni = isa_levels(isas);
   char what[120];
   for (int i = 0; i < ni; i++) {
     const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
-    static const int64_t fixed[][3] = {{1, 1000, 512}, {3, 1700, 300}, {37, 45, 33}, {1, 1, 1}};
-    for (size_t c = 0; c < sizeof fixed / sizeof fixed[0]; c++) {
-      snprintf(what, sizeof what, "f32 gemm %s %lldx%lldx%lld", qrt_isa_name(isas[i]), (long long)fixed[c][0],
-               (long long)fixed[c][1], (long long)fixed[c][2]);
-      check_f32_gemm(fixed[c][0], fixed[c][1], fixed[c][2], what);
-    }
-    for (int r = 0; r < 4; r++) {
-      const int64_t m = rng_range(1, 40), n = rng_range(1, 300), k = rng_range(1, 300);
-      snprintf(what, sizeof what, "f32 gemm %s %lldx%lldx%lld", qrt_isa_name(isas[i]), (long long)m, (long long)n,
+    for (size_t c = 0; c < nfixed + 4; c++) {
+      const int64_t m = c < nfixed ? fixed[c][0] : rng_range(1, max_m);
+      const int64_t n = c < nfixed ? fixed[c][1] : rng_range(1, max_nk), k = c < nfixed ? fixed[c][2] : rng_range(1, max_nk);
+      snprintf(what, sizeof what, "%s %s %lldx%lldx%lld", kind, qrt_isa_name(isas[i]), (long long)m, (long long)n,
                (long long)k);
-      check_f32_gemm(m, n, k, what);
+      check(m, n, k, what);
     }
     qrt_set_isa_limit(prev);
   }
+}
+
+static void test_f32_gemm(void) {
+  static const int64_t fixed[][3] = {{1, 1000, 512}, {3, 1700, 300}, {37, 45, 33}, {1, 1, 1}};
+  gemm_shapes("f32 gemm", check_f32_gemm, fixed, sizeof fixed / sizeof fixed[0], 40, 300);
 }
 
 /* ---- int8 ---------------------------------------------------------------------------- */
@@ -248,7 +262,8 @@ static void fill_bytes(uint8_t *p, int64_t n) {
   for (int64_t i = 0; i < n; i++) p[i] = (uint8_t)rng_u32();
 }
 
-static void check_q8_conv(const conv_shape_t *s, qrt_dtype_t xt, const char *what) {
+static void check_q8_conv(const conv_shape_t *s, int variant, const char *what) {
+  const qrt_dtype_t xt = variant ? QRT_DTYPE_I8 : QRT_DTYPE_U8; /* variant: the input type */
   qrt_conv2d_params_t p;
   qrt_conv2d_params_init(&p, s->k, s->k);
   p.groups = s->groups;
@@ -291,25 +306,7 @@ static void test_q8_conv(void) {
       {1, 64, 7, 7, 50, 1, 3, 1, 1, 1},   {1, 32, 11, 9, 32, 32, 3, 1, 1, 1}, {2, 12, 14, 14, 18, 3, 3, 2, 1, 2},
       {1, 5, 6, 6, 7, 1, 3, 1, 1, 1},
   };
-  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
-  const int ni = isa_levels(isas);
-  char what[160];
-  for (int i = 0; i < ni; i++) {
-    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
-    for (size_t c = 0; c < sizeof fixed / sizeof fixed[0]; c++) {
-      snprintf(what, sizeof what, "q8 conv %s case %zu", qrt_isa_name(isas[i]), c);
-      check_q8_conv(&fixed[c], c % 2 ? QRT_DTYPE_I8 : QRT_DTYPE_U8, what);
-    }
-    for (int r = 0; r < 6; r++) {
-      conv_shape_t s = {rng_range(1, 2), rng_range(1, 24), rng_range(3, 16), rng_range(3, 16), rng_range(1, 70), 1,
-                        rng_range(1, 3) * 2 - 1, rng_range(1, 2), rng_range(0, 1), 1};
-      snprintf(what, sizeof what, "q8 conv %s random %d (ci %lld h %lld w %lld co %lld k %lld s %lld)",
-               qrt_isa_name(isas[i]), r, (long long)s.ci, (long long)s.h, (long long)s.w, (long long)s.co,
-               (long long)s.k, (long long)s.stride);
-      check_q8_conv(&s, r % 2 ? QRT_DTYPE_I8 : QRT_DTYPE_U8, what);
-    }
-    qrt_set_isa_limit(prev);
-  }
+  conv_shapes("q8 conv", check_q8_conv, fixed, sizeof fixed / sizeof fixed[0], 24, 16, 70);
 }
 
 static void check_q8_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
@@ -348,25 +345,8 @@ static void check_q8_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
 }
 
 static void test_q8_gemm(void) {
-  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
-  const int ni = isa_levels(isas);
-  char what[120];
-  for (int i = 0; i < ni; i++) {
-    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
-    static const int64_t fixed[][3] = {{1, 1000, 512}, {5, 77, 131}, {9, 16, 3}, {1, 1, 1}};
-    for (size_t c = 0; c < sizeof fixed / sizeof fixed[0]; c++) {
-      snprintf(what, sizeof what, "q8 gemm %s %lldx%lldx%lld", qrt_isa_name(isas[i]), (long long)fixed[c][0],
-               (long long)fixed[c][1], (long long)fixed[c][2]);
-      check_q8_gemm(fixed[c][0], fixed[c][1], fixed[c][2], what);
-    }
-    for (int r = 0; r < 4; r++) {
-      const int64_t m = rng_range(1, 20), n = rng_range(1, 200), k = rng_range(1, 200);
-      snprintf(what, sizeof what, "q8 gemm %s %lldx%lldx%lld", qrt_isa_name(isas[i]), (long long)m, (long long)n,
-               (long long)k);
-      check_q8_gemm(m, n, k, what);
-    }
-    qrt_set_isa_limit(prev);
-  }
+  static const int64_t fixed[][3] = {{1, 1000, 512}, {5, 77, 131}, {9, 16, 3}, {1, 1, 1}};
+  gemm_shapes("q8 gemm", check_q8_gemm, fixed, sizeof fixed / sizeof fixed[0], 20, 200);
 }
 
 int main(void) {

@@ -9,13 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#define STR2(a) #a
-#define STR(a) STR2(a)
-#include STR(M.h)
-#define F(x) CAT(M, x)
-#define U(x) CAT(MU, x)
+#include "model.h"
 
 #ifndef THREADS
 #define THREADS 1
