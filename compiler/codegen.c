@@ -107,6 +107,8 @@ typedef struct {
   int n_bufs, cap_bufs;
   int *scratch_buf; /* per step */
   size_t arena_end, lower_bound;
+  int max_threads;  /* NAME_MAX_THREADS */
+  size_t pool_off;  /* the thread pool's offset in the arena (max_threads > 1) */
   sbuf decl, body;
   unsigned char *blob;
   size_t blob_n, blob_cap;
@@ -478,7 +480,7 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
     case QCC_OP_conv2d:
       decl_conv(c, &s->u.conv.p, n1, sizeof n1);
       if (s->packed)
-        call(c, "qrt_f32_conv2d_packed(&%s, %lld, %lld, %lld, %lld, %s, %lld, %s, %s, %s, %zu)", n1, LL(s->u.conv.n),
+        call(c, "qrt_f32_conv2d_packed_mt(P, &%s, %lld, %lld, %lld, %lld, %s, %lld, %s, %s, %s, %zu)", n1, LL(s->u.conv.n),
              LL(s->u.conv.c_in), LL(s->u.conv.h), LL(s->u.conv.w), IN(0), LL(s->u.conv.c_out), PK(), out[0], scr,
              s->scratch);
       else
@@ -514,11 +516,11 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
           call(c, "qrt_wo_gemm(%lld, %lld, %lld, %s, %lld, %s, %s, %lld, %s, %zu)", LL(s->u.gemm.m), LL(s->u.gemm.n),
                LL(s->u.gemm.k), IN(0), LL(s->u.gemm.lda), PK(), out[0], LL(s->u.gemm.n), scr, s->scratch);
         else if (s->packed)
-          call(c, "qrt_f32_gemm_packed_b(%d, %lld, %lld, %lld, %s, %s, %lld, %s, %s, %s, %lld, %lld, %s, %lld, %s, %zu)",
+          call(c, "qrt_f32_gemm_packed_b_mt(P, %d, %lld, %lld, %lld, %s, %s, %lld, %s, %s, %s, %lld, %lld, %s, %lld, %s, %zu)",
                s->u.gemm.ta, LL(s->u.gemm.m), LL(s->u.gemm.n), LL(s->u.gemm.k), f1, IN(0), LL(s->u.gemm.lda), PK(), f2,
                cexpr, LL(s->u.gemm.csm), LL(s->u.gemm.csn), out[0], LL(s->u.gemm.n), scr, s->scratch);
         else
-          call(c, "qrt_f32_gemm(%d, %d, %lld, %lld, %lld, %s, %s, %lld, %s, %lld, %s, %s, %lld, %lld, %s, %lld, %s, %zu)",
+          call(c, "qrt_f32_gemm_mt(P, %d, %d, %lld, %lld, %lld, %s, %s, %lld, %s, %lld, %s, %s, %lld, %lld, %s, %lld, %s, %zu)",
                s->u.gemm.ta, s->u.gemm.tb, LL(s->u.gemm.m), LL(s->u.gemm.n), LL(s->u.gemm.k), f1, IN(0),
                LL(s->u.gemm.lda), IN(1), LL(s->u.gemm.ldb), f2, cexpr, LL(s->u.gemm.csm), LL(s->u.gemm.csn), out[0],
                LL(s->u.gemm.n), scr, s->scratch);
@@ -753,7 +755,7 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       bool bias = s->n_in > 2 && s->in[2] >= 0;
       decl_conv(c, &s->u.conv.p, n1, sizeof n1);
       if (is_const(ex, s->in[1]) && (!bias || is_const(ex, s->in[2]))) {
-        call(c, "qrt_q8_conv2d_packed(&%s, %lld, %lld, %lld, %lld, %s, %lld, %s, %s, %s, %zu)", n1, LL(s->u.conv.n),
+        call(c, "qrt_q8_conv2d_packed_mt(P, &%s, %lld, %lld, %lld, %lld, %s, %lld, %s, %s, %s, %zu)", n1, LL(s->u.conv.n),
              LL(s->u.conv.c_in), LL(s->u.conv.h), LL(s->u.conv.w), IN(0), LL(s->u.conv.c_out), PK(), out[0], scr,
              s->scratch);
         return NULL;
@@ -770,7 +772,7 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       return NULL;
     }
     case QCC_OP_qgemm:
-      call(c, "qrt_q8_gemm_packed(%lld, %lld, %lld, %s, %lld, %s, %s, %lld, %s, %zu)", LL(s->u.gemm.m),
+      call(c, "qrt_q8_gemm_packed_mt(P, %lld, %lld, %lld, %s, %lld, %s, %s, %lld, %s, %zu)", LL(s->u.gemm.m),
            LL(s->u.gemm.n), LL(s->u.gemm.k), IN(0), LL(s->u.gemm.k), PK(), out[0], LL(s->u.gemm.n), scr, s->scratch);
       return NULL;
     case QCC_OP_qgemm_dynamic: {
@@ -783,7 +785,7 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       scratch_addr(c, i, used, rest, sizeof rest);
       call(c, "qrt_q8_dynamic_quantize_rows(QRT_DTYPE_U8, 0, %lld, %lld, %s, %s, %s, %s)", LL(m), LL(k), IN(0), scr,
            xs, xz);
-      call(c, "qrt_q8_gemm_dynamic_packed(%lld, %lld, %lld, %s, %lld, %s, %s, 1, %s, %s, %lld, %s, %zu)", LL(m), LL(n),
+      call(c, "qrt_q8_gemm_dynamic_packed_mt(P, %lld, %lld, %lld, %s, %lld, %s, %s, 1, %s, %s, %lld, %s, %zu)", LL(m), LL(n),
            LL(k), scr, LL(k), xs, xz, PK(), out[0], LL(n), rest, s->scratch - used);
       return NULL;
     }
@@ -1055,15 +1057,19 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
   sb_printf(&h,
             " * Outputs are written straight into the caller's buffers, which must not\n"
             " * overlap the inputs or the arena.\n *\n"
-            " * Threads: %s_run runs on the calling thread only (no thread pool in this\n"
-            " * version). %s.c has no mutable global state, allocates nothing and does no\n"
-            " * I/O: contexts with their own arenas may run in parallel; one %s_run at\n"
-            " * a time per context.\n *\n"
+            " * Threads: %s_init(..., threads) with 1 <= threads <= %s_MAX_THREADS (qcc\n"
+            " * compile --max-threads; the arena holds each thread's kernel scratch). With\n"
+            " * threads > 1 it starts threads - 1 POSIX threads (a libqrt qrt_pool_t kept in\n"
+            " * the arena; link with -lpthread) and %s_run splits the convolutions and\n"
+            " * gemms among them and the calling thread; the outputs are the same bytes for\n"
+            " * every thread count. %s_deinit stops them. %s.c has no mutable global\n"
+            " * state, allocates nothing and does no I/O: contexts with their own arenas\n"
+            " * may run in parallel; one %s_run at a time per context.\n *\n"
             " * Kernels: libqrt (in the library), which picks its variant (x86: scalar,\n"
             " * AVX2, AVX-512; aarch64: scalar, NEON) from the CPU at run time, as the\n"
             " * executor does (QRT_ISA=scalar|avx2|neon|... limits it). Packed weights keep\n"
             " * the variant they were packed for: %s\n */\n",
-            N, N, N,
+            N, upper, N, N, N, N,
             qcc_target_is_cross(tgt)
                 ? "here\n * the portable scalar one (the target's architecture is not the compiling\n"
                   " * machine's), so this library runs on any CPU of the architecture."
@@ -1081,6 +1087,7 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
   sb_printf(&h, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", upper, ex->n_inputs, upper, ex->n_outputs);
   sb_printf(&h, "#define %s_ARENA_SIZE %zuu /* = %s_arena_size() */\n", upper, res->arena_size, N);
   sb_printf(&h, "#define %s_ARENA_LOWER_BOUND %zuu\n", upper, c->lower_bound);
+  sb_printf(&h, "#define %s_MAX_THREADS %d\n", upper, c->max_threads);
   sb_printf(&h, "#define %s_WEIGHTS_SIZE %zuu\n", upper, wsize);
   for (int k = 0; k < ex->n_inputs; k++) {
     sb_printf(&h, "#define %s_INPUT_%d_NAME \"", upper, k);
@@ -1098,29 +1105,35 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             "  unsigned char *arena;         /* the arena, 64-byte aligned */\n"
             "  const unsigned char *weights; /* the weights */\n"
             "  int failed_step;              /* after a failed %s_run: its step (see %s.c), else -1 */\n"
+            "  void *pool;                   /* the thread pool (in the arena); NULL with one thread */\n"
             "} %s_ctx;\n\n",
             N, N, N, N, N);
   sb_printf(&h, "/* Bytes of arena %s_init needs (%s_ARENA_SIZE). */\nsize_t %s_arena_size(void);\n", N, upper, N);
   if (o->weights_file)
     sb_printf(&h,
               "/* Bind ctx to arena (%s_arena_size() bytes) and weights (the contents of\n"
-              " * %s.weights, %s_WEIGHTS_SIZE bytes, 64-byte aligned). 0, or -1 for a NULL\n"
-              " * or misaligned argument. */\n"
-              "int %s_init(%s_ctx *ctx, void *arena, const void *weights);\n",
+              " * %s.weights, %s_WEIGHTS_SIZE bytes, 64-byte aligned), running on `threads`\n"
+              " * threads. 0; -1 for a NULL or misaligned argument or a thread count out of\n"
+              " * range; 2 when the system refuses a thread. */\n"
+              "int %s_init(%s_ctx *ctx, void *arena, const void *weights, int threads);\n",
               N, N, upper, N, N);
   else
     sb_printf(&h,
-              "/* Bind ctx to arena (%s_arena_size() bytes) and the embedded weights.\n"
-              " * 0, or -1 for a NULL argument. */\n"
-              "int %s_init(%s_ctx *ctx, void *arena);\n",
+              "/* Bind ctx to arena (%s_arena_size() bytes) and the embedded weights,\n"
+              " * running on `threads` threads. 0; -1 for a NULL argument or a thread count\n"
+              " * out of range; 2 when the system refuses a thread. */\n"
+              "int %s_init(%s_ctx *ctx, void *arena, int threads);\n",
               N, N, N);
   sb_printf(&h,
             "/* Run the model: inputs[i] and outputs[i] point at the buffers described\n"
             " * above. 0 on success; -1 for a NULL argument; otherwise the libqrt status\n"
             " * (1 invalid argument, 2 unsupported, 3 buffer too small) of the kernel that\n"
             " * failed, with ctx->failed_step set. */\n"
-            "int %s_run(%s_ctx *ctx, const void *const *inputs, void *const *outputs);\n\n",
-            N, N);
+            "int %s_run(%s_ctx *ctx, const void *const *inputs, void *const *outputs);\n"
+            "/* Stop the threads %s_init started (none with one thread); ctx and arena may\n"
+            " * then be freed or given to %s_init again. */\n"
+            "void %s_deinit(%s_ctx *ctx);\n\n",
+            N, N, N, N, N, N);
   sb_printf(&h, "#ifdef __cplusplus\n}\n#endif\n#endif /* %s_H */\n", upper);
 
   /* ---- NAME.c */
@@ -1137,7 +1150,8 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
   sb_printf(&src,
             "#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
             "#include \"%s.h\"\n#include \"qrt/qrt.h\"\n#include \"qrt/qrt_data.h\"\n#include \"qrt/qrt_f32.h\"\n"
-            "#include \"qrt/qrt_int.h\"\n#include \"qrt/qrt_q8.h\"\n#include \"qrt/qrt_quant.h\"\n#include \"qrt/qrt_wo.h\"\n\n",
+            "#include \"qrt/qrt_int.h\"\n#include \"qrt/qrt_pool.h\"\n#include \"qrt/qrt_q8.h\"\n#include \"qrt/qrt_quant.h\"\n"
+            "#include \"qrt/qrt_wo.h\"\n\n",
             N);
   if (!o->weights_file) sb_printf(&src, "extern const unsigned char %s_weights[]; /* %s.weights.S */\n\n", N, N);
   sb_printf(&src, "/* ---- parameters of the steps */\n");
@@ -1145,27 +1159,45 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
   sb_printf(&src, "\nsize_t %s_arena_size(void) { return %s_ARENA_SIZE; }\n\n", N, upper);
   if (o->weights_file)
     sb_printf(&src,
-              "int %s_init(%s_ctx *ctx, void *arena, const void *weights) {\n"
-              "  if (!ctx || !arena || !weights || ((uintptr_t)weights & 63)) return -1;\n"
+              "int %s_init(%s_ctx *ctx, void *arena, const void *weights, int threads) {\n"
+              "  if (!ctx || !arena || !weights || ((uintptr_t)weights & 63) || threads < 1 ||\n"
+              "      threads > %s_MAX_THREADS)\n"
+              "    return -1;\n"
               "  ctx->weights = (const unsigned char *)weights;\n",
-              N, N);
+              N, N, upper);
   else
     sb_printf(&src,
-              "int %s_init(%s_ctx *ctx, void *arena) {\n"
-              "  if (!ctx || !arena) return -1;\n"
+              "int %s_init(%s_ctx *ctx, void *arena, int threads) {\n"
+              "  if (!ctx || !arena || threads < 1 || threads > %s_MAX_THREADS) return -1;\n"
               "  ctx->weights = %s_weights;\n",
-              N, N, N);
+              N, N, upper, N);
   sb_printf(&src,
             "  ctx->arena = (unsigned char *)arena + ((64 - ((uintptr_t)arena & 63)) & 63);\n"
-            "  ctx->failed_step = -1;\n  return 0;\n}\n\n"
+            "  ctx->failed_step = -1;\n  ctx->pool = NULL;\n");
+  if (c->max_threads > 1)
+    sb_printf(&src,
+              "  if (threads > 1) {\n"
+              "    /* the pool lives in the arena, past the planned buffers */\n"
+              "    _Static_assert(sizeof(qrt_pool_t) <= %du, \"the arena's room for qrt_pool_t\");\n"
+              "    qrt_pool_t *pool = (qrt_pool_t *)(ctx->arena + %zu);\n"
+              "    if (qrt_pool_init(pool, threads) != QRT_OK) return 2;\n"
+              "    ctx->pool = pool;\n"
+              "  }\n",
+              QCC_CODEGEN_POOL_BYTES, c->pool_off);
+  sb_printf(&src,
+            "  return 0;\n}\n\n"
+            "void %s_deinit(%s_ctx *ctx) {\n"
+            "  if (ctx && ctx->pool) qrt_pool_deinit((qrt_pool_t *)ctx->pool);\n"
+            "  if (ctx) ctx->pool = NULL;\n}\n\n"
             "static int %s_fail(%s_ctx *ctx, int step, qrt_status_t st) {\n"
             "  ctx->failed_step = step;\n  return (int)st;\n}\n\n"
             "#define ACT(o) ((void *)(A + (o)))\n#define CST(o) ((const void *)(W + (o)))\n\n"
             "int %s_run(%s_ctx *ctx, const void *const *inputs, void *const *outputs) {\n"
             "  if (!ctx || !ctx->arena%s%s) return -1;\n"
             "  unsigned char *const A = ctx->arena;\n  const unsigned char *const W = ctx->weights;\n"
-            "  qrt_status_t st = QRT_OK;\n  (void)A, (void)W, (void)st;\n  ctx->failed_step = -1;\n",
-            N, N, N, N, ex->n_inputs > 0 ? " || !inputs" : "", ex->n_outputs > 0 ? " || !outputs" : "");
+            "  qrt_pool_t *const P = (qrt_pool_t *)ctx->pool; /* NULL: one thread */\n"
+            "  qrt_status_t st = QRT_OK;\n  (void)A, (void)W, (void)P, (void)st;\n  ctx->failed_step = -1;\n",
+            N, N, N, N, N, N, ex->n_inputs > 0 ? " || !inputs" : "", ex->n_outputs > 0 ? " || !outputs" : "");
   if (c->body.p) sb_printf(&src, "%s", c->body.p);
   sb_printf(&src, "  return 0;\n}\n");
 
@@ -1179,22 +1211,25 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
   runner_table(c, &r, "inputs", ex->n_inputs, ex->input_slots, ex->input_names);
   runner_table(c, &r, "outputs", ex->n_outputs, ex->output_slots, ex->output_names);
   if (o->weights_file)
-    sb_printf(&r, "\nstatic int init(void *ctx, void *arena, const void *weights) { return %s_init(ctx, arena, weights); }\n",
+    sb_printf(&r,
+              "\nstatic int init(void *ctx, void *arena, const void *weights, int threads) {\n"
+              "  return %s_init(ctx, arena, weights, threads);\n}\n",
               N);
   else
     sb_printf(&r,
-              "\nstatic int init(void *ctx, void *arena, const void *weights) {\n  (void)weights;\n"
-              "  return %s_init(ctx, arena);\n}\n",
+              "\nstatic int init(void *ctx, void *arena, const void *weights, int threads) {\n  (void)weights;\n"
+              "  return %s_init(ctx, arena, threads);\n}\n",
               N);
   sb_printf(&r,
             "static int run(void *ctx, const void *const *in, void *const *out) { return %s_run(ctx, in, out); }\n"
-            "static int failed_step(const void *ctx) { return ((const %s_ctx *)ctx)->failed_step; }\n\n"
+            "static int failed_step(const void *ctx) { return ((const %s_ctx *)ctx)->failed_step; }\n"
+            "static void deinit(void *ctx) { %s_deinit(ctx); }\n\n"
             "int main(int argc, char **argv) {\n"
             "  static const qcc_runner_model model = {\"%s\", %s_NUM_INPUTS, %s_inputs, %s_NUM_OUTPUTS, %s_outputs,\n"
             "                                         %s_ARENA_SIZE, sizeof(%s_ctx), %s_WEIGHTS_SIZE, %d,\n"
-            "                                         init, run, failed_step};\n"
+            "                                         %s_MAX_THREADS, init, run, failed_step, deinit};\n"
             "  return qcc_runner_main(&model, argc, argv);\n}\n",
-            N, N, N, upper, N, upper, N, upper, N, upper, o->weights_file ? 1 : 0);
+            N, N, N, N, upper, N, upper, N, upper, N, upper, o->weights_file ? 1 : 0, upper);
 
   /* ---- NAME.weights.S */
   sbuf as = {0};
@@ -1274,7 +1309,11 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
   const qrt_isa_t plan_isa = (qrt_isa_t)qcc_target_plan_isa(tgt);
   const bool limited = plan_isa != QRT_ISA_NATIVE;
   qrt_isa_t old_isa = limited ? qrt_set_isa_limit(plan_isa) : QRT_ISA_NATIVE;
-  qcc_status_t pst = qcc_executor_create(m, NULL, &ex);
+  /* The plan's scratch is sized for max_threads (the _mt kernels give each
+   * thread its own share); the pool it starts is not used by the emitter. */
+  const int max_threads = o->max_threads > 1 ? o->max_threads : 1;
+  const qcc_executor_options eo = {.threads = max_threads};
+  qcc_status_t pst = qcc_executor_create(m, &eo, &ex);
   if (limited) qrt_set_isa_limit(old_isa);
 #if defined(__GLIBC__) && defined(M_PERTURB)
   mallopt(M_PERTURB, 0);
@@ -1284,6 +1323,7 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
   memset(&c, 0, sizeof c);
   c.ex = ex;
   c.name = o->name;
+  c.max_threads = max_threads;
   c.roots = calloc((size_t)ex->n_slots + 1, sizeof *c.roots);
   c.scratch_buf = calloc((size_t)ex->n_steps + 1, sizeof(int));
   qcc_status_t st = c.roots && c.scratch_buf ? NULL : no_memory();
@@ -1299,7 +1339,8 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
   if (!st && (c.decl.oom || c.body.oom)) st = no_memory();
   if (!st) {
     out->arena_planned = c.arena_end;
-    out->arena_size = c.arena_end + 63;
+    c.pool_off = align64(c.arena_end);
+    out->arena_size = (max_threads > 1 ? c.pool_off + QCC_CODEGEN_POOL_BYTES : c.arena_end) + 63;
     out->lower_bound = c.lower_bound;
     out->n_calls = c.n_calls;
     out->n_folded = ex->n_folded;

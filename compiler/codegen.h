@@ -30,6 +30,8 @@ typedef struct {
   const char *target;      /* a qcc_target's name (below); NULL: "native" */
   bool weights_file;       /* weights passed in by the caller (NAME_init's third argument)
                               instead of embedded with .incbin */
+  int max_threads;         /* NAME_init accepts 1 to this many threads (0: 1); the arena
+                              holds each thread's kernel scratch and the thread pool */
 } qcc_codegen_options;
 
 typedef struct {
@@ -39,13 +41,18 @@ typedef struct {
   char *weights_asm;       /* NAME.weights.S (.incbin of NAME.weights.bin); NULL with weights_file */
   unsigned char *weights;  /* the weights blob (NAME.weights.bin, or NAME.weights with weights_file) */
   size_t weights_size;
-  size_t arena_size;       /* what NAME_arena_size() returns: the plan plus 63 bytes for alignment */
+  size_t arena_size;       /* what NAME_arena_size() returns: the plan, the thread pool's
+                              QCC_CODEGEN_POOL_BYTES when max_threads > 1, plus 63 bytes for alignment */
   size_t arena_planned;    /* end of the last buffer placed by the offset assignment */
   size_t lower_bound;      /* max over steps of the bytes live at that step (tensors + the
                               step's scratch): no arena can be smaller */
   int n_calls;             /* kernel calls emitted */
   int n_folded;            /* ops evaluated at compile time */
 } qcc_codegen_result;
+
+/* Bytes the arena reserves for libqrt's qrt_pool_t (a static assertion in
+ * NAME.c checks it holds the target's). */
+#define QCC_CODEGEN_POOL_BYTES 4096
 
 /* Emit m's @main. Errors: UNSUPPORTED naming the op for what the executor or
  * the emitter cannot handle, INVALID for an unusable name or module. On error

@@ -617,7 +617,7 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     argv[a++] = cc, argv[a++] = "-O2";
     if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
     argv[a++] = "-std=c11", argv[a++] = "-I.", argv[a++] = inc, argv[a++] = incr, argv[a++] = f_main;
-    argv[a++] = runner_c, argv[a++] = f_a, argv[a++] = "-lm", argv[a++] = "-o", argv[a++] = f_run;
+    argv[a++] = runner_c, argv[a++] = f_a, argv[a++] = "-lm", argv[a++] = "-lpthread", argv[a++] = "-o", argv[a++] = f_run;
     argv[a] = NULL;
     snprintf(what, sizeof what, "the C compiler '%s' linking the runner %s", cc, f_run);
     st = run_one(tc, (char *const *)argv, dir, what);

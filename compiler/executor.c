@@ -461,6 +461,18 @@ qcc_status_t qcc_executor_create(MlirModule m, const qcc_executor_options *o, qc
   qcc_executor *ex = calloc(1, sizeof *ex);
   if (!ex) return no_memory();
   if (o) ex->opts = *o;
+  const int threads = ex->opts.threads;
+  if (threads > QRT_POOL_MAX_THREADS) {
+    free(ex);
+    return qcc_status_make(QCC_ERR_USAGE, "%d threads asked for: at most %d", threads, QRT_POOL_MAX_THREADS);
+  }
+  if (threads > 1) {
+    if (qrt_pool_init(&ex->workers, threads) != QRT_OK) {
+      free(ex);
+      return qcc_status_make(QCC_ERR_IO, "cannot start %d threads (the system refused a thread)", threads);
+    }
+    ex->workers_started = true;
+  }
   value_map vm = {0};
   size_t vcount = 0;
   qcc_status_t st = NULL;
@@ -507,6 +519,7 @@ qcc_status_t qcc_executor_create(MlirModule m, const qcc_executor_options *o, qc
 
 void qcc_executor_destroy(qcc_executor *ex) {
   if (!ex) return;
+  if (ex->workers_started) qrt_pool_deinit(&ex->workers);
   for (int i = 0; i < ex->n_steps; i++) step_free(&ex->steps[i]);
   free(ex->steps);
   for (int i = 0; i < ex->n_slots; i++) {

@@ -69,6 +69,8 @@ typedef struct {
   bool no_activation_fusion; /* keep every Relu/Clip a step of its own (tests compare both) */
   qcc_step_fn after_step;    /* NULL: no call */
   void *step_user_data;
+  int threads; /* 0 or 1: one thread; K > 1: the int8 and f32 convolutions and gemms run on a
+                  pool of K threads (libqrt's _mt kernels; the same bytes as one thread) */
 } qcc_executor_options;
 
 /* Compile m's func.func @main into a plan. o may be NULL. Errors:

@@ -13,6 +13,7 @@
 #include "qcc_dialect.h"
 #include "qrt/qrt_f32.h"
 #include "qrt/qrt_int.h"
+#include "qrt/qrt_pool.h"
 #include "qrt/qrt_quant.h"
 
 #define EX_MAX_RANK 8
@@ -104,7 +105,13 @@ struct qcc_executor {
   int n_pool, cap_pool;
   size_t pool_held;
   qcc_executor_options opts;
+  qrt_pool_t workers; /* the kernels' thread pool, started when opts.threads > 1 */
+  bool workers_started;
 };
+
+/* Threads the plan's scratch is sized for, and the pool the kernels run on (NULL: one thread). */
+static inline int ex_threads(const qcc_executor *ex) { return ex->opts.threads > 1 ? ex->opts.threads : 1; }
+static inline qrt_pool_t *ex_pool(qcc_executor *ex) { return ex->workers_started ? &ex->workers : NULL; }
 
 /* Data of slot i (through its root). */
 static inline void *ex_data(qcc_executor *ex, int i) { return ex->slots[ex->slots[i].root].data; }

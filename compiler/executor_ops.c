@@ -54,8 +54,8 @@ static int64_t norm_axis(int64_t a, int rank) { return a < 0 ? a + rank : a; }
 /* ================================================================ conv */
 
 static qcc_status_t run_conv_packed(qcc_executor *ex, ex_step *s, void *scratch) {
-  KCHECK(qrt_f32_conv2d_packed(&s->u.conv.p, s->u.conv.n, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, IN(0),
-                               s->u.conv.c_out, s->packed, OUT(0), scratch, s->scratch));
+  KCHECK(qrt_f32_conv2d_packed_mt(ex_pool(ex), &s->u.conv.p, s->u.conv.n, s->u.conv.c_in, s->u.conv.h, s->u.conv.w,
+                                  IN(0), s->u.conv.c_out, s->packed, OUT(0), scratch, s->scratch));
   return NULL;
 }
 
@@ -91,7 +91,8 @@ static qcc_status_t plan_conv(qcc_executor *ex, MlirOperation op, ex_step *s) {
     if (!s->packed) return invalid(s, "out of memory packing weights");
     KCHECK(qrt_f32_conv2d_pack_weights(p, s->u.conv.c_in, s->u.conv.c_out, IN(1), bias ? IN(2) : NULL, s->packed,
                                        s->packed_size));
-    s->scratch = qrt_f32_conv2d_scratch_size(p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out);
+    s->scratch = qrt_f32_conv2d_scratch_size_mt(p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out,
+                                                ex_threads(ex));
     s->run = run_conv_packed;
   } else {
     s->scratch = qrt_f32_conv2d_unpacked_scratch_size(p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out);
@@ -136,13 +137,13 @@ static qcc_status_t plan_convt(qcc_executor *ex, MlirOperation op, ex_step *s) {
 static qcc_status_t run_gemm(qcc_executor *ex, ex_step *s, void *scratch) {
   const float *c = s->n_in > 2 ? IN(2) : NULL;
   if (s->packed)
-    KCHECK(qrt_f32_gemm_packed_b(s->u.gemm.ta, s->u.gemm.m, s->u.gemm.n, s->u.gemm.k, s->u.gemm.alpha, IN(0),
-                                 s->u.gemm.lda, s->packed, s->u.gemm.beta, c, s->u.gemm.csm, s->u.gemm.csn, OUT(0),
-                                 s->u.gemm.n, scratch, s->scratch));
+    KCHECK(qrt_f32_gemm_packed_b_mt(ex_pool(ex), s->u.gemm.ta, s->u.gemm.m, s->u.gemm.n, s->u.gemm.k, s->u.gemm.alpha,
+                                    IN(0), s->u.gemm.lda, s->packed, s->u.gemm.beta, c, s->u.gemm.csm, s->u.gemm.csn,
+                                    OUT(0), s->u.gemm.n, scratch, s->scratch));
   else
-    KCHECK(qrt_f32_gemm(s->u.gemm.ta, s->u.gemm.tb, s->u.gemm.m, s->u.gemm.n, s->u.gemm.k, s->u.gemm.alpha, IN(0),
-                        s->u.gemm.lda, IN(1), s->u.gemm.ldb, s->u.gemm.beta, c, s->u.gemm.csm, s->u.gemm.csn, OUT(0),
-                        s->u.gemm.n, scratch, s->scratch));
+    KCHECK(qrt_f32_gemm_mt(ex_pool(ex), s->u.gemm.ta, s->u.gemm.tb, s->u.gemm.m, s->u.gemm.n, s->u.gemm.k,
+                           s->u.gemm.alpha, IN(0), s->u.gemm.lda, IN(1), s->u.gemm.ldb, s->u.gemm.beta, c, s->u.gemm.csm,
+                           s->u.gemm.csn, OUT(0), s->u.gemm.n, scratch, s->scratch));
   return NULL;
 }
 
@@ -154,9 +155,9 @@ static qcc_status_t gemm_finish(qcc_executor *ex, ex_step *s) {
     if (!s->packed) return invalid(s, "out of memory packing weights");
     KCHECK(qrt_f32_gemm_pack_b(s->u.gemm.tb, s->u.gemm.n, s->u.gemm.k, IN(1), s->u.gemm.ldb, s->packed,
                                s->packed_size));
-    s->scratch = qrt_f32_gemm_packed_b_scratch_size(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k);
+    s->scratch = qrt_f32_gemm_packed_b_scratch_size_mt(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k, ex_threads(ex));
   } else {
-    s->scratch = qrt_f32_gemm_scratch_size(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k);
+    s->scratch = qrt_f32_gemm_scratch_size_mt(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k, ex_threads(ex));
   }
   s->run = run_gemm;
   return NULL;

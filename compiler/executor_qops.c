@@ -115,8 +115,8 @@ static int32_t zero_point_at(qcc_executor *ex, ex_step *s, int i) {
 
 /* ---------------------------------------------------------------- conv */
 static qcc_status_t run_qconv(qcc_executor *ex, ex_step *s, void *scratch) {
-  KCHECK(qrt_q8_conv2d_packed(&s->u.conv.p, s->u.conv.n, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, IN(0),
-                              s->u.conv.c_out, s->packed, OUT(0), scratch, s->scratch));
+  KCHECK(qrt_q8_conv2d_packed_mt(ex_pool(ex), &s->u.conv.p, s->u.conv.n, s->u.conv.c_in, s->u.conv.h, s->u.conv.w,
+                                 IN(0), s->u.conv.c_out, s->packed, OUT(0), scratch, s->scratch));
   return NULL;
 }
 
@@ -180,8 +180,8 @@ static qcc_status_t plan_qconv(qcc_executor *ex, MlirOperation op, ex_step *s) {
 
 /* ---------------------------------------------------------------- gemm */
 static qcc_status_t run_qgemm(qcc_executor *ex, ex_step *s, void *scratch) {
-  KCHECK(qrt_q8_gemm_packed(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k, IN(0), s->u.gemm.k, s->packed, OUT(0),
-                            s->u.gemm.n, scratch, s->scratch));
+  KCHECK(qrt_q8_gemm_packed_mt(ex_pool(ex), s->u.gemm.m, s->u.gemm.n, s->u.gemm.k, IN(0), s->u.gemm.k, s->packed,
+                               OUT(0), s->u.gemm.n, scratch, s->scratch));
   return NULL;
 }
 
@@ -218,8 +218,8 @@ static qcc_status_t run_qgemm_dynamic(qcc_executor *ex, ex_step *s, void *scratc
   int32_t *xz = (int32_t *)(xs + m);
   size_t used = off + (size_t)m * (sizeof(float) + sizeof(int32_t));
   KCHECK(qrt_q8_dynamic_quantize_rows(QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
-  KCHECK(qrt_q8_gemm_dynamic_packed(m, n, k, xq, k, xs, xz, 1, s->packed, OUT(0), n, (char *)scratch + used,
-                                    s->scratch - used));
+  KCHECK(qrt_q8_gemm_dynamic_packed_mt(ex_pool(ex), m, n, k, xq, k, xs, xz, 1, s->packed, OUT(0), n,
+                                       (char *)scratch + used, s->scratch - used));
   return NULL;
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,4 +43,14 @@ double qcc_cli_now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+qcc_status_t qcc_cli_threads(const char *opt, const char *val, int *out) {
+  char *end = NULL;
+  const long t = val ? strtol(val, &end, 10) : 0;
+  if (!val || !*val || *end || t < 1 || t > QCC_CLI_MAX_THREADS)
+    return qcc_status_make(QCC_ERR_USAGE, "%s needs a thread count from 1 to %d, got '%s'", opt, QCC_CLI_MAX_THREADS,
+                           val ? val : "");
+  *out = (int)t;
+  return NULL;
 }

@@ -18,5 +18,9 @@ qcc_status_t qcc_cli_load_model(MlirContext ctx, const char *path, const qcc_inp
                                 MlirModule *out);
 /* Seconds on the monotonic clock. */
 double qcc_cli_now_s(void);
+/* The value of option opt (--threads, --max-threads: 1 to QCC_CLI_MAX_THREADS)
+ * into *out; NULL, or a status naming the option and what it takes. */
+#define QCC_CLI_MAX_THREADS 64
+qcc_status_t qcc_cli_threads(const char *opt, const char *val, int *out);
 
 #endif

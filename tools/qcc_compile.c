@@ -36,6 +36,8 @@ static void compile_usage(FILE *f) {
           "                        architecture); x86-64-v3, x86-64-v4: packed for at most AVX2 / AVX-512;\n"
           "                        aarch64: cross-compiled with aarch64-linux-gnu-gcc (docs/aarch64.md)\n"
           "  --weights-file        write DIR/NAME.weights for the caller to load, instead of embedding it\n"
+          "  --max-threads K       NAME_init accepts 1 to K threads (default 4); the arena holds each\n"
+          "                        thread's kernel scratch (1: the smallest arena, no thread pool)\n"
           "  --emit=c              write the C sources and the weights only (no C compiler is run)\n"
           "  --input-shape N=DIMS  (.onnx) fix input N's shape, e.g. input=8x1x28x28 (the batch size is\n"
           "                        fixed at compile time)\n"
@@ -179,6 +181,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   bool quantize = false;
   if (argc > 256 - 2 * MAX_SHAPES - 8) return qcc_cli_errorf(QCC_ERR_USAGE, "too many arguments");
   bool weights_file = false, emit_c = false, no_fuse = false, quiet = false;
+  int max_threads = 4;
   qcc_toolchain tc;
   memset(&tc, 0, sizeof tc);
   qcc_input_shape shapes[MAX_SHAPES];
@@ -211,6 +214,10 @@ int qcc_cmd_compile(int argc, char **argv) {
       target = val;
     } else if (!strcmp(a, "--weights-file")) {
       weights_file = true;
+    } else if (OPT("--max-threads")) {
+      NEED("a thread count");
+      qcc_status_t st = qcc_cli_threads("--max-threads", val, &max_threads);
+      if (st) return qcc_cli_fail(st);
     } else if (OPT("--emit")) {
       NEED("a kind (c, static)");
       if (!strcmp(val, "c")) emit_c = true;
@@ -343,7 +350,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     if (!st) st = qcc_module_verify(m);
   }
   if (!st) {
-    qcc_codegen_options co = {name, model, target, weights_file};
+    qcc_codegen_options co = {name, model, target, weights_file, max_threads};
     st = qcc_codegen_emit(m, &co, &res);
   }
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);

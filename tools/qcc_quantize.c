@@ -56,13 +56,14 @@ typedef enum { METRIC_TOP1, METRIC_PERPLEXITY } eval_metric;
  *     shape with T labels per sample, in row order); *value is
  *     exp(mean over rows of logsumexp(row) - row[label]), in double.
  * *n samples and *rows rows evaluated. */
-static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_key, long max_samples,
+static qcc_status_t evaluate(MlirModule m, const char *data, const char *labels_key, long max_samples, int threads,
                              eval_metric metric, double *value, int64_t *n, int64_t *rows, double *secs) {
   qcc_executor *ex = NULL;
   qcc_dataset *ds = NULL;
   int64_t *labels = NULL, nl = 0;
   qcc_npy_tensor_t *in = NULL, out[16] = {{0}};
-  qcc_status_t st = qcc_executor_create(m, NULL, &ex);
+  const qcc_executor_options eo = {.threads = threads};
+  qcc_status_t st = qcc_executor_create(m, &eo, &ex);
   if (!st && qcc_executor_num_outputs(ex) > 16) st = qcc_status_make(QCC_ERR_UNSUPPORTED, "evaluation needs at most 16 outputs");
   if (!st) st = qcc_dataset_open(data, ex, NULL, &ds);
   if (!st) st = qcc_dataset_labels(data, labels_key, &labels, &nl);
@@ -140,9 +141,11 @@ done:
 static void eval_usage(FILE *f) {
   fprintf(f,
           "usage: qcc eval MODEL.(onnx|mlir|mlirbc) --data DATA.npz --labels KEY [--metric top1|perplexity]\n"
-          "                [--samples N] [--input-shape N=DIMS]\n"
+          "                [--samples N] [--input-shape N=DIMS] [--threads K]\n"
           "                [--float FLOAT.onnx [--max-accuracy-drop P] [--calib DATA] [--quantizer Q] [-o FIXED]]\n"
           "  The model inputs are the arrays of DATA.npz stored under their names.\n"
+          "  --threads K   run the convolutions and gemms on K threads (default 1; the same results\n"
+          "                for every K)\n"
           "  top1 (default): accuracy of output 0 (scores [batch, classes]) against the integer labels\n"
           "    stored under KEY, one per sample.\n"
           "  perplexity: output 0 is logits [batch, ..., V]; KEY holds one label (the next token) per\n"
@@ -169,6 +172,7 @@ int qcc_cmd_eval(int argc, char **argv) {
   const char *model = NULL, *data = NULL, *labels = NULL;
   const char *float_model = NULL, *max_drop = NULL, *calib = NULL, *quantizer = NULL, *fixed = NULL;
   long samples = 0;
+  int threads = 1;
   eval_metric metric = METRIC_TOP1;
   qcc_input_shape shapes[16];
   char names[16][256];
@@ -179,7 +183,10 @@ int qcc_cmd_eval(int argc, char **argv) {
     if (!strcmp(a, "--data") && i + 1 < argc) data = argv[++i];
     else if (!strcmp(a, "--labels") && i + 1 < argc) labels = argv[++i];
     else if (!strcmp(a, "--samples") && i + 1 < argc) samples = strtol(argv[++i], NULL, 10);
-    else if (!strcmp(a, "--metric") && i + 1 < argc) {
+    else if (!strcmp(a, "--threads")) {
+      qcc_status_t st = qcc_cli_threads("--threads", i + 1 < argc ? argv[++i] : NULL, &threads);
+      if (st) return qcc_cli_fail(st);
+    } else if (!strcmp(a, "--metric") && i + 1 < argc) {
       const char *v = argv[++i];
       if (!strcmp(v, "top1")) metric = METRIC_TOP1;
       else if (!strcmp(v, "perplexity")) metric = METRIC_PERPLEXITY;
@@ -210,7 +217,7 @@ int qcc_cmd_eval(int argc, char **argv) {
   st = qcc_cli_load_model(ctx, model, shapes, ns, &m);
   double value = 0, secs = 0;
   int64_t n = 0, rows = 0;
-  if (!st) st = evaluate(m, data, labels, samples, metric, &value, &n, &rows, &secs);
+  if (!st) st = evaluate(m, data, labels, samples, threads, metric, &value, &n, &rows, &secs);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   qcc_context_destroy(ctx);
   if (st) return qcc_cli_fail(st);
@@ -284,7 +291,7 @@ static qcc_status_t eval_file(MlirContext ctx, const char *path, const qcc_input
   double secs;
   int64_t rows = 0;
   qcc_status_t st = qcc_cli_load_model(ctx, path, shapes, ns, &m);
-  if (!st) st = evaluate(m, data, labels, samples, METRIC_TOP1, acc, n, &rows, &secs);
+  if (!st) st = evaluate(m, data, labels, samples, 1, METRIC_TOP1, acc, n, &rows, &secs);
   if (!st && layers) *nl = layer_precisions(m, layers);
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
   return st ? qcc_status_annotate(st, "%s", path) : NULL;
@@ -624,8 +631,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     double fa = 0, qa = 0, fs = 0, qs = 0;
     int64_t n = 0, rows = 0;
     st = qcc_cli_load_model(ctx, model, shapes, ns, &fm);
-    if (!st) st = evaluate(fm, data, labels, 0, METRIC_TOP1, &fa, &n, &rows, &fs);
-    if (!st) st = evaluate(m, data, labels, 0, METRIC_TOP1, &qa, &n, &rows, &qs);
+    if (!st) st = evaluate(fm, data, labels, 0, 1, METRIC_TOP1, &fa, &n, &rows, &fs);
+    if (!st) st = evaluate(m, data, labels, 0, 1, METRIC_TOP1, &qa, &n, &rows, &qs);
     if (!mlirModuleIsNull(fm)) mlirModuleDestroy(fm);
     if (st) rc = qcc_cli_fail(st);
     else

@@ -37,6 +37,8 @@ static void run_usage(FILE *f) {
           "                           folding it into the preceding convolution's output clamp\n"
           "  --output-dir DIR         write OUTPUT_NAME.npy files into DIR (created if missing)\n"
           "  --repeat N               run N times, report median and min time\n"
+          "  --threads K              run the convolutions and gemms on K threads (default 1); the\n"
+          "                           outputs are the same bytes for every K\n"
           "  -q                       print only errors and the written files\n");
 }
 
@@ -185,6 +187,10 @@ int qcc_cmd_run(int argc, char **argv) {
       char *end;
       repeat = strtol(val, &end, 10);
       if (*end || repeat < 1 || repeat > 1000000) { rc = qcc_cli_errorf(QCC_ERR_USAGE, "--repeat needs a count >= 1, got '%s'", val); goto free_binds; }
+    } else if (OPT("--threads")) {
+      if (!val) val = ++i < argc ? argv[i] : NULL;
+      qcc_status_t ts = qcc_cli_threads("--threads", val, &eo.threads);
+      if (ts) { rc = qcc_cli_fail(ts); goto free_binds; }
     } else if (!strcmp(a, "--no-fuse")) {
       no_fuse = true;
     } else if (!strcmp(a, "--no-fuse-activations")) {

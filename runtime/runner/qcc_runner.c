@@ -28,13 +28,15 @@ static int errorf(int code, const char *fmt, ...) {
 
 static void usage(const qcc_runner_model *m, FILE *f) {
   fprintf(f,
-          "usage: %s --input NAME=FILE.npy ... [--output-dir DIR] [--bench N] [-q]%s\n"
+          "usage: %s --input NAME=FILE.npy ... [--output-dir DIR] [--bench N] [--threads K] [-q]%s\n"
           "  Runs the compiled model %s on inputs read from .npy files.\n"
           "  --input NAME=FILE.npy  the value of input NAME (FILE.npy alone for a one-input model)\n"
           "  --output-dir DIR       write OUTPUT_NAME.npy files into DIR (created if missing)\n"
           "  --bench N              run N times after warm-up; print median, p90 and min latency\n"
+          "  --threads K            run on K threads, 1 to %d (default 1); the outputs are the\n"
+          "                         same bytes for every K\n"
           "  -q                     print only errors and the written files\n",
-          prog, m->weights_file ? " [--weights FILE]" : "", m->model);
+          prog, m->weights_file ? " [--weights FILE]" : "", m->model, m->max_threads);
   if (m->weights_file)
     fprintf(f, "  --weights FILE         the weights (default: %s.weights next to this program)\n", m->model);
   fprintf(f, "inputs:\n");
@@ -231,7 +233,8 @@ int qcc_runner_main(const qcc_runner_model *m, int argc, char **argv) {
   }
   const char *out_dir = NULL, *weights_path = NULL;
   long bench = 0;
-  bool quiet = false;
+  int threads = 1;
+  bool quiet = false, started = false;
   int rc = 0;
   const char **files = calloc((size_t)m->n_inputs + 1, sizeof *files);
   void **in = calloc((size_t)m->n_inputs + 1, sizeof *in);
@@ -270,6 +273,16 @@ int qcc_runner_main(const qcc_runner_model *m, int argc, char **argv) {
       char *end;
       bench = strtol(val, &end, 10);
       if (*end || bench < 1 || bench > 10000000) { rc = errorf(EXIT_USAGE, "--bench needs a count >= 1, got '%s'", val); break; }
+    } else if (OPT("--threads")) {
+      if (!val && !(val = ++i < argc ? argv[i] : NULL)) { rc = errorf(EXIT_USAGE, "--threads needs a count"); break; }
+      char *end;
+      const long t = strtol(val, &end, 10);
+      if (*end || t < 1 || t > m->max_threads) {
+        rc = errorf(EXIT_USAGE, "--threads needs a count from 1 to %d (qcc compile --max-threads sets the most), got '%s'",
+                    m->max_threads, val);
+        break;
+      }
+      threads = (int)t;
     } else if (!strcmp(a, "-q")) {
       quiet = true;
     } else {
@@ -309,8 +322,9 @@ int qcc_runner_main(const qcc_runner_model *m, int argc, char **argv) {
   for (int k = 0; k < m->n_outputs; k++)
     if (!out[k]) { rc = errorf(EXIT_IO, "out of memory"); goto done; }
   if (!arena || !ctx) { rc = errorf(EXIT_IO, "out of memory"); goto done; }
-  int r = m->init(ctx, arena, weights);
+  int r = m->init(ctx, arena, weights, threads);
   if (r) { rc = errorf(EXIT_MODEL, "%s_init failed (%d)", m->model, r); goto done; }
+  started = true;
   r = m->run(ctx, (const void *const *)in, out);
   if (r) { rc = model_error(m, ctx, r); goto done; }
   if (bench) {
@@ -353,6 +367,7 @@ int qcc_runner_main(const qcc_runner_model *m, int argc, char **argv) {
     }
   }
 done:
+  if (started) m->deinit(ctx);
   for (int k = 0; in && k < m->n_inputs; k++) free(in[k]);
   for (int k = 0; out && k < m->n_outputs; k++) free(out[k]);
   free(files);

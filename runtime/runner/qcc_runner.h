@@ -31,9 +31,11 @@ typedef struct {
   size_t ctx_size;
   size_t weights_size;
   int weights_file; /* 1: the weights come from a file (--weights, default NAME.weights next to the runner) */
-  int (*init)(void *ctx, void *arena, const void *weights);
+  int max_threads;  /* NAME_MAX_THREADS: the most --threads may ask for */
+  int (*init)(void *ctx, void *arena, const void *weights, int threads);
   int (*run)(void *ctx, const void *const *inputs, void *const *outputs);
   int (*failed_step)(const void *ctx);
+  void (*deinit)(void *ctx);
 } qcc_runner_model;
 
 /* Parse argv (see --help), run, write; the process exit code: 0 ok, 2 usage,

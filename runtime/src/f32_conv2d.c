@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "f32_conv_internal.h"
+#include "qrt/qrt_pool.h"
 
 void qrt_conv2d_params_init(qrt_conv2d_params_t *p, int64_t kernel_h, int64_t kernel_w) {
   memset(p, 0, sizeof *p);
@@ -381,6 +382,61 @@ static void qrt_gather_tile(const float *planes, const int64_t *off, int64_t kc,
   }
 }
 
+/* Tiles [t0, t1) of one pixel block times the NR-channel panel at j0, K block
+ * [k0, k0 + kc) (flags as the block's place in K sets them); the block's
+ * partial sums of this panel at pj, its gathered tiles (gather mode) at pack. */
+static void qrt_conv_igemm_panel(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
+                                 const qrt_planes_t *pl, const qrt_igemm_plan_t *q, const float *planes,
+                                 const int64_t *off, int64_t M, const float *pw, const float *bias,
+                                 int64_t OH, int64_t OW, float *y, int64_t t0, int64_t t1, int64_t k0,
+                                 int64_t kc, uint32_t flags, int64_t j0, float *pj, const float *pack,
+                                 const int64_t *pack_off) {
+  const int64_t NR = uk->nr, MR = uk->mr, Mp = qrt_round_up(M, NR), OHW = OH * OW;
+  const int64_t tpr = q->tpr, rowlen = q->rowlen;
+  const int64_t nr = QRT_MIN(NR, M - j0);
+  const float *bp = pw + k0 * Mp + j0 * kc;
+  const float *bj = k0 == 0 ? bias + j0 : NULL;
+  float *yj = y + j0 * OHW;
+  for (int64_t ti = t0; ti < t1; ti++) {
+    float *pt = pj + (ti - t0) * MR * NR;
+    if (q->pairs) { /* output rows 2ti and 2ti + 1 */
+      const float *a = planes + 2 * ti * pl->wv;
+      const int two = 2 * ti + 1 < OH;
+      uk->igemm(two ? 2 * OW : OW, nr, kc, a, two ? a + pl->wv : NULL, off + k0, bp,
+                yj + 2 * ti * OW, OHW, pt, flags, bj, p->output_min, p->output_max);
+      continue;
+    }
+    const int64_t r = ti / tpr, t = ti % tpr;
+    const int64_t q0 = qrt_tile_start(rowlen, tpr, t), q1 = qrt_tile_start(rowlen, tpr, t + 1);
+    const float *a = q->gather ? pack + (ti - t0) * kc * MR : planes + r * pl->wv + q0;
+    const int64_t *ao = q->gather ? pack_off : off + k0;
+    uk->igemm(q1 - q0, nr, kc, a, NULL, ao, bp, yj + r * OW + q0, OHW, pt, flags, bj,
+              p->output_min, p->output_max);
+  }
+}
+
+/* The flags of K block [k0, k0 + kc) of K. */
+static uint32_t qrt_igemm_flags(int64_t k0, int64_t kc, int64_t K, int clamp) {
+  uint32_t flags = 0;
+  if (k0 > 0) flags |= QRT_IGEMM_PART_IN;
+  if (k0 + kc < K) flags |= QRT_IGEMM_PART_OUT;
+  else if (clamp) flags |= QRT_IGEMM_CLAMP;
+  return flags;
+}
+
+/* Gathers tiles [t0, t1) of K block k0 into pack (gather mode). */
+static void qrt_igemm_gather(const qrt_f32_conv_ukernel_t *uk, const qrt_planes_t *pl, const qrt_igemm_plan_t *q,
+                             const float *planes, const int64_t *off, int64_t OW, int64_t t0, int64_t t1,
+                             int64_t k0, int64_t kc, float *pack) {
+  for (int64_t ti = t0; ti < t1; ti++)
+    qrt_gather_tile(planes, off + k0, kc, uk->mr, qrt_tile_start(q->rowlen, q->tpr, ti),
+                    qrt_tile_start(q->rowlen, q->tpr, ti + 1), OW, pl->wv, pack + (ti - t0) * kc * uk->mr);
+}
+
+static int qrt_conv_clamps(const qrt_conv2d_params_t *p) {
+  return !(p->output_min == -INFINITY && p->output_max == INFINITY);
+}
+
 /* One group of one image. Loops, outer to inner: pixel blocks of tb tiles; K
  * blocks; NR-channel weight panels (a kc x NR panel stays in L1 while the
  * block's tiles use it); the tiles. */
@@ -389,45 +445,18 @@ static void qrt_conv_igemm(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_pa
                            const int64_t *off, int64_t M, int64_t K, const float *pw,
                            const float *bias, int64_t OH, int64_t OW, float *y, float *part,
                            float *pack, const int64_t *pack_off) {
-  const int64_t NR = uk->nr, MR = uk->mr, KB = q->kb, Mp = qrt_round_up(M, NR), OHW = OH * OW;
-  const int64_t tpr = q->tpr, ntiles = q->nrow * tpr, tb = q->tb, rowlen = q->rowlen;
-  const int clamp = !(p->output_min == -INFINITY && p->output_max == INFINITY);
+  const int64_t NR = uk->nr, MR = uk->mr, KB = q->kb;
+  const int64_t ntiles = q->nrow * q->tpr, tb = q->tb;
+  const int clamp = qrt_conv_clamps(p);
   for (int64_t t0 = 0; t0 < ntiles; t0 += tb) {
     const int64_t t1 = QRT_MIN(ntiles, t0 + tb);
     for (int64_t k0 = 0; k0 < K; k0 += KB) {
       const int64_t kc = QRT_MIN(KB, K - k0);
-      uint32_t flags = 0;
-      if (k0 > 0) flags |= QRT_IGEMM_PART_IN;
-      if (k0 + kc < K) flags |= QRT_IGEMM_PART_OUT;
-      else if (clamp) flags |= QRT_IGEMM_CLAMP;
-      if (q->gather)
-        for (int64_t ti = t0; ti < t1; ti++)
-          qrt_gather_tile(planes, off + k0, kc, MR, qrt_tile_start(rowlen, tpr, ti),
-                          qrt_tile_start(rowlen, tpr, ti + 1), OW, pl->wv,
-                          pack + (ti - t0) * kc * MR);
-      for (int64_t j0 = 0; j0 < M; j0 += NR) {
-        const int64_t nr = QRT_MIN(NR, M - j0);
-        const float *bp = pw + k0 * Mp + j0 * kc;
-        const float *bj = k0 == 0 ? bias + j0 : NULL;
-        float *yj = y + j0 * OHW;
-        float *pj = part + (j0 / NR) * tb * MR * NR;
-        for (int64_t ti = t0; ti < t1; ti++) {
-          float *pt = pj + (ti - t0) * MR * NR;
-          if (q->pairs) { /* output rows 2ti and 2ti + 1 */
-            const float *a = planes + 2 * ti * pl->wv;
-            const int two = 2 * ti + 1 < OH;
-            uk->igemm(two ? 2 * OW : OW, nr, kc, a, two ? a + pl->wv : NULL, off + k0, bp,
-                      yj + 2 * ti * OW, OHW, pt, flags, bj, p->output_min, p->output_max);
-            continue;
-          }
-          const int64_t r = ti / tpr, t = ti % tpr;
-          const int64_t q0 = qrt_tile_start(rowlen, tpr, t), q1 = qrt_tile_start(rowlen, tpr, t + 1);
-          const float *a = q->gather ? pack + (ti - t0) * kc * MR : planes + r * pl->wv + q0;
-          const int64_t *ao = q->gather ? pack_off : off + k0;
-          uk->igemm(q1 - q0, nr, kc, a, NULL, ao, bp, yj + r * OW + q0, OHW, pt, flags, bj,
-                    p->output_min, p->output_max);
-        }
-      }
+      const uint32_t flags = qrt_igemm_flags(k0, kc, K, clamp);
+      if (q->gather) qrt_igemm_gather(uk, pl, q, planes, off, OW, t0, t1, k0, kc, pack);
+      for (int64_t j0 = 0; j0 < M; j0 += NR)
+        qrt_conv_igemm_panel(uk, p, pl, q, planes, off, M, pw, bias, OH, OW, y, t0, t1, k0, kc, flags, j0,
+                             part + (j0 / NR) * tb * MR * NR, pack, pack_off);
     }
   }
 }
@@ -440,37 +469,145 @@ static void qrt_conv_igemm(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_pa
  * NR-channel panels, split evenly into sub-tiles of at most MR channels; the
  * block's tiles (so each output row is written in runs of 16*NP pixels, and
  * the block's input slice is reused from cache by every sub-tile). */
-static void qrt_conv_pointwise(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
-                               const float *x, int64_t M, int64_t K, const float *pw,
-                               const float *bias, int64_t P, float *y) {
+/* Pixel block [b0, b1) times the NR-channel panel at j0, K block [k0, k0 + kc). */
+static void qrt_conv_pointwise_panel(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
+                                     const float *x, int64_t M, int64_t K, const float *pw, const float *bias,
+                                     int64_t P, float *y, int64_t b0, int64_t b1, int64_t k0, int64_t j0) {
   const int64_t NR = uk->nr, PMR = uk->pw_mr, NP = uk->pw_np, KB = qrt_kblock(K, uk->kc);
-  const int64_t Mp = qrt_round_up(M, NR), PB = 16 * NP;
-  const int clamp = !(p->output_min == -INFINITY && p->output_max == INFINITY);
-  for (int64_t b0 = 0; b0 < P; b0 += PB) {
-    const int64_t b1 = QRT_MIN(P, b0 + PB);
-    for (int64_t k0 = 0; k0 < K; k0 += KB) {
-      const int64_t kc = QRT_MIN(KB, K - k0);
-      uint32_t flags = 0;
-      if (k0 > 0) flags |= QRT_UK_LOAD_C;
-      if (k0 + kc >= K && clamp) flags |= QRT_UK_CLAMP;
-      for (int64_t j0 = 0; j0 < M; j0 += NR) {
-        const int64_t nrp = QRT_MIN(NR, M - j0), nsub = qrt_tile_count(nrp, PMR);
-        for (int64_t t = 0; t < nsub; t++) {
-          const int64_t i0 = qrt_tile_start(nrp, nsub, t), i1 = qrt_tile_start(nrp, nsub, t + 1);
-          const float *wt = pw + k0 * Mp + j0 * kc + i0;
-          const float *bt = k0 == 0 ? bias + j0 + i0 : NULL;
-          for (int64_t p0 = b0; p0 < b1; p0 += NP)
-            uk->pwconv(i1 - i0, QRT_MIN(NP, b1 - p0), kc, wt, NR, x + k0 * P + p0, P,
-                       y + (j0 + i0) * P + p0, P, flags, bt, p->output_min, p->output_max);
-        }
-      }
-    }
+  const int64_t Mp = qrt_round_up(M, NR), kc = QRT_MIN(KB, K - k0);
+  uint32_t flags = 0;
+  if (k0 > 0) flags |= QRT_UK_LOAD_C;
+  if (k0 + kc >= K && qrt_conv_clamps(p)) flags |= QRT_UK_CLAMP;
+  const int64_t nrp = QRT_MIN(NR, M - j0), nsub = qrt_tile_count(nrp, PMR);
+  for (int64_t t = 0; t < nsub; t++) {
+    const int64_t i0 = qrt_tile_start(nrp, nsub, t), i1 = qrt_tile_start(nrp, nsub, t + 1);
+    const float *wt = pw + k0 * Mp + j0 * kc + i0;
+    const float *bt = k0 == 0 ? bias + j0 + i0 : NULL;
+    for (int64_t p0 = b0; p0 < b1; p0 += NP)
+      uk->pwconv(i1 - i0, QRT_MIN(NP, b1 - p0), kc, wt, NR, x + k0 * P + p0, P, y + (j0 + i0) * P + p0, P, flags,
+                 bt, p->output_min, p->output_max);
   }
 }
 
-qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
-                                   int64_t w, const float *x, int64_t c_out, const void *packed,
-                                   float *y, void *scratch, size_t scratch_size) {
+static void qrt_conv_pointwise(const qrt_f32_conv_ukernel_t *uk, const qrt_conv2d_params_t *p,
+                               const float *x, int64_t M, int64_t K, const float *pw,
+                               const float *bias, int64_t P, float *y) {
+  const int64_t NR = uk->nr, NP = uk->pw_np, KB = qrt_kblock(K, uk->kc), PB = 16 * NP;
+  for (int64_t b0 = 0; b0 < P; b0 += PB) {
+    const int64_t b1 = QRT_MIN(P, b0 + PB);
+    for (int64_t k0 = 0; k0 < K; k0 += KB)
+      for (int64_t j0 = 0; j0 < M; j0 += NR) qrt_conv_pointwise_panel(uk, p, x, M, K, pw, bias, P, y, b0, b1, k0, j0);
+  }
+}
+
+/* ---- threads ----------------------------------------------------------------------------
+ * The same calls as the single-threaded loops, grouped into tasks that write
+ * disjoint outputs: depthwise by channel chunks; pointwise by (pixel block,
+ * panel) with its K blocks in order; igemm by (pixel block, panel) with its K
+ * blocks in order, the partial sums and gathered tiles in the worker's own
+ * scratch (after the shared planes and tap table). Every output value is made
+ * by the same microkernel calls on the same operands in the same order, so
+ * the bits do not depend on the thread count. */
+
+/* Floats of one worker's scratch (a multiple of 16). */
+static int64_t qrt_conv_worker_floats(const qrt_f32_conv_ukernel_t *uk, const qrt_igemm_plan_t *q, int64_t K) {
+  const int64_t part = K > q->kb ? q->tb * uk->mr * uk->nr : 0;
+  return qrt_round_up(part, 16) + qrt_round_up(q->pack_f, 16);
+}
+
+size_t qrt_f32_conv2d_scratch_size_mt(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
+                                      int64_t c_out, int threads) {
+  int64_t OH, OW;
+  if (threads <= 1 || c_in <= 0 || c_out <= 0 || qrt_conv2d_output_size(p, h, w, &OH, &OW) != QRT_OK ||
+      c_in % p->groups || c_out % p->groups)
+    return qrt_f32_conv2d_scratch_size(p, c_in, h, w, c_out);
+  if (qrt_conv_is_depthwise(p, c_in, c_out))
+    return (size_t)threads * (size_t)qrt_round_up(qrt_f32_dwconv_scratch_floats(p, h, w), 16) * sizeof(float) + 64;
+  qrt_planes_t pl;
+  qrt_planes_geometry(p, h, w, &pl);
+  const int64_t cig = c_in / p->groups, K = cig * p->kernel_h * p->kernel_w;
+  size_t best = 0;
+  for (int i = 0; i < qrt_f32_conv_ukernel_count(); i++) {
+    const qrt_f32_conv_ukernel_t *uk = qrt_f32_conv_ukernel_at(i);
+    qrt_igemm_plan_t q;
+    qrt_igemm_plan(uk, &pl, c_out / p->groups, K, cig, OH, OW, &q);
+    const size_t b = qrt_igemm_plan_bytes(&q) + (size_t)threads * (size_t)qrt_conv_worker_floats(uk, &q, K) * sizeof(float);
+    if (b > best) best = b;
+  }
+  return best + 64;
+}
+
+typedef struct {
+  const qrt_f32_conv_ukernel_t *uk;
+  const qrt_conv2d_params_t *p;
+  const qrt_planes_t *pl;
+  const qrt_igemm_plan_t *q;
+  const float *x, *pw, *bias, *src;
+  float *y, *planes, *work; /* work: worker w's scratch at work + w * wfloats */
+  const int64_t *off, *pack_off;
+  const unsigned char *used;
+  int64_t c_in, c_out, h, w, OH, OW, M, K, cig, gfloats, wfloats, chunk, panels;
+  int64_t b, g; /* the image and group the tasks are for */
+} qrt_conv_job_t;
+
+static void qrt_conv_dw_task(void *arg, int64_t t, int worker) {
+  const qrt_conv_job_t *j = (const qrt_conv_job_t *)arg;
+  const qrt_conv2d_params_t *p = j->p;
+  const int64_t c0 = t * j->chunk, cc = QRT_MIN(j->chunk, j->c_in - c0), hw = j->h * j->w;
+  const float *xb = j->x + (j->b * j->c_in + c0) * hw, *wc = j->pw + c0 * p->kernel_h * p->kernel_w;
+  float *yb = j->y + (j->b * j->c_out + c0) * j->OH * j->OW;
+  if (p->stride_w <= 2) j->uk->dwconv(p, cc, j->h, j->w, xb, j->OH, j->OW, wc, j->bias + c0, yb, j->work + worker * j->wfloats);
+  else qrt_conv_depthwise_loops(p, cc, j->h, j->w, xb, wc, j->bias + c0, j->OH, j->OW, yb);
+}
+
+static void qrt_conv_pointwise_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const qrt_conv_job_t *j = (const qrt_conv_job_t *)arg;
+  const int64_t P = j->OH * j->OW, PB = 16 * j->uk->pw_np, KB = qrt_kblock(j->K, j->uk->kc);
+  const int64_t b0 = t / j->panels * PB, j0 = t % j->panels * j->uk->nr;
+  const float *xg = j->x + (j->b * j->c_in + j->g * j->cig) * j->h * j->w;
+  float *yg = j->y + (j->b * j->c_out + j->g * j->M) * P;
+  for (int64_t k0 = 0; k0 < j->K; k0 += KB)
+    qrt_conv_pointwise_panel(j->uk, j->p, xg, j->M, j->K, j->pw + j->g * j->gfloats, j->bias + j->g * j->M, P, yg, b0,
+                             QRT_MIN(P, b0 + PB), k0, j0);
+}
+
+static void qrt_conv_planes_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const qrt_conv_job_t *j = (const qrt_conv_job_t *)arg;
+  const int64_t c0 = t * j->chunk, cc = QRT_MIN(j->chunk, j->cig - c0);
+  const float *xg = j->x + (j->b * j->c_in + j->g * j->cig + c0) * j->h * j->w;
+  qrt_planes_build(j->uk, j->p, j->pl, cc, j->h, j->w, xg, j->used, j->planes + qrt_planes_floats(j->pl, c0));
+}
+
+static void qrt_conv_igemm_task(void *arg, int64_t t, int worker) {
+  const qrt_conv_job_t *j = (const qrt_conv_job_t *)arg;
+  const qrt_f32_conv_ukernel_t *uk = j->uk;
+  const qrt_igemm_plan_t *q = j->q;
+  const int64_t ntiles = q->nrow * q->tpr, t0 = t / j->panels * q->tb, t1 = QRT_MIN(ntiles, t0 + q->tb);
+  const int64_t j0 = t % j->panels * uk->nr, K = j->K;
+  float *part = j->work + worker * j->wfloats;
+  float *pack = part + qrt_round_up(K > q->kb ? q->tb * uk->mr * uk->nr : 0, 16);
+  float *yg = j->y + (j->b * j->c_out + j->g * j->M) * j->OH * j->OW;
+  const int clamp = qrt_conv_clamps(j->p);
+  for (int64_t k0 = 0; k0 < K; k0 += q->kb) {
+    const int64_t kc = QRT_MIN(q->kb, K - k0);
+    if (q->gather) qrt_igemm_gather(uk, j->pl, q, j->src, j->off, j->OW, t0, t1, k0, kc, pack);
+    qrt_conv_igemm_panel(uk, j->p, j->pl, q, j->src, j->off, j->M, j->pw + j->g * j->gfloats, j->bias + j->g * j->M,
+                         j->OH, j->OW, yg, t0, t1, k0, kc, qrt_igemm_flags(k0, kc, K, clamp), j0, part, pack,
+                         j->pack_off);
+  }
+}
+
+/* Tasks of about a quarter of a thread's share of n items. */
+static int64_t qrt_chunk(int64_t n, qrt_pool_t *pool) {
+  const int64_t parts = 4 * (int64_t)qrt_pool_threads(pool);
+  return QRT_MAX(1, (n + parts - 1) / parts);
+}
+
+static qrt_status_t qrt_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n,
+                                          int64_t c_in, int64_t h, int64_t w, const float *x, int64_t c_out,
+                                          const void *packed, float *y, void *scratch, size_t scratch_size) {
   int64_t OH, OW;
   if (n < 0 || !packed) return QRT_INVALID_ARGUMENT;
   qrt_status_t s = qrt_conv2d_output_size(p, h, w, &OH, &OW);
@@ -488,11 +625,20 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
 #endif
   if (n == 0 || OH == 0 || OW == 0) return QRT_OK;
   if (!x || !y || !scratch) return QRT_INVALID_ARGUMENT;
-  if (scratch_size < qrt_f32_conv2d_scratch_size(p, c_in, h, w, c_out)) return QRT_BUFFER_TOO_SMALL;
+  const int threads = qrt_pool_threads(pool);
+  if (scratch_size < qrt_f32_conv2d_scratch_size_mt(p, c_in, h, w, c_out, threads)) return QRT_BUFFER_TOO_SMALL;
   const float *bias = (const float *)((const char *)packed + 128);
   const float *pw = (const float *)((const char *)packed + qrt_conv_weights_offset(c_out));
   float *sc = qrt_align64(scratch);
+  qrt_conv_job_t j = {uk, p, NULL, NULL, x, pw, bias, NULL, y, NULL, sc, NULL, NULL, NULL,
+                      c_in, c_out, h, w, OH, OW, hd->m, hd->k, c_in / p->groups, hd->group_floats, 0, 0, 0, 0, 0};
   if (hd->kind == QRT_CONV_DEPTHWISE) {
+    if (threads > 1) {
+      j.wfloats = qrt_round_up(qrt_f32_dwconv_scratch_floats(p, h, w), 16);
+      j.chunk = qrt_chunk(c_in, pool);
+      for (j.b = 0; j.b < n; j.b++) qrt_pool_run(pool, (c_in + j.chunk - 1) / j.chunk, qrt_conv_dw_task, &j);
+      return QRT_OK;
+    }
     for (int64_t b = 0; b < n; b++) {
       const float *xb = x + b * c_in * h * w;
       float *yb = y + b * c_out * OH * OW;
@@ -503,8 +649,15 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
   }
   const int64_t G = p->groups, cig = c_in / G, M = hd->m, K = hd->k;
   const int64_t KH = p->kernel_h, KW = p->kernel_w;
+  j.panels = (M + uk->nr - 1) / uk->nr;
   if (KH == 1 && KW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
       p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0 && OH * OW >= uk->pw_min) {
+    if (threads > 1) {
+      const int64_t PB = 16 * uk->pw_np, blocks = (OH * OW + PB - 1) / PB;
+      for (j.b = 0; j.b < n; j.b++)
+        for (j.g = 0; j.g < G; j.g++) qrt_pool_run(pool, blocks * j.panels, qrt_conv_pointwise_task, &j);
+      return QRT_OK;
+    }
     for (int64_t b = 0; b < n; b++)
       for (int64_t g = 0; g < G; g++)
         qrt_conv_pointwise(uk, p, x + (b * c_in + g * cig) * h * w, M, K, pw + g * hd->group_floats,
@@ -539,6 +692,23 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
         off[k] = plane * pl.hu * pl.wv + u0 * pl.wv + v0;
         if (use_table) used[a * pl.sw + bb] = 1;
       }
+  if (threads > 1) {
+    j.pl = &pl, j.q = &q, j.planes = planes, j.off = off, j.pack_off = pack_off, j.used = use_table ? used : NULL;
+    j.work = (float *)((char *)sc + qrt_igemm_plan_bytes(&q));
+    j.wfloats = qrt_conv_worker_floats(uk, &q, K);
+    j.chunk = qrt_chunk(cig, pool);
+    const int64_t tiles = (q.nrow * q.tpr + q.tb - 1) / q.tb * j.panels;
+    for (j.b = 0; j.b < n; j.b++)
+      for (j.g = 0; j.g < G; j.g++) {
+        j.src = x + (j.b * c_in + j.g * cig) * h * w;
+        if (pl.materialize) {
+          qrt_pool_run(pool, (cig + j.chunk - 1) / j.chunk, qrt_conv_planes_task, &j);
+          j.src = planes;
+        }
+        qrt_pool_run(pool, tiles, qrt_conv_igemm_task, &j);
+      }
+    return QRT_OK;
+  }
   for (int64_t b = 0; b < n; b++) {
     for (int64_t g = 0; g < G; g++) {
       const float *xg = x + (b * c_in + g * cig) * h * w;
@@ -553,6 +723,18 @@ qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int6
     }
   }
   return QRT_OK;
+}
+
+qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
+                                   int64_t w, const float *x, int64_t c_out, const void *packed,
+                                   float *y, void *scratch, size_t scratch_size) {
+  return qrt_conv2d_packed_run(NULL, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
+}
+
+qrt_status_t qrt_f32_conv2d_packed_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                      int64_t h, int64_t w, const float *x, int64_t c_out, const void *packed,
+                                      float *y, void *scratch, size_t scratch_size) {
+  return qrt_conv2d_packed_run(pool, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
 }
 
 size_t qrt_f32_conv2d_unpacked_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "qrt/qrt_pool.h"
 #include "qrt_internal.h"
 
 /* ---- packing --------------------------------------------------------------- */
@@ -68,11 +69,14 @@ size_t qrt_f32_gemm_run_scratch_floats(const qrt_f32_gemm_ukernel_t *uk, int a_p
   return f;
 }
 
-void qrt_f32_gemm_run(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int64_t n, int64_t k,
-                      const qrt_f32_operand_t *a, const qrt_f32_operand_t *b, float *c, int64_t ldc,
-                      const float *bias, int do_clamp, float lo, float hi, float *scratch) {
+/* qrt_f32_gemm_run on columns [jb, je) only (jb a multiple of NR): the same
+ * tiles, K blocks and packing as the whole run, so the same bits. */
+static void qrt_f32_gemm_run_cols(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int64_t n, int64_t jb,
+                                  int64_t je, int64_t k, const qrt_f32_operand_t *a,
+                                  const qrt_f32_operand_t *b, float *c, int64_t ldc, const float *bias,
+                                  int do_clamp, float lo, float hi, float *scratch) {
   const int64_t MR = uk->mr, NR = uk->nr, KC = uk->kc, MC = uk->mc, NC = uk->nc;
-  if (m <= 0 || n <= 0) return;
+  if (m <= 0 || je <= jb) return;
   if (k <= 0) {
     for (int64_t i = 0; i < m; i++) {
       float v = bias ? bias[i] : 0.0f;
@@ -80,14 +84,14 @@ void qrt_f32_gemm_run(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int64_t n, in
         v = v < lo ? lo : v;
         v = v > hi ? hi : v;
       }
-      for (int64_t j = 0; j < n; j++) c[i * ldc + j] = v;
+      for (int64_t j = jb; j < je; j++) c[i * ldc + j] = v;
     }
     return;
   }
   float *a_buf = scratch;
   float *b_buf = scratch + (a->prepacked ? 0 : MC * KC);
-  for (int64_t j0 = 0; j0 < n; j0 += NC) {
-    const int64_t nc = QRT_MIN(NC, n - j0);
+  for (int64_t j0 = jb; j0 < je; j0 += NC) {
+    const int64_t nc = QRT_MIN(NC, je - j0);
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
       const int64_t kc = QRT_MIN(KC, k - k0);
       uint32_t flags = 0;
@@ -125,6 +129,55 @@ void qrt_f32_gemm_run(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int64_t n, in
   }
 }
 
+void qrt_f32_gemm_run(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int64_t n, int64_t k,
+                      const qrt_f32_operand_t *a, const qrt_f32_operand_t *b, float *c, int64_t ldc,
+                      const float *bias, int do_clamp, float lo, float hi, float *scratch) {
+  qrt_f32_gemm_run_cols(uk, m, n, 0, n, k, a, b, c, ldc, bias, do_clamp, lo, hi, scratch);
+}
+
+/* ---- threads: column chunks --------------------------------------------------------- */
+
+typedef struct {
+  const qrt_f32_gemm_ukernel_t *uk;
+  int64_t m, n, k, chunk;
+  const qrt_f32_operand_t *a, *b;
+  float *c;
+  int64_t ldc;
+  float *scratch; /* per worker: stride floats */
+  size_t stride;
+} qrt_gemm_job_t;
+
+static void qrt_gemm_chunk_task(void *arg, int64_t t, int worker) {
+  const qrt_gemm_job_t *j = (const qrt_gemm_job_t *)arg;
+  const int64_t jb = t * j->chunk, je = QRT_MIN(j->n, jb + j->chunk);
+  qrt_f32_gemm_run_cols(j->uk, j->m, j->n, jb, je, j->k, j->a, j->b, j->c, j->ldc, NULL, 0, 0.0f, 0.0f,
+                        j->scratch + (size_t)worker * j->stride);
+}
+
+/* Per-worker floats of the threaded run (a 64-byte multiple): an A block of
+ * at most m rows (whole MR panels), and a B block unless B is prepacked. */
+static size_t qrt_gemm_worker_floats(const qrt_f32_gemm_ukernel_t *uk, int64_t m, int b_prepacked) {
+  const int64_t rows = qrt_round_up(QRT_MIN(QRT_MAX(m, 1), (int64_t)uk->mc), uk->mr);
+  const size_t f = (size_t)(rows * uk->kc) + (b_prepacked ? 0 : (size_t)uk->nc * (size_t)uk->kc);
+  return (f + 15) & ~(size_t)15;
+}
+
+/* The run on a pool: columns in chunks of whole NR panels (at most NC, about
+ * four per thread), each chunk a task with its worker's share of scratch. */
+static void qrt_f32_gemm_run_mt(qrt_pool_t *pool, const qrt_f32_gemm_ukernel_t *uk, int64_t m, int64_t n,
+                                int64_t k, const qrt_f32_operand_t *a, const qrt_f32_operand_t *b, float *c,
+                                int64_t ldc, float *scratch) {
+  const int threads = qrt_pool_threads(pool);
+  if (threads == 1) {
+    qrt_f32_gemm_run(uk, m, n, k, a, b, c, ldc, NULL, 0, 0.0f, 0.0f, scratch);
+    return;
+  }
+  int64_t chunk = (n + 4 * threads - 1) / (4 * threads);
+  chunk = QRT_MIN(qrt_round_up(QRT_MAX(chunk, 1), uk->nr), uk->nc);
+  const qrt_gemm_job_t j = {uk, m, n, k, chunk, a, b, c, ldc, scratch, qrt_gemm_worker_floats(uk, m, b->prepacked != NULL)};
+  qrt_pool_run(pool, (n + chunk - 1) / chunk, qrt_gemm_chunk_task, (void *)&j);
+}
+
 /* ---- public GEMM -------------------------------------------------------------- */
 
 static int qrt_gemm_args_ok(int64_t m, int64_t n, int64_t k) { return m >= 0 && n >= 0 && k >= 0; }
@@ -144,6 +197,24 @@ size_t qrt_f32_gemm_packed_b_scratch_size(int64_t m, int64_t n, int64_t k) {
     if (s > best) best = s;
   }
   return best * sizeof(float) + 64;
+}
+
+size_t qrt_f32_gemm_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads) {
+  if (threads <= 1) return qrt_f32_gemm_scratch_size(m, n, k);
+  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
+  /* at least the single-threaded size: a 1-thread pool runs that path */
+  return QRT_MAX((size_t)threads * qrt_gemm_worker_floats(uk, m, 0) * sizeof(float) + 64,
+                 qrt_f32_gemm_scratch_size(m, n, k));
+}
+
+size_t qrt_f32_gemm_packed_b_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads) {
+  if (threads <= 1) return qrt_f32_gemm_packed_b_scratch_size(m, n, k);
+  size_t best = 0;
+  for (int i = 0; i < qrt_f32_gemm_ukernel_count(); i++) {
+    const size_t s = qrt_gemm_worker_floats(qrt_f32_gemm_ukernel_at(i), m, 1);
+    if (s > best) best = s;
+  }
+  return QRT_MAX((size_t)threads * best * sizeof(float) + 64, qrt_f32_gemm_packed_b_scratch_size(m, n, k));
 }
 
 /* Y = alpha * Y + beta * C (C broadcast through strides), after Y = A'B'. */
@@ -166,24 +237,32 @@ static void qrt_gemm_epilogue(int64_t m, int64_t n, float alpha, float beta, con
   }
 }
 
-qrt_status_t qrt_f32_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                          const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
-                          const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
-                          int64_t ldy, void *scratch, size_t scratch_size) {
+qrt_status_t qrt_f32_gemm_mt(qrt_pool_t *pool, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                             float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                             const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y, int64_t ldy,
+                             void *scratch, size_t scratch_size) {
   if (!qrt_gemm_args_ok(m, n, k) || ldy < n) return QRT_INVALID_ARGUMENT;
   if (m == 0 || n == 0) return QRT_OK;
   if (k > 0 && (!a || !b || lda < (trans_a ? m : k) || ldb < (trans_b ? k : n)))
     return QRT_INVALID_ARGUMENT;
-  if (scratch_size < qrt_f32_gemm_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
+  if (scratch_size < qrt_f32_gemm_scratch_size_mt(m, n, k, qrt_pool_threads(pool))) return QRT_BUFFER_TOO_SMALL;
   const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
   /* Driver operands are [i][k]: A as [m][k], B as [n][k]. */
   const qrt_f32_strided_t actx = {a, trans_a ? 1 : lda, trans_a ? lda : 1};
   const qrt_f32_strided_t bctx = {b, trans_b ? ldb : 1, trans_b ? 1 : ldb};
   const qrt_f32_operand_t aop = {NULL, qrt_f32_pack_strided, &actx};
   const qrt_f32_operand_t bop = {NULL, qrt_f32_pack_strided, &bctx};
-  qrt_f32_gemm_run(uk, m, n, k, &aop, &bop, y, ldy, NULL, 0, 0.0f, 0.0f, qrt_align64(scratch));
+  qrt_f32_gemm_run_mt(pool, uk, m, n, k, &aop, &bop, y, ldy, qrt_align64(scratch));
   qrt_gemm_epilogue(m, n, alpha, beta, c, c_stride_m, c_stride_n, y, ldy);
   return QRT_OK;
+}
+
+qrt_status_t qrt_f32_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                          const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                          const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
+                          int64_t ldy, void *scratch, size_t scratch_size) {
+  return qrt_f32_gemm_mt(NULL, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, c_stride_m, c_stride_n, y,
+                         ldy, scratch, scratch_size);
 }
 
 #if defined(__aarch64__)
@@ -235,10 +314,10 @@ qrt_status_t qrt_f32_gemm_pack_b(int trans_b, int64_t n, int64_t k, const float 
   return QRT_OK;
 }
 
-qrt_status_t qrt_f32_gemm_packed_b(int trans_a, int64_t m, int64_t n, int64_t k, float alpha,
-                                   const float *a, int64_t lda, const void *packed_b, float beta,
-                                   const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
-                                   int64_t ldy, void *scratch, size_t scratch_size) {
+qrt_status_t qrt_f32_gemm_packed_b_mt(qrt_pool_t *pool, int trans_a, int64_t m, int64_t n, int64_t k,
+                                      float alpha, const float *a, int64_t lda, const void *packed_b, float beta,
+                                      const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
+                                      int64_t ldy, void *scratch, size_t scratch_size) {
   if (!qrt_gemm_args_ok(m, n, k) || ldy < n || !packed_b) return QRT_INVALID_ARGUMENT;
   const qrt_packed_b_header_t *h = (const qrt_packed_b_header_t *)packed_b;
   const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_at(h->ukernel);
@@ -249,13 +328,22 @@ qrt_status_t qrt_f32_gemm_packed_b(int trans_a, int64_t m, int64_t n, int64_t k,
 #endif
   if (m == 0 || n == 0) return QRT_OK;
   if (k > 0 && (!a || lda < (trans_a ? m : k))) return QRT_INVALID_ARGUMENT;
-  if (scratch_size < qrt_f32_gemm_packed_b_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
+  if (scratch_size < qrt_f32_gemm_packed_b_scratch_size_mt(m, n, k, qrt_pool_threads(pool)))
+    return QRT_BUFFER_TOO_SMALL;
   const qrt_f32_strided_t actx = {a, trans_a ? 1 : lda, trans_a ? lda : 1};
   const qrt_f32_operand_t aop = {NULL, qrt_f32_pack_strided, &actx};
   const qrt_f32_operand_t bop = {(const float *)((const char *)packed_b + 64), NULL, NULL};
-  qrt_f32_gemm_run(uk, m, n, k, &aop, &bop, y, ldy, NULL, 0, 0.0f, 0.0f, qrt_align64(scratch));
+  qrt_f32_gemm_run_mt(pool, uk, m, n, k, &aop, &bop, y, ldy, qrt_align64(scratch));
   qrt_gemm_epilogue(m, n, alpha, beta, c, c_stride_m, c_stride_n, y, ldy);
   return QRT_OK;
+}
+
+qrt_status_t qrt_f32_gemm_packed_b(int trans_a, int64_t m, int64_t n, int64_t k, float alpha,
+                                   const float *a, int64_t lda, const void *packed_b, float beta,
+                                   const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
+                                   int64_t ldy, void *scratch, size_t scratch_size) {
+  return qrt_f32_gemm_packed_b_mt(NULL, trans_a, m, n, k, alpha, a, lda, packed_b, beta, c, c_stride_m, c_stride_n,
+                                  y, ldy, scratch, scratch_size);
 }
 
 qrt_status_t qrt_f32_matmul(int64_t batch_rank, const int64_t *batch_shape, const float *a,

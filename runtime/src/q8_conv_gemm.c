@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "q8_conv_gemm_internal.h"
+#include "qrt/qrt_pool.h"
 
 /* ---- variants, oldest ISA first ------------------------------------------------- */
 
@@ -380,15 +381,16 @@ static void q8_lane_row(int cpg, const uint8_t *const *src, int64_t sw, int64_t 
   }
 }
 
-/* The lanes of one group's planes (the phases marked in `used`). */
+/* The lanes of one group's planes (the phases marked in `used`), lane groups
+ * [cg0, cg1). */
 static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qrt_conv2d_params_t *p,
                            const uint8_t *xg, int64_t cig, int64_t h, int64_t w, q8_xoff_t xo,
-                           const uint8_t *used, uint8_t *planes) {
+                           const uint8_t *used, int64_t cg0, int64_t cg1, uint8_t *planes) {
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
   /* padding: the lane value of x = zx in every byte (q8_lane_xoff), or x - zx = 0; so are the
    * missing channels of the last lane group */
   const int pad = v->cpg == 4 ? xo.zflip : 0;
-  for (int64_t cg = 0; cg < g->ncg; cg++)
+  for (int64_t cg = cg0; cg < cg1; cg++)
     for (int64_t ph = 0; ph < g->n_phase; ph++) {
       if (!used[ph]) continue;
       const int64_t py = ph / sw, px = ph % sw;
@@ -429,82 +431,165 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
     }
 }
 
-static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
-                                     int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
-                                     void *y, void *scratch, size_t scratch_size) {
+/* What every tile of one (image, merged group) of a convolution reads: set up
+ * by q8_conv_setup, then read-only while the tiles run. */
+typedef struct {
+  const q8_variant_t *v;
+  const qrt_conv2d_params_t *p;
+  q8_vgeom_t vg;
+  q8_planes_t g;
+  q8_packed_view_t pv;
+  q8_xoff_t xo;
+  q8_out_t out;
+  const uint8_t *panels, *x;
+  uint8_t *planes, *used, *y;
+  int64_t *tap_off;
+  int64_t c_in, c_out, h, w, OW, Q, OHW;
+  int64_t b, grp; /* the image and merged group the tiles are for */
+} q8_conv_job_t;
+
+/* Scratch layout, the tap table and the phases the taps read. */
+static void q8_conv_setup(q8_conv_job_t *j, const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in,
+                          int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
+                          void *scratch) {
   int64_t OH, OW;
   qrt_conv2d_output_size(p, h, w, &OH, &OW);
-  const size_t need = q8_conv_scratch_v(v, p, c_in, h, w, c_out);
-  if (!scratch || scratch_size < need) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
-  const q8_packed_view_t pv = q8_view(packed);
-  const q8_packed_header_t *hd = pv.h;
-  const q8_vgeom_t vg = q8_vgeom(v, c_in, c_out, p->groups, p->kernel_h, p->kernel_w);
-  const q8_planes_t g = q8_planes_geom(v, p, vg.cig, h, w, OH, OW);
-  const uint8_t *panels = (const uint8_t *)pv.rest + q8_align64((size_t)c_out * 4);
-  uint8_t *planes = (uint8_t *)align_up64(scratch);
-  int64_t *tap_off = (int64_t *)(planes + (size_t)g.ncg * g.cg_stride);
-  int32_t *acc = (int32_t *)align_up64(tap_off + g.taps);
-  uint8_t *ybuf = (uint8_t *)(acc + v->mc * v->np); /* one channel's tile, requantized */
-  uint8_t *used = ybuf + v->np;
-  memset(used, 0, (size_t)g.n_phase);
+  j->v = v, j->p = p;
+  j->pv = q8_view(packed);
+  j->vg = q8_vgeom(v, c_in, c_out, p->groups, p->kernel_h, p->kernel_w);
+  j->g = q8_planes_geom(v, p, j->vg.cig, h, w, OH, OW);
+  j->panels = (const uint8_t *)j->pv.rest + q8_align64((size_t)c_out * 4);
+  j->planes = (uint8_t *)align_up64(scratch);
+  j->tap_off = (int64_t *)(j->planes + (size_t)j->g.ncg * j->g.cg_stride);
+  j->used = (uint8_t *)align_up64(j->tap_off + j->g.taps) + (size_t)(v->mc * v->np) * 4 + v->np;
+  j->x = (const uint8_t *)x, j->y = (uint8_t *)y;
+  j->c_in = c_in, j->c_out = c_out, j->h = h, j->w = w, j->OW = OW;
+  j->Q = OH * j->g.Wph, j->OHW = OH * OW;
+  memset(j->used, 0, (size_t)j->g.n_phase);
   for (int64_t ky = 0; ky < p->kernel_h; ky++)
     for (int64_t kx = 0; kx < p->kernel_w; kx++) {
       const int64_t dy = ky * p->dilation_h, dx = kx * p->dilation_w;
       const int64_t ph = (dy % p->stride_h) * p->stride_w + dx % p->stride_w;
-      used[ph] = 1;
-      tap_off[ky * p->kernel_w + kx] = (ph * g.L + dy / p->stride_h * g.Wph + dx / p->stride_w) * 4;
+      j->used[ph] = 1;
+      j->tap_off[ky * p->kernel_w + kx] = (ph * j->g.L + dy / p->stride_h * j->g.Wph + dx / p->stride_w) * 4;
     }
-  const q8_xoff_t xo = q8_lane_xoff(v->cpg, v->xflip, (qrt_dtype_t)hd->x_type, hd->x_zero_point);
-  const q8_out_t out = {hd->y_zero_point, hd->y_qmin, hd->y_qmax};
-  const int64_t G = vg.groups, cig = vg.cig, cog = vg.cog, Q = OH * g.Wph, OHW = OH * OW; /* merged groups */
-  for (int64_t b = 0; b < n; b++)
-    for (int64_t grp = 0; grp < G; grp++) {
-      q8_fill_planes(v, &g, p, (const uint8_t *)x + (b * c_in + grp * cig) * h * w, cig, h, w, xo, used, planes);
-      for (int64_t q0 = 0; q0 < Q; q0 += v->np) {
-        const int64_t qend = q0 + v->np < Q ? q0 + v->np : Q;
-        /* conv_rq: the tile's runs of output columns (see q8_conv_rq_t) */
-        int64_t seg[3 * Q8_CONV_MAX_SEGS], n_seg = 0;
-        for (int64_t q = q0, oy = q0 / g.Wph, ox = q0 % g.Wph; v->conv_rq && q < qend;) {
-          if (ox >= OW) { q += g.Wph - ox, oy++, ox = 0; continue; }
-          const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
-          seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
-          n_seg++, q += run, ox += run;
+  j->xo = q8_lane_xoff(v->cpg, v->xflip, (qrt_dtype_t)j->pv.h->x_type, j->pv.h->x_zero_point);
+  j->out = (q8_out_t){j->pv.h->y_zero_point, j->pv.h->y_qmin, j->pv.h->y_qmax};
+}
+
+/* Lane groups [cg0, cg1) of the planes of image j->b, merged group j->grp. */
+static void q8_conv_fill(const q8_conv_job_t *j, int64_t cg0, int64_t cg1) {
+  const int64_t cig = j->vg.cig;
+  q8_fill_planes(j->v, &j->g, j->p, j->x + (j->b * j->c_in + j->grp * cig) * j->h * j->w, cig, j->h, j->w, j->xo,
+                 j->used, cg0, cg1, j->planes);
+}
+
+/* Output positions [q0, q0 + np) times every panel of image j->b, merged
+ * group j->grp, requantized into y; acc (mc x np int32, 64-byte aligned) and
+ * ybuf (np bytes) are the caller's. */
+static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, uint8_t *ybuf) {
+  const q8_variant_t *v = j->v;
+  const q8_planes_t *g = &j->g;
+  const q8_packed_view_t *pv = &j->pv;
+  const int64_t cog = j->vg.cog, OW = j->OW, OHW = j->OHW, grp = j->grp, b = j->b, c_out = j->c_out;
+  const int64_t qend = q0 + v->np < j->Q ? q0 + v->np : j->Q;
+  /* conv_rq: the tile's runs of output columns (see q8_conv_rq_t) */
+  int64_t seg[3 * Q8_CONV_MAX_SEGS], n_seg = 0;
+  for (int64_t q = q0, oy = q0 / g->Wph, ox = q0 % g->Wph; v->conv_rq && q < qend;) {
+    if (ox >= OW) { q += g->Wph - ox, oy++, ox = 0; continue; }
+    const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
+    seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
+    n_seg++, q += run, ox += run;
+  }
+  for (int64_t pi = 0; pi < j->vg.panels; pi++) {
+    const uint8_t *panel = j->panels + (size_t)(grp * j->vg.panels + pi) * j->vg.panel_bytes;
+    for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
+      const int64_t o0 = grp * cog + ol0, nc = cog - ol0 < v->mc ? cog - ol0 : v->mc;
+      int fuse = v->conv_rq != NULL; /* every multiplier finite: requantized in the tile */
+      for (int64_t c = 0; fuse && c < nc; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
+      if (fuse) {
+        const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, seg,
+                                 j->y + (b * c_out + o0) * OHW};
+        v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
+                   panel + (ol0 - pi * v->pw) * 4, &rq);
+        continue;
+      }
+      v->conv_tile(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
+                   panel + (ol0 - pi * v->pw) * 4, acc);
+      for (int64_t c = 0; c < v->mc && ol0 + c < cog; c++) {
+        const int64_t o = grp * cog + ol0 + c;
+        uint8_t *yo = j->y + (b * c_out + o) * OHW;
+        if (g->Wph == OW) { /* no columns past the output: the tile is one run */
+          v->requant(qend - q0, acc + c * v->np, &pv->bias[o], &pv->scale[o], 0, &j->out, yo + q0);
+          continue;
         }
-        for (int64_t pi = 0; pi < vg.panels; pi++) {
-          const uint8_t *panel = panels + (size_t)(grp * vg.panels + pi) * vg.panel_bytes;
-          for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
-            const int64_t o0 = grp * cog + ol0, nc = cog - ol0 < v->mc ? cog - ol0 : v->mc;
-            int fuse = v->conv_rq != NULL; /* every multiplier finite: requantized in the tile */
-            for (int64_t c = 0; fuse && c < nc; c++) fuse = fabsf(pv.scale[o0 + c]) <= 3.40282347e38f;
-            if (fuse) {
-              const q8_conv_rq_t rq = {&pv.bias[o0], &pv.scale[o0], &out, nc, OHW, qend - q0, n_seg, seg,
-                                       (uint8_t *)y + (b * c_out + o0) * OHW};
-              v->conv_rq(g.ncg, (int64_t)g.cg_stride, g.taps, tap_off, planes + q0 * 4, panel + (ol0 - pi * v->pw) * 4,
-                         &rq);
-              continue;
-            }
-            v->conv_tile(g.ncg, (int64_t)g.cg_stride, g.taps, tap_off, planes + q0 * 4,
-                         panel + (ol0 - pi * v->pw) * 4, acc);
-            for (int64_t c = 0; c < v->mc && ol0 + c < cog; c++) {
-              const int64_t o = grp * cog + ol0 + c;
-              uint8_t *yo = (uint8_t *)y + (b * c_out + o) * OHW;
-              if (g.Wph == OW) { /* no columns past the output: the tile is one run */
-                v->requant(qend - q0, acc + c * v->np, &pv.bias[o], &pv.scale[o], 0, &out, yo + q0);
-                continue;
-              }
-              /* the whole tile at once, then the runs of output columns */
-              v->requant(v->np, acc + c * v->np, &pv.bias[o], &pv.scale[o], 0, &out, ybuf);
-              for (int64_t q = q0; q < qend;) {
-                const int64_t oy = q / g.Wph, ox = q % g.Wph;
-                if (ox >= OW) { q += g.Wph - ox; continue; }
-                const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
-                memcpy(yo + oy * OW + ox, ybuf + (q - q0), (size_t)run);
-                q += run;
-              }
-            }
-          }
+        /* the whole tile at once, then the runs of output columns */
+        v->requant(v->np, acc + c * v->np, &pv->bias[o], &pv->scale[o], 0, &j->out, ybuf);
+        for (int64_t q = q0; q < qend;) {
+          const int64_t oy = q / g->Wph, ox = q % g->Wph;
+          if (ox >= OW) { q += g->Wph - ox; continue; }
+          const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
+          memcpy(yo + oy * OW + ox, ybuf + (q - q0), (size_t)run);
+          q += run;
         }
       }
+    }
+  }
+}
+
+static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                     int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
+                                     void *y, void *scratch, size_t scratch_size) {
+  const size_t need = q8_conv_scratch_v(v, p, c_in, h, w, c_out);
+  if (!scratch || scratch_size < need) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
+  q8_conv_job_t j;
+  q8_conv_setup(&j, v, p, c_in, h, w, x, c_out, packed, y, scratch);
+  int32_t *acc = (int32_t *)align_up64(j.tap_off + j.g.taps);
+  uint8_t *ybuf = (uint8_t *)(acc + v->mc * v->np); /* one channel's tile, requantized */
+  for (j.b = 0; j.b < n; j.b++)
+    for (j.grp = 0; j.grp < j.vg.groups; j.grp++) {
+      q8_conv_fill(&j, 0, j.g.ncg);
+      for (int64_t q0 = 0; q0 < j.Q; q0 += v->np) q8_conv_positions(&j, q0, acc, ybuf);
+    }
+  return QRT_OK;
+}
+
+/* ---- threads: the same tiles, handed out by a pool ------------------------------------ */
+
+/* Bound on a variant's conv accumulator tile (mc x np): a task keeps its own on the stack. */
+enum { Q8_TILE_MAX = 1024 };
+
+static int q8_tiles_fit(const q8_variant_t *v) { return v->mc * v->np <= Q8_TILE_MAX && v->np <= 256; }
+
+static void q8_conv_fill_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  q8_conv_fill((const q8_conv_job_t *)arg, t, t + 1);
+}
+
+static void q8_conv_positions_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const q8_conv_job_t *j = (const q8_conv_job_t *)arg;
+  _Alignas(64) int32_t acc[Q8_TILE_MAX];
+  uint8_t ybuf[256];
+  q8_conv_positions(j, t * j->v->np, acc, ybuf);
+}
+
+/* Per image and merged group: the lane groups of the planes, then every run of
+ * np output positions (all panels), as tasks. Each writes its own outputs with
+ * q8_conv2d_vector's code: the bytes do not depend on the thread count. */
+static qrt_status_t q8_conv2d_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, const qrt_conv2d_params_t *p,
+                                        int64_t n, int64_t c_in, int64_t h, int64_t w, const void *x,
+                                        int64_t c_out, const void *packed, void *y, void *scratch,
+                                        size_t scratch_size) {
+  const size_t need = q8_conv_scratch_v(v, p, c_in, h, w, c_out);
+  if (!scratch || scratch_size < need) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
+  q8_conv_job_t j;
+  q8_conv_setup(&j, v, p, c_in, h, w, x, c_out, packed, y, scratch);
+  const int64_t tiles = (j.Q + v->np - 1) / v->np;
+  for (j.b = 0; j.b < n; j.b++)
+    for (j.grp = 0; j.grp < j.vg.groups; j.grp++) {
+      qrt_pool_run(pool, j.g.ncg, q8_conv_fill_task, &j);
+      qrt_pool_run(pool, tiles, q8_conv_positions_task, &j);
     }
   return QRT_OK;
 }
@@ -550,9 +635,9 @@ size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, in
   return need;
 }
 
-qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
-                                  int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
-                                  void *scratch, size_t scratch_size) {
+static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                         int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
+                                         void *y, void *scratch, size_t scratch_size) {
   int64_t OH, OW;
   qrt_status_t s = qrt_conv2d_output_size(p, h, w, &OH, &OW);
   if (s != QRT_OK) return s;
@@ -570,7 +655,21 @@ qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64
     qrt_q8_conv2d__scalar(p, n, c_in, h, w, x, c_out, packed, y);
     return QRT_OK;
   }
+  if (qrt_pool_threads(pool) > 1 && q8_tiles_fit(v))
+    return q8_conv2d_vector_mt(pool, v, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
   return q8_conv2d_vector(v, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
+}
+
+qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
+                                  int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
+                                  void *scratch, size_t scratch_size) {
+  return q8_conv2d_packed_run(NULL, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
+}
+
+qrt_status_t qrt_q8_conv2d_packed_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                     int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
+                                     void *y, void *scratch, size_t scratch_size) {
+  return q8_conv2d_packed_run(pool, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
 }
 
 size_t qrt_q8_conv2d_unpacked_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
@@ -814,4 +913,24 @@ qrt_status_t qrt_q8_gemm_dynamic_packed(int64_t m, int64_t n, int64_t k, const v
   }
   return q8_gemm_vector(v, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, NULL, y, ldy,
                         scratch, scratch_size);
+}
+
+/* ---- threads: Linear -------------------------------------------------------------------- */
+
+/* Not split yet: the row-block / K-block loops above keep one block's
+ * accumulators in the shared scratch. Same results as the single-threaded call. */
+qrt_status_t qrt_q8_gemm_packed_mt(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
+                                   int64_t ldx, const void *packed, void *y, int64_t ldy, void *scratch,
+                                   size_t scratch_size) {
+  (void)pool;
+  return qrt_q8_gemm_packed(m, n, k, x, ldx, packed, y, ldy, scratch, scratch_size);
+}
+
+qrt_status_t qrt_q8_gemm_dynamic_packed_mt(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
+                                           int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
+                                           int64_t x_params_stride, const void *packed, float *y, int64_t ldy,
+                                           void *scratch, size_t scratch_size) {
+  (void)pool;
+  return qrt_q8_gemm_dynamic_packed(m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy,
+                                    scratch, scratch_size);
 }

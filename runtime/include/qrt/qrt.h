@@ -20,6 +20,10 @@ extern "C" {
 #define QRT_VERSION_MINOR 1
 #define QRT_VERSION_PATCH 0
 
+/* The optional thread pool the `_mt` kernels take (defined in qrt_pool.h;
+ * NULL: one thread). */
+typedef struct qrt_pool qrt_pool_t;
+
 /* "MAJOR.MINOR.PATCH" of the library actually linked. */
 const char *qrt_version(void);
 

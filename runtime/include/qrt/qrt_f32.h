@@ -39,6 +39,18 @@ qrt_status_t qrt_f32_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_
                           const float *b, int64_t ldb,
                           float beta, const float *c, int64_t c_stride_m, int64_t c_stride_n,
                           float *y, int64_t ldy, void *scratch, size_t scratch_size);
+/* Threads (qrt_pool.h): the `_mt` gemms split the columns of Y into chunks of
+ * whole microkernel panels, one task each, every chunk computed by the same
+ * tiles, K blocks and packing as the single-threaded run: the bits do not
+ * depend on the thread count. Each worker packs its own A (and B) blocks, so
+ * the scratch grows with the threads: _scratch_size_mt(..., threads) bytes,
+ * the single-threaded size for threads <= 1. A NULL pool or one of 1 thread
+ * runs the single-threaded function. */
+size_t qrt_f32_gemm_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads);
+qrt_status_t qrt_f32_gemm_mt(qrt_pool_t *pool, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                             float alpha, const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                             const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y, int64_t ldy,
+                             void *scratch, size_t scratch_size);
 
 /* Pre-packing the constant B operand (e.g. a fully connected layer's weights,
  * or MatMul by a 2-D constant: fold the batch dimensions of A into M).
@@ -55,6 +67,11 @@ qrt_status_t qrt_f32_gemm_packed_b(int trans_a, int64_t m, int64_t n, int64_t k,
                                    const void *packed_b,
                                    float beta, const float *c, int64_t c_stride_m, int64_t c_stride_n,
                                    float *y, int64_t ldy, void *scratch, size_t scratch_size);
+size_t qrt_f32_gemm_packed_b_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads);
+qrt_status_t qrt_f32_gemm_packed_b_mt(qrt_pool_t *pool, int trans_a, int64_t m, int64_t n, int64_t k,
+                                      float alpha, const float *a, int64_t lda, const void *packed_b, float beta,
+                                      const float *c, int64_t c_stride_m, int64_t c_stride_n, float *y,
+                                      int64_t ldy, void *scratch, size_t scratch_size);
 
 /* Batched MatMul with numpy broadcasting of the batch dimensions.
  * For each batch index (i_0..i_{r-1}) over batch_shape[0..batch_rank):
@@ -112,6 +129,20 @@ size_t qrt_f32_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, i
 qrt_status_t qrt_f32_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
                                    int64_t h, int64_t w, const float *x, int64_t c_out,
                                    const void *packed, float *y, void *scratch, size_t scratch_size);
+/* The same on a thread pool (qrt_pool.h). Tasks write disjoint outputs with
+ * the single-threaded code's microkernel calls, in the same order per output:
+ * depthwise convs by chunks of channels; 1x1 pointwise ones by (pixel block,
+ * channel panel); the others by (pixel block, channel panel) after the input
+ * planes are built by chunks of channels. So the bits do not depend on the
+ * thread count. Scratch: qrt_f32_conv2d_scratch_size_mt(..., threads) bytes
+ * (the shared planes plus each worker's partial sums or depthwise plane; the
+ * single-threaded size for threads <= 1). A NULL pool or one of 1 thread runs
+ * qrt_f32_conv2d_packed. The unpacked qrt_f32_conv2d has no threaded form. */
+size_t qrt_f32_conv2d_scratch_size_mt(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
+                                      int64_t c_out, int threads);
+qrt_status_t qrt_f32_conv2d_packed_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                      int64_t h, int64_t w, const float *x, int64_t c_out, const void *packed,
+                                      float *y, void *scratch, size_t scratch_size);
 /* Convenience without pre-packing: scratch must hold
  * qrt_f32_conv2d_unpacked_scratch_size bytes (packed weights + scratch). */
 size_t qrt_f32_conv2d_unpacked_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,

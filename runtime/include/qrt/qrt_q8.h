@@ -158,6 +158,15 @@ size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, in
 qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
                                   int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
                                   void *scratch, size_t scratch_size);
+/* The same on a thread pool (qrt_pool.h), with the same scratch: per image
+ * and group, the input planes are built by lane groups, then the runs of np
+ * output positions (every channel panel) run as tasks, each writing its own
+ * outputs with the code of qrt_q8_conv2d_packed: the bytes are the same for
+ * every thread count. A NULL pool or one of 1 thread is qrt_q8_conv2d_packed;
+ * scalar-packed weights run the single-threaded scalar reference. */
+qrt_status_t qrt_q8_conv2d_packed_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                     int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
+                                     void *y, void *scratch, size_t scratch_size);
 /* Unpacked convenience: packs into scratch and runs; the same acceptance and
  * results as pack + packed. scratch: qrt_q8_conv2d_unpacked_scratch_size bytes,
  * 8-byte aligned. */
@@ -209,6 +218,12 @@ size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k);
 qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
                                 const void *packed, void *y, int64_t ldy, void *scratch,
                                 size_t scratch_size);
+/* The pool form, with the same scratch. Not split among threads yet (the
+ * row-block and K-block loops keep one block's accumulators in the scratch):
+ * it runs qrt_q8_gemm_packed on the calling thread. So does the dynamic one. */
+qrt_status_t qrt_q8_gemm_packed_mt(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
+                                   int64_t ldx, const void *packed, void *y, int64_t ldy, void *scratch,
+                                   size_t scratch_size);
 size_t qrt_q8_gemm_unpacked_scratch_size(int64_t m, int64_t n, int64_t k);
 qrt_status_t qrt_q8_gemm(int64_t m, int64_t n, int64_t k, const qrt_q8_act_t *xq, const void *x,
                          int64_t ldx, const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
@@ -231,6 +246,10 @@ qrt_status_t qrt_q8_gemm_dynamic_packed(int64_t m, int64_t n, int64_t k, const v
                                         const float *x_scales, const int32_t *x_zero_points,
                                         int64_t x_params_stride, const void *packed, float *y,
                                         int64_t ldy, void *scratch, size_t scratch_size);
+qrt_status_t qrt_q8_gemm_dynamic_packed_mt(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
+                                           int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
+                                           int64_t x_params_stride, const void *packed, float *y, int64_t ldy,
+                                           void *scratch, size_t scratch_size);
 
 /* ===================== QMatMul and MatMulInteger (ONNX) =====================
  * Batched matmul with numpy broadcasting of the batch dimensions, as

@@ -2,20 +2,18 @@
  * different inputs: NAME.c keeps no mutable global state, so each thread gets,
  * every time, what one context alone gives. Built by fashion-mnist-int8.test:
  *   cc -DM=fmq -DMU=FMQ -I OUT two_contexts.c OUT/libfmq.a -lm -lpthread
- * (a one-input, one-output model whose input is float32). */
+ * (a one-input, one-output model whose input is float32). With -DTHREADS=K
+ * each context runs on its own pool of K threads (threads.test). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CAT2(a, b) a##b
-#define CAT(a, b) CAT2(a, b)
-#define STR2(a) #a
-#define STR(a) STR2(a)
-#include STR(M.h)
-#define F(x) CAT(M, x)
-#define U(x) CAT(MU, x)
+#include "model.h"
 
+#ifndef THREADS
+#define THREADS 1
+#endif
 enum { RUNS = 200 };
 
 typedef struct {
@@ -50,7 +48,7 @@ int main(void) {
       jobs[k].in[i] = (float)((s >> 8) & 0xffff) / 65536.0f;
     }
     void *arena = malloc(F(_arena_size)());
-    if (F(_init)(&jobs[k].ctx, arena)) return 1;
+    if (F(_init)(&jobs[k].ctx, arena, THREADS)) return 1;
     const void *ins[1] = {jobs[k].in};
     void *outs[1] = {jobs[k].want};
     if (F(_run)(&jobs[k].ctx, ins, outs)) return 1;
@@ -62,7 +60,8 @@ int main(void) {
   pthread_t t[2];
   for (int k = 0; k < 2; k++) pthread_create(&t[k], NULL, work, &jobs[k]);
   for (int k = 0; k < 2; k++) pthread_join(t[k], NULL);
-  printf("2 contexts x %d runs on 2 threads: %d and %d outputs differ from one context alone\n", RUNS, jobs[0].bad,
-         jobs[1].bad);
+  for (int k = 0; k < 2; k++) F(_deinit)(&jobs[k].ctx);
+  printf("2 contexts x %d runs on 2 threads (%d each): %d and %d outputs differ from one context alone\n", RUNS,
+         THREADS, jobs[0].bad, jobs[1].bad);
   return jobs[0].bad || jobs[1].bad;
 }

@@ -1,0 +1,110 @@
+/* The thread pool of qrt_pool.h: workers sleep on a condition variable, a job
+ * is (fn, arg, n_tasks) plus a counter of tasks handed out under the mutex,
+ * and qrt_pool_run returns when every worker has finished the job. */
+#define _POSIX_C_SOURCE 200809L
+#include "qrt/qrt_pool.h"
+
+/* Hands out the next task of the current job; -1 when none is left. */
+static int64_t qrt_pool_claim(qrt_pool_t *pool) {
+  pthread_mutex_lock(&pool->mu);
+  const int64_t t = pool->next < pool->n_tasks ? pool->next++ : -1;
+  pthread_mutex_unlock(&pool->mu);
+  return t;
+}
+
+static void qrt_pool_work(qrt_pool_t *pool, qrt_pool_task_fn fn, void *arg, int worker) {
+  for (int64_t t; (t = qrt_pool_claim(pool)) >= 0;) fn(arg, t, worker);
+}
+
+static void *qrt_pool_main(void *p) {
+  struct qrt_pool_worker *w = (struct qrt_pool_worker *)p;
+  qrt_pool_t *pool = w->pool;
+  uint64_t seen = 0;
+  for (;;) {
+    pthread_mutex_lock(&pool->mu);
+    while (!pool->stop && pool->generation == seen) pthread_cond_wait(&pool->wake, &pool->mu);
+    if (pool->stop) {
+      pthread_mutex_unlock(&pool->mu);
+      return NULL;
+    }
+    seen = pool->generation;
+    qrt_pool_task_fn fn = pool->fn;
+    void *arg = pool->arg;
+    pthread_mutex_unlock(&pool->mu);
+    qrt_pool_work(pool, fn, arg, w->index);
+    pthread_mutex_lock(&pool->mu);
+    if (--pool->busy == 0) pthread_cond_signal(&pool->done);
+    pthread_mutex_unlock(&pool->mu);
+  }
+}
+
+/* Stops and joins workers [0, started). */
+static void qrt_pool_stop(qrt_pool_t *pool, int started) {
+  pthread_mutex_lock(&pool->mu);
+  pool->stop = 1;
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->mu);
+  for (int i = 0; i < started; i++) pthread_join(pool->workers[i].thread, NULL);
+  pthread_cond_destroy(&pool->wake);
+  pthread_cond_destroy(&pool->done);
+  pthread_mutex_destroy(&pool->mu);
+  pool->threads = 0;
+}
+
+qrt_status_t qrt_pool_init(qrt_pool_t *pool, int threads) {
+  if (!pool || threads < 1 || threads > QRT_POOL_MAX_THREADS) return QRT_INVALID_ARGUMENT;
+  pool->threads = 0;
+  pool->stop = 0;
+  pool->generation = 0;
+  pool->fn = NULL;
+  pool->arg = NULL;
+  pool->n_tasks = pool->next = 0;
+  pool->busy = 0;
+  if (pthread_mutex_init(&pool->mu, NULL) != 0) return QRT_UNSUPPORTED;
+  if (pthread_cond_init(&pool->wake, NULL) != 0) {
+    pthread_mutex_destroy(&pool->mu);
+    return QRT_UNSUPPORTED;
+  }
+  if (pthread_cond_init(&pool->done, NULL) != 0) {
+    pthread_cond_destroy(&pool->wake);
+    pthread_mutex_destroy(&pool->mu);
+    return QRT_UNSUPPORTED;
+  }
+  for (int i = 0; i < threads - 1; i++) {
+    pool->workers[i].pool = pool;
+    pool->workers[i].index = i + 1;
+    if (pthread_create(&pool->workers[i].thread, NULL, qrt_pool_main, &pool->workers[i]) != 0) {
+      qrt_pool_stop(pool, i);
+      return QRT_UNSUPPORTED;
+    }
+  }
+  pool->threads = threads;
+  return QRT_OK;
+}
+
+void qrt_pool_deinit(qrt_pool_t *pool) {
+  if (pool && pool->threads > 0) qrt_pool_stop(pool, pool->threads - 1);
+}
+
+int qrt_pool_threads(const qrt_pool_t *pool) { return pool && pool->threads > 1 ? pool->threads : 1; }
+
+void qrt_pool_run(qrt_pool_t *pool, int64_t n_tasks, qrt_pool_task_fn fn, void *arg) {
+  if (n_tasks <= 0) return;
+  if (qrt_pool_threads(pool) == 1 || n_tasks == 1) {
+    for (int64_t t = 0; t < n_tasks; t++) fn(arg, t, 0);
+    return;
+  }
+  pthread_mutex_lock(&pool->mu);
+  pool->fn = fn;
+  pool->arg = arg;
+  pool->n_tasks = n_tasks;
+  pool->next = 0;
+  pool->busy = pool->threads - 1;
+  pool->generation++;
+  pthread_cond_broadcast(&pool->wake);
+  pthread_mutex_unlock(&pool->mu);
+  qrt_pool_work(pool, fn, arg, 0);
+  pthread_mutex_lock(&pool->mu);
+  while (pool->busy > 0) pthread_cond_wait(&pool->done, &pool->mu);
+  pthread_mutex_unlock(&pool->mu);
+}

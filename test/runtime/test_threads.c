@@ -1,0 +1,365 @@
+/* The thread pool (qrt_pool.h) and the `_mt` kernels.
+ *  - The pool: every task runs exactly once, on a worker index in range, for
+ *    task counts 0, 1, odd, fewer and more than the threads; NULL and 1-thread
+ *    pools run inline on worker 0; bad thread counts are refused; a pool can
+ *    be initialized again after deinit.
+ *  - The kernels: on every ISA level this CPU runs, random shapes with tails
+ *    through every path of the drivers (f32 conv: depthwise, pointwise,
+ *    igemm with K split into blocks, short-row gather, row pairs, strides,
+ *    groups, clamps; f32 gemm with and without packed B; int8 conv, static and
+ *    dynamic gemm), the output with 2, 3 and 4 threads is byte-identical to
+ *    the single-threaded function's. Outputs are poisoned before each run, so
+ *    an element no task writes is caught too. */
+#include "qrt/qrt_pool.h"
+#include "qrt/qrt_q8.h"
+#include "test_util.h"
+
+/* ---- the pool --------------------------------------------------------------------- */
+
+typedef struct {
+  int *count;
+  int bad_worker, threads;
+} pool_probe_t;
+
+static void probe_task(void *arg, int64_t t, int worker) {
+  pool_probe_t *p = (pool_probe_t *)arg;
+  p->count[t]++; /* each task index is handed out once: no two workers touch one slot */
+  if (worker < 0 || worker >= p->threads) p->bad_worker = 1;
+}
+
+static void test_pool(void) {
+  static const int64_t counts[] = {0, 1, 2, 3, 5, 7, 17, 101, 1000};
+  for (int threads = 1; threads <= 6; threads++) {
+    qrt_pool_t pool;
+    CHECK_OK(qrt_pool_init(&pool, threads));
+    CHECK(qrt_pool_threads(&pool) == threads, "threads %d: qrt_pool_threads = %d", threads, qrt_pool_threads(&pool));
+    for (int rep = 0; rep < 20; rep++)
+      for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        const int64_t n = counts[c];
+        int *count = calloc((size_t)n + 1, sizeof *count);
+        pool_probe_t probe = {count, 0, threads};
+        qrt_pool_run(&pool, n, probe_task, &probe);
+        int64_t wrong = -1;
+        for (int64_t t = 0; t < n && wrong < 0; t++)
+          if (count[t] != 1) wrong = t;
+        CHECK(wrong < 0, "threads %d, %lld tasks: task %lld ran %d times", threads, (long long)n, (long long)wrong,
+              wrong < 0 ? 1 : count[wrong]);
+        CHECK(count[n] == 0, "threads %d, %lld tasks: task %lld (past the end) ran", threads, (long long)n,
+              (long long)n);
+        CHECK(!probe.bad_worker, "threads %d: a worker index out of range", threads);
+        free(count);
+      }
+    qrt_pool_deinit(&pool);
+  }
+  /* NULL pool: inline, worker 0 */
+  int count[3] = {0};
+  pool_probe_t probe = {count, 0, 1};
+  qrt_pool_run(NULL, 3, probe_task, &probe);
+  CHECK(count[0] == 1 && count[1] == 1 && count[2] == 1 && !probe.bad_worker, "NULL pool");
+  CHECK(qrt_pool_threads(NULL) == 1, "NULL pool has one thread");
+  qrt_pool_t pool;
+  CHECK(qrt_pool_init(&pool, 0) == QRT_INVALID_ARGUMENT, "0 threads");
+  CHECK(qrt_pool_init(&pool, QRT_POOL_MAX_THREADS + 1) == QRT_INVALID_ARGUMENT, "too many threads");
+  CHECK(qrt_pool_init(NULL, 2) == QRT_INVALID_ARGUMENT, "NULL pool");
+  /* again after deinit */
+  CHECK_OK(qrt_pool_init(&pool, 3));
+  qrt_pool_deinit(&pool);
+  CHECK_OK(qrt_pool_init(&pool, 3));
+  int c2[9] = {0};
+  pool_probe_t p2 = {c2, 0, 3};
+  qrt_pool_run(&pool, 9, probe_task, &p2);
+  int ok = 1;
+  for (int t = 0; t < 9; t++) ok &= c2[t] == 1;
+  CHECK(ok, "re-initialized pool");
+  qrt_pool_deinit(&pool);
+}
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static qrt_pool_t g_pools[5]; /* g_pools[t]: t threads, t = 2..4 */
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) abort();
+  return p;
+}
+
+/* Byte comparison with the first differing byte's index. */
+static void expect_same_bytes(const char *what, int threads, const void *got, const void *want, size_t n) {
+  const unsigned char *g = got, *w = want;
+  size_t i = 0;
+  while (i < n && g[i] == w[i]) i++;
+  CHECK(i == n, "%s, %d threads: first differing byte %zu of %zu (got 0x%02x, want 0x%02x)", what, threads, i, n,
+        i < n ? g[i] : 0, i < n ? w[i] : 0);
+}
+
+/* ---- f32 conv ---------------------------------------------------------------------- */
+
+typedef struct {
+  int64_t n, ci, h, w, co, groups, k, stride, pad, dil;
+} conv_shape_t;
+
+static void check_f32_conv(const conv_shape_t *s, int clamp, const char *what) { /* variant: a clamp */
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, s->k, s->k);
+  p.groups = s->groups;
+  p.stride_h = p.stride_w = s->stride;
+  p.pad_top = p.pad_left = s->pad;
+  p.pad_bottom = p.pad_right = s->pad;
+  p.dilation_h = p.dilation_w = s->dil;
+  if (clamp) p.output_min = -0.5f, p.output_max = 0.75f;
+  int64_t OH, OW;
+  if (qrt_conv2d_output_size(&p, s->h, s->w, &OH, &OW) != QRT_OK) return;
+  const int64_t nx = s->n * s->ci * s->h * s->w, ny = s->n * s->co * OH * OW;
+  const int64_t nw = s->co * (s->ci / s->groups) * s->k * s->k;
+  float *x = xmalloc((size_t)nx * 4), *wt = xmalloc((size_t)nw * 4), *bias = xmalloc((size_t)s->co * 4);
+  fill_rand(x, nx);
+  fill_rand(wt, nw);
+  fill_rand(bias, s->co);
+  const size_t ps = qrt_f32_conv2d_packed_weights_size(&p, s->ci, s->co);
+  void *packed = xmalloc(ps);
+  CHECK_OK(qrt_f32_conv2d_pack_weights(&p, s->ci, s->co, wt, bias, packed, ps));
+  float *want = xmalloc((size_t)ny * 4), *got = xmalloc((size_t)ny * 4);
+  const size_t ss1 = qrt_f32_conv2d_scratch_size(&p, s->ci, s->h, s->w, s->co);
+  void *sc = xmalloc(ss1);
+  memset(want, 0xa5, (size_t)ny * 4);
+  CHECK_OK(qrt_f32_conv2d_packed(&p, s->n, s->ci, s->h, s->w, x, s->co, packed, want, sc, ss1));
+  free(sc);
+  for (int t = 2; t <= 4; t++) {
+    const size_t ss = qrt_f32_conv2d_scratch_size_mt(&p, s->ci, s->h, s->w, s->co, t);
+    CHECK(ss >= ss1, "%s: the threaded scratch is smaller than the single-threaded one", what);
+    sc = xmalloc(ss);
+    memset(sc, 0x5a, ss);
+    memset(got, 0xa5, (size_t)ny * 4);
+    CHECK_OK(qrt_f32_conv2d_packed_mt(&g_pools[t], &p, s->n, s->ci, s->h, s->w, x, s->co, packed, got, sc, ss));
+    expect_same_bytes(what, t, got, want, (size_t)ny * 4);
+    if (ss > 64)
+      CHECK(qrt_f32_conv2d_packed_mt(&g_pools[t], &p, s->n, s->ci, s->h, s->w, x, s->co, packed, got, sc, ss - 64) ==
+                QRT_BUFFER_TOO_SMALL,
+            "%s, %d threads: scratch 64 bytes short accepted", what, t);
+    free(sc);
+  }
+  free(x), free(wt), free(bias), free(packed), free(want), free(got);
+}
+
+typedef void (*conv_check_fn)(const conv_shape_t *s, int variant, const char *what);
+
+/* check on every ISA level: the fixed shapes (variant = index % 2), then 6
+ * random ones (1-2 images, 1 to max_ci / max_co channels, 3 to max_hw rows and
+ * columns, kernels 1, 3, 5, strides 1-2, pads 0-1). */
+static void conv_shapes(const char *kind, conv_check_fn check, const conv_shape_t *fixed, size_t nfixed,
+                        int64_t max_ci, int64_t max_hw, int64_t max_co) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[160];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (size_t c = 0; c < nfixed; c++) {
+      snprintf(what, sizeof what, "%s %s case %zu", kind, qrt_isa_name(isas[i]), c);
+      check(&fixed[c], (int)(c % 2), what);
+    }
+    for (int r = 0; r < 6; r++) {
+      conv_shape_t s = {rng_range(1, 2), rng_range(1, max_ci), rng_range(3, max_hw), rng_range(3, max_hw),
+                        rng_range(1, max_co), 1, rng_range(1, 3) * 2 - 1, rng_range(1, 2), rng_range(0, 1), 1};
+      snprintf(what, sizeof what, "%s %s random %d (ci %lld h %lld w %lld co %lld k %lld s %lld)", kind,
+               qrt_isa_name(isas[i]), r, (long long)s.ci, (long long)s.h, (long long)s.w, (long long)s.co,
+               (long long)s.k, (long long)s.stride);
+      check(&s, r % 2, what);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
+static void test_f32_conv(void) {
+  static const conv_shape_t fixed[] = {
+      /* n  ci  h   w  co  g  k  s  p  d */
+      {1, 3, 30, 30, 20, 1, 3, 2, 1, 1},     /* stride-2 planes */
+      {2, 16, 29, 31, 37, 1, 1, 1, 0, 1},    /* pointwise (>= 784 pixels), channel tails */
+      {1, 40, 9, 9, 35, 1, 3, 1, 1, 1},      /* K = 360 > 256: partial sums */
+      {1, 8, 11, 11, 33, 1, 3, 1, 1, 1},     /* rows of 11: gather */
+      {1, 64, 7, 7, 40, 1, 3, 1, 1, 1},      /* 7x7: row pairs, K 576 */
+      {1, 30, 17, 13, 30, 30, 3, 1, 1, 1},   /* depthwise */
+      {2, 24, 16, 16, 24, 24, 5, 2, 2, 1},   /* depthwise stride 2 */
+      {1, 12, 12, 15, 12, 12, 3, 3, 1, 1},   /* depthwise stride 3 (the loops) */
+      {1, 12, 14, 14, 18, 3, 3, 1, 1, 2},    /* groups, dilation */
+      {1, 6, 5, 5, 10, 1, 1, 1, 0, 1},       /* 1x1 on a small map (igemm, flat) */
+  };
+  conv_shapes("f32 conv", check_f32_conv, fixed, sizeof fixed / sizeof fixed[0], 20, 20, 40);
+}
+
+/* ---- f32 gemm ---------------------------------------------------------------------- */
+
+static void check_f32_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
+  float *a = xmalloc((size_t)(m * k) * 4), *b = xmalloc((size_t)(k * n) * 4), *c = xmalloc((size_t)n * 4);
+  float *want = xmalloc((size_t)(m * n) * 4), *got = xmalloc((size_t)(m * n) * 4);
+  fill_rand(a, m * k);
+  fill_rand(b, k * n);
+  fill_rand(c, n);
+  const size_t pbs = qrt_f32_gemm_pack_b_size(n, k);
+  void *pb = xmalloc(pbs);
+  CHECK_OK(qrt_f32_gemm_pack_b(1, n, k, b, k, pb, pbs));
+  for (int packed = 0; packed < 2; packed++) {
+    size_t ss = packed ? qrt_f32_gemm_packed_b_scratch_size(m, n, k) : qrt_f32_gemm_scratch_size(m, n, k);
+    void *sc = xmalloc(ss);
+    memset(want, 0xa5, (size_t)(m * n) * 4);
+    if (packed)
+      CHECK_OK(qrt_f32_gemm_packed_b(0, m, n, k, 1.5f, a, k, pb, 0.5f, c, 0, 1, want, n, sc, ss));
+    else
+      CHECK_OK(qrt_f32_gemm(0, 1, m, n, k, 1.0f, a, k, b, k, 1.0f, c, 0, 1, want, n, sc, ss));
+    free(sc);
+    const size_t ss1 = ss;
+    for (int t = 2; t <= 4; t++) {
+      ss = packed ? qrt_f32_gemm_packed_b_scratch_size_mt(m, n, k, t) : qrt_f32_gemm_scratch_size_mt(m, n, k, t);
+      /* a pool's scratch also serves the single-threaded path (a 1-thread pool, NULL) */
+      CHECK(ss >= ss1, "%s, %d threads: the threaded scratch is smaller than the single-threaded one", what, t);
+      sc = xmalloc(ss);
+      memset(got, 0xa5, (size_t)(m * n) * 4);
+      if (packed)
+        CHECK_OK(qrt_f32_gemm_packed_b_mt(&g_pools[t], 0, m, n, k, 1.5f, a, k, pb, 0.5f, c, 0, 1, got, n, sc, ss));
+      else
+        CHECK_OK(qrt_f32_gemm_mt(&g_pools[t], 0, 1, m, n, k, 1.0f, a, k, b, k, 1.0f, c, 0, 1, got, n, sc, ss));
+      expect_same_bytes(packed ? "f32 gemm packed B" : "f32 gemm", t, got, want, (size_t)(m * n) * 4);
+      CHECK((packed ? qrt_f32_gemm_packed_b_mt(&g_pools[t], 0, m, n, k, 1.5f, a, k, pb, 0.5f, c, 0, 1, got, n, sc,
+                                               ss - 4)
+                    : qrt_f32_gemm_mt(&g_pools[t], 0, 1, m, n, k, 1.0f, a, k, b, k, 1.0f, c, 0, 1, got, n, sc,
+                                      ss - 4)) == QRT_BUFFER_TOO_SMALL,
+            "%s, %d threads: short scratch accepted", what, t);
+      free(sc);
+    }
+  }
+  free(a), free(b), free(c), free(want), free(got), free(pb);
+}
+
+typedef void (*gemm_check_fn)(int64_t m, int64_t n, int64_t k, const char *what);
+
+/* check on every ISA level: the fixed shapes, then 4 random ones up to max_m x max_nk x max_nk. */
+static void gemm_shapes(const char *kind, gemm_check_fn check, const int64_t (*fixed)[3], size_t nfixed,
+                        int64_t max_m, int64_t max_nk) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[120];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (size_t c = 0; c < nfixed + 4; c++) {
+      const int64_t m = c < nfixed ? fixed[c][0] : rng_range(1, max_m);
+      const int64_t n = c < nfixed ? fixed[c][1] : rng_range(1, max_nk), k = c < nfixed ? fixed[c][2] : rng_range(1, max_nk);
+      snprintf(what, sizeof what, "%s %s %lldx%lldx%lld", kind, qrt_isa_name(isas[i]), (long long)m, (long long)n,
+               (long long)k);
+      check(m, n, k, what);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
+static void test_f32_gemm(void) {
+  static const int64_t fixed[][3] = {{1, 1000, 512}, {3, 1700, 300}, {37, 45, 33}, {1, 1, 1}};
+  gemm_shapes("f32 gemm", check_f32_gemm, fixed, sizeof fixed / sizeof fixed[0], 40, 300);
+}
+
+/* ---- int8 ---------------------------------------------------------------------------- */
+
+static void fill_bytes(uint8_t *p, int64_t n) {
+  for (int64_t i = 0; i < n; i++) p[i] = (uint8_t)rng_u32();
+}
+
+static void check_q8_conv(const conv_shape_t *s, int variant, const char *what) {
+  const qrt_dtype_t xt = variant ? QRT_DTYPE_I8 : QRT_DTYPE_U8; /* variant: the input type */
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, s->k, s->k);
+  p.groups = s->groups;
+  p.stride_h = p.stride_w = s->stride;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = s->pad;
+  p.dilation_h = p.dilation_w = s->dil;
+  int64_t OH, OW;
+  if (qrt_conv2d_output_size(&p, s->h, s->w, &OH, &OW) != QRT_OK) return;
+  const int64_t cig = s->ci / s->groups, K = cig * s->k * s->k;
+  const int64_t nx = s->n * s->ci * s->h * s->w, ny = s->n * s->co * OH * OW, nw = s->co * K;
+  uint8_t *x = xmalloc((size_t)nx), *wt = xmalloc((size_t)nw), *want = xmalloc((size_t)ny), *got = xmalloc((size_t)ny);
+  float *ws = xmalloc((size_t)s->co * 4);
+  int32_t *bias = xmalloc((size_t)s->co * 4);
+  fill_bytes(x, nx);
+  for (int64_t i = 0; i < nw; i++) wt[i] = (uint8_t)(int8_t)rng_range(-127, 127);
+  for (int64_t o = 0; o < s->co; o++) ws[o] = 0.01f + 0.001f * (float)(o % 7), bias[o] = (int32_t)rng_range(-5000, 5000);
+  const qrt_q8_act_t xq = {xt, 0.05f, xt == QRT_DTYPE_U8 ? 128 : 3};
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, s->co, ws, 0, NULL};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 0.05f * 0.013f * 4.0f * sqrtf((float)K) * 16.0f, 100);
+  const size_t ps = qrt_q8_conv2d_packed_weights_size(&p, s->ci, s->co);
+  void *packed = xmalloc(ps);
+  CHECK_OK(qrt_q8_conv2d_pack_weights(&p, s->ci, s->co, &xq, &wq, wt, bias, &yq, packed, ps));
+  const size_t ss = qrt_q8_conv2d_scratch_size(&p, s->ci, s->h, s->w, s->co);
+  void *sc = xmalloc(ss);
+  memset(want, 0xa5, (size_t)ny);
+  CHECK_OK(qrt_q8_conv2d_packed(&p, s->n, s->ci, s->h, s->w, x, s->co, packed, want, sc, ss));
+  for (int t = 2; t <= 4; t++) {
+    memset(got, 0xa5, (size_t)ny);
+    memset(sc, 0x5a, ss);
+    CHECK_OK(qrt_q8_conv2d_packed_mt(&g_pools[t], &p, s->n, s->ci, s->h, s->w, x, s->co, packed, got, sc, ss));
+    expect_same_bytes(what, t, got, want, (size_t)ny);
+  }
+  free(x), free(wt), free(want), free(got), free(ws), free(bias), free(packed), free(sc);
+}
+
+static void test_q8_conv(void) {
+  static const conv_shape_t fixed[] = {
+      {1, 3, 30, 30, 20, 1, 3, 2, 1, 1},  {2, 16, 13, 17, 37, 1, 1, 1, 0, 1}, {1, 40, 9, 9, 65, 1, 3, 1, 1, 1},
+      {1, 64, 7, 7, 50, 1, 3, 1, 1, 1},   {1, 32, 11, 9, 32, 32, 3, 1, 1, 1}, {2, 12, 14, 14, 18, 3, 3, 2, 1, 2},
+      {1, 5, 6, 6, 7, 1, 3, 1, 1, 1},
+  };
+  conv_shapes("q8 conv", check_q8_conv, fixed, sizeof fixed / sizeof fixed[0], 24, 16, 70);
+}
+
+static void check_q8_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
+  uint8_t *x = xmalloc((size_t)(m * k)), *wt = xmalloc((size_t)(n * k));
+  uint8_t *want = xmalloc((size_t)(m * n)), *got = xmalloc((size_t)(m * n));
+  float *fwant = xmalloc((size_t)(m * n) * 4), *fgot = xmalloc((size_t)(m * n) * 4), *ws = xmalloc((size_t)n * 4);
+  float *fbias = xmalloc((size_t)n * 4), *xs = xmalloc((size_t)m * 4);
+  int32_t *bias = xmalloc((size_t)n * 4), *xz = xmalloc((size_t)m * 4);
+  fill_bytes(x, m * k);
+  for (int64_t i = 0; i < n * k; i++) wt[i] = (uint8_t)(int8_t)rng_range(-127, 127);
+  for (int64_t o = 0; o < n; o++) ws[o] = 0.01f + 0.001f * (float)(o % 5), bias[o] = (int32_t)rng_range(-999, 999);
+  fill_rand(fbias, n);
+  for (int64_t r = 0; r < m; r++) xs[r] = 0.02f + 0.001f * (float)r, xz[r] = (int32_t)rng_range(0, 255);
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.05f, 120};
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, n, ws, 0, NULL};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_I8, 0.05f * 0.012f * 4.0f * sqrtf((float)k) * 16.0f, -3);
+  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k), ss = qrt_q8_gemm_scratch_size(m, n, k);
+  void *packed = xmalloc(ps), *dpacked = xmalloc(ps), *sc = xmalloc(ss);
+  CHECK_OK(qrt_q8_gemm_pack_weights(n, k, &xq, &wq, wt, bias, &yq, packed, ps));
+  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(n, k, QRT_DTYPE_U8, &wq, wt, fbias, dpacked, ps));
+  memset(want, 0xa5, (size_t)(m * n));
+  memset(fwant, 0xa5, (size_t)(m * n) * 4);
+  CHECK_OK(qrt_q8_gemm_packed(m, n, k, x, k, packed, want, n, sc, ss));
+  CHECK_OK(qrt_q8_gemm_dynamic_packed(m, n, k, x, k, xs, xz, 1, dpacked, fwant, n, sc, ss));
+  for (int t = 2; t <= 4; t++) {
+    memset(got, 0xa5, (size_t)(m * n));
+    memset(fgot, 0xa5, (size_t)(m * n) * 4);
+    CHECK_OK(qrt_q8_gemm_packed_mt(&g_pools[t], m, n, k, x, k, packed, got, n, sc, ss));
+    CHECK_OK(qrt_q8_gemm_dynamic_packed_mt(&g_pools[t], m, n, k, x, k, xs, xz, 1, dpacked, fgot, n, sc, ss));
+    expect_same_bytes(what, t, got, want, (size_t)(m * n));
+    expect_same_bytes(what, t, fgot, fwant, (size_t)(m * n) * 4);
+  }
+  free(x), free(wt), free(want), free(got), free(fwant), free(fgot), free(ws), free(fbias), free(xs), free(bias);
+  free(xz), free(packed), free(dpacked), free(sc);
+}
+
+static void test_q8_gemm(void) {
+  static const int64_t fixed[][3] = {{1, 1000, 512}, {5, 77, 131}, {9, 16, 3}, {1, 1, 1}};
+  gemm_shapes("q8 gemm", check_q8_gemm, fixed, sizeof fixed / sizeof fixed[0], 20, 200);
+}
+
+int main(void) {
+  test_pool();
+  for (int t = 2; t <= 4; t++)
+    if (qrt_pool_init(&g_pools[t], t) != QRT_OK) {
+      fprintf(stderr, "cannot start a pool of %d threads\n", t);
+      return 1;
+    }
+  test_f32_conv();
+  test_f32_gemm();
+  test_q8_conv();
+  test_q8_gemm();
+  for (int t = 2; t <= 4; t++) qrt_pool_deinit(&g_pools[t]);
+  return test_finish("test_threads");
+}
