@@ -2,6 +2,7 @@
  * convert (QDQ), written as .mlir/.mlirbc; with --data/--labels it also
  * reports float and int8 top-1 accuracy and weight sizes.
  * qcc eval: top-1 accuracy of a model on labelled data. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "pipeline.h"
 #include "plugin.h"
 #include "cli.h"
+#include "costs.h"
 #include "qcc.h"
 #include "report.h"
 
@@ -187,11 +189,14 @@ static void quantize_usage(FILE *f) {
           "                         (implies --no-fuse; docs/qdq-export.md)\n"
           "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n"
           "Mixed precision (docs/precision.md): with a budget, each conv/gemm/matmul layer gets one of\n"
-          "fp32, fp16, int8-wo, int8, int4-wo-g32/64/128, measured on --data (or --calib) samples, and\n"
+          "fp32, fp16, int8-wo, int8, int8-dyn, int4-wo-g32/64/128, measured on --data (or --calib) samples, and\n"
           "OUT's stem + .precision.json lists every layer's precision, bytes and sensitivities.\n"
           "  --max-accuracy-drop P  top-1 at most P points below float (needs --data/--labels)\n"
           "  --min-sqnr D           output SQNR against float at least D dB\n"
           "  --max-size BYTES       weights at most BYTES (suffix k or M: 1024s)\n"
+          "  --max-latency MS       the layers' estimated time at most MS milliseconds (cost table)\n"
+          "  --cost-table FILE      per-layer times from FILE (default: the shipped table of --target;\n"
+          "                         `qcc cost-table` measures one); recorded in the precision file\n"
           "  --precisions P,P,...   candidate precisions (default: all)\n"
           "  --eval-samples N       samples for the sensitivity analysis and checks (default 1000)\n"
           "  --report DIR           write DIR/report.json and DIR/report.html (per-layer sensitivity,\n"
@@ -221,6 +226,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   long calib_samples = 0, eval_samples = 1000;
   const char *max_drop = NULL, *min_sqnr = NULL, *precisions = NULL, *precision_file = NULL, *report_dir = NULL;
   int64_t max_size = 0;
+  const char *max_latency = NULL, *cost_table = NULL;
   int bias_correction = -1; /* -1: qcc-convert's default */
   bool awq = false; /* --int4-method=awq */
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
@@ -276,7 +282,14 @@ int qcc_cmd_quantize(int argc, char **argv) {
     }
     else if (!strcmp(a, "--precision-file") && has) precision_file = argv[++i];
     else if (!strcmp(a, "--report") && has) report_dir = argv[++i];
-    else if (!strcmp(a, "--max-size") && has) {
+    else if (!strcmp(a, "--cost-table") && has) cost_table = argv[++i];
+    else if (!strcmp(a, "--max-latency") && has) {
+      max_latency = argv[++i];
+      char *end;
+      double v = strtod(max_latency, &end);
+      if (end == max_latency || *end || !(v > 0) || !isfinite(v))
+        return qcc_cli_errorf(QCC_ERR_USAGE, "--max-latency needs a number of milliseconds > 0 (e.g. 0.5), got '%s'", max_latency);
+    } else if (!strcmp(a, "--max-size") && has) {
       max_size = parse_size(argv[++i]);
       if (max_size < 1) return qcc_cli_errorf(QCC_ERR_USAGE, "--max-size needs a byte count (e.g. 300000, 64k, 1.5M), got '%s'", argv[i]);
     } else if (!strcmp(a, "--eval-samples") && has) {
@@ -330,15 +343,16 @@ int qcc_cmd_quantize(int argc, char **argv) {
     }
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
-  const bool budget = max_drop || min_sqnr || max_size;
+  const bool budget = max_drop || min_sqnr || max_size || max_latency;
   if (report_dir && !budget && !precision_file)
-    return qcc_cli_errorf(QCC_ERR_USAGE, "--report needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size) or --precision-file");
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--report needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size, --max-latency) or --precision-file");
+  if (cost_table && !budget) return qcc_cli_errorf(QCC_ERR_USAGE, "--cost-table needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size, --max-latency)");
   char prec_json[4096] = "";
   if (budget || precision_file) {
     if (!calib) return qcc_cli_errorf(QCC_ERR_USAGE, "mixed precision needs --calib (int8 layers use its activation ranges)");
     if (max_drop && !labels) return qcc_cli_errorf(QCC_ERR_USAGE, "--max-accuracy-drop needs --data DATA.npz --labels KEY");
-    const char *strs[] = {max_drop, min_sqnr, precision_file, data, labels, out};
-    for (int k = 0; k < 6; ++k)
+    const char *strs[] = {max_drop, min_sqnr, precision_file, data, labels, out, cost_table};
+    for (int k = 0; k < 7; ++k)
       if (strs[k] && !plain_token(strs[k])) return qcc_cli_errorf(QCC_ERR_USAGE, "'%s': mixed-precision options may not contain quotes, spaces, commas or braces", strs[k]);
     if (precisions && strpbrk(precisions, "' {}")) return qcc_cli_errorf(QCC_ERR_USAGE, "--precisions '%s': names separated by commas", precisions);
     /* OUT's stem + .precision.json */
@@ -346,16 +360,34 @@ int qcc_cmd_quantize(int argc, char **argv) {
     if (stem + 16 >= sizeof prec_json) return qcc_cli_errorf(QCC_ERR_USAGE, "-o path too long");
     snprintf(prec_json, sizeof prec_json, "%.*s.precision.json", (int)stem, out);
   }
+  char costs[4096] = "";
+  if (budget) { /* the cost table: explicit, else the target's shipped one (without it: no times) */
+    if (cost_table) snprintf(costs, sizeof costs, "%s", cost_table);
+    else {
+      qcc_status_t cst = qcc_cost_table_default_path(target, costs, sizeof costs);
+      if (cst && max_latency) return qcc_cli_fail(cst);
+      if (cst) {
+        fprintf(stderr, "qcc: note: no estimated times (%s)\n", qcc_status_message(cst));
+        qcc_status_free(cst);
+        costs[0] = 0;
+      } else if (!plain_token(costs)) {
+        return qcc_cli_errorf(QCC_ERR_USAGE, "the cost table's path '%s' has quotes, spaces, commas or braces: give "
+                              "--cost-table FILE", costs);
+      }
+    }
+  }
   if (budget) {
     const char *ed = data ? data : calib;
     char common[2048];
     snprintf(common, sizeof common, "data=%s samples=%ld%s%s%s%s%s", ed, eval_samples, labels ? " labels=" : "",
              labels ? labels : "", precisions ? " precisions=" : "", precisions ? precisions : "",
              awq ? " int4_method=awq" : "");
-    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-sensitivity{%s},qcc-select-precision{%s", common, common);
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-sensitivity{%s%s%s},qcc-select-precision{%s", common,
+                  costs[0] ? " cost-table=" : "", costs, common);
     if (max_drop) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-accuracy-drop=%s", max_drop);
     if (min_sqnr) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " min-sqnr=%s", min_sqnr);
     if (max_size) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-size=%lld", (long long)max_size);
+    if (max_latency) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-latency=%s", max_latency);
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
   if (budget || precision_file) {
