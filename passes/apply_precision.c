@@ -62,14 +62,6 @@ static qcc_status_t read_all(const char *path, char **out, size_t *len) {
   return NULL;
 }
 
-/* s for a one-line message: at most n-1 bytes, control characters as '?' */
-static const char *printable(const char *s, char *buf, size_t n) {
-  size_t i = 0;
-  for (; s[i] && i + 1 < n; ++i) buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-  buf[i] = 0;
-  return buf;
-}
-
 qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *path, const qcc_layer *L, int n,
                                       qcc_precision *prec, bool *set) {
   char b1[208], b2[72];
@@ -97,7 +89,7 @@ qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *
     if (!qcc_precision_parse(pr->valuestring, strlen(pr->valuestring), &p)) {
       st = qcc_status_make(QCC_ERR_INVALID,
                            "precision file %s: layer '%s': unknown precision '%s' (" QCC_PRECISION_NAMES ")",
-                           path, printable(nm->valuestring, b1, sizeof b1), printable(pr->valuestring, b2, sizeof b2));
+                           path, qcc_printable(nm->valuestring, b1, sizeof b1), qcc_printable(pr->valuestring, b2, sizeof b2));
       break;
     }
     int found = -1;
@@ -107,7 +99,7 @@ qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *
       st = qcc_status_make(QCC_ERR_INVALID,
                            "precision file %s: the model has no layer '%s' (layers are conv, gemm and matmul nodes "
                            "with constant weights that the quantizer quantizes; `qcc quantize` writes the list)",
-                           path, printable(nm->valuestring, b1, sizeof b1));
+                           path, qcc_printable(nm->valuestring, b1, sizeof b1));
       break;
     }
     if (!qcc_precision_allowed(&L[found], p)) {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "qcc.h"
 #include "qrt/qrt.h"
 
 static const char *const kOps[QCC_COST_OP_COUNT] = {"conv", "dwconv", "gemm", "matmul"};
@@ -30,14 +31,6 @@ qcc_cost_op qcc_cost_op_of(const qcc_layer *l) {
   if (!strcmp(l->kind, "gemm")) return QCC_COST_GEMM;
   if (!strcmp(l->kind, "matmul")) return QCC_COST_MATMUL;
   return l->depthwise ? QCC_COST_DWCONV : QCC_COST_CONV;
-}
-
-/* s for a one-line message: at most n-1 bytes, control characters as '?' */
-static const char *printable(const char *s, char *buf, size_t n) {
-  size_t i = 0;
-  for (; s[i] && i + 1 < n; ++i) buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-  buf[i] = 0;
-  return buf;
 }
 
 #define BAD(...) qcc_status_make(QCC_ERR_INVALID, __VA_ARGS__)
@@ -88,15 +81,15 @@ qcc_status_t qcc_cost_table_parse(const char *text, size_t len, const char *path
   else if (!cJSON_IsObject(ops))
     st = BAD("cost table %s: \"ops\" must be an object of op kinds (conv, dwconv, gemm, matmul)", path);
   if (!st) {
-    printable(tgt->valuestring, out->target, sizeof out->target);
-    printable(src->valuestring, out->source, sizeof out->source);
+    qcc_printable(tgt->valuestring, out->target, sizeof out->target);
+    qcc_printable(src->valuestring, out->source, sizeof out->source);
   }
   const cJSON *o;
   if (!st) cJSON_ArrayForEach(o, ops) {
     qcc_cost_op op;
     if (!qcc_cost_op_parse(o->string, &op)) {
       st = BAD("cost table %s: unknown op kind '%s' in \"ops\" (conv, dwconv, gemm, matmul)", path,
-               printable(o->string, b1, sizeof b1));
+               qcc_printable(o->string, b1, sizeof b1));
       break;
     }
     if (!cJSON_IsObject(o)) {
@@ -108,7 +101,7 @@ qcc_status_t qcc_cost_table_parse(const char *text, size_t len, const char *path
       qcc_precision p;
       if (!qcc_precision_parse(e->string, strlen(e->string), &p)) {
         st = BAD("cost table %s: ops.%s: unknown precision '%s' (" QCC_PRECISION_NAMES ")", path, kOps[op],
-                 printable(e->string, b2, sizeof b2));
+                 qcc_printable(e->string, b2, sizeof b2));
         break;
       }
       if ((st = parse_entry(e, path, kOps[op], qcc_precision_name(p), &out->e[op][p]))) break;
@@ -121,26 +114,11 @@ qcc_status_t qcc_cost_table_parse(const char *text, size_t len, const char *path
 }
 
 qcc_status_t qcc_cost_table_load(const char *path, qcc_cost_table *out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return qcc_status_make(QCC_ERR_IO, "cost table %s: %s", path, strerror(errno));
-  size_t cap = 1 << 16, n = 0, r;
-  char *b = malloc(cap);
-  while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
-    n += r;
-    if (n == cap) {
-      if (cap >= ((size_t)16 << 20)) {
-        free(b);
-        fclose(f);
-        return BAD("cost table %s: larger than 16 MiB", path);
-      }
-      char *nb = realloc(b, cap * 2);
-      if (!nb) free(b);
-      b = nb, cap *= 2;
-    }
-  }
-  fclose(f);
-  if (!b) return qcc_status_make(QCC_ERR_INTERNAL, "out of memory");
-  qcc_status_t st = qcc_cost_table_parse(b, n, path, out);
+  char *b;
+  size_t n;
+  qcc_status_t st = qcc_read_file(path, &b, &n);
+  if (st) return qcc_status_annotate(st, "cost table");
+  st = qcc_cost_table_parse(b, n, path, out);
   free(b);
   return st;
 }

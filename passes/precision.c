@@ -50,6 +50,13 @@ qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool a
   return NULL;
 }
 
+const char *qcc_printable(const char *s, char *buf, size_t n) {
+  size_t i = 0;
+  for (; s[i] && i + 1 < n; ++i) buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+  buf[i] = 0;
+  return buf;
+}
+
 static int group_of(qcc_precision p) {
   return p == QCC_PREC_INT4_G32 ? 32 : p == QCC_PREC_INT4_G64 ? 64 : p == QCC_PREC_INT4_G128 ? 128 : 0;
 }

@@ -49,6 +49,8 @@ bool qcc_precision_parse(const char *s, size_t n, qcc_precision *out);
  * int8 4, int4-wo-g128 5, g64 6, g32 7): "more precise" in the selection's
  * rule that a precision slower than a more precise one is not chosen. */
 int qcc_precision_rank(qcc_precision p);
+/* s for a one-line message: at most n-1 bytes, control characters as '?'; returns buf. */
+const char *qcc_printable(const char *s, char *buf, size_t n);
 /* "int8,int4-wo-g128" -> allowed[p] for the names listed, plus fp32 (always a
  * candidate); USAGE naming `pass` for an unknown name. */
 qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]);
