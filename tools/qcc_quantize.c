@@ -220,6 +220,18 @@ static int64_t parse_size(const char *s) {
 
 static bool plain_token(const char *s) { return !strpbrk(s, "' {},"); }
 
+/* "estimated layer time: ..." from the summary qcc-select-precision left (times only with a cost table). */
+static void print_estimated_time(MlirModule m, const char *costs) {
+  MlirAttribute sum = mlirOperationGetDiscardableAttributeByName(mlirModuleGetOperation(m),
+                                                                 mlirStringRefCreateFromCString("qcc.precision_summary"));
+  if (mlirAttributeIsNull(sum) || !mlirAttributeIsADictionary(sum)) return;
+  MlirAttribute t = mlirDictionaryAttrGetElementByName(sum, mlirStringRefCreateFromCString("time_ms"));
+  MlirAttribute f = mlirDictionaryAttrGetElementByName(sum, mlirStringRefCreateFromCString("float_time_ms"));
+  if (mlirAttributeIsNull(t) || mlirAttributeIsNull(f) || !mlirAttributeIsAFloat(t) || !mlirAttributeIsAFloat(f)) return;
+  printf("estimated layer time: %.4g ms, float %.4g ms (cost table %s)\n", mlirFloatAttrGetValueDouble(t),
+         mlirFloatAttrGetValueDouble(f), costs);
+}
+
 int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
   const char *data = NULL, *labels = NULL, *mean = NULL, *std = NULL, *layout = NULL;
@@ -429,6 +441,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   printf("weights: float %.1f KiB, quantized %.1f KiB (%.2fx smaller)\n", fbytes / 1024.0, qbytes / 1024.0,
          qbytes ? (double)fbytes / (double)qbytes : 0.0);
   if (prec_json[0]) printf("precisions: %s\n", prec_json);
+  print_estimated_time(m, costs);
   int rc = 0;
   qcc_report_extra extra = {.model = model};
   if (data) {
