@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "executor.h"
-#include "mlir-c/Pass.h"
-#include "pipeline.h"
 #include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/Pass.h"
 #include "pass_util.h"
 #include "passes.h"
+#include "pipeline.h"
 #include "qcc.h"
 #include "quantizer.h"
 
