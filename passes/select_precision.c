@@ -1,22 +1,33 @@
 /* qcc-select-precision: choose each layer's precision under a budget, from the
- * per-layer sensitivities qcc-sensitivity stored, then verify the whole model.
+ * per-layer sensitivities (and, with a cost table, times) qcc-sensitivity
+ * stored, then verify the whole model.
  *
+ * 0. Candidates. With times (qcc.time_ms), a precision the table says is
+ *    slower than a more precise candidate (qcc_precision_rank) is dropped,
+ *    unless max-size is set and it is also smaller than every such one.
  * 1. Greedy order. Each layer's error at precision p is the noise power its
  *    sensitivity implies, e = 10^(-SQNR/10) (relative to the output's power;
  *    noise from different layers roughly adds). Starting from all fp32, the
- *    next step is always the move of one layer to a smaller precision with the
- *    least added error per byte saved. The steps give a sequence of choices
- *    C_0 (all fp32) ... C_T (every layer at its smallest), weights shrinking.
- * 2. Budget. max-size picks the first C_k small enough. min-sqnr and
- *    max-accuracy-drop are verified on the whole model (a converted copy run
- *    on the samples): the largest k whose choice meets them is found by
- *    bisection from the smallest k the size allows; backing off along the
+ *    next step is always the move of one layer with the least added error
+ *    per byte saved (per ms saved under max-latency). The steps give a
+ *    sequence of choices C_0 (all fp32) ... C_T (every layer at its smallest,
+ *    or fastest).
+ * 2. Budget. max-size and max-latency pick the first C_k within them.
+ *    min-sqnr and max-accuracy-drop are verified on the whole model (a
+ *    converted copy run on the samples): the largest k whose choice meets
+ *    them is found by bisection from that first k; backing off along the
  *    sequence raises the precision of the layers whose moves cost most.
- * 3. Result: qcc.precision = "int8" ... on every layer op, and on the module
+ * 3. Faster at no cost in bytes (with times): each layer takes a faster
+ *    candidate of no more bytes when the budget still holds (int8 over
+ *    int8-wo when its kernel is faster); without an accuracy budget, the
+ *    fastest such.
+ * 4. Result: qcc.precision = "int8" ... on every layer op, and on the module
  *    qcc.precision_summary = {weight_bytes, float_weight_bytes, sqnr_db,
- *    top1_agree, accuracy, float_accuracy}. qcc-apply-precision applies it.
+ *    top1_agree, accuracy, float_accuracy[, time_ms, float_time_ms]}.
+ *    qcc-apply-precision applies it.
  * A budget no choice meets is an error naming the best achievable figures
- * and the layers responsible (those with the largest error in that choice). */
+ * and the layers responsible (those with the largest error in that choice;
+ * for latency, the fastest choice and its slowest layers). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
