@@ -7,7 +7,7 @@
 # small, its bytes in base64, since a CI machine's files may be gone).
 #
 # usage: tools/run-fuzz.sh [-t SECONDS] [TARGET...]
-#   -t SECONDS  fuzzing time per target (default 45, or $QCC_FUZZ_TIME)
+#   -t SECONDS  fuzzing time per target (default 36, or $QCC_FUZZ_TIME)
 #   TARGET      onnx_import npy input_shape pipeline precision_file cost_table image (default: all seven)
 # env:  QCC_FUZZ_BUILD  build folder (default build-fuzz)
 #       QCC_FUZZ_SEED   libFuzzer -seed (default 1: a CI failure replays the
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-secs=${QCC_FUZZ_TIME:-45}
+secs=${QCC_FUZZ_TIME:-36}
 if [ "${1:-}" = -t ]; then secs=$2; shift 2; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(onnx_import npy input_shape pipeline precision_file cost_table image)
