@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "costs.h"
+#include "qcc.h"
 #include "qrt/qrt.h"
 #include "qrt/qrt_f32.h"
 #include "qrt/qrt_q8.h"
@@ -393,6 +394,15 @@ static const shape_t kDw[] = {
     {.c_in = 144, .c_out = 144, .h = 28, .w = 28, .kernel = 5, .stride = 1, .groups = 144},
 };
 
+/* The shapes timed for op kind op (gemm's for matmul). */
+static const shape_t *shapes_of(qcc_cost_op op, int *n) {
+#define N_OF(a) ((int)(sizeof a / sizeof *a))
+  if (op == QCC_COST_CONV) return *n = N_OF(kConv), kConv;
+  if (op == QCC_COST_DWCONV) return *n = N_OF(kDw), kDw;
+  return *n = N_OF(kGemm), kGemm;
+#undef N_OF
+}
+
 /* Which kernel runs (op, p): the precision whose measurement it reuses. The
  * executor and generated code run convolutions at fp16/int8-wo/int4 and
  * MatMul weights at the weight-only precisions as float layers (weights
@@ -422,7 +432,7 @@ static void usage(FILE *f) {
           "                     aarch64 (NEON), aarch64-dotprod, native (this CPU's best; default)\n"
           "                     The CPU must run the target's kernels (aarch64 tables are not measured under\n"
           "                     emulation: qemu's timings mean nothing).\n"
-          "  -o FILE            the table (written to FILE.tmp, then renamed)\n"
+          "  -o FILE            the table (written to a temporary file, then renamed)\n"
           "  --repeats N        timed batches per shape (default 9; the median is kept)\n"
           "  --min-batch-ms MS  each batch runs at least MS ms (default 5)\n");
 }
@@ -519,6 +529,12 @@ int qcc_cmd_cost_table(int argc, char **argv) {
     usage(stderr);
     return QCC_ERR_USAGE;
   }
+  { /* fail before measuring, not after, when OUT's folder cannot take it */
+    char dir[4096];
+    const char *slash = strrchr(out, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) + 1 : 1, slash ? out : ".");
+    if (access(dir, W_OK)) return qcc_cli_errorf(QCC_ERR_IO, "-o %s: cannot write in '%s': %s", out, dir, strerror(errno));
+  }
   const char *tname = NULL;
   qrt_isa_t isa = QRT_ISA_SCALAR;
   qcc_status_t st = resolve_target(target, &tname, &isa);
@@ -531,16 +547,13 @@ int qcc_cmd_cost_table(int argc, char **argv) {
   qcc_cost_table table;
   memset(&table, 0, sizeof table);
   cJSON *meas = cJSON_CreateArray();
-  int total = 0, done = 0;
+  int total = 0, done = 0, nshapes = 0;
   for (int op = 0; op < QCC_COST_OP_COUNT; ++op)
     for (int p = 0; p < QCC_PREC_COUNT; ++p)
       if (timed((qcc_cost_op)op, (qcc_precision)p))
-        total += op == QCC_COST_CONV ? (int)(sizeof kConv / sizeof *kConv)
-                 : op == QCC_COST_DWCONV ? (int)(sizeof kDw / sizeof *kDw) : (int)(sizeof kGemm / sizeof *kGemm);
+        shapes_of((qcc_cost_op)op, &nshapes), total += nshapes;
   for (int op = 0; op < QCC_COST_OP_COUNT && !st; ++op) {
-    const shape_t *shapes = op == QCC_COST_CONV ? kConv : op == QCC_COST_DWCONV ? kDw : kGemm;
-    int nshapes = op == QCC_COST_CONV ? (int)(sizeof kConv / sizeof *kConv)
-                  : op == QCC_COST_DWCONV ? (int)(sizeof kDw / sizeof *kDw) : (int)(sizeof kGemm / sizeof *kGemm);
+    const shape_t *shapes = shapes_of((qcc_cost_op)op, &nshapes);
     for (int p = 0; p < QCC_PREC_COUNT && !st; ++p) {
       if (op == QCC_COST_MATMUL && p == QCC_PREC_INT8_DYN) /* the same kernel as Gemm's */
         table.e[op][p] = table.e[QCC_COST_GEMM][p];
@@ -626,17 +639,16 @@ int qcc_cmd_cost_table(int argc, char **argv) {
   char *text = cJSON_Print(doc);
   cJSON_Delete(doc);
   if (!text) return qcc_cli_errorf(QCC_ERR_INTERNAL, "out of memory");
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", out);
-  FILE *f = fopen(tmp, "wb");
-  bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-  if (f) ok = (fclose(f) == 0) && ok;
-  free(text);
-  if (!ok || rename(tmp, out)) {
-    int e = errno;
-    remove(tmp);
-    return qcc_cli_errorf(QCC_ERR_IO, "cannot write %s: %s", out, strerror(e));
+  size_t len = strlen(text);
+  char *nl = realloc(text, len + 2);
+  if (!nl) {
+    free(text);
+    return qcc_cli_errorf(QCC_ERR_INTERNAL, "out of memory");
   }
+  nl[len] = '\n', nl[len + 1] = 0;
+  st = qcc_write_file_atomic(out, nl, len + 1);
+  free(nl);
+  if (st) return qcc_cli_fail(st);
   printf("cost table for %s: %s (%.0f s, load %.2f -> %.2f)\n", tname, out, secs, load0, load1);
   return 0;
 }
