@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
   const char *name, *op, *prec;
   double bytes, float_bytes; /* NAN when absent */
+  double time_ms, float_time_ms; /* estimated (cost table); NAN when absent */
   cJSON *sens;               /* the file's table, or NULL */
   cand_t *c;
   int nc;
@@ -36,6 +37,8 @@ typedef struct {
 typedef struct {
   const char *path, *model;
   double float_wb, wb, sqnr, top1, acc, facc; /* NAN when absent */
+  double time_ms, float_time_ms;               /* estimated; NAN when absent */
+  const cJSON *cost_table;                     /* the file's "cost_table", or NULL */
   bool acc_full;                              /* acc/facc come from extra */
   int64_t acc_samples;
   layer_t *L;
@@ -95,6 +98,11 @@ static qcc_status_t parse(rep_t *r, cJSON *root) {
   QCC_RETURN_IF_ERROR(get_num(r, root, "top1_agree", "", &r->top1));
   QCC_RETURN_IF_ERROR(get_num(r, root, "accuracy", "", &r->acc));
   QCC_RETURN_IF_ERROR(get_num(r, root, "float_accuracy", "", &r->facc));
+  QCC_RETURN_IF_ERROR(get_num(r, root, "time_ms", "", &r->time_ms));
+  QCC_RETURN_IF_ERROR(get_num(r, root, "float_time_ms", "", &r->float_time_ms));
+  r->cost_table = cJSON_GetObjectItemCaseSensitive(root, "cost_table");
+  if (r->cost_table && !cJSON_IsObject(r->cost_table))
+    return qcc_status_make(QCC_ERR_INVALID, "%s: \"cost_table\" is not an object", r->path);
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(root, "layers");
   if (!layers) return qcc_status_make(QCC_ERR_INVALID, "%s: not a precision file (no \"layers\" list)", r->path);
   if (!cJSON_IsArray(layers)) return qcc_status_make(QCC_ERR_INVALID, "%s: \"layers\" is not a list", r->path);
@@ -114,6 +122,8 @@ static qcc_status_t parse(rep_t *r, cJSON *root) {
     if (!L->op) L->op = "";
     QCC_RETURN_IF_ERROR(get_num(r, l, "bytes", where, &L->bytes));
     QCC_RETURN_IF_ERROR(get_num(r, l, "float_bytes", where, &L->float_bytes));
+    QCC_RETURN_IF_ERROR(get_num(r, l, "time_ms", where, &L->time_ms));
+    QCC_RETURN_IF_ERROR(get_num(r, l, "float_time_ms", where, &L->float_time_ms));
     cJSON *s = cJSON_GetObjectItemCaseSensitive(l, "sensitivity");
     if (s && !cJSON_IsNull(s)) {
       if (!cJSON_IsObject(s)) return qcc_status_make(QCC_ERR_INVALID, "%s: %s\"sensitivity\" is not a JSON object", r->path, where);
@@ -291,8 +301,10 @@ static char *report_json(const rep_t *r) {
   }
   cJSON_AddItemToObject(o, "sqnr_db", num_or_null(r->sqnr));
   if (!isnan(r->top1)) cJSON_AddNumberToObject(o, "top1_agree", r->top1);
-  cJSON_AddNullToObject(o, "estimated_time_ms");
-  cJSON_AddStringToObject(o, "estimated_time_note", "no cost table yet: estimated times are null");
+  cJSON_AddItemToObject(o, "time_ms", num_or_null(r->time_ms));
+  cJSON_AddItemToObject(o, "float_time_ms", num_or_null(r->float_time_ms));
+  if (r->cost_table) cJSON_AddItemToObject(o, "cost_table", cJSON_Duplicate(r->cost_table, true));
+  else cJSON_AddStringToObject(o, "time_note", "the precision file has no estimated times (no cost table)");
   cJSON *arr = cJSON_AddArrayToObject(o, "layers");
   for (int i = 0; i < r->n; ++i) {
     const layer_t *L = &r->L[i];
@@ -305,7 +317,8 @@ static char *report_json(const rep_t *r) {
     cJSON_AddItemToObject(x, "sqnr_db", num_or_null(L->chosen ? L->chosen->sqnr : NAN));
     if (L->chosen && !isnan(L->chosen->top1)) cJSON_AddNumberToObject(x, "top1_agree", L->chosen->top1);
     if (L->chosen && !isnan(L->chosen->acc)) cJSON_AddNumberToObject(x, "accuracy", L->chosen->acc);
-    cJSON_AddNullToObject(x, "estimated_time_ms");
+    cJSON_AddItemToObject(x, "time_ms", num_or_null(L->time_ms));
+    cJSON_AddItemToObject(x, "float_time_ms", num_or_null(L->float_time_ms));
     cJSON_AddItemToObject(x, "sensitivity", L->sens ? cJSON_Duplicate(L->sens, true) : cJSON_CreateObject());
     cJSON_AddItemToArray(arr, x);
   }
@@ -615,8 +628,12 @@ static char *report_html(const rep_t *r) {
     else sb_printf(&b, "Accuracies measured on the full labelled data set. ");
   } else if (!isnan(r->acc)) sb_printf(&b, "Accuracies from the precision file: the verification on the --eval-samples samples. ");
   sb_printf(&b, "SQNR and top-1 agreement compare the mixed-precision model's output with the float model's on the "
-                "verification samples. Weight bytes include scales and zero points. Estimated time per layer: not "
-                "available yet (no cost table).</p>\n");
+                "verification samples. Weight bytes include scales and zero points. ");
+  if (!isnan(r->time_ms))
+    sb_printf(&b, "Estimated time of the layers: %.4g ms (float %.4g ms), from the cost table named in "
+                  "report.json.</p>\n", r->time_ms, r->float_time_ms);
+  else
+    sb_printf(&b, "No estimated times: the precision file has none (no cost table).</p>\n");
 
   sb_printf(&b, "<h2>Per-layer sensitivity</h2>\n<p class=\"note\">Each row: the output SQNR when only this layer "
                 "takes a precision and every other layer stays float. The ringed dot is the chosen precision; the "
@@ -665,7 +682,8 @@ static char *report_html(const rep_t *r) {
     td_num(&b, a1, t1);
     fmt_num(t1, sizeof t1, "%.2f%%", ac * 100);
     td_num(&b, ac, t1);
-    td_num(&b, NAN, "\xE2\x80\x94");
+    fmt_num(t1, sizeof t1, "%.4g ms", L->time_ms);
+    td_num(&b, L->time_ms, t1);
     sb_printf(&b, "<td>");
     bool first = true;
     for (int k = 0; k < L->nc; ++k) {

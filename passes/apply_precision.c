@@ -62,14 +62,6 @@ static qcc_status_t read_all(const char *path, char **out, size_t *len) {
   return NULL;
 }
 
-/* s for a one-line message: at most n-1 bytes, control characters as '?' */
-static const char *printable(const char *s, char *buf, size_t n) {
-  size_t i = 0;
-  for (; s[i] && i + 1 < n; ++i) buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-  buf[i] = 0;
-  return buf;
-}
-
 qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *path, const qcc_layer *L, int n,
                                       qcc_precision *prec, bool *set) {
   char b1[208], b2[72];
@@ -97,7 +89,7 @@ qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *
     if (!qcc_precision_parse(pr->valuestring, strlen(pr->valuestring), &p)) {
       st = qcc_status_make(QCC_ERR_INVALID,
                            "precision file %s: layer '%s': unknown precision '%s' (" QCC_PRECISION_NAMES ")",
-                           path, printable(nm->valuestring, b1, sizeof b1), printable(pr->valuestring, b2, sizeof b2));
+                           path, qcc_printable(nm->valuestring, b1, sizeof b1), qcc_printable(pr->valuestring, b2, sizeof b2));
       break;
     }
     int found = -1;
@@ -107,7 +99,7 @@ qcc_status_t qcc_precision_file_parse(const char *text, size_t len, const char *
       st = qcc_status_make(QCC_ERR_INVALID,
                            "precision file %s: the model has no layer '%s' (layers are conv, gemm and matmul nodes "
                            "with constant weights that the quantizer quantizes; `qcc quantize` writes the list)",
-                           path, printable(nm->valuestring, b1, sizeof b1));
+                           path, qcc_printable(nm->valuestring, b1, sizeof b1));
       break;
     }
     if (!qcc_precision_allowed(&L[found], p)) {
@@ -130,6 +122,44 @@ static qcc_status_t precision_file_read(const char *path, const qcc_layer *L, in
   qcc_status_t st = qcc_precision_file_parse(text, len, path, L, n, prec, set);
   free(text);
   return st;
+}
+
+/* Estimated times, when qcc-sensitivity{cost-table=} stored them: "time_ms"
+ * per layer and per sensitivity entry, the totals "time_ms" and
+ * "float_time_ms", and "cost_table": {path, target, source}. */
+static void add_times(cJSON *doc, MlirOperation root, const qcc_layer *L, int n, const qcc_precision *prec) {
+  double ms = 0, fms = 0, v;
+  cJSON *e = doc->child;
+  while (e && strcmp(e->string, "layers")) e = e->next;
+  for (int i = 0; i < n; ++i) {
+    double f;
+    if (!qcc_layer_time(L[i].op, prec[i], &v) || !qcc_layer_time(L[i].op, QCC_PREC_FP32, &f)) return;
+    ms += v, fms += f;
+    cJSON *x = cJSON_GetArrayItem(e, i), *sens = cJSON_GetObjectItemCaseSensitive(x, "sensitivity"), *o;
+    cJSON_AddNumberToObject(x, "time_ms", v);
+    cJSON_AddNumberToObject(x, "float_time_ms", f);
+    cJSON_ArrayForEach(o, sens) {
+      qcc_precision p;
+      if (qcc_precision_parse(o->string, strlen(o->string), &p) && qcc_layer_time(L[i].op, p, &v))
+        cJSON_AddNumberToObject(o, "time_ms", v);
+    }
+  }
+  cJSON_AddNumberToObject(doc, "time_ms", ms);
+  cJSON_AddNumberToObject(doc, "float_time_ms", fms);
+  MlirAttribute d = mlirOperationGetDiscardableAttributeByName(root, mlirStringRefCreateFromCString("qcc.cost_table"));
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return;
+  cJSON *t = cJSON_AddObjectToObject(doc, "cost_table");
+  for (intptr_t k = 0; k < mlirDictionaryAttrGetNumElements(d); ++k) {
+    MlirNamedAttribute a = mlirDictionaryAttrGetElement(d, k);
+    MlirStringRef key = mlirIdentifierStr(a.name);
+    if (!mlirAttributeIsAString(a.attribute)) continue;
+    MlirStringRef val = mlirStringAttrGetValue(a.attribute);
+    char kb[64];
+    snprintf(kb, sizeof kb, "%.*s", (int)key.length, key.data);
+    char *vb = malloc(val.length + 1);
+    if (vb) snprintf(vb, val.length + 1, "%.*s", (int)val.length, val.data), cJSON_AddStringToObject(t, kb, vb);
+    free(vb);
+  }
 }
 
 /* The precision file of the choice: every layer with its precision, its
@@ -174,6 +204,7 @@ static qcc_status_t write_file(const char *path, MlirOperation root, const qcc_l
     }
     cJSON_AddItemToArray(arr, e);
   }
+  add_times(doc, root, L, n, prec);
   char *text = cJSON_Print(doc);
   cJSON_Delete(doc);
   if (!text) return qcc_status_make(QCC_ERR_INTERNAL, "out of memory");

@@ -9,13 +9,18 @@
 
 #include "executor.h"
 #include "mlir-c/BuiltinAttributes.h"
+#include "mlir-c/Pass.h"
 #include "pass_util.h"
 #include "passes.h"
+#include "pipeline.h"
 #include "qcc.h"
 #include "quantizer.h"
 
-static const char *const kNames[QCC_PREC_COUNT] = {"fp32", "fp16", "int8-wo", "int8",
-                                                   "int4-wo-g32", "int4-wo-g64", "int4-wo-g128"};
+static const char *const kNames[QCC_PREC_COUNT] = {"fp32",        "fp16",        "int8-wo",      "int8",
+                                                   "int4-wo-g32", "int4-wo-g64", "int4-wo-g128", "int8-dyn"};
+static const int kRank[QCC_PREC_COUNT] = {0, 1, 2, 4, 7, 6, 5, 3};
+
+int qcc_precision_rank(qcc_precision p) { return p >= 0 && p < QCC_PREC_COUNT ? kRank[p] : QCC_PREC_COUNT; }
 
 const char *qcc_precision_name(qcc_precision p) { return p >= 0 && p < QCC_PREC_COUNT ? kNames[p] : "?"; }
 
@@ -45,6 +50,13 @@ qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool a
   return NULL;
 }
 
+const char *qcc_printable(const char *s, char *buf, size_t n) {
+  size_t i = 0;
+  for (; s[i] && i + 1 < n; ++i) buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+  buf[i] = 0;
+  return buf;
+}
+
 static int group_of(qcc_precision p) {
   return p == QCC_PREC_INT4_G32 ? 32 : p == QCC_PREC_INT4_G64 ? 64 : p == QCC_PREC_INT4_G128 ? 128 : 0;
 }
@@ -72,6 +84,30 @@ static MlirOperation weight_observer(MlirOperation op) {
 }
 
 static bool keep_layer(MlirOperation op) { return !mlirOperationIsNull(weight_observer(op)); }
+
+/* dyn_ok, depthwise and macs of y (its weight has dims wd[0..wr)). MACs:
+ * every output element of a conv2d, gemm or matmul takes weights/out_channels
+ * of them (for conv_transpose every input element does, weights/in_channels). */
+static void layer_shape(qcc_layer *y, int wr, const int64_t *wd) {
+  MlirOperation op = y->op;
+  int64_t od[8], xd[8];
+  int orank = qcc_value_dims(mlirOperationGetResult(op, 0), od);
+  int xrank = qcc_value_dims(mlirOperationGetOperand(op, 0), xd);
+  const bool conv = qcc_op_is(op, QCC_OP_conv2d), convt = qcc_op_is(op, QCC_OP_conv_transpose);
+  const int64_t *dims = convt ? xd : od;
+  int rank = convt ? xrank : orank;
+  int64_t per = rank > 0 ? dims[(conv || convt) ? (rank > 1 ? 1 : 0) : rank - 1] : 0;
+  int64_t numel = 1;
+  for (int k = 0; k < rank; ++k) numel *= dims[k] > 0 ? dims[k] : 1; /* a dynamic dimension counts 1 */
+  y->macs = per > 0 ? numel / per * y->n_weights : 0;
+  y->depthwise = conv && wr == 4 && wd[1] == 1 && xrank == 4 && qcc_get_i64(op, QCC_ATTR_group) == xd[1] &&
+                 xd[1] == wd[0] && xd[1] > 1;
+  if (qcc_op_is(op, QCC_OP_gemm))
+    y->dyn_ok = wr == 2 && !qcc_get_i64(op, QCC_ATTR_trans_a) && qcc_get_f32(op, QCC_ATTR_alpha) == 1.0f &&
+                (mlirOperationGetNumOperands(op) < 3 || (qcc_get_f32(op, QCC_ATTR_beta) == 1.0f && y->bias_elems > 0));
+  else
+    y->dyn_ok = qcc_op_is(op, QCC_OP_matmul) && wr == 2;
+}
 
 qcc_layer *qcc_layers_collect(MlirOperation root, int *n) {
   size_t cnt = 0;
@@ -106,6 +142,7 @@ qcc_layer *qcc_layers_collect(MlirOperation root, int *n) {
       y->bias_elems = br == 1 ? bd[0] : 0;
     }
     y->has_int8 = !mlirOperationIsNull(observer_of(mlirOperationGetOperand(ops[i], 0)));
+    layer_shape(y, r, d);
   }
   free(ops);
   *n = (int)cnt;
@@ -116,6 +153,7 @@ bool qcc_precision_allowed(const qcc_layer *l, qcc_precision p) {
   int g = group_of(p);
   if (g) return l->rows > 0 && l->cols % g == 0;
   if (p == QCC_PREC_INT8) return l->has_int8;
+  if (p == QCC_PREC_INT8_DYN) return l->dyn_ok;
   return p >= 0 && p < QCC_PREC_COUNT;
 }
 
@@ -126,6 +164,7 @@ int64_t qcc_precision_bytes(const qcc_layer *l, qcc_precision p) {
     case QCC_PREC_FP32: return 4 * w + bias;
     case QCC_PREC_FP16: return 2 * w + bias;
     case QCC_PREC_INT8:
+    case QCC_PREC_INT8_DYN:
     case QCC_PREC_INT8_WO: return w + 4 * l->channels + bias;
     default: return (w + 1) / 2 + 5 * (w / (g ? g : 1)) + bias;
   }
@@ -197,6 +236,18 @@ qcc_status_t qcc_precision_apply(MlirOperation root, const qcc_precision *prec, 
       case QCC_PREC_FP16: set_spec(layers[i].wobs, "f16", "f16"); break;
       case QCC_PREC_INT8:
       case QCC_PREC_INT8_WO: break; /* the quantizer's own weight spec */
+      case QCC_PREC_INT8_DYN: {     /* the same weights; the input quantized per row at run time */
+        qcc_op_annotation ann;
+        if (qcc_get_annotation(layers[i].op, &ann) && ann.n_in > 0) {
+          ann.in[0].kind = QCC_QSPEC_QUANT;
+          qcc_qspec_set_type(&ann.in[0], 8, false);
+          snprintf(ann.in[0].observer, sizeof ann.in[0].observer, "dynamic");
+          for (int k = 2; k < ann.n_in; ++k) ann.in[k].kind = QCC_QSPEC_FLOAT; /* the bias stays float */
+          ann.out.kind = QCC_QSPEC_FLOAT;
+          qcc_set_annotation(layers[i].op, &ann);
+        }
+        break;
+      }
       default:
         snprintf(spec, sizeof spec, "u4 affine axis=%d group=%d", layers[i].kn ? 1 : 0, g);
         set_spec(layers[i].wobs, spec, "minmax");
@@ -223,7 +274,7 @@ qcc_status_t qcc_precision_apply(MlirOperation root, const qcc_precision *prec, 
         unsigned k = mlirOpOperandGetOperandNumber(u);
         /* weights were decided above; bias follows its layer (qcc-convert
          * drops it when the input or weight is float) */
-        if (k == 1 || qcc_str_eq(ob, "bias")) keep = true;
+        if (k == 1 || (qcc_str_eq(ob, "bias") && prec[li] != QCC_PREC_INT8_DYN)) keep = true;
         else keep |= prec[li] == QCC_PREC_INT8;
       } else if (constant) {
         /* a constant operand of a non-layer op: quantized with that op's other inputs */
@@ -398,6 +449,16 @@ qcc_status_t qcc_eval_set_create(MlirOperation root, const qcc_eval_config *cfg,
   return NULL;
 }
 
+/* qcc-fuse-qdq on root (int8-dyn exists only fused: qgemm_dynamic). */
+static qcc_status_t fuse_module(MlirOperation root) {
+  MlirContext ctx = mlirOperationGetContext(root);
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  qcc_status_t st = qcc_pipeline_add(pm, "qcc-fuse-qdq");
+  if (!st) st = qcc_pipeline_run(pm, mlirModuleFromOperation(root));
+  mlirPassManagerDestroy(pm);
+  return st;
+}
+
 qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, int n, qcc_eval_set *set,
                                  qcc_eval_metrics *out) {
   MlirOperation clone = mlirOperationClone(root);
@@ -407,6 +468,9 @@ qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, 
     st = qcc_pass_take_report();
     if (!st) st = qcc_status_make(QCC_ERR_INVALID, "converting the mixed-precision module failed");
   }
+  bool dyn = false;
+  for (int i = 0; i < n; ++i) dyn |= prec[i] == QCC_PREC_INT8_DYN;
+  if (!st && dyn) st = fuse_module(clone);
   qcc_executor *ex = NULL;
   if (!st) st = qcc_executor_create(mlirModuleFromOperation(clone), NULL, &ex);
   float *y = NULL;
@@ -490,6 +554,15 @@ qcc_status_t qcc_eval_option(const char *pass, const char *key, const char *valu
 qcc_eval_config qcc_eval_options_config(const qcc_eval_options *o) {
   qcc_eval_config c = {o->data, o->samples, o->labels[0] ? o->labels : NULL, o->dopts, o->awq};
   return c;
+}
+
+bool qcc_layer_time(MlirOperation op, qcc_precision p, double *ms) {
+  MlirAttribute d = mlirOperationGetDiscardableAttributeByName(op, mlirStringRefCreateFromCString("qcc.time_ms"));
+  if (mlirAttributeIsNull(d) || !mlirAttributeIsADictionary(d)) return false;
+  MlirAttribute v = mlirDictionaryAttrGetElementByName(d, mlirStringRefCreateFromCString(qcc_precision_name(p)));
+  if (mlirAttributeIsNull(v) || !mlirAttributeIsAFloat(v)) return false;
+  *ms = mlirFloatAttrGetValueDouble(v);
+  return true;
 }
 
 bool qcc_layer_sensitivity(MlirOperation op, qcc_precision p, qcc_eval_metrics *out) {

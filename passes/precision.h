@@ -13,6 +13,9 @@
  *   int4-wo-gG   weight-only: u4 affine weights, a scale and zero point per
  *                output channel and block of G inputs (G = 32, 64, 128;
  *                2-D weights [N][K] or [K][N] with K % G == 0)
+ *   int8-dyn     dynamic: s8 per-channel weights, the input quantized u8 per
+ *                row at run time, float output (Gemm and MatMul by a 2-D
+ *                constant; qcc.qgemm_dynamic after fusion)
  * The module must be calibrated (qcc-calibrate): int8 uses the activation
  * parameters the quantizer's observers collected. */
 #ifndef QCC_PASSES_PRECISION_H
@@ -33,6 +36,7 @@ typedef enum {
   QCC_PREC_INT4_G32,
   QCC_PREC_INT4_G64,
   QCC_PREC_INT4_G128,
+  QCC_PREC_INT8_DYN,
   QCC_PREC_COUNT
 } qcc_precision;
 
@@ -40,7 +44,13 @@ const char *qcc_precision_name(qcc_precision p);
 /* false for an unknown name */
 bool qcc_precision_parse(const char *s, size_t n, qcc_precision *out);
 /* The names, for messages. */
-#define QCC_PRECISION_NAMES "fp32, fp16, int8-wo, int8, int4-wo-g32, int4-wo-g64, int4-wo-g128"
+#define QCC_PRECISION_NAMES "fp32, fp16, int8-wo, int8, int4-wo-g32, int4-wo-g64, int4-wo-g128, int8-dyn"
+/* Nominal order, most precise first (fp32 0, fp16 1, int8-wo 2, int8-dyn 3,
+ * int8 4, int4-wo-g128 5, g64 6, g32 7): "more precise" in the selection's
+ * rule that a precision slower than a more precise one is not chosen. */
+int qcc_precision_rank(qcc_precision p);
+/* s for a one-line message: at most n-1 bytes, control characters as '?'; returns buf. */
+const char *qcc_printable(const char *s, char *buf, size_t n);
 /* "int8,int4-wo-g128" -> allowed[p] for the names listed, plus fp32 (always a
  * candidate); USAGE naming `pass` for an unknown name. */
 qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]);
@@ -57,12 +67,16 @@ typedef struct {
   bool kn;                /* the 2-D weight is [K][N] (matmul, gemm trans_b=0) */
   int64_t bias_elems;     /* 0 without bias */
   bool has_int8;          /* the quantizer annotated its input activation too */
+  bool dyn_ok;            /* int8-dyn applies: gemm (no transA, alpha = beta = 1) or matmul, 2-D weight */
+  bool depthwise;         /* conv2d with groups == input channels == output channels */
+  int64_t macs;           /* multiply-accumulates of one run at the module's shapes */
 } qcc_layer;
 
 /* The layers of root in program order (malloc'd; free()). */
 qcc_layer *qcc_layers_collect(MlirOperation root, int *n);
 /* Whether p can be applied to l (int8 needs the activation annotation,
- * int4 groups a 2-D weight whose K is a multiple of G). fp32 always. */
+ * int4 groups a 2-D weight whose K is a multiple of G, int8-dyn dyn_ok).
+ * fp32 always. */
 bool qcc_precision_allowed(const qcc_layer *l, qcc_precision p);
 /* Bytes of l's weights (and bias) stored at p: values, plus scales (f32) and
  * zero points (one byte each for u4 groups). */
@@ -128,8 +142,14 @@ qcc_eval_config qcc_eval_options_config(const qcc_eval_options *o);
  * none. */
 bool qcc_layer_sensitivity(MlirOperation op, qcc_precision p, qcc_eval_metrics *out);
 
+/* The estimated time qcc-sensitivity{cost-table=} stored on layer op for p
+ * (qcc.time_ms = {fp32 = 0.12 : f64, ...}): false if none. */
+bool qcc_layer_time(MlirOperation op, qcc_precision p, double *ms);
+
 /* Measure root with prec applied (on a clone: root is not changed); with the
- * set's config awq, qcc-awq's rewrite runs on the clone before conversion. */
+ * set's config awq, qcc-awq's rewrite runs on the clone before conversion;
+ * with an int8-dyn layer the clone is also fused (qcc-fuse-qdq), since the
+ * QDQ form cannot express run-time quantization. */
 qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, int n, qcc_eval_set *set,
                                  qcc_eval_metrics *out);
 

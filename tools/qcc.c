@@ -30,6 +30,7 @@ static void main_usage(FILE *f) {
           "  compile  MODEL -o DIR [--name NAME]        C library + runner for this machine (docs/codegen.md)\n"
           "  export   MODEL.(mlir|mlirbc) -o OUT.onnx   write as ONNX (QDQ for quantized models)\n"
           "  report   PRECISION.json -o DIR             mixed-precision report: report.json + report.html\n"
+          "  cost-table --target T -o COSTS.json        measure the per-layer time table on this machine\n"
           "  passes   [--markdown]                      the passes and quantizers (docs/passes.md)\n\n"
           "exit codes: 0 ok, 1 internal error, 2 usage, 3 unsupported input, 4 invalid input,\n"
           "            5 I/O error, 6 IR verification failed (docs/errors.md)\n",
@@ -206,6 +207,7 @@ int qcc_cmd_compile(int argc, char **argv);  /* tools/qcc_compile.c */
 int qcc_cmd_export(int argc, char **argv);   /* tools/qcc_export.c */
 int qcc_cmd_report(int argc, char **argv);   /* tools/qcc_report.c */
 int qcc_cmd_compare(int argc, char **argv);  /* tools/qcc_compare.c */
+int qcc_cmd_cost_table(int argc, char **argv); /* tools/qcc_cost_table.c */
 
 int main(int argc, char **argv) {
   if (argc < 2) { main_usage(stderr); return QCC_ERR_USAGE; }
@@ -221,6 +223,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "export")) return qcc_cmd_export(argc - 2, argv + 2);
   if (!strcmp(cmd, "report")) return qcc_cmd_report(argc - 2, argv + 2);
   if (!strcmp(cmd, "compare")) return qcc_cmd_compare(argc - 2, argv + 2);
+  if (!strcmp(cmd, "cost-table")) return qcc_cmd_cost_table(argc - 2, argv + 2);
   fprintf(stderr, "qcc: error: unknown subcommand '%s' (qcc --help lists them)\n", cmd);
   return QCC_ERR_USAGE;
 }

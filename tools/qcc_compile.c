@@ -51,10 +51,9 @@ static void compile_usage(FILE *f) {
           "  Quantize first (.onnx; the options of `qcc quantize`, see qcc quantize --help): --calib DATA,\n"
           "  --quantizer, --observer, --keep-float, --reduce-range, --calib-samples, --mean/--std/--layout,\n"
           "  --data DATA.npz --labels KEY, and the mixed-precision budget --max-accuracy-drop P,\n"
-          "  --min-sqnr D, --max-size BYTES, --precisions, --eval-samples, --precision-file F, --report DIR,\n"
-          "  --int4-method rtn|awq. The\n"
-          "  quantized module (NAME.mlirbc) and, with a budget or a precision file, NAME.precision.json\n"
-          "  are written into DIR next to the library.\n"
+          "  --min-sqnr D, --max-size BYTES, --max-latency MS, --cost-table FILE, --precisions, --eval-samples,\n"
+          "  --precision-file F, --report DIR, --int4-method rtn|awq. The quantized module (NAME.mlirbc) and,\n"
+          "  with a budget or a precision file, NAME.precision.json are written into DIR next to the library.\n"
           "  The C compiler is $CC or cc, the archiver $AR or ar; libqrt's sources are found through\n"
           "  $QCC_RUNTIME_DIR, else where qcc was built from.\n");
 }
@@ -163,8 +162,8 @@ int qcc_cmd_quantize(int argc, char **argv); /* tools/qcc_quantize.c */
 static bool quantize_option(const char *a, bool *takes_value) {
   static const char *const with[] = {"--calib", "--calib-samples", "--quantizer", "--observer", "--keep-float",
                                      "--mean", "--std", "--layout", "--data", "--labels", "--max-accuracy-drop",
-                                     "--min-sqnr", "--max-size", "--precisions", "--eval-samples", "--precision-file",
-                                     "--load-plugin", "--report", "--int4-method", NULL};
+                                     "--min-sqnr", "--max-size", "--max-latency", "--cost-table", "--precisions", "--eval-samples",
+                                     "--precision-file", "--load-plugin", "--report", "--int4-method", NULL};
   for (int k = 0; with[k]; ++k)
     if (!strcmp(a, with[k])) return *takes_value = true;
   if (!strncmp(a, "--load-plugin=", 14) || !strncmp(a, "--int4-method=", 14)) return !(*takes_value = false);

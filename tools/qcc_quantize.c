@@ -17,6 +17,7 @@
 #include "pipeline.h"
 #include "plugin.h"
 #include "cli.h"
+#include "costs.h"
 #include "qcc.h"
 #include "report.h"
 
@@ -408,11 +409,14 @@ static void quantize_usage(FILE *f) {
           "                         (implies --no-fuse; docs/qdq-export.md)\n"
           "  --print-pipeline       print the pass pipeline qcc-opt would run, then continue\n"
           "Mixed precision (docs/precision.md): with a budget, each conv/gemm/matmul layer gets one of\n"
-          "fp32, fp16, int8-wo, int8, int4-wo-g32/64/128, measured on --data (or --calib) samples, and\n"
+          "fp32, fp16, int8-wo, int8, int8-dyn, int4-wo-g32/64/128, measured on --data (or --calib) samples, and\n"
           "OUT's stem + .precision.json lists every layer's precision, bytes and sensitivities.\n"
           "  --max-accuracy-drop P  top-1 at most P points below float (needs --data/--labels)\n"
           "  --min-sqnr D           output SQNR against float at least D dB\n"
           "  --max-size BYTES       weights at most BYTES (suffix k or M: 1024s)\n"
+          "  --max-latency MS       the layers' estimated time at most MS milliseconds (cost table)\n"
+          "  --cost-table FILE      per-layer times from FILE (default: the shipped table of --target;\n"
+          "                         `qcc cost-table` measures one); recorded in the precision file\n"
           "  --precisions P,P,...   candidate precisions (default: all)\n"
           "  --eval-samples N       samples for the sensitivity analysis and checks (default 1000)\n"
           "  --report DIR           write DIR/report.json and DIR/report.html (per-layer sensitivity,\n"
@@ -436,12 +440,25 @@ static int64_t parse_size(const char *s) {
 
 static bool plain_token(const char *s) { return !strpbrk(s, "' {},"); }
 
+/* "estimated layer time: ..." from the summary qcc-select-precision left (times only with a cost table). */
+static void print_estimated_time(MlirModule m, const char *costs) {
+  MlirAttribute sum = mlirOperationGetDiscardableAttributeByName(mlirModuleGetOperation(m),
+                                                                 mlirStringRefCreateFromCString("qcc.precision_summary"));
+  if (mlirAttributeIsNull(sum) || !mlirAttributeIsADictionary(sum)) return;
+  MlirAttribute t = mlirDictionaryAttrGetElementByName(sum, mlirStringRefCreateFromCString("time_ms"));
+  MlirAttribute f = mlirDictionaryAttrGetElementByName(sum, mlirStringRefCreateFromCString("float_time_ms"));
+  if (mlirAttributeIsNull(t) || mlirAttributeIsNull(f) || !mlirAttributeIsAFloat(t) || !mlirAttributeIsAFloat(f)) return;
+  printf("estimated layer time: %.4g ms, float %.4g ms (cost table %s)\n", mlirFloatAttrGetValueDouble(t),
+         mlirFloatAttrGetValueDouble(f), costs);
+}
+
 int qcc_cmd_quantize(int argc, char **argv) {
   const char *model = NULL, *out = NULL, *calib = NULL, *target = "native", *quantizer = NULL, *observer = NULL;
   const char *data = NULL, *labels = NULL, *mean = NULL, *std = NULL, *layout = NULL;
   long calib_samples = 0, eval_samples = 1000;
   const char *max_drop = NULL, *min_sqnr = NULL, *precisions = NULL, *precision_file = NULL, *report_dir = NULL;
   int64_t max_size = 0;
+  const char *max_latency = NULL, *cost_table = NULL;
   int bias_correction = -1; /* -1: qcc-convert's default */
   bool awq = false; /* --int4-method=awq */
   int equalize = -1;        /* -1: on for the per-tensor quantizer; 2: relu6=1 */
@@ -501,7 +518,14 @@ int qcc_cmd_quantize(int argc, char **argv) {
     }
     else if (!strcmp(a, "--precision-file") && has) precision_file = argv[++i];
     else if (!strcmp(a, "--report") && has) report_dir = argv[++i];
-    else if (!strcmp(a, "--max-size") && has) {
+    else if (!strcmp(a, "--cost-table") && has) cost_table = argv[++i];
+    else if (!strcmp(a, "--max-latency") && has) {
+      max_latency = argv[++i];
+      char *end;
+      double v = strtod(max_latency, &end);
+      if (end == max_latency || *end || !(v > 0) || !isfinite(v))
+        return qcc_cli_errorf(QCC_ERR_USAGE, "--max-latency needs a number of milliseconds > 0 (e.g. 0.5), got '%s'", max_latency);
+    } else if (!strcmp(a, "--max-size") && has) {
       max_size = parse_size(argv[++i]);
       if (max_size < 1) return qcc_cli_errorf(QCC_ERR_USAGE, "--max-size needs a byte count (e.g. 300000, 64k, 1.5M), got '%s'", argv[i]);
     } else if (!strcmp(a, "--eval-samples") && has) {
@@ -557,15 +581,16 @@ int qcc_cmd_quantize(int argc, char **argv) {
     }
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
-  const bool budget = max_drop || min_sqnr || max_size;
+  const bool budget = max_drop || min_sqnr || max_size || max_latency;
   if (report_dir && !budget && !precision_file)
-    return qcc_cli_errorf(QCC_ERR_USAGE, "--report needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size) or --precision-file");
+    return qcc_cli_errorf(QCC_ERR_USAGE, "--report needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size, --max-latency) or --precision-file");
+  if (cost_table && !budget) return qcc_cli_errorf(QCC_ERR_USAGE, "--cost-table needs a mixed-precision budget (--max-accuracy-drop, --min-sqnr, --max-size, --max-latency)");
   char prec_json[4096] = "";
   if (budget || precision_file) {
     if (!calib) return qcc_cli_errorf(QCC_ERR_USAGE, "mixed precision needs --calib (int8 layers use its activation ranges)");
     if (max_drop && !labels) return qcc_cli_errorf(QCC_ERR_USAGE, "--max-accuracy-drop needs --data DATA.npz --labels KEY");
-    const char *strs[] = {max_drop, min_sqnr, precision_file, data, labels, out};
-    for (int k = 0; k < 6; ++k)
+    const char *strs[] = {max_drop, min_sqnr, precision_file, data, labels, out, cost_table};
+    for (int k = 0; k < 7; ++k)
       if (strs[k] && !plain_token(strs[k])) return qcc_cli_errorf(QCC_ERR_USAGE, "'%s': mixed-precision options may not contain quotes, spaces, commas or braces", strs[k]);
     if (precisions && strpbrk(precisions, "' {}")) return qcc_cli_errorf(QCC_ERR_USAGE, "--precisions '%s': names separated by commas", precisions);
     /* OUT's stem + .precision.json */
@@ -573,16 +598,34 @@ int qcc_cmd_quantize(int argc, char **argv) {
     if (stem + 16 >= sizeof prec_json) return qcc_cli_errorf(QCC_ERR_USAGE, "-o path too long");
     snprintf(prec_json, sizeof prec_json, "%.*s.precision.json", (int)stem, out);
   }
+  char costs[4096] = "";
+  if (budget) { /* the cost table: explicit, else the target's shipped one (without it: no times) */
+    if (cost_table) snprintf(costs, sizeof costs, "%s", cost_table);
+    else {
+      qcc_status_t cst = qcc_cost_table_default_path(target, costs, sizeof costs);
+      if (cst && max_latency) return qcc_cli_fail(cst);
+      if (cst) {
+        fprintf(stderr, "qcc: note: no estimated times (%s)\n", qcc_status_message(cst));
+        qcc_status_free(cst);
+        costs[0] = 0;
+      } else if (!plain_token(costs)) {
+        return qcc_cli_errorf(QCC_ERR_USAGE, "the cost table's path '%s' has quotes, spaces, commas or braces: give "
+                              "--cost-table FILE", costs);
+      }
+    }
+  }
   if (budget) {
     const char *ed = data ? data : calib;
     char common[2048];
     snprintf(common, sizeof common, "data=%s samples=%ld%s%s%s%s%s", ed, eval_samples, labels ? " labels=" : "",
              labels ? labels : "", precisions ? " precisions=" : "", precisions ? precisions : "",
              awq ? " int4_method=awq" : "");
-    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-sensitivity{%s},qcc-select-precision{%s", common, common);
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-sensitivity{%s%s%s},qcc-select-precision{%s", common,
+                  costs[0] ? " cost-table=" : "", costs, common);
     if (max_drop) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-accuracy-drop=%s", max_drop);
     if (min_sqnr) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " min-sqnr=%s", min_sqnr);
     if (max_size) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-size=%lld", (long long)max_size);
+    if (max_latency) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-latency=%s", max_latency);
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
   if (budget || precision_file) {
@@ -624,6 +667,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   printf("weights: float %.1f KiB, quantized %.1f KiB (%.2fx smaller)\n", fbytes / 1024.0, qbytes / 1024.0,
          qbytes ? (double)fbytes / (double)qbytes : 0.0);
   if (prec_json[0]) printf("precisions: %s\n", prec_json);
+  print_estimated_time(m, costs);
   int rc = 0;
   qcc_report_extra extra = {.model = model};
   if (data) {

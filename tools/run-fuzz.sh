@@ -7,8 +7,8 @@
 # small, its bytes in base64, since a CI machine's files may be gone).
 #
 # usage: tools/run-fuzz.sh [-t SECONDS] [TARGET...]
-#   -t SECONDS  fuzzing time per target (default 45, or $QCC_FUZZ_TIME)
-#   TARGET      onnx_import npy input_shape pipeline precision_file image (default: all six)
+#   -t SECONDS  fuzzing time per target (default 36, or $QCC_FUZZ_TIME)
+#   TARGET      onnx_import npy input_shape pipeline precision_file cost_table image (default: all seven)
 # env:  QCC_FUZZ_BUILD  build folder (default build-fuzz)
 #       QCC_FUZZ_SEED   libFuzzer -seed (default 1: a CI failure replays the
 #                       same way; 0 = random)
@@ -18,10 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-secs=${QCC_FUZZ_TIME:-45}
+secs=${QCC_FUZZ_TIME:-36}
 if [ "${1:-}" = -t ]; then secs=$2; shift 2; fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(onnx_import npy input_shape pipeline precision_file image)
+[ ${#targets[@]} -gt 0 ] || targets=(onnx_import npy input_shape pipeline precision_file cost_table image)
 build=${QCC_FUZZ_BUILD:-build-fuzz}
 seed=${QCC_FUZZ_SEED:-1}
 out=${QCC_FUZZ_OUT:-$build/fuzz-out}
@@ -48,7 +48,7 @@ seeds_of() {
     *) echo "test/fuzz/corpus/$1" ;;
   esac
 }
-max_len_of() { case $1 in input_shape) echo 256 ;; pipeline) echo 512 ;; npy | precision_file | image) echo 4096 ;; *) echo 0 ;; esac; }
+max_len_of() { case $1 in input_shape) echo 256 ;; pipeline) echo 512 ;; npy | precision_file | cost_table | image) echo 4096 ;; *) echo 0 ;; esac; }
 
 t0=$SECONDS
 # -O1: a third of -O2's build time under coverage instrumentation, same findings.
