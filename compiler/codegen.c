@@ -1071,8 +1071,9 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             " * the variant they were packed for: %s\n */\n",
             N, upper, N, N, N, N,
             qcc_target_is_cross(tgt)
-                ? "here\n * the portable scalar one (the target's architecture is not the compiling\n"
-                  " * machine's), so this library runs on any CPU of the architecture."
+                ? "here\n * the portable scalar one for float layers (the target's architecture is not\n"
+                  " * the compiling machine's) and the target's rows for int8 layers (NEON for\n"
+                  " * aarch64, which every ARMv8-A CPU has; dot product for aarch64-dotprod)."
                 : qcc_target_plan_isa(tgt) == QRT_ISA_SCALAR
                 ? "here\n * the portable scalar one (--target=generic), so this library runs on any\n"
                   " * CPU of the architecture."
@@ -1309,12 +1310,14 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
   const qrt_isa_t plan_isa = (qrt_isa_t)qcc_target_plan_isa(tgt);
   const bool limited = plan_isa != QRT_ISA_NATIVE;
   qrt_isa_t old_isa = limited ? qrt_set_isa_limit(plan_isa) : QRT_ISA_NATIVE;
+  const qrt_isa_t old_pack = qrt_q8_set_pack_isa((qrt_isa_t)qcc_target_pack_isa(tgt));
   /* The plan's scratch is sized for max_threads (the _mt kernels give each
    * thread its own share); the pool it starts is not used by the emitter. */
   const int max_threads = o->max_threads > 1 ? o->max_threads : 1;
   const qcc_executor_options eo = {.threads = max_threads};
   qcc_status_t pst = qcc_executor_create(m, &eo, &ex);
   if (limited) qrt_set_isa_limit(old_isa);
+  qrt_q8_set_pack_isa(old_pack);
 #if defined(__GLIBC__) && defined(M_PERTURB)
   mallopt(M_PERTURB, 0);
 #endif

@@ -90,13 +90,13 @@ const qcc_target *qcc_target_find(const char *name);
 const char *qcc_target_names(void);
 /* True when t's architecture is not the host's (a cross build). */
 bool qcc_target_is_cross(const qcc_target *t);
-/* The ISA limit to make the plan under for t (QRT_ISA_NATIVE: none). Also
- * points libqrt's int8 packer at the target's level (qrt_q8_set_pack_isa):
- * for a cross target the int8 weights are packed for its rows (aarch64: neon,
- * aarch64-dotprod: dotprod) while the float ones stay scalar; for a host
- * target it goes back to the limit. codegen.c calls this right before it
- * makes the plan. */
+/* The ISA limit to make the plan under for t (QRT_ISA_NATIVE: none): for a
+ * cross target the scalar level, the float rows both architectures share. */
 int qcc_target_plan_isa(const qcc_target *t);
+/* The level libqrt's int8 packer packs for (qrt_q8_set_pack_isa; QRT_ISA_NATIVE:
+ * the plan's limit): for a cross target its own rows (aarch64: neon,
+ * aarch64-dotprod: dotprod), whose layouts an x86 libqrt packs too. */
+int qcc_target_pack_isa(const qcc_target *t);
 
 /* ------------------------------------------------------------ the build */
 

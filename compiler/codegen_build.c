@@ -66,10 +66,13 @@ bool qcc_target_is_cross(const qcc_target *t) { return strcmp(t->arch, HOST_ARCH
 int qcc_target_plan_isa(const qcc_target *t) {
   /* Another architecture's float variants are not in this qcc's libqrt: only
    * the scalar ones (index 0 of every table on both) pack the same bytes
-   * there. The int8 packer knows every architecture's rows (packing is
-   * portable C): it packs for the target's (codegen.h). */
-  qrt_q8_set_pack_isa(qcc_target_is_cross(t) ? (qrt_isa_t)t->isa_limit : QRT_ISA_NATIVE);
+   * there. */
   return qcc_target_is_cross(t) ? QRT_ISA_SCALAR : t->isa_limit;
+}
+
+int qcc_target_pack_isa(const qcc_target *t) {
+  /* The int8 packer knows every architecture's rows (packing is portable C). */
+  return qcc_target_is_cross(t) ? t->isa_limit : QRT_ISA_NATIVE;
 }
 
 /* The target of tc; an unknown name was refused before the build. */
