@@ -213,7 +213,8 @@ static const isa_flags kIsa[] = {
     {"avxvnni", {"-mavxvnni", "-mavx2", "-mfma", NULL}, true},
 };
 
-static const char *const kCommonFlags[] = {"-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fPIC", NULL};
+static const char *const kCommonFlags[] = {"-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fPIC",
+                                           "-ffunction-sections", "-fdata-sections", NULL};
 
 /* aarch64's suffixes, as runtime/CMakeLists.txt's aarch64 block builds them
  * (NEON is the baseline: no flags). */
@@ -615,12 +616,14 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     sl_free(&argv);
   }
   if (!st) {
-    const char *argv[16];
+    const char *argv[20];
     int a = 0;
     argv[a++] = cc, argv[a++] = "-O2";
     if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
     argv[a++] = "-std=c11", argv[a++] = "-I.", argv[a++] = inc, argv[a++] = incr, argv[a++] = f_main;
-    argv[a++] = runner_c, argv[a++] = f_a, argv[a++] = "-lm", argv[a++] = "-lpthread", argv[a++] = "-o", argv[a++] = f_run;
+    /* drop the kernels the model never calls (libqrt is built with function sections) */
+    argv[a++] = runner_c, argv[a++] = f_a, argv[a++] = "-lm", argv[a++] = "-lpthread", argv[a++] = "-Wl,--gc-sections";
+    argv[a++] = "-o", argv[a++] = f_run;
     argv[a] = NULL;
     snprintf(what, sizeof what, "the C compiler '%s' linking the runner %s", cc, f_run);
     st = run_one(tc, (char *const *)argv, dir, what);
