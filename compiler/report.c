@@ -478,14 +478,54 @@ static void plot_choice(sb_t *b, const rep_t *r) {
   sb_printf(b, "</svg>\n");
 }
 
+static double layer_bytes(const layer_t *L, int chosen) { return chosen ? L->bytes : L->float_bytes; }
+
+/* One row per layer: the float figure (grey) above the chosen precision's (its
+ * colour), bars to the scale of the largest; `better` names the ratio float /
+ * chosen ("smaller", "faster"). */
+static void pair_bars(sb_t *b, const rep_t *r, const char *id, double (*get)(const layer_t *, int),
+                      void (*fmt)(char *, size_t, double), const char *better, const char *what) {
+  double mx = 0;
+  for (int i = 0; i < r->n; ++i)
+    for (int c = 0; c < 2; ++c)
+      if (isfinite(get(&r->L[i], c))) mx = fmax(mx, get(&r->L[i], c));
+  if (!(mx > 0)) mx = 1;
+  const int x0 = LABEL_W, x1 = W - RIGHT_W, row = 34, top = 4;
+  int h = top + row * (r->n ? r->n : 1) + 22;
+  sb_printf(b, "<svg id=\"%s\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", id, W, h, W, h);
+  for (int i = 0; i < r->n; ++i) {
+    const layer_t *L = &r->L[i];
+    double y = top + row * i, vf = get(L, 0), vq = get(L, 1);
+    layer_label(b, L, y + 18);
+    char fb[64], qb[64];
+    fmt(fb, sizeof fb, vf);
+    fmt(qb, sizeof qb, vq);
+    double wf = isfinite(vf) ? vf / mx * (x1 - x0) : 0;
+    double wq = isfinite(vq) ? vq / mx * (x1 - x0) : 0;
+    sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"13\" fill=\"#d1d5db\"/>", x0, y + 2, fmax(wf, 1));
+    sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"13\" fill=\"%s\"/>", x0, y + 16, fmax(wq, 1),
+              prec_colour(r, L->prec));
+    sb_printf(b, "<text class=\"ax\" x=\"%.1f\" y=\"%.1f\">float %s</text>", x0 + fmax(wf, 1) + 6, y + 13, fb);
+    sb_printf(b, "<text class=\"ax\" x=\"%.1f\" y=\"%.1f\">", x0 + fmax(wq, 1) + 6, y + 27);
+    sb_esc_n(b, L->prec, 20);
+    sb_printf(b, " %s", qb);
+    if (vq > 0 && vf > 0) sb_printf(b, " (%.1f\xC3\x97 %s)", vf / vq, better);
+    sb_printf(b, "</text>\n");
+  }
+  char mb[64];
+  fmt(mb, sizeof mb, mx);
+  sb_printf(b, "<text class=\"ax\" x=\"%d\" y=\"%d\">bars to scale: the largest is %s (%s)</text>\n</svg>\n", x0,
+            h - 6, mb, what);
+}
+
 /* Bytes per layer: float (grey) and chosen (the precision's colour) side by side,
  * and the totals as two stacked bars (one segment per layer). */
 static void plot_sizes(sb_t *b, const rep_t *r) {
-  double mx = 1, tf = 0, tq = 0;
+  double tf = 0, tq = 0;
   for (int i = 0; i < r->n; ++i) {
     const layer_t *L = &r->L[i];
-    if (isfinite(L->float_bytes)) mx = fmax(mx, L->float_bytes), tf += L->float_bytes;
-    if (isfinite(L->bytes)) mx = fmax(mx, L->bytes), tq += L->bytes;
+    if (isfinite(L->float_bytes)) tf += L->float_bytes;
+    if (isfinite(L->bytes)) tq += L->bytes;
   }
   const int x0 = LABEL_W, x1 = W - RIGHT_W;
   /* totals */
@@ -519,33 +559,16 @@ static void plot_sizes(sb_t *b, const rep_t *r) {
     sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 6, y + 17, t);
   }
   sb_printf(b, "</svg>\n");
-  /* per layer */
-  const int row = 34, top = 4;
-  int h = top + row * (r->n ? r->n : 1) + 22;
-  sb_printf(b, "<svg id=\"size-plot\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", W, h, W, h);
-  for (int i = 0; i < r->n; ++i) {
-    const layer_t *L = &r->L[i];
-    double y = top + row * i;
-    layer_label(b, L, y + 18);
-    char fb[64], qb[64];
-    fmt_bytes(fb, sizeof fb, L->float_bytes);
-    fmt_bytes(qb, sizeof qb, L->bytes);
-    double wf = isfinite(L->float_bytes) ? L->float_bytes / mx * (x1 - x0) : 0;
-    double wq = isfinite(L->bytes) ? L->bytes / mx * (x1 - x0) : 0;
-    sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"13\" fill=\"#d1d5db\"/>", x0, y + 2, fmax(wf, 1));
-    sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"13\" fill=\"%s\"/>", x0, y + 16, fmax(wq, 1),
-              prec_colour(r, L->prec));
-    sb_printf(b, "<text class=\"ax\" x=\"%.1f\" y=\"%.1f\">float %s</text>", x0 + fmax(wf, 1) + 6, y + 13, fb);
-    sb_printf(b, "<text class=\"ax\" x=\"%.1f\" y=\"%.1f\">", x0 + fmax(wq, 1) + 6, y + 27);
-    sb_esc_n(b, L->prec, 20);
-    sb_printf(b, " %s", qb);
-    if (L->bytes > 0 && L->float_bytes > 0) sb_printf(b, " (%.1f\xC3\x97 smaller)", L->float_bytes / L->bytes);
-    sb_printf(b, "</text>\n");
-  }
-  sb_printf(b, "<text class=\"ax\" x=\"%d\" y=\"%d\">bars to scale: the largest is ", x0, h - 6);
-  char mb[64];
-  fmt_bytes(mb, sizeof mb, mx);
-  sb_printf(b, "%s (weights and their scales / zero points)</text>\n</svg>\n", mb);
+  pair_bars(b, r, "size-plot", layer_bytes, fmt_bytes, "smaller", "weights and their scales / zero points");
+}
+
+static void fmt_ms(char *out, size_t n, double v) { fmt_num(out, n, "%.4g ms", v); }
+static double layer_time(const layer_t *L, int chosen) { return chosen ? L->time_ms : L->float_time_ms; }
+
+/* Estimated time per layer (the cost table's), float vs chosen; nothing when
+ * the precision file has no times. */
+static void plot_times(sb_t *b, const rep_t *r) {
+  pair_bars(b, r, "latency-plot", layer_time, fmt_ms, "faster", "estimated by the cost table");
 }
 
 /* Float vs quantized accuracy (and top-1 agreement with float), 0-100 %. */
@@ -648,6 +671,13 @@ static char *report_html(const rep_t *r) {
   sb_printf(&b, "<h2>Size breakdown</h2>\n<p class=\"note\">Weight bytes per layer, float (grey) and at the chosen "
                 "precision (its colour).</p>\n");
   plot_sizes(&b, r);
+
+  if (!isnan(r->time_ms)) {
+    sb_printf(&b, "<h2>Latency breakdown</h2>\n<p class=\"note\">Estimated time per layer from the cost table, "
+                  "float (grey) and at the chosen precision (its colour): %.4g ms in all (float %.4g ms).</p>\n",
+              r->time_ms, r->float_time_ms);
+    plot_times(&b, r);
+  }
 
   sb_printf(&b, "<h2>Accuracy: float vs quantized</h2>\n");
   plot_accuracy(&b, r);
