@@ -46,25 +46,16 @@ static void q8_minmax(const float *x, int64_t n, float *lo_out, float *hi_out) {
   *hi_out = h;
 }
 
-static void q8_quantize_row(qrt_dtype_t type, int64_t n, const float *x, float scale, int32_t zp, int32_t qmin,
-                            int32_t qmax, void *y) {
+/* The result is in [qmin, qmax] (an 8-bit type's range), so its low byte is
+ * the stored u8 or s8 (two's complement): one loop serves both types. */
+static void q8_quantize_row(int64_t n, const float *x, float scale, int32_t zp, int32_t qmin, int32_t qmax,
+                            uint8_t *y) {
   const float lo = (float)(qmin - zp), hi = (float)(qmax - zp), shifter = 12582912.0f;
-  if (type == QRT_DTYPE_U8) {
-    uint8_t *o = y;
-    for (int64_t i = 0; i < n; i++) {
-      const float q = x[i] / scale;
-      float c = q != q ? 0.0f : q;
-      c = c < lo ? lo : (c > hi ? hi : c);
-      o[i] = (uint8_t)((int32_t)((c + shifter) - shifter) + zp);
-    }
-  } else {
-    int8_t *o = y;
-    for (int64_t i = 0; i < n; i++) {
-      const float q = x[i] / scale;
-      float c = q != q ? 0.0f : q;
-      c = c < lo ? lo : (c > hi ? hi : c);
-      o[i] = (int8_t)((int32_t)((c + shifter) - shifter) + zp);
-    }
+  for (int64_t i = 0; i < n; i++) {
+    const float q = x[i] / scale;
+    float c = q != q ? 0.0f : q;
+    c = c < lo ? lo : (c > hi ? hi : c);
+    y[i] = (uint8_t)((int32_t)((c + shifter) - shifter) + zp);
   }
 }
 
@@ -101,7 +92,7 @@ qrt_status_t qrt_q8_dynamic_quantize_linear(int64_t n, const float *x, uint8_t *
   float scale;
   int32_t zp;
   q8_dynamic_params(x, n, 0, 255, &scale, &zp);
-  q8_quantize_row(QRT_DTYPE_U8, n, x, scale, zp, 0, 255, y);
+  q8_quantize_row(n, x, scale, zp, 0, 255, y);
   *out_scale = scale;
   *out_zero_point = (uint8_t)zp;
   return QRT_OK;
@@ -125,7 +116,7 @@ qrt_status_t qrt_q8_dynamic_quantize_rows(qrt_dtype_t type, int symmetric, int64
       scale = q8_symmetric_scale(xr, cols);
     else
       q8_dynamic_params(xr, cols, qmin, qmax, &scale, &zp);
-    q8_quantize_row(type, cols, xr, scale, zp, qmin, qmax, (char *)y + r * cols);
+    q8_quantize_row(cols, xr, scale, zp, qmin, qmax, (uint8_t *)y + r * cols);
     scales[r] = scale;
     zero_points[r] = zp;
   }
