@@ -120,7 +120,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
   cst *v = calloc(n + 1, sizeof *v);
   size_t cap = 2 * n + 1;
   int *table = malloc(cap * sizeof *table); /* open addressing: indices into v, -1 empty */
-  if (!ops || !v || !table) {
+  if (n && (!ops || !v || !table)) { /* (no constants: ops is NULL) */
     free(ops), free(v), free(table);
     qcc_pass_report(qcc_status_make(QCC_ERR_INTERNAL, "qcc-dedup-constants: out of memory"));
     mlirExternalPassSignalFailure(pass);
