@@ -98,10 +98,20 @@ static bool bytes_of(cst *c) {
   return true;
 }
 
-static uint64_t fnv1a(const unsigned char *p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n) {
   for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
   return h;
+}
+
+/* A hash of the size and of samples of the bytes (the first and last 256 and
+ * 32 at 16 evenly spaced places), so hashing costs the same for any size;
+ * constants with equal hashes are compared in full. */
+static uint64_t sample_hash(const unsigned char *p, size_t n) {
+  uint64_t h = fnv1a(0xcbf29ce484222325ull, (const unsigned char *)&n, sizeof n);
+  if (n <= 1024) return fnv1a(h, p, n);
+  h = fnv1a(h, p, 256);
+  for (size_t k = 1; k < 16; k++) h = fnv1a(h, p + (n - 32) / 16 * k, 32);
+  return fnv1a(h, p + n - 256, 256);
 }
 
 static bool same(const cst *a, const cst *b) {
@@ -134,7 +144,7 @@ static void run(MlirOperation root, MlirExternalPass pass, void *ud) {
     cst *c = &v[i];
     c->op = ops[i];
     if (!bytes_of(c)) continue;
-    c->hash = fnv1a(c->data, c->n);
+    c->hash = sample_hash(c->data, c->n);
     for (size_t h = c->hash % cap;; h = (h + 1) % cap) {
       if (table[h] < 0) { table[h] = (int)i; break; }
       cst *k = &v[table[h]];
