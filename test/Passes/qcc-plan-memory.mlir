@@ -1,9 +1,13 @@
 // RUN: qcc-opt %s --split-input-file -p 'qcc-plan-memory{target=generic}' | FileCheck %s
+// RUN: qcc-opt %s --split-input-file -p 'qcc-plan-memory{target=generic max_threads=2}' | FileCheck %s --check-prefix=SCRATCH
 // RUN: not qcc-opt %s -p 'qcc-plan-memory{target=riscv64}' 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not qcc-opt %s -p 'qcc-plan-memory{max_threads=0}' 2>&1 | FileCheck %s --check-prefix=BAD-THREADS
+// A module the executor cannot plan: its message, with the op.
+// RUN: not qcc-opt %S/../Executor/Inputs/qmatmul_per_axis.mlir -p qcc-plan-memory 2>&1 | FileCheck %s --check-prefix=UNSUP
 
 // BAD: qcc-plan-memory: unknown target 'riscv64' (native, generic
 // BAD-THREADS: qcc-plan-memory: max_threads is a number from 1 to
+// UNSUP: qcc.qmatmul at node 'mm': activations must be 8-bit, quantized per tensor
 
 // Reuse: %a (64 bytes) dies at the first transpose, so the second transpose's
 // result takes its offset; %b lives across both and gets the next 64 bytes.
@@ -50,5 +54,21 @@ func.func @main(%x: tensor<2x8xf32>) -> tensor<8x2xf32> {
   %m = "qcc.mul"(%p, %p) : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
   %t = "qcc.transpose"(%m) {perm = array<i64: 1, 0>} : (tensor<2x8xf32>) -> tensor<8x2xf32>
   return %t : tensor<8x2xf32>
+}
+}
+
+// -----
+
+// A step's scratch (the f32 convolution's, sized for max_threads=2) is a
+// buffer live during its step: the largest, placed first at 0; the conv's
+// result right after it. The sigmoid writes the caller's output.
+// SCRATCH: "qcc.conv2d"{{.*}}qcc.arena_bytes = array<i64: 1024>, qcc.arena_offset = array<i64: [[S:[0-9]+]]>, qcc.scratch = array<i64: 0, [[S]]>
+// SCRATCH: "qcc.sigmoid"{{.*}}qcc.arena_offset = array<i64: -1>
+module {
+func.func @main(%x: tensor<1x2x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %w = "qcc.constant"() {value = dense<0.5> : tensor<4x2x3x3xf32>} : () -> tensor<4x2x3x3xf32>
+  %c = "qcc.conv2d"(%x, %w) {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %r = "qcc.sigmoid"(%c) : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  return %r : tensor<1x4x8x8xf32>
 }
 }
