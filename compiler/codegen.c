@@ -87,25 +87,16 @@ static char *sb_take(sbuf *b) {
 /* ------------------------------------------------------------- the state */
 
 typedef struct {
-  int group;      /* ACT roots: index in bufs, -1 when none */
+  long long aofs; /* ACT roots: offset in the arena (qcc-plan-memory), -1 when none */
   int direct_out; /* ACT roots written straight into outputs[k]; -1 */
   long long wofs; /* CONST roots: offset in the weights blob, -1 until read */
-  int def;        /* ACT roots: the step that writes it */
 } cg_root;
-
-typedef struct {
-  size_t size;  /* bytes (unaligned) */
-  int first, last; /* steps during which the buffer is live, inclusive */
-  size_t off;
-} cg_buf;
 
 typedef struct {
   qcc_executor *ex;
   const char *name;
   cg_root *roots;
-  cg_buf *bufs;
-  int n_bufs, cap_bufs;
-  int *scratch_buf; /* per step */
+  size_t *scratch_off; /* per step: its scratch's offset in the arena (0 when it has none) */
   size_t arena_end, lower_bound;
   int max_threads;  /* NAME_MAX_THREADS */
   size_t pool_off;  /* the thread pool's offset in the arena (max_threads > 1) */
@@ -142,109 +133,97 @@ static qcc_status_t blob_add(cg *c, const void *data, size_t n, long long *out) 
 
 /* ------------------------------------------------------ the memory plan */
 
-static qcc_status_t add_buf(cg *c, size_t size, int first, int last, int *out) {
-  if (c->n_bufs == c->cap_bufs) {
-    int nc = c->cap_bufs ? c->cap_bufs * 2 : 64;
-    cg_buf *nb = realloc(c->bufs, (size_t)nc * sizeof *nb);
-    if (!nb) return no_memory();
-    c->bufs = nb, c->cap_bufs = nc;
-  }
-  c->bufs[c->n_bufs] = (cg_buf){size, first, last, 0};
-  *out = c->n_bufs++;
-  return NULL;
-}
-
 static bool is_observe(const ex_step *s) { return s->kind == QCC_OP_observe; }
 
-static int cmp_by_size(const void *pa, const void *pb, void *ctx) {
-  const cg_buf *b = ctx;
-  const cg_buf *x = &b[*(const int *)pa], *y = &b[*(const int *)pb];
-  size_t ax = align64(x->size), ay = align64(y->size);
-  if (ax != ay) return ax > ay ? -1 : 1;
-  if (x->first != y->first) return x->first < y->first ? -1 : 1;
-  return *(const int *)pa - *(const int *)pb;
+static bool module_i64(MlirOperation mop, const char *name, int64_t *out) {
+  MlirAttribute a = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString(name));
+  return !mlirAttributeIsNull(a) && qcc_attr_as_i64(a, out);
 }
 
-static int cmp_by_off(const void *pa, const void *pb, void *ctx) {
-  const cg_buf *b = ctx;
-  size_t x = b[*(const int *)pa].off, y = b[*(const int *)pb].off;
-  return x < y ? -1 : x > y;
+static qcc_status_t plan_mismatch(const ex_step *s, const char *what) {
+  return qcc_status_make(QCC_ERR_INVALID,
+                         "%s: codegen: the memory plan (qcc-plan-memory) does not fit the executor's plan: %s; run "
+                         "qcc-plan-memory again on this module", s->where, what);
 }
 
-/* Buffers: every activation root not written into the caller's output,
- * live from the step writing it to its last reader (an in-place step's
- * result continues its operand's buffer), and every step's scratch, live
- * during its step. Offsets: greedy first fit, largest first, 64-byte
- * aligned, against the buffers whose lifetimes intersect. */
-static qcc_status_t plan_memory(cg *c) {
+/* The arena offsets qcc-plan-memory attached (passes/plan_memory.c plans
+ * them; codegen.h names the attributes), checked against the plan being
+ * printed: the same target and thread count, an offset for every buffer the
+ * steps write, room for each tensor and scratch, and in-place results at
+ * their operand's offset. Activation roots that are outputs of @main are
+ * written into the caller's buffers instead (offset -1). */
+static qcc_status_t read_memory_plan(cg *c, MlirModule m, const char *target, int max_threads) {
   qcc_executor *ex = c->ex;
-  for (int i = 0; i < ex->n_slots; i++) c->roots[i] = (cg_root){-1, -1, -1, -1};
+  MlirOperation mop = mlirModuleGetOperation(m);
+  int64_t size, bound, threads;
+  MlirAttribute ta = mlirOperationGetAttributeByName(mop, mlirStringRefCreateFromCString(QCC_PLAN_TARGET));
+  MlirStringRef pt;
+  if (!module_i64(mop, QCC_PLAN_ARENA_SIZE, &size) || !module_i64(mop, QCC_PLAN_LOWER_BOUND, &bound) ||
+      !module_i64(mop, QCC_PLAN_THREADS, &threads) || mlirAttributeIsNull(ta) || !qcc_attr_as_str(ta, &pt) || size < 0)
+    return qcc_status_make(QCC_ERR_INVALID, "codegen: the module has no memory plan: run qcc-plan-memory{target=%s "
+                           "max_threads=%d} first (qcc compile does)", target, max_threads);
+  if (threads != max_threads || !qcc_str_eq(pt, target))
+    return qcc_status_make(QCC_ERR_INVALID, "codegen: the memory plan was made for target %.*s and %lld threads, not "
+                           "%s and %d: run qcc-plan-memory{target=%s max_threads=%d} again", (int)pt.length, pt.data,
+                           (long long)threads, target, max_threads, target, max_threads);
+  c->arena_end = (size_t)size;
+  c->lower_bound = (size_t)bound;
+  MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(qcc_module_main(m), 0));
+  int n_ops = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    n_ops++;
+  MlirOperation *ops = malloc(sizeof *ops * (size_t)(n_ops + 1));
+  if (!ops) return no_memory();
+  n_ops = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(b); !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    ops[n_ops++] = op;
+  for (int i = 0; i < ex->n_slots; i++) c->roots[i] = (cg_root){-1, -1, -1};
   for (int k = 0; k < ex->n_outputs; k++) {
     int r = ex->slots[ex->output_slots[k]].root;
     if (ex->slots[r].kind == EX_SLOT_ACT && c->roots[r].direct_out < 0) c->roots[r].direct_out = k;
   }
-  for (int i = 0; i < ex->n_steps; i++) {
+  qcc_status_t st = NULL;
+  for (int i = 0; i < ex->n_steps && !st; i++) {
     ex_step *s = &ex->steps[i];
-    c->scratch_buf[i] = -1;
+    c->scratch_off[i] = 0;
     if (is_observe(s)) continue;
-    for (int j = 0; j < s->n_out; j++) {
+    if (s->op_index < 0 || s->op_index >= n_ops) { st = plan_mismatch(s, "the op is not in @main"); break; }
+    MlirOperation op = ops[s->op_index];
+    int64_t offs[QCC_MAX_VARIADIC + 8], bytes[QCC_MAX_VARIADIC + 8], scr[2];
+    MlirAttribute oa = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(QCC_PLAN_OFFSET));
+    MlirAttribute ba = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(QCC_PLAN_BYTES));
+    if (s->n_out > QCC_MAX_VARIADIC + 8 || mlirAttributeIsNull(oa) || mlirAttributeIsNull(ba) ||
+        qcc_attr_as_i64s(oa, offs, QCC_MAX_VARIADIC + 8) != s->n_out ||
+        qcc_attr_as_i64s(ba, bytes, QCC_MAX_VARIADIC + 8) != s->n_out) {
+      st = plan_mismatch(s, "no " QCC_PLAN_OFFSET " and " QCC_PLAN_BYTES " for each result");
+      break;
+    }
+    for (int j = 0; j < s->n_out && !st; j++) {
       int o = s->out[j];
       ex_slot *os = &ex->slots[o];
       if (os->root != o || os->kind != EX_SLOT_ACT) continue;
-      c->roots[o].def = i;
-      if (c->roots[o].direct_out >= 0) continue;
-      int last = os->last_use > i ? os->last_use : i;
-      if (j == 0 && s->inplace) {
-        int g = c->roots[ex->slots[s->in[0]].root].group;
-        if (g < 0) return qcc_status_make(QCC_ERR_INTERNAL, "codegen: in-place step %d without an operand buffer", i);
-        c->roots[o].group = g;
-        if (c->bufs[g].last < last) c->bufs[g].last = last;
-        if (c->bufs[g].size < os->nbytes) c->bufs[g].size = os->nbytes;
+      if (c->roots[o].direct_out >= 0) {
+        if (offs[j] != -1) st = plan_mismatch(s, "an output of @main has an arena offset");
         continue;
       }
-      QCC_RETURN_IF_ERROR(add_buf(c, os->nbytes, i, last, &c->roots[o].group));
+      if (offs[j] < 0 || bytes[j] < (int64_t)os->nbytes || offs[j] > size - (int64_t)os->nbytes) {
+        st = plan_mismatch(s, "a result has no room in the arena");
+        continue;
+      }
+      c->roots[o].aofs = offs[j];
+      if (j == 0 && s->inplace && c->roots[ex->slots[s->in[0]].root].aofs != offs[j])
+        st = plan_mismatch(s, "the step runs in place but its result is not at its operand's offset");
     }
-    if (s->scratch) QCC_RETURN_IF_ERROR(add_buf(c, s->scratch, i, i, &c->scratch_buf[i]));
+    if (st || !s->scratch) continue;
+    MlirAttribute sa = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(QCC_PLAN_SCRATCH));
+    if (mlirAttributeIsNull(sa) || qcc_attr_as_i64s(sa, scr, 2) != 2 || scr[0] < 0 || scr[1] < (int64_t)s->scratch ||
+        scr[0] > size - (int64_t)s->scratch)
+      st = plan_mismatch(s, "its scratch has no room in the arena");
+    else
+      c->scratch_off[i] = (size_t)scr[0];
   }
-  /* The lower bound: the bytes live at the busiest step. */
-  c->lower_bound = 0;
-  for (int i = 0; i < ex->n_steps; i++) {
-    size_t live = 0;
-    for (int b = 0; b < c->n_bufs; b++)
-      if (c->bufs[b].first <= i && i <= c->bufs[b].last) live += c->bufs[b].size;
-    if (live > c->lower_bound) c->lower_bound = live;
-  }
-  int *order = malloc(sizeof(int) * (size_t)(c->n_bufs + 1));
-  int *placed = malloc(sizeof(int) * (size_t)(c->n_bufs + 1));
-  int *near = malloc(sizeof(int) * (size_t)(c->n_bufs + 1));
-  if (!order || !placed || !near) { free(order); free(placed); free(near); return no_memory(); }
-  for (int b = 0; b < c->n_bufs; b++) order[b] = b;
-  qsort_r(order, (size_t)c->n_bufs, sizeof(int), cmp_by_size, c->bufs);
-  int n_placed = 0;
-  c->arena_end = 0;
-  for (int oi = 0; oi < c->n_bufs; oi++) {
-    cg_buf *b = &c->bufs[order[oi]];
-    int n_near = 0;
-    for (int p = 0; p < n_placed; p++) {
-      cg_buf *q = &c->bufs[placed[p]];
-      if (q->first <= b->last && b->first <= q->last) near[n_near++] = placed[p];
-    }
-    qsort_r(near, (size_t)n_near, sizeof(int), cmp_by_off, c->bufs);
-    size_t off = 0, need = align64(b->size);
-    for (int p = 0; p < n_near; p++) {
-      cg_buf *q = &c->bufs[near[p]];
-      if (q->off >= off + need) break; /* the gap before q fits */
-      size_t end = q->off + align64(q->size);
-      if (end > off) off = end;
-    }
-    b->off = off;
-    if (off + need > c->arena_end) c->arena_end = off + need;
-    placed[n_placed++] = order[oi];
-  }
-  free(order);
-  free(placed);
-  free(near);
-  return NULL;
+  free(ops);
+  return st;
 }
 
 /* ------------------------------------------------------- value printing */
@@ -373,7 +352,7 @@ static const char *operand(cg *c, int slot, char *buf, size_t n) {
       return buf;
     case EX_SLOT_ACT:
       if (c->roots[r].direct_out >= 0) { snprintf(buf, n, "outputs[%d]", c->roots[r].direct_out); return buf; }
-      if (c->roots[r].group >= 0) { snprintf(buf, n, "ACT(%zu)", c->bufs[c->roots[r].group].off); return buf; }
+      if (c->roots[r].aofs >= 0) { snprintf(buf, n, "ACT(%lld)", c->roots[r].aofs); return buf; }
       break;
   }
   if (!c->err) c->err = qcc_status_make(QCC_ERR_INTERNAL, "codegen: slot %d has no address", slot);
@@ -393,8 +372,7 @@ static const char *packed_operand(cg *c, const ex_step *s) {
 
 /* The step's scratch: its own arena buffer (the arena's start when it needs none). */
 static void scratch_addr(cg *c, int i, size_t plus, char *buf, size_t n) {
-  int b = c->scratch_buf[i];
-  snprintf(buf, n, "ACT(%zu)", (b >= 0 ? c->bufs[b].off : 0) + plus);
+  snprintf(buf, n, "ACT(%zu)", c->scratch_off[i] + plus);
 }
 
 /* One kernel call: `st = CALL; if (st != QRT_OK) return fail(...)`. */
@@ -1285,15 +1263,10 @@ void qcc_codegen_result_free(qcc_codegen_result *r) {
   memset(r, 0, sizeof *r);
 }
 
-qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_codegen_result *out) {
-  memset(out, 0, sizeof *out);
-  if (!o || !qcc_codegen_name_ok(o->name))
-    return qcc_status_make(QCC_ERR_INVALID, "codegen: the name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*, "
-                           "at most 64 characters)", o && o->name ? o->name : "");
-  const qcc_target *tgt = qcc_target_find(o->target);
-  if (!tgt)
-    return qcc_status_make(QCC_ERR_UNSUPPORTED, "codegen: unknown target '%s' (%s)", o->target, qcc_target_names());
-  qcc_executor *ex = NULL;
+qcc_status_t qcc_codegen_plan(MlirModule m, const char *target, int max_threads, qcc_executor **out) {
+  *out = NULL;
+  const qcc_target *tgt = qcc_target_find(target);
+  if (!tgt) return qcc_status_make(QCC_ERR_UNSUPPORTED, "codegen: unknown target '%s' (%s)", target, qcc_target_names());
   /* The plan's packed buffers come from aligned_alloc: bytes the pack
    * functions skip (header and section padding) hold whatever the heap had,
    * and the weights file would differ from run to run. glibc's M_PERTURB
@@ -1313,24 +1286,34 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
   const qrt_isa_t old_pack = qrt_q8_set_pack_isa((qrt_isa_t)qcc_target_pack_isa(tgt));
   /* The plan's scratch is sized for max_threads (the _mt kernels give each
    * thread its own share); the pool it starts is not used by the emitter. */
-  const int max_threads = o->max_threads > 1 ? o->max_threads : 1;
-  const qcc_executor_options eo = {.threads = max_threads};
-  qcc_status_t pst = qcc_executor_create(m, &eo, &ex);
+  const qcc_executor_options eo = {.threads = max_threads > 1 ? max_threads : 1};
+  qcc_status_t pst = qcc_executor_create(m, &eo, out);
   if (limited) qrt_set_isa_limit(old_isa);
   qrt_q8_set_pack_isa(old_pack);
 #if defined(__GLIBC__) && defined(M_PERTURB)
   mallopt(M_PERTURB, 0);
 #endif
-  QCC_RETURN_IF_ERROR(pst);
+  return pst;
+}
+
+qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_codegen_result *out) {
+  memset(out, 0, sizeof *out);
+  if (!o || !qcc_codegen_name_ok(o->name))
+    return qcc_status_make(QCC_ERR_INVALID, "codegen: the name '%s' is not a C identifier ([A-Za-z_][A-Za-z0-9_]*, "
+                           "at most 64 characters)", o && o->name ? o->name : "");
+  const char *target = o->target ? o->target : "native";
+  const int max_threads = o->max_threads > 1 ? o->max_threads : 1;
+  qcc_executor *ex = NULL;
+  QCC_RETURN_IF_ERROR(qcc_codegen_plan(m, target, max_threads, &ex));
   cg c;
   memset(&c, 0, sizeof c);
   c.ex = ex;
   c.name = o->name;
   c.max_threads = max_threads;
   c.roots = calloc((size_t)ex->n_slots + 1, sizeof *c.roots);
-  c.scratch_buf = calloc((size_t)ex->n_steps + 1, sizeof(int));
-  qcc_status_t st = c.roots && c.scratch_buf ? NULL : no_memory();
-  if (!st) st = plan_memory(&c);
+  c.scratch_off = calloc((size_t)ex->n_steps + 1, sizeof *c.scratch_off);
+  qcc_status_t st = c.roots && c.scratch_off ? NULL : no_memory();
+  if (!st) st = read_memory_plan(&c, m, target, max_threads);
   for (int i = 0; i < ex->n_steps && !st; i++) {
     st = emit_step(&c, i);
     if (!st && c.err) st = c.err, c.err = NULL;
@@ -1360,8 +1343,7 @@ qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_co
   free(c.body.p);
   free(c.blob);
   free(c.roots);
-  free(c.bufs);
-  free(c.scratch_buf);
+  free(c.scratch_off);
   if (c.err) qcc_status_free(c.err);
   qcc_executor_destroy(ex);
   if (st) qcc_codegen_result_free(out);

@@ -5,8 +5,8 @@
  * module (slots, views, folded constants, pre-packed weights, liveness,
  * in-place decisions; executor.c) and, instead of running it, prints one
  * libqrt call per step with every shape, stride and parameter as a
- * compile-time constant. Memory: one arena with offsets from the plan's
- * liveness (first fit); weights (constants read at run time and packed
+ * compile-time constant. Memory: one arena with the offsets qcc-plan-memory
+ * attached to the module (below); weights (constants read at run time and packed
  * buffers) in one binary blob. Design and limits: docs/codegen.md.
  *
  * codegen.c emits text and bytes (no files, no processes); codegen_build.c
@@ -54,7 +54,33 @@ typedef struct {
  * NAME.c checks it holds the target's). */
 #define QCC_CODEGEN_POOL_BYTES 4096
 
-/* Emit m's @main. Errors: UNSUPPORTED naming the op for what the executor or
+/* The executor's plan of m as qcc compile prints it: made under the target's
+ * ISA limit and int8 packing level (Targets, below), scratch sized for
+ * max_threads workers (0: 1), packed buffers zero-filled so the weights are
+ * the same bytes every time. qcc_codegen_emit prints this plan and
+ * qcc-plan-memory (passes/plan_memory.c) places its buffers in the arena, so
+ * both see the same steps, sizes and in-place decisions. *out: destroy with
+ * qcc_executor_destroy. */
+struct qcc_executor;
+qcc_status_t qcc_codegen_plan(MlirModule m, const char *target, int max_threads, struct qcc_executor **out);
+
+/* The memory plan qcc-plan-memory attaches and qcc_codegen_emit reads
+ * (docs/codegen.md, "Memory: one arena"). On each op that is a step of the
+ * plan: per result, its arena offset (-1: not in the arena, the step writes
+ * the caller's output buffer) and bytes; the scratch's [offset, bytes] when
+ * the step has scratch; a unit attribute when the step runs in place. On the
+ * module: the arena's size and lower bound, and the target and thread count
+ * the plan was made for (qcc_codegen_emit refuses a plan made for others). */
+#define QCC_PLAN_OFFSET "qcc.arena_offset"           /* array<i64> per result */
+#define QCC_PLAN_BYTES "qcc.arena_bytes"             /* array<i64> per result */
+#define QCC_PLAN_SCRATCH "qcc.scratch"               /* array<i64: offset, bytes> */
+#define QCC_PLAN_IN_PLACE "qcc.in_place"             /* unit */
+#define QCC_PLAN_ARENA_SIZE "qcc.arena_size"         /* i64, on the module */
+#define QCC_PLAN_LOWER_BOUND "qcc.arena_lower_bound" /* i64, on the module */
+#define QCC_PLAN_TARGET "qcc.arena_target"           /* string, on the module */
+#define QCC_PLAN_THREADS "qcc.arena_max_threads"     /* i64, on the module */
+
+/* Emit m's @main (after qcc-plan-memory, whose offsets it uses). Errors: UNSUPPORTED naming the op for what the executor or
  * the emitter cannot handle, INVALID for an unusable name or module. On error
  * *out is zeroed. */
 qcc_status_t qcc_codegen_emit(MlirModule m, const qcc_codegen_options *o, qcc_codegen_result *out);

@@ -243,14 +243,28 @@ qcc_status_t qcc_module_parse_buffer(MlirContext ctx, const char *data, size_t l
   char *wrapped = NULL;
   if (!bytecode) {
     /* Text may hold several top-level ops (as mlir-opt allows): parse it inside
-     * an explicit module on the first line, so line numbers are unchanged. */
+     * an explicit module on the first line, so line numbers are unchanged. A
+     * file-level resource section (`{-# dialect_resources ... #-}`, last in the
+     * file) stays outside: the module closes right before it. */
+    size_t body = len;
+    for (size_t i = len; i >= 3; i--)
+      if (!memcmp(data + i - 3, "{-#", 3) && (i == 3 || data[i - 4] == '\n')) { body = i - 3; break; }
     wrapped = malloc(len + 16);
     if (!wrapped) return qcc_status_make(QCC_ERR_IO, "%s: out of memory", source_name);
     memcpy(wrapped, "module {", 8);
-    memcpy(wrapped + 8, data, len);
-    memcpy(wrapped + 8 + len, "\n}", 3);
+    memcpy(wrapped + 8, data, body);
+    size_t o = 8 + body;
+    if (body < len) {
+      wrapped[o++] = '}';
+      memcpy(wrapped + o, data + body, len - body);
+      o += len - body;
+    } else {
+      memcpy(wrapped + o, "\n}", 2);
+      o += 2;
+    }
+    wrapped[o] = 0;
     data = wrapped;
-    len += 10;
+    len = o;
   }
   MlirOperation op = mlirOperationCreateParse(ctx, (MlirStringRef){data, len},
                                               mlirStringRefCreateFromCString(source_name));

@@ -48,6 +48,11 @@ extern "C" {
 
 typedef struct qcc_executor qcc_executor;
 
+/* On a qcc.qconv2d or qcc.qgemm (qcc-precompute-requant): array<f32>, the
+ * requantization multiplier of each output channel. The plan packs these
+ * instead of computing them (docs/numerics.md, "Requantization"). */
+#define QCC_ATTR_REQUANT_MULTIPLIER "qcc.requant_multiplier"
+
 /* Called by every qcc.observe op, on every run, with the op's `id` attribute
  * and the observed value (borrowed for the duration of the call; data is
  * read-only). The value then passes through unchanged. A non-OK status stops

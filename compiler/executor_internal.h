@@ -1,9 +1,10 @@
 /* Private to the executor: the plan's data structures, shared by executor.c
  * (planning, liveness, memory, running) and executor_ops.c (one plan and one
  * run function per op). See executor.h for the design. codegen.c (qcc
- * compile) reads a finished plan, read-only, and prints each step's kernel
- * call: a change to what a run function calls must be mirrored there
- * (test/Codegen compares the two drivers bit for bit). */
+ * compile) and passes/plan_memory.c (its arena) read a finished plan,
+ * read-only; codegen.c prints each step's kernel call: a change to what a
+ * run function calls must be mirrored there (test/Codegen compares the two
+ * drivers bit for bit). */
 #ifndef QCC_EXECUTOR_INTERNAL_H
 #define QCC_EXECUTOR_INTERNAL_H
 #include <math.h>

@@ -72,6 +72,25 @@ static qcc_status_t weights_of(ex_step *s, MlirValue v, int64_t channels, qrt_q8
   return NULL;
 }
 
+/* qcc-precompute-requant's multipliers, when op has them, replace the ones
+ * packing computed in s->packed (the same qrt_requant_multiplier values
+ * unless the IR was edited): the plan runs what the IR says. */
+static qcc_status_t attached_multipliers(MlirOperation op, ex_step *s, int64_t c_out) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(QCC_ATTR_REQUANT_MULTIPLIER));
+  if (mlirAttributeIsNull(a)) return NULL;
+  if (!mlirAttributeIsADenseF32Array(a) || mlirDenseArrayGetNumElements(a) != c_out)
+    return qcc_status_make(QCC_ERR_INVALID, "%s: " QCC_ATTR_REQUANT_MULTIPLIER " must be an array<f32> of %lld values "
+                           "(one per output channel); rerun qcc-precompute-requant", s->where, (long long)c_out);
+  float *m = malloc(sizeof(float) * (size_t)c_out);
+  if (!m) return unsupported(s, "out of memory");
+  for (int64_t c = 0; c < c_out; c++) m[c] = mlirDenseF32ArrayGetElement(a, (intptr_t)c);
+  qrt_status_t st = qrt_q8_packed_set_multipliers(s->packed, m, c_out);
+  free(m);
+  if (st != QRT_OK)
+    return qcc_status_make(QCC_ERR_INVALID, "%s: " QCC_ATTR_REQUANT_MULTIPLIER ": every multiplier must be > 0", s->where);
+  return NULL;
+}
+
 static bool is_const_slot(qcc_executor *ex, int slot) { return slot >= 0 && ex->slots[ex->slots[slot].root].kind == EX_SLOT_CONST; }
 
 /* Zeroed, so packed weights (padding included) are the same bytes every run. */
@@ -173,6 +192,7 @@ static qcc_status_t plan_qconv(qcc_executor *ex, MlirOperation op, ex_step *s) {
   if (!s->packed) return unsupported(s, "out of memory packing weights");
   KCHECK(qrt_q8_conv2d_pack_weights(&s->u.conv.p, s->u.conv.c_in, s->u.conv.c_out, &xq, &wq, IN(1),
                                     bias ? (const int32_t *)IN(2) : NULL, &yq, s->packed, s->packed_size));
+  QCC_RETURN_IF_ERROR(attached_multipliers(op, s, s->u.conv.c_out));
   s->scratch = qrt_q8_conv2d_scratch_size(&s->u.conv.p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out);
   s->run = run_qconv;
   return NULL;
@@ -202,6 +222,7 @@ static qcc_status_t plan_qgemm(qcc_executor *ex, MlirOperation op, ex_step *s) {
   if (!s->packed) return unsupported(s, "out of memory packing weights");
   KCHECK(qrt_q8_gemm_pack_weights(s->u.gemm.n, s->u.gemm.k, &xq, &wq, IN(1), bias ? (const int32_t *)IN(2) : NULL, &yq,
                                   s->packed, s->packed_size));
+  QCC_RETURN_IF_ERROR(attached_multipliers(op, s, s->u.gemm.n));
   s->scratch = qrt_q8_gemm_scratch_size(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k);
   s->run = run_qgemm;
   return NULL;

@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,4 +123,9 @@ qcc_status_t qcc_pipeline_run(MlirPassManager pm, MlirModule m) {
   }
   qcc_status_free(qcc_pass_take_report());
   return NULL;
+}
+
+void qcc_lowering_pipeline(char *buf, size_t n, const char *target, int max_threads) {
+  snprintf(buf, n, "qcc-dedup-constants,qcc-precompute-requant,qcc-plan-memory{target=%s max_threads=%d}", target ? target : "native",
+           max_threads > 1 ? max_threads : 1);
 }

@@ -14,6 +14,11 @@ extern "C" {
  * single ops, and a QDQ model's patterns become quantized ops. */
 #define QCC_IMPORT_FUSIONS "qcc-fuse-layer-norm,qcc-fuse-gelu,qcc-fuse-qdq"
 
+/* What `qcc compile` runs on the model before emitting C (docs/codegen.md):
+ * the lowering passes, the memory plan made for target and max_threads.
+ * Written into buf (truncated to n bytes). */
+void qcc_lowering_pipeline(char *buf, size_t n, const char *target, int max_threads);
+
 /* "qcc-dce,canonicalize,qcc-annotate{quantizer=x86}" -> passes added to pm. */
 qcc_status_t qcc_pipeline_add(MlirPassManager pm, const char *pipeline);
 /* Run pm on the module; a failing pass gives a VERIFY/INVALID status. */

@@ -21,6 +21,9 @@ extern const qcc_pass_info qcc_pass_sensitivity_info;      /* sensitivity.c:    
 extern const qcc_pass_info qcc_pass_select_precision_info; /* select_precision.c: qcc-select-precision */
 extern const qcc_pass_info qcc_pass_apply_precision_info;  /* apply_precision.c:  qcc-apply-precision */
 extern const qcc_pass_info qcc_pass_awq_info;              /* awq.c:              qcc-awq */
+extern const qcc_pass_info qcc_pass_dedup_constants_info;  /* dedup_constants.c:  qcc-dedup-constants */
+extern const qcc_pass_info qcc_pass_precompute_requant_info; /* precompute_requant.c: qcc-precompute-requant */
+extern const qcc_pass_info qcc_pass_plan_memory_info;      /* plan_memory.c:      qcc-plan-memory */
 
 /* qcc-convert's work on root, for passes that convert a clone (precision.c):
  * false on failure, the reason reported with qcc_pass_report. */

@@ -47,6 +47,7 @@ static void compile_usage(FILE *f) {
           "                        else $XDG_CACHE_HOME/qcc or ~/.cache/qcc)\n"
           "  -j N                  parallel compiler processes (default: the number of CPUs)\n"
           "  -v                    print the compiler commands\n"
+          "  --print-pipeline      print the lowering passes run before emitting C (qcc-opt -p syntax)\n"
           "  -q                    print only errors\n"
           "  Quantize first (.onnx; the options of `qcc quantize`, see qcc quantize --help): --calib DATA,\n"
           "  --quantizer, --observer, --keep-float, --reduce-range, --calib-samples, --mean/--std/--layout,\n"
@@ -179,7 +180,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   int qargc = 1;
   bool quantize = false;
   if (argc > 256 - 2 * MAX_SHAPES - 8) return qcc_cli_errorf(QCC_ERR_USAGE, "too many arguments");
-  bool weights_file = false, emit_c = false, no_fuse = false, quiet = false;
+  bool weights_file = false, emit_c = false, no_fuse = false, quiet = false, print_pipeline = false;
   int max_threads = 4;
   qcc_toolchain tc;
   memset(&tc, 0, sizeof tc);
@@ -240,6 +241,8 @@ int qcc_cmd_compile(int argc, char **argv) {
       tc.jobs = (int)j;
     } else if (!strcmp(a, "-v")) {
       tc.verbose = true;
+    } else if (!strcmp(a, "--print-pipeline")) {
+      print_pipeline = true;
     } else if (!strcmp(a, "-q")) {
       quiet = true;
     } else if (a[0] == '-' && a[1]) {
@@ -347,6 +350,15 @@ int qcc_cmd_compile(int argc, char **argv) {
   } else {
     st = qcc_module_parse_file(ctx, model, &m);
     if (!st) st = qcc_module_verify(m);
+  }
+  if (!st) { /* the lowering passes: the arena's offsets, ... (docs/codegen.md) */
+    char lowering[512];
+    qcc_lowering_pipeline(lowering, sizeof lowering, target, max_threads);
+    if (print_pipeline) printf("lowering: %s\n", lowering);
+    MlirPassManager pm = mlirPassManagerCreate(ctx);
+    st = qcc_pipeline_add(pm, lowering);
+    if (!st) st = qcc_pipeline_run(pm, m);
+    mlirPassManagerDestroy(pm);
   }
   if (!st) {
     qcc_codegen_options co = {name, model, target, weights_file, max_threads};

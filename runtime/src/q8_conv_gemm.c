@@ -763,6 +763,26 @@ qrt_status_t qrt_q8_gemm_pack_weights(int64_t n, int64_t k, const qrt_q8_act_t *
   return qrt_q8_gemm_pack_weights_isa(q8_pack_level(), n, k, x, wq, w, bias, y, packed, packed_size);
 }
 
+static int q8_static_packed(const void *packed, int64_t n) {
+  const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
+  return packed && h->magic == Q8_PACKED_MAGIC && (h->kind == Q8_KIND_CONV || h->kind == Q8_KIND_GEMM) &&
+         h->c_out == n;
+}
+
+qrt_status_t qrt_q8_packed_multipliers(const void *packed, float *m, int64_t n) {
+  if (!m || !q8_static_packed(packed, n)) return QRT_INVALID_ARGUMENT;
+  memcpy(m, q8_view(packed).scale, (size_t)n * sizeof(float));
+  return QRT_OK;
+}
+
+qrt_status_t qrt_q8_packed_set_multipliers(void *packed, const float *m, int64_t n) {
+  if (!m || !q8_static_packed(packed, n)) return QRT_INVALID_ARGUMENT;
+  for (int64_t o = 0; o < n; o++)
+    if (!(m[o] > 0.0f)) return QRT_INVALID_ARGUMENT; /* NaN, 0 and negatives */
+  memcpy((float *)q8_view(packed).scale, m, (size_t)n * sizeof(float));
+  return QRT_OK;
+}
+
 qrt_status_t qrt_q8_gemm_pack_weights_dynamic(int64_t n, int64_t k, qrt_dtype_t x_type,
                                               const qrt_q8_weights_t *wq, const void *w,
                                               const float *bias, void *packed, size_t packed_size) {

@@ -330,8 +330,53 @@ static void test_rows_of_both_architectures(void) {
   }
 }
 
+/* qrt_q8_packed_multipliers / _set_multipliers on test_hand's gemm, packed for
+ * the scalar row and for the CPU's best: packing stores M = [0.5 0.25]; with
+ * M = [1 0.5] set instead, acc [4 2; 13 2] gives [4 1; 13 1] - 1 = [3 0 12 0]
+ * on every row (they all read the stored multipliers). */
+static void test_packed_multipliers(void) {
+  const uint8_t x[6] = {1, 2, 3, 4, 5, 6};
+  const int8_t w[6] = {1, 1, 1, -1, 0, 1};
+  const float ws[2] = {0.5f, 0.25f};
+  const int32_t bias[2] = {1, 0};
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 1.0f, 1};
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 2, ws, 0, NULL};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_I8, 1.0f, -1);
+  static _Alignas(8) char sc[16384];
+  const size_t ps = qrt_q8_gemm_packed_weights_size(2, 3);
+  void *packed = aligned_alloc(64, (ps + 63) & ~(size_t)63);
+  const qrt_isa_t levels[2] = {QRT_ISA_SCALAR, qrt_active_isa()};
+  for (int l = 0; l < 2; l++) {
+    CHECK_OK(qrt_q8_gemm_pack_weights_isa(levels[l], 2, 3, &xq, &wq, w, bias, &yq, packed, ps));
+    float m[2] = {0, 0};
+    CHECK_OK(qrt_q8_packed_multipliers(packed, m, 2));
+    CHECK(m[0] == 0.5f && m[1] == 0.25f, "stored multipliers %g %g (%s)", m[0], m[1], qrt_isa_name(levels[l]));
+    const float bad[3][2] = {{1.0f, 0.0f}, {-1.0f, 0.5f}, {NAN, 0.5f}};
+    for (int b = 0; b < 3; b++)
+      CHECK(qrt_q8_packed_set_multipliers(packed, bad[b], 2) == QRT_INVALID_ARGUMENT, "bad multiplier %d refused", b);
+    const float m2[2] = {1.0f, 0.5f};
+    CHECK(qrt_q8_packed_set_multipliers(packed, m2, 1) == QRT_INVALID_ARGUMENT, "wrong count refused");
+    CHECK_OK(qrt_q8_packed_multipliers(packed, m, 2));
+    CHECK(m[0] == 0.5f && m[1] == 0.25f, "refusals change nothing");
+    CHECK_OK(qrt_q8_packed_set_multipliers(packed, m2, 2));
+    int8_t y[4];
+    CHECK_OK(qrt_q8_gemm_packed(2, 2, 3, x, 3, packed, y, 2, sc, sizeof sc));
+    const int8_t want[4] = {3, 0, 12, 0};
+    for (int i = 0; i < 4; i++)
+      CHECK(y[i] == want[i], "set multipliers (%s): y[%d] = %d, want %d", qrt_isa_name(levels[l]), i, y[i], want[i]);
+  }
+  const int8_t wd[2] = {3, 1};
+  const float wsd = 0.25f, one = 1.0f;
+  const qrt_q8_weights_t wqd = {QRT_DTYPE_I8, 1, &wsd, 0, NULL};
+  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(1, 2, QRT_DTYPE_I8, &wqd, wd, NULL, packed, ps));
+  CHECK(qrt_q8_packed_set_multipliers(packed, &one, 1) == QRT_INVALID_ARGUMENT, "a dynamic packing has none");
+  free(packed);
+}
+
 int main(void) {
   test_hand();
+  test_packed_multipliers();
   test_rows_of_both_architectures();
   int ok = 0, n = 400;
   for (int i = 0; i < n; i++) ok += random_gemm(i);

@@ -211,6 +211,15 @@ qrt_status_t qrt_q8_gemm_pack_weights(int64_t n, int64_t k, const qrt_q8_act_t *
 qrt_status_t qrt_q8_gemm_pack_weights_isa(qrt_isa_t isa, int64_t n, int64_t k, const qrt_q8_act_t *x,
                                           const qrt_q8_weights_t *wq, const void *w, const int32_t *bias,
                                           const qrt_q8_output_t *y, void *packed, size_t packed_size);
+/* The requantization multipliers M[0..c_out) of a static packed QConv2d or
+ * QGemm buffer (the ones the pack functions computed with
+ * qrt_requant_multiplier, which every variant reads): copied into m, or
+ * replaced by m, e.g. by values computed ahead of time (qcc's
+ * qcc-precompute-requant). n must be the buffer's c_out and every value > 0
+ * (+Inf allowed, as qrt_requant_multiplier can give); otherwise, or for a
+ * dynamic or foreign buffer, QRT_INVALID_ARGUMENT and nothing is changed. */
+qrt_status_t qrt_q8_packed_multipliers(const void *packed, float *m, int64_t n);
+qrt_status_t qrt_q8_packed_set_multipliers(void *packed, const float *m, int64_t n);
 /* Scratch for qrt_q8_gemm_packed and qrt_q8_gemm_dynamic_packed, enough for any
  * variant: 4 rows of x as lanes (about 8*k bytes) and a tile, plus alignment.
  * NULL or too small as for the convolution. */
