@@ -3,12 +3,13 @@
  * every ISA. q8_conv_gemm.c calls it from the public qrt_q8_conv2d_* entry
  * points, after its argument checks.
  *
- * Each channel of each image is one job: its input is rewritten into int32
- * planes (x - zx, 0 in the padding; one plane per stride phase a tap reads),
- * the row kernel sums the taps for every output position of the channel into
- * an int32 buffer, and the variant's requantization of q8_conv_gemm (which
- * reproduces qrt_requantize_scalar bit for bit) adds the bias and writes the
- * channel's bytes. Lanes are output positions of one channel: NCHW keeps a
+ * Each channel of each image is one job: its input is copied into byte
+ * planes (the stored byte, flipped to unsigned for s8; the zero point in the
+ * padding; one plane per stride phase a tap reads), the row kernel sums the
+ * taps for every output position of the channel into an int32 buffer, and the
+ * variant's requantization of q8_conv_gemm (which reproduces
+ * qrt_requantize_scalar bit for bit) adds the bias and writes the channel's
+ * bytes. Lanes are output positions of one channel: NCHW keeps a
  * channel's plane contiguous, so nothing is transposed, every multiply is
  * useful (the general vector path multiplied 4 channels' zeros), and a
  * stride-1 row reads its taps as shifted unaligned loads of one plane.
@@ -85,15 +86,20 @@ void qrt_q8_dw_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed) {
   q8_packed_header_t *h = (q8_packed_header_t *)packed;
   h->kind = Q8_KIND_DWCONV;
   const q8_packed_view_t pv = q8_view(packed);
-  int32_t *wt = (int32_t *)pv.rest;
+  int32_t *wt = (int32_t *)pv.rest, *bias = (int32_t *)pv.bias;
   const int64_t taps = a->kernel_h * a->kernel_w;
+  const uint32_t zu = (uint32_t)q8_xoff(a->x_type, a->x->zero_point).zflip;
   memset(wt, 0, q8_align64((size_t)(a->c_out * taps) * 4));
   for (int64_t c = 0; c < a->c_out; c++) {
     const int32_t zw = a->wq->zero_points ? a->wq->zero_points[a->wq->n_zero_points == 1 ? 0 : c] : 0;
+    int32_t sum = 0; /* |sum| <= 255 * taps: the bound makes it fit */
     for (int64_t t = 0; t < taps; t++) {
       const int32_t d = qrt_q8_load(a->wq->type, a->w, c * taps + t) - zw;
       wt[c * taps + t] = (int32_t)(uint16_t)(int16_t)d; /* low half: w - zw, high half 0 */
+      sum += d;
     }
+    /* the planes hold x - zx + zu: take zu * sum (w - zw) back, modulo 2^32 */
+    bias[c] = (int32_t)((uint32_t)bias[c] - zu * (uint32_t)sum);
   }
 }
 
@@ -101,7 +107,7 @@ void qrt_q8_dw_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed) {
 
 typedef struct {
   int64_t OH, OW, Hph, Wph, n_phase, taps;
-  int64_t L;         /* int32 values per phase plane, tail included (a multiple of 16) */
+  int64_t L;         /* bytes per phase plane, tail included (a multiple of 64) */
   size_t table;      /* bytes of the tap table and the used-phase marks, at the start of scratch */
   size_t worker;     /* bytes of one worker's planes and accumulators */
 } dw_geom_t;
@@ -113,9 +119,9 @@ static int dw_geom(const qrt_conv2d_params_t *p, int64_t h, int64_t w, dw_geom_t
   g->Wph = (Wp + p->stride_w - 1) / p->stride_w;
   g->n_phase = p->stride_h * p->stride_w;
   g->taps = p->kernel_h * p->kernel_w;
-  g->L = (g->Hph * g->Wph + Q8_DW_TAIL + 15) / 16 * 16;
+  g->L = (int64_t)q8_align64((size_t)(g->Hph * g->Wph + Q8_DW_TAIL));
   g->table = q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase);
-  g->worker = (size_t)(g->n_phase * g->L) * 4 + q8_align64((size_t)(g->OH * g->OW + Q8_DW_TAIL) * 4);
+  g->worker = (size_t)(g->n_phase * g->L) + q8_align64((size_t)(g->OH * g->OW + Q8_DW_TAIL) * 4);
   return 1;
 }
 
@@ -140,38 +146,40 @@ typedef struct {
   int64_t c, h, w, per_task, jobs; /* jobs = n * c channels of all images */
 } dw_job_t;
 
-/* The planes of one channel (src: its h x w bytes). Only the phases a tap
- * reads are written. */
-static void dw_fill(const dw_job_t *j, const uint8_t *src, int32_t *planes) {
+/* Bytes [c0, c1) of a plane row: u = b ^ flip of src[c*sw]. Loops GCC
+ * vectorizes (constant strides 1 and 2; no library call for short rows). */
+static void dw_row(const uint8_t *restrict s, int64_t sw, int64_t c0, int64_t c1, uint8_t flip,
+                   uint8_t *restrict d) {
+  if (sw == 1) {
+    for (int64_t c = c0; c < c1; c++) d[c] = s[c] ^ flip;
+  } else if (sw == 2) {
+    for (int64_t c = c0; c < c1; c++) d[c] = s[2 * c] ^ flip;
+  } else {
+    for (int64_t c = c0; c < c1; c++) d[c] = s[c * sw] ^ flip;
+  }
+}
+
+/* The input bytes of one channel (src: its h x w bytes) into the planes of the
+ * phases a tap reads. The padding (zu) is the same for every channel: it was
+ * written once per task (dw_task), only the input's rows and columns are written here. */
+static void dw_fill(const dw_job_t *j, const uint8_t *src, uint8_t *planes) {
   const qrt_conv2d_params_t *p = j->p;
   const dw_geom_t *g = &j->g;
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left, h = j->h, w = j->w;
   const uint8_t flip = j->xo.flip;
-  const int32_t zf = j->xo.zflip;
   for (int64_t ph = 0; ph < g->n_phase; ph++) {
     if (!j->used[ph]) continue;
     const int64_t py = ph / sw, px = ph % sw;
-    int32_t *d = planes + ph * g->L;
-    /* columns c with 0 <= c*sw + px - pl < w */
+    uint8_t *d = planes + ph * g->L;
+    /* columns c with 0 <= c*sw + px - pl < w, rows r with 0 <= r*sh + py - pt < h */
     const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
     int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
     if (c1 > g->Wph) c1 = g->Wph;
-    memset(d + g->Hph * g->Wph, 0, (size_t)(g->L - g->Hph * g->Wph) * 4);
-    for (int64_t r = 0; r < g->Hph; r++) {
-      const int64_t iy = r * sh + py - pt;
-      int32_t *drow = d + r * g->Wph;
-      if (iy < 0 || iy >= h || c0 >= c1) {
-        memset(drow, 0, (size_t)g->Wph * 4);
-        continue;
-      }
-      memset(drow, 0, (size_t)c0 * 4);
-      memset(drow + c1, 0, (size_t)(g->Wph - c1) * 4);
-      const uint8_t *s = src + iy * w + px - pl;
-      if (sw == 1) /* a constant stride: GCC vectorizes this loop */
-        for (int64_t c = c0; c < c1; c++) drow[c] = (int32_t)(s[c] ^ flip) - zf;
-      else
-        for (int64_t c = c0; c < c1; c++) drow[c] = (int32_t)(s[c * sw] ^ flip) - zf;
-    }
+    const int64_t r0 = pt > py ? (pt - py + sh - 1) / sh : 0;
+    int64_t r1 = h - 1 + pt - py < 0 ? 0 : (h - 1 + pt - py) / sh + 1;
+    if (r1 > g->Hph) r1 = g->Hph;
+    for (int64_t r = r0; r < r1 && c0 < c1; r++)
+      dw_row(src + (r * sh + py - pt) * w + px - pl, sw, c0, c1, flip, d + r * g->Wph);
   }
 }
 
@@ -179,13 +187,14 @@ static void dw_fill(const dw_job_t *j, const uint8_t *src, int32_t *planes) {
 static void dw_task(void *arg, int64_t t, int worker) {
   const dw_job_t *j = (const dw_job_t *)arg;
   const dw_geom_t *g = &j->g;
-  int32_t *planes = (int32_t *)(j->work + (size_t)worker * g->worker);
-  int32_t *acc = planes + g->n_phase * g->L;
+  uint8_t *planes = j->work + (size_t)worker * g->worker;
+  int32_t *acc = (int32_t *)(planes + g->n_phase * g->L);
   const int64_t taps = g->taps, ohw = g->OH * g->OW;
   const int64_t end = (t + 1) * j->per_task < j->jobs ? (t + 1) * j->per_task : j->jobs;
+  memset(planes, (uint8_t)j->xo.zflip, (size_t)(g->n_phase * g->L)); /* padding and tails: zu */
   for (int64_t job = t * j->per_task; job < end; job++) {
     const int64_t c = job % j->c;
-    dw_fill(j, j->x + job * j->h * j->w, planes);
+    dw_fill(j, j->x + job * j->h * j->w, planes); /* over the previous channel's input bytes only */
     j->v->rows(g->OH, g->OW, g->Wph, taps, j->off, planes, (const int32_t *)j->pv.rest + c * taps, acc);
     j->v->requant(ohw, acc, &j->pv.bias[c], &j->pv.scale[c], 0, &j->out, j->y + job * ohw);
   }

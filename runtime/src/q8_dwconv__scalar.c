@@ -5,12 +5,12 @@
 #include "q8_dwconv_internal.h"
 
 void qrt_q8_dw_rows__scalar(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
-                            const int32_t *x, const int32_t *w, int32_t *acc) {
+                            const uint8_t *x, const int32_t *w, int32_t *acc) {
   for (int64_t r = 0; r < rows; r++)
     for (int64_t j = 0; j < ow; j++) {
       uint32_t s = 0;
       for (int64_t t = 0; t < n_taps; t++)
-        s += (uint32_t)((int32_t)(int16_t)x[r * ld + off[t] + j] * (int32_t)(int16_t)w[t]);
+        s += (uint32_t)((int32_t)x[r * ld + off[t] + j] * (int32_t)(int16_t)w[t]);
       acc[r * ow + j] = (int32_t)s;
     }
 }

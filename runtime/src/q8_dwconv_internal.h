@@ -14,34 +14,38 @@
 /* ---- packed weights -------------------------------------------------------------
  * The header of q8_conv_gemm_internal.h with kind Q8_KIND_DWCONV and the
  * variant's level; then, as every layout, float scale[C] (the multipliers) and
- * int32 bias[C] (as given: the planes hold x - zx, no zero point is folded in);
- * then int32 w[C][T] (T = kh * kw taps, tap ky*kw + kx): the int16 w - zw[c]
- * (|w - zw| <= 255) in the low half, 0 in the high half. One layout for every
- * variant: only the recorded level differs. */
+ * int32 bias[C]; then int32 w[C][T] (T = kh * kw taps, tap ky*kw + kx): the
+ * int16 w - zw[c] (|w - zw| <= 255) in the low half, 0 in the high half. One
+ * layout for every variant: only the recorded level differs. The planes hold
+ * u = x - zx + zu (the stored byte, flipped to unsigned for s8: q8_xoff), so
+ * the packed bias is bias - zu * sum_t (w - zw) (modulo 2^32), as the
+ * avx512vnni conv layout's. */
 enum { Q8_KIND_DWCONV = 4 };
 
 /* ---- the row kernel ----------------------------------------------------------------
- * One channel's input is laid out as int32 planes (one per stride phase a tap
- * reads, as q8_conv_gemm.c's planes but one channel, one value per element):
- *   plane[r][c] = x - zx at padded input row r*sh + py, column c*sw + px
- * (0 in the padding), Wph values per row, then zeros (at least Q8_DW_TAIL).
+ * One channel's input is laid out as byte planes (one per stride phase a tap
+ * reads, as q8_conv_gemm.c's planes but one channel, one byte per element):
+ *   plane[r][c] = u = b ^ flip of the padded input at row r*sh + py, column
+ *                 c*sw + px (zu in the padding, which then adds zu * w, taken
+ *                 back by the packed bias)
+ * Wph bytes per row, then a tail of at least Q8_DW_TAIL bytes of zu.
  * Output (oy, ox) reads tap t at x[oy*ld + ox + off[t]] with
  * off[t] = phase(t)*L + (ky*dh/sh)*ld + kx*dw/sw, so a row of outputs is a
- * run of consecutive positions against one offset table.
+ * run of consecutive bytes against one offset table.
  *
  * q8_dw_rows_fn: for r < rows, j < ow,
  *   acc[r*ow + j] = sum_t x[r*ld + off[t] + j] * w[t]
- * where both factors are the low int16 of their int32 (|.| <= 255 here, so the
- * products are exact: |.| <= 65025) and the sums wrap modulo 2^32 (the exact
- * sum, bias included, fits int32 by the bound packing checks: qrt_q8.h,
+ * with the byte read as unsigned and w[t] as the low int16 of its int32 (so
+ * each product is exact: |.| <= 255 * 255), the sums wrapping modulo 2^32 (the
+ * exact result, bias included, fits int32 by the bound packing checks: qrt_q8.h,
  * "Accumulation"). A kernel may compute whole vectors: it may write
- * acc[r*ow + j] for ow <= j < ow rounded up to Q8_DW_TAIL (that is row r + 1's
- * start, written again after, or the last row's tail the caller provides) and
- * read the x values those need (inside the plane and its tail). Rows go in
- * increasing order. */
-enum { Q8_DW_TAIL = 64 }; /* values: the widest kernel's row overrun (4 x 16) */
+ * acc[r*ow + j] for ow <= j < ow rounded up to its width (that is row r + 1's
+ * start, written again after, or the last row's tail: the caller provides
+ * Q8_DW_TAIL more values) and read the bytes those need (inside the plane and
+ * its tail). Rows go in increasing order. */
+enum { Q8_DW_TAIL = 64 }; /* bytes or values: more than the widest kernel's overrun (16) */
 typedef void (*q8_dw_rows_fn)(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
-                              const int32_t *x, const int32_t *w, int32_t *acc);
+                              const uint8_t *x, const int32_t *w, int32_t *acc);
 
 /* A row of the depthwise variant table: the level recorded in the packed
  * header, its rows kernel and the requantization of q8_conv_gemm (shared: one
@@ -54,18 +58,18 @@ typedef struct {
 } q8_dw_variant_t;
 
 void qrt_q8_dw_rows__scalar(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
-                            const int32_t *x, const int32_t *w, int32_t *acc);
+                            const uint8_t *x, const int32_t *w, int32_t *acc);
 #if defined(__x86_64__) || defined(_M_X64)
 void qrt_q8_dw_rows__avx2(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
-                          const int32_t *x, const int32_t *w, int32_t *acc);
+                          const uint8_t *x, const int32_t *w, int32_t *acc);
 void qrt_q8_dw_rows__avx512f(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
-                             const int32_t *x, const int32_t *w, int32_t *acc);
+                             const uint8_t *x, const int32_t *w, int32_t *acc);
 void qrt_q8_dw_rows__avx512vnni(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
-                                const int32_t *x, const int32_t *w, int32_t *acc);
+                                const uint8_t *x, const int32_t *w, int32_t *acc);
 #endif
 #if defined(__aarch64__)
 void qrt_q8_dw_rows__neon(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
-                          const int32_t *x, const int32_t *w, int32_t *acc);
+                          const uint8_t *x, const int32_t *w, int32_t *acc);
 #endif
 
 /* ---- the driver (q8_dwconv.c), called by q8_conv_gemm.c ---------------------------- */
