@@ -18,6 +18,7 @@
  * own planes and accumulators in scratch; a channel is computed by the same
  * code whichever worker runs it, so the bytes do not depend on the thread
  * count. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "q8_dwconv_internal.h"
@@ -45,16 +46,26 @@ static const q8_dw_variant_t kDwVariants[] = {
 };
 enum { DW_N_VARIANTS = sizeof kDwVariants / sizeof kDwVariants[0] };
 
-static volatile int dw_enabled = 1;
+/* -1: not set yet; then the environment's QRT_Q8_DWCONV=0 (for before/after
+ * measurements of whole models) or qrt_q8_set_pack_dwconv decide. */
+static volatile int dw_enabled = -1;
+
+static int dw_on(void) {
+  if (dw_enabled < 0) {
+    const char *e = getenv("QRT_Q8_DWCONV");
+    dw_enabled = !(e && e[0] == '0');
+  }
+  return dw_enabled;
+}
 
 int qrt_q8_set_pack_dwconv(int enable) {
-  const int old = dw_enabled;
+  const int old = dw_on();
   dw_enabled = enable != 0;
   return old;
 }
 
 int qrt_q8_dw_applies(int64_t groups, int64_t c_in, int64_t c_out) {
-  return dw_enabled && groups > 1 && c_in == groups && c_out == groups;
+  return groups > 1 && c_in == groups && c_out == groups && dw_on();
 }
 
 size_t qrt_q8_dw_packed_size(int64_t c, int64_t kh, int64_t kw) {

@@ -165,8 +165,10 @@ size_t qrt_q8_conv2d_scratch_size_mt(const qrt_conv2d_params_t *p, int64_t c_in,
  * of their own (docs/int8-kernels.md, "Depthwise"): one output position per
  * lane, every multiply useful; same bytes as every other variant. For tests
  * and benchmarks, qrt_q8_set_pack_dwconv(0) makes packing use the general
- * layouts for them until it is set back to 1 (the start); it returns the
- * previous setting. Process-global, like qrt_q8_set_pack_isa. */
+ * layouts for them until it is set back to 1; it returns the previous
+ * setting. The start is 1, or 0 when the environment variable QRT_Q8_DWCONV
+ * is 0 (e.g. `QRT_Q8_DWCONV=0 qcc compile ...` for a before/after
+ * comparison). Process-global, like qrt_q8_set_pack_isa. */
 int qrt_q8_set_pack_dwconv(int enable);
 /* x [n][c_in][h][w] of the packed x type, y [n][c_out][OH][OW] of the packed y type. */
 qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
