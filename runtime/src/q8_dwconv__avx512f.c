@@ -1,16 +1,6 @@
 /* The AVX-512 (F + BW) row kernel of the int8 depthwise convolution
- * (q8_dwconv_rows.inl): 16 positions per zmm (16 bytes zero-extended by
- * vpmovzxbd), 8 zmm together; vpmaddwd then vpaddd. The activation's high
- * int16 is 0 and so is the weight's, so vpmaddwd's pair sum is u * lo(w). */
-#include <immintrin.h>
-
+ * (q8_dwconv_avx512.inl): vpmaddwd then vpaddd. The activation's high int16 is
+ * 0 and so is the weight's, so vpmaddwd's pair sum is u * lo(w). */
 #define DW_FN qrt_q8_dw_rows__avx512f
-#define DW_VEC __m512i
-#define DW_V 16
-#define DW_G 8
-#define DW_ZERO() _mm512_setzero_si512()
-#define DW_SET1(v) _mm512_set1_epi32(v)
-#define DW_LOAD(p) _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p)))
-#define DW_STORE(p, v) _mm512_storeu_si512((p), (v))
 #define DW_MAC(acc, x, w) _mm512_add_epi32((acc), _mm512_madd_epi16((x), (w)))
-#include "q8_dwconv_rows.inl"
+#include "q8_dwconv_avx512.inl"
