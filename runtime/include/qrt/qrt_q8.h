@@ -155,8 +155,8 @@ qrt_status_t qrt_q8_conv2d_pack_weights_isa(qrt_isa_t isa, const qrt_conv2d_para
 size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
                                   int64_t c_out);
 /* Scratch for qrt_q8_conv2d_packed_mt on a pool of `threads` workers: depthwise
- * convolutions give each worker its own int32 planes of one channel and its
- * accumulators (about 8 * (h + pads) * (w + pads) bytes per worker). Other
+ * convolutions give each worker its own byte planes of one channel and its
+ * int32 sums (about (h + pads) * (w + pads) + 4 * OH * OW bytes per worker). Other
  * convolutions need what qrt_q8_conv2d_scratch_size says. A depthwise call
  * given less than this for its pool runs on one thread (the same bytes). */
 size_t qrt_q8_conv2d_scratch_size_mt(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
