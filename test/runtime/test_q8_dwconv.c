@@ -21,7 +21,9 @@
  * 2^30; u8/s8 outputs with fused (narrow) ranges; multipliers that overflow
  * to +Inf. Also the scratch rules: NULL is QRT_INVALID_ARGUMENT, 64 bytes
  * QRT_BUFFER_TOO_SMALL, a one-thread scratch on a 4-thread pool runs on
- * one thread with the same bytes. */
+ * one thread with the same bytes; the packed multipliers read and set back
+ * (qrt_q8_packed_multipliers / _set_multipliers, which qcc-precompute-requant
+ * uses) give the same bytes. */
 #include "qrt/qrt_pool.h"
 #include "qrt/qrt_q8.h"
 #include "test_util.h"
@@ -171,6 +173,14 @@ static void check_case(const dw_shape_t *s, const char *what) {
   memset(got, 0xa5, (size_t)ny);
   CHECK_OK(qrt_q8_conv2d_packed_mt(&g_pools[4], &p, s->n, s->c, s->h, s->w, x, s->c, packed, got, sc, ss1));
   CHECK(memcmp(got, want, (size_t)ny) == 0, "%s: one-thread scratch on 4 threads differs", what);
+  /* the multipliers can be read and replaced (qcc-precompute-requant): the same ones give the same bytes */
+  float *m = malloc((size_t)s->c * sizeof(float));
+  CHECK_OK(qrt_q8_packed_multipliers(packed, m, s->c));
+  CHECK_OK(qrt_q8_packed_set_multipliers(packed, m, s->c));
+  memset(got, 0xa5, (size_t)ny);
+  CHECK_OK(qrt_q8_conv2d_packed(&p, s->n, s->c, s->h, s->w, x, s->c, packed, got, sc, ss1));
+  CHECK(memcmp(got, want, (size_t)ny) == 0, "%s: multipliers set back: the output differs", what);
+  free(m);
   free(packed), free(sc), free(want), free(got), free(x);
   free_params(&q);
 }
