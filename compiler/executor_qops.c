@@ -193,7 +193,9 @@ static qcc_status_t plan_qconv(qcc_executor *ex, MlirOperation op, ex_step *s) {
   KCHECK(qrt_q8_conv2d_pack_weights(&s->u.conv.p, s->u.conv.c_in, s->u.conv.c_out, &xq, &wq, IN(1),
                                     bias ? (const int32_t *)IN(2) : NULL, &yq, s->packed, s->packed_size));
   QCC_RETURN_IF_ERROR(attached_multipliers(op, s, s->u.conv.c_out));
-  s->scratch = qrt_q8_conv2d_scratch_size(&s->u.conv.p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out);
+  /* depthwise convolutions give each thread its own planes (qrt_q8.h) */
+  s->scratch = qrt_q8_conv2d_scratch_size_mt(&s->u.conv.p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out,
+                                             ex_threads(ex));
   s->run = run_qconv;
   return NULL;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "q8_conv_gemm_internal.h"
+#include "q8_dwconv_internal.h"
 #include "qrt/qrt_pool.h"
 
 /* ---- variants, oldest ISA first ------------------------------------------------- */
@@ -111,6 +112,10 @@ static size_t q8_packed_size(int64_t c_in, int64_t c_out, int64_t groups, int64_
   for (int i = 0; need && i < Q8_N_VARIANTS; i++) {
     const size_t s = q8_vgeom(&kVariants[i], c_in, c_out, groups, kh, kw).size;
     need = s == 0 ? 0 : s > need ? s : need;
+  }
+  if (need && groups > 1 && c_in == groups && c_out == groups) { /* the depthwise layout (q8_dwconv.c) */
+    const size_t s = qrt_q8_dw_packed_size(c_out, kh, kw);
+    if (s > need) need = s;
   }
   return need;
 }
@@ -264,6 +269,10 @@ static qrt_isa_t q8_pack_level(void) { return q8_pack_isa == QRT_ISA_NATIVE ? qr
 static qrt_status_t q8_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed, size_t packed_size) {
   qrt_status_t s = q8_pack_check(a, packed, packed_size);
   if (s != QRT_OK) return s;
+  if (a->kind == Q8_KIND_CONV && qrt_q8_dw_applies(a->groups, a->c_in, a->c_out)) {
+    qrt_q8_dw_pack(a, limit, packed); /* depthwise: its own layout and kernels */
+    return QRT_OK;
+  }
   const q8_variant_t *v = q8_choose(a, limit);
   if (v) q8_pack_vector(v, a, packed);
   else qrt_q8_pack__scalar(a, packed);
@@ -624,15 +633,24 @@ qrt_status_t qrt_q8_conv2d_pack_weights_isa(qrt_isa_t isa, const qrt_conv2d_para
   return q8_conv2d_pack(p, c_in, c_out, x, wq, w, bias, y, isa, packed, packed_size);
 }
 
-size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
-                                  int64_t c_out) {
+size_t qrt_q8_conv2d_scratch_size_mt(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
+                                     int64_t c_out, int threads) {
   if (!qrt_q8_conv_shape_ok(p, c_in, c_out)) return 0;
   size_t need = 0; /* the scalar variant reads x in place */
   for (int i = 0; i < Q8_N_VARIANTS; i++) {
     const size_t s = q8_conv_scratch_v(&kVariants[i], p, c_in, h, w, c_out);
     if (s > need) need = s;
   }
+  if (p->groups > 1 && c_in == p->groups && c_out == p->groups) { /* depthwise: per worker (q8_dwconv.c) */
+    const size_t s = qrt_q8_dw_scratch_size(p, h, w, threads);
+    if (s > need) need = s;
+  }
   return need;
+}
+
+size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
+                                  int64_t c_out) {
+  return qrt_q8_conv2d_scratch_size_mt(p, c_in, h, w, c_out, 1);
 }
 
 static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
@@ -642,15 +660,17 @@ static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_para
   qrt_status_t s = qrt_conv2d_output_size(p, h, w, &OH, &OW);
   if (s != QRT_OK) return s;
   if (!qrt_q8_conv_shape_ok(p, c_in, c_out) || n < 0) return QRT_INVALID_ARGUMENT;
-  const q8_variant_t *v;
-  if ((s = q8_check_packed(packed, Q8_KIND_CONV, &v)) != QRT_OK) return s;
+  const q8_variant_t *v = NULL;
   const q8_packed_header_t *hd = (const q8_packed_header_t *)packed;
+  const int dw = packed && aligned8(packed) && hd->magic == Q8_PACKED_MAGIC && hd->kind == Q8_KIND_DWCONV;
+  if (!dw && (s = q8_check_packed(packed, Q8_KIND_CONV, &v)) != QRT_OK) return s;
   if (hd->c_in != c_in || hd->c_out != c_out || hd->groups != p->groups || hd->kernel_h != p->kernel_h ||
       hd->kernel_w != p->kernel_w)
     return QRT_INVALID_ARGUMENT;
   if (n * OH * OW == 0) return QRT_OK;
   /* h or w may be 0 when padding alone makes the output: then x is not read */
   if ((!x && h * w > 0) || !y) return QRT_INVALID_ARGUMENT;
+  if (dw) return qrt_q8_dw_run(pool, p, n, c_in, h, w, x, packed, y, scratch, scratch_size);
   if (!v) {
     qrt_q8_conv2d__scalar(p, n, c_in, h, w, x, c_out, packed, y);
     return QRT_OK;
@@ -765,8 +785,8 @@ qrt_status_t qrt_q8_gemm_pack_weights(int64_t n, int64_t k, const qrt_q8_act_t *
 
 static int q8_static_packed(const void *packed, int64_t n) {
   const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
-  return packed && h->magic == Q8_PACKED_MAGIC && (h->kind == Q8_KIND_CONV || h->kind == Q8_KIND_GEMM) &&
-         h->c_out == n;
+  return packed && h->magic == Q8_PACKED_MAGIC &&
+         (h->kind == Q8_KIND_CONV || h->kind == Q8_KIND_DWCONV || h->kind == Q8_KIND_GEMM) && h->c_out == n;
 }
 
 qrt_status_t qrt_q8_packed_multipliers(const void *packed, float *m, int64_t n) {

@@ -154,6 +154,22 @@ qrt_status_t qrt_q8_conv2d_pack_weights_isa(qrt_isa_t isa, const qrt_conv2d_para
  * QRT_BUFFER_TOO_SMALL. */
 size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
                                   int64_t c_out);
+/* Scratch for qrt_q8_conv2d_packed_mt on a pool of `threads` workers: depthwise
+ * convolutions give each worker its own byte planes of one channel and its
+ * int32 sums (about (h + pads) * (w + pads) + 4 * OH * OW bytes per worker). Other
+ * convolutions need what qrt_q8_conv2d_scratch_size says. A depthwise call
+ * given less than this for its pool runs on one thread (the same bytes). */
+size_t qrt_q8_conv2d_scratch_size_mt(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
+                                     int64_t c_out, int threads);
+/* Depthwise convolutions (groups == c_in == c_out > 1) are packed for a kernel
+ * of their own (docs/int8-kernels.md, "Depthwise"): one output position per
+ * lane, every multiply useful; same bytes as every other variant. For tests
+ * and benchmarks, qrt_q8_set_pack_dwconv(0) makes packing use the general
+ * layouts for them until it is set back to 1; it returns the previous
+ * setting. The start is 1, or 0 when the environment variable QRT_Q8_DWCONV
+ * is 0 (e.g. `QRT_Q8_DWCONV=0 qcc compile ...` for a before/after
+ * comparison). Process-global, like qrt_q8_set_pack_isa. */
+int qrt_q8_set_pack_dwconv(int enable);
 /* x [n][c_in][h][w] of the packed x type, y [n][c_out][OH][OW] of the packed y type. */
 qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
                                   int64_t w, const void *x, int64_t c_out, const void *packed, void *y,

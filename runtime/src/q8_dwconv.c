@@ -1,0 +1,259 @@
+/* Int8 depthwise convolution (groups == c_in == c_out): packing, the input
+ * planes and the driver of the row kernels (q8_dwconv_internal.h), shared by
+ * every ISA. q8_conv_gemm.c calls it from the public qrt_q8_conv2d_* entry
+ * points, after its argument checks.
+ *
+ * Each channel of each image is one job: its input is copied into byte
+ * planes (the stored byte, flipped to unsigned for s8; the zero point in the
+ * padding; one plane per stride phase a tap reads), the row kernel sums the
+ * taps for every output position of the channel into an int32 buffer, and the
+ * variant's requantization of q8_conv_gemm (which reproduces
+ * qrt_requantize_scalar bit for bit) adds the bias and writes the channel's
+ * bytes. Lanes are output positions of one channel: NCHW keeps a
+ * channel's plane contiguous, so nothing is transposed, every multiply is
+ * useful (the general vector path multiplied 4 channels' zeros), and a
+ * stride-1 row reads its taps as shifted unaligned loads of one plane.
+ *
+ * Threads: channels (of all images) in blocks as tasks, each worker with its
+ * own planes and accumulators in scratch; a channel is computed by the same
+ * code whichever worker runs it, so the bytes do not depend on the thread
+ * count. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "q8_dwconv_internal.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define DW_X86(f) f
+#else
+#define DW_X86(f) NULL
+#endif
+#if defined(__aarch64__)
+#define DW_ARM(f) f
+#else
+#define DW_ARM(f) NULL
+#endif
+
+/* Oldest first. The AVX-512 kernel needs F + BW (vpmaddwd on zmm); with VNNI
+ * it uses vpdpwssd and the avx512vnni requantization. */
+static const q8_dw_variant_t kDwVariants[] = {
+    {"q8_dw_rows__scalar", QRT_ISA_SCALAR, qrt_q8_dw_rows__scalar, qrt_q8_requant_run},
+    {"q8_dw_rows__avx2", QRT_ISA_AVX2_FMA, DW_X86(qrt_q8_dw_rows__avx2), DW_X86(qrt_q8_requant__avx2)},
+    {"q8_dw_rows__avx512f", QRT_ISA_AVX512F, DW_X86(qrt_q8_dw_rows__avx512f), DW_X86(qrt_q8_requant__avx2)},
+    {"q8_dw_rows__avx512vnni", QRT_ISA_AVX512VNNI, DW_X86(qrt_q8_dw_rows__avx512vnni),
+     DW_X86(qrt_q8_requant__avx512vnni)},
+    {"q8_dw_rows__neon", QRT_ISA_NEON, DW_ARM(qrt_q8_dw_rows__neon), DW_ARM(qrt_q8_requant__neon)},
+};
+enum { DW_N_VARIANTS = sizeof kDwVariants / sizeof kDwVariants[0] };
+
+/* -1: not set yet; then the environment's QRT_Q8_DWCONV=0 (for before/after
+ * measurements of whole models) or qrt_q8_set_pack_dwconv decide. */
+static volatile int dw_enabled = -1;
+
+static int dw_on(void) {
+  if (dw_enabled < 0) {
+    const char *e = getenv("QRT_Q8_DWCONV");
+    dw_enabled = !(e && e[0] == '0');
+  }
+  return dw_enabled;
+}
+
+int qrt_q8_set_pack_dwconv(int enable) {
+  const int old = dw_on();
+  dw_enabled = enable != 0;
+  return old;
+}
+
+int qrt_q8_dw_applies(int64_t groups, int64_t c_in, int64_t c_out) {
+  return groups > 1 && c_in == groups && c_out == groups && dw_on();
+}
+
+size_t qrt_q8_dw_packed_size(int64_t c, int64_t kh, int64_t kw) {
+  return 128 + 2 * q8_align64((size_t)c * 4) + q8_align64((size_t)(c * kh * kw) * 4);
+}
+
+/* ---- packing ---------------------------------------------------------------------- */
+
+static int dw_is_arm(qrt_isa_t isa) { return isa >= QRT_ISA_NEON; }
+
+/* The newest row up to `limit`; the scalar row serves every architecture. A
+ * level of the other architecture picks among that one's rows (packing is
+ * portable: the layout is the same for every row). */
+static const q8_dw_variant_t *dw_choose(qrt_isa_t limit) {
+  const q8_dw_variant_t *best = &kDwVariants[0];
+  const int native = limit == QRT_ISA_NATIVE;
+  const qrt_isa_t cpu = qrt_active_isa();
+  for (int i = 1; i < DW_N_VARIANTS; i++) {
+    const q8_dw_variant_t *v = &kDwVariants[i];
+    if (native ? !v->rows || v->isa > cpu : v->isa > limit || dw_is_arm(v->isa) != dw_is_arm(limit)) continue;
+    best = v;
+  }
+  return best;
+}
+
+void qrt_q8_dw_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed) {
+  const q8_dw_variant_t *v = dw_choose(limit);
+  qrt_q8_pack_common(a, (int32_t)v->isa, packed);
+  q8_packed_header_t *h = (q8_packed_header_t *)packed;
+  h->kind = Q8_KIND_DWCONV;
+  const q8_packed_view_t pv = q8_view(packed);
+  int32_t *wt = (int32_t *)pv.rest, *bias = (int32_t *)pv.bias;
+  const int64_t taps = a->kernel_h * a->kernel_w;
+  const uint32_t zu = (uint32_t)q8_xoff(a->x_type, a->x->zero_point).zflip;
+  memset(wt, 0, q8_align64((size_t)(a->c_out * taps) * 4));
+  for (int64_t c = 0; c < a->c_out; c++) {
+    const int32_t zw = a->wq->zero_points ? a->wq->zero_points[a->wq->n_zero_points == 1 ? 0 : c] : 0;
+    int32_t sum = 0; /* |sum| <= 255 * taps: the bound makes it fit */
+    for (int64_t t = 0; t < taps; t++) {
+      const int32_t d = qrt_q8_load(a->wq->type, a->w, c * taps + t) - zw;
+      wt[c * taps + t] = (int32_t)(uint16_t)(int16_t)d; /* low half: w - zw, high half 0 */
+      sum += d;
+    }
+    /* the planes hold x - zx + zu: take zu * sum (w - zw) back, modulo 2^32 */
+    bias[c] = (int32_t)((uint32_t)bias[c] - zu * (uint32_t)sum);
+  }
+}
+
+/* ---- geometry --------------------------------------------------------------------- */
+
+typedef struct {
+  int64_t OH, OW, Hph, Wph, n_phase, taps;
+  int64_t L;         /* bytes per phase plane, tail included (a multiple of 64) */
+  size_t table;      /* bytes of the tap table and the used-phase marks, at the start of scratch */
+  size_t worker;     /* bytes of one worker's planes and accumulators */
+} dw_geom_t;
+
+static int dw_geom(const qrt_conv2d_params_t *p, int64_t h, int64_t w, dw_geom_t *g) {
+  if (qrt_conv2d_output_size(p, h, w, &g->OH, &g->OW) != QRT_OK) return 0;
+  const int64_t Hp = h + p->pad_top + p->pad_bottom, Wp = w + p->pad_left + p->pad_right;
+  g->Hph = (Hp + p->stride_h - 1) / p->stride_h;
+  g->Wph = (Wp + p->stride_w - 1) / p->stride_w;
+  g->n_phase = p->stride_h * p->stride_w;
+  g->taps = p->kernel_h * p->kernel_w;
+  g->L = (int64_t)q8_align64((size_t)(g->Hph * g->Wph + Q8_DW_TAIL));
+  g->table = q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase);
+  g->worker = (size_t)(g->n_phase * g->L) + q8_align64((size_t)(g->OH * g->OW + Q8_DW_TAIL) * 4);
+  return 1;
+}
+
+size_t qrt_q8_dw_scratch_size(const qrt_conv2d_params_t *p, int64_t h, int64_t w, int threads) {
+  dw_geom_t g;
+  if (!dw_geom(p, h, w, &g)) return 0;
+  return 64 + g.table + (size_t)(threads < 1 ? 1 : threads) * g.worker;
+}
+
+/* ---- running ---------------------------------------------------------------------- */
+
+typedef struct {
+  const q8_dw_variant_t *v;
+  const qrt_conv2d_params_t *p;
+  dw_geom_t g;
+  q8_packed_view_t pv;
+  q8_xoff_t xo;
+  q8_out_t out;
+  const uint8_t *x, *used;
+  const int64_t *off;
+  uint8_t *y, *work; /* worker i's planes at work + i * g.worker */
+  int64_t c, h, w, per_task, jobs; /* jobs = n * c channels of all images */
+} dw_job_t;
+
+/* Bytes [c0, c1) of a plane row: u = b ^ flip of src[c*sw]. Loops GCC
+ * vectorizes (constant strides 1 and 2; no library call for short rows). */
+static void dw_row(const uint8_t *restrict s, int64_t sw, int64_t c0, int64_t c1, uint8_t flip,
+                   uint8_t *restrict d) {
+  if (sw == 1) {
+    for (int64_t c = c0; c < c1; c++) d[c] = s[c] ^ flip;
+  } else if (sw == 2) {
+    for (int64_t c = c0; c < c1; c++) d[c] = s[2 * c] ^ flip;
+  } else {
+    for (int64_t c = c0; c < c1; c++) d[c] = s[c * sw] ^ flip;
+  }
+}
+
+/* The input bytes of one channel (src: its h x w bytes) into the planes of the
+ * phases a tap reads. The padding (zu) is the same for every channel: it was
+ * written once per task (dw_task), only the input's rows and columns are written here. */
+static void dw_fill(const dw_job_t *j, const uint8_t *src, uint8_t *planes) {
+  const qrt_conv2d_params_t *p = j->p;
+  const dw_geom_t *g = &j->g;
+  const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left, h = j->h, w = j->w;
+  const uint8_t flip = j->xo.flip;
+  for (int64_t ph = 0; ph < g->n_phase; ph++) {
+    if (!j->used[ph]) continue;
+    const int64_t py = ph / sw, px = ph % sw;
+    uint8_t *d = planes + ph * g->L;
+    /* columns c with 0 <= c*sw + px - pl < w, rows r with 0 <= r*sh + py - pt < h */
+    const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
+    int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
+    if (c1 > g->Wph) c1 = g->Wph;
+    const int64_t r0 = pt > py ? (pt - py + sh - 1) / sh : 0;
+    int64_t r1 = h - 1 + pt - py < 0 ? 0 : (h - 1 + pt - py) / sh + 1;
+    if (r1 > g->Hph) r1 = g->Hph;
+    for (int64_t r = r0; r < r1 && c0 < c1; r++)
+      dw_row(src + (r * sh + py - pt) * w + px - pl, sw, c0, c1, flip, d + r * g->Wph);
+  }
+}
+
+/* Channel jobs [t*per_task, ...) (job = image * c + channel) on `worker`'s scratch. */
+static void dw_task(void *arg, int64_t t, int worker) {
+  const dw_job_t *j = (const dw_job_t *)arg;
+  const dw_geom_t *g = &j->g;
+  uint8_t *planes = j->work + (size_t)worker * g->worker;
+  int32_t *acc = (int32_t *)(planes + g->n_phase * g->L);
+  const int64_t taps = g->taps, ohw = g->OH * g->OW;
+  const int64_t end = (t + 1) * j->per_task < j->jobs ? (t + 1) * j->per_task : j->jobs;
+  memset(planes, (uint8_t)j->xo.zflip, (size_t)(g->n_phase * g->L)); /* padding and tails: zu */
+  for (int64_t job = t * j->per_task; job < end; job++) {
+    const int64_t c = job % j->c;
+    dw_fill(j, j->x + job * j->h * j->w, planes); /* over the previous channel's input bytes only */
+    j->v->rows(g->OH, g->OW, g->Wph, taps, j->off, planes, (const int32_t *)j->pv.rest + c * taps, acc);
+    j->v->requant(ohw, acc, &j->pv.bias[c], &j->pv.scale[c], 0, &j->out, j->y + job * ohw);
+  }
+}
+
+/* Tasks per worker: enough to even out the workers' loads, few enough that the
+ * pool's hand-out is cheap next to a task (a 7x7 layer's 960 channels go in
+ * blocks of 60 on two threads). */
+enum { DW_TASKS_PER_WORKER = 8 };
+
+qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c, int64_t h,
+                           int64_t w, const void *x, const void *packed, void *y, void *scratch,
+                           size_t scratch_size) {
+  dw_job_t j;
+  j.pv = q8_view(packed);
+  j.v = NULL;
+  for (int i = 0; i < DW_N_VARIANTS; i++)
+    if ((int32_t)kDwVariants[i].isa == j.pv.h->variant && kDwVariants[i].rows) j.v = &kDwVariants[i];
+  if (!j.v || qrt_cpu_isa() < j.v->isa) return QRT_UNSUPPORTED;
+  if (!dw_geom(p, h, w, &j.g)) return QRT_INVALID_ARGUMENT;
+  if (!scratch) return QRT_INVALID_ARGUMENT;
+  if (scratch_size < qrt_q8_dw_scratch_size(p, h, w, 1)) return QRT_BUFFER_TOO_SMALL;
+  int threads = qrt_pool_threads(pool);
+  /* a scratch sized for fewer workers runs on one thread (the same bytes) */
+  if (threads > 1 && scratch_size < qrt_q8_dw_scratch_size(p, h, w, threads)) threads = 1;
+  uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+  int64_t *off = (int64_t *)base;
+  uint8_t *used = base + q8_align64((size_t)j.g.taps * 8);
+  memset(used, 0, (size_t)j.g.n_phase);
+  for (int64_t ky = 0; ky < p->kernel_h; ky++)
+    for (int64_t kx = 0; kx < p->kernel_w; kx++) {
+      const int64_t dy = ky * p->dilation_h, dx = kx * p->dilation_w;
+      const int64_t ph = (dy % p->stride_h) * p->stride_w + dx % p->stride_w;
+      used[ph] = 1;
+      off[ky * p->kernel_w + kx] = ph * j.g.L + dy / p->stride_h * j.g.Wph + dx / p->stride_w;
+    }
+  j.p = p, j.off = off, j.used = used, j.work = base + j.g.table;
+  j.xo = q8_xoff((qrt_dtype_t)j.pv.h->x_type, j.pv.h->x_zero_point);
+  j.out = (q8_out_t){j.pv.h->y_zero_point, j.pv.h->y_qmin, j.pv.h->y_qmax};
+  j.x = (const uint8_t *)x, j.y = (uint8_t *)y;
+  j.c = c, j.h = h, j.w = w, j.jobs = n * c;
+  const int64_t want = threads > 1 ? (int64_t)threads * DW_TASKS_PER_WORKER : 1;
+  j.per_task = (j.jobs + want - 1) / want;
+  const int64_t tasks = (j.jobs + j.per_task - 1) / j.per_task;
+  if (threads > 1) {
+    qrt_pool_run(pool, tasks, dw_task, &j);
+  } else {
+    for (int64_t t = 0; t < tasks; t++) dw_task(&j, t, 0);
+  }
+  return QRT_OK;
+}

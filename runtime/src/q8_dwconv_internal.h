@@ -1,0 +1,92 @@
+/* Private to the int8 depthwise convolution (q8_dwconv*.c): its packed
+ * layout, the row kernel contract and the variant table. The public entry
+ * points stay qrt_q8_conv2d_* (q8_conv_gemm.c hands depthwise convolutions,
+ * groups == c_in == c_out, here).
+ *
+ * Files: q8_dwconv.c packs, lays out the input and drives the kernels (shared
+ * C); q8_dwconv__<isa>.c hold only the row kernels; q8_dwconv__scalar.c is the
+ * reference kernel (never optimized). */
+#ifndef Q8_DWCONV_INTERNAL_H
+#define Q8_DWCONV_INTERNAL_H
+#include "q8_conv_gemm_internal.h"
+#include "qrt/qrt_pool.h"
+
+/* ---- packed weights -------------------------------------------------------------
+ * The header of q8_conv_gemm_internal.h with kind Q8_KIND_DWCONV and the
+ * variant's level; then, as every layout, float scale[C] (the multipliers) and
+ * int32 bias[C]; then int32 w[C][T] (T = kh * kw taps, tap ky*kw + kx): the
+ * int16 w - zw[c] (|w - zw| <= 255) in the low half, 0 in the high half. One
+ * layout for every variant: only the recorded level differs. The planes hold
+ * u = x - zx + zu (the stored byte, flipped to unsigned for s8: q8_xoff), so
+ * the packed bias is bias - zu * sum_t (w - zw) (modulo 2^32), as the
+ * avx512vnni conv layout's. */
+enum { Q8_KIND_DWCONV = 4 };
+
+/* ---- the row kernel ----------------------------------------------------------------
+ * One channel's input is laid out as byte planes (one per stride phase a tap
+ * reads, as q8_conv_gemm.c's planes but one channel, one byte per element):
+ *   plane[r][c] = u = b ^ flip of the padded input at row r*sh + py, column
+ *                 c*sw + px (zu in the padding, which then adds zu * w, taken
+ *                 back by the packed bias)
+ * Wph bytes per row, then a tail of at least Q8_DW_TAIL bytes of zu.
+ * Output (oy, ox) reads tap t at x[oy*ld + ox + off[t]] with
+ * off[t] = phase(t)*L + (ky*dh/sh)*ld + kx*dw/sw, so a row of outputs is a
+ * run of consecutive bytes against one offset table.
+ *
+ * q8_dw_rows_fn: for r < rows, j < ow,
+ *   acc[r*ow + j] = sum_t x[r*ld + off[t] + j] * w[t]
+ * with the byte read as unsigned and w[t] as the low int16 of its int32 (so
+ * each product is exact: |.| <= 255 * 255), the sums wrapping modulo 2^32 (the
+ * exact result, bias included, fits int32 by the bound packing checks: qrt_q8.h,
+ * "Accumulation"). A kernel may compute whole vectors: it may write
+ * acc[r*ow + j] for ow <= j < ow rounded up to its width (that is row r + 1's
+ * start, written again after, or the last row's tail: the caller provides
+ * Q8_DW_TAIL more values) and read the bytes those need (inside the plane and
+ * its tail). Rows go in increasing order. */
+enum { Q8_DW_TAIL = 64 }; /* bytes or values: more than the widest kernel's overrun (16) */
+typedef void (*q8_dw_rows_fn)(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
+                              const uint8_t *x, const int32_t *w, int32_t *acc);
+
+/* A row of the depthwise variant table: the level recorded in the packed
+ * header, its rows kernel and the requantization of q8_conv_gemm (shared: one
+ * definition of the arithmetic). NULL functions: this build lacks the row. */
+typedef struct {
+  const char *name;
+  qrt_isa_t isa;
+  q8_dw_rows_fn rows;
+  q8_requant_fn requant;
+} q8_dw_variant_t;
+
+void qrt_q8_dw_rows__scalar(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
+                            const uint8_t *x, const int32_t *w, int32_t *acc);
+#if defined(__x86_64__) || defined(_M_X64)
+void qrt_q8_dw_rows__avx2(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
+                          const uint8_t *x, const int32_t *w, int32_t *acc);
+void qrt_q8_dw_rows__avx512f(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
+                             const uint8_t *x, const int32_t *w, int32_t *acc);
+void qrt_q8_dw_rows__avx512vnni(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
+                                const uint8_t *x, const int32_t *w, int32_t *acc);
+#endif
+#if defined(__aarch64__)
+void qrt_q8_dw_rows__neon(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
+                          const uint8_t *x, const int32_t *w, int32_t *acc);
+#endif
+
+/* ---- the driver (q8_dwconv.c), called by q8_conv_gemm.c ---------------------------- */
+/* groups == c_in == c_out (multiplier 1), and the dedicated kernel is enabled
+ * (qrt_q8_set_pack_dwconv). */
+int qrt_q8_dw_applies(int64_t groups, int64_t c_in, int64_t c_out);
+size_t qrt_q8_dw_packed_size(int64_t c, int64_t kh, int64_t kw);
+/* Scratch for `threads` workers (the tap table, then each worker's planes and
+ * accumulators); 0 when the shape is invalid. */
+size_t qrt_q8_dw_scratch_size(const qrt_conv2d_params_t *p, int64_t h, int64_t w, int threads);
+/* Packs arguments q8_pack_check accepted, for the newest row up to `limit`
+ * (QRT_ISA_NATIVE: the CPU's best). */
+void qrt_q8_dw_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed);
+/* Runs a Q8_KIND_DWCONV buffer whose header matches the call (checked by the
+ * caller); QRT_UNSUPPORTED when the recorded row is not in this build or CPU. */
+qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c, int64_t h,
+                           int64_t w, const void *x, const void *packed, void *y, void *scratch,
+                           size_t scratch_size);
+
+#endif /* Q8_DWCONV_INTERNAL_H */
