@@ -199,6 +199,15 @@ static bool params_from_constant(state *s, MlirOperation obs, qinfo *qi) {
   return ok;
 }
 
+/* qi's n scales and zero points from an f32 and an i64 array attribute. */
+static void read_params(qinfo *qi, MlirAttribute sa, MlirAttribute za, intptr_t n) {
+  int64_t *z = malloc((size_t)n * sizeof *z);
+  qcc_attr_as_f32s(sa, qi->scale, n);
+  qcc_attr_as_i64s(za, z, n);
+  for (intptr_t i = 0; z && i < n; ++i) qi->zp[i] = (int32_t)z[i];
+  free(z);
+}
+
 static bool params_from_attrs(state *s, MlirOperation obs, qinfo *qi) {
   MlirAttribute sa = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.scale"));
   MlirAttribute za = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.zero_point"));
@@ -213,11 +222,7 @@ static bool params_from_attrs(state *s, MlirOperation obs, qinfo *qi) {
     error_at(s, obs, "qcc.scale and qcc.zero_point must be arrays of the same length");
     return false;
   }
-  int64_t *z = malloc((size_t)n * sizeof *z);
-  qcc_attr_as_f32s(sa, qi->scale, n);
-  qcc_attr_as_i64s(za, z, n);
-  for (intptr_t i = 0; i < n; ++i) qi->zp[i] = (int32_t)z[i];
-  free(z);
+  read_params(qi, sa, za, n);
   qi->axis = n > 1 ? qi->spec.axis : -1;
   return true;
 }
@@ -233,17 +238,13 @@ static bool params_from_blocks(state *s, MlirOperation obs, qinfo *qi, bool *ok)
   int64_t d[8];
   int r = qcc_value_dims(mlirOperationGetOperand(obs, 0), d);
   intptr_t n = qcc_attr_as_f32s(sa, NULL, 0);
-  *ok = qi->spec.group > 0 && r == 2 && n == d[0] * d[1] / qi->spec.group && qcc_attr_as_i64s(za, NULL, 0) == n &&
+  *ok = qi->spec.group > 0 && r == 2 && n == d[0] * d[1] / qi->spec.group && n <= MAXCH && qcc_attr_as_i64s(za, NULL, 0) == n &&
         alloc_params(qi, (int)n);
   if (!*ok) {
     error_at(s, obs, "qcc.block_scale and qcc.block_zero_point need a u4 group spec and one value per block of the weight");
     return true;
   }
-  int64_t *z = malloc((size_t)n * sizeof *z);
-  qcc_attr_as_f32s(sa, qi->scale, n);
-  qcc_attr_as_i64s(za, z, n);
-  for (intptr_t i = 0; i < n; ++i) qi->zp[i] = (int32_t)z[i];
-  free(z);
+  read_params(qi, sa, za, n);
   qi->axis = 0;
   return true;
 }

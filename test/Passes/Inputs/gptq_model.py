@@ -17,13 +17,7 @@ import sys
 
 import numpy as np
 
-
-def dense(a):
-    def text(v):
-        if v.ndim == 1:
-            return "[" + ", ".join("%.9e" % x for x in v) + "]"
-        return "[" + ", ".join(text(r) for r in v) + "]"
-    return "dense<" + text(a.astype(np.float32)) + ">"
+from awq_model import dense
 
 
 def make(prefix):
