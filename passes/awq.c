@@ -79,7 +79,7 @@ bool qcc_int4_fake_quant(const float *w, int64_t n, int64_t k, const qcc_quant_s
 }
 
 /* sum over rows r and outputs o of (x_r . d_o)^2: x [rows][k], d [n][k]. */
-double qcc_rows_output_error(const float *x, int64_t rows, const float *d, int64_t n, int64_t k) {
+static double output_error(const float *x, int64_t rows, const float *d, int64_t n, int64_t k) {
   double e = 0;
   for (int64_t o = 0; o < n; ++o) {
     const float *dv = d + o * k;
@@ -134,13 +134,13 @@ static bool search(const float *w, int64_t n, int64_t k, const qcc_quant_spec *s
     /* the layer computes (x / s) . Q(w s): its error against x . w */
     for (int64_t o = 0; ok && o < n; ++o)
       for (int64_t i = 0; i < k; ++i) wq[o * k + i] = wq[o * k + i] / cand[i] - w[o * k + i];
-    double e = ok ? qcc_rows_output_error(x, rows, wq, n, k) : INFINITY;
+    double e = ok ? output_error(x, rows, wq, n, k) : INFINITY;
     if (step == 0) res->rtn_error = e;
     if (e < res->error) res->error = e, res->alpha = alpha, memcpy(s, cand, (size_t)k * sizeof *s);
   }
   if (ok) { /* the reference output energy, to state errors relative to it */
     memcpy(wq, w, (size_t)(n * k) * sizeof *wq);
-    res->ref = qcc_rows_output_error(x, rows, wq, n, k);
+    res->ref = output_error(x, rows, wq, n, k);
   }
   free(ws);
   free(wq);
@@ -172,7 +172,7 @@ static bool clip_search(float *ws, int64_t n, int64_t k, const qcc_quant_spec *s
         for (int j = 0; j < g; ++j) c[j] = fminf(fmaxf(w[j], -lim), lim);
         ok = qcc_int4_fake_quant(c, 1, g, &one, q);
         for (int j = 0; j < g; ++j) q[j] -= w[j];
-        double e = ok ? qcc_rows_output_error(xg, rows, q, 1, g) : INFINITY;
+        double e = ok ? output_error(xg, rows, q, 1, g) : INFINITY;
         if (e < best_e) best_e = e, memcpy(best, c, (size_t)g * sizeof *best);
       }
       memcpy(w, best, (size_t)g * sizeof *w);
@@ -193,7 +193,7 @@ static bool final_error(const float *w, const float *ws, const float *s, int64_t
   bool ok = wq && qcc_int4_fake_quant(ws, n, k, spec, wq);
   for (int64_t o = 0; ok && o < n; ++o)
     for (int64_t i = 0; i < k; ++i) wq[o * k + i] = wq[o * k + i] / s[i] - w[o * k + i];
-  if (ok) *out = qcc_rows_output_error(x, rows, wq, n, k);
+  if (ok) *out = output_error(x, rows, wq, n, k);
   free(wq);
   return ok;
 }

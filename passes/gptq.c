@@ -38,11 +38,13 @@
 #include "pass_util.h"
 #include "passes.h"
 #include "precision.h"
+#include "qrt/qrt_f32.h"
 #include "qrt/qrt_quant.h"
 #include "quantizer.h"
 
 #define GPTQ_DAMP_DEFAULT 0.01
 #define GPTQ_DAMP_RETRIES 4 /* damping x10 each time the Cholesky factorization fails */
+#define GPTQ_BATCH 128      /* columns per lazy batch (a multiple of every group size) */
 
 static MlirAttribute attr(MlirOperation op, const char *name) {
   return mlirOperationGetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name));
@@ -52,24 +54,24 @@ static void set_attr(MlirOperation op, const char *name, MlirAttribute a) {
   mlirOperationSetDiscardableAttributeByName(op, mlirStringRefCreateFromCString(name), a);
 }
 
-/* h [k][k] = 2 X^T X / rows over x [rows][k] (both triangles). */
-static void hessian(const float *x, int64_t rows, int64_t k, double *h) {
-  memset(h, 0, (size_t)(k * k) * sizeof *h);
-  double *xr = malloc((size_t)k * sizeof *xr);
-  if (!xr) return;
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = 0; i < k; ++i) xr[i] = x[r * k + i];
-    for (int64_t i = 0; i < k; ++i) {
-      const double xi = xr[i];
-      if (xi == 0) continue;
-      double *hi = h + i * k;
-      for (int64_t j = i; j < k; ++j) hi[j] += xi * xr[j];
-    }
-  }
-  free(xr);
-  const double f = rows > 0 ? 2.0 / (double)rows : 0;
+/* y [m][n] = alpha a' b, a' = a [m][k] or (ta) the transpose of a [k][m];
+ * b [k][n]; leading dimensions lda, ldb, ldy. libqrt's float gemm. */
+static bool gemm(int ta, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b,
+                 int64_t ldb, float *y, int64_t ldy) {
+  size_t ss = qrt_f32_gemm_scratch_size(m, n, k);
+  void *scratch = malloc(ss ? ss : 1);
+  bool ok = scratch && qrt_f32_gemm(ta, 0, m, n, k, alpha, a, lda, b, ldb, 0.0f, NULL, 0, 0, y, ldy, scratch, ss) == QRT_OK;
+  free(scratch);
+  return ok;
+}
+
+/* hf [k][k] = 2 X^T X / rows over x [rows][k] (float accumulation, as GPTQ's
+ * reference; made exactly symmetric) and h the same in double. */
+static bool hessian(const float *x, int64_t rows, int64_t k, float *hf, double *h) {
+  if (!gemm(1, k, k, rows, rows > 0 ? 2.0f / (float)rows : 0.0f, x, k, x, k, hf, k)) return false;
   for (int64_t i = 0; i < k; ++i)
-    for (int64_t j = i; j < k; ++j) h[i * k + j] *= f, h[j * k + i] = h[i * k + j];
+    for (int64_t j = i; j < k; ++j) hf[j * k + i] = hf[i * k + j], h[i * k + j] = h[j * k + i] = hf[i * k + j];
+  return true;
 }
 
 /* In place: a [k][k] symmetric becomes its lower Cholesky factor L (a = L L^T,
@@ -126,56 +128,81 @@ static bool inverse_upper_factor(const double *l, int64_t k, double *u) {
   return true;
 }
 
+/* sum_o d_o^T hf d_o * rows / 2 = sum over the rows r and outputs o of
+ * (x_r . d_o)^2, from hf = 2 X^T X / rows (N K^2 instead of rows N K); v is
+ * [n][k] scratch. */
+static double quad_error(const float *hf, int64_t k, const float *d, int64_t n, int64_t rows, float *v) {
+  if (!gemm(0, n, k, k, 1.0f, d, k, hf, k, v, k)) return NAN;
+  double e = 0;
+  for (int64_t i = 0; i < n * k; ++i) e += (double)d[i] * v[i];
+  return e * (double)rows / 2;
+}
+
 typedef struct {
   double rtn_error, error, ref, damp; /* errors on the rows; damp: the damping factor that worked */
   int64_t dead;                       /* inputs zero on every row */
 } gptq_result;
 
 /* The GPTQ loop on w [n][k] (row-major, N by K) with u the upper factor of
- * H^-1: wq receives the dequantized weights, scale/zp [n * k/g] the block
- * parameters (block b of channel o at o * (k/g) + b). */
+ * H^-1 (uf: the same in float): wq receives the dequantized weights, scale/zp
+ * [n * k/g] the block parameters (block b of channel o at o * (k/g) + b).
+ * Lazy batches (GPTQ's): within a batch of GPTQ_BATCH columns each error
+ * goes to the later columns of the batch at once; the columns after the
+ * batch get all of the batch's errors at its end, by one gemm. A group never
+ * straddles batches, so its parameters see every earlier error. */
 static bool quantize_columns(const float *w, int64_t n, int64_t k, const qcc_quant_spec *spec, const double *u,
-                             float *wq, float *scale, int32_t *zp) {
+                             const float *uf, float *wq, float *scale, int32_t *zp) {
   const int g = spec->group;
-  const int64_t nb = k / g;
+  const int64_t nb = k / g, bs = GPTQ_BATCH % g ? g : GPTQ_BATCH;
   double *wd = malloc((size_t)(n * k) * sizeof *wd);
   float *col = malloc((size_t)n * sizeof *col), *cs = malloc((size_t)n * sizeof *cs), *dq = malloc((size_t)n * sizeof *dq);
+  float *err = malloc((size_t)(n * bs) * sizeof *err), *upd = malloc((size_t)(n * k) * sizeof *upd);
   int32_t *cz = malloc((size_t)n * sizeof *cz);
   uint8_t *q = malloc((size_t)n);
-  bool ok = wd && col && cs && dq && cz && q;
+  bool ok = wd && col && cs && dq && err && upd && cz && q;
   qcc_qspec os = {spec->qmin, spec->qmax, spec->bits, spec->symmetric, QCC_QSPEC_MIN_SCALE};
   qrt_dtype_t dt = spec->is_signed ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
   for (int64_t i = 0; ok && i < n * k; ++i) wd[i] = w[i];
-  for (int64_t i = 0; ok && i < k; ++i) {
-    const int64_t b = i / g;
-    if (i % g == 0) /* the block's parameters, from the weights as they are now */
-      for (int64_t o = 0; ok && o < n; ++o) {
-        float mn = INFINITY, mx = -INFINITY;
-        for (int j = 0; j < g; ++j) {
-          float v = (float)wd[o * k + i + j];
-          mn = fminf(mn, v), mx = fmaxf(mx, v);
+  for (int64_t i1 = 0; ok && i1 < k; i1 += bs) {
+    const int64_t i2 = i1 + bs < k ? i1 + bs : k;
+    for (int64_t i = i1; ok && i < i2; ++i) {
+      const int64_t b = i / g;
+      if (i % g == 0) /* the block's parameters, from the weights as they are now */
+        for (int64_t o = 0; ok && o < n; ++o) {
+          float mn = INFINITY, mx = -INFINITY;
+          for (int j = 0; j < g; ++j) {
+            float v = (float)wd[o * k + i + j];
+            mn = fminf(mn, v), mx = fmaxf(mx, v);
+          }
+          qcc_status_t st = qcc_qparams_from_range(mn, mx, &os, &scale[o * nb + b], &zp[o * nb + b]);
+          if (st) qcc_status_free(st), ok = false;
         }
-        qcc_status_t st = qcc_qparams_from_range(mn, mx, &os, &scale[o * nb + b], &zp[o * nb + b]);
-        if (st) qcc_status_free(st), ok = false;
+      for (int64_t o = 0; ok && o < n; ++o)
+        col[o] = (float)wd[o * k + i], cs[o] = scale[o * nb + b], cz[o] = zp[o * nb + b];
+      /* column i of every channel, as qcc-convert quantizes (per channel: inner 1) */
+      ok = ok && qrt_quantize_f32_reference(dt, spec->qmin, spec->qmax, 1, n, 1, col, cs, cz, q) == QRT_OK &&
+           qrt_dequantize_f32_reference(dt, 1, n, 1, q, cs, cz, dq) == QRT_OK;
+      const double *ui = u + i * k;
+      for (int64_t o = 0; ok && o < n; ++o) {
+        wq[o * k + i] = dq[o];
+        const double e = (wd[o * k + i] - (double)dq[o]) / ui[i];
+        err[o * bs + (i - i1)] = (float)e;
+        double *wo = wd + o * k;
+        for (int64_t j = i + 1; j < i2; ++j) wo[j] -= e * ui[j];
       }
-    for (int64_t o = 0; ok && o < n; ++o)
-      col[o] = (float)wd[o * k + i], cs[o] = scale[o * nb + b], cz[o] = zp[o * nb + b];
-    /* column i of every channel, as qcc-convert quantizes (per channel: inner 1) */
-    ok = ok && qrt_quantize_f32_reference(dt, spec->qmin, spec->qmax, 1, n, 1, col, cs, cz, q) == QRT_OK &&
-         qrt_dequantize_f32_reference(dt, 1, n, 1, q, cs, cz, dq) == QRT_OK;
-    const double d = u[i * k + i];
-    const double *ui = u + i * k;
-    for (int64_t o = 0; ok && o < n; ++o) {
-      wq[o * k + i] = dq[o];
-      const double e = (wd[o * k + i] - (double)dq[o]) / d;
-      double *wo = wd + o * k;
-      for (int64_t j = i + 1; j < k; ++j) wo[j] -= e * ui[j];
+    }
+    if (ok && i2 < k) { /* the later columns: W[:, i2:] -= E U[i1:i2, i2:] */
+      ok = gemm(0, n, k - i2, i2 - i1, 1.0f, err, bs, uf + i1 * k + i2, k, upd, k - i2);
+      for (int64_t o = 0; ok && o < n; ++o)
+        for (int64_t j = i2; j < k; ++j) wd[o * k + j] -= upd[o * (k - i2) + j - i2];
     }
   }
   free(wd);
   free(col);
   free(cs);
   free(dq);
+  free(err);
+  free(upd);
   free(cz);
   free(q);
   return ok;
@@ -188,20 +215,23 @@ static qcc_status_t gptq(const char *name, const float *w, int64_t n, int64_t k,
                          gptq_result *res) {
   double *h = malloc((size_t)(k * k) * sizeof *h), *a = malloc((size_t)(k * k) * sizeof *a);
   double *u = malloc((size_t)(k * k) * sizeof *u);
-  float *d = malloc((size_t)(n * k) * sizeof *d);
-  qcc_status_t st = h && a && u && d ? NULL : qcc_status_make(QCC_ERR_INTERNAL, "qcc-gptq: layer '%s': out of memory", name);
+  float *hf = malloc((size_t)(k * k) * sizeof *hf), *uf = malloc((size_t)(k * k) * sizeof *uf);
+  float *d = malloc((size_t)(n * k) * sizeof *d), *v = malloc((size_t)(n * k) * sizeof *v);
+  qcc_status_t st = h && a && u && hf && uf && d && v
+                        ? NULL
+                        : qcc_status_make(QCC_ERR_INTERNAL, "qcc-gptq: layer '%s': out of memory", name);
+  if (!st && !hessian(x, rows, k, hf, h)) st = qcc_status_make(QCC_ERR_INTERNAL, "qcc-gptq: layer '%s': gemm failed", name);
   if (!st) {
-    hessian(x, rows, k, h);
     double mean = 0;
     res->dead = 0;
     for (int64_t i = 0; i < k; ++i) {
-      if (h[i * k + i] == 0) h[i * k + i] = 1, res->dead++;
-      mean += h[i * k + i] / (double)k;
+      res->dead += h[i * k + i] == 0;
+      mean += (h[i * k + i] == 0 ? 1 : h[i * k + i]) / (double)k;
     }
     bool ok = false;
     for (int t = 0; !ok && t <= GPTQ_DAMP_RETRIES; ++t, damp *= 10) {
       memcpy(a, h, (size_t)(k * k) * sizeof *a);
-      for (int64_t i = 0; i < k; ++i) a[i * k + i] += damp * mean;
+      for (int64_t i = 0; i < k; ++i) a[i * k + i] += (a[i * k + i] == 0 ? 1 : 0) + damp * mean;
       ok = cholesky(a, k) && inverse_upper_factor(a, k, u);
       res->damp = damp;
     }
@@ -211,21 +241,25 @@ static qcc_status_t gptq(const char *name, const float *w, int64_t n, int64_t k,
                            "(non-finite calibration rows?)",
                            name, res->damp);
   }
-  if (!st && !quantize_columns(w, n, k, spec, u, wq, scale, zp))
+  for (int64_t i = 0; !st && i < k * k; ++i) uf[i] = (float)u[i];
+  if (!st && !quantize_columns(w, n, k, spec, u, uf, wq, scale, zp))
     st = qcc_status_make(QCC_ERR_INTERNAL, "qcc-gptq: layer '%s': quantization failed", name);
   if (!st && !qcc_int4_fake_quant(w, n, k, spec, d))
     st = qcc_status_make(QCC_ERR_INTERNAL, "qcc-gptq: layer '%s': quantization failed", name);
   if (!st) {
     for (int64_t i = 0; i < n * k; ++i) d[i] -= w[i];
-    res->rtn_error = qcc_rows_output_error(x, rows, d, n, k);
+    res->rtn_error = quad_error(hf, k, d, n, rows, v);
     for (int64_t i = 0; i < n * k; ++i) d[i] = wq[i] - w[i];
-    res->error = qcc_rows_output_error(x, rows, d, n, k);
-    res->ref = qcc_rows_output_error(x, rows, w, n, k);
+    res->error = quad_error(hf, k, d, n, rows, v);
+    res->ref = quad_error(hf, k, w, n, rows, v);
   }
   free(h);
   free(a);
   free(u);
+  free(hf);
+  free(uf);
   free(d);
+  free(v);
   return st;
 }
 

@@ -38,8 +38,6 @@ qcc_status_t qcc_gptq_apply(MlirOperation root, double damp);
 /* Shared by qcc-awq and qcc-gptq (awq.c). w [n][k] quantized in blocks of
  * spec->group along k and dequantized into out, as qcc-convert would store it. */
 bool qcc_int4_fake_quant(const float *w, int64_t n, int64_t k, const qcc_quant_spec *spec, float *out);
-/* sum over rows r and outputs o of (x_r . d_o)^2: x [rows][k], d [n][k]. */
-double qcc_rows_output_error(const float *x, int64_t rows, const float *d, int64_t n, int64_t k);
 /* Removes qcc-calibrate{input_rows=N}'s qcc.input_absmean and qcc.input_rows
  * from every op of root. */
 void qcc_drop_input_rows(MlirOperation root);

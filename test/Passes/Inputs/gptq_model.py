@@ -1,5 +1,5 @@
 """A matmul -> gelu -> gemm model whose inputs are correlated (a low-rank mix
-plus noise, a few channels 20x larger) and whose input channel 7 is zero on
+plus noise, four channels 20x larger) and whose input channel 7 is zero on
 every row, with calibration and test inputs, for test/Passes/qcc-gptq.test.
 Deterministic (seed 7).
 
@@ -22,12 +22,12 @@ from awq_model import dense
 
 def make(prefix):
     rng = np.random.default_rng(7)
-    k, n1, n2, rows, rank = 128, 64, 32, 512, 24
+    k, n1, n2, rows, rank = 256, 64, 32, 512, 24
     mix = rng.standard_normal((rank, k))
 
     def inputs(count):
         x = rng.standard_normal((count, rank)) @ mix / np.sqrt(rank) + 0.3 * rng.standard_normal((count, k))
-        x[:, [3, 50, 90]] *= 20.0
+        x[:, [3, 50, 90, 200]] *= 20.0
         x[:, 7] = 0.0
         return x.astype(np.float32)
     np.save(prefix + ".calib.npy", inputs(rows))
