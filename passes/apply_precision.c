@@ -24,7 +24,7 @@ typedef struct {
   char write[4096]; /* write= : the precision file of the result */
   bool has_default;
   qcc_precision def;
-  const char *int4_method; /* int4_method= : recorded in the precision file ("rtn", "awq") */
+  const char *int4_method; /* int4_method= : recorded in the precision file ("rtn", "awq", "gptq") */
 } apply_cfg;
 
 static void fail(MlirExternalPass pass, qcc_status_t st) {
@@ -267,11 +267,13 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   c->int4_method = "rtn";
   for (int i = 0; i < n; ++i) {
     if (!strcmp(opts[i].key, "int4_method")) {
-      if (strcmp(opts[i].value, "rtn") && strcmp(opts[i].value, "awq")) {
+      qcc_int4_method m;
+      if (!qcc_int4_method_parse(opts[i].value, &m)) {
         free(c);
-        return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown int4_method '%s' (rtn, awq)", opts[i].value);
+        return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown int4_method '%s' (" QCC_INT4_METHOD_NAMES ")",
+                               opts[i].value);
       }
-      c->int4_method = strcmp(opts[i].value, "rtn") ? "awq" : "rtn";
+      c->int4_method = qcc_int4_method_name(m);
     } else if (!strcmp(opts[i].key, "file") && strlen(opts[i].value) < sizeof c->file) {
       snprintf(c->file, sizeof c->file, "%s", opts[i].value);
     } else if (!strcmp(opts[i].key, "write") && strlen(opts[i].value) < sizeof c->write) {
@@ -305,6 +307,6 @@ const qcc_pass_info qcc_pass_apply_precision_info = {
     "write=PATH: write the precision file of the result (every layer, its precision, bytes, sensitivities)\n"
     "default=P: the precision of layers without qcc.precision (default: int8, or int8-wo for layers whose\n"
     "  activations the quantizer left float)\n"
-    "int4_method=rtn|awq: how the int4 weights are made, recorded as the file's \"int4_method\" (default rtn;\n"
-    "  awq is qcc-awq's work, which runs after this pass)",
+    "int4_method=rtn|awq|gptq: how the int4 weights are made, recorded as the file's \"int4_method\" (default\n"
+    "  rtn; awq and gptq are qcc-awq's and qcc-gptq's work, which runs after this pass)",
     create};

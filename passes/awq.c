@@ -53,8 +53,9 @@ static void set_attr(MlirOperation op, const char *name, MlirAttribute a) {
 }
 
 /* w[N][K] quantized in blocks of g along K and dequantized, exactly as
- * qcc-convert stores a "u4 affine axis=0 group=g" constant. */
-static bool fake_quant_groups(const float *w, int64_t n, int64_t k, const qcc_quant_spec *spec, float *out) {
+ * qcc-convert stores a "u4 affine axis=0 group=g" constant (qcc-gptq's
+ * round-to-nearest reference too). */
+bool qcc_int4_fake_quant(const float *w, int64_t n, int64_t k, const qcc_quant_spec *spec, float *out) {
   const int g = spec->group;
   const int64_t nb = n * (k / g);
   float *scale = malloc((size_t)nb * sizeof *scale);
@@ -129,7 +130,7 @@ static bool search(const float *w, int64_t n, int64_t k, const qcc_quant_spec *s
     scales_for(m, k, alpha, cand);
     for (int64_t o = 0; o < n; ++o)
       for (int64_t i = 0; i < k; ++i) ws[o * k + i] = w[o * k + i] * cand[i];
-    ok = fake_quant_groups(ws, n, k, spec, wq);
+    ok = qcc_int4_fake_quant(ws, n, k, spec, wq);
     /* the layer computes (x / s) . Q(w s): its error against x . w */
     for (int64_t o = 0; ok && o < n; ++o)
       for (int64_t i = 0; i < k; ++i) wq[o * k + i] = wq[o * k + i] / cand[i] - w[o * k + i];
@@ -169,7 +170,7 @@ static bool clip_search(float *ws, int64_t n, int64_t k, const qcc_quant_spec *s
       for (int step = 0; ok && step < CLIP_STEPS; ++step) {
         float lim = amax * (float)(1.0 - step / 20.0);
         for (int j = 0; j < g; ++j) c[j] = fminf(fmaxf(w[j], -lim), lim);
-        ok = fake_quant_groups(c, 1, g, &one, q);
+        ok = qcc_int4_fake_quant(c, 1, g, &one, q);
         for (int j = 0; j < g; ++j) q[j] -= w[j];
         double e = ok ? output_error(xg, rows, q, 1, g) : INFINITY;
         if (e < best_e) best_e = e, memcpy(best, c, (size_t)g * sizeof *best);
@@ -189,7 +190,7 @@ static bool clip_search(float *ws, int64_t n, int64_t k, const qcc_quant_spec *s
 static bool final_error(const float *w, const float *ws, const float *s, int64_t n, int64_t k,
                         const qcc_quant_spec *spec, const float *x, int64_t rows, double *out) {
   float *wq = malloc((size_t)(n * k) * sizeof *wq);
-  bool ok = wq && fake_quant_groups(ws, n, k, spec, wq);
+  bool ok = wq && qcc_int4_fake_quant(ws, n, k, spec, wq);
   for (int64_t o = 0; ok && o < n; ++o)
     for (int64_t i = 0; i < k; ++i) wq[o * k + i] = wq[o * k + i] / s[i] - w[o * k + i];
   if (ok) *out = output_error(x, rows, wq, n, k);
@@ -352,8 +353,13 @@ qcc_status_t qcc_awq_apply(MlirOperation root, int grid, bool clip) {
       st = awq_layer(&L[i], &q, grid, clip);
   }
   free(L);
-  /* The statistics are consumed, on every layer (fp32 ones too: they are not
-   * layers any more, and would carry the rows into the output). */
+  qcc_drop_input_rows(root);
+  return st;
+}
+
+/* The statistics are consumed, on every layer (fp32 ones too: they are not
+ * layers any more, and would carry the rows into the output). */
+void qcc_drop_input_rows(MlirOperation root) {
   size_t nops = 0;
   MlirOperation *ops = qcc_collect_ops(root, has_rows, &nops);
   for (size_t i = 0; i < nops; ++i) {
@@ -361,7 +367,6 @@ qcc_status_t qcc_awq_apply(MlirOperation root, int grid, bool clip) {
     mlirOperationRemoveDiscardableAttributeByName(ops[i], mlirStringRefCreateFromCString("qcc.input_rows"));
   }
   free(ops);
-  return st;
 }
 
 static void run(MlirOperation root, MlirExternalPass pass, void *ud) {

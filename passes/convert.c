@@ -5,6 +5,7 @@
  *   statistics (minmax, histogram, ...) on a constant (weights): computed here
  *     from the constant's values, per channel when the spec has an axis
  *     (min/max of each channel, then qcc_qparams_from_range);
+ *     (qcc-gptq's qcc.block_scale / qcc.block_zero_point when it set them);
  *   statistics on an activation: the qcc.scale / qcc.zero_point attributes
  *     qcc-calibrate wrote (an error names the observer when they are missing);
  *   fixed: the spec's scale and zp;
@@ -198,6 +199,15 @@ static bool params_from_constant(state *s, MlirOperation obs, qinfo *qi) {
   return ok;
 }
 
+/* qi's n scales and zero points from an f32 and an i64 array attribute. */
+static void read_params(qinfo *qi, MlirAttribute sa, MlirAttribute za, intptr_t n) {
+  int64_t *z = malloc((size_t)n * sizeof *z);
+  qcc_attr_as_f32s(sa, qi->scale, n);
+  qcc_attr_as_i64s(za, z, n);
+  for (intptr_t i = 0; z && i < n; ++i) qi->zp[i] = (int32_t)z[i];
+  free(z);
+}
+
 static bool params_from_attrs(state *s, MlirOperation obs, qinfo *qi) {
   MlirAttribute sa = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.scale"));
   MlirAttribute za = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.zero_point"));
@@ -212,12 +222,30 @@ static bool params_from_attrs(state *s, MlirOperation obs, qinfo *qi) {
     error_at(s, obs, "qcc.scale and qcc.zero_point must be arrays of the same length");
     return false;
   }
-  int64_t *z = malloc((size_t)n * sizeof *z);
-  qcc_attr_as_f32s(sa, qi->scale, n);
-  qcc_attr_as_i64s(za, z, n);
-  for (intptr_t i = 0; i < n; ++i) qi->zp[i] = (int32_t)z[i];
-  free(z);
+  read_params(qi, sa, za, n);
   qi->axis = n > 1 ? qi->spec.axis : -1;
+  return true;
+}
+
+/* The block parameters qcc-gptq chose for a u4 group constant
+ * (qcc.block_scale, qcc.block_zero_point: N * K/G each, block j of channel c
+ * at c * (K/G) + j), used as they are so its codes are the ones stored.
+ * false when there are none; an error when they do not fit the spec. */
+static bool params_from_blocks(state *s, MlirOperation obs, qinfo *qi, bool *ok) {
+  MlirAttribute sa = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.block_scale"));
+  MlirAttribute za = mlirOperationGetDiscardableAttributeByName(obs, mlirStringRefCreateFromCString("qcc.block_zero_point"));
+  if (mlirAttributeIsNull(sa) && mlirAttributeIsNull(za)) return false;
+  int64_t d[8];
+  int r = qcc_value_dims(mlirOperationGetOperand(obs, 0), d);
+  intptr_t n = qcc_attr_as_f32s(sa, NULL, 0);
+  *ok = qi->spec.group > 0 && r == 2 && n == d[0] * d[1] / qi->spec.group && n <= MAXCH && qcc_attr_as_i64s(za, NULL, 0) == n &&
+        alloc_params(qi, (int)n);
+  if (!*ok) {
+    error_at(s, obs, "qcc.block_scale and qcc.block_zero_point need a u4 group spec and one value per block of the weight");
+    return true;
+  }
+  read_params(qi, sa, za, n);
+  qi->axis = 0;
   return true;
 }
 
@@ -467,7 +495,7 @@ static void convert_one(state *s, MlirOperation obs) {
         ok = alloc_params(qi, 1);
         if (ok) qi->scale[0] = qi->spec.scale, qi->zp[0] = qi->spec.zero_point;
       } else if (!mlirOperationIsNull(qcc_defining_constant(x))) {
-        ok = params_from_constant(s, obs, qi);
+        if (!params_from_blocks(s, obs, qi, &ok)) ok = params_from_constant(s, obs, qi);
       } else {
         ok = params_from_attrs(s, obs, qi);
       }

@@ -3,6 +3,7 @@
 #define QCC_PASSES_H
 #include <stdbool.h>
 
+#include "quantizer.h"
 #include "registry.h"
 
 extern const qcc_pass_info qcc_pass_verify_info; /* verify.c:  qcc-verify */
@@ -21,6 +22,7 @@ extern const qcc_pass_info qcc_pass_sensitivity_info;      /* sensitivity.c:    
 extern const qcc_pass_info qcc_pass_select_precision_info; /* select_precision.c: qcc-select-precision */
 extern const qcc_pass_info qcc_pass_apply_precision_info;  /* apply_precision.c:  qcc-apply-precision */
 extern const qcc_pass_info qcc_pass_awq_info;              /* awq.c:              qcc-awq */
+extern const qcc_pass_info qcc_pass_gptq_info;             /* gptq.c:             qcc-gptq */
 extern const qcc_pass_info qcc_pass_dedup_constants_info;  /* dedup_constants.c:  qcc-dedup-constants */
 extern const qcc_pass_info qcc_pass_precompute_requant_info; /* precompute_requant.c: qcc-precompute-requant */
 extern const qcc_pass_info qcc_pass_plan_memory_info;      /* plan_memory.c:      qcc-plan-memory */
@@ -30,5 +32,14 @@ extern const qcc_pass_info qcc_pass_plan_memory_info;      /* plan_memory.c:    
 bool qcc_convert_observers(MlirOperation root);
 /* qcc-awq's rewrite on root (grid 0: the default), for the same use. */
 qcc_status_t qcc_awq_apply(MlirOperation root, int grid, bool clip);
+/* qcc-gptq's rewrite on root (damp 0: the default), for the same use. */
+qcc_status_t qcc_gptq_apply(MlirOperation root, double damp);
+
+/* Shared by qcc-awq and qcc-gptq (awq.c). w [n][k] quantized in blocks of
+ * spec->group along k and dequantized into out, as qcc-convert would store it. */
+bool qcc_int4_fake_quant(const float *w, int64_t n, int64_t k, const qcc_quant_spec *spec, float *out);
+/* Removes qcc-calibrate{input_rows=N}'s qcc.input_absmean and qcc.input_rows
+ * from every op of root. */
+void qcc_drop_input_rows(MlirOperation root);
 
 #endif

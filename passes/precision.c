@@ -24,6 +24,16 @@ int qcc_precision_rank(qcc_precision p) { return p >= 0 && p < QCC_PREC_COUNT ? 
 
 const char *qcc_precision_name(qcc_precision p) { return p >= 0 && p < QCC_PREC_COUNT ? kNames[p] : "?"; }
 
+static const char *const int4_methods[] = {"rtn", "awq", "gptq"};
+
+bool qcc_int4_method_parse(const char *s, qcc_int4_method *out) {
+  for (int i = 0; i < 3; ++i)
+    if (!strcmp(s, int4_methods[i])) return *out = (qcc_int4_method)i, true;
+  return false;
+}
+
+const char *qcc_int4_method_name(qcc_int4_method m) { return int4_methods[m]; }
+
 bool qcc_precision_parse(const char *s, size_t n, qcc_precision *out) {
   for (int p = 0; p < QCC_PREC_COUNT; ++p)
     if (strlen(kNames[p]) == n && !memcmp(kNames[p], s, n)) {
@@ -332,7 +342,7 @@ struct qcc_eval_set {
   int64_t rows, classes;    /* output 0 as [rows][classes] per batch */
   int64_t *labels;          /* [n_batches * batch] or NULL */
   double float_accuracy;
-  bool awq;                 /* qcc_eval_config's */
+  qcc_int4_method int4;     /* qcc_eval_config's */
 };
 
 static qcc_status_t copy_tensor(const qcc_npy_tensor_t *t, qcc_npy_tensor_t *out) {
@@ -397,7 +407,7 @@ qcc_status_t qcc_eval_set_create(MlirOperation root, const qcc_eval_config *cfg,
   *out = NULL;
   qcc_eval_set *s = calloc(1, sizeof *s);
   if (!s) return qcc_status_make(QCC_ERR_INTERNAL, "out of memory");
-  s->awq = cfg->awq;
+  s->int4 = cfg->int4;
   qcc_executor *ex = NULL;
   qcc_dataset *ds = NULL;
   MlirModule m = mlirModuleFromOperation(root);
@@ -463,7 +473,8 @@ qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, 
                                  qcc_eval_metrics *out) {
   MlirOperation clone = mlirOperationClone(root);
   qcc_status_t st = qcc_precision_apply(clone, prec, n);
-  if (!st && set->awq) st = qcc_awq_apply(clone, 0, true);
+  if (!st && set->int4 == QCC_INT4_AWQ) st = qcc_awq_apply(clone, 0, true);
+  if (!st && set->int4 == QCC_INT4_GPTQ) st = qcc_gptq_apply(clone, 0);
   if (!st && !qcc_convert_observers(clone)) {
     st = qcc_pass_take_report();
     if (!st) st = qcc_status_make(QCC_ERR_INVALID, "converting the mixed-precision module failed");
@@ -535,9 +546,8 @@ qcc_status_t qcc_eval_option(const char *pass, const char *key, const char *valu
     return NULL;
   }
   if (!strcmp(key, "int4_method")) {
-    if (strcmp(value, "rtn") && strcmp(value, "awq"))
-      return qcc_status_make(QCC_ERR_USAGE, "%s: unknown int4_method '%s' (rtn, awq)", pass, value);
-    o->awq = value[0] == 'a';
+    if (!qcc_int4_method_parse(value, &o->int4))
+      return qcc_status_make(QCC_ERR_USAGE, "%s: unknown int4_method '%s' (" QCC_INT4_METHOD_NAMES ")", pass, value);
     return NULL;
   }
   if (!strcmp(key, "samples")) {
@@ -552,7 +562,7 @@ qcc_status_t qcc_eval_option(const char *pass, const char *key, const char *valu
 }
 
 qcc_eval_config qcc_eval_options_config(const qcc_eval_options *o) {
-  qcc_eval_config c = {o->data, o->samples, o->labels[0] ? o->labels : NULL, o->dopts, o->awq};
+  qcc_eval_config c = {o->data, o->samples, o->labels[0] ? o->labels : NULL, o->dopts, o->int4};
   return c;
 }
 

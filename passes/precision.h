@@ -55,6 +55,14 @@ const char *qcc_printable(const char *s, char *buf, size_t n);
  * candidate); USAGE naming `pass` for an unknown name. */
 qcc_status_t qcc_parse_precision_list(const char *pass, const char *text, bool allowed[QCC_PREC_COUNT]);
 
+/* How int4 weights are made: round to nearest, qcc-awq, qcc-gptq (the last
+ * two need qcc-calibrate{input_rows=N}). */
+typedef enum { QCC_INT4_RTN, QCC_INT4_AWQ, QCC_INT4_GPTQ } qcc_int4_method;
+#define QCC_INT4_METHOD_NAMES "rtn, awq, gptq"
+/* false for an unknown name */
+bool qcc_int4_method_parse(const char *s, qcc_int4_method *out);
+const char *qcc_int4_method_name(qcc_int4_method m);
+
 typedef struct {
   MlirOperation op;
   MlirOperation wobs;     /* the observer of its weight */
@@ -105,7 +113,7 @@ typedef struct {
   int64_t samples;         /* at most this many (0: all) */
   const char *labels;      /* key of integer labels in the .npz `data`, or NULL */
   qcc_dataset_options dopts;
-  bool awq;                /* int4 layers by qcc-awq (needs qcc-calibrate{input_rows=N}), else RTN */
+  qcc_int4_method int4;    /* int4 layers by qcc-awq or qcc-gptq (need qcc-calibrate{input_rows=N}), or RTN */
 } qcc_eval_config;
 /* Runs root (observers are identities) on the samples and keeps its first
  * output as the reference. */
@@ -123,13 +131,13 @@ typedef struct {
 } qcc_eval_metrics;
 
 /* Pass options naming the evaluation data, kept by the pass: data=, samples=,
- * labels=, mean=, std=, layout= (as qcc-calibrate's), int4_method=rtn|awq. */
+ * labels=, mean=, std=, layout= (as qcc-calibrate's), int4_method=rtn|awq|gptq. */
 typedef struct {
   char data[4096];
   char labels[128];
   long samples;
   qcc_dataset_options dopts;
-  bool awq; /* int4_method=awq */
+  qcc_int4_method int4; /* int4_method= */
 } qcc_eval_options;
 void qcc_eval_options_init(qcc_eval_options *o);
 /* Consumes the option if it is one of the above (*handled = true); USAGE
@@ -147,7 +155,7 @@ bool qcc_layer_sensitivity(MlirOperation op, qcc_precision p, qcc_eval_metrics *
 bool qcc_layer_time(MlirOperation op, qcc_precision p, double *ms);
 
 /* Measure root with prec applied (on a clone: root is not changed); with the
- * set's config awq, qcc-awq's rewrite runs on the clone before conversion;
+ * set's config int4 awq or gptq, that pass's rewrite runs on the clone before conversion;
  * with an int8-dyn layer the clone is also fused (qcc-fuse-qdq), since the
  * QDQ form cannot express run-time quantization. */
 qcc_status_t qcc_eval_precisions(MlirOperation root, const qcc_precision *prec, int n, qcc_eval_set *set,

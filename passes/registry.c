@@ -20,6 +20,7 @@ static const qcc_pass_info *const g_builtin[] = {
     &qcc_pass_select_precision_info,
     &qcc_pass_apply_precision_info,
     &qcc_pass_awq_info,
+    &qcc_pass_gptq_info,
     &qcc_pass_convert_info,
     &qcc_pass_fuse_qdq_info,
     &qcc_pass_dedup_constants_info,

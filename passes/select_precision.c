@@ -394,7 +394,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       } else
         st = qcc_status_make(QCC_ERR_USAGE,
                              "qcc-select-precision: unknown option '%s' (max-accuracy-drop, min-sqnr, max-size, "
-                             "max-latency, precisions, data, samples, labels, mean, std, layout)", k);
+                             "max-latency, precisions, data, samples, labels, mean, std, layout, int4_method)", k);
     }
     if (st) {
       free(c);
@@ -429,5 +429,6 @@ const qcc_pass_info qcc_pass_select_precision_info = {
     "max-size=BYTES: weights (and biases) at most BYTES\n"
     "max-latency=MS: the layers' estimated time at most MS milliseconds (needs qcc-sensitivity{cost-table=})\n"
     "precisions=P,P,...: the candidates (default: all; fp32 is always one)\n"
-    "data=, samples=, labels=, mean=, std=, layout=: the samples, as qcc-sensitivity",
+    "data=, samples=, labels=, mean=, std=, layout=, int4_method=: the samples and the int4 method, as\n"
+    "  qcc-sensitivity",
     create};

@@ -131,7 +131,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       } else
         st = qcc_status_make(QCC_ERR_USAGE,
                              "qcc-sensitivity: unknown option '%s' (data, samples, labels, precisions, cost-table, mean, "
-                             "std, layout)", opts[i].key);
+                             "std, layout, int4_method)", opts[i].key);
     }
     if (st) {
       free(c);
@@ -161,5 +161,7 @@ const qcc_pass_info qcc_pass_sensitivity_info = {
     "labels=KEY: integer labels stored under KEY in the .npz data (adds accuracy)\n"
     "precisions=P,P,...: the candidates (default: fp16,int8-wo,int8,int4-wo-g32,int4-wo-g64,int4-wo-g128,int8-dyn)\n"
     "cost-table=FILE: a cost table (docs/precision.md): store each precision's estimated time too\n"
-    "mean=, std=, layout=: image preprocessing, as qcc-calibrate",
+    "mean=, std=, layout=: image preprocessing, as qcc-calibrate\n"
+    "int4_method=rtn|awq|gptq: measure int4 layers as made by round to nearest (default), qcc-awq or\n"
+    "  qcc-gptq (both need qcc-calibrate{input_rows=N})",
     create};

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""int4 weight-only by round-to-nearest vs activation-aware (qcc-awq): the table of
-docs/precision.md ("Activation-aware int4").
+"""int4 weight-only by round-to-nearest vs the activation-aware methods (qcc-awq,
+qcc-gptq): the tables of docs/precision.md ("Activation-aware int4").
 
 Every gemm/matmul layer of MODEL goes to int4-wo-gG (G = 32, 64, 128), every other
-layer stays fp32, once with `--int4-method rtn` and once with `awq`; each quantized
-module runs on the test data with `qcc run` (in batches of --batch) and is compared
-with the float model run the same way:
+layer stays fp32, once per --methods (`--int4-method rtn`, `awq`, `gptq`); with
+--int8-wo the same layers at int8-wo too (one row); each quantized module runs on
+the test data with `qcc run` (in batches of --batch) and is compared with the float
+model run the same way; the quantize time is `qcc quantize`'s own figure:
 
   classifier (--labels KEY): top-1 accuracy and output SQNR against float
   language model (--targets KEY): perplexity exp(mean cross-entropy of the logits
@@ -79,7 +80,8 @@ def main():
     p.add_argument("--samples", type=int, default=0, help="test samples (default all, whole batches)")
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--groups", default="32,64,128")
-    p.add_argument("--methods", default="rtn,awq")
+    p.add_argument("--methods", default="rtn,awq,gptq")
+    p.add_argument("--int8-wo", action="store_true", help="a row with the same layers at int8-wo")
     p.add_argument("--work", required=True, help="folder for the quantized modules and outputs")
     p.add_argument("--eval-qcc", help="a qcc with `eval --metric perplexity` (language model)")
     p.add_argument("--sqnr-samples", type=int, default=16, help="with --eval-qcc: windows for the SQNR")
@@ -112,6 +114,20 @@ def main():
     ref = run_batches(a, a.model, xs, a.work, "ref").astype(np.float64)
     rows = [("fp32", "-", measure(a.model, ref, ref), 0.0)]
     print(json.dumps({"fp32": rows[0][2]}), flush=True)
+    def quantize(pf, method, out):
+        cmd = base + ["--precision-file", pf, "-o", out] + (["--int4-method", method] if method != "-" else [])
+        log = sh(cmd)
+        return float(log.split("quantizer, ")[1].split(" s)")[0]) if "quantizer, " in log else 0.0
+
+    if a.int8_wo:
+        pf = os.path.join(a.work, "int8wo.json")
+        prec = {l["name"]: "int8-wo" if l["op"] in ("gemm", "matmul") else "fp32" for l in layers}
+        json.dump({"layers": [{"name": k, "precision": v} for k, v in prec.items()]}, open(pf, "w"))
+        out = os.path.join(a.work, "int8wo.mlirbc")
+        secs = quantize(pf, "-", out)
+        r = measure(out, run_batches(a, out, xs, a.work, "q"), ref)
+        rows.append(("int8-wo", "-", r, secs))
+        print(json.dumps({"int8-wo": "-", **r, "quantize_s": secs}), flush=True)
     for g in a.groups.split(","):
         pf = os.path.join(a.work, "g%s.json" % g)
         prec = {l["name"]: "int4-wo-g%s" % g if l["op"] in ("gemm", "matmul") else "fp32" for l in layers}
@@ -125,8 +141,7 @@ def main():
             prec[bad] = "fp32"
         for m in a.methods.split(","):
             out = os.path.join(a.work, "g%s_%s.mlirbc" % (g, m))
-            log = sh(base + ["--precision-file", pf, "--int4-method", m, "-o", out])
-            secs = float(log.split("quantizer, ")[1].split(" s)")[0]) if "quantizer, " in log else 0.0
+            secs = quantize(pf, m, out)
             y = run_batches(a, out, xs, a.work, "q")
             r = measure(out, y, ref)
             rows.append(("int4-wo-g" + g, m, r, secs))

@@ -17,7 +17,7 @@ points of the Linear layers) plus the float constants outside the layers
 "library" is the compiled library's weights file (packed weights).
 
     /usr/bin/python3 tools/lm_table.py --lm DIR [--qcc build/bin/qcc] [--samples N]
-        [--precisions fp32,int8-wo,int4-wo-g32,int4-wo-g64,int4-wo-g128] [--int4-method rtn|awq]
+        [--precisions fp32,int8-wo,int4-wo-g32,int4-wo-g64,int4-wo-g128] [--int4-method rtn|awq|gptq]
 
 DIR holds lm.onnx, lm_calib.npz and lm_test.npz (tools/train_lm.py). Prints a
 Markdown table; --json F also writes the rows.
@@ -53,7 +53,7 @@ def main():
     ap.add_argument("--lm", required=True, help="folder with lm.onnx, lm_calib.npz, lm_test.npz")
     ap.add_argument("--qcc", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin", "qcc"))
     ap.add_argument("--precisions", default="fp32,int8-wo,int4-wo-g32,int4-wo-g64,int4-wo-g128")
-    ap.add_argument("--int4-method", default=None, help="passed to qcc quantize (rtn, awq) when given")
+    ap.add_argument("--int4-method", default=None, help="passed to qcc quantize (rtn, awq, gptq) when given")
     ap.add_argument("--samples", type=int, default=0, help="test windows to evaluate (default: all)")
     ap.add_argument("--repeat", type=int, default=20, help="qcc run --repeat per round")
     ap.add_argument("--rounds", type=int, default=3)

@@ -53,7 +53,7 @@ static void compile_usage(FILE *f) {
           "  --quantizer, --observer, --keep-float, --reduce-range, --calib-samples, --mean/--std/--layout,\n"
           "  --data DATA.npz --labels KEY, and the mixed-precision budget --max-accuracy-drop P,\n"
           "  --min-sqnr D, --max-size BYTES, --max-latency MS, --cost-table FILE, --precisions, --eval-samples,\n"
-          "  --precision-file F, --report DIR, --int4-method rtn|awq. The quantized module (NAME.mlirbc) and,\n"
+          "  --precision-file F, --report DIR, --int4-method rtn|awq|gptq. The quantized module (NAME.mlirbc) and,\n"
           "  with a budget or a precision file, NAME.precision.json are written into DIR next to the library.\n"
           "  The C compiler is $CC or cc, the archiver $AR or ar; libqrt's sources are found through\n"
           "  $QCC_RUNTIME_DIR, else where qcc was built from.\n");

@@ -18,6 +18,7 @@
 #include "plugin.h"
 #include "cli.h"
 #include "costs.h"
+#include "precision.h"
 #include "qcc.h"
 #include "report.h"
 
@@ -135,8 +136,11 @@ done:
   return st;
 }
 
-/* --int4-method awq: calibration rows kept per layer for qcc-awq's search */
+/* --int4-method awq: calibration rows kept per layer for qcc-awq's search;
+ * gptq: for qcc-gptq's H = 2 X^T X (qcc-calibrate's maximum: more rows, a
+ * better estimate of H; K may exceed them, the damping covers it) */
 #define QCC_AWQ_INPUT_ROWS 256
+#define QCC_GPTQ_INPUT_ROWS 4096
 
 /* ------------------------------------------------------------------ eval */
 static void eval_usage(FILE *f) {
@@ -423,9 +427,11 @@ static void quantize_usage(FILE *f) {
           "                         precisions, sizes, accuracy; needs a budget or --precision-file)\n"
           "  --precision-file F     apply the precisions F names (a .precision.json, edited or not);\n"
           "                         it overrides the automatic choice for the layers it lists\n"
-          "  --int4-method M        rtn (round to nearest, default) or awq: int4 layers get activation-aware\n"
-          "                         per-input-channel scales searched on the calibration data (qcc-awq;\n"
-          "                         recorded in the precision file)\n");
+          "  --int4-method M        rtn (round to nearest, default), awq: int4 layers get activation-aware\n"
+          "                         per-input-channel scales searched on the calibration data (qcc-awq),\n"
+          "                         or gptq: each weight column's rounding error is compensated by the\n"
+          "                         columns after it, through the calibration inputs' Hessian (qcc-gptq);\n"
+          "                         recorded in the precision file\n");
 }
 
 /* "300000", "64k", "1.5M" -> bytes; -1 if malformed */
@@ -460,7 +466,7 @@ int qcc_cmd_quantize(int argc, char **argv) {
   int64_t max_size = 0;
   const char *max_latency = NULL, *cost_table = NULL;
   int bias_correction = -1; /* -1: qcc-convert's default */
-  bool awq = false; /* --int4-method=awq */
+  qcc_int4_method int4 = QCC_INT4_RTN; /* --int4-method */
   int equalize = -1;        /* -1: on for the per-tensor quantizer; 2: relu6=1 */
   bool reduce = false, print_pipeline = false, no_fuse = false, emit_onnx = false, remarks = false;
   char keep[1024] = "";
@@ -512,9 +518,8 @@ int qcc_cmd_quantize(int argc, char **argv) {
     else if (!strcmp(a, "--precisions") && has) precisions = argv[++i];
     else if (!strncmp(a, "--int4-method", 13) && (a[13] == '=' || (!a[13] && has))) {
       const char *m = a[13] ? a + 14 : argv[++i];
-      if (strcmp(m, "rtn") && strcmp(m, "awq"))
-        return qcc_cli_errorf(QCC_ERR_USAGE, "--int4-method '%s': unknown method (rtn, awq)", m);
-      awq = !strcmp(m, "awq");
+      if (!qcc_int4_method_parse(m, &int4))
+        return qcc_cli_errorf(QCC_ERR_USAGE, "--int4-method '%s': unknown method (" QCC_INT4_METHOD_NAMES ")", m);
     }
     else if (!strcmp(a, "--precision-file") && has) precision_file = argv[++i];
     else if (!strcmp(a, "--report") && has) report_dir = argv[++i];
@@ -572,7 +577,9 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (calib) { /* the dynamic quantizer has nothing to calibrate */
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-calibrate{data='%s'", calib);
     if (calib_samples) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " samples=%ld", calib_samples);
-    if (awq) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " input_rows=%d", QCC_AWQ_INPUT_ROWS);
+    if (int4 != QCC_INT4_RTN)
+      o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " input_rows=%d",
+                    int4 == QCC_INT4_AWQ ? QCC_AWQ_INPUT_ROWS : QCC_GPTQ_INPUT_ROWS);
     const char *extra[3][2] = {{"mean", mean}, {"std", std}, {"layout", layout}};
     for (int k = 0; k < 3; ++k) {
       if (!extra[k][1]) continue;
@@ -617,9 +624,9 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (budget) {
     const char *ed = data ? data : calib;
     char common[2048];
-    snprintf(common, sizeof common, "data=%s samples=%ld%s%s%s%s%s", ed, eval_samples, labels ? " labels=" : "",
+    snprintf(common, sizeof common, "data=%s samples=%ld%s%s%s%s%s%s", ed, eval_samples, labels ? " labels=" : "",
              labels ? labels : "", precisions ? " precisions=" : "", precisions ? precisions : "",
-             awq ? " int4_method=awq" : "");
+             int4 != QCC_INT4_RTN ? " int4_method=" : "", int4 != QCC_INT4_RTN ? qcc_int4_method_name(int4) : "");
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-sensitivity{%s%s%s},qcc-select-precision{%s", common,
                   costs[0] ? " cost-table=" : "", costs, common);
     if (max_drop) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " max-accuracy-drop=%s", max_drop);
@@ -631,12 +638,14 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (budget || precision_file) {
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-apply-precision{write=%s", prec_json);
     if (precision_file) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " file=%s", precision_file);
-    if (awq) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " int4_method=awq");
+    if (int4 != QCC_INT4_RTN) o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, " int4_method=%s", qcc_int4_method_name(int4));
     o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, "}");
   }
-  if (awq) {
-    if (!calib) return qcc_cli_errorf(QCC_ERR_USAGE, "--int4-method awq needs --calib (it searches the scales on those samples)");
-    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-awq");
+  if (int4 != QCC_INT4_RTN) {
+    if (!calib)
+      return qcc_cli_errorf(QCC_ERR_USAGE, "--int4-method %s needs --calib (it works on the calibration inputs)",
+                            qcc_int4_method_name(int4));
+    o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-%s", qcc_int4_method_name(int4));
   }
   o += snprintf(pipeline + o, sizeof pipeline - (size_t)o, ",qcc-convert%s,%sqcc-dce",
                 bias_correction < 0 ? "" : bias_correction ? "{bias_correction=1}" : "{bias_correction=0}",
