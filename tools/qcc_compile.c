@@ -264,7 +264,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (quantize && !is_onnx) return qcc_cli_errorf(QCC_ERR_USAGE, "quantization options apply to .onnx models (got %s)", model);
   if (nshape && !is_onnx) return qcc_cli_errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
   if (!qcc_target_find(target))
-    return qcc_cli_errorf(QCC_ERR_UNSUPPORTED, "unknown target '%s' (%s)", target, qcc_target_names());
+    return qcc_cli_errorf(QCC_ERR_USAGE, "unknown target '%s' (%s)", target, qcc_target_names());
   tc.target = target;
   char name_buf[80];
   if (!name) default_name(model, name_buf, sizeof name_buf), name = name_buf;
