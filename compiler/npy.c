@@ -742,8 +742,7 @@ int qcc_npy_write_file(const char *path, const qcc_npy_tensor_t *t, char *err, s
   if (!step && rename(tmp, path) != 0) step = "rename", saved = errno;
   if (step) {
     unlink(tmp);
-    rc = fail(err, err_size, QCC_NPY_ERR_IO, "%s: %s of temporary file %s failed: %s", path, step,
-              tmp, strerror(saved));
+    rc = fail(err, err_size, QCC_NPY_ERR_IO, "%s: %s failed: %s", path, step, strerror(saved));
   }
   free(tmp);
   return rc;

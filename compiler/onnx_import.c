@@ -278,8 +278,10 @@ static qcc_status_t tensor_to_const(ox_importer *im, Onnx__TensorProto *t, ox_co
   }
   int64_t n = qcc_shape_numel(&s);
   int es = ox_elem_size(t->data_type);
-  if (n < 0 || (uint64_t)n > ((uint64_t)1 << 40) / (uint64_t)es)
-    return qcc_status_make(QCC_ERR_INVALID, "tensor '%s': dims give a size that overflows", name);
+  if (n < 0) return qcc_status_make(QCC_ERR_INVALID, "tensor '%s': dims give a size that overflows", name);
+  if ((uint64_t)n > ((uint64_t)1 << 40) / (uint64_t)es)
+    return qcc_status_make(QCC_ERR_INVALID, "tensor '%s': shape %s of %s is over 2^40 bytes, qcc's limit for one tensor",
+                           name, qcc_shape_str(&s, (char[96]){0}, 96), ox_dtype_name(t->data_type));
   size_t need = (size_t)n * (size_t)es;
   /* Check the bytes present before allocating anything. */
   bool external = t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;

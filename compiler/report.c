@@ -806,8 +806,12 @@ qcc_status_t qcc_report_write(const char *dir, const char *precision_json_path, 
     html = report_html(&r);
     if (!json || !html) st = qcc_status_make(QCC_ERR_INTERNAL, "out of memory writing the report");
   }
-  if (!st && mkdir(dir, 0777) != 0 && errno != EEXIST)
-    st = qcc_status_make(QCC_ERR_IO, "%s: cannot create the report directory: %s", dir, strerror(errno));
+  bool made_dir = false; /* a folder this call made goes again on failure: no partial artifact */
+  if (!st) {
+    if (mkdir(dir, 0777) == 0) made_dir = true;
+    else if (errno != EEXIST)
+      st = qcc_status_make(QCC_ERR_IO, "%s: cannot create the report directory: %s", dir, strerror(errno));
+  }
   struct stat sd;
   if (!st && (stat(dir, &sd) != 0 || !S_ISDIR(sd.st_mode)))
     st = qcc_status_make(QCC_ERR_IO, "%s: exists and is not a directory", dir);
@@ -823,6 +827,7 @@ qcc_status_t qcc_report_write(const char *dir, const char *precision_json_path, 
   else if (!st) th[0] = 0;
   if (tj[0]) unlink(tj);
   if (th[0]) unlink(th);
+  if (st && made_dir) rmdir(dir);
   cJSON_free(json);
   free(html);
   rep_free(&r);

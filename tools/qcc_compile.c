@@ -76,13 +76,17 @@ static void default_name(const char *model, char *out, size_t n) {
   if (!o) snprintf(out, n, "model");
 }
 
-static qcc_status_t write_file(const char *dir, const char *name, const void *data, size_t n) {
+/* Writes tmp/name; a failure names the file where it was going, dir/name
+ * (the temporary folder is removed, so its name would mean nothing). */
+static qcc_status_t write_file(const char *tmp, const char *dir, const char *name, const void *data, size_t n) {
   char p[PATH_MAX + 320];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
+  snprintf(p, sizeof p, "%s/%s", tmp, name);
   FILE *f = fopen(p, "wb");
-  if (!f) return qcc_status_make(QCC_ERR_IO, "cannot write '%s': %s", p, strerror(errno));
+  if (!f) return qcc_status_make(QCC_ERR_IO, "%s/%s: cannot write: %s", dir, name, strerror(errno));
   bool ok = !n || fwrite(data, 1, n, f) == n;
-  if (fclose(f) || !ok) return qcc_status_make(QCC_ERR_IO, "cannot write '%s': %s", p, strerror(errno));
+  int e = errno;
+  if (fclose(f)) ok = false, e = errno;
+  if (!ok) return qcc_status_make(QCC_ERR_IO, "%s/%s: write failed: %s", dir, name, strerror(e ? e : EIO));
   return NULL;
 }
 
@@ -260,7 +264,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (quantize && !is_onnx) return qcc_cli_errorf(QCC_ERR_USAGE, "quantization options apply to .onnx models (got %s)", model);
   if (nshape && !is_onnx) return qcc_cli_errorf(QCC_ERR_USAGE, "--input-shape applies to .onnx models only");
   if (!qcc_target_find(target))
-    return qcc_cli_errorf(QCC_ERR_UNSUPPORTED, "unknown target '%s' (%s)", target, qcc_target_names());
+    return qcc_cli_errorf(QCC_ERR_USAGE, "unknown target '%s' (%s)", target, qcc_target_names());
   tc.target = target;
   char name_buf[80];
   if (!name) default_name(model, name_buf, sizeof name_buf), name = name_buf;
@@ -369,16 +373,16 @@ int qcc_cmd_compile(int argc, char **argv) {
   double t_emit = qcc_cli_now_s() - t0;
 
   char fn[PATH_MAX];
-  if (!st) snprintf(fn, sizeof fn, "%s.h", name), st = write_file(tmp, fn, res.header, strlen(res.header));
-  if (!st) snprintf(fn, sizeof fn, "%s.c", name), st = write_file(tmp, fn, res.source, strlen(res.source));
-  if (!st) snprintf(fn, sizeof fn, "%s_run_main.c", name), st = write_file(tmp, fn, res.runner, strlen(res.runner));
+  if (!st) snprintf(fn, sizeof fn, "%s.h", name), st = write_file(tmp, dir, fn, res.header, strlen(res.header));
+  if (!st) snprintf(fn, sizeof fn, "%s.c", name), st = write_file(tmp, dir, fn, res.source, strlen(res.source));
+  if (!st) snprintf(fn, sizeof fn, "%s_run_main.c", name), st = write_file(tmp, dir, fn, res.runner, strlen(res.runner));
   if (!st && weights_file)
-    snprintf(fn, sizeof fn, "%s.weights", name), st = write_file(tmp, fn, res.weights, res.weights_size);
+    snprintf(fn, sizeof fn, "%s.weights", name), st = write_file(tmp, dir, fn, res.weights, res.weights_size);
   if (!st && !weights_file) {
     snprintf(fn, sizeof fn, "%s.weights.bin", name);
-    st = write_file(tmp, fn, res.weights, res.weights_size);
+    st = write_file(tmp, dir, fn, res.weights, res.weights_size);
     snprintf(fn, sizeof fn, "%s.weights.S", name);
-    if (!st) st = write_file(tmp, fn, res.weights_asm, strlen(res.weights_asm));
+    if (!st) st = write_file(tmp, dir, fn, res.weights_asm, strlen(res.weights_asm));
   }
   qcc_build_report rep;
   memset(&rep, 0, sizeof rep);

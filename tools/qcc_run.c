@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "executor.h"
 #include "npy.h"
@@ -115,6 +116,18 @@ static void sanitize(const char *name, int index, char *out, size_t n) {
   }
   out[o] = 0;
   if (!o || !strcmp(out, ".") || !strcmp(out, "..")) snprintf(out, n, "output_%d", index);
+}
+
+/* DIR/NAME.npy of output i; a name that an earlier output's already took gets "_i". */
+static void out_path(qcc_executor *ex, const char *dir, int i, char *path, size_t n) {
+  char base[256];
+  sanitize(qcc_executor_output_name(ex, i), i, base, sizeof base);
+  for (int j = 0; j < i; j++) {
+    char other[256];
+    sanitize(qcc_executor_output_name(ex, j), j, other, sizeof other);
+    if (!strcmp(other, base)) { snprintf(base + strlen(base), sizeof base - strlen(base), "_%d", i); break; }
+  }
+  snprintf(path, n, "%s/%s.npy", dir, base);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -335,26 +348,37 @@ int qcc_cmd_run(int argc, char **argv) {
 
   /* ---- write (only after everything succeeded), then summarize ---- */
   if (out_dir) {
-    char tmp[4096];
+    char tmp[4096], made[4096] = ""; /* made: the outermost folder this run creates */
+    struct stat sb;
     snprintf(tmp, sizeof tmp, "%s", out_dir);
     for (char *p = tmp + 1; *p; p++) /* like mkdir -p */
-      if (*p == '/') { *p = 0; mkdir(tmp, 0777); *p = '/'; }
+      if (*p == '/') {
+        *p = 0;
+        if (!mkdir(tmp, 0777) && !made[0]) snprintf(made, sizeof made, "%s", tmp);
+        *p = '/';
+      }
+    if (stat(out_dir, &sb) && !made[0]) snprintf(made, sizeof made, "%s", out_dir);
     if (mkdir(out_dir, 0777) && errno != EEXIST) {
       rc = qcc_cli_errorf(QCC_ERR_IO, "cannot create output folder '%s': %s", out_dir, strerror(errno));
       goto done;
     }
+    int written = 0;
+    char path[4096];
     for (int i = 0; i < nout && !rc; i++) {
-      char base[256], path[4096];
-      sanitize(qcc_executor_output_name(ex, i), i, base, sizeof base);
-      for (int j = 0; j < i; j++) {
-        char other[256];
-        sanitize(qcc_executor_output_name(ex, j), j, other, sizeof other);
-        if (!strcmp(other, base)) { snprintf(base + strlen(base), sizeof base - strlen(base), "_%d", i); break; }
-      }
-      snprintf(path, sizeof path, "%s/%s.npy", out_dir, base);
+      out_path(ex, out_dir, i, path, sizeof path);
       int r = qcc_npy_write_file(path, &outputs[i], err, sizeof err);
       if (r) rc = qcc_cli_errorf(npy_code(r), "%s", err);
       else if (!quiet) printf("wrote %s\n", path);
+      if (!r) written++;
+    }
+    if (rc && made[0]) { /* a failed write leaves no folder this run made, nor the files it wrote there */
+      for (int i = 0; i < written; i++) out_path(ex, out_dir, i, path, sizeof path), unlink(path);
+      snprintf(tmp, sizeof tmp, "%s", out_dir);
+      for (size_t ml = strlen(made); strlen(tmp) >= ml && !rmdir(tmp);) {
+        char *sl = strrchr(tmp, '/');
+        if (!sl || strlen(tmp) == ml) break;
+        *sl = 0;
+      }
     }
     if (rc) goto done;
   }

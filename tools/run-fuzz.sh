@@ -7,7 +7,7 @@
 # small, its bytes in base64, since a CI machine's files may be gone).
 #
 # usage: tools/run-fuzz.sh [-t SECONDS] [TARGET...]
-#   -t SECONDS  fuzzing time per target (default 36, or $QCC_FUZZ_TIME)
+#   -t SECONDS  fuzzing time per target (default 30, or $QCC_FUZZ_TIME)
 #   TARGET      onnx_import npy input_shape pipeline precision_file cost_table image (default: all seven)
 # env:  QCC_FUZZ_BUILD  build folder (default build-fuzz)
 #       QCC_FUZZ_SEED   libFuzzer -seed (default 1: a CI failure replays the
@@ -18,20 +18,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-secs=${QCC_FUZZ_TIME:-36}
+secs=${QCC_FUZZ_TIME:-30}
 if [ "${1:-}" = -t ]; then secs=$2; shift 2; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(onnx_import npy input_shape pipeline precision_file cost_table image)
 build=${QCC_FUZZ_BUILD:-build-fuzz}
 seed=${QCC_FUZZ_SEED:-1}
 out=${QCC_FUZZ_OUT:-$build/fuzz-out}
-# stage NAME START BUDGET: time against budget (tools/README.md), as run-tests.sh.
-stage() {
-  local s=$((SECONDS - $2)) over=""
-  [ "$s" -le "$3" ] || over="  OVER BUDGET"
-  echo "== stage $1: $s s (budget $3 s)$over"
-  [ -z "${QCC_STAGE_LOG:-}" ] || echo "$1 $s $3" >>"$QCC_STAGE_LOG"
-}
+# shellcheck source=tools/stage.sh
+. tools/stage.sh
 
 cc=${CLANG:-}
 if [ -z "$cc" ]; then
@@ -57,7 +52,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAG
 bins=()
 for t in "${targets[@]}"; do bins+=("$(basename "$(bin_of "$t")")"); done
 ninja -C "$build" "${bins[@]}"
-stage fuzz-build $t0 120
+stage fuzz-build $t0 90
 
 t1=$SECONDS
 passed=0 failed=0
@@ -93,6 +88,6 @@ for t in "${targets[@]}"; do
     done
   fi
 done
-stage fuzz-runs $t1 $((${#targets[@]} * (secs + 15)))
+stage fuzz-runs $t1 $((${#targets[@]} * (secs + 6)))
 echo "fuzz: $passed passed, $failed failed"
 [ $failed = 0 ]

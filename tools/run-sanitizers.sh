@@ -16,18 +16,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${QCC_ASAN_BUILD:-build-asan}
-# stage NAME START BUDGET: time against budget (tools/README.md), as run-tests.sh.
-stage() {
-  local s=$((SECONDS - $2)) over=""
-  [ "$s" -le "$3" ] || over="  OVER BUDGET"
-  echo "== stage $1: $s s (budget $3 s)$over"
-  [ -z "${QCC_STAGE_LOG:-}" ] || echo "$1 $s $3" >>"$QCC_STAGE_LOG"
-}
+# shellcheck source=tools/stage.sh
+. tools/stage.sh
 
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQCC_SANITIZE=ON -DQCC_FUZZ=OFF >/dev/null
 ninja -C "$build"
-stage sanitizer-build $t0 180
+stage sanitizer-build $t0 200
 
 t1=$SECONDS
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:print_summary=1"
@@ -42,5 +37,5 @@ if grep -lE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: Un
   grep -nE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: " "$build/Testing/Temporary/LastTest.log" | head -40
   rc=1
 fi
-stage sanitizer-tests $t1 360
+stage sanitizer-tests $t1 450
 exit $rc
