@@ -345,7 +345,11 @@ static void check_q8_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
 }
 
 static void test_q8_gemm(void) {
-  static const int64_t fixed[][3] = {{1, 1000, 512}, {5, 77, 131}, {9, 16, 3}, {1, 1, 1}};
+  /* with the small ones, shapes of several row blocks and several row chunks per
+   * block (tasks of at most 2048 accumulators), K blocks, lanes made by tasks
+   * (K not a multiple of 4) or read in place, N tails: the BERT encoder's */
+  static const int64_t fixed[][3] = {{1, 1000, 512}, {5, 77, 131}, {9, 16, 3},     {1, 1, 1},
+                                     {128, 256, 1024}, {200, 130, 300}, {97, 70, 37}, {61, 33, 1030}};
   gemm_shapes("q8 gemm", check_q8_gemm, fixed, sizeof fixed / sizeof fixed[0], 20, 200);
 }
 
