@@ -507,7 +507,7 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
       decl_i64s(c, "batch", s->u.mm.bshape, s->u.mm.brank, n1, sizeof n1);
       decl_i64s(c, "as", s->u.mm.as, s->u.mm.brank, n2, sizeof n2);
       decl_i64s(c, "bs", s->u.mm.bs, s->u.mm.brank, n3, sizeof n3);
-      call(c, "qrt_f32_matmul(%lld, %s, %s, %s, %s, %s, %lld, %lld, %lld, %s, %s, %zu)", LL(s->u.mm.brank), n1, IN(0),
+      call(c, "qrt_f32_matmul_mt(P, %lld, %s, %s, %s, %s, %s, %lld, %lld, %lld, %s, %s, %zu)", LL(s->u.mm.brank), n1, IN(0),
            n2, IN(1), n3, LL(s->u.mm.m), LL(s->u.mm.n), LL(s->u.mm.k), out[0], scr, s->scratch);
       return NULL;
     case QCC_OP_add: case QCC_OP_sub: case QCC_OP_mul: case QCC_OP_div: case QCC_OP_max: case QCC_OP_min:

@@ -186,8 +186,8 @@ static qcc_status_t plan_gemm(qcc_executor *ex, MlirOperation op, ex_step *s) {
 }
 
 static qcc_status_t run_matmul(qcc_executor *ex, ex_step *s, void *scratch) {
-  KCHECK(qrt_f32_matmul(s->u.mm.brank, s->u.mm.bshape, IN(0), s->u.mm.as, IN(1), s->u.mm.bs, s->u.mm.m, s->u.mm.n,
-                        s->u.mm.k, OUT(0), scratch, s->scratch));
+  KCHECK(qrt_f32_matmul_mt(ex_pool(ex), s->u.mm.brank, s->u.mm.bshape, IN(0), s->u.mm.as, IN(1), s->u.mm.bs,
+                           s->u.mm.m, s->u.mm.n, s->u.mm.k, OUT(0), scratch, s->scratch));
   return NULL;
 }
 
@@ -225,7 +225,7 @@ static qcc_status_t plan_matmul(qcc_executor *ex, MlirOperation op, ex_step *s) 
     astr *= ae, bstr *= be;
   }
   s->u.mm.m = m, s->u.mm.n = n, s->u.mm.k = k;
-  s->scratch = qrt_f32_gemm_scratch_size(m, n, k);
+  s->scratch = qrt_f32_matmul_scratch_size_mt(m, n, k, ex_threads(ex));
   s->run = run_matmul;
   return NULL;
 }

@@ -346,10 +346,49 @@ qrt_status_t qrt_f32_gemm_packed_b(int trans_a, int64_t m, int64_t n, int64_t k,
                                   y, ldy, scratch, scratch_size);
 }
 
-qrt_status_t qrt_f32_matmul(int64_t batch_rank, const int64_t *batch_shape, const float *a,
-                            const int64_t *a_batch_strides, const float *b,
-                            const int64_t *b_batch_strides, int64_t m, int64_t n, int64_t k,
-                            float *y, void *scratch, size_t scratch_size) {
+/* Batched matmul: one gemm per batch index, a task per batch on a pool (each
+ * with its worker's share of scratch), so every output matrix is computed by
+ * the same calls whatever the thread count. */
+typedef struct {
+  const qrt_f32_gemm_ukernel_t *uk;
+  int64_t batch_rank;
+  const int64_t *batch_shape, *as, *bs;
+  const float *a, *b;
+  float *y;
+  int64_t m, n, k;
+  char *scratch;
+  size_t stride; /* bytes of scratch per worker */
+} qrt_matmul_job_t;
+
+static void qrt_matmul_batch(const qrt_matmul_job_t *j, int64_t bi, void *scratch) {
+  int64_t aoff = 0, boff = 0, rest = bi;
+  for (int64_t d = j->batch_rank - 1; d >= 0; d--) { /* batch index bi -> offsets */
+    const int64_t i = rest % j->batch_shape[d];
+    rest /= j->batch_shape[d];
+    aoff += i * j->as[d];
+    boff += i * j->bs[d];
+  }
+  const qrt_f32_strided_t actx = {j->a + aoff, j->k, 1};
+  const qrt_f32_strided_t bctx = {j->b + boff, 1, j->n};
+  const qrt_f32_operand_t aop = {NULL, qrt_f32_pack_strided, &actx};
+  const qrt_f32_operand_t bop = {NULL, qrt_f32_pack_strided, &bctx};
+  qrt_f32_gemm_run(j->uk, j->m, j->n, j->k, &aop, &bop, j->y + bi * j->m * j->n, j->n, NULL, 0, 0.0f, 0.0f,
+                   qrt_align64(scratch));
+}
+
+static void qrt_matmul_task(void *arg, int64_t t, int worker) {
+  const qrt_matmul_job_t *j = (const qrt_matmul_job_t *)arg;
+  qrt_matmul_batch(j, t, j->scratch + (size_t)worker * j->stride);
+}
+
+size_t qrt_f32_matmul_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads) {
+  const size_t one = qrt_f32_gemm_scratch_size(m, n, k);
+  return threads <= 1 ? one : (size_t)threads * ((one + 63) & ~(size_t)63);
+}
+
+qrt_status_t qrt_f32_matmul_mt(qrt_pool_t *pool, int64_t batch_rank, const int64_t *batch_shape, const float *a,
+                               const int64_t *a_batch_strides, const float *b, const int64_t *b_batch_strides,
+                               int64_t m, int64_t n, int64_t k, float *y, void *scratch, size_t scratch_size) {
   if (batch_rank < 0 || batch_rank > QRT_MAX_RANK || !qrt_gemm_args_ok(m, n, k))
     return QRT_INVALID_ARGUMENT;
   if (batch_rank > 0 && (!batch_shape || !a_batch_strides || !b_batch_strides))
@@ -360,26 +399,23 @@ qrt_status_t qrt_f32_matmul(int64_t batch_rank, const int64_t *batch_shape, cons
     batches *= batch_shape[d];
   }
   if (batches == 0 || m == 0 || n == 0) return QRT_OK;
-  if (scratch_size < qrt_f32_gemm_scratch_size(m, n, k)) return QRT_BUFFER_TOO_SMALL;
-  const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_select(NULL);
-  int64_t idx[QRT_MAX_RANK] = {0};
-  int64_t aoff = 0, boff = 0;
-  for (int64_t bi = 0; bi < batches; bi++) {
-    const qrt_f32_strided_t actx = {a + aoff, k, 1};
-    const qrt_f32_strided_t bctx = {b + boff, 1, n};
-    const qrt_f32_operand_t aop = {NULL, qrt_f32_pack_strided, &actx};
-    const qrt_f32_operand_t bop = {NULL, qrt_f32_pack_strided, &bctx};
-    qrt_f32_gemm_run(uk, m, n, k, &aop, &bop, y + bi * m * n, n, NULL, 0, 0.0f, 0.0f,
-                     qrt_align64(scratch));
-    /* odometer over the batch index */
-    for (int64_t d = batch_rank - 1; d >= 0; d--) {
-      aoff += a_batch_strides[d];
-      boff += b_batch_strides[d];
-      if (++idx[d] < batch_shape[d]) break;
-      aoff -= a_batch_strides[d] * batch_shape[d];
-      boff -= b_batch_strides[d] * batch_shape[d];
-      idx[d] = 0;
-    }
+  const int threads = batches > 1 ? qrt_pool_threads(pool) : 1;
+  if (scratch_size < qrt_f32_matmul_scratch_size_mt(m, n, k, threads)) return QRT_BUFFER_TOO_SMALL;
+  const qrt_matmul_job_t j = {qrt_f32_gemm_ukernel_select(NULL), batch_rank, batch_shape, a_batch_strides,
+                              b_batch_strides, a, b, y, m, n, k, (char *)scratch,
+                              (qrt_f32_gemm_scratch_size(m, n, k) + 63) & ~(size_t)63};
+  if (threads > 1) {
+    qrt_pool_run(pool, batches, qrt_matmul_task, (void *)&j);
+    return QRT_OK;
   }
+  for (int64_t bi = 0; bi < batches; bi++) qrt_matmul_batch(&j, bi, scratch);
   return QRT_OK;
+}
+
+qrt_status_t qrt_f32_matmul(int64_t batch_rank, const int64_t *batch_shape, const float *a,
+                            const int64_t *a_batch_strides, const float *b,
+                            const int64_t *b_batch_strides, int64_t m, int64_t n, int64_t k,
+                            float *y, void *scratch, size_t scratch_size) {
+  return qrt_f32_matmul_mt(NULL, batch_rank, batch_shape, a, a_batch_strides, b, b_batch_strides, m, n, k, y,
+                           scratch, scratch_size);
 }

@@ -57,6 +57,26 @@ qrt_status_t qrt_f32_log_softmax(int64_t outer, int64_t axis, int64_t inner, con
   return qrt_softmax_any(outer, axis, inner, x, y, 1);
 }
 
+/* Sums of a row in double, in 8 interleaved partial sums (element i goes to
+ * sum i % 8, the tail to sum 0) added pairwise at the end: independent chains
+ * the compiler vectorizes, where one running sum is a chain of dependent adds.
+ * ssd: the sum of (x - mean)^2 instead of the sum of x. */
+enum { QRT_LN_LANES = 8 };
+static double qrt_ln_sum(const float *x, int64_t n, int ssd, double mean) {
+  double p[QRT_LN_LANES] = {0};
+  int64_t i = 0;
+  for (; i + QRT_LN_LANES <= n; i += QRT_LN_LANES)
+    for (int j = 0; j < QRT_LN_LANES; j++) {
+      const double d = ssd ? (double)x[i + j] - mean : (double)x[i + j];
+      p[j] += ssd ? d * d : d;
+    }
+  for (; i < n; i++) {
+    const double d = ssd ? (double)x[i] - mean : (double)x[i];
+    p[0] += ssd ? d * d : d;
+  }
+  return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
 qrt_status_t qrt_f32_layer_norm(int64_t outer, int64_t inner, const float *x, const float *scale,
                                 const float *bias, float epsilon, float *y, float *out_mean,
                                 float *out_inv_std) {
@@ -65,20 +85,14 @@ qrt_status_t qrt_f32_layer_norm(int64_t outer, int64_t inner, const float *x, co
     const float *xr = x + o * inner;
     float *yr = y + o * inner;
     /* two passes in double: mean, then the biased variance about it */
-    double s = 0.0;
-    for (int64_t i = 0; i < inner; i++) s += xr[i];
-    const double mean = s / (double)inner;
-    double v = 0.0;
-    for (int64_t i = 0; i < inner; i++) {
-      const double d = xr[i] - mean;
-      v += d * d;
-    }
+    const double mean = qrt_ln_sum(xr, inner, 0, 0.0) / (double)inner;
+    const double v = qrt_ln_sum(xr, inner, 1, mean);
     const float meanf = (float)mean;
     const float inv = (float)(1.0 / sqrt(v / (double)inner + (double)epsilon));
-    for (int64_t i = 0; i < inner; i++) {
-      const float t = (xr[i] - meanf) * inv * scale[i];
-      yr[i] = bias ? t + bias[i] : t;
-    }
+    if (bias)
+      for (int64_t i = 0; i < inner; i++) yr[i] = (xr[i] - meanf) * inv * scale[i] + bias[i];
+    else
+      for (int64_t i = 0; i < inner; i++) yr[i] = (xr[i] - meanf) * inv * scale[i];
     if (out_mean) out_mean[o] = meanf;
     if (out_inv_std) out_inv_std[o] = inv;
   }

@@ -46,15 +46,16 @@
 #endif
 static const q8_variant_t kVariants[] = {
     {"q8_conv_4x24_gemm_4x24__avx2", QRT_ISA_AVX2_FMA, 2, 0, 8, 4, 24, 4, Q8_X86(qrt_q8_conv_tile_4x24__avx2), NULL,
-     Q8_X86(qrt_q8_requant__avx2), 3, Q8_X86(qrt_q8_gemm_tile_4x24__avx2), NULL},
+     Q8_X86(qrt_q8_requant__avx2), 3, Q8_X86(qrt_q8_gemm_tile_4x24__avx2), NULL, Q8_X86(qrt_q8_dyn_row__avx2)},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", QRT_ISA_AVX512VNNI, 4, 0, 16, 8, 48, 6,
      Q8_X86(qrt_q8_conv_tile_8x48__avx512vnni), NULL, Q8_X86(qrt_q8_requant__avx512vnni), 4,
-     Q8_X86(qrt_q8_gemm_tile_6x64__avx512vnni), Q8_X86(qrt_q8_conv_tile_rq_8x48__avx512vnni)},
+     Q8_X86(qrt_q8_gemm_tile_6x64__avx512vnni), Q8_X86(qrt_q8_conv_tile_rq_8x48__avx512vnni),
+     Q8_X86(qrt_q8_dyn_row__avx512vnni)},
     {"q8_conv_4x12_gemm_4x8__neon", QRT_ISA_NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(qrt_q8_conv_tile_4x12__neon),
-     Q8_ARM(qrt_q8_gemm_tile_4x8__neon), Q8_ARM(qrt_q8_requant__neon), 0, NULL, NULL},
+     Q8_ARM(qrt_q8_gemm_tile_4x8__neon), Q8_ARM(qrt_q8_requant__neon), 0, NULL, NULL, Q8_ARM(qrt_q8_dyn_row__neon)},
     {"q8_conv_8x12_gemm_4x16__dotprod", QRT_ISA_DOTPROD, 4, 0x80, 16, 8, 12, 4,
      Q8_ARM(qrt_q8_conv_tile_8x12__dotprod), Q8_ARM(qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(qrt_q8_requant__neon),
-     0, NULL, NULL},
+     0, NULL, NULL, Q8_ARM(qrt_q8_dyn_row__neon)},
 };
 enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 
@@ -822,83 +823,199 @@ size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
   return need;
 }
 
-/* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). Loops:
- * row blocks (made lanes), groups of nv panels, K blocks, row tiles of mr. */
+/* Everything the tiles of one Linear call read, and the row block being computed. */
+typedef struct {
+  const q8_variant_t *v;
+  q8_packed_view_t pv;
+  q8_vgeom_t vg;
+  const uint8_t *panels;
+  const int32_t *wsum;
+  const uint8_t *x;
+  const float *x_scales;       /* dynamic, else NULL */
+  const int32_t *x_zero_points;
+  int64_t x_ps;                /* 0: one (scale, zero point), 1: per row */
+  uint8_t *y;                  /* static output, or NULL */
+  float *yf;                   /* dynamic output, or NULL */
+  int64_t m, n, k, ldx, ldy;
+  int direct;                  /* the lanes are x itself */
+  int64_t ldl, mb, kc, nv_max;
+  qrt_dtype_t xt;
+  q8_out_t out;
+  uint8_t *lane_buf;
+  int64_t r0, rb;              /* the row block: rows r0 .. r0 + rb */
+  const uint8_t *lanes;        /* its lanes */
+  int64_t chunk, n_chunks;     /* threads: row tiles per task, in rows, and tasks per panel group */
+} q8_gemm_job_t;
+
+/* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). */
+static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64_t m, int64_t n, int64_t k,
+                                  const uint8_t *x, int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
+                                  int64_t x_params_stride, const void *packed, uint8_t *y, float *yf, int64_t ldy,
+                                  void *scratch, size_t scratch_size) {
+  if (!scratch || scratch_size < q8_gemm_scratch_v(v, m, k)) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
+  memset(j, 0, sizeof *j);
+  j->v = v;
+  j->pv = q8_view(packed);
+  j->vg = q8_vgeom(v, k, n, 1, 1, 1);
+  j->panels = (const uint8_t *)j->pv.rest + q8_align64((size_t)n * 4);
+  j->wsum = (const int32_t *)j->pv.rest;
+  j->x = x, j->x_scales = x_scales, j->x_zero_points = x_zero_points, j->x_ps = x_params_stride;
+  j->y = y, j->yf = yf, j->m = m, j->n = n, j->k = k, j->ldx = ldx, j->ldy = ldy;
+  j->xt = (qrt_dtype_t)j->pv.h->x_type;
+  /* u8 x with whole lane groups: the rows are lanes already (u = x), read in place
+   * (gemm_mn reads only the rows it is given) */
+  j->direct = v->gemm_mn && v->cpg == 4 && !v->xflip && j->xt == QRT_DTYPE_U8 && k % 4 == 0;
+  j->nv_max = v->gemm_mn ? v->gemm_nv : 1;
+  j->ldl = j->direct ? ldx : j->vg.kg * 4;
+  j->mb = q8_gemm_rows_per_block(v, m, j->vg.kg);
+  j->kc = v->gemm_mn ? Q8_GEMM_KC : j->vg.kg;
+  j->lane_buf = (uint8_t *)align_up64(scratch);
+  const q8_out_t out = {j->pv.h->y_zero_point, j->pv.h->y_qmin, j->pv.h->y_qmax};
+  j->out = out;
+  return QRT_OK;
+}
+
+/* Rows [c0, c0 + rows) of the row block (c0 a multiple of mr) as lanes. */
+static void q8_gemm_fill(const q8_gemm_job_t *j, int64_t c0, int64_t rows) {
+  const int64_t r = j->r0 + c0;
+  q8_rows_to_lanes(j->v, rows, j->k, j->x + r * j->ldx, j->ldx, j->xt,
+                   j->yf ? j->x_zero_points + r * j->x_ps : &j->pv.h->x_zero_point, j->yf ? j->x_ps : 0,
+                   j->lane_buf + (size_t)(c0 * j->vg.kg) * 4);
+}
+
+/* The row block's lanes (j->r0, j->rb set): made in scratch, or x itself. */
+static void q8_gemm_block(q8_gemm_job_t *j) {
+  j->lanes = j->direct ? j->x + j->r0 * j->ldx : j->lane_buf;
+  if (!j->direct) q8_gemm_fill(j, 0, j->rb);
+}
+
+/* Panels [pi, pi + nv_max) times rows [t0a, t1) of the row block (t0a a
+ * multiple of mr), with the accumulators of those rows in acc
+ * ((t1 - t0a) * nv_max * pw int32). Loops: K blocks, row tiles of mr. The
+ * outputs do not depend on how a call's rows and panels are split: every sum is
+ * exact (mod 2^32, and the final value fits int32) and every epilogue works
+ * element by element. */
+static void q8_gemm_tiles(const q8_gemm_job_t *j, int64_t pi, int64_t t0a, int64_t t1, int32_t *acc) {
+  const q8_variant_t *v = j->v;
+  const q8_packed_view_t *pv = &j->pv;
+  const int64_t nv = j->vg.panels - pi < j->nv_max ? j->vg.panels - pi : j->nv_max, o0 = pi * v->pw;
+  const int64_t nt = j->n - o0 < nv * v->pw ? j->n - o0 : nv * v->pw;
+  const uint8_t *w = j->panels + (size_t)pi * j->vg.panel_bytes;
+  /* static, every multiplier finite: the tile requantizes from its registers */
+  int fuse = !j->yf && v->gemm_mn;
+  for (int64_t c = 0; fuse && c < nt; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
+  for (int64_t k0 = 0; k0 < j->vg.kg; k0 += j->kc) {
+    const int64_t kn = j->vg.kg - k0 < j->kc ? j->vg.kg - k0 : j->kc;
+    const int last = k0 + kn == j->vg.kg;
+    for (int64_t t0 = t0a; t0 < t1; t0 += v->mr) {
+      const int64_t mt = t1 - t0 < v->mr ? t1 - t0 : v->mr, row0 = j->r0 + t0;
+      int32_t *at = acc + (t0 - t0a) * nv * v->pw;
+      const q8_gemm_rq_t rq = {nt, j->ldy, &pv->bias[o0], &pv->scale[o0], &j->out, fuse ? j->y + row0 * j->ldy + o0 : NULL};
+      if (v->gemm_mn)
+        v->gemm_mn(mt, nv, kn, j->lanes + t0 * j->ldl + k0 * 4, j->ldl, w + k0 * v->pw * 4,
+                   (int64_t)j->vg.panel_bytes, k0 > 0, at, last && fuse ? &rq : NULL);
+      else v->gemm_tile(j->vg.kg, j->lanes + t0 * j->ldl, j->ldl, w, at); /* nv is 1, one K block; rows past mt are 0 */
+      if (!last || fuse) continue;
+      for (int64_t r = 0; r < mt; r++) {
+        const int64_t row = row0 + r;
+        const int32_t *ar = at + r * nv * v->pw;
+        if (!j->yf) {
+          v->requant(nt, ar, &pv->bias[o0], &pv->scale[o0], 1, &j->out, j->y + row * j->ldy + o0);
+          continue;
+        }
+        /* dynamic: byte lanes hold x - zx + zl (q8_lane_xoff), the sums carry zl * wsum */
+        const uint32_t zu =
+            v->cpg == 4 ? (uint32_t)q8_lane_xoff(v->cpg, v->xflip, j->xt, j->x_zero_points[row * j->x_ps]).zflip : 0;
+        v->dyn_row(nt, ar, zu, &j->wsum[o0], j->x_scales[row * j->x_ps], &pv->scale[o0], &pv->bias[o0],
+                   j->yf + row * j->ldy + o0);
+      }
+    }
+  }
+}
+
+/* One thread: row blocks, groups of nv panels, then q8_gemm_tiles over the
+ * whole block with the accumulators in scratch. */
 static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, int64_t k, const uint8_t *x,
                                    int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
                                    int64_t x_params_stride, const void *packed, uint8_t *y, float *yf,
                                    int64_t ldy, void *scratch, size_t scratch_size) {
-  if (!scratch || scratch_size < q8_gemm_scratch_v(v, m, k)) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
-  const q8_packed_view_t pv = q8_view(packed);
-  const q8_vgeom_t vg = q8_vgeom(v, k, n, 1, 1, 1);
-  const uint8_t *panels = (const uint8_t *)pv.rest + q8_align64((size_t)n * 4);
-  const int32_t *wsum = (const int32_t *)pv.rest;
-  /* u8 x with whole lane groups: the rows are lanes already (u = x), read in place
-   * (gemm_mn reads only the rows it is given) */
-  const int direct = v->gemm_mn && v->cpg == 4 && !v->xflip && (qrt_dtype_t)pv.h->x_type == QRT_DTYPE_U8 && k % 4 == 0;
-  const int64_t nv_max = v->gemm_mn ? v->gemm_nv : 1, ldl = direct ? ldx : vg.kg * 4;
-  const int64_t mb = q8_gemm_rows_per_block(v, m, vg.kg), kc = v->gemm_mn ? Q8_GEMM_KC : vg.kg;
-  uint8_t *lane_buf = (uint8_t *)align_up64(scratch);
-  int32_t *accs = (int32_t *)align_up64(lane_buf + (size_t)(mb * vg.kg * 4));
-  const qrt_dtype_t xt = (qrt_dtype_t)pv.h->x_type;
-  const q8_out_t out = {pv.h->y_zero_point, pv.h->y_qmin, pv.h->y_qmax};
-  for (int64_t r0 = 0; r0 < m; r0 += mb) {
-    const int64_t rb = m - r0 < mb ? m - r0 : mb;
-    const uint8_t *lanes = direct ? x + r0 * ldx : lane_buf;
-    if (!direct)
-      q8_rows_to_lanes(v, rb, k, x + r0 * ldx, ldx, xt, yf ? x_zero_points + r0 * x_params_stride : &pv.h->x_zero_point,
-                       yf ? x_params_stride : 0, lane_buf);
-    for (int64_t pi = 0; pi < vg.panels; pi += nv_max) {
-      const int64_t nv = vg.panels - pi < nv_max ? vg.panels - pi : nv_max, o0 = pi * v->pw;
-      const int64_t nt = n - o0 < nv * v->pw ? n - o0 : nv * v->pw;
-      const uint8_t *w = panels + (size_t)pi * vg.panel_bytes;
-      /* static, every multiplier finite: the tile requantizes from its registers */
-      int fuse = !yf && v->gemm_mn;
-      for (int64_t c = 0; fuse && c < nt; c++) fuse = fabsf(pv.scale[o0 + c]) <= 3.40282347e38f;
-      for (int64_t k0 = 0; k0 < vg.kg; k0 += kc) {
-        const int64_t kn = vg.kg - k0 < kc ? vg.kg - k0 : kc;
-        for (int64_t t0 = 0; t0 < rb; t0 += v->mr) {
-          const int64_t mt = rb - t0 < v->mr ? rb - t0 : v->mr;
-          int32_t *acc = accs + t0 * nv * v->pw; /* rows t0 .. t0 + mt of the block */
-          const int last = k0 + kn == vg.kg;
-          const q8_gemm_rq_t rq = {nt, ldy, &pv.bias[o0], &pv.scale[o0], &out, fuse ? y + (r0 + t0) * ldy + o0 : NULL};
-          if (v->gemm_mn)
-            v->gemm_mn(mt, nv, kn, lanes + t0 * ldl + k0 * 4, ldl, w + k0 * v->pw * 4, (int64_t)vg.panel_bytes, k0 > 0,
-                       acc, last && fuse ? &rq : NULL);
-          else v->gemm_tile(vg.kg, lanes + t0 * ldl, ldl, w, acc); /* nv is 1, one K block; rows past mt are 0 */
-          if (!last || fuse) continue;
-          for (int64_t r = 0; r < mt; r++) {
-            const int64_t row = r0 + t0 + r;
-            const int32_t *ar = acc + r * nv * v->pw;
-            if (!yf) {
-              v->requant(nt, ar, &pv.bias[o0], &pv.scale[o0], 1, &out, y + row * ldy + o0);
-              continue;
-            }
-            /* dynamic: the scalar reference's float steps, in the same order */
-            const float xs = x_scales[row * x_params_stride];
-            /* byte lanes hold x - zx + zl (q8_lane_xoff) */
-            const uint32_t zu =
-                v->cpg == 4 ? (uint32_t)q8_lane_xoff(v->cpg, v->xflip, xt, x_zero_points[row * x_params_stride]).zflip : 0;
-            for (int64_t c = 0; c < nt; c++) {
-              const int32_t a = (int32_t)((uint32_t)ar[c] - zu * (uint32_t)wsum[o0 + c]);
-              float bias;
-              memcpy(&bias, &pv.bias[o0 + c], 4);
-              const float scale = xs * pv.scale[o0 + c];
-              const float af = (float)a;
-              const float prod = af * scale;
-              yf[row * ldy + o0 + c] = prod + bias;
-            }
-          }
-        }
-      }
-    }
+  q8_gemm_job_t j;
+  const qrt_status_t s = q8_gemm_setup(&j, v, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y,
+                                       yf, ldy, scratch, scratch_size);
+  if (s != QRT_OK) return s;
+  int32_t *accs = (int32_t *)align_up64(j.lane_buf + (size_t)(j.mb * j.vg.kg * 4));
+  for (j.r0 = 0; j.r0 < m; j.r0 += j.mb) {
+    j.rb = m - j.r0 < j.mb ? m - j.r0 : j.mb;
+    q8_gemm_block(&j);
+    for (int64_t pi = 0; pi < j.vg.panels; pi += j.nv_max) q8_gemm_tiles(&j, pi, 0, j.rb, accs);
   }
   return QRT_OK;
 }
 
-qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
-                                const void *packed, void *y, int64_t ldy, void *scratch,
-                                size_t scratch_size) {
+/* dyn_row of the scalar reference's float steps, in the same order. */
+void qrt_q8_dyn_row_run(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                        const float *wscale, const int32_t *bias, float *y) {
+  for (int64_t c = 0; c < n; c++) {
+    const int32_t a = (int32_t)((uint32_t)acc[c] - zu * (uint32_t)wsum[c]);
+    float b;
+    memcpy(&b, &bias[c], 4);
+    const float scale = xs * wscale[c];
+    const float af = (float)a;
+    const float prod = af * scale;
+    y[c] = prod + b;
+  }
+}
+
+/* Threads. Per row block: its lanes by tasks of row chunks (unless x is read in place),
+ * then tasks of (group of nv panels) x (chunk of row tiles), each with its
+ * accumulators on its stack: q8_gemm_tiles on a part of what the one-thread
+ * driver gives it whole, so the bytes do not depend on the thread count.
+ * The scratch is the one-thread scratch (the lanes are shared, read only). */
+enum { Q8_GEMM_TASK_ACC = 2048 }; /* int32 accumulators of one task (8 KB) */
+
+static void q8_gemm_fill_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const q8_gemm_job_t *j = (const q8_gemm_job_t *)arg;
+  const int64_t c0 = t * j->chunk;
+  q8_gemm_fill(j, c0, j->rb - c0 < j->chunk ? j->rb - c0 : j->chunk);
+}
+
+static void q8_gemm_tiles_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const q8_gemm_job_t *j = (const q8_gemm_job_t *)arg;
+  _Alignas(64) int32_t acc[Q8_GEMM_TASK_ACC];
+  const int64_t pi = t / j->n_chunks * j->nv_max, c0 = t % j->n_chunks * j->chunk;
+  q8_gemm_tiles(j, pi, c0, j->rb - c0 < j->chunk ? j->rb : c0 + j->chunk, acc);
+}
+
+static qrt_status_t q8_gemm_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, int64_t m, int64_t n, int64_t k,
+                                      const uint8_t *x, int64_t ldx, const float *x_scales,
+                                      const int32_t *x_zero_points, int64_t x_params_stride, const void *packed,
+                                      uint8_t *y, float *yf, int64_t ldy, void *scratch, size_t scratch_size) {
+  q8_gemm_job_t j;
+  const qrt_status_t s = q8_gemm_setup(&j, v, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y,
+                                       yf, ldy, scratch, scratch_size);
+  if (s != QRT_OK) return s;
+  /* the largest multiple of mr rows whose accumulators fit a task (at least mr:
+   * mr * nv * pw <= 6 * 4 * 16 for every row of the table) */
+  int64_t max_rows = Q8_GEMM_TASK_ACC / (j.nv_max * v->pw);
+  max_rows -= max_rows % v->mr;
+  const int64_t groups = (j.vg.panels + j.nv_max - 1) / j.nv_max;
+  for (j.r0 = 0; j.r0 < m; j.r0 += j.mb) {
+    j.rb = m - j.r0 < j.mb ? m - j.r0 : j.mb;
+    const int64_t tiles = (j.rb + v->mr - 1) / v->mr, n_chunks = (j.rb + max_rows - 1) / max_rows;
+    j.chunk = (tiles + n_chunks - 1) / n_chunks * v->mr; /* chunks of equal size, whole row tiles */
+    j.n_chunks = (j.rb + j.chunk - 1) / j.chunk;
+    j.lanes = j.direct ? x + j.r0 * ldx : j.lane_buf;
+    if (!j.direct) qrt_pool_run(pool, j.n_chunks, q8_gemm_fill_task, &j);
+    qrt_pool_run(pool, groups * j.n_chunks, q8_gemm_tiles_task, &j);
+  }
+  return QRT_OK;
+}
+
+static qrt_status_t q8_gemm_packed_run(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
+                                      int64_t ldx, const void *packed, void *y, int64_t ldy, void *scratch,
+                                      size_t scratch_size) {
   const q8_variant_t *v;
   qrt_status_t s = q8_check_packed(packed, Q8_KIND_GEMM, &v);
   if (s != QRT_OK) return s;
@@ -910,7 +1027,15 @@ qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, 
     qrt_q8_gemm__scalar(m, n, x, ldx, packed, y, ldy);
     return QRT_OK;
   }
+  if (qrt_pool_threads(pool) > 1)
+    return q8_gemm_vector_mt(pool, v, m, n, k, x, ldx, NULL, NULL, 0, packed, y, NULL, ldy, scratch, scratch_size);
   return q8_gemm_vector(v, m, n, k, x, ldx, NULL, NULL, 0, packed, y, NULL, ldy, scratch, scratch_size);
+}
+
+qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
+                                const void *packed, void *y, int64_t ldy, void *scratch,
+                                size_t scratch_size) {
+  return q8_gemm_packed_run(NULL, m, n, k, x, ldx, packed, y, ldy, scratch, scratch_size);
 }
 
 size_t qrt_q8_gemm_unpacked_scratch_size(int64_t m, int64_t n, int64_t k) {
@@ -930,10 +1055,11 @@ qrt_status_t qrt_q8_gemm(int64_t m, int64_t n, int64_t k, const qrt_q8_act_t *xq
   return qrt_q8_gemm_packed(m, n, k, x, ldx, scratch, y, ldy, (char *)scratch + pw, scratch_size - pw);
 }
 
-qrt_status_t qrt_q8_gemm_dynamic_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
-                                        const float *x_scales, const int32_t *x_zero_points,
-                                        int64_t x_params_stride, const void *packed, float *y,
-                                        int64_t ldy, void *scratch, size_t scratch_size) {
+static qrt_status_t q8_gemm_dynamic_packed_run(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k,
+                                              const void *x, int64_t ldx, const float *x_scales,
+                                              const int32_t *x_zero_points, int64_t x_params_stride,
+                                              const void *packed, float *y, int64_t ldy, void *scratch,
+                                              size_t scratch_size) {
   const q8_variant_t *v;
   qrt_status_t s = q8_check_packed(packed, Q8_KIND_GEMM_DYNAMIC, &v);
   if (s != QRT_OK) return s;
@@ -951,26 +1077,33 @@ qrt_status_t qrt_q8_gemm_dynamic_packed(int64_t m, int64_t n, int64_t k, const v
     qrt_q8_gemm_dynamic__scalar(m, n, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy);
     return QRT_OK;
   }
+  if (qrt_pool_threads(pool) > 1)
+    return q8_gemm_vector_mt(pool, v, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, NULL, y,
+                             ldy, scratch, scratch_size);
   return q8_gemm_vector(v, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, NULL, y, ldy,
                         scratch, scratch_size);
 }
 
+qrt_status_t qrt_q8_gemm_dynamic_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
+                                        const float *x_scales, const int32_t *x_zero_points,
+                                        int64_t x_params_stride, const void *packed, float *y,
+                                        int64_t ldy, void *scratch, size_t scratch_size) {
+  return q8_gemm_dynamic_packed_run(NULL, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy,
+                                    scratch, scratch_size);
+}
+
 /* ---- threads: Linear -------------------------------------------------------------------- */
 
-/* Not split yet: the row-block / K-block loops above keep one block's
- * accumulators in the shared scratch. Same results as the single-threaded call. */
 qrt_status_t qrt_q8_gemm_packed_mt(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
                                    int64_t ldx, const void *packed, void *y, int64_t ldy, void *scratch,
                                    size_t scratch_size) {
-  (void)pool;
-  return qrt_q8_gemm_packed(m, n, k, x, ldx, packed, y, ldy, scratch, scratch_size);
+  return q8_gemm_packed_run(pool, m, n, k, x, ldx, packed, y, ldy, scratch, scratch_size);
 }
 
 qrt_status_t qrt_q8_gemm_dynamic_packed_mt(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
                                            int64_t ldx, const float *x_scales, const int32_t *x_zero_points,
                                            int64_t x_params_stride, const void *packed, float *y, int64_t ldy,
                                            void *scratch, size_t scratch_size) {
-  (void)pool;
-  return qrt_q8_gemm_dynamic_packed(m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy,
+  return q8_gemm_dynamic_packed_run(pool, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy,
                                     scratch, scratch_size);
 }

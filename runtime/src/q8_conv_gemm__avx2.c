@@ -144,3 +144,21 @@ void qrt_q8_requant__avx2(int64_t n, const int32_t *acc, const int32_t *bias, co
   }
   if (i < n) qrt_q8_requant_run(n - i, acc + i, bias + i * ps, mult + i * ps, ps, o, y + i);
 }
+
+/* The dynamic Linear's epilogue (dyn_row), 8 channels per step, the tail by the
+ * shared loop: vpmulld and vpsubd wrap modulo 2^32 as the reference's uint32
+ * arithmetic; vcvtdq2ps, vmulps and vaddps round to nearest even (default
+ * MXCSR) as the C conversion and operations do. */
+void qrt_q8_dyn_row__avx2(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                          const float *wscale, const int32_t *bias, float *y) {
+  const __m256i z = _mm256_set1_epi32((int32_t)zu);
+  const __m256 s = _mm256_set1_ps(xs);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i a = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(acc + i)),
+                                       _mm256_mullo_epi32(z, _mm256_loadu_si256((const __m256i *)(wsum + i))));
+    const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(a), _mm256_mul_ps(s, _mm256_loadu_ps(wscale + i)));
+    _mm256_storeu_ps(y + i, _mm256_add_ps(p, _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(bias + i)))));
+  }
+  if (i < n) qrt_q8_dyn_row_run(n - i, acc + i, zu, wsum + i, xs, wscale + i, bias + i, y + i);
+}

@@ -229,3 +229,20 @@ void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bi
     _mm512_mask_cvtepi32_storeu_epi8(y + i, m, rq16(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), b), mv));
   }
 }
+
+/* The dynamic Linear's epilogue (dyn_row), 16 channels per step: vpmulld and
+ * vpsubd wrap modulo 2^32 as the reference's uint32 arithmetic; vcvtdq2ps,
+ * vmulps and vaddps round to nearest even (default MXCSR) as the C conversion
+ * and operations do; the masked tail reads and writes only c < n. */
+void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                                const float *wscale, const int32_t *bias, float *y) {
+  const __m512i z = _mm512_set1_epi32((int32_t)zu);
+  const __m512 s = _mm512_set1_ps(xs);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = mask_first(n - i);
+    const __m512i a =
+        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, acc + i), _mm512_mullo_epi32(z, _mm512_maskz_loadu_epi32(m, wsum + i)));
+    const __m512 p = _mm512_mul_ps(_mm512_cvtepi32_ps(a), _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m, wscale + i)));
+    _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(p, _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(m, bias + i))));
+  }
+}

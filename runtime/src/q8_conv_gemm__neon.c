@@ -126,3 +126,22 @@ void qrt_q8_requant__neon(int64_t n, const int32_t *acc, const int32_t *bias, co
   }
   if (i < n) qrt_q8_requant_run(n - i, acc + i, bias + i * ps, mult + i * ps, ps, o, y + i);
 }
+
+/* The dynamic Linear's epilogue (dyn_row), 4 channels per step, the tail by the
+ * shared loop: vmulq_u32 and vsubq wrap modulo 2^32 as the reference's uint32
+ * arithmetic; scvtf, fmul and fadd round to nearest even (the default FPCR) as
+ * the C conversion and operations do (separate intrinsics, never fused: libqrt
+ * is built with -ffp-contract=off). */
+void qrt_q8_dyn_row__neon(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                          const float *wscale, const int32_t *bias, float *y) {
+  const uint32x4_t z = vdupq_n_u32(zu);
+  const float32x4_t s = vdupq_n_f32(xs);
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32x4_t a = vsubq_u32(vreinterpretq_u32_s32(vld1q_s32(acc + i)),
+                                   vmulq_u32(z, vreinterpretq_u32_s32(vld1q_s32(wsum + i))));
+    const float32x4_t p = vmulq_f32(vcvtq_f32_s32(vreinterpretq_s32_u32(a)), vmulq_f32(s, vld1q_f32(wscale + i)));
+    vst1q_f32(y + i, vaddq_f32(p, vreinterpretq_f32_s32(vld1q_s32(bias + i))));
+  }
+  if (i < n) qrt_q8_dyn_row_run(n - i, acc + i, zu, wsum + i, xs, wscale + i, bias + i, y + i);
+}

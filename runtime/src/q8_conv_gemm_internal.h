@@ -135,7 +135,12 @@ void qrt_q8_gemm_dynamic__scalar(int64_t m, int64_t n, const void *x, int64_t ld
  *   Linear, last K block) acc is not written: y[r*ldy + c] = requant of that sum with
  *   bias[c], mult[c] for c < nt (every mult[c] finite), as `requant` would store it.
  * requant: y[i] = qrt_requantize_scalar(acc[i] + bias[i*ps], mult[i*ps], zp, qmin, qmax) for
- *   i < n (ps 0 or 1; the addition mod 2^32), stored as bytes (u8 or s8 alike). */
+ *   i < n (ps 0 or 1; the addition mod 2^32), stored as bytes (u8 or s8 alike).
+ * dyn_row: the dynamic Linear's float output of one row, for c < n (n >= 1):
+ *   a = acc[c] - zu * wsum[c] (mod 2^32, as int32); s = xs * wscale[c];
+ *   y[c] = (float)a * s + b, b = the float whose bits are bias[c]
+ *   (each step one IEEE float32 operation rounded to nearest, in this order, no FMA:
+ *   the scalar reference's steps, so every variant gives its bits). */
 typedef void (*q8_conv_tile_fn)(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                 const uint8_t *x, const uint8_t *w, int32_t *acc);
 typedef void (*q8_gemm_tile_fn)(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc);
@@ -170,10 +175,15 @@ typedef void (*q8_gemm_mn_fn)(int64_t mr, int64_t nv, int64_t n_kg, const uint8_
                               const q8_gemm_rq_t *rq);
 typedef void (*q8_requant_fn)(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
                               int64_t ps, const q8_out_t *o, uint8_t *y);
+typedef void (*q8_dyn_row_fn)(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                              const float *wscale, const int32_t *bias, float *y);
 
 /* The shared requantization loop (any target): qrt_requantize_scalar per value. */
 void qrt_q8_requant_run(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
                         const q8_out_t *o, uint8_t *y);
+/* The shared dyn_row loop (any target, and the vector rows' tails). */
+void qrt_q8_dyn_row_run(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                        const float *wscale, const int32_t *bias, float *y);
 
 /* A row of the variant table. The geometry (everything but the functions) of
  * every architecture's rows is in every build, so packing and the size
@@ -193,6 +203,7 @@ typedef struct {
   int gemm_nv;     /* gemm_mn: panels per call (0: the variant has gemm_tile) */
   q8_gemm_mn_fn gemm_mn;
   q8_conv_rq_fn conv_rq; /* or NULL: conv_tile, then requant */
+  q8_dyn_row_fn dyn_row; /* the dynamic Linear's epilogue */
 } q8_variant_t;
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -203,6 +214,8 @@ void qrt_q8_gemm_tile_4x24__avx2(int64_t mr, int64_t nv, int64_t n_kg, const uin
                                  const q8_gemm_rq_t *rq);
 void qrt_q8_requant__avx2(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
                           const q8_out_t *o, uint8_t *y);
+void qrt_q8_dyn_row__avx2(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                          const float *wscale, const int32_t *bias, float *y);
 void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                        int32_t *acc);
@@ -214,6 +227,8 @@ void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, con
                                        const q8_gemm_rq_t *rq);
 void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
                                 int64_t ps, const q8_out_t *o, uint8_t *y);
+void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                                const float *wscale, const int32_t *bias, float *y);
 #endif
 
 #if defined(__aarch64__)
@@ -222,6 +237,8 @@ void qrt_q8_conv_tile_4x12__neon(int64_t n_cg, int64_t cg_stride, int64_t n_taps
 void qrt_q8_gemm_tile_4x8__neon(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w, int32_t *acc);
 void qrt_q8_requant__neon(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
                           const q8_out_t *o, uint8_t *y);
+void qrt_q8_dyn_row__neon(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
+                          const float *wscale, const int32_t *bias, float *y);
 void qrt_q8_conv_tile_8x12__dotprod(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                     const uint8_t *x, const uint8_t *w, int32_t *acc);
 void qrt_q8_gemm_tile_4x16__dotprod(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,

@@ -2,41 +2,29 @@
  * (qrt_q8_dynamic_quantize_linear) and per-row quantization of activations for
  * dynamic-quantization Linear (qrt_q8_dynamic_quantize_rows). Contracts in
  * qrt/qrt_q8.h; the formulas follow the ONNX reference implementation
- * (onnx/reference/ops/op_dynamic_quantize_linear.py), all in float32. */
+ * (onnx/reference/ops/op_dynamic_quantize_linear.py), all in float32. The
+ * values are quantized by the QuantizeLinear row kernels of q8_ew.c. */
 #include <math.h>
 
-#include "qrt/qrt_q8.h"
+#include "q8_ew_internal.h"
 
-/* The loops below are written so GCC vectorizes them (selects instead of
- * branches, min/max kept in 16 independent lanes, rounding by the 1.5 * 2^23
- * shifter) while giving the bytes of the per-element definitions:
- *  - min/max are exact and order-free; a non-finite element becomes 0, which
- *    the range holds anyway, so it does not widen it (v - v is 0 only for
- *    finite v). A -0 in place of +0 for lo or hi changes neither hi - lo nor
- *    lo / s.
- *  - q8_quantize_row equals qrt_quantize_f32_scalar: with q = x / s (the
- *    same division), lo = qmin - zp and hi = qmax - zp integers in
- *    [-255, 255], round(clamp(q, lo, hi)) = clamp(round(q), lo, hi) because
- *    rounding to integers is monotonic and fixes integers; for |c| <= 255,
- *    (c + 1.5 * 2^23) - 1.5 * 2^23 is c rounded half to even (the sum lies in
- *    [2^23, 2^24), where floats are the integers, and the addition rounds to
- *    nearest even); NaN gives zp as in the reference. */
+/* The range: min and max kept in 16 independent lanes (selects, not branches)
+ * so GCC vectorizes the main loop. Min/max are exact and order-free; a
+ * non-finite element becomes 0, which the range holds anyway, so it does not
+ * widen it (v - v is 0 only for finite v). A -0 in place of +0 for lo or hi
+ * changes neither hi - lo nor lo / s. */
+static inline void q8_minmax_step(float v, float *lo, float *hi) {
+  const float f = v - v == 0.0f ? v : 0.0f; /* NaN and +-Inf do not widen the range */
+  *lo = f < *lo ? f : *lo;
+  *hi = f > *hi ? f : *hi;
+}
+
 static void q8_minmax(const float *x, int64_t n, float *lo_out, float *hi_out) {
   float lo[16] = {0}, hi[16] = {0}; /* the range always includes 0 */
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
-    for (int j = 0; j < 16; j++) {
-      const float v = x[i + j];
-      const float f = v - v == 0.0f ? v : 0.0f; /* NaN and +-Inf do not widen the range */
-      lo[j] = f < lo[j] ? f : lo[j];
-      hi[j] = f > hi[j] ? f : hi[j];
-    }
-  for (int j = 0; i + j < n; j++) {
-    const float v = x[i + j];
-    const float f = v - v == 0.0f ? v : 0.0f;
-    lo[j] = f < lo[j] ? f : lo[j];
-    hi[j] = f > hi[j] ? f : hi[j];
-  }
+    for (int j = 0; j < 16; j++) q8_minmax_step(x[i + j], &lo[j], &hi[j]);
+  for (int j = 0; i + j < n; j++) q8_minmax_step(x[i + j], &lo[j], &hi[j]);
   float l = 0.0f, h = 0.0f;
   for (int j = 0; j < 16; j++) {
     l = lo[j] < l ? lo[j] : l;
@@ -46,17 +34,17 @@ static void q8_minmax(const float *x, int64_t n, float *lo_out, float *hi_out) {
   *hi_out = h;
 }
 
-/* The result is in [qmin, qmax] (an 8-bit type's range), so its low byte is
- * the stored u8 or s8 (two's complement): one loop serves both types. */
-static void q8_quantize_row(int64_t n, const float *x, float scale, int32_t zp, int32_t qmin, int32_t qmax,
-                            uint8_t *y) {
-  const float lo = (float)(qmin - zp), hi = (float)(qmax - zp), shifter = 12582912.0f;
-  for (int64_t i = 0; i < n; i++) {
-    const float q = x[i] / scale;
-    float c = q != q ? 0.0f : q;
-    c = c < lo ? lo : (c > hi ? hi : c);
-    y[i] = (uint8_t)((int32_t)((c + shifter) - shifter) + zp);
-  }
+/* y[i] = the byte of qrt_quantize_f32_scalar(x[i], scale, zp, qmin, qmax): the
+ * QuantizeLinear row kernel of the newest ISA (q8_ew.c's table: AVX2, AVX-512,
+ * NEON, the same bytes as the reference, tested there and in
+ * test_q8_dynamic.c on every level), or the reference itself. */
+static void q8_quantize_row(int64_t n, const float *x, float scale, qrt_dtype_t type, int32_t zp, int32_t qmin,
+                            int32_t qmax, uint8_t *y) {
+  if (n < 1) return;
+  const q8_ew_out_t o = qrt_q8_ew_out(type, zp, qmin, qmax);
+  const q8_ew_variant_t *v = qrt_q8_ew_variant();
+  if (v) v->quantize(n, x, scale, &o, y);
+  else qrt_q8_ew_quantize_tail(n, x, scale, &o, y);
 }
 
 /* Scale and zero point of one row, asymmetric over [qmin, qmax]. */
@@ -92,7 +80,7 @@ qrt_status_t qrt_q8_dynamic_quantize_linear(int64_t n, const float *x, uint8_t *
   float scale;
   int32_t zp;
   q8_dynamic_params(x, n, 0, 255, &scale, &zp);
-  q8_quantize_row(n, x, scale, zp, 0, 255, y);
+  q8_quantize_row(n, x, scale, QRT_DTYPE_U8, zp, 0, 255, y);
   *out_scale = scale;
   *out_zero_point = (uint8_t)zp;
   return QRT_OK;
@@ -116,7 +104,7 @@ qrt_status_t qrt_q8_dynamic_quantize_rows(qrt_dtype_t type, int symmetric, int64
       scale = q8_symmetric_scale(xr, cols);
     else
       q8_dynamic_params(xr, cols, qmin, qmax, &scale, &zp);
-    q8_quantize_row(cols, xr, scale, zp, qmin, qmax, (uint8_t *)y + r * cols);
+    q8_quantize_row(cols, xr, scale, type, zp, qmin, qmax, (uint8_t *)y + r * cols);
     scales[r] = scale;
     zero_points[r] = zp;
   }

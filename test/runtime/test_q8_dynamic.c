@@ -2,7 +2,10 @@
  * and per-row quantization of activations (qrt_q8_dynamic_quantize_rows) against
  * the formulas spelled out here (the ONNX reference implementation's steps in
  * float32), hand-computed cases (all zero, one-sided ranges, NaN and Inf
- * elements), and a check that every finite value dequantizes within scale/2. */
+ * elements), and a check that every finite value dequantizes within scale/2.
+ * The per-row form quantizes with q8_ew.c's QuantizeLinear row kernels: on
+ * every ISA level, random shapes with tails (and NaN, Inf, huge and tiny
+ * values) give the bytes of qrt_quantize_f32_scalar and of the scalar level. */
 #include "qrt/qrt_q8.h"
 #include "test_util.h"
 
@@ -155,8 +158,62 @@ static void test_rows(void) {
   CHECK(qrt_q8_dynamic_quantize_rows(QRT_DTYPE_F32, 0, 1, 3, h, yh, s, zp) == QRT_INVALID_ARGUMENT, "f32");
 }
 
+/* Every ISA level against the per-element reference and the scalar level. */
+static void test_rows_isa(void) {
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv);
+  int bad = 0, cases = 0;
+  for (int c = 0; c < 60; c++) {
+    const int64_t rows = rng_range(1, 9), cols = rng_range(1, c % 4 == 0 ? 700 : 70);
+    const int symmetric = c % 3 == 0;
+    const qrt_dtype_t type = symmetric || c % 2 ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
+    int32_t qmin, qmax;
+    qrt_q8_type_range(type, &qmin, &qmax);
+    if (symmetric) qmin = -127;
+    float *x = malloc((size_t)(rows * cols) * sizeof *x);
+    for (int64_t i = 0; i < rows * cols; i++) {
+      x[i] = rng_f() * (float)(1 + (i / cols) * 7);
+      const int64_t sp = rng_range(0, 199);
+      if (sp == 0) x[i] = NAN;
+      else if (sp == 1) x[i] = INFINITY;
+      else if (sp == 2) x[i] = -INFINITY;
+      else if (sp == 3) x[i] = 1e30f;
+      else if (sp == 4) x[i] = 1e-30f;
+    }
+    uint8_t *ref = malloc((size_t)(rows * cols)), *y = malloc((size_t)(rows * cols));
+    float *s = malloc((size_t)rows * sizeof *s), *s0 = malloc((size_t)rows * sizeof *s0);
+    int32_t *z = malloc((size_t)rows * sizeof *z), *z0 = malloc((size_t)rows * sizeof *z0);
+    for (int li = 0; li < nl; li++) {
+      const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+      memset(y, 0xa5, (size_t)(rows * cols));
+      CHECK_OK(qrt_q8_dynamic_quantize_rows(type, symmetric, rows, cols, x, y, s, z));
+      qrt_set_isa_limit(prev);
+      if (li == 0) {
+        memcpy(ref, y, (size_t)(rows * cols));
+        memcpy(s0, s, (size_t)rows * sizeof *s), memcpy(z0, z, (size_t)rows * sizeof *z);
+        for (int64_t r = 0; r < rows; r++)
+          for (int64_t i = 0; i < cols; i++) {
+            const int32_t q = qrt_quantize_f32_scalar(x[r * cols + i], s[r], z[r], qmin, qmax);
+            if (qrt_q8_load(type, y, r * cols + i) != q) bad++;
+          }
+      } else if (memcmp(y, ref, (size_t)(rows * cols)) || memcmp(s, s0, (size_t)rows * sizeof *s) ||
+                 memcmp(z, z0, (size_t)rows * sizeof *z)) {
+        if (bad++ < 5)
+          fprintf(stderr, "quantize rows case %d (%lld x %lld, %s%s): %s differs from scalar\n", c, (long long)rows,
+                  (long long)cols, type == QRT_DTYPE_I8 ? "s8" : "u8", symmetric ? " symmetric" : "",
+                  qrt_isa_name(lv[li]));
+      }
+      cases++;
+    }
+    free(x), free(ref), free(y), free(s), free(s0), free(z), free(z0);
+  }
+  CHECK(bad == 0, "quantize rows on every ISA level: %d mismatches", bad);
+  printf("quantize rows: %d cases over %d ISA levels\n", cases, nl);
+}
+
 int main(void) {
   test_onnx_linear();
+  test_rows_isa();
   test_random_linear();
   test_rows();
   return test_finish("q8_dynamic");

@@ -6,8 +6,8 @@
  *  - The kernels: on every ISA level this CPU runs, random shapes with tails
  *    through every path of the drivers (f32 conv: depthwise, pointwise,
  *    igemm with K split into blocks, short-row gather, row pairs, strides,
- *    groups, clamps; f32 gemm with and without packed B; int8 conv, static and
- *    dynamic gemm), the output with 2, 3 and 4 threads is byte-identical to
+ *    groups, clamps; f32 gemm with and without packed B; f32 batched matmul
+ *    with broadcast batch dims; int8 conv, static and dynamic gemm), the output with 2, 3 and 4 threads is byte-identical to
  *    the single-threaded function's. Outputs are poisoned before each run, so
  *    an element no task writes is caught too. */
 #include "qrt/qrt_pool.h"
@@ -256,6 +256,49 @@ static void test_f32_gemm(void) {
   gemm_shapes("f32 gemm", check_f32_gemm, fixed, sizeof fixed / sizeof fixed[0], 40, 300);
 }
 
+/* Batched matmul: the batch indices as tasks; A or B broadcast over a batch dim. */
+static void test_f32_matmul(void) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[120];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (int c = 0; c < 6; c++) {
+      /* the BERT encoder's attention (4 heads of 128 x 128 x 64, then 128 x 64 x 128), then random */
+      const int64_t b0 = c < 2 ? 1 : rng_range(1, 3), b1 = c < 2 ? 4 : rng_range(1, 5);
+      const int64_t m = c == 0 ? 128 : c == 1 ? 128 : rng_range(1, 40), n = c == 0 ? 128 : c == 1 ? 64 : rng_range(1, 70);
+      const int64_t k = c == 0 ? 64 : c == 1 ? 128 : rng_range(1, 90);
+      const int bcast_a = c == 4, bcast_b = c == 5; /* dim 1 broadcast */
+      const int64_t shape[2] = {b0, b1};
+      const int64_t as[2] = {(bcast_a ? 1 : b1) * m * k, bcast_a ? 0 : m * k};
+      const int64_t bs[2] = {(bcast_b ? 1 : b1) * k * n, bcast_b ? 0 : k * n};
+      const int64_t na = b0 * (bcast_a ? 1 : b1) * m * k, nb = b0 * (bcast_b ? 1 : b1) * k * n, ny = b0 * b1 * m * n;
+      float *a = xmalloc((size_t)na * 4), *b = xmalloc((size_t)nb * 4);
+      float *want = xmalloc((size_t)ny * 4), *got = xmalloc((size_t)ny * 4);
+      fill_rand(a, na);
+      fill_rand(b, nb);
+      const size_t ss = qrt_f32_matmul_scratch_size_mt(m, n, k, 4);
+      void *sc = xmalloc(ss);
+      memset(want, 0xa5, (size_t)ny * 4);
+      CHECK_OK(qrt_f32_matmul(2, shape, a, as, b, bs, m, n, k, want, sc, qrt_f32_gemm_scratch_size(m, n, k)));
+      snprintf(what, sizeof what, "f32 matmul %s %lldx%lldx%lldx%lldx%lld", qrt_isa_name(isas[i]), (long long)b0,
+               (long long)b1, (long long)m, (long long)n, (long long)k);
+      for (int t = 2; t <= 4; t++) {
+        memset(got, 0xa5, (size_t)ny * 4);
+        CHECK(qrt_f32_matmul_mt(&g_pools[t], 2, shape, a, as, b, bs, m, n, k, got, sc,
+                                qrt_f32_matmul_scratch_size_mt(m, n, k, t) - 1) == QRT_BUFFER_TOO_SMALL ||
+                  b0 * b1 == 1,
+              "%s: %d threads accept a short scratch", what, t);
+        CHECK_OK(qrt_f32_matmul_mt(&g_pools[t], 2, shape, a, as, b, bs, m, n, k, got, sc,
+                                   qrt_f32_matmul_scratch_size_mt(m, n, k, t)));
+        expect_same_bytes(what, t, got, want, (size_t)ny * 4);
+      }
+      free(a), free(b), free(want), free(got), free(sc);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
 /* ---- int8 ---------------------------------------------------------------------------- */
 
 static void fill_bytes(uint8_t *p, int64_t n) {
@@ -345,7 +388,11 @@ static void check_q8_gemm(int64_t m, int64_t n, int64_t k, const char *what) {
 }
 
 static void test_q8_gemm(void) {
-  static const int64_t fixed[][3] = {{1, 1000, 512}, {5, 77, 131}, {9, 16, 3}, {1, 1, 1}};
+  /* with the small ones, shapes of several row blocks and several row chunks per
+   * block (tasks of at most 2048 accumulators), K blocks, lanes made by tasks
+   * (K not a multiple of 4) or read in place, N tails: the BERT encoder's */
+  static const int64_t fixed[][3] = {{1, 1000, 512}, {5, 77, 131}, {9, 16, 3},     {1, 1, 1},
+                                     {128, 256, 1024}, {200, 130, 300}, {97, 70, 37}, {61, 33, 1030}};
   gemm_shapes("q8 gemm", check_q8_gemm, fixed, sizeof fixed / sizeof fixed[0], 20, 200);
 }
 
@@ -358,6 +405,7 @@ int main(void) {
     }
   test_f32_conv();
   test_f32_gemm();
+  test_f32_matmul();
   test_q8_conv();
   test_q8_gemm();
   for (int t = 2; t <= 4; t++) qrt_pool_deinit(&g_pools[t]);

@@ -87,6 +87,14 @@ qrt_status_t qrt_f32_matmul(int64_t batch_rank, const int64_t *batch_shape,
                             const float *b, const int64_t *b_batch_strides,
                             int64_t m, int64_t n, int64_t k, float *y,
                             void *scratch, size_t scratch_size);
+/* The same on a pool (qrt_pool.h; NULL or 1 thread: qrt_f32_matmul): the batch
+ * indices are tasks, each computed as with one thread, so the bytes are the same
+ * for every thread count. Scratch: qrt_f32_matmul_scratch_size_mt(m, n, k,
+ * threads of the pool). */
+size_t qrt_f32_matmul_scratch_size_mt(int64_t m, int64_t n, int64_t k, int threads);
+qrt_status_t qrt_f32_matmul_mt(qrt_pool_t *pool, int64_t batch_rank, const int64_t *batch_shape, const float *a,
+                               const int64_t *a_batch_strides, const float *b, const int64_t *b_batch_strides,
+                               int64_t m, int64_t n, int64_t k, float *y, void *scratch, size_t scratch_size);
 
 /* ================================ Conv2d ===================================
  * x: [N][C_in][H][W]; w: [C_out][C_in/groups][kernel_h][kernel_w] (OIHW);

@@ -243,9 +243,11 @@ size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k);
 qrt_status_t qrt_q8_gemm_packed(int64_t m, int64_t n, int64_t k, const void *x, int64_t ldx,
                                 const void *packed, void *y, int64_t ldy, void *scratch,
                                 size_t scratch_size);
-/* The pool form, with the same scratch. Not split among threads yet (the
- * row-block and K-block loops keep one block's accumulators in the scratch):
- * it runs qrt_q8_gemm_packed on the calling thread. So does the dynamic one. */
+/* The pool form, with the same scratch (NULL or a 1-thread pool: exactly
+ * qrt_q8_gemm_packed). Each row block is split into tasks of (group of weight
+ * panels) x (run of row tiles), each with its accumulators on its stack; every
+ * output is computed by the same tile calls as with one thread, so the bytes
+ * are the same for every thread count. The dynamic one likewise. */
 qrt_status_t qrt_q8_gemm_packed_mt(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
                                    int64_t ldx, const void *packed, void *y, int64_t ldy, void *scratch,
                                    size_t scratch_size);
