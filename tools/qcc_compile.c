@@ -181,6 +181,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   bool quantize = false;
   if (argc > 256 - 2 * MAX_SHAPES - 8) return qcc_cli_errorf(QCC_ERR_USAGE, "too many arguments");
   bool weights_file = false, emit_c = false, no_fuse = false, quiet = false, print_pipeline = false;
+  qcc_emit_kind emit = QCC_EMIT_STATIC;
   int max_threads = 4;
   qcc_toolchain tc;
   memset(&tc, 0, sizeof tc);
@@ -219,10 +220,15 @@ int qcc_cmd_compile(int argc, char **argv) {
       qcc_status_t st = qcc_cli_threads("--max-threads", val, &max_threads);
       if (st) return qcc_cli_fail(st);
     } else if (OPT("--emit")) {
-      NEED("a kind (c, static)");
-      if (!strcmp(val, "c")) emit_c = true;
-      else if (!strcmp(val, "static")) emit_c = false;
-      else return qcc_cli_errorf(QCC_ERR_USAGE, "--emit: '%s' is not supported (c, static)", val);
+      NEED("a kind (c, static, shared, obj)");
+      emit_c = !strcmp(val, "c");
+      if (!strcmp(val, "static")) emit = QCC_EMIT_STATIC;
+      else if (!strcmp(val, "shared")) emit = QCC_EMIT_SHARED;
+      else if (!strcmp(val, "obj")) emit = QCC_EMIT_OBJ;
+      else if (!emit_c)
+        return qcc_cli_errorf(QCC_ERR_USAGE, "--emit: '%s' is not a kind qcc compile makes (c, static, shared, obj)", val);
+    } else if (!strcmp(a, "--no-lto")) {
+      tc.no_lto = true;
     } else if (OPT("--input-shape")) {
       NEED("NAME=DIMS");
       if (nshape == MAX_SHAPES) return qcc_cli_errorf(QCC_ERR_USAGE, "too many --input-shape options");
@@ -262,6 +268,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (!qcc_target_find(target))
     return qcc_cli_errorf(QCC_ERR_UNSUPPORTED, "unknown target '%s' (%s)", target, qcc_target_names());
   tc.target = target;
+  tc.emit = emit;
   char name_buf[80];
   if (!name) default_name(model, name_buf, sizeof name_buf), name = name_buf;
   if (!qcc_codegen_name_ok(name))
