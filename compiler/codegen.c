@@ -1043,10 +1043,11 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             " * every thread count. %s_deinit stops them. %s.c has no mutable global\n"
             " * state, allocates nothing and does no I/O: contexts with their own arenas\n"
             " * may run in parallel; one %s_run at a time per context.\n *\n"
-            " * Kernels: libqrt (in the library), which picks its variant (x86: scalar,\n"
-            " * AVX2, AVX-512; aarch64: scalar, NEON) from the CPU at run time, as the\n"
-            " * executor does (QRT_ISA=scalar|avx2|neon|... limits it). Packed weights keep\n"
-            " * the variant they were packed for: %s\n */\n",
+            " * Kernels: libqrt (in the library), built with the scalar variants and those\n"
+            " * of the level the weights were packed for (x86: AVX2, AVX-512, VNNI;\n"
+            " * aarch64: NEON, dot product), which it picks on a CPU that has that level,\n"
+            " * as the executor does; on others, or with QRT_ISA=scalar, the scalar ones.\n"
+            " * Packed weights keep the variant they were packed for: %s\n */\n",
             N, upper, N, N, N, N,
             qcc_target_is_cross(tgt)
                 ? "here\n * the portable scalar one for float layers (the target's architecture is not\n"
