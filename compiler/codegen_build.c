@@ -627,13 +627,7 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
   if (jobs < 1) jobs = 1;
   if (jobs > 64) jobs = 64;
   const char *cc = cc_of(tc);
-  /* the compiler's identity: part of the cache key, and whether it does LTO */
-  char ver[4096];
-  {
-    const char *argv[] = {cc, "--version", NULL};
-    QCC_RETURN_IF_ERROR(run_capture(tc, (char *const *)argv, ver, sizeof ver));
-  }
-  rep.lto = !tc->no_lto && lto_usable(ver);
+  rep.lto = !tc->no_lto;
   char inc[PATH_MAX + 16], incr[PATH_MAX + 16], f_c[300], f_co[300], f_s[300], f_wo[300], f_lo[300], f_o[300],
       f_lib[300], f_main[300], f_run[300], soname[320], lname[300], runner_c[PATH_MAX + 32], weights_sym[300], def[40],
       lto_jobs[32], what[400];
@@ -657,13 +651,21 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
   snprintf(lto_jobs, sizeof lto_jobs, "-flto=%d", jobs);
   const char *march = t->march;
 
-  /* NAME.c first: a failure there is reported before the runtime is built */
-  {
+  /* NAME.c first: a failure there is reported before the runtime is built;
+   * again without -flto when the compiler turns out not to do our LTO */
+  char ver[4096] = "";
+  for (int pass = 0; pass < 2; pass++) {
     args a = {{0}, 0};
     arg(&a, cc), arg_list(&a, kCommonFlags), arg(&a, rep.lto ? kLtoFlag : NULL), arg(&a, march);
     arg(&a, "-I."), arg(&a, inc), arg(&a, "-c"), arg(&a, f_c), arg(&a, "-o"), arg(&a, f_co);
     snprintf(what, sizeof what, "the C compiler '%s' on %s", cc, f_c);
     QCC_RETURN_IF_ERROR(run_one(tc, (char *const *)a.v, dir, what));
+    if (pass) break;
+    /* the compiler's identity: part of the cache key, and whether it does LTO */
+    const char *argv[] = {cc, "--version", NULL};
+    QCC_RETURN_IF_ERROR(run_capture(tc, (char *const *)argv, ver, sizeof ver));
+    if (!rep.lto || lto_usable(ver)) break;
+    rep.lto = false;
   }
   if (embedded_weights) {
     const char *argv[] = {cc, "-c", f_s, "-o", f_wo, NULL};
