@@ -1043,10 +1043,11 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             " * every thread count. %s_deinit stops them. %s.c has no mutable global\n"
             " * state, allocates nothing and does no I/O: contexts with their own arenas\n"
             " * may run in parallel; one %s_run at a time per context.\n *\n"
-            " * Kernels: libqrt (in the library), which picks its variant (x86: scalar,\n"
-            " * AVX2, AVX-512; aarch64: scalar, NEON) from the CPU at run time, as the\n"
-            " * executor does (QRT_ISA=scalar|avx2|neon|... limits it). Packed weights keep\n"
-            " * the variant they were packed for: %s\n */\n",
+            " * Kernels: libqrt (in the library), built with the scalar variants and those\n"
+            " * of the level the weights were packed for (x86: AVX2, AVX-512, VNNI;\n"
+            " * aarch64: NEON, dot product), which it picks on a CPU that has that level,\n"
+            " * as the executor does; on others, or with QRT_ISA=scalar, the scalar ones.\n"
+            " * Packed weights keep the variant they were packed for: %s\n */\n",
             N, upper, N, N, N, N,
             qcc_target_is_cross(tgt)
                 ? "here\n * the portable scalar one for float layers (the target's architecture is not\n"
@@ -1133,12 +1134,18 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
             "#include \"qrt/qrt_wo.h\"\n\n",
             N);
   if (!o->weights_file) sb_printf(&src, "extern const unsigned char %s_weights[]; /* %s.weights.S */\n\n", N, N);
+  sb_printf(&src,
+            "/* The API: qcc compile links this file and libqrt into one object with\n"
+            " * GCC's -fwhole-program LTO, which keeps only externally_visible functions\n"
+            " * global (docs/codegen.md, \"The build\"). */\n"
+            "#if defined(__GNUC__) && !defined(__clang__)\n#define QCC_API __attribute__((externally_visible))\n"
+            "#else\n#define QCC_API\n#endif\n\n");
   sb_printf(&src, "/* ---- parameters of the steps */\n");
   if (c->decl.p) sb_printf(&src, "%s", c->decl.p);
-  sb_printf(&src, "\nsize_t %s_arena_size(void) { return %s_ARENA_SIZE; }\n\n", N, upper);
+  sb_printf(&src, "\nQCC_API size_t %s_arena_size(void) { return %s_ARENA_SIZE; }\n\n", N, upper);
   if (o->weights_file)
     sb_printf(&src,
-              "int %s_init(%s_ctx *ctx, void *arena, const void *weights, int threads) {\n"
+              "QCC_API int %s_init(%s_ctx *ctx, void *arena, const void *weights, int threads) {\n"
               "  if (!ctx || !arena || !weights || ((uintptr_t)weights & 63) || threads < 1 ||\n"
               "      threads > %s_MAX_THREADS)\n"
               "    return -1;\n"
@@ -1146,7 +1153,7 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
               N, N, upper);
   else
     sb_printf(&src,
-              "int %s_init(%s_ctx *ctx, void *arena, int threads) {\n"
+              "QCC_API int %s_init(%s_ctx *ctx, void *arena, int threads) {\n"
               "  if (!ctx || !arena || threads < 1 || threads > %s_MAX_THREADS) return -1;\n"
               "  ctx->weights = %s_weights;\n",
               N, N, upper, N);
@@ -1165,13 +1172,13 @@ static qcc_status_t emit_files(cg *c, MlirModule m, const qcc_codegen_options *o
               QCC_CODEGEN_POOL_BYTES, c->pool_off);
   sb_printf(&src,
             "  return 0;\n}\n\n"
-            "void %s_deinit(%s_ctx *ctx) {\n"
+            "QCC_API void %s_deinit(%s_ctx *ctx) {\n"
             "  if (ctx && ctx->pool) qrt_pool_deinit((qrt_pool_t *)ctx->pool);\n"
             "  if (ctx) ctx->pool = NULL;\n}\n\n"
             "static int %s_fail(%s_ctx *ctx, int step, qrt_status_t st) {\n"
             "  ctx->failed_step = step;\n  return (int)st;\n}\n\n"
             "#define ACT(o) ((void *)(A + (o)))\n#define CST(o) ((const void *)(W + (o)))\n\n"
-            "int %s_run(%s_ctx *ctx, const void *const *inputs, void *const *outputs) {\n"
+            "QCC_API int %s_run(%s_ctx *ctx, const void *const *inputs, void *const *outputs) {\n"
             "  if (!ctx || !ctx->arena%s%s) return -1;\n"
             "  unsigned char *const A = ctx->arena;\n  const unsigned char *const W = ctx->weights;\n"
             "  qrt_pool_t *const P = (qrt_pool_t *)ctx->pool; /* NULL: one thread */\n"

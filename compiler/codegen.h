@@ -103,8 +103,9 @@ typedef struct {
   const char *name;      /* "native", "generic", "x86-64-v3", "x86-64-v4", "x86-64-v4-vnni", "aarch64",
                             "aarch64-dotprod" */
   const char *arch;      /* "x86_64" or "aarch64": the machine the library runs on */
-  const char *cross_cc;  /* the C compiler and archiver when that is not the host's */
-  const char *cross_ar;  /*   architecture (the host's: $CC or cc, $AR or ar) */
+  const char *cross_cc;  /* the C compiler, archiver and objcopy when that is not the host's */
+  const char *cross_ar;  /*   architecture (the host's: $CC or cc, $AR or ar, */
+  const char *cross_objcopy; /* $OBJCOPY or objcopy) */
   const char *install;   /* how to get them (Debian) */
   int isa_limit;         /* qrt_isa_t for the plan on a host of the same architecture */
   const char *march;     /* the baseline flag every file is compiled with (NULL: the compiler's) */
@@ -123,8 +124,24 @@ int qcc_target_plan_isa(const qcc_target *t);
  * the plan's limit): for a cross target its own rows (aarch64: neon,
  * aarch64-dotprod: dotprod), whose layouts an x86 libqrt packs too. */
 int qcc_target_pack_isa(const qcc_target *t);
+/* The ISA level the model's copy of libqrt is built for (-DQRT_TARGET_ISA,
+ * runtime/src/qrt_target.h: only the variants a CPU of that level selects are
+ * linked): the level the plan packed for. Cross targets: their own level;
+ * native: this machine's (qrt_active_isa(), so QRT_ISA lowers it); the
+ * others: theirs, at most this machine's. */
+int qcc_target_build_isa(const qcc_target *t);
+/* The concrete target t stands for: native resolves to the target of this
+ * machine's level (qcc_target_build_isa); any other is itself. */
+const qcc_target *qcc_target_resolve(const qcc_target *t);
 
 /* ------------------------------------------------------------ the build */
+
+/* What qcc_codegen_build makes of the model (qcc compile --emit). */
+typedef enum {
+  QCC_EMIT_STATIC = 0, /* libNAME.a */
+  QCC_EMIT_SHARED,     /* libNAME.so, exporting the NAME_ API only */
+  QCC_EMIT_OBJ,        /* NAME.o, one relocatable object */
+} qcc_emit_kind;
 
 typedef struct {
   const char *target;      /* a qcc_target's name; NULL: "native" */
@@ -137,20 +154,31 @@ typedef struct {
                               $XDG_CACHE_HOME/qcc, ~/.cache/qcc; "" for no cache */
   int jobs;                /* parallel compiler processes; <= 0: the number of CPUs */
   bool verbose;            /* print each command on stderr */
+  qcc_emit_kind emit;      /* the library's kind */
+  bool no_lto;             /* link libqrt's separately compiled objects (default: compiled
+                              together with NAME.c by link-time optimization) */
 } qcc_toolchain;
 
 typedef struct {
   double seconds;          /* wall time of the whole build */
-  int runtime_objects;     /* libqrt objects in the archive */
+  int runtime_objects;     /* libqrt objects the model's object was linked from */
   bool runtime_cached;     /* they came from the cache */
+  bool lto;                /* NAME.c and libqrt were compiled together (LTO) */
+  const char *built_for;   /* the concrete target libqrt was built for (native resolved) */
 } qcc_build_report;
 
 /* In dir, which holds NAME.c, NAME.h, NAME_run_main.c and (embedded weights)
- * NAME.weights.S + NAME.weights.bin: compile libqrt's sources (or take them
- * from the cache), NAME.c and the weights into dir/libNAME.a, and link the
- * runner dir/NAME-run. Object files are removed afterwards. Errors name the
- * command's file and its first error line (a compiler failure), or say how
- * to get a compiler (none found). */
+ * NAME.weights.S + NAME.weights.bin: compile libqrt's sources for the
+ * target's ISA level (or take them from the cache), and link NAME.c, the
+ * weights and the libqrt code they reach into one relocatable object in which
+ * every symbol but NAME.c's API (NAME_arena_size, NAME_init, NAME_run,
+ * NAME_deinit) is local: by default by link-time optimization, so the C
+ * compiler inlines and specializes the kernels for NAME.c's constant
+ * arguments. That object becomes dir/libNAME.a, dir/libNAME.so or dir/NAME.o
+ * (tc->emit), and the runner dir/NAME-run is linked with it. Two models'
+ * libraries link into one program without clashes. Object files are removed
+ * afterwards. Errors name the command's file and its first error line (a
+ * compiler failure), or say how to get a compiler (none found). */
 qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const char *name, bool embedded_weights,
                                qcc_build_report *report);
 

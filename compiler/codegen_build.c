@@ -1,9 +1,12 @@
 /* codegen_build.c — the toolchain half of `qcc compile`: libqrt's sources,
- * NAME.c and the weights become libNAME.a, and the runner is linked, with the
- * system C compiler run by posix_spawn (no shell). libqrt's objects are kept
- * in a cache keyed by a hash of the compiler's identity, the flags and every
- * runtime source and header, so a second compile only builds NAME.c.
- * See codegen.h and docs/codegen.md. */
+ * built for the target's ISA level only, NAME.c and the weights become one
+ * relocatable object (by link-time optimization, so the kernels are compiled
+ * together with NAME.c) whose only global symbols are NAME.c's API; that is
+ * libNAME.a, libNAME.so or NAME.o, and the runner is linked with it. The
+ * system C compiler is run by posix_spawn (no shell). libqrt's objects are
+ * kept in a cache keyed by a hash of the compiler's identity, the flags and
+ * every runtime source and header, so a second compile only builds NAME.c and
+ * the link. See codegen.h and docs/codegen.md. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -36,11 +39,12 @@ extern char **environ;
 #define HOST_ARCH "unknown"
 #endif
 
-#define ARM_CROSS "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ar", "gcc-aarch64-linux-gnu (tools/setup.sh)"
-#define X86_CROSS "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-ar", "gcc-x86-64-linux-gnu"
+#define ARM_CROSS \
+  "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ar", "aarch64-linux-gnu-objcopy", "gcc-aarch64-linux-gnu (tools/setup.sh)"
+#define X86_CROSS "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-ar", "x86_64-linux-gnu-objcopy", "gcc-x86-64-linux-gnu"
 static const qcc_target kTargets[] = {
-    {"native", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_NATIVE, NULL},
-    {"generic", HOST_ARCH, NULL, NULL, NULL, QRT_ISA_SCALAR, NULL},
+    {"native", HOST_ARCH, NULL, NULL, NULL, NULL, QRT_ISA_NATIVE, NULL},
+    {"generic", HOST_ARCH, NULL, NULL, NULL, NULL, QRT_ISA_SCALAR, NULL},
     {"x86-64-v3", "x86_64", X86_CROSS, QRT_ISA_AVX2_FMA, NULL},
     {"x86-64-v4", "x86_64", X86_CROSS, QRT_ISA_AVX512F, NULL},
     {"x86-64-v4-vnni", "x86_64", X86_CROSS, QRT_ISA_AVX512VNNI, NULL},
@@ -73,6 +77,21 @@ int qcc_target_plan_isa(const qcc_target *t) {
 int qcc_target_pack_isa(const qcc_target *t) {
   /* The int8 packer knows every architecture's rows (packing is portable C). */
   return qcc_target_is_cross(t) ? t->isa_limit : QRT_ISA_NATIVE;
+}
+
+int qcc_target_build_isa(const qcc_target *t) {
+  if (qcc_target_is_cross(t)) return t->isa_limit;
+  if (t->isa_limit == QRT_ISA_NATIVE) return (int)qrt_active_isa();
+  const int host = (int)qrt_cpu_isa();
+  return t->isa_limit < host ? t->isa_limit : host;
+}
+
+const qcc_target *qcc_target_resolve(const qcc_target *t) {
+  if (t->isa_limit != QRT_ISA_NATIVE) return t;
+  const int level = qcc_target_build_isa(t);
+  for (size_t i = 0; i < sizeof kTargets / sizeof kTargets[0]; i++)
+    if (kTargets[i].isa_limit == level && !strcmp(kTargets[i].arch, t->arch)) return &kTargets[i];
+  return t; /* a level without a target of its own (none today) */
 }
 
 /* The target of tc; an unknown name was refused before the build. */
@@ -131,7 +150,7 @@ static qcc_status_t job_start(const qcc_toolchain *tc, char *const *argv, const 
     if (rc == ENOENT && qcc_target_is_cross(t))
       snprintf(hint, sizeof hint, "; the target %s needs the cross compiler: install %s", t->name, t->install);
     else if (rc == ENOENT)
-      snprintf(hint, sizeof hint, "; install a C toolchain (Debian: gcc, binutils) or set CC / AR");
+      snprintf(hint, sizeof hint, "; install a C toolchain (Debian: gcc, binutils) or set CC / AR / OBJCOPY");
     return qcc_status_make(QCC_ERR_IO, "cannot run '%s' (%s): %s%s", argv[0], what, strerror(rc), hint);
   }
   return NULL;
@@ -215,6 +234,12 @@ static const isa_flags kIsa[] = {
 
 static const char *const kCommonFlags[] = {"-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fPIC",
                                            "-ffunction-sections", "-fdata-sections", NULL};
+/* libqrt's objects also get these: hidden symbols, so that the link of the
+ * model's object internalizes them (with LTO: inlines and specializes them)
+ * and objcopy --localize-hidden makes them local afterwards. */
+static const char *const kRuntimeFlags[] = {"-fvisibility=hidden", NULL};
+/* With LTO, every compile and the link. */
+static const char *const kLtoFlag = "-flto";
 
 /* aarch64's suffixes, as runtime/CMakeLists.txt's aarch64 block builds them
  * (NEON is the baseline: no flags). */
@@ -388,9 +413,10 @@ static void remove_flat_dir(const char *dir) {
   rmdir(dir);
 }
 
-/* Compile every source of rt/src into objdir, jobs at a time. */
-static qcc_status_t compile_runtime(const qcc_toolchain *tc, const char *rt, const strlist *srcs, const char *objdir,
-                                    int jobs) {
+/* Compile every source of rt/src into objdir, jobs at a time, with the
+ * flags of its ISA suffix and extra (the target's level, visibility, LTO). */
+static qcc_status_t compile_runtime(const qcc_toolchain *tc, const char *rt, const strlist *srcs, const strlist *extra,
+                                    const char *objdir, int jobs) {
   const char *cc = cc_of(tc);
   char inc1[PATH_MAX + 2], inc2[PATH_MAX + 2];
   snprintf(inc1, sizeof inc1, "-I%s/include", rt);
@@ -410,10 +436,11 @@ static qcc_status_t compile_runtime(const qcc_toolchain *tc, const char *rt, con
       snprintf(src, sizeof src, "%s/src/%s", rt, f);
       snprintf(obj, sizeof obj, "%s/%.*s.o", objdir, (int)(strlen(f) - 2), f);
       snprintf(what, sizeof what, "compiling libqrt's %s", f);
-      const char *argv[40];
+      const char *argv[48];
       int a = 0;
       argv[a++] = cc;
       for (int i = 0; kCommonFlags[i]; i++) argv[a++] = kCommonFlags[i];
+      for (int i = 0; i < extra->n; i++) argv[a++] = extra->v[i];
       if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
       for (int i = 0; isa && isa->flags[i]; i++) argv[a++] = isa->flags[i];
       argv[a++] = inc1, argv[a++] = inc2, argv[a++] = "-c", argv[a++] = src, argv[a++] = "-o", argv[a++] = obj;
@@ -454,10 +481,12 @@ static qcc_status_t compile_runtime(const qcc_toolchain *tc, const char *rt, con
   return st;
 }
 
-/* The objects of libqrt for this compiler and these sources: from the cache
- * (built there under a lock when missing), else built into dir/.qrt. */
-static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, const char *dir, int jobs,
-                                    strlist *objs, char *objdir, size_t objdir_n, bool *cached, bool *temporary) {
+/* The objects of libqrt for this compiler (cc_version: its --version), these
+ * flags and these sources: from the cache (built there under a lock when
+ * missing), else built into dir/.qrt. */
+static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, const char *cc_version,
+                                    const strlist *extra, const char *dir, int jobs, strlist *objs, char *objdir, size_t objdir_n, bool *cached,
+                                    bool *temporary) {
   static const char *const c_suffix[] = {".c", NULL};
   static const char *const h_suffix[] = {".h", ".inl", ".c", NULL};
   char src_dir[PATH_MAX + 16], inc_dir[PATH_MAX + 16];
@@ -470,12 +499,10 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
   /* the key: compiler identity, flags, every source and header */
   uint64_t h = 0xcbf29ce484222325ull;
   if (!st) {
-    char ver[4096];
-    const char *argv[] = {cc_of(tc), "--version", NULL};
-    st = run_capture(tc, (char *const *)argv, ver, sizeof ver);
-    if (!st) h = fnv(h, ver, strlen(ver));
+    h = fnv(h, cc_version, strlen(cc_version));
     h = fnv(h, cc_of(tc), strlen(cc_of(tc)) + 1);
     for (int i = 0; kCommonFlags[i]; i++) h = fnv(h, kCommonFlags[i], strlen(kCommonFlags[i]) + 1);
+    for (int i = 0; i < extra->n; i++) h = fnv(h, extra->v[i], strlen(extra->v[i]) + 1);
     for (size_t i = 0; i < sizeof kIsa / sizeof kIsa[0]; i++)
       for (int k = 0; kIsa[i].flags[k]; k++) h = fnv(h, kIsa[i].flags[k], strlen(kIsa[i].flags[k]) + 1);
     for (size_t i = 0; i < sizeof kArmIsa / sizeof kArmIsa[0]; i++)
@@ -516,7 +543,7 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
       if (mkdir(tmp, 0777)) {
         st = qcc_status_make(QCC_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
       } else {
-        st = compile_runtime(tc, rt, &srcs, tmp, jobs);
+        st = compile_runtime(tc, rt, &srcs, extra, tmp, jobs);
         if (!st) {
           char tok[PATH_MAX + 40];
           snprintf(tok, sizeof tok, "%s/OK", tmp);
@@ -536,7 +563,7 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
       st = qcc_status_make(QCC_ERR_IO, "path too long: '%s/.qrt'", absdir);
     else if (mkdir(objdir, 0777))
       st = qcc_status_make(QCC_ERR_IO, "cannot create '%s': %s", objdir, strerror(errno));
-    else *temporary = true, st = compile_runtime(tc, rt, &srcs, objdir, jobs);
+    else *temporary = true, st = compile_runtime(tc, rt, &srcs, extra, objdir, jobs);
   }
   if (lock >= 0) close(lock); /* releases the lock */
   if (!st) {
@@ -559,11 +586,40 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
 
 /* ---------------------------------------------------------------- build */
 
+static const char *objcopy_of(const qcc_toolchain *tc) {
+  const qcc_target *t = target_of(tc);
+  if (qcc_target_is_cross(t)) return t->cross_objcopy;
+  const char *e = getenv("OBJCOPY");
+  return e && e[0] ? e : "objcopy";
+}
+
+/* The LTO link is GCC's -fwhole-program (NAME.c marks its API
+ * externally_visible); with another compiler the objects are linked as they
+ * are. */
+static bool lto_usable(const char *cc_version) { return !strstr(cc_version, "clang"); }
+
+/* argv helpers: a fixed array, checked by the callers' sizes */
+typedef struct {
+  const char *v[64];
+  int n;
+} args;
+
+static void arg(args *a, const char *s) {
+  if (s && a->n < 63) a->v[a->n++] = s;
+  a->v[a->n] = NULL;
+}
+
+static void arg_list(args *a, const char *const *l) {
+  for (int i = 0; l[i]; i++) arg(a, l[i]);
+}
+
 qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const char *name, bool embedded_weights,
                                qcc_build_report *report) {
   double t0 = now_s();
   qcc_build_report rep;
   memset(&rep, 0, sizeof rep);
+  const qcc_target *t = target_of(tc);
+  rep.built_for = qcc_target_resolve(t)->name;
   if (report) *report = rep;
   char rt[PATH_MAX];
   QCC_RETURN_IF_ERROR(find_runtime(tc, rt, sizeof rt));
@@ -571,70 +627,120 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
   if (jobs < 1) jobs = 1;
   if (jobs > 64) jobs = 64;
   const char *cc = cc_of(tc);
-  char inc[PATH_MAX + 16], incr[PATH_MAX + 16], f_c[300], f_o[300], f_s[300], f_wo[300], f_a[300], f_main[300],
-      f_run[300], runner_c[PATH_MAX + 32], what[400];
+  rep.lto = !tc->no_lto;
+  char inc[PATH_MAX + 16], incr[PATH_MAX + 16], f_c[300], f_co[300], f_s[300], f_wo[300], f_lo[300], f_o[300],
+      f_lib[300], f_main[300], f_run[300], soname[320], lname[300], runner_c[PATH_MAX + 32], weights_sym[300], def[40],
+      lto_jobs[32], what[400];
   snprintf(inc, sizeof inc, "-I%s/include", rt);
   snprintf(incr, sizeof incr, "-I%s/runner", rt);
   snprintf(f_c, sizeof f_c, "%s.c", name);
-  snprintf(f_o, sizeof f_o, "%s.o", name);
+  snprintf(f_co, sizeof f_co, "%s.c.o", name);         /* NAME.c compiled */
   snprintf(f_s, sizeof f_s, "%s.weights.S", name);
   snprintf(f_wo, sizeof f_wo, "%s.weights.o", name);
-  snprintf(f_a, sizeof f_a, "lib%s.a", name);
+  snprintf(f_lo, sizeof f_lo, "%s.linked.o", name);    /* the partial link, before localizing */
+  snprintf(f_o, sizeof f_o, "%s.o", name);             /* the model's object */
+  snprintf(f_lib, sizeof f_lib, tc->emit == QCC_EMIT_SHARED ? "lib%s.so" : tc->emit == QCC_EMIT_OBJ ? "%s.o" : "lib%s.a",
+           name);
+  snprintf(soname, sizeof soname, "-Wl,-soname,lib%s.so", name);
+  snprintf(lname, sizeof lname, "-l%s", name);
   snprintf(f_main, sizeof f_main, "%s_run_main.c", name);
   snprintf(f_run, sizeof f_run, "%s-run", name);
   snprintf(runner_c, sizeof runner_c, "%s/runner/qcc_runner.c", rt);
+  snprintf(weights_sym, sizeof weights_sym, "--localize-symbol=%s_weights", name);
+  snprintf(def, sizeof def, "-DQRT_TARGET_ISA=%d", qcc_target_build_isa(t));
+  snprintf(lto_jobs, sizeof lto_jobs, "-flto=%d", jobs);
+  const char *march = t->march;
 
-  /* NAME.c first: a failure there is reported before the runtime is built */
-  {
-    const char *argv[40];
-    int a = 0;
-    argv[a++] = cc;
-    for (int i = 0; kCommonFlags[i]; i++) argv[a++] = kCommonFlags[i];
-    if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
-    argv[a++] = "-I.", argv[a++] = inc, argv[a++] = "-c", argv[a++] = f_c, argv[a++] = "-o", argv[a++] = f_o;
-    argv[a] = NULL;
+  /* NAME.c first: a failure there is reported before the runtime is built;
+   * again without -flto when the compiler turns out not to do our LTO */
+  char ver[4096] = "";
+  for (int pass = 0; pass < 2; pass++) {
+    args a = {{0}, 0};
+    arg(&a, cc), arg_list(&a, kCommonFlags), arg(&a, rep.lto ? kLtoFlag : NULL), arg(&a, march);
+    arg(&a, "-I."), arg(&a, inc), arg(&a, "-c"), arg(&a, f_c), arg(&a, "-o"), arg(&a, f_co);
     snprintf(what, sizeof what, "the C compiler '%s' on %s", cc, f_c);
-    QCC_RETURN_IF_ERROR(run_one(tc, (char *const *)argv, dir, what));
+    QCC_RETURN_IF_ERROR(run_one(tc, (char *const *)a.v, dir, what));
+    if (pass) break;
+    /* the compiler's identity: part of the cache key, and whether it does LTO */
+    const char *argv[] = {cc, "--version", NULL};
+    QCC_RETURN_IF_ERROR(run_capture(tc, (char *const *)argv, ver, sizeof ver));
+    if (!rep.lto || lto_usable(ver)) break;
+    rep.lto = false;
   }
   if (embedded_weights) {
     const char *argv[] = {cc, "-c", f_s, "-o", f_wo, NULL};
     snprintf(what, sizeof what, "the C compiler '%s' on %s", cc, f_s);
     QCC_RETURN_IF_ERROR(run_one(tc, (char *const *)argv, dir, what));
   }
-  strlist objs = {0};
+  strlist objs = {0}, extra = {0};
   char objdir[PATH_MAX];
   bool temporary = false;
-  qcc_status_t st = runtime_objects(tc, rt, dir, jobs, &objs, objdir, sizeof objdir, &rep.runtime_cached, &temporary);
+  qcc_status_t st = sl_add(&extra, def) ? NULL : no_memory();
+  for (int i = 0; !st && kRuntimeFlags[i]; i++)
+    if (!sl_add(&extra, kRuntimeFlags[i])) st = no_memory();
+  if (!st && rep.lto && !sl_add(&extra, kLtoFlag)) st = no_memory();
+  if (!st)
+    st = runtime_objects(tc, rt, ver, &extra, dir, jobs, &objs, objdir, sizeof objdir, &rep.runtime_cached,
+                         &temporary);
   rep.runtime_objects = objs.n;
   if (!st) {
+    /* One partial link: NAME.c's API (its default-visibility symbols) is the
+     * root, the libqrt code it does not reach is dropped. With LTO the
+     * kernels are compiled again together with NAME.c, which inlines and
+     * specializes them: -fwhole-program makes everything but NAME.c's
+     * externally_visible API static, which a linker-plugin LTO of a
+     * relocatable output cannot (it keeps every global symbol, and compiles
+     * all of libqrt: ten times the time). */
     strlist argv = {0};
-    bool ok = sl_add(&argv, ar_of(tc)) && sl_add(&argv, "rcs") && sl_add(&argv, f_a) && sl_add(&argv, f_o) &&
-              (!embedded_weights || sl_add(&argv, f_wo));
+    bool ok = sl_add(&argv, cc);
+    for (int i = 0; ok && kCommonFlags[i]; i++) ok = sl_add(&argv, kCommonFlags[i]);
+    if (ok && rep.lto) ok = sl_add(&argv, lto_jobs) && sl_add(&argv, "-fno-use-linker-plugin") &&
+                            sl_add(&argv, "-fwhole-program");
+    if (ok && march) ok = sl_add(&argv, march);
+    ok = ok && sl_add(&argv, "-r") && sl_add(&argv, "-nostdlib") && sl_add(&argv, "-Wl,--gc-sections") &&
+         sl_add(&argv, "-Wl,--gc-keep-exported") && sl_add(&argv, f_co) && (!embedded_weights || sl_add(&argv, f_wo));
     for (int i = 0; ok && i < objs.n; i++) ok = sl_add(&argv, objs.v[i]);
-    snprintf(what, sizeof what, "the archiver '%s' making %s", ar_of(tc), f_a);
+    ok = ok && sl_add(&argv, "-o") && sl_add(&argv, f_lo);
+    snprintf(what, sizeof what, "the C compiler '%s' linking %s with libqrt%s", cc, f_co, rep.lto ? " (LTO)" : "");
     st = ok ? run_one(tc, argv.v, dir, what) : no_memory();
     sl_free(&argv);
   }
   if (!st) {
-    const char *argv[20];
-    int a = 0;
-    argv[a++] = cc, argv[a++] = "-O2";
-    if (target_of(tc)->march) argv[a++] = target_of(tc)->march;
-    argv[a++] = "-std=c11", argv[a++] = "-I.", argv[a++] = inc, argv[a++] = incr, argv[a++] = f_main;
-    /* drop the kernels the model never calls (libqrt is built with function sections) */
-    argv[a++] = runner_c, argv[a++] = f_a, argv[a++] = "-lm", argv[a++] = "-lpthread", argv[a++] = "-Wl,--gc-sections";
-    argv[a++] = "-o", argv[a++] = f_run;
-    argv[a] = NULL;
-    snprintf(what, sizeof what, "the C compiler '%s' linking the runner %s", cc, f_run);
+    /* every symbol but the API local: the library cannot clash with another
+     * model's (or another libqrt) in one program */
+    const char *argv[] = {objcopy_of(tc), "--localize-hidden", weights_sym, f_lo, f_o, NULL};
+    snprintf(what, sizeof what, "'%s' localizing libqrt's symbols in %s", objcopy_of(tc), f_o);
     st = run_one(tc, (char *const *)argv, dir, what);
   }
+  if (!st && tc->emit == QCC_EMIT_STATIC) {
+    const char *argv[] = {ar_of(tc), "rcs", f_lib, f_o, NULL};
+    snprintf(what, sizeof what, "the archiver '%s' making %s", ar_of(tc), f_lib);
+    st = run_one(tc, (char *const *)argv, dir, what);
+  } else if (!st && tc->emit == QCC_EMIT_SHARED) {
+    args a = {{0}, 0};
+    arg(&a, cc), arg(&a, march), arg(&a, "-shared"), arg(&a, soname), arg(&a, "-o"), arg(&a, f_lib), arg(&a, f_o);
+    arg(&a, "-lm"), arg(&a, "-lpthread"), arg(&a, "-Wl,--gc-sections");
+    snprintf(what, sizeof what, "the C compiler '%s' linking %s", cc, f_lib);
+    st = run_one(tc, (char *const *)a.v, dir, what);
+  }
+  if (!st) {
+    args a = {{0}, 0};
+    arg(&a, cc), arg(&a, "-O2"), arg(&a, march), arg(&a, "-std=c11"), arg(&a, "-I."), arg(&a, inc), arg(&a, incr);
+    arg(&a, f_main), arg(&a, runner_c);
+    if (tc->emit == QCC_EMIT_SHARED) arg(&a, "-L."), arg(&a, lname), arg(&a, "-Wl,-rpath,$ORIGIN");
+    else arg(&a, f_lib);
+    /* the program keeps only what it calls (libqrt is built with function sections) */
+    arg(&a, "-lm"), arg(&a, "-lpthread"), arg(&a, "-Wl,--gc-sections"), arg(&a, "-o"), arg(&a, f_run);
+    snprintf(what, sizeof what, "the C compiler '%s' linking the runner %s", cc, f_run);
+    st = run_one(tc, (char *const *)a.v, dir, what);
+  }
   if (temporary) remove_flat_dir(objdir);
+  const char *const scratch[] = {f_co, f_wo, f_lo, tc->emit == QCC_EMIT_OBJ ? NULL : f_o};
   char p[PATH_MAX * 2];
-  snprintf(p, sizeof p, "%s/%s", dir, f_o);
-  unlink(p);
-  snprintf(p, sizeof p, "%s/%s", dir, f_wo);
-  unlink(p);
+  for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++)
+    if (scratch[i]) snprintf(p, sizeof p, "%s/%s", dir, scratch[i]), unlink(p);
   sl_free(&objs);
+  sl_free(&extra);
   rep.seconds = now_s() - t0;
   if (report) *report = rep;
   return st;

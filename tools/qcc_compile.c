@@ -25,20 +25,28 @@ static void compile_usage(FILE *f) {
   fprintf(f,
           "usage: qcc compile MODEL.(onnx|mlir|mlirbc) -o DIR [options]\n"
           "  Compiles the model's @main into DIR/NAME.h, DIR/NAME.c, DIR/libNAME.a (the model and the\n"
-          "  libqrt kernels it calls; weights embedded from DIR/NAME.weights.bin by NAME.weights.S) and\n"
+          "  libqrt kernels it calls, for the target's ISA level; weights embedded from DIR/NAME.weights.bin\n"
+          "  by NAME.weights.S) and\n"
           "  the runner DIR/NAME-run (source DIR/NAME_run_main.c), for this machine. The compiled\n"
           "  model gives the outputs `qcc run` gives, bit for bit.\n"
           "  -o DIR                the output folder (created with its parents; files of the same names\n"
           "                        replaced, others kept)\n"
           "  --name NAME           prefix of the files and C symbols (default: the model file's stem)\n"
-          "  --target T            native (default): weights packed for this machine's best kernels;\n"
-          "                        generic: for the portable scalar ones (runs on any CPU of this\n"
-          "                        architecture); x86-64-v3, x86-64-v4: packed for at most AVX2 / AVX-512;\n"
-          "                        aarch64: cross-compiled with aarch64-linux-gnu-gcc (docs/aarch64.md)\n"
+          "  --target T            native (default): this machine's level (x86-64-v4-vnni, ...; printed);\n"
+          "                        generic: the portable scalar kernels only (runs on any CPU of this\n"
+          "                        architecture); x86-64-v3, x86-64-v4, x86-64-v4-vnni: at most AVX2 /\n"
+          "                        AVX-512 / AVX-512 VNNI; aarch64, aarch64-dotprod: cross-compiled with\n"
+          "                        aarch64-linux-gnu-gcc (docs/aarch64.md)\n"
           "  --weights-file        write DIR/NAME.weights for the caller to load, instead of embedding it\n"
           "  --max-threads K       NAME_init accepts 1 to K threads (default 4); the arena holds each\n"
           "                        thread's kernel scratch (1: the smallest arena, no thread pool)\n"
-          "  --emit=c              write the C sources and the weights only (no C compiler is run)\n"
+          "  --emit=KIND           static (default): libNAME.a; shared: libNAME.so (exports the NAME_ API only;\n"
+          "                        the runner finds it next to itself); obj: NAME.o, one object; c: the C\n"
+          "                        sources and the weights only (no C compiler is run). Each library holds\n"
+          "                        the libqrt kernels it calls, for the target's ISA level only, with every\n"
+          "                        symbol but the NAME_ API local: two models link into one program\n"
+          "  --no-lto              link libqrt's objects as compiled (default: compiled together with NAME.c\n"
+          "                        by GCC's link-time optimization, which specializes them)\n"
           "  --input-shape N=DIMS  (.onnx) fix input N's shape, e.g. input=8x1x28x28 (the batch size is\n"
           "                        fixed at compile time)\n"
           "  --no-fuse             (.onnx) compile the model as imported (no qcc-fuse-qdq,\n"
@@ -55,7 +63,7 @@ static void compile_usage(FILE *f) {
           "  --min-sqnr D, --max-size BYTES, --max-latency MS, --cost-table FILE, --precisions, --eval-samples,\n"
           "  --precision-file F, --report DIR, --int4-method rtn|awq|gptq. The quantized module (NAME.mlirbc) and,\n"
           "  with a budget or a precision file, NAME.precision.json are written into DIR next to the library.\n"
-          "  The C compiler is $CC or cc, the archiver $AR or ar; libqrt's sources are found through\n"
+          "  The C compiler is $CC or cc, the archiver $AR or ar, objcopy $OBJCOPY or objcopy; libqrt's sources are found through\n"
           "  $QCC_RUNTIME_DIR, else where qcc was built from.\n");
 }
 
@@ -185,6 +193,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   bool quantize = false;
   if (argc > 256 - 2 * MAX_SHAPES - 8) return qcc_cli_errorf(QCC_ERR_USAGE, "too many arguments");
   bool weights_file = false, emit_c = false, no_fuse = false, quiet = false, print_pipeline = false;
+  qcc_emit_kind emit = QCC_EMIT_STATIC;
   int max_threads = 4;
   qcc_toolchain tc;
   memset(&tc, 0, sizeof tc);
@@ -214,7 +223,7 @@ int qcc_cmd_compile(int argc, char **argv) {
       NEED("a C identifier");
       name = val;
     } else if (OPT("--target")) {
-      NEED("a target (native, generic, x86-64-v3, x86-64-v4, aarch64)");
+      NEED("a target (native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, aarch64, aarch64-dotprod)");
       target = val;
     } else if (!strcmp(a, "--weights-file")) {
       weights_file = true;
@@ -223,10 +232,15 @@ int qcc_cmd_compile(int argc, char **argv) {
       qcc_status_t st = qcc_cli_threads("--max-threads", val, &max_threads);
       if (st) return qcc_cli_fail(st);
     } else if (OPT("--emit")) {
-      NEED("a kind (c, static)");
-      if (!strcmp(val, "c")) emit_c = true;
-      else if (!strcmp(val, "static")) emit_c = false;
-      else return qcc_cli_errorf(QCC_ERR_USAGE, "--emit: '%s' is not supported (c, static)", val);
+      NEED("a kind (c, static, shared, obj)");
+      emit_c = !strcmp(val, "c");
+      if (!strcmp(val, "static")) emit = QCC_EMIT_STATIC;
+      else if (!strcmp(val, "shared")) emit = QCC_EMIT_SHARED;
+      else if (!strcmp(val, "obj")) emit = QCC_EMIT_OBJ;
+      else if (!emit_c)
+        return qcc_cli_errorf(QCC_ERR_USAGE, "--emit: '%s' is not a kind qcc compile makes (c, static, shared, obj)", val);
+    } else if (!strcmp(a, "--no-lto")) {
+      tc.no_lto = true;
     } else if (OPT("--input-shape")) {
       NEED("NAME=DIMS");
       if (nshape == MAX_SHAPES) return qcc_cli_errorf(QCC_ERR_USAGE, "too many --input-shape options");
@@ -266,6 +280,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (!qcc_target_find(target))
     return qcc_cli_errorf(QCC_ERR_USAGE, "unknown target '%s' (%s)", target, qcc_target_names());
   tc.target = target;
+  tc.emit = emit;
   char name_buf[80];
   if (!name) default_name(model, name_buf, sizeof name_buf), name = name_buf;
   if (!qcc_codegen_name_ok(name))
@@ -404,7 +419,9 @@ int qcc_cmd_compile(int argc, char **argv) {
     printf("compiled %s -> %s/ (target %s): %s.h %s.c ", src_model, dir, target, name, name);
     if (quantize) printf("%s.mlirbc ", name);
     if (emit_c) printf("%s%s %s_run_main.c", name, weights_file ? ".weights" : ".weights.bin + .weights.S", name);
-    else printf("lib%s.a %s-run%s%s", name, name, weights_file ? " " : "", weights_file ? name : "");
+    else
+      printf(emit == QCC_EMIT_SHARED ? "lib%s.so %s-run%s%s" : emit == QCC_EMIT_OBJ ? "%s.o %s-run%s%s" : "lib%s.a %s-run%s%s",
+             name, name, weights_file ? " " : "", weights_file ? name : "");
     printf("%s; %d kernel calls, %d ops folded\n", !emit_c && weights_file ? ".weights" : "", res.n_calls, res.n_folded);
     printf("arena: %zu bytes (%.1f KiB) planned, lower bound %zu bytes (%.1f KiB): largest set of simultaneously "
            "live tensors and scratch; %s_arena_size() = %zu\n",
@@ -413,6 +430,10 @@ int qcc_cmd_compile(int argc, char **argv) {
     printf("weights: %zu bytes (%.1f KiB) ", res.weights_size, (double)res.weights_size / 1024);
     if (weights_file) printf("in %s/%s.weights, for the caller to load\n", dir, name);
     else printf("embedded\n");
+    if (!emit_c)
+      printf("libqrt: the %s variants%s%s, %s\n", rep.built_for, strcmp(rep.built_for, target) ? " (" : "",
+             strcmp(rep.built_for, target) ? "native on this machine)" : "",
+             rep.lto ? "compiled together with the model's code (LTO)" : "linked as compiled (--no-lto)");
     if (emit_c)
       printf("time: %.2f s\n", t_emit);
     else

@@ -57,13 +57,15 @@ qrt_status_t qrt_conv2d_output_size(const qrt_conv2d_params_t *p, int64_t h, int
 /* ---- microkernel table ---------------------------------------------------------- */
 
 static const qrt_f32_conv_ukernel_t qrt_f32_conv_ukernels[] = {
-#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc, pw_mr, pw_np, pw_min)            \
-  {"f32_igemm_" #mr "x" #nr "__" #isa_name, isa, mr, nr, kc, mc,                          \
-   qrt_f32_igemm_##mr##x##nr##__##isa_name, qrt_f32_dwconv__##isa_name,                    \
-   qrt_f32_strided_copy__##isa_name, pw_mr, pw_np, pw_min,                                  \
-   qrt_f32_pwconv_##pw_mr##x##pw_np##__##isa_name},
+#define QRT_CONV_FN(isa, fn) QRT_ROW_FN(QRT_ROW_KEPT(isa, QRT_F32_CONV_LEVELS), fn)
+#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc, pw_mr, pw_np, pw_min)                 \
+  {"f32_igemm_" #mr "x" #nr "__" #isa_name, isa, mr, nr, kc, mc,                               \
+   QRT_CONV_FN(isa, qrt_f32_igemm_##mr##x##nr##__##isa_name), QRT_CONV_FN(isa, qrt_f32_dwconv__##isa_name), \
+   QRT_CONV_FN(isa, qrt_f32_strided_copy__##isa_name), pw_mr, pw_np, pw_min,                     \
+   QRT_CONV_FN(isa, qrt_f32_pwconv_##pw_mr##x##pw_np##__##isa_name)},
 #include "f32_conv_ukernels.inl"
 #undef QRT_F32_CONV_UKERNEL
+#undef QRT_CONV_FN
 };
 
 int qrt_f32_conv_ukernel_count(void) {
@@ -86,7 +88,7 @@ static const qrt_f32_conv_ukernel_t *qrt_f32_conv_same_layout(const qrt_f32_conv
   const qrt_f32_conv_ukernel_t *best = uk;
   for (int i = 0; i < qrt_f32_conv_ukernel_count(); i++) {
     const qrt_f32_conv_ukernel_t *r = &qrt_f32_conv_ukernels[i];
-    if (r->isa <= isa && r->isa > best->isa && r->nr == uk->nr && r->kc == uk->kc) best = r;
+    if (r->igemm && r->isa <= isa && r->isa > best->isa && r->nr == uk->nr && r->kc == uk->kc) best = r;
   }
   return best;
 }
@@ -96,7 +98,7 @@ const qrt_f32_conv_ukernel_t *qrt_f32_conv_ukernel_select(int *out_index) {
   const qrt_isa_t isa = qrt_active_isa();
   int best = 0;
   for (int i = 0; i < qrt_f32_conv_ukernel_count(); i++)
-    if (qrt_f32_conv_ukernels[i].isa <= isa) best = i;
+    if (qrt_f32_conv_ukernels[i].isa <= isa && qrt_f32_conv_ukernels[i].igemm) best = i;
   if (out_index) *out_index = best;
   return &qrt_f32_conv_ukernels[best];
 }
@@ -619,7 +621,7 @@ static qrt_status_t qrt_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_par
   const qrt_f32_conv_ukernel_t *uk = qrt_f32_conv_ukernel_at(hd->ukernel);
   if (!uk || (hd->kind != QRT_CONV_IGEMM && hd->kind != QRT_CONV_DEPTHWISE))
     return QRT_INVALID_ARGUMENT;
-  if (uk->isa > qrt_cpu_isa()) return QRT_UNSUPPORTED;
+  if (uk->isa > qrt_cpu_isa() || !uk->igemm) return QRT_UNSUPPORTED; /* !igemm: not in this build (qrt_target.h) */
 #if defined(__aarch64__)
   uk = qrt_f32_conv_same_layout(uk);
 #endif

@@ -107,10 +107,19 @@ typedef struct {
 #include "f32_conv_ukernels.inl"
 #undef QRT_F32_CONV_UKERNEL
 
-/* All conv variants compiled in, oldest ISA first. */
+/* The table's levels (qrt_target.h): a row not kept has NULL functions. */
+enum {
+  QRT_F32_CONV_LEVELS = 0u
+#define QRT_F32_CONV_UKERNEL(isa_name, isa, mr, nr, kc, mc, pw_mr, pw_np, pw_min) | QRT_LEVEL_BIT(isa)
+#include "f32_conv_ukernels.inl"
+#undef QRT_F32_CONV_UKERNEL
+};
+
+/* Every conv row of the architecture, oldest ISA first (in a one-target build
+ * the rows not kept have NULL functions: qrt_target.h). */
 int qrt_f32_conv_ukernel_count(void);
 const qrt_f32_conv_ukernel_t *qrt_f32_conv_ukernel_at(int index);
-/* The newest variant allowed by qrt_active_isa(); its index in *out_index. */
+/* The newest variant with functions allowed by qrt_active_isa(); its index in *out_index. */
 const qrt_f32_conv_ukernel_t *qrt_f32_conv_ukernel_select(int *out_index);
 
 #endif /* QRT_F32_CONV_INTERNAL_H */

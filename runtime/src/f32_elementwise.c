@@ -195,11 +195,17 @@ qrt_status_t qrt_f32_where(int64_t rank, const int64_t *out_shape, const uint8_t
 
 /* ---- f32_transcend.inl's builds: the newest this CPU and the limit allow --------- */
 
+#if defined(__x86_64__)
+/* a one-target build keeps one of them besides the scalar one (qrt_target.h) */
+enum { QRT_TRANSCEND_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512F) };
+#define QRT_TRANSCEND(isa_level) (QRT_ROW_KEPT(isa_level, QRT_TRANSCEND_LEVELS) && isa >= isa_level)
+#endif
+
 void qrt_f32_gelu_erf(int64_t n, const float *x, float *y) {
 #if defined(__x86_64__)
   const qrt_isa_t isa = qrt_active_isa();
-  if (isa >= QRT_ISA_AVX512F) { qrt_f32_gelu_erf__avx512f(n, x, y); return; }
-  if (isa >= QRT_ISA_AVX2_FMA) { qrt_f32_gelu_erf__avx2_fma(n, x, y); return; }
+  if (QRT_TRANSCEND(QRT_ISA_AVX512F)) { qrt_f32_gelu_erf__avx512f(n, x, y); return; }
+  if (QRT_TRANSCEND(QRT_ISA_AVX2_FMA)) { qrt_f32_gelu_erf__avx2_fma(n, x, y); return; }
 #endif
   qrt_f32_gelu_erf__scalar(n, x, y);
 }
@@ -207,8 +213,8 @@ void qrt_f32_gelu_erf(int64_t n, const float *x, float *y) {
 double qrt_f32_exp_shifted_sum(int64_t n, const float *x, float mx, float *y) {
 #if defined(__x86_64__)
   const qrt_isa_t isa = qrt_active_isa();
-  if (isa >= QRT_ISA_AVX512F) return qrt_f32_exp_shifted_sum__avx512f(n, x, mx, y);
-  if (isa >= QRT_ISA_AVX2_FMA) return qrt_f32_exp_shifted_sum__avx2_fma(n, x, mx, y);
+  if (QRT_TRANSCEND(QRT_ISA_AVX512F)) return qrt_f32_exp_shifted_sum__avx512f(n, x, mx, y);
+  if (QRT_TRANSCEND(QRT_ISA_AVX2_FMA)) return qrt_f32_exp_shifted_sum__avx2_fma(n, x, mx, y);
 #endif
   return qrt_f32_exp_shifted_sum__scalar(n, x, mx, y);
 }

@@ -275,7 +275,7 @@ static const qrt_f32_gemm_ukernel_t *qrt_f32_gemm_same_layout(const qrt_f32_gemm
   const qrt_f32_gemm_ukernel_t *best = uk;
   for (int i = 0; i < qrt_f32_gemm_ukernel_count(); i++) {
     const qrt_f32_gemm_ukernel_t *r = qrt_f32_gemm_ukernel_at(i);
-    if (r->isa <= isa && r->isa > best->isa && r->nr == uk->nr && r->kc == uk->kc) best = r;
+    if (r->fn && r->isa <= isa && r->isa > best->isa && r->nr == uk->nr && r->kc == uk->kc) best = r;
   }
   return best;
 }
@@ -322,7 +322,7 @@ qrt_status_t qrt_f32_gemm_packed_b_mt(qrt_pool_t *pool, int trans_a, int64_t m, 
   const qrt_packed_b_header_t *h = (const qrt_packed_b_header_t *)packed_b;
   const qrt_f32_gemm_ukernel_t *uk = qrt_f32_gemm_ukernel_at(h->ukernel);
   if (h->magic != QRT_PACKED_B_MAGIC || !uk || h->n != n || h->k != k) return QRT_INVALID_ARGUMENT;
-  if (uk->isa > qrt_cpu_isa()) return QRT_UNSUPPORTED;
+  if (uk->isa > qrt_cpu_isa() || !uk->fn) return QRT_UNSUPPORTED; /* !fn: not in this build (qrt_target.h) */
 #if defined(__aarch64__)
   uk = qrt_f32_gemm_same_layout(uk);
 #endif

@@ -28,35 +28,48 @@
 
 #include "q8_conv_gemm_internal.h"
 #include "q8_dwconv_internal.h"
+#include "qrt_target.h"
 #include "qrt/qrt_pool.h"
 
 /* ---- variants, oldest ISA first ------------------------------------------------- */
 
 /* Every architecture's rows; the tiles only where this build has them (the
- * geometry is portable: q8_conv_gemm_internal.h, q8_variant_t). */
+ * geometry is portable: q8_conv_gemm_internal.h, q8_variant_t). A one-target
+ * build (qrt_target.h) keeps the tiles of every row up to its level: packing
+ * takes the newest row that can hold the weights, an int16-lane row (avx2,
+ * neon) when they are past s8, which the byte-lane rows cannot take. */
 #if defined(__x86_64__) || defined(_M_X64)
-#define Q8_X86(f) f
+#define Q8_X86(level, f) QRT_ROW_FN(QRT_ROW_UP_TO_TARGET(level), f)
 #else
-#define Q8_X86(f) NULL
+#define Q8_X86(level, f) NULL
 #endif
 #if defined(__aarch64__)
-#define Q8_ARM(f) f
+#define Q8_ARM(level, f) QRT_ROW_FN(QRT_ROW_UP_TO_TARGET(level), f)
 #else
-#define Q8_ARM(f) NULL
+#define Q8_ARM(level, f) NULL
 #endif
+#define AVX2 QRT_ISA_AVX2_FMA
+#define VNNI QRT_ISA_AVX512VNNI
+#define NEON QRT_ISA_NEON
+#define DOT QRT_ISA_DOTPROD
 static const q8_variant_t kVariants[] = {
-    {"q8_conv_4x24_gemm_4x24__avx2", QRT_ISA_AVX2_FMA, 2, 0, 8, 4, 24, 4, Q8_X86(qrt_q8_conv_tile_4x24__avx2), NULL,
-     Q8_X86(qrt_q8_requant__avx2), 3, Q8_X86(qrt_q8_gemm_tile_4x24__avx2), NULL, Q8_X86(qrt_q8_dyn_row__avx2)},
-    {"q8_conv_8x48_gemm_6x64__avx512vnni", QRT_ISA_AVX512VNNI, 4, 0, 16, 8, 48, 6,
-     Q8_X86(qrt_q8_conv_tile_8x48__avx512vnni), NULL, Q8_X86(qrt_q8_requant__avx512vnni), 4,
-     Q8_X86(qrt_q8_gemm_tile_6x64__avx512vnni), Q8_X86(qrt_q8_conv_tile_rq_8x48__avx512vnni),
-     Q8_X86(qrt_q8_dyn_row__avx512vnni)},
-    {"q8_conv_4x12_gemm_4x8__neon", QRT_ISA_NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(qrt_q8_conv_tile_4x12__neon),
-     Q8_ARM(qrt_q8_gemm_tile_4x8__neon), Q8_ARM(qrt_q8_requant__neon), 0, NULL, NULL, Q8_ARM(qrt_q8_dyn_row__neon)},
-    {"q8_conv_8x12_gemm_4x16__dotprod", QRT_ISA_DOTPROD, 4, 0x80, 16, 8, 12, 4,
-     Q8_ARM(qrt_q8_conv_tile_8x12__dotprod), Q8_ARM(qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(qrt_q8_requant__neon),
-     0, NULL, NULL, Q8_ARM(qrt_q8_dyn_row__neon)},
+    {"q8_conv_4x24_gemm_4x24__avx2", AVX2, 2, 0, 8, 4, 24, 4, Q8_X86(AVX2, qrt_q8_conv_tile_4x24__avx2), NULL,
+     Q8_X86(AVX2, qrt_q8_requant__avx2), 3, Q8_X86(AVX2, qrt_q8_gemm_tile_4x24__avx2), NULL,
+     Q8_X86(AVX2, qrt_q8_dyn_row__avx2)},
+    {"q8_conv_8x48_gemm_6x64__avx512vnni", VNNI, 4, 0, 16, 8, 48, 6, Q8_X86(VNNI, qrt_q8_conv_tile_8x48__avx512vnni),
+     NULL, Q8_X86(VNNI, qrt_q8_requant__avx512vnni), 4, Q8_X86(VNNI, qrt_q8_gemm_tile_6x64__avx512vnni),
+     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni)},
+    {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
+     Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,
+     Q8_ARM(NEON, qrt_q8_dyn_row__neon)},
+    {"q8_conv_8x12_gemm_4x16__dotprod", DOT, 4, 0x80, 16, 8, 12, 4, Q8_ARM(DOT, qrt_q8_conv_tile_8x12__dotprod),
+     Q8_ARM(DOT, qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(DOT, qrt_q8_requant__neon), 0, NULL, NULL,
+     Q8_ARM(DOT, qrt_q8_dyn_row__neon)},
 };
+#undef AVX2
+#undef VNNI
+#undef NEON
+#undef DOT
 enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 
 /* x86 levels are 1-15, aarch64 levels 16-31 (qrt.h): the rows that may serve a limit. */

@@ -5,12 +5,21 @@
 #include <string.h>
 
 #include "q8_ew_internal.h"
+#include "qrt_target.h"
 
 /* ---- variants, oldest ISA first ------------------------------------------------- */
 
+/* A one-target build keeps the newest row at or below its level (qrt_target.h). */
+#if defined(__x86_64__) || defined(_M_X64)
+enum { Q8_EW_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512F) };
+#elif defined(__aarch64__)
+enum { Q8_EW_LEVELS = QRT_LEVEL_BIT(QRT_ISA_NEON) };
+#endif
+#define Q8_EW_FN(level, f) QRT_ROW_FN(QRT_ROW_KEPT(level, Q8_EW_LEVELS), f)
 #define Q8_EW_ROW(isa, level)                                                                                  \
-  {"q8_ew__" #isa, level, qrt_q8_quantize__##isa, qrt_q8_requant_row__##isa, qrt_q8_add_row__##isa,            \
-   qrt_q8_mul_row__##isa, qrt_q8_max_rows__##isa, qrt_q8_max_cols__##isa, qrt_q8_sum__##isa}
+  {"q8_ew__" #isa, level, Q8_EW_FN(level, qrt_q8_quantize__##isa), Q8_EW_FN(level, qrt_q8_requant_row__##isa), \
+   Q8_EW_FN(level, qrt_q8_add_row__##isa), Q8_EW_FN(level, qrt_q8_mul_row__##isa),                             \
+   Q8_EW_FN(level, qrt_q8_max_rows__##isa), Q8_EW_FN(level, qrt_q8_max_cols__##isa), Q8_EW_FN(level, qrt_q8_sum__##isa)}
 static const q8_ew_variant_t kVariants[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     Q8_EW_ROW(avx2, QRT_ISA_AVX2_FMA),
@@ -22,13 +31,14 @@ static const q8_ew_variant_t kVariants[] = {
     {NULL, QRT_ISA_SCALAR, NULL, NULL, NULL, NULL, NULL, NULL, NULL}, /* end (keeps the array non-empty) */
 };
 #undef Q8_EW_ROW
+#undef Q8_EW_FN
 enum { Q8_EW_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] - 1 };
 
 const q8_ew_variant_t *qrt_q8_ew_variant(void) {
   const qrt_isa_t isa = qrt_active_isa();
   const q8_ew_variant_t *best = NULL;
   for (int i = 0; i < Q8_EW_N_VARIANTS; i++)
-    if (kVariants[i].isa <= isa) best = &kVariants[i];
+    if (kVariants[i].isa <= isa && kVariants[i].quantize) best = &kVariants[i];
   return best;
 }
 

@@ -151,7 +151,8 @@ const char *qrt_isa_name(qrt_isa_t isa) {
 
 /* ---- microkernel table ---------------------------------------------------- */
 static const qrt_f32_gemm_ukernel_t qrt_f32_gemm_ukernels[] = {
-#define QRT_F32_GEMM_UKERNEL(name, isa, mr, nr, kc, mc, nc) {#name, isa, mr, nr, kc, mc, nc, qrt_##name},
+#define QRT_F32_GEMM_UKERNEL(name, isa, mr, nr, kc, mc, nc) \
+  {#name, isa, mr, nr, kc, mc, nc, QRT_ROW_FN(QRT_ROW_KEPT(isa, QRT_F32_GEMM_LEVELS), qrt_##name)},
 #include "f32_gemm_ukernels.inl"
 #undef QRT_F32_GEMM_UKERNEL
 };
@@ -169,7 +170,7 @@ const qrt_f32_gemm_ukernel_t *qrt_f32_gemm_ukernel_select(int *out_index) {
   const qrt_isa_t isa = qrt_active_isa();
   int best = 0;
   for (int i = 0; i < qrt_f32_gemm_ukernel_count(); i++)
-    if (qrt_f32_gemm_ukernels[i].isa <= isa) best = i;
+    if (qrt_f32_gemm_ukernels[i].isa <= isa && qrt_f32_gemm_ukernels[i].fn) best = i;
   if (out_index) *out_index = best;
   return &qrt_f32_gemm_ukernels[best];
 }

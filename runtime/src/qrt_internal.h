@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "qrt/qrt_f32.h"
+#include "qrt_target.h"
 
 #define QRT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define QRT_MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -37,10 +38,19 @@ typedef struct {
 #include "f32_gemm_ukernels.inl"
 #undef QRT_F32_GEMM_UKERNEL
 
-/* All variants compiled in, oldest ISA first. */
+/* The table's levels (qrt_target.h): a row not kept has fn NULL. */
+enum {
+  QRT_F32_GEMM_LEVELS = 0u
+#define QRT_F32_GEMM_UKERNEL(name, isa, mr, nr, kc, mc, nc) | QRT_LEVEL_BIT(isa)
+#include "f32_gemm_ukernels.inl"
+#undef QRT_F32_GEMM_UKERNEL
+};
+
+/* Every row of the architecture, oldest ISA first (in a one-target build the
+ * rows not kept have fn NULL: qrt_target.h). */
 int qrt_f32_gemm_ukernel_count(void);
 const qrt_f32_gemm_ukernel_t *qrt_f32_gemm_ukernel_at(int index);
-/* The newest variant allowed by qrt_active_isa(); its index in *out_index. */
+/* The newest variant with a function allowed by qrt_active_isa(); its index in *out_index. */
 const qrt_f32_gemm_ukernel_t *qrt_f32_gemm_ukernel_select(int *out_index);
 
 /* ---- the blocked GEMM driver ---------------------------------------------------

@@ -9,24 +9,33 @@
 #include "wo_internal.h"
 
 /* ---- variants, oldest ISA first ------------------------------------------------ */
+/* A one-target build keeps the scalar row and the newest at or below its level
+ * (qrt_target.h): the others have NULL tiles. */
+#if defined(__x86_64__) || defined(_M_X64)
+enum { QRT_WO_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512F) };
+#elif defined(__aarch64__)
+enum { QRT_WO_LEVELS = QRT_LEVEL_BIT(QRT_ISA_NEON) };
+#endif
+#define QRT_WO_ROW(name, level, features, mr, nr, isa)                                                         \
+  {name, level, features, mr, nr, QRT_WO_FN(level, qrt_wo_gemm_s8__##isa), QRT_WO_FN(level, qrt_wo_gemm_q4__##isa), \
+   QRT_WO_FN(level, qrt_wo_gemm_f16__##isa), QRT_WO_FN(level, qrt_wo_dequant_s8__##isa),                        \
+   QRT_WO_FN(level, qrt_wo_dequant_q4__##isa), QRT_WO_FN(level, qrt_wo_dequant_f16__##isa),                     \
+   QRT_WO_FN(level, qrt_wo_gemm_f32__##isa)}
+#define QRT_WO_FN(level, f) QRT_ROW_FN(QRT_ROW_KEPT(level, QRT_WO_LEVELS), f)
 static const qrt_wo_ukernel_t qrt_wo_ukernels[] = {
     {"wo_gemm_4x8__scalar", QRT_ISA_SCALAR, 0, QRT_WO_SCALAR_MR, QRT_WO_SCALAR_NR,
      qrt_wo_gemm_s8__scalar, qrt_wo_gemm_q4__scalar, qrt_wo_gemm_f16__scalar, NULL, NULL, NULL, NULL},
 #if defined(__x86_64__) || defined(_M_X64)
     /* x86-64-v3 includes F16C; the ISA level does not check it, the row does. */
-    {"wo_gemm_4x16__avx2_f16c", QRT_ISA_AVX2_FMA, QRT_CPU_F16C, QRT_WO_AVX2_MR, QRT_WO_AVX2_NR,
-     qrt_wo_gemm_s8__avx2_f16c, qrt_wo_gemm_q4__avx2_f16c, qrt_wo_gemm_f16__avx2_f16c,
-     qrt_wo_dequant_s8__avx2_f16c, qrt_wo_dequant_q4__avx2_f16c, qrt_wo_dequant_f16__avx2_f16c, qrt_wo_gemm_f32__avx2_f16c},
-    {"wo_gemm_8x32__avx512f", QRT_ISA_AVX512F, 0, QRT_WO_AVX512_MR, QRT_WO_AVX512_NR,
-     qrt_wo_gemm_s8__avx512f, qrt_wo_gemm_q4__avx512f, qrt_wo_gemm_f16__avx512f,
-     qrt_wo_dequant_s8__avx512f, qrt_wo_dequant_q4__avx512f, qrt_wo_dequant_f16__avx512f, qrt_wo_gemm_f32__avx512f},
+    QRT_WO_ROW("wo_gemm_4x16__avx2_f16c", QRT_ISA_AVX2_FMA, QRT_CPU_F16C, QRT_WO_AVX2_MR, QRT_WO_AVX2_NR, avx2_f16c),
+    QRT_WO_ROW("wo_gemm_8x32__avx512f", QRT_ISA_AVX512F, 0, QRT_WO_AVX512_MR, QRT_WO_AVX512_NR, avx512f),
 #endif
 #if defined(__aarch64__)
-    {"wo_gemm_4x16__neon", QRT_ISA_NEON, 0, QRT_WO_NEON_MR, QRT_WO_NEON_NR,
-     qrt_wo_gemm_s8__neon, qrt_wo_gemm_q4__neon, qrt_wo_gemm_f16__neon,
-     qrt_wo_dequant_s8__neon, qrt_wo_dequant_q4__neon, qrt_wo_dequant_f16__neon, qrt_wo_gemm_f32__neon},
+    QRT_WO_ROW("wo_gemm_4x16__neon", QRT_ISA_NEON, 0, QRT_WO_NEON_MR, QRT_WO_NEON_NR, neon),
 #endif
 };
+#undef QRT_WO_ROW
+#undef QRT_WO_FN
 enum { QRT_WO_NVARIANTS = (int)(sizeof qrt_wo_ukernels / sizeof qrt_wo_ukernels[0]) };
 _Static_assert(sizeof(qrt_wo_header_t) <= QRT_WO_HEADER_BYTES, "the header outgrew its bytes");
 
@@ -39,14 +48,14 @@ static int qrt_wo_cpu_has(const qrt_wo_ukernel_t *v) {
 static const qrt_wo_ukernel_t *qrt_wo_select(qrt_isa_t isa, int cpu_only) {
   const qrt_wo_ukernel_t *best = &qrt_wo_ukernels[0];
   for (int i = 1; i < QRT_WO_NVARIANTS; i++)
-    if (qrt_wo_ukernels[i].isa <= isa && (!cpu_only || qrt_wo_cpu_has(&qrt_wo_ukernels[i])))
+    if (qrt_wo_ukernels[i].isa <= isa && qrt_wo_ukernels[i].s8 && (!cpu_only || qrt_wo_cpu_has(&qrt_wo_ukernels[i])))
       best = &qrt_wo_ukernels[i];
   return best;
 }
 
 static const qrt_wo_ukernel_t *qrt_wo_by_isa(uint32_t isa) {
   for (int i = 0; i < QRT_WO_NVARIANTS; i++)
-    if ((uint32_t)qrt_wo_ukernels[i].isa == isa) return &qrt_wo_ukernels[i];
+    if ((uint32_t)qrt_wo_ukernels[i].isa == isa && qrt_wo_ukernels[i].s8) return &qrt_wo_ukernels[i];
   return NULL;
 }
 
