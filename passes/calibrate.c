@@ -28,7 +28,7 @@
 
 /* data=, samples= (0: all), mean=, std=, layout=: the options the precision
  * passes share (precision.h); labels= is theirs only. input_rows=N: keep N
- * input rows of each gemm/matmul layer for qcc-awq (0: none). */
+ * input rows of each gemm/matmul layer for qcc-awq and qcc-gptq (0: none). */
 typedef struct {
   qcc_eval_options e;
   long input_rows;
@@ -54,7 +54,7 @@ typedef struct {
   double mean_count; /* values summed per channel */
   /* input_rows=N, when the channel axis is the last one (gemm, matmul): the
    * sum of |x| per channel and a uniform sample of N rows (reservoir sampling
-   * with a fixed seed, so deterministic), for qcc-awq. */
+   * with a fixed seed, so deterministic), for qcc-awq and qcc-gptq. */
   int64_t rows_cap;  /* 0: not collected */
   int64_t rows_kept;
   double rows_seen;
@@ -402,11 +402,11 @@ const qcc_pass_info qcc_pass_calibrate_info = {
     "With input_rows=N, each gemm/matmul with constant weights whose input has its channels on the last\n"
     "axis gets qcc.input_absmean = array<f32: ...> (mean |x| per input channel over all rows) and\n"
     "qcc.input_rows = array<f32: ...> (up to N rows of K values, row-major, a uniform sample of the rows\n"
-    "by reservoir sampling with a fixed seed; at most 2^24 values per layer), for qcc-awq.",
+    "by reservoir sampling with a fixed seed; at most 2^24 values per layer), for qcc-awq and qcc-gptq.",
     "data=PATH: .npz with one array per model input (axis 0 = samples), .npy for one input, or a\n"
     "  folder of .npy files or of images (png, jpg, bmp ...; decoded by stb_image, resized to the input)\n"
     "samples=N: use at most N samples (default: all)\n"
     "mean=M[,M,M], std=S[,S,S]: images become (pixel / 255 - mean) / std per channel (default 0, 1)\n"
     "layout=nchw|nhwc: the image input's layout (default nchw)\n"
-    "input_rows=N: keep N input rows (and mean |x|) of each gemm/matmul layer for qcc-awq (default 0, max 4096)",
+    "input_rows=N: keep N input rows (and mean |x|) of each gemm/matmul layer for qcc-awq and qcc-gptq (default 0, max 4096)",
     create};
