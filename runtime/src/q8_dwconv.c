@@ -22,27 +22,41 @@
 #include <string.h>
 
 #include "q8_dwconv_internal.h"
+#include "qrt_target.h"
 
+/* A one-target build keeps the scalar row and the newest row at or below its
+ * level (qrt_target.h); qcc packs a model's depthwise weights for that row. */
 #if defined(__x86_64__) || defined(_M_X64)
-#define DW_X86(f) f
+enum {
+  DW_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512F) | QRT_LEVEL_BIT(QRT_ISA_AVX512VNNI)
+};
+#define DW_X86(level, f) QRT_ROW_FN(QRT_ROW_KEPT(level, DW_LEVELS), f)
 #else
-#define DW_X86(f) NULL
+#define DW_X86(level, f) NULL
 #endif
 #if defined(__aarch64__)
-#define DW_ARM(f) f
+enum { DW_LEVELS = QRT_LEVEL_BIT(QRT_ISA_NEON) };
+#define DW_ARM(level, f) QRT_ROW_FN(QRT_ROW_KEPT(level, DW_LEVELS), f)
 #else
-#define DW_ARM(f) NULL
+#define DW_ARM(level, f) NULL
 #endif
 
 /* Oldest first. The AVX-512 kernel needs F + BW (vpmaddwd on zmm); with VNNI
  * it uses vpdpwssd and the avx512vnni requantization. */
 static const q8_dw_variant_t kDwVariants[] = {
     {"q8_dw_rows__scalar", QRT_ISA_SCALAR, qrt_q8_dw_rows__scalar, qrt_q8_requant_run},
-    {"q8_dw_rows__avx2", QRT_ISA_AVX2_FMA, DW_X86(qrt_q8_dw_rows__avx2), DW_X86(qrt_q8_requant__avx2)},
-    {"q8_dw_rows__avx512f", QRT_ISA_AVX512F, DW_X86(qrt_q8_dw_rows__avx512f), DW_X86(qrt_q8_requant__avx2)},
-    {"q8_dw_rows__avx512vnni", QRT_ISA_AVX512VNNI, DW_X86(qrt_q8_dw_rows__avx512vnni),
-     DW_X86(qrt_q8_requant__avx512vnni)},
-    {"q8_dw_rows__neon", QRT_ISA_NEON, DW_ARM(qrt_q8_dw_rows__neon), DW_ARM(qrt_q8_requant__neon)},
+#define AVX2 QRT_ISA_AVX2_FMA
+#define AVX512 QRT_ISA_AVX512F
+#define VNNI QRT_ISA_AVX512VNNI
+    {"q8_dw_rows__avx2", AVX2, DW_X86(AVX2, qrt_q8_dw_rows__avx2), DW_X86(AVX2, qrt_q8_requant__avx2)},
+    {"q8_dw_rows__avx512f", AVX512, DW_X86(AVX512, qrt_q8_dw_rows__avx512f), DW_X86(AVX512, qrt_q8_requant__avx2)},
+    {"q8_dw_rows__avx512vnni", VNNI, DW_X86(VNNI, qrt_q8_dw_rows__avx512vnni),
+     DW_X86(VNNI, qrt_q8_requant__avx512vnni)},
+#undef AVX2
+#undef AVX512
+#undef VNNI
+    {"q8_dw_rows__neon", QRT_ISA_NEON, DW_ARM(QRT_ISA_NEON, qrt_q8_dw_rows__neon),
+     DW_ARM(QRT_ISA_NEON, qrt_q8_requant__neon)},
 };
 enum { DW_N_VARIANTS = sizeof kDwVariants / sizeof kDwVariants[0] };
 
