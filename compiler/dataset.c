@@ -346,17 +346,36 @@ static bool jpeg_huffman_tables_ok(const unsigned char *p, size_t n) {
   return true;
 }
 
+/* The same stb_image adds an offset to a null pointer when the first IDAT
+ * chunk of a PNG is empty (it has no data buffer yet; found by the image fuzz
+ * target): qcc refuses a PNG whose first IDAT chunk has length 0. Chunks are a
+ * 4-byte big-endian length, a 4-byte type, the data and a 4-byte CRC. */
+static bool png_first_idat_ok(const unsigned char *p, size_t n) {
+  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (n < 8 || memcmp(p, sig, 8) != 0) return true; /* not a PNG */
+  size_t i = 8;
+  while (i + 8 <= n) {
+    const size_t len = (size_t)p[i] << 24 | (size_t)p[i + 1] << 16 | (size_t)p[i + 2] << 8 | p[i + 3];
+    if (!memcmp(p + i + 4, "IDAT", 4)) return len != 0;
+    if (len > n - i - 8) return true; /* truncated: stb reports it */
+    i += 8 + len + 4;
+  }
+  return true;
+}
+
 /* The same stb_image reads a 16-bit PGM/PPM (maxval > 255) past its buffer
  * when the pixel data is short, and overflows an int on header numbers of ten
  * digits (both found by the image fuzz target): qcc reads 8-bit PNM with
  * header numbers up to 2^24 only. The header is P5/P6, then width, height and maxval as
- * decimal numbers separated by whitespace or '#' comments. */
+ * decimal numbers separated by whitespace (stb's: space, \t, \n, \v, \f, \r) or '#'
+ * comments; a header separated by form feeds once got past this check. */
 static bool pnm_8bit_or_other(const unsigned char *p, size_t n) {
   if (n < 2 || p[0] != 'P' || (p[1] != '5' && p[1] != '6')) return true; /* not a binary PNM */
   size_t i = 2;
   long v = 0;
   for (int field = 0; field < 3; ++field) {
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' || p[i] == '#')) {
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\v' || p[i] == '\f' || p[i] == '\r' ||
+                      p[i] == '#')) {
       if (p[i] == '#')
         while (i < n && p[i] != '\n' && p[i] != '\r') ++i;
       else
@@ -378,6 +397,8 @@ static qcc_status_t decode_image(const unsigned char *bytes, size_t len, const c
   if (!pnm_8bit_or_other(bytes, len))
     return qcc_status_make(QCC_ERR_INVALID,
                            "%s: a PGM/PPM qcc does not read (maxval above 255, or a header number above 2^24)", name);
+  if (!png_first_idat_ok(bytes, len))
+    return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: a PNG whose first IDAT chunk is empty", name);
   if (!jpeg_huffman_tables_ok(bytes, len))
     return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: corrupt JPEG (a Huffman table with more than 256 codes)", name);
   int w = 0, h = 0, comp = 0;
