@@ -207,17 +207,24 @@ static int random_dynamic(int idx) {
   return ok;
 }
 
+/* test_hand's gemm, also packed by test_packed_multipliers. */
+static const uint8_t kHandX[6] = {1, 2, 3, 4, 5, 6};
+static const int8_t kHandW[6] = {1, 1, 1, -1, 0, 1};
+static const float kHandWs[2] = {0.5f, 0.25f};
+static const int32_t kHandBias[2] = {1, 0};
+static const qrt_q8_act_t kHandXq = {QRT_DTYPE_U8, 1.0f, 1};
+static const qrt_q8_weights_t kHandWq = {QRT_DTYPE_I8, 2, kHandWs, 0, NULL};
+
 static void test_hand(void) {
   /* x [2][3] u8 zp 1, w [2][3] s8, per-channel scales 0.5 / 0.25, s_x 1, s_y 1, zp_y -1 (s8)
    * x - zx = [0 1 2; 3 4 5], w = [1 1 1; -1 0 1]
    * acc = [3 2; 12 2] (+ bias [1, 0]: [4 2; 13 2]); * M = [0.5 0.25] -> [2 0.5; 6.5 0.5]
    * -> [2 0; 6 0] (ties to even) - 1 -> [1 -1; 5 -1] */
-  const uint8_t x[6] = {1, 2, 3, 4, 5, 6};
-  const int8_t w[6] = {1, 1, 1, -1, 0, 1};
-  const float ws[2] = {0.5f, 0.25f};
-  const int32_t bias[2] = {1, 0};
-  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 1.0f, 1};
-  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 2, ws, 0, NULL};
+  const uint8_t *x = kHandX;
+  const int8_t *w = kHandW;
+  const int32_t *bias = kHandBias;
+  const qrt_q8_act_t xq = kHandXq;
+  const qrt_q8_weights_t wq = kHandWq;
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, QRT_DTYPE_I8, 1.0f, -1);
   static _Alignas(8) char sc[16384];
@@ -335,12 +342,11 @@ static void test_rows_of_both_architectures(void) {
  * M = [1 0.5] set instead, acc [4 2; 13 2] gives [4 1; 13 1] - 1 = [3 0 12 0]
  * on every row (they all read the stored multipliers). */
 static void test_packed_multipliers(void) {
-  const uint8_t x[6] = {1, 2, 3, 4, 5, 6};
-  const int8_t w[6] = {1, 1, 1, -1, 0, 1};
-  const float ws[2] = {0.5f, 0.25f};
-  const int32_t bias[2] = {1, 0};
-  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 1.0f, 1};
-  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 2, ws, 0, NULL};
+  const uint8_t *x = kHandX;
+  const int8_t *w = kHandW;
+  const int32_t *bias = kHandBias;
+  const qrt_q8_act_t xq = kHandXq;
+  const qrt_q8_weights_t wq = kHandWq;
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, QRT_DTYPE_I8, 1.0f, -1);
   static _Alignas(8) char sc[16384];
