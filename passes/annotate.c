@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mlir-c/Diagnostics.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "qcc_dialect.h"
 #include "quantizer.h"
@@ -106,11 +107,11 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       }
       snprintf(c->observer, sizeof c->observer, "%s", v);
     } else if (!strcmp(k, "reduce_range")) {
-      if (strcmp(v, "0") && strcmp(v, "1")) {
+      qcc_status_t st = qcc_option_bool("qcc-annotate", &opts[i], &c->qo.reduce_range);
+      if (st) {
         free(c);
-        return qcc_status_make(QCC_ERR_USAGE, "qcc-annotate: reduce_range is 0 or 1, got '%s'", v);
+        return st;
       }
-      c->qo.reduce_range = v[0] == '1';
     } else if (!strcmp(k, "keep_float")) {
       if (strlen(v) >= sizeof c->keep) {
         free(c);
@@ -119,7 +120,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       snprintf(c->keep, sizeof c->keep, "%s", v);
     } else {
       free(c);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-annotate: unknown option '%s' (quantizer, observer, reduce_range, keep_float)", k);
+      return qcc_option_unknown("qcc-annotate", k, "quantizer, observer, reduce_range, keep_float");
     }
   }
   c->qo.observer = c->observer;

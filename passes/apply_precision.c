@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mlir-c/BuiltinAttributes.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "precision.h"
 #include "qcc.h"
@@ -274,9 +275,12 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
                                opts[i].value);
       }
       c->int4_method = qcc_int4_method_name(m);
-    } else if (!strcmp(opts[i].key, "file") && strlen(opts[i].value) < sizeof c->file) {
+    } else if ((!strcmp(opts[i].key, "file") || !strcmp(opts[i].key, "write")) && strlen(opts[i].value) >= sizeof c->file) {
+      free(c);
+      return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: %s path longer than %zu bytes", opts[i].key, sizeof c->file - 1);
+    } else if (!strcmp(opts[i].key, "file")) {
       snprintf(c->file, sizeof c->file, "%s", opts[i].value);
-    } else if (!strcmp(opts[i].key, "write") && strlen(opts[i].value) < sizeof c->write) {
+    } else if (!strcmp(opts[i].key, "write")) {
       snprintf(c->write, sizeof c->write, "%s", opts[i].value);
     } else if (!strcmp(opts[i].key, "default")) {
       if (!qcc_precision_parse(opts[i].value, strlen(opts[i].value), &c->def)) {
@@ -287,7 +291,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
       c->has_default = true;
     } else {
       free(c);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-apply-precision: unknown option '%s' (file, write, default, int4_method)", opts[i].key);
+      return qcc_option_unknown("qcc-apply-precision", opts[i].key, "file, write, default, int4_method");
     }
   }
   *out = qcc_make_external_pass_owned(&qcc_pass_apply_precision_info, &type_id, run, c);

@@ -385,19 +385,16 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   c->grid = AWQ_GRID_DEFAULT;
   c->clip = AWQ_CLIP_DEFAULT;
   for (int i = 0; i < n; ++i) {
-    char *end;
-    long v = strtol(opts[i].value, &end, 10);
-    if (!strcmp(opts[i].key, "grid") && opts[i].value[0] && !*end && v >= 1 && v <= 1000) {
-      c->grid = (int)v;
-    } else if (!strcmp(opts[i].key, "clip") && (!strcmp(opts[i].value, "0") || !strcmp(opts[i].value, "1"))) {
-      c->clip = opts[i].value[0] == '1';
+    qcc_status_t st;
+    long grid;
+    if (!strcmp(opts[i].key, "grid")) {
+      if (!(st = qcc_option_long("qcc-awq", &opts[i], 1, 1000, &grid))) c->grid = (int)grid;
     } else if (!strcmp(opts[i].key, "clip")) {
-      free(c);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-awq: clip is 0 or 1, got '%s'", opts[i].value);
+      st = qcc_option_bool("qcc-awq", &opts[i], &c->clip);
     } else {
-      bool grid = !strcmp(opts[i].key, "grid");
-      qcc_status_t st = grid ? qcc_status_make(QCC_ERR_USAGE, "qcc-awq: grid is a number from 1 to 1000, got '%s'", opts[i].value)
-                             : qcc_status_make(QCC_ERR_USAGE, "qcc-awq: unknown option '%s' (grid, clip)", opts[i].key);
+      st = qcc_option_unknown("qcc-awq", opts[i].key, "grid, clip");
+    }
+    if (st) {
       free(c);
       return st;
     }

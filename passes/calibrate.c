@@ -21,6 +21,7 @@
 #include "mlir-c/Diagnostics.h"
 #include "npy.h"
 #include "observers.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "qcc_dialect.h"
 #include "precision.h"
@@ -369,17 +370,14 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
     bool handled = false;
     qcc_status_t st = NULL;
     if (!strcmp(opts[i].key, "input_rows")) {
-      char *end;
-      c->input_rows = strtol(opts[i].value, &end, 10);
+      long rows;
       handled = true;
-      if (!opts[i].value[0] || *end || c->input_rows < 0 || c->input_rows > MAX_INPUT_ROWS)
-        st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: input_rows is a number from 0 to %d, got '%s'", MAX_INPUT_ROWS,
-                             opts[i].value);
+      if (!(st = qcc_option_long("qcc-calibrate", &opts[i], 0, MAX_INPUT_ROWS, &rows))) c->input_rows = rows;
     } else if (strcmp(opts[i].key, "labels") && strcmp(opts[i].key, "int4_method")) {
       st = qcc_eval_option("qcc-calibrate", opts[i].key, opts[i].value, &c->e, &handled);
     }
     if (!st && !handled)
-      st = qcc_status_make(QCC_ERR_USAGE, "qcc-calibrate: unknown option '%s' (data, samples, mean, std, layout, input_rows)", opts[i].key);
+      st = qcc_option_unknown("qcc-calibrate", opts[i].key, "data, samples, mean, std, layout, input_rows");
     if (st) {
       free(c);
       return st;

@@ -648,13 +648,12 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   convert_cfg *c = calloc(1, sizeof *c);
   c->bias_correction = QCC_BIAS_CORRECTION_DEFAULT;
   for (int i = 0; i < n; ++i) {
-    if (!strcmp(opts[i].key, "bias_correction") && (!strcmp(opts[i].value, "0") || !strcmp(opts[i].value, "1"))) {
-      c->bias_correction = opts[i].value[0] == '1';
-    } else {
-      const char *k = opts[i].key;
+    qcc_status_t st = !strcmp(opts[i].key, "bias_correction")
+                          ? qcc_option_bool("qcc-convert", &opts[i], &c->bias_correction)
+                          : qcc_option_unknown("qcc-convert", opts[i].key, "bias_correction");
+    if (st) {
       free(c);
-      if (!strcmp(k, "bias_correction")) return qcc_status_make(QCC_ERR_USAGE, "qcc-convert: bias_correction is 0 or 1, got '%s'", opts[i].value);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-convert: unknown option '%s' (bias_correction)", k);
+      return st;
     }
   }
   *out = qcc_make_external_pass_owned(&qcc_pass_convert_info, &type_id, run, c);

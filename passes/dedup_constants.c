@@ -175,13 +175,12 @@ static _Alignas(8) char type_id;
 static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   dedup_cfg *c = calloc(1, sizeof *c);
   if (!c) return qcc_status_make(QCC_ERR_INTERNAL, "qcc-dedup-constants: out of memory");
-  for (int i = 0; i < n; i++) {
-    if (!strcmp(opts[i].key, "remarks") && (!strcmp(opts[i].value, "0") || !strcmp(opts[i].value, "1"))) {
-      c->remarks = opts[i].value[0] == '1';
-    } else {
+  for (int i = 0; i < n; ++i) {
+    qcc_status_t st = !strcmp(opts[i].key, "remarks") ? qcc_option_bool("qcc-dedup-constants", &opts[i], &c->remarks)
+                                                      : qcc_option_unknown("qcc-dedup-constants", opts[i].key, "remarks");
+    if (st) {
       free(c);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-dedup-constants: unknown option '%s=%s' (remarks=0|1)", opts[i].key,
-                             opts[i].value);
+      return st;
     }
   }
   *out = qcc_make_external_pass_owned(&qcc_pass_dedup_constants_info, &type_id, run, c);

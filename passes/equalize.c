@@ -255,21 +255,18 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   eq_cfg *c = calloc(1, sizeof *c);
   c->iterations = 50;
   for (int i = 0; i < n; ++i) {
-    const char *k = opts[i].key, *v = opts[i].value;
-    char *end;
-    if (!strcmp(k, "iterations")) {
-      long it = strtol(v, &end, 10);
-      if (*end || it < 1 || it > 1000) {
-        free(c);
-        return qcc_status_make(QCC_ERR_USAGE, "qcc-equalize: iterations is a count from 1 to 1000, got '%s'", v);
-      }
-      c->iterations = (int)it;
-    } else if (!strcmp(k, "relu6") && (!strcmp(v, "0") || !strcmp(v, "1"))) {
-      c->relu6 = v[0] == '1';
+    qcc_status_t st;
+    long it;
+    if (!strcmp(opts[i].key, "iterations")) {
+      if (!(st = qcc_option_long("qcc-equalize", &opts[i], 1, 1000, &it))) c->iterations = (int)it;
+    } else if (!strcmp(opts[i].key, "relu6")) {
+      st = qcc_option_bool("qcc-equalize", &opts[i], &c->relu6);
     } else {
+      st = qcc_option_unknown("qcc-equalize", opts[i].key, "iterations, relu6");
+    }
+    if (st) {
       free(c);
-      if (!strcmp(k, "relu6")) return qcc_status_make(QCC_ERR_USAGE, "qcc-equalize: relu6 is 0 or 1, got '%s'", v);
-      return qcc_status_make(QCC_ERR_USAGE, "qcc-equalize: unknown option '%s' (iterations, relu6)", k);
+      return st;
     }
   }
   *out = qcc_make_external_pass_owned(&qcc_pass_equalize_info, &type_id, run, c);

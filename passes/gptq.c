@@ -355,15 +355,10 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   double *damp = malloc(sizeof *damp);
   *damp = GPTQ_DAMP_DEFAULT;
   for (int i = 0; i < n; ++i) {
-    char *end;
-    double v = strtod(opts[i].value, &end);
-    if (!strcmp(opts[i].key, "damp") && opts[i].value[0] && !*end && v > 0 && v <= 1) {
-      *damp = v;
-    } else {
-      bool d = !strcmp(opts[i].key, "damp");
-      qcc_status_t st = d ? qcc_status_make(QCC_ERR_USAGE, "qcc-gptq: damp is a fraction in (0, 1] of the mean input energy, got '%s'",
-                                            opts[i].value)
-                          : qcc_status_make(QCC_ERR_USAGE, "qcc-gptq: unknown option '%s' (damp)", opts[i].key);
+    qcc_status_t st = !strcmp(opts[i].key, "damp")
+                          ? qcc_option_double("qcc-gptq", &opts[i], 0, 1, "a fraction in (0, 1] of the mean input energy", damp)
+                          : qcc_option_unknown("qcc-gptq", opts[i].key, "damp");
+    if (st) {
       free(damp);
       return st;
     }

@@ -1,6 +1,8 @@
 /* See pass_util.h. */
 #include "pass_util.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,4 +96,35 @@ MlirValue qcc_other_operand(MlirOperation op, MlirValue v) {
   if (mlirValueEqual(a, v)) return b;
   if (mlirValueEqual(b, v)) return a;
   return (MlirValue){NULL};
+}
+
+qcc_status_t qcc_option_unknown(const char *pass, const char *key, const char *known) {
+  return qcc_status_make(QCC_ERR_USAGE, "%s: unknown option '%s' (%s)", pass, key, known);
+}
+
+qcc_status_t qcc_option_bool(const char *pass, const qcc_pass_option *o, bool *out) {
+  if (strcmp(o->value, "0") && strcmp(o->value, "1"))
+    return qcc_status_make(QCC_ERR_USAGE, "%s: %s is 0 or 1, got '%s'", pass, o->key, o->value);
+  *out = o->value[0] == '1';
+  return NULL;
+}
+
+qcc_status_t qcc_option_long(const char *pass, const qcc_pass_option *o, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(o->value, &end, 10);
+  if (!o->value[0] || *end || errno || v < lo || v > hi)
+    return qcc_status_make(QCC_ERR_USAGE, "%s: %s is a number from %ld to %ld, got '%s'", pass, o->key, lo, hi, o->value);
+  *out = v;
+  return NULL;
+}
+
+qcc_status_t qcc_option_double(const char *pass, const qcc_pass_option *o, double lo, double hi, const char *what,
+                               double *out) {
+  char *end;
+  double v = strtod(o->value, &end);
+  if (!o->value[0] || *end || !isfinite(v) || !(v > lo) || !(v <= hi))
+    return qcc_status_make(QCC_ERR_USAGE, "%s: %s is %s, got '%s'", pass, o->key, what, o->value);
+  *out = v;
+  return NULL;
 }

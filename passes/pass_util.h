@@ -6,6 +6,7 @@
 
 #include "mlir-c/IR.h"
 #include "qcc_dialect.h"
+#include "registry.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,6 +30,21 @@ MlirValue qcc_make_constant(qcc_builder *b, MlirLocation loc, MlirType type, con
 MlirOperation *qcc_collect_ops(MlirOperation root, bool (*keep)(MlirOperation op), size_t *n);
 /* A builder that inserts right before op. */
 qcc_builder qcc_builder_before(MlirOperation op);
+
+/* A pass's options (key=value pairs of the pipeline string), read the same way
+ * by every pass so that they word their errors alike (usage errors):
+ *   "PASS: unknown option 'KEY' (KNOWN)"     KNOWN: the pass's keys, "a, b, c"
+ *   "PASS: KEY is 0 or 1, got 'VALUE'"
+ *   "PASS: KEY is a number from LO to HI, got 'VALUE'"
+ *   "PASS: KEY is WHAT, got 'VALUE'"        (qcc_option_double) */
+qcc_status_t qcc_option_unknown(const char *pass, const char *key, const char *known);
+/* o->value is "0" or "1". */
+qcc_status_t qcc_option_bool(const char *pass, const qcc_pass_option *o, bool *out);
+/* o->value is a whole decimal integer in [lo, hi]. */
+qcc_status_t qcc_option_long(const char *pass, const qcc_pass_option *o, long lo, long hi, long *out);
+/* o->value is a whole finite number with lo < v <= hi; WHAT describes it. */
+qcc_status_t qcc_option_double(const char *pass, const qcc_pass_option *o, double lo, double hi, const char *what,
+                               double *out);
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,7 @@
 
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "precision.h"
 
@@ -392,9 +393,9 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
         if (!st && !(c->max_latency > 0))
           st = qcc_status_make(QCC_ERR_USAGE, "qcc-select-precision: max-latency must be a number of ms > 0, got '%s'", v);
       } else
-        st = qcc_status_make(QCC_ERR_USAGE,
-                             "qcc-select-precision: unknown option '%s' (max-accuracy-drop, min-sqnr, max-size, "
-                             "max-latency, precisions, data, samples, labels, mean, std, layout, int4_method)", k);
+        st = qcc_option_unknown("qcc-select-precision", k,
+                                "max-accuracy-drop, min-sqnr, max-size, max-latency, precisions, data, samples, labels, "
+                                "mean, std, layout, int4_method");
     }
     if (st) {
       free(c);

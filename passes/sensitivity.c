@@ -19,6 +19,7 @@
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
 #include "costs.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "precision.h"
 
@@ -125,13 +126,14 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
     qcc_status_t st = qcc_eval_option("qcc-sensitivity", opts[i].key, opts[i].value, &c->eval, &handled);
     if (!st && !handled) {
       if (!strcmp(opts[i].key, "precisions")) st = qcc_parse_precision_list("qcc-sensitivity", opts[i].value, c->allowed);
-      else if (!strcmp(opts[i].key, "cost-table") && strlen(opts[i].value) < sizeof c->cost_path) {
+      else if (!strcmp(opts[i].key, "cost-table") && strlen(opts[i].value) >= sizeof c->cost_path)
+        st = qcc_status_make(QCC_ERR_USAGE, "qcc-sensitivity: cost-table path longer than %zu bytes", sizeof c->cost_path - 1);
+      else if (!strcmp(opts[i].key, "cost-table")) {
         snprintf(c->cost_path, sizeof c->cost_path, "%s", opts[i].value);
         st = qcc_cost_table_load(c->cost_path, &c->costs);
       } else
-        st = qcc_status_make(QCC_ERR_USAGE,
-                             "qcc-sensitivity: unknown option '%s' (data, samples, labels, precisions, cost-table, mean, "
-                             "std, layout, int4_method)", opts[i].key);
+        st = qcc_option_unknown("qcc-sensitivity", opts[i].key,
+                                "data, samples, labels, precisions, cost-table, mean, std, layout, int4_method");
     }
     if (st) {
       free(c);

@@ -6,7 +6,7 @@
 // RUN: wc -c < %t/dd.weights.bin | FileCheck %s --check-prefix=SIZE
 // RUN: not qcc-opt %s -p 'qcc-dedup-constants{remarks=2}' 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: qcc-dedup-constants: unknown option 'remarks=2' (remarks=0|1)
+// BAD: qcc-dedup-constants: remarks is 0 or 1, got '2'
 
 // %b (a resource with %a's bytes) and %c (a dense attribute with them) become
 // %a; the zero splat %s becomes %z (a resource of zeros, first in the block).

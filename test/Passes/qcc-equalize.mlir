@@ -2,7 +2,7 @@
 // RUN: qcc-opt %s --split-input-file -p 'qcc-equalize{relu6=1}' | FileCheck %s --check-prefix=RELU6
 // Bad options: one line each.
 // RUN: not qcc-opt %s --split-input-file -p 'qcc-equalize{iterations=0}' 2>&1 | FileCheck %s --check-prefix=BADIT
-// BADIT: qcc-equalize: iterations is a count from 1 to 1000, got '0'
+// BADIT: qcc-equalize: iterations is a number from 1 to 1000, got '0'
 // RUN: not qcc-opt %s --split-input-file -p 'qcc-equalize{relu6=yes}' 2>&1 | FileCheck %s --check-prefix=BADR6
 // BADR6: qcc-equalize: relu6 is 0 or 1, got 'yes'
 // RUN: not qcc-opt %s --split-input-file -p 'qcc-equalize{scale=2}' 2>&1 | FileCheck %s --check-prefix=BADKEY
