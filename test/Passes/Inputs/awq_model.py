@@ -56,14 +56,21 @@ func.func @main(%x: tensor<{rows}x{k}{f32} {{qcc.name = "x"}}) -> (tensor<{rows}
     open(prefix + ".mlir", "w").write(text)
 
 
+def int4_errors(ref, rtn, method, name, prefix=""):
+    """Output errors relative to the reference's energy of the round-to-nearest
+    and METHOD int4 models (arrays); prints one line; (e_rtn, e_method)."""
+    energy = np.sum(ref ** 2)
+    e_rtn = np.sum((rtn - ref) ** 2) / energy
+    e_m = np.sum((method - ref) ** 2) / energy
+    print(f"{prefix}int4-g32 output error: rtn {e_rtn:.4g}, {name} {e_m:.4g} "
+          f"(SQNR {-10 * np.log10(e_rtn):.2f} -> {-10 * np.log10(e_m):.2f} dB)")
+    return e_rtn, e_m
+
+
 def check(ref, rtn, awq, float_awq):
     ref, rtn, awq, fa = (np.load(p).astype(np.float64) for p in (ref, rtn, awq, float_awq))
-    energy = np.sum(ref ** 2)
-    eq = np.sum((fa - ref) ** 2) / energy
-    e_rtn = np.sum((rtn - ref) ** 2) / energy
-    e_awq = np.sum((awq - ref) ** 2) / energy
-    print(f"float rewrite: relative error {eq:.3g}; int4-g32 output error: rtn {e_rtn:.4g}, awq {e_awq:.4g} "
-          f"(SQNR {-10 * np.log10(e_rtn):.2f} -> {-10 * np.log10(e_awq):.2f} dB)")
+    eq = np.sum((fa - ref) ** 2) / np.sum(ref ** 2)
+    e_rtn, e_awq = int4_errors(ref, rtn, awq, "awq", f"float rewrite: relative error {eq:.3g}; ")
     if not eq < 1e-10:
         sys.exit("qcc-awq changed the float model")
     if not e_awq < 0.8 * e_rtn:

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from awq_model import dense
+from awq_model import dense, int4_errors
 
 
 def make(prefix):
@@ -66,11 +66,7 @@ def errors(path):
 
 def check(ref, rtn, gptq, float_gptq=None):
     ref, rtn, gq = (np.load(p).astype(np.float64) for p in (ref, rtn, gptq))
-    energy = np.sum(ref ** 2)
-    e_rtn = np.sum((rtn - ref) ** 2) / energy
-    e_gptq = np.sum((gq - ref) ** 2) / energy
-    print(f"int4-g32 output error: rtn {e_rtn:.4g}, gptq {e_gptq:.4g} "
-          f"(SQNR {-10 * np.log10(e_rtn):.2f} -> {-10 * np.log10(e_gptq):.2f} dB)")
+    e_rtn, e_gptq = int4_errors(ref, rtn, gq, "gptq")
     if float_gptq:
         fg = np.load(float_gptq).astype(np.float64)
         same = np.max(np.abs(gq - fg)) / np.max(np.abs(fg))
