@@ -229,6 +229,10 @@ static const isa_flags kIsa[] = {
     {"avx512vnni",
      {"-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2", "-mfma", NULL},
      true},
+    {"amx",
+     {"-mamx-tile", "-mamx-int8", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2",
+      "-mfma", NULL},
+     true},
     {"avxvnni", {"-mavxvnni", "-mavx2", "-mfma", NULL}, true},
 };
 
