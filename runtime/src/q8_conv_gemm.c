@@ -56,20 +56,21 @@
 static const q8_variant_t kVariants[] = {
     {"q8_conv_4x24_gemm_4x24__avx2", AVX2, 2, 0, 8, 4, 24, 4, Q8_X86(AVX2, qrt_q8_conv_tile_4x24__avx2), NULL,
      Q8_X86(AVX2, qrt_q8_requant__avx2), 3, Q8_X86(AVX2, qrt_q8_gemm_tile_4x24__avx2), NULL,
-     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0},
+     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", VNNI, 4, 0, 16, 8, 48, 6, Q8_X86(VNNI, qrt_q8_conv_tile_8x48__avx512vnni),
      NULL, Q8_X86(VNNI, qrt_q8_requant__avx512vnni), 4, Q8_X86(VNNI, qrt_q8_gemm_tile_6x64__avx512vnni),
-     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0},
+     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0, NULL},
     /* Linear only: the VNNI row's panels with K padded to tiles of 16 lane groups
      * (its conv geometry is the VNNI row's, for the size queries only) */
     {"q8_gemm_32x32__amx", AMX, 4, 0, 16, 8, 48, 32, NULL, NULL, Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2,
-     Q8_X86(AMX, qrt_q8_gemm_tile_32x32__amx), NULL, Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 256},
+     Q8_X86(AMX, qrt_q8_gemm_tile_32x32__amx), NULL, Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 256,
+     Q8_X86(AMX, qrt_q8_gemm_done__amx)},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
      Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0},
+     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL},
     {"q8_conv_8x12_gemm_4x16__dotprod", DOT, 4, 0x80, 16, 8, 12, 4, Q8_ARM(DOT, qrt_q8_conv_tile_8x12__dotprod),
      Q8_ARM(DOT, qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(DOT, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0},
+     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL},
 };
 #undef AVX2
 #undef VNNI
@@ -85,7 +86,7 @@ enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 static const q8_variant_t kAmxSmallM = {
     "q8_gemm_6x64__avx512vnni (amx layout)", QRT_ISA_AMX, 4, 0, 16, 8, 48, 6, NULL, NULL,
     Q8_X86(QRT_ISA_AMX, qrt_q8_requant__avx512vnni), 4, Q8_X86(QRT_ISA_AMX, qrt_q8_gemm_tile_6x64__avx512vnni),
-    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0};
+    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL};
 enum { Q8_AMX_MIN_M = 16 }; /* fewer rows: kAmxSmallM */
 
 /* x86 levels are 1-15, aarch64 levels 16-31 (qrt.h): the rows that may serve a limit. */
@@ -990,6 +991,7 @@ static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, 
     q8_gemm_block(&j);
     for (int64_t pi = 0; pi < j.vg.panels; pi += j.nv_max) q8_gemm_tiles(&j, pi, 0, j.rb, accs);
   }
+  if (v->done) v->done();
   return QRT_OK;
 }
 
@@ -1027,6 +1029,7 @@ static void q8_gemm_tiles_task(void *arg, int64_t t, int worker) {
   _Alignas(64) int32_t acc[Q8_GEMM_TASK_ACC];
   const int64_t pi = t / j->n_chunks * j->nv_max, c0 = t % j->n_chunks * j->chunk;
   q8_gemm_tiles(j, pi, c0, j->rb - c0 < j->chunk ? j->rb : c0 + j->chunk, acc);
+  if (j->v->done) j->v->done(); /* tasks of one call may run on other threads next */
 }
 
 static qrt_status_t q8_gemm_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, int64_t m, int64_t n, int64_t k,

@@ -16,11 +16,13 @@
  * Tiles: C 0-3 (row half i, panel j: tile 2i + j), A 4-5 (row halves), B 6-7
  * (panels): up to 32 rows x 32 channels, each B tile used by both row halves
  * and each A tile by both panels. The configuration (rows of the halves, the
- * panel count) is loaded at every call and released at its end, so no tile
- * state outlives a call (another library's tiles, signal frames, context
- * switches). With rq the sums are stored to acc and requantized row by row
- * with qrt_q8_requant__avx512vnni: the one vector requantization of the VNNI
- * row, bit for bit qrt_requantize_scalar. */
+ * panel count) is loaded when a call needs another one than the thread's last
+ * call, and released by qrt_q8_gemm_done__amx, which the driver calls when the
+ * thread's part of a Linear ends: no tile state outlives a Linear call (another
+ * library's tiles, signal frames, context switches) and ldtilecfg does not run
+ * per tile. With rq the sums are stored to acc and requantized by
+ * qrt_q8_requant_tile__avx512vnni: the VNNI row's vector requantization (rq16),
+ * bit for bit qrt_requantize_scalar. */
 #include <immintrin.h>
 #include <string.h>
 
@@ -34,7 +36,13 @@ typedef struct {
 
 _Static_assert(sizeof(amx_cfg_t) == 64, "the tile configuration is 64 bytes");
 
+/* The configuration this thread's tiles hold: rows0 | rows1 << 8 | nv << 16, 0 none. */
+static _Thread_local int amx_loaded;
+
 static void amx_configure(int rows0, int rows1, int nv) {
+  const int key = rows0 | rows1 << 8 | nv << 16;
+  if (key == amx_loaded) return;
+  amx_loaded = key;
   _Alignas(64) amx_cfg_t cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.palette = 1;
@@ -98,8 +106,11 @@ void qrt_q8_gemm_tile_32x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
     if (nv == 2) amx_mn(1, 2, n_kg, x, ldx, w, panel_stride, add, acc);
     else amx_mn(1, 1, n_kg, x, ldx, w, panel_stride, add, acc);
   }
+  if (rq) qrt_q8_requant_tile__avx512vnni(mr, rq->nt, acc, nv * 16, rq->bias, rq->mult, rq->o, rq->y, rq->ldy);
+}
+
+void qrt_q8_gemm_done__amx(void) {
+  if (!amx_loaded) return;
   _tile_release();
-  if (!rq) return;
-  for (int64_t r = 0; r < mr; r++)
-    qrt_q8_requant__avx512vnni(rq->nt, acc + r * nv * 16, rq->bias, rq->mult, 1, rq->o, rq->y + r * rq->ldy);
+  amx_loaded = 0;
 }
