@@ -62,8 +62,8 @@ static const q8_variant_t kVariants[] = {
      Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0, NULL},
     /* Linear only: the VNNI row's panels with K padded to tiles of 16 lane groups
      * (its conv geometry is the VNNI row's, for the size queries only) */
-    {"q8_gemm_32x32__amx", AMX, 4, 0, 16, 8, 48, 32, NULL, NULL, Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2,
-     Q8_X86(AMX, qrt_q8_gemm_tile_32x32__amx), NULL, Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 256,
+    {"q8_gemm_64x32__amx", AMX, 4, 0, 16, 8, 48, 64, NULL, NULL, Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2,
+     Q8_X86(AMX, qrt_q8_gemm_tile_64x32__amx), NULL, Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 256,
      Q8_X86(AMX, qrt_q8_gemm_done__amx)},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
      Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,

@@ -46,14 +46,18 @@ static void amx_configure(int rows0, int rows1, int nv) {
   _Alignas(64) amx_cfg_t cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.palette = 1;
-  const int rows[2] = {rows0, rows1};
-  for (int i = 0; i < 2; i++) {
-    if (!rows[i]) continue;
-    cfg.rows[4 + i] = (uint8_t)rows[i], cfg.colsb[4 + i] = 64; /* A */
-    for (int j = 0; j < nv; j++) cfg.rows[2 * i + j] = (uint8_t)rows[i], cfg.colsb[2 * i + j] = 64; /* C */
-  }
-  for (int j = 0; j < nv; j++) cfg.rows[6 + j] = 16, cfg.colsb[6 + j] = 64; /* B */
-  _tile_loadconfig(&cfg);
+  const int two = nv == 2;
+  cfg.rows[0] = (uint8_t)rows0, cfg.colsb[0] = 64;                 /* C, rows 0-15 */
+  cfg.rows[1] = (uint8_t)(two ? rows0 : 0), cfg.colsb[1] = two ? 64 : 0;
+  cfg.rows[2] = (uint8_t)rows1, cfg.colsb[2] = rows1 ? 64 : 0;     /* C, rows 16-31 */
+  cfg.rows[3] = (uint8_t)(two ? rows1 : 0), cfg.colsb[3] = two && rows1 ? 64 : 0;
+  cfg.rows[4] = (uint8_t)rows0, cfg.colsb[4] = 64;                 /* A */
+  cfg.rows[5] = (uint8_t)rows1, cfg.colsb[5] = rows1 ? 64 : 0;
+  cfg.rows[6] = 16, cfg.colsb[6] = 64;                             /* B */
+  cfg.rows[7] = two ? 16 : 0, cfg.colsb[7] = two ? 64 : 0;
+  /* not _tile_loadconfig: GCC 12 does not see that builtin read the whole
+   * struct and drops the stores of rows and colsb as dead */
+  __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
 }
 
 /* H row halves (1 or 2) x NV panels (1 or 2); the tile numbers are constants of
@@ -94,18 +98,71 @@ static inline __attribute__((always_inline)) void amx_mn(const int H, const int 
   if (H == 2 && NV == 2) _tile_stored(3, c1 + 16, lda);
 }
 
-void qrt_q8_gemm_tile_32x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+/* One K step (n_kg 16) for 64 rows: B loaded once for the four 16-row
+ * quarters, whose sums alternate between the tiles C0-1 and C2-3, so the
+ * stores of one quarter run while the next one computes (tiles are not
+ * renamed: one set would serialize multiply, store and the next multiply). */
+static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const uint8_t *x, int64_t ldx,
+                                                             const uint8_t *w, int64_t panel_stride,
+                                                             int32_t *acc) {
+  const int64_t lda = NV * 64, q = 16 * NV * 16; /* bytes between acc rows; int32 per quarter */
+  _tile_loadd(6, w, 64);
+  if (NV == 2) _tile_loadd(7, w + panel_stride, 64);
+#define AMX_QUARTER(C0, C1, A, i)                          \
+  _tile_loadd(A, x + (i) * 16 * ldx, ldx);                 \
+  _tile_zero(C0);                                          \
+  _tile_dpbusd(C0, A, 6);                                  \
+  if (NV == 2) {                                           \
+    _tile_zero(C1);                                        \
+    _tile_dpbusd(C1, A, 7);                                \
+  }
+#define AMX_STORE(C0, C1, i)                               \
+  _tile_stored(C0, acc + (i) * q, lda);                    \
+  if (NV == 2) _tile_stored(C1, acc + (i) * q + 16, lda);
+  AMX_QUARTER(0, 1, 4, 0)
+  AMX_QUARTER(2, 3, 5, 1)
+  AMX_STORE(0, 1, 0)
+  AMX_QUARTER(0, 1, 4, 2)
+  AMX_STORE(2, 3, 1)
+  AMX_QUARTER(2, 3, 5, 3)
+  AMX_STORE(0, 1, 2)
+  AMX_STORE(2, 3, 3)
+#undef AMX_QUARTER
+#undef AMX_STORE
+}
+
+/* GCC 12's tile intrinsics are volatile asm without a memory operand: the
+ * compiler knows neither that tileloadd reads the lanes written before the
+ * call nor that tilestored writes acc, which the requantization then reads
+ * (with LTO both may be inlined here). A memory barrier on each side. */
+#define AMX_MEMORY_BARRIER() __asm__ volatile("" : : : "memory")
+
+/* Rows in halves of 32 (2 x 2 tiles), or 64 rows of one K step (amx_k16_64). */
+void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
                                  const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
                                  const q8_gemm_rq_t *rq) {
-  const int rows0 = mr < 16 ? (int)mr : 16, rows1 = (int)mr - rows0;
-  amx_configure(rows0, rows1, (int)nv);
-  if (rows1) {
-    if (nv == 2) amx_mn(2, 2, n_kg, x, ldx, w, panel_stride, add, acc);
-    else amx_mn(2, 1, n_kg, x, ldx, w, panel_stride, add, acc);
+  AMX_MEMORY_BARRIER();
+  if (mr == 64 && n_kg == 16 && !add) {
+    amx_configure(16, 16, (int)nv);
+    if (nv == 2) amx_k16_64(2, x, ldx, w, panel_stride, acc);
+    else amx_k16_64(1, x, ldx, w, panel_stride, acc);
   } else {
-    if (nv == 2) amx_mn(1, 2, n_kg, x, ldx, w, panel_stride, add, acc);
-    else amx_mn(1, 1, n_kg, x, ldx, w, panel_stride, add, acc);
+    for (int64_t r0 = 0; r0 < mr; r0 += 32) {
+      const int64_t rows = mr - r0 < 32 ? mr - r0 : 32;
+      const int rows0 = rows < 16 ? (int)rows : 16, rows1 = (int)rows - rows0;
+      const uint8_t *xr = x + r0 * ldx;
+      int32_t *ar = acc + r0 * nv * 16;
+      amx_configure(rows0, rows1, (int)nv);
+      if (rows1) {
+        if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
+        else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+      } else {
+        if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
+        else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+      }
+    }
   }
+  AMX_MEMORY_BARRIER();
   if (rq) qrt_q8_requant_tile__avx512vnni(mr, rq->nt, acc, nv * 16, rq->bias, rq->mult, rq->o, rq->y, rq->ldy);
 }
 

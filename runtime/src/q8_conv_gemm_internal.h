@@ -240,7 +240,7 @@ void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *ac
 /* gemm_mn of the AMX row: n_kg a multiple of 16 (the row's kga), panels of 16
  * channels as the VNNI row's (one panel row of 16 lanes is a tile row); the
  * tiles stay configured between calls of a thread until gemm_done__amx. */
-void qrt_q8_gemm_tile_32x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
                                  const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
                                  const q8_gemm_rq_t *rq);
 void qrt_q8_gemm_done__amx(void);
