@@ -342,7 +342,12 @@ static qrt_status_t q8_check_packed(const void *packed, int kind, const q8_varia
   if (h->magic != Q8_PACKED_MAGIC || h->kind != kind) return QRT_INVALID_ARGUMENT;
   if (h->variant == QRT_ISA_SCALAR) return QRT_OK;
   const q8_variant_t *v = q8_variant_of(h->variant);
-  if (!v || q8_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
+  /* Linear weights packed for amx where the tiles are not usable (a CPU
+   * without AMX, or Linux refused the tile state): the avx512vnni tile runs
+   * the same layout */
+  if (v && v->isa == QRT_ISA_AMX && q8_cpu_isa() < v->isa && q8_cpu_isa() >= QRT_ISA_AVX512VNNI && kAmxSmallM.gemm_mn)
+    v = &kAmxSmallM;
+  else if (!v || q8_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
   *out = v;
   return QRT_OK;
 }
