@@ -7,11 +7,14 @@ bundled Fashion-MNIST test set, models/fashion_mnist_test.npz):
   calib_f16.npz    calibration samples as float16 (4x1x28x28)    calib_shape.npz  float32 4x1x14x28
   calib_empty.npz  no samples (0x1x28x28)     calib_nan.npz / calib_inf.npz   4 samples, one NaN / +Inf
   empty/           an empty folder
+  jpeg/            calibration images: a.jpg (a test image, 28x28 gray JPEG) and b.jpg, the same
+                   file with a corrupt Huffman table (DHT code counts adding up to 272 > 256)
 """
 import os
 import sys
 
 import numpy as np
+from PIL import Image
 
 out = sys.argv[1]
 os.makedirs(os.path.join(out, "empty"), exist_ok=True)
@@ -29,3 +32,11 @@ np.savez(os.path.join(out, "calib_nan.npz"), input=n)
 i = x.copy()
 i[1, 0, 0, 0] = np.inf
 np.savez(os.path.join(out, "calib_inf.npz"), input=i)
+os.makedirs(os.path.join(out, "jpeg"), exist_ok=True)
+Image.fromarray((x[0, 0] * 255).round().astype(np.uint8), "L").save(os.path.join(out, "jpeg", "a.jpg"), quality=90)
+with open(os.path.join(out, "jpeg", "a.jpg"), "rb") as f:
+    jpg = bytearray(f.read())
+dht = jpg.index(b"\xff\xc4")
+jpg[dht + 5:dht + 21] = bytes([17] * 16)  # the 16 code counts of the first table
+with open(os.path.join(out, "jpeg", "b.jpg"), "wb") as f:
+    f.write(jpg)
