@@ -157,6 +157,10 @@ typedef struct {
   qcc_emit_kind emit;      /* the library's kind */
   bool no_lto;             /* link libqrt's separately compiled objects (default: compiled
                               together with NAME.c by link-time optimization) */
+  const char *cflags;      /* extra C compiler flags, split at whitespace (no quoting), added to
+                              every compile and link: NAME.c, libqrt (its cache key too), the
+                              libraries and the runner, e.g. "-fsanitize=address,undefined";
+                              NULL: $QCC_CFLAGS */
 } qcc_toolchain;
 
 typedef struct {

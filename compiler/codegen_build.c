@@ -351,6 +351,29 @@ static const char *cc_of(const qcc_toolchain *tc) {
   return e && e[0] ? e : "cc";
 }
 
+/* The extra flags (tc->cflags, else $QCC_CFLAGS), split at whitespace into
+ * buf: out[0..n) point into it, out[n] is NULL. */
+typedef struct {
+  char buf[2048];
+  const char *v[33];
+  int n;
+} cflags;
+
+static qcc_status_t cflags_of(const qcc_toolchain *tc, cflags *out) {
+  const char *s = tc->cflags ? tc->cflags : getenv("QCC_CFLAGS");
+  const char *what = tc->cflags ? "--cflags" : "QCC_CFLAGS";
+  out->n = 0, out->v[0] = NULL;
+  if (!s) return NULL;
+  if (strlen(s) >= sizeof out->buf)
+    return qcc_status_make(QCC_ERR_USAGE, "%s: %zu characters of extra C flags; at most %zu", what, strlen(s), sizeof out->buf - 1);
+  snprintf(out->buf, sizeof out->buf, "%s", s);
+  for (char *save = NULL, *w = strtok_r(out->buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+    if (out->n == 32) return qcc_status_make(QCC_ERR_USAGE, "%s: more than 32 extra C flags", what);
+    out->v[out->n++] = w, out->v[out->n] = NULL;
+  }
+  return NULL;
+}
+
 static const char *ar_of(const qcc_toolchain *tc) {
   if (tc->ar && tc->ar[0]) return tc->ar;
   const qcc_target *t = target_of(tc);
@@ -656,12 +679,15 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
   snprintf(lto_jobs, sizeof lto_jobs, "-flto=%d", jobs);
   const char *march = t->march;
 
+  cflags cfl; /* the extra flags: every compile and link below */
+  QCC_RETURN_IF_ERROR(cflags_of(tc, &cfl));
   /* NAME.c first: a failure there is reported before the runtime is built;
    * again without -flto when the compiler turns out not to do our LTO */
   char ver[4096] = "";
   for (int pass = 0; pass < 2; pass++) {
     args a = {{0}, 0};
     arg(&a, cc), arg_list(&a, kCommonFlags), arg(&a, rep.lto ? kLtoFlag : NULL), arg(&a, march);
+    arg_list(&a, cfl.v);
     arg(&a, "-I."), arg(&a, inc), arg(&a, "-c"), arg(&a, f_c), arg(&a, "-o"), arg(&a, f_co);
     snprintf(what, sizeof what, "the C compiler '%s' on %s", cc, f_c);
     QCC_RETURN_IF_ERROR(run_one(tc, (char *const *)a.v, dir, what));
@@ -684,6 +710,8 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
   for (int i = 0; !st && kRuntimeFlags[i]; i++)
     if (!sl_add(&extra, kRuntimeFlags[i])) st = no_memory();
   if (!st && rep.lto && !sl_add(&extra, kLtoFlag)) st = no_memory();
+  for (int i = 0; !st && i < cfl.n; i++)
+    if (!sl_add(&extra, cfl.v[i])) st = no_memory();
   if (!st)
     st = runtime_objects(tc, rt, ver, &extra, dir, jobs, &objs, objdir, sizeof objdir, &rep.runtime_cached,
                          &temporary);
@@ -702,6 +730,7 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     if (ok && rep.lto) ok = sl_add(&argv, lto_jobs) && sl_add(&argv, "-fno-use-linker-plugin") &&
                             sl_add(&argv, "-fwhole-program");
     if (ok && march) ok = sl_add(&argv, march);
+    for (int i = 0; ok && i < cfl.n; i++) ok = sl_add(&argv, cfl.v[i]);
     ok = ok && sl_add(&argv, "-r") && sl_add(&argv, "-nostdlib") && sl_add(&argv, "-Wl,--gc-sections") &&
          sl_add(&argv, "-Wl,--gc-keep-exported") && sl_add(&argv, f_co) && (!embedded_weights || sl_add(&argv, f_wo));
     for (int i = 0; ok && i < objs.n; i++) ok = sl_add(&argv, objs.v[i]);
@@ -723,14 +752,14 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     st = run_one(tc, (char *const *)argv, dir, what);
   } else if (!st && tc->emit == QCC_EMIT_SHARED) {
     args a = {{0}, 0};
-    arg(&a, cc), arg(&a, march), arg(&a, "-shared"), arg(&a, soname), arg(&a, "-o"), arg(&a, f_lib), arg(&a, f_o);
+    arg(&a, cc), arg(&a, march), arg_list(&a, cfl.v), arg(&a, "-shared"), arg(&a, soname), arg(&a, "-o"), arg(&a, f_lib), arg(&a, f_o);
     arg(&a, "-lm"), arg(&a, "-lpthread"), arg(&a, "-Wl,--gc-sections");
     snprintf(what, sizeof what, "the C compiler '%s' linking %s", cc, f_lib);
     st = run_one(tc, (char *const *)a.v, dir, what);
   }
   if (!st) {
     args a = {{0}, 0};
-    arg(&a, cc), arg(&a, "-O2"), arg(&a, march), arg(&a, "-std=c11"), arg(&a, "-I."), arg(&a, inc), arg(&a, incr);
+    arg(&a, cc), arg(&a, "-O2"), arg(&a, march), arg_list(&a, cfl.v), arg(&a, "-std=c11"), arg(&a, "-I."), arg(&a, inc), arg(&a, incr);
     arg(&a, f_main), arg(&a, runner_c);
     if (tc->emit == QCC_EMIT_SHARED) arg(&a, "-L."), arg(&a, lname), arg(&a, "-Wl,-rpath,$ORIGIN");
     else arg(&a, f_lib);

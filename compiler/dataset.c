@@ -4,11 +4,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <setjmp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <jpeglib.h>
 
 #include "stb_image.h"
 #include "stb_image_resize.h"
@@ -305,49 +308,8 @@ static qcc_status_t check_image_size(int ok, int w, int h, const char *name, int
   return NULL;
 }
 
-/* Debian's stb_image (libstb 0.0~git20220908) builds a JPEG Huffman table
- * from a DHT segment without checking that its 16 code counts add up to at
- * most 256: a corrupt file writes past the table (found by the image fuzz
- * target, docs/fuzzing.md). Such files are refused here, before stb sees them:
- * walk the markers as stb does and add up every table's counts. */
-static bool jpeg_huffman_tables_ok(const unsigned char *p, size_t n) {
-  size_t i = 0;
-  while (i < n && p[i] == 0xFF) ++i; /* stb takes any number of 0xFF before a marker, SOI too */
-  if (i == 0 || i >= n || p[i] != 0xD8) return true; /* not a JPEG */
-  ++i;
-  while (i + 1 < n) {
-    if (p[i] != 0xFF) { /* entropy-coded data: markers only follow 0xFF */
-      ++i;
-      continue;
-    }
-    const unsigned m = p[i + 1];
-    if (m == 0xFF) { /* fill byte */
-      ++i;
-      continue;
-    }
-    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { /* stuffed 0xFF, TEM, RSTn, SOI: no length */
-      i += 2;
-      continue;
-    }
-    if (m == 0xD9 || i + 3 >= n) return true; /* EOI, or a truncated segment stb rejects itself */
-    const size_t len = (size_t)p[i + 2] << 8 | p[i + 3];
-    if (m == 0xC4) { /* DHT: tables of 1 + 16 counts + sum(counts) symbols */
-      size_t end = i + 2 + len, q = i + 4;
-      if (end > n) end = n;
-      while (q < end) { /* a truncated table counts what is there: stb reads zeros past the end */
-        unsigned sum = 0;
-        for (size_t k = 1; k <= 16 && q + k < n; ++k) sum += p[q + k];
-        if (sum > 256) return false;
-        q += 17 + sum;
-      }
-    }
-    i += 2 + len;
-  }
-  return true;
-}
-
-/* The same stb_image adds an offset to a null pointer when the first IDAT
- * chunk of a PNG is empty (it has no data buffer yet; found by the image fuzz
+/* Debian's stb_image (libstb 0.0~git20220908) adds an offset to a null
+ * pointer when the first IDAT chunk of a PNG is empty (it has no data buffer yet; found by the image fuzz
  * target): qcc refuses a PNG whose first IDAT chunk has length 0. Chunks are a
  * 4-byte big-endian length, a 4-byte type, the data and a 4-byte CRC. */
 static bool png_first_idat_ok(const unsigned char *p, size_t n) {
@@ -390,6 +352,125 @@ static bool pnm_8bit_or_other(const unsigned char *p, size_t n) {
   return v <= 255; /* the third number is maxval */
 }
 
+/* JPEG is decoded by libjpeg-turbo, not stb: Debian's stb_image shifts an int
+ * by 32 in its bit reader when a marker cuts a Huffman code, and builds
+ * Huffman tables past their arrays (docs/fuzzing.md). stb takes a buffer for
+ * a JPEG exactly when it starts with one or more 0xFF bytes and then 0xD8 (SOI;
+ * none of its other formats can start so), so routing those buffers here means
+ * stb's JPEG decoder never runs. libjpeg itself refuses fill bytes before SOI. */
+static bool is_jpeg(const unsigned char *p, size_t n) {
+  size_t i = 0;
+  while (i < n && p[i] == 0xFF) ++i;
+  return i > 0 && i < n && p[i] == 0xD8;
+}
+
+/* Scans a progressive JPEG may have: libjpeg-turbo's own limit for untrusted
+ * input (TJFLAG_LIMITSCANS); a small file of many scans otherwise takes
+ * minutes to decode. */
+#define QCC_JPEG_MAX_SCANS 500
+
+/* libjpeg reports errors by calling error_exit, whose default prints to stderr
+ * and calls exit(): ours formats the reason and jumps back to decode_jpeg. */
+typedef struct {
+  struct jpeg_error_mgr pub; /* first: libjpeg casts cinfo->err to this */
+  struct jpeg_progress_mgr progress;
+  jmp_buf jump;
+  char reason[JMSG_LENGTH_MAX];
+} jpeg_guard;
+
+static void jpeg_error_exit(j_common_ptr cinfo) {
+  jpeg_guard *g = (jpeg_guard *)cinfo->err;
+  g->pub.format_message(cinfo, g->reason);
+  longjmp(g->jump, 1);
+}
+
+static void jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; } /* warnings: silent */
+
+static void jpeg_progress(j_common_ptr cinfo) {
+  jpeg_guard *g = (jpeg_guard *)cinfo->err;
+  if (((j_decompress_ptr)cinfo)->input_scan_number > QCC_JPEG_MAX_SCANS) {
+    snprintf(g->reason, sizeof g->reason, "more than %d scans", QCC_JPEG_MAX_SCANS);
+    longjmp(g->jump, 1);
+  }
+}
+
+/* x * y / 255, rounded (stb's blinn_8x8): an inverted-CMYK ink times black. */
+static unsigned char mul255(unsigned x, unsigned y) {
+  unsigned t = x * y + 128;
+  return (unsigned char)((t + (t >> 8)) >> 8);
+}
+
+/* One CMYK row (as libjpeg gives it: Adobe's inverted values, or YCCK converted
+ * to them) to C channels, as stb did: R = C*K/255, G = M*K/255, B = Y*K/255,
+ * and gray (C = 1) = (77 R + 150 G + 29 B) >> 8. In place when dst <= src:
+ * pixel x is read before its C <= 4 bytes at dst + C x are written, which end
+ * before pixel x + 1 at src + 4 (x + 1). */
+static void cmyk_row_to(const unsigned char *src, unsigned char *dst, int w, int C) {
+  for (int x = 0; x < w; ++x) {
+    const unsigned char *s = src + 4 * (size_t)x;
+    const unsigned r = mul255(s[0], s[3]), g = mul255(s[1], s[3]), b = mul255(s[2], s[3]);
+    unsigned char *d = dst + (size_t)C * x;
+    if (C == 3) d[0] = (unsigned char)r, d[1] = (unsigned char)g, d[2] = (unsigned char)b;
+    else d[0] = (unsigned char)((r * 77 + g * 150 + b * 29) >> 8);
+  }
+}
+
+/* A JPEG's bytes to C channels (libjpeg's conversions: gray, YCbCr, RGB and
+ * CMYK/YCCK files to gray or RGB), then the sample. Every libjpeg error is one
+ * line with its reason; the size is checked from the header before any pixel
+ * memory is allocated. */
+static qcc_status_t decode_jpeg(const unsigned char *bytes, size_t len, const char *name, int C, int H, int W,
+                                const qcc_dataset_options *o, int64_t max_pixels, float *out) {
+  struct jpeg_decompress_struct cinfo;
+  jpeg_guard g;
+  unsigned char *volatile px = NULL; /* volatile: set after setjmp, freed after a longjmp */
+  memset(&cinfo, 0, sizeof cinfo);
+  cinfo.err = jpeg_std_error(&g.pub);
+  g.pub.error_exit = jpeg_error_exit;
+  g.pub.output_message = jpeg_output_message;
+  g.reason[0] = 0;
+  if (setjmp(g.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    free(px);
+    char rb[JMSG_LENGTH_MAX];
+    size_t i = 0;
+    for (; g.reason[i] && i + 1 < sizeof rb; ++i) rb[i] = (unsigned char)g.reason[i] < 0x20 ? '?' : g.reason[i];
+    rb[i] = 0;
+    return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: corrupt JPEG: %s", name, i ? rb : "unknown error");
+  }
+  jpeg_create_decompress(&cinfo);
+  g.progress.progress_monitor = jpeg_progress;
+  cinfo.progress = &g.progress;
+  jpeg_mem_src(&cinfo, bytes, (unsigned long)len);
+  jpeg_read_header(&cinfo, TRUE);
+  const int w = (int)cinfo.image_width, h = (int)cinfo.image_height; /* libjpeg: at most 65500 each */
+  qcc_status_t st = check_image_size(1, w, h, name, max_pixels);
+  if (st) {
+    jpeg_destroy_decompress(&cinfo);
+    return st;
+  }
+  const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+  cinfo.out_color_space = cmyk ? JCS_CMYK : C == 3 ? JCS_RGB : JCS_GRAYSCALE;
+  jpeg_start_decompress(&cinfo);
+  const size_t row = (size_t)w * (size_t)cinfo.output_components; /* C, or 4 for CMYK */
+  px = malloc(row * (size_t)h);
+  if (!px) {
+    jpeg_destroy_decompress(&cinfo);
+    return qcc_status_make(QCC_ERR_IO, "out of memory decoding %s", name);
+  }
+  while (cinfo.output_scanline < cinfo.output_height) {
+    const size_t y = cinfo.output_scanline;
+    JSAMPROW r = px + row * y;
+    jpeg_read_scanlines(&cinfo, &r, 1);
+    if (cmyk) cmyk_row_to(r, px + (size_t)w * (size_t)C * y, w, C); /* in place: C w y <= 4 w y */
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  st = pixels_to_sample(px, w, h, name, C, H, W, o, out);
+  free(px);
+  return st;
+}
+
 /* Decode an image file's bytes to C channels and make the sample. */
 static qcc_status_t decode_image(const unsigned char *bytes, size_t len, const char *name, int C, int H, int W,
                                  const qcc_dataset_options *o, int64_t max_pixels, float *out) {
@@ -399,8 +480,7 @@ static qcc_status_t decode_image(const unsigned char *bytes, size_t len, const c
                            "%s: a PGM/PPM qcc does not read (maxval above 255, or a header number above 2^24)", name);
   if (!png_first_idat_ok(bytes, len))
     return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: a PNG whose first IDAT chunk is empty", name);
-  if (!jpeg_huffman_tables_ok(bytes, len))
-    return qcc_status_make(QCC_ERR_INVALID, "%s: cannot decode image: corrupt JPEG (a Huffman table with more than 256 codes)", name);
+  if (is_jpeg(bytes, len)) return decode_jpeg(bytes, len, name, C, H, W, o, max_pixels, out);
   int w = 0, h = 0, comp = 0;
   const int info = stbi_info_from_memory(bytes, (int)len, &w, &h, &comp); /* before w and h are read */
   QCC_RETURN_IF_ERROR(check_image_size(info, w, h, name, max_pixels));

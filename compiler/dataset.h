@@ -8,8 +8,9 @@
  *    along axis 0; files are taken in name order;
  *  - a folder of images (.png .jpg .jpeg .bmp .tga .gif .ppm .pgm; single
  *    input of shape [N, C, H, W] (layout nchw) or [N, H, W, C] (nhwc), C 1 or
- *    3): decoded by stb_image to C channels, resized to the input's H x W with
- *    stb_image_resize, scaled to [0, 1], then (x - mean[c]) / std[c].
+ *    3): decoded to C channels (JPEG by libjpeg-turbo, the other formats by
+ *    stb_image), resized to the input's H x W with stb_image_resize, scaled
+ *    to [0, 1], then (x - mean[c]) / std[c].
  * Axis 0 of every array counts samples; the other dims and the dtype must equal
  * the model input's. Batches are consecutive; samples that do not fill a last
  * batch are not served. Folders are read one batch at a time, so memory does
@@ -53,7 +54,8 @@ qcc_status_t qcc_dataset_batch(qcc_dataset *d, int64_t b, qcc_npy_tensor_t *inpu
 
 /* One image file's bytes as a sample of C channels, H x W (layout o->nhwc),
  * decoded, resized and normalized as an image folder's files are; name is
- * for messages. INVALID for what stb_image cannot decode or an image of more
+ * for messages. INVALID for what libjpeg-turbo (JPEG) or stb_image (the other
+ * formats) cannot decode, with the decoder's reason, or an image of more
  * than max_pixels pixels (refused from its header, before decoding; 0 means
  * the limit image folders use, 2^26). Fuzzed by test/fuzz/image_fuzz.c. */
 qcc_status_t qcc_dataset_image_from_memory(const void *bytes, size_t len, const char *name, int C, int H, int W,

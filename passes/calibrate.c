@@ -402,7 +402,7 @@ const qcc_pass_info qcc_pass_calibrate_info = {
     "qcc.input_rows = array<f32: ...> (up to N rows of K values, row-major, a uniform sample of the rows\n"
     "by reservoir sampling with a fixed seed; at most 2^24 values per layer), for qcc-awq and qcc-gptq.",
     "data=PATH: .npz with one array per model input (axis 0 = samples), .npy for one input, or a\n"
-    "  folder of .npy files or of images (png, jpg, bmp ...; decoded by stb_image, resized to the input)\n"
+    "  folder of .npy files or of images (png, jpg, bmp ...; JPEG decoded by libjpeg-turbo, the others by stb_image; resized to the input)\n"
     "samples=N: use at most N samples (default: all)\n"
     "mean=M[,M,M], std=S[,S,S]: images become (pixel / 255 - mean) / std per channel (default 0, 1)\n"
     "layout=nchw|nhwc: the image input's layout (default nchw)\n"

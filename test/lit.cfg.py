@@ -18,3 +18,8 @@ config.substitutions.append(("%build_root", config.qcc_build_root))
 config.substitutions.append(("%cmake", config.cmake))
 config.substitutions.append(("%cc", config.cc))
 config.substitutions.append(("%mlir_include", config.mlir_include))
+# The ASan + UBSan build (-DQCC_SANITIZE=ON, tools/run-sanitizers.sh): tests
+# that also build the compiled models' C with the sanitizers (REQUIRES:
+# sanitize). `lit --param sanitize=1` runs them in any build.
+if config.qcc_sanitize.upper() in ("ON", "1", "TRUE", "YES") or lit_config.params.get("sanitize"):
+    config.available_features.add("sanitize")

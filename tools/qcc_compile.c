@@ -50,6 +50,9 @@ static void compile_usage(FILE *f) {
           "                        by GCC's link-time optimization, which specializes them)\n"
           "  --input-shape N=DIMS  (.onnx) fix input N's shape, e.g. input=8x1x28x28 (the batch size is\n"
           "                        fixed at compile time)\n"
+          "  --cflags FLAGS        extra C compiler flags, split at spaces (no quoting), for every compile and\n"
+          "                        link of NAME.c, libqrt and the runner (default: $QCC_CFLAGS), e.g.\n"
+          "                        --cflags='-fsanitize=address,undefined -fno-sanitize-recover=all'\n"
           "  --no-fuse             (.onnx) compile the model as imported (no qcc-fuse-qdq,\n"
           "                        qcc-fuse-layer-norm, qcc-fuse-gelu)\n"
           "  --no-cache            build libqrt's objects afresh (default: cached in $QCC_CACHE_DIR,\n"
@@ -242,6 +245,9 @@ int qcc_cmd_compile(int argc, char **argv) {
         return qcc_cli_errorf(QCC_ERR_USAGE, "--emit: '%s' is not a kind qcc compile makes (c, static, shared, obj)", val);
     } else if (!strcmp(a, "--no-lto")) {
       tc.no_lto = true;
+    } else if (OPT("--cflags")) {
+      NEED("C compiler flags, e.g. --cflags='-fsanitize=address,undefined'");
+      tc.cflags = val;
     } else if (OPT("--input-shape")) {
       NEED("NAME=DIMS");
       if (nshape == MAX_SHAPES) return qcc_cli_errorf(QCC_ERR_USAGE, "too many --input-shape options");

@@ -14,6 +14,8 @@
 #                       same way; 0 = random)
 #       QCC_FUZZ_OUT    where corpora grown by the run and reproducers go
 #                       (default $QCC_FUZZ_BUILD/fuzz-out; never the source tree)
+#       QCC_FUZZ_FORK   N > 0: libFuzzer's -fork=N, N fuzzing processes (long
+#                       runs by hand, docs/fuzzing.md; default 0: one process, as CI)
 #       CLANG           clang to use (default clang-14, else clang)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(onnx_import npy input_shape pipeline precision_file cost_table image)
 build=${QCC_FUZZ_BUILD:-build-fuzz}
 seed=${QCC_FUZZ_SEED:-1}
+fork=${QCC_FUZZ_FORK:-0}
 out=${QCC_FUZZ_OUT:-$build/fuzz-out}
 # shellcheck source=tools/stage.sh
 . tools/stage.sh
@@ -66,12 +69,15 @@ for t in "${targets[@]}"; do
         -artifact_prefix="$dir/" -dict="test/fuzz/dict/$t.dict")
   ml=$(max_len_of "$t")
   [ "$ml" = 0 ] || args+=(-max_len="$ml")
+  [ "$fork" = 0 ] || args+=(-fork="$fork")
   # shellcheck disable=SC2046
   set +e
   timeout -k 10 $((secs + 300)) "$bin" "${args[@]}" "$dir/corpus" $(seeds_of "$t") >"$log" 2>&1
   rc=$?
   set -e
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  # fork mode prints no final stats: the parent's last "#N: cov: ..." line counts all processes
+  [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 || true)
   if [ $rc = 0 ]; then
     passed=$((passed + 1))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds qcc with AddressSanitizer + UBSan (-DQCC_SANITIZE=ON, UBSan findings
 # fatal) into build-asan/ and runs the whole ctest suite there: runtime kernel
-# tests, lit, .npy/.npz, every fuzz corpus replay, conformance. CI runs this
+# tests, lit, .npy/.npz, every fuzz corpus replay, conformance, and the
+# compiled models' own C built with the sanitizers too (lit
+# Codegen/sanitize.test: qcc compile --cflags, REQUIRES sanitize). CI runs this
 # after tools/run-tests.sh (.ci/run). Any sanitizer report fails the run.
 #
 # usage: tools/run-sanitizers.sh [ctest args...]   (e.g. -R lit)

@@ -15,7 +15,7 @@ PKGS=(
   libprotobuf-c-dev protobuf-c-compiler
   python3-onnx python3-numpy
   libonnx-testdata dataset-fashion-mnist
-  libzip-dev libstb-dev libcjson-dev
+  libzip-dev libstb-dev libjpeg62-turbo-dev libcjson-dev
   clang-14 libclang-rt-14-dev   # libFuzzer + clang's ASan/UBSan (tools/run-fuzz.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 cross build, run under qemu (docs/aarch64.md)
   chromium   # headless: renders report.html in the ctest report.browser (test/Report)

@@ -1,12 +1,14 @@
 /* libFuzzer target: qcc_dataset_image_from_memory, the image reader of
- * calibration and evaluation folders (stb_image decode, stb_image_resize, the
- * [0, 1] scaling and mean/std normalization). Byte 0 picks the sample's
+ * calibration and evaluation folders (libjpeg-turbo for JPEG, stb_image for the
+ * other formats, stb_image_resize, the [0, 1] scaling and mean/std
+ * normalization). Byte 0 picks the sample's
  * channels (1 or 3) and layout (NCHW/NHWC), byte 1 its size (H, W in 1..16);
  * the rest is the image file. Any bytes give a sample or INVALID with a
  * one-line message starting with the file's name, never a crash, a read past
  * the input or an allocation the header's size claims (images over the limit,
  * 2^16 pixels here, are refused from their header). A decoded sample is finite. Corpus: corpus/image
- * (PIL-made PNG, JPEG, BMP, GIF, PPM/PGM, TGA, and a huge-header PNG). */
+ * (PIL-made PNG, JPEG (gray, RGB, CMYK, progressive), BMP, GIF, PPM/PGM, TGA,
+ * a huge-header PNG, and every input that found a bug). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

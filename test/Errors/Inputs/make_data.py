@@ -7,6 +7,9 @@ bundled Fashion-MNIST test set, models/fashion_mnist_test.npz):
   calib_f16.npz    calibration samples as float16 (4x1x28x28)    calib_shape.npz  float32 4x1x14x28
   calib_empty.npz  no samples (0x1x28x28)     calib_nan.npz / calib_inf.npz   4 samples, one NaN / +Inf
   empty/           an empty folder
+  jpeg/            calibration images: a.jpg (the image fuzz target's 9x7 RGB JPEG seed) and
+                   b.jpg, the same file with a corrupt Huffman table (DHT code counts adding up
+                   to 272 > 256)
 """
 import os
 import sys
@@ -29,3 +32,12 @@ np.savez(os.path.join(out, "calib_nan.npz"), input=n)
 i = x.copy()
 i[1, 0, 0, 0] = np.inf
 np.savez(os.path.join(out, "calib_inf.npz"), input=i)
+os.makedirs(os.path.join(out, "jpeg"), exist_ok=True)
+with open(os.path.join(os.path.dirname(__file__), "../../fuzz/corpus/image/rgb_9x7.jpg"), "rb") as f:
+    jpg = bytearray(f.read()[2:])  # the fuzz input's two selector bytes, then the file
+with open(os.path.join(out, "jpeg", "a.jpg"), "wb") as f:
+    f.write(jpg)
+dht = jpg.index(b"\xff\xc4")
+jpg[dht + 5:dht + 21] = bytes([17] * 16)  # the 16 code counts of the first table
+with open(os.path.join(out, "jpeg", "b.jpg"), "wb") as f:
+    f.write(jpg)
