@@ -16,6 +16,7 @@
 #                       (default $QCC_FUZZ_BUILD/fuzz-out; never the source tree)
 #       QCC_FUZZ_FORK   N > 0: libFuzzer's -fork=N, N fuzzing processes (long
 #                       runs by hand, docs/fuzzing.md; default 0: one process, as CI)
+#       QCC_FUZZ_JOBS   targets fuzzed at the same time (default 2, one per CI core)
 #       CLANG           clang to use (default clang-14, else clang)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,7 @@ targets=("$@")
 build=${QCC_FUZZ_BUILD:-build-fuzz}
 seed=${QCC_FUZZ_SEED:-1}
 fork=${QCC_FUZZ_FORK:-0}
+jobs=${QCC_FUZZ_JOBS:-2}
 out=${QCC_FUZZ_OUT:-$build/fuzz-out}
 # shellcheck source=tools/stage.sh
 . tools/stage.sh
@@ -57,13 +59,14 @@ for t in "${targets[@]}"; do bins+=("$(basename "$(bin_of "$t")")"); done
 ninja -C "$build" "${bins[@]}"
 stage fuzz-build $t0 90
 
-t1=$SECONDS
-passed=0 failed=0
-for t in "${targets[@]}"; do
+# One target: fuzz, then write its report to $dir/result (first line: ok|fail).
+run_one() {
+  local t=$1 bin dir log args ml rc execs cov
   bin=$build/$(bin_of "$t")
-  [ -x "$bin" ] || { echo "run-fuzz: no fuzzer for target '$t'" >&2; exit 2; }
   dir=$out/$t
   mkdir -p "$dir/corpus"
+  # the grown corpus stays for the next run; last run's reproducers and report go
+  rm -f "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-* "$dir"/slow-unit-* "$dir/result"
   log=$dir/fuzz.log
   args=(-max_total_time="$secs" -timeout=30 -rss_limit_mb=4096 -seed="$seed" -print_final_stats=1
         -artifact_prefix="$dir/" -dict="test/fuzz/dict/$t.dict")
@@ -79,21 +82,46 @@ for t in "${targets[@]}"; do
   # fork mode prints no final stats: the parent's last "#N: cov: ..." line counts all processes
   [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 || true)
-  if [ $rc = 0 ]; then
-    passed=$((passed + 1))
-    echo "fuzz $t: ${execs:-?} executions in ${secs} s (${cov:-cov: ?}), no findings"
-  else
-    failed=$((failed + 1))
-    echo "fuzz $t: FAILED (exit $rc) after ${execs:-?} executions; log $log; last lines:"
-    grep -vE '^#[0-9]+.*(NEW|REDUCE|pulse|RELOAD) ' "$log" | tail -60
-    for a in "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-* "$dir"/slow-unit-*; do
-      [ -e "$a" ] || continue
-      echo "reproducer: $root/$a"
-      echo "  replay: $bin $root/$a   (or the *_replay binary of any build)"
-      if [ "$(stat -c %s "$a")" -le 65536 ]; then echo "  base64: $(base64 -w0 "$a")"; fi
-    done
-  fi
+  {
+    if [ $rc = 0 ]; then
+      echo ok
+      echo "fuzz $t: ${execs:-?} executions in ${secs} s (${cov:-cov: ?}), no findings"
+    else
+      echo fail
+      echo "fuzz $t: FAILED (exit $rc) after ${execs:-?} executions; log $log; last lines:"
+      grep -vE '^#[0-9]+.*(NEW|REDUCE|pulse|RELOAD) ' "$log" | tail -60
+      for a in "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-* "$dir"/slow-unit-*; do
+        [ -e "$a" ] || continue
+        echo "reproducer: $root/$a"
+        echo "  replay: $bin $root/$a   (or the *_replay binary of any build)"
+        if [ "$(stat -c %s "$a")" -le 65536 ]; then echo "  base64: $(base64 -w0 "$a")"; fi
+      done
+    fi
+  } >"$dir/result.tmp"
+  mv "$dir/result.tmp" "$dir/result"
+}
+
+for t in "${targets[@]}"; do
+  [ -x "$build/$(bin_of "$t")" ] || { echo "run-fuzz: no fuzzer for target '$t'" >&2; exit 2; }
 done
-stage fuzz-runs $t1 $((${#targets[@]} * (secs + 6)))
+t1=$SECONDS
+# $jobs targets at a time (each fuzzer is one process, so one per core).
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  run_one "$t" &
+  running=$((running + 1))
+done
+wait || true
+passed=0 failed=0
+for t in "${targets[@]}"; do
+  r=$out/$t/result
+  if [ -f "$r" ] && [ "$(head -1 "$r")" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if [ -f "$r" ]; then tail -n +2 "$r"; else echo "fuzz $t: FAILED (no result; log $out/$t/fuzz.log)"; fi
+done
+stage fuzz-runs $t1 $(((${#targets[@]} + jobs - 1) / jobs * (secs + 8)))
 echo "fuzz: $passed passed, $failed failed"
 [ $failed = 0 ]
