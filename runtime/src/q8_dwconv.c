@@ -18,6 +18,7 @@
  * own planes and accumulators in scratch; a channel is computed by the same
  * code whichever worker runs it, so the bytes do not depend on the thread
  * count. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,19 +45,24 @@ enum { DW_LEVELS = QRT_LEVEL_BIT(QRT_ISA_NEON) };
 /* Oldest first. The AVX-512 kernel needs F + BW (vpmaddwd on zmm); with VNNI
  * it uses vpdpwssd and the avx512vnni requantization. */
 static const q8_dw_variant_t kDwVariants[] = {
-    {"q8_dw_rows__scalar", QRT_ISA_SCALAR, qrt_q8_dw_rows__scalar, qrt_q8_requant_run},
+    {"q8_dw_rows__scalar", QRT_ISA_SCALAR, qrt_q8_dw_rows__scalar, qrt_q8_requant_run, qrt_q8_dw_fill_run,
+     NULL},
 #define AVX2 QRT_ISA_AVX2_FMA
 #define AVX512 QRT_ISA_AVX512F
 #define VNNI QRT_ISA_AVX512VNNI
-    {"q8_dw_rows__avx2", AVX2, DW_X86(AVX2, qrt_q8_dw_rows__avx2), DW_X86(AVX2, qrt_q8_requant__avx2)},
-    {"q8_dw_rows__avx512f", AVX512, DW_X86(AVX512, qrt_q8_dw_rows__avx512f), DW_X86(AVX512, qrt_q8_requant__avx2)},
+    {"q8_dw_rows__avx2", AVX2, DW_X86(AVX2, qrt_q8_dw_rows__avx2), DW_X86(AVX2, qrt_q8_requant__avx2),
+     DW_X86(AVX2, qrt_q8_dw_fill_run), NULL},
+    {"q8_dw_rows__avx512f", AVX512, DW_X86(AVX512, qrt_q8_dw_rows__avx512f), DW_X86(AVX512, qrt_q8_requant__avx2),
+     DW_X86(AVX512, qrt_q8_dw_fill__avx512f), NULL},
     {"q8_dw_rows__avx512vnni", VNNI, DW_X86(VNNI, qrt_q8_dw_rows__avx512vnni),
-     DW_X86(VNNI, qrt_q8_requant__avx512vnni)},
+     DW_X86(VNNI, qrt_q8_requant__avx512vnni), DW_X86(VNNI, qrt_q8_dw_fill__avx512vnni),
+     DW_X86(VNNI, qrt_q8_dw_chan__avx512vnni)},
 #undef AVX2
 #undef AVX512
 #undef VNNI
     {"q8_dw_rows__neon", QRT_ISA_NEON, DW_ARM(QRT_ISA_NEON, qrt_q8_dw_rows__neon),
-     DW_ARM(QRT_ISA_NEON, qrt_q8_requant__neon)},
+     DW_ARM(QRT_ISA_NEON, qrt_q8_requant__neon),
+     DW_ARM(QRT_ISA_NEON, qrt_q8_dw_fill_run), NULL},
 };
 enum { DW_N_VARIANTS = sizeof kDwVariants / sizeof kDwVariants[0] };
 
@@ -78,12 +84,34 @@ int qrt_q8_set_pack_dwconv(int enable) {
   return old;
 }
 
+/* -1: not set yet; then the environment's QRT_Q8_DW_QUADS=0 (the row kernels
+ * where the quad kernel would run, the same bytes: for before/after
+ * measurements) or qrt_q8_dw_set_quads decide. */
+static volatile int dw_quads_enabled = -1;
+
+static int dw_quads_on(void) {
+  if (dw_quads_enabled < 0) {
+    const char *e = getenv("QRT_Q8_DW_QUADS");
+    dw_quads_enabled = !(e && e[0] == '0');
+  }
+  return dw_quads_enabled;
+}
+
+int qrt_q8_dw_set_quads(int enable) {
+  const int old = dw_quads_on();
+  dw_quads_enabled = enable != 0;
+  return old;
+}
+
 int qrt_q8_dw_applies(int64_t groups, int64_t c_in, int64_t c_out) {
   return groups > 1 && c_in == groups && c_out == groups && dw_on();
 }
 
+/* After the int32 weights: s8_ok (64 bytes), then wb[C][T] and 64 zero bytes. */
+static size_t dw_wb_offset(int64_t c, int64_t taps) { return q8_align64((size_t)(c * taps) * 4) + 64; }
+
 size_t qrt_q8_dw_packed_size(int64_t c, int64_t kh, int64_t kw) {
-  return 128 + 2 * q8_align64((size_t)c * 4) + q8_align64((size_t)(c * kh * kw) * 4);
+  return 128 + 2 * q8_align64((size_t)c * 4) + dw_wb_offset(c, kh * kw) + q8_align64((size_t)(c * kh * kw) + 64);
 }
 
 /* ---- packing ---------------------------------------------------------------------- */
@@ -114,26 +142,36 @@ void qrt_q8_dw_pack(const q8_pack_args_t *a, qrt_isa_t limit, void *packed) {
   int32_t *wt = (int32_t *)pv.rest, *bias = (int32_t *)pv.bias;
   const int64_t taps = a->kernel_h * a->kernel_w;
   const uint32_t zu = (uint32_t)q8_xoff(a->x_type, a->x->zero_point).zflip;
-  memset(wt, 0, q8_align64((size_t)(a->c_out * taps) * 4));
+  int8_t *wb = (int8_t *)pv.rest + dw_wb_offset(a->c_out, taps);
+  int32_t s8_ok = 1;
+  memset(wt, 0, dw_wb_offset(a->c_out, taps));
+  memset(wb, 0, q8_align64((size_t)(a->c_out * taps) + 64));
   for (int64_t c = 0; c < a->c_out; c++) {
     const int32_t zw = a->wq->zero_points ? a->wq->zero_points[a->wq->n_zero_points == 1 ? 0 : c] : 0;
     int32_t sum = 0; /* |sum| <= 255 * taps: the bound makes it fit */
     for (int64_t t = 0; t < taps; t++) {
       const int32_t d = qrt_q8_load(a->wq->type, a->w, c * taps + t) - zw;
       wt[c * taps + t] = (int32_t)(uint16_t)(int16_t)d; /* low half: w - zw, high half 0 */
+      wb[c * taps + t] = (int8_t)d;
+      s8_ok &= d >= -128 && d <= 127;
       sum += d;
     }
     /* the planes hold x - zx + zu: take zu * sum (w - zw) back, modulo 2^32 */
     bias[c] = (int32_t)((uint32_t)bias[c] - zu * (uint32_t)sum);
   }
+  memcpy((char *)pv.rest + q8_align64((size_t)(a->c_out * taps) * 4), &s8_ok, 4);
 }
 
 /* ---- geometry --------------------------------------------------------------------- */
 
+/* The quads' part of the table: src [16][2] int64, idx [16][64], wsel [64]. */
+enum { DW_QUAD_TABLE = Q8_DW_MAX_QUADS * 16 + Q8_DW_MAX_QUADS * 64 + 64 };
+
 typedef struct {
   int64_t OH, OW, Hph, Wph, n_phase, taps;
   int64_t L;         /* bytes per phase plane, tail included (a multiple of 64) */
-  size_t table;      /* bytes of the tap table and the used-phase marks, at the start of scratch */
+  int64_t nvec;      /* the quad kernel's vectors: 16 flat positions of OH * Wph */
+  size_t table;      /* bytes of the tap table, the used-phase marks and the quads, at the start of scratch */
   size_t worker;     /* bytes of one worker's planes and accumulators */
 } dw_geom_t;
 
@@ -145,7 +183,10 @@ static int dw_geom(const qrt_conv2d_params_t *p, int64_t h, int64_t w, dw_geom_t
   g->n_phase = p->stride_h * p->stride_w;
   g->taps = p->kernel_h * p->kernel_w;
   g->L = (int64_t)q8_align64((size_t)(g->Hph * g->Wph + Q8_DW_TAIL));
-  g->table = q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase);
+  g->nvec = (g->OH * g->Wph + 15) / 16;
+  g->table = q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase) + q8_align64((size_t)g->taps * 32) +
+             DW_QUAD_TABLE +
+             q8_align64((size_t)g->nvec * 2);
   g->worker = (size_t)(g->n_phase * g->L) + q8_align64((size_t)(g->OH * g->OW + Q8_DW_TAIL) * 4);
   return 1;
 }
@@ -165,47 +206,47 @@ typedef struct {
   q8_packed_view_t pv;
   q8_xoff_t xo;
   q8_out_t out;
-  const uint8_t *x, *used;
+  const uint8_t *x;
   const int64_t *off;
+  q8_dw_quads_t quads;
+  q8_dw_fill_t fill;
+  const int8_t *wb;  /* the packed byte weights, when the quad kernel runs */
   uint8_t *y, *work; /* worker i's planes at work + i * g.worker */
   int64_t c, h, w, per_task, jobs; /* jobs = n * c channels of all images */
 } dw_job_t;
 
-/* Bytes [c0, c1) of a plane row: u = b ^ flip of src[c*sw]. Loops GCC
- * vectorizes (constant strides 1 and 2; no library call for short rows). */
-static void dw_row(const uint8_t *restrict s, int64_t sw, int64_t c0, int64_t c1, uint8_t flip,
-                   uint8_t *restrict d) {
-  if (sw == 1) {
-    for (int64_t c = c0; c < c1; c++) d[c] = s[c] ^ flip;
-  } else if (sw == 2) {
-    for (int64_t c = c0; c < c1; c++) d[c] = s[2 * c] ^ flip;
-  } else {
-    for (int64_t c = c0; c < c1; c++) d[c] = s[c * sw] ^ flip;
+void qrt_q8_dw_fill_run(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes) {
+  for (int64_t i = 0; i < f->n; i++) {
+    const q8_dw_copy_t *c = &f->c[i];
+    for (int64_t r = 0; r < c->rows; r++) {
+      const uint8_t *s = src + c->src + r * f->src_ld;
+      uint8_t *d = planes + c->dst + r * f->dst_ld;
+      for (int64_t k = 0; k < c->cols; k++) d[k] = s[k * f->sw] ^ f->flip;
+    }
   }
 }
 
-/* The input bytes of one channel (src: its h x w bytes) into the planes of the
- * phases a tap reads. The padding (zu) is the same for every channel: it was
- * written once per task (dw_task), only the input's rows and columns are written here. */
-static void dw_fill(const dw_job_t *j, const uint8_t *src, uint8_t *planes) {
-  const qrt_conv2d_params_t *p = j->p;
-  const dw_geom_t *g = &j->g;
-  const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left, h = j->h, w = j->w;
-  const uint8_t flip = j->xo.flip;
+/* The copies of dw_fill: per phase plane a tap reads, the rows r and columns
+ * k of the plane with an input byte (0 <= r*sh + py - pt < h, 0 <= k*sw + px -
+ * pl < w). Returns their count. */
+static int64_t dw_copies(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64_t h, int64_t w,
+                         const uint8_t *used, q8_dw_copy_t *cp) {
+  const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
+  int64_t n = 0;
   for (int64_t ph = 0; ph < g->n_phase; ph++) {
-    if (!j->used[ph]) continue;
+    if (!used[ph]) continue;
     const int64_t py = ph / sw, px = ph % sw;
-    uint8_t *d = planes + ph * g->L;
-    /* columns c with 0 <= c*sw + px - pl < w, rows r with 0 <= r*sh + py - pt < h */
     const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
     int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
     if (c1 > g->Wph) c1 = g->Wph;
     const int64_t r0 = pt > py ? (pt - py + sh - 1) / sh : 0;
     int64_t r1 = h - 1 + pt - py < 0 ? 0 : (h - 1 + pt - py) / sh + 1;
     if (r1 > g->Hph) r1 = g->Hph;
-    for (int64_t r = r0; r < r1 && c0 < c1; r++)
-      dw_row(src + (r * sh + py - pt) * w + px - pl, sw, c0, c1, flip, d + r * g->Wph);
+    if (r0 >= r1 || c0 >= c1) continue;
+    cp[n++] = (q8_dw_copy_t){r1 - r0, c1 - c0, (r0 * sh + py - pt) * w + c0 * sw + px - pl,
+                             ph * g->L + r0 * g->Wph + c0};
   }
+  return n;
 }
 
 /* Channel jobs [t*per_task, ...) (job = image * c + channel) on `worker`'s scratch. */
@@ -219,10 +260,72 @@ static void dw_task(void *arg, int64_t t, int worker) {
   memset(planes, (uint8_t)j->xo.zflip, (size_t)(g->n_phase * g->L)); /* padding and tails: zu */
   for (int64_t job = t * j->per_task; job < end; job++) {
     const int64_t c = job % j->c;
-    dw_fill(j, j->x + job * j->h * j->w, planes); /* over the previous channel's input bytes only */
+    j->v->fill(&j->fill, j->x + job * j->h * j->w, planes); /* over the previous channel's input bytes only */
+    const float m = j->pv.scale[c];
+    if (j->wb && isfinite(m)) {
+      j->v->chan(&j->quads, planes, j->wb + c * taps, j->pv.bias[c], m, &j->out, j->y + job * ohw);
+      continue;
+    }
     j->v->rows(g->OH, g->OW, g->Wph, taps, j->off, planes, (const int32_t *)j->pv.rest + c * taps, acc);
     j->v->requant(ohw, acc, &j->pv.bias[c], &j->pv.scale[c], 0, &j->out, j->y + job * ohw);
   }
+}
+
+/* Groups the taps in quads (q8_dwconv_internal.h) and writes their tables at
+ * `table` (DW_QUAD_TABLE bytes, 64-aligned) and the output masks at vmask.
+ * Greedy, in tap order of the sources (phase plane, row offset): a quad takes
+ * up to 4 taps of at most 2 sources. 0 when the kernel does not fit the quad
+ * kernel (more than 64 taps or Q8_DW_MAX_QUADS quads, or a column past
+ * Q8_DW_QUAD_COL); then the row kernel runs. */
+static int dw_quads(const qrt_conv2d_params_t *p, const dw_geom_t *g, uint8_t *table, uint16_t *vmask,
+                    q8_dw_quads_t *q) {
+  if (g->taps > 64) return 0;
+  int64_t *src = (int64_t *)table;
+  uint8_t *idx = table + Q8_DW_MAX_QUADS * 16, *wsel = idx + Q8_DW_MAX_QUADS * 64;
+  int64_t key[64], col[64], n_src = 0, srcs[64];
+  for (int64_t t = 0; t < g->taps; t++) {
+    const int64_t dy = t / p->kernel_w * p->dilation_h, dx = t % p->kernel_w * p->dilation_w;
+    key[t] = ((dy % p->stride_h) * p->stride_w + dx % p->stride_w) * g->L + dy / p->stride_h * g->Wph;
+    col[t] = dx / p->stride_w;
+    if (col[t] > Q8_DW_QUAD_COL) return 0;
+    int64_t i = 0;
+    while (i < n_src && srcs[i] != key[t]) i++;
+    if (i == n_src) srcs[n_src++] = key[t];
+  }
+  memset(idx, 0, Q8_DW_MAX_QUADS * 64 + 64);
+  q->wmask = 0;
+  int64_t nq = 0, used = 4, nsq = 0; /* the current quad's slots and sources */
+  for (int64_t si = 0; si < n_src; si++)
+    for (int64_t t = 0; t < g->taps; t++) {
+      if (key[t] != srcs[si]) continue;
+      if (used == 4 || (nsq == 2 && src[2 * (nq - 1) + 1] != key[t])) {
+        if (nq == Q8_DW_MAX_QUADS) return 0;
+        nq++, used = 0, nsq = 0;
+      }
+      int64_t *qs = src + 2 * (nq - 1);
+      if (nsq == 0) qs[0] = qs[1] = key[t], nsq = 1;
+      else if (nsq == 1 && qs[0] != key[t]) qs[1] = key[t], nsq = 2;
+      const int64_t sel = qs[0] == key[t] ? 0 : 64, slot = 4 * (nq - 1) + used++;
+      for (int64_t i = 0; i < 16; i++) idx[(nq - 1) * 64 + 4 * i + slot % 4] = (uint8_t)(i + col[t] + sel);
+      wsel[slot] = (uint8_t)t;
+      q->wmask |= 1ull << slot;
+    }
+  /* runs of output columns, vector by vector (x: the column of lane i) */
+  const int64_t P = g->OH * g->Wph;
+  int64_t x = 0;
+  for (int64_t v = 0; v < g->nvec; v++) {
+    unsigned m = 0;
+    const int64_t lanes = P - 16 * v < 16 ? P - 16 * v : 16;
+    for (int64_t i = 0; i < lanes;) {
+      const int64_t run = x < g->OW ? g->OW - x : g->Wph - x, k = run < lanes - i ? run : lanes - i;
+      if (x < g->OW) m |= ((1u << k) - 1) << i;
+      i += k, x += k;
+      if (x == g->Wph) x = 0;
+    }
+    vmask[v] = (uint16_t)m;
+  }
+  q->n_quads = nq, q->nvec = g->nvec, q->src = src, q->idx = idx, q->wsel = wsel, q->vmask = vmask;
+  return 1;
 }
 
 /* Tasks per worker: enough to even out the workers' loads, few enough that the
@@ -256,8 +359,20 @@ qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64
       used[ph] = 1;
       off[ky * p->kernel_w + kx] = ph * j.g.L + dy / p->stride_h * j.g.Wph + dx / p->stride_w;
     }
-  j.p = p, j.off = off, j.used = used, j.work = base + j.g.table;
+  j.p = p, j.off = off, j.work = base + j.g.table;
+  /* the quad kernel: in the row, on a CPU with VBMI, weights in s8, quads that fit */
+  q8_dw_copy_t *copies = (q8_dw_copy_t *)(used + q8_align64((size_t)j.g.n_phase));
   j.xo = q8_xoff((qrt_dtype_t)j.pv.h->x_type, j.pv.h->x_zero_point);
+  j.fill = (q8_dw_fill_t){dw_copies(p, &j.g, h, w, used, copies), p->stride_w, p->stride_h * w, j.g.Wph, copies,
+                          j.xo.flip};
+  uint8_t *qtab = (uint8_t *)copies + q8_align64((size_t)j.g.taps * 32);
+  const int taps = (int)j.g.taps;
+  int32_t s8_ok;
+  memcpy(&s8_ok, (const char *)j.pv.rest + q8_align64((size_t)(c * taps) * 4), 4);
+  j.wb = NULL;
+  if (j.v->chan && dw_quads_on() && (qrt_cpu_features() & QRT_CPU_AVX512VBMI) && s8_ok &&
+      dw_quads(p, &j.g, qtab, (uint16_t *)(qtab + DW_QUAD_TABLE), &j.quads))
+    j.wb = (const int8_t *)j.pv.rest + dw_wb_offset(c, taps);
   j.out = (q8_out_t){j.pv.h->y_zero_point, j.pv.h->y_qmin, j.pv.h->y_qmax};
   j.x = (const uint8_t *)x, j.y = (uint8_t *)y;
   j.c = c, j.h = h, j.w = w, j.jobs = n * c;

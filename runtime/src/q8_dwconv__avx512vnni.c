@@ -1,6 +1,85 @@
-/* The AVX-512 VNNI row kernel of the int8 depthwise convolution
- * (q8_dwconv_avx512.inl): as q8_dwconv__avx512f.c, with vpdpwssd (acc + the two
- * int16 pair products, wrapping, no saturation) in place of vpmaddwd + vpaddd. */
+/* The AVX-512 VNNI kernels of the int8 depthwise convolution.
+ *
+ * Row kernel (q8_dwconv_avx512.inl): as q8_dwconv__avx512f.c, with vpdpwssd
+ * (acc + the two int16 pair products, wrapping, no saturation) in place of
+ * vpmaddwd + vpaddd.
+ *
+ * Quad kernel (q8_dw_chan_fn, q8_dwconv_internal.h; needs AVX512-VBMI too, so
+ * it is compiled for it alone and selected only on CPUs that have it): per
+ * 16 flat positions and per quad, one vpermb (one source) or vpermt2b (two)
+ * of 64-byte loads builds 4 tap bytes per lane and one vpdpbusd multiplies
+ * them by the quad's 4 s8 weights: a 3x3 conv is 3 permutes and 3 vpdpbusd per
+ * 16 outputs, where the row kernel spends 9 vpmovzxbd and 9 vpdpwssd. The sums
+ * start at the channel's bias and are requantized from the registers
+ * (q8_requant_avx512.h); a vector whose lanes are all outputs is stored with
+ * one vpmovdb, others are compressed (vpcompressd: the output lanes in order
+ * are consecutive outputs, as the dropped lanes are exactly the columns past
+ * a row) and stored with a masked vpmovdb. */
 #define DW_FN qrt_q8_dw_rows__avx512vnni
+#define DW_FILL_FN qrt_q8_dw_fill__avx512vnni
 #define DW_MAC(acc, x, w) _mm512_dpwssd_epi32((acc), (x), (w))
 #include "q8_dwconv_avx512.inl"
+
+#include "q8_requant_avx512.h"
+
+#define DW_VBMI __attribute__((target("avx512vbmi")))
+
+/* Vectors v0 .. v0 + G - 1 of the channel: the quads' sums, requantized, stored. */
+static inline __attribute__((always_inline)) DW_VBMI uint8_t *dw_quad_vecs(
+    const int G, const q8_dw_quads_t *q, const uint8_t *x, const int32_t *w4, __m512i bias, __m512 mult,
+    const q8_rq512_t *k, int64_t v0, uint8_t *y) {
+  __m512i a[8];
+#pragma GCC unroll 8
+  for (int g = 0; g < G; g++) a[g] = bias;
+  const uint8_t *xv = x + v0 * 16;
+  for (int64_t i = 0; i < q->n_quads; i++) {
+    const __m512i idx = _mm512_load_si512((const void *)(q->idx + i * 64));
+    const __m512i wq = _mm512_set1_epi32(w4[i]);
+    const int64_t sa = q->src[2 * i], sb = q->src[2 * i + 1];
+    if (sa == sb) {
+#pragma GCC unroll 8
+      for (int g = 0; g < G; g++) {
+        const __m512i t = _mm512_permutexvar_epi8(idx, _mm512_loadu_si512((const void *)(xv + g * 16 + sa)));
+        a[g] = _mm512_dpbusd_epi32(a[g], t, wq);
+      }
+    } else {
+#pragma GCC unroll 8
+      for (int g = 0; g < G; g++) {
+        const __m512i t = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(xv + g * 16 + sa)), idx,
+                                                   _mm512_loadu_si512((const void *)(xv + g * 16 + sb)));
+        a[g] = _mm512_dpbusd_epi32(a[g], t, wq);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int g = 0; g < G; g++) {
+    const __m512i r = q8_rq512(k, a[g], mult);
+    const __mmask16 m = q->vmask[v0 + g];
+    if (m == 0xffff) {
+      _mm_storeu_si128((__m128i *)y, _mm512_cvtepi32_epi8(r));
+      y += 16;
+    } else {
+      const int n = __builtin_popcount(m);
+      _mm512_mask_cvtepi32_storeu_epi8(y, (__mmask16)((1u << n) - 1), _mm512_maskz_compress_epi32(m, r));
+      y += n;
+    }
+  }
+  return y;
+}
+
+DW_VBMI void qrt_q8_dw_chan__avx512vnni(const q8_dw_quads_t *q, const uint8_t *planes, const int8_t *wb,
+                                        int32_t bias, float mult, const q8_out_t *o, uint8_t *y) {
+  /* the quads' weights: byte 4i + k = wb[tap of quad i's slot k], 0 for empty slots */
+  int32_t w4[Q8_DW_MAX_QUADS];
+  const __m512i wsel = _mm512_loadu_si512((const void *)q->wsel);
+  _mm512_storeu_si512((void *)w4, _mm512_maskz_permutexvar_epi8(q->wmask, wsel,
+                                                                _mm512_loadu_si512((const void *)wb)));
+  const q8_rq512_t k = q8_rq512_init(o);
+  const __m512i vb = _mm512_set1_epi32(bias);
+  const __m512 vm = _mm512_set1_ps(mult);
+  int64_t v = 0;
+  for (; v + 8 <= q->nvec; v += 8) y = dw_quad_vecs(8, q, planes, w4, vb, vm, &k, v, y);
+  if (v + 4 <= q->nvec) y = dw_quad_vecs(4, q, planes, w4, vb, vm, &k, v, y), v += 4;
+  if (v + 2 <= q->nvec) y = dw_quad_vecs(2, q, planes, w4, vb, vm, &k, v, y), v += 2;
+  if (v < q->nvec) dw_quad_vecs(1, q, planes, w4, vb, vm, &k, v, y);
+}
