@@ -271,11 +271,23 @@ static void dw_task(void *arg, int64_t t, int worker) {
   }
 }
 
+/* Quad qi's next slot takes tap t (column col) from source sel (0 or 1). */
+static void dw_quad_add(q8_dw_quads_t *q, uint8_t *idx, uint8_t *wsel, int64_t *fill, int64_t qi, int64_t t,
+                        int64_t col, int64_t sel) {
+  const int64_t slot = fill[qi]++;
+  for (int64_t i = 0; i < 16; i++) idx[qi * 64 + 4 * i + slot] = (uint8_t)(i + col + 64 * sel);
+  wsel[4 * qi + slot] = (uint8_t)t;
+  q->wmask |= 1ull << (4 * qi + slot);
+}
+
 /* Groups the taps in quads (q8_dwconv_internal.h) and writes their tables at
  * `table` (DW_QUAD_TABLE bytes, 64-aligned) and the output masks at vmask.
- * Greedy, in tap order of the sources (phase plane, row offset): a quad takes
- * up to 4 taps of at most 2 sources. 0 when the kernel does not fit the quad
- * kernel (more than 64 taps or Q8_DW_MAX_QUADS quads, or a column past
+ * The taps of each source (phase plane, row offset), in tap order, fill
+ * one-source quads 4 at a time (a 3x3 stride-1 kernel: one quad per kernel
+ * row, one load and one vpermb each); the remainders (1 to 3 taps) are
+ * paired, largest first, into two-source quads where they fit (3x3 stride 2:
+ * 6 sources of 1 or 2 taps in 3 quads). 0 when the kernel does not fit the
+ * quad kernel (more than 64 taps or Q8_DW_MAX_QUADS quads, or a column past
  * Q8_DW_QUAD_COL); then the row kernel runs. */
 static int dw_quads(const qrt_conv2d_params_t *p, const dw_geom_t *g, uint8_t *table, uint16_t *vmask,
                     q8_dw_quads_t *q) {
@@ -294,21 +306,39 @@ static int dw_quads(const qrt_conv2d_params_t *p, const dw_geom_t *g, uint8_t *t
   }
   memset(idx, 0, Q8_DW_MAX_QUADS * 64 + 64);
   q->wmask = 0;
-  int64_t nq = 0, used = 4, nsq = 0; /* the current quad's slots and sources */
-  for (int64_t si = 0; si < n_src; si++)
-    for (int64_t t = 0; t < g->taps; t++) {
+  int64_t nq = 0, fill[Q8_DW_MAX_QUADS] = {0}, rem[64], n_rem = 0; /* rem: sources with 1-3 taps left */
+  for (int64_t si = 0; si < n_src; si++) {
+    int64_t n = 0, k = 0;
+    for (int64_t t = 0; t < g->taps; t++) n += key[t] == srcs[si];
+    for (int64_t t = 0; t < g->taps && k < n / 4 * 4; t++) {
       if (key[t] != srcs[si]) continue;
-      if (used == 4 || (nsq == 2 && src[2 * (nq - 1) + 1] != key[t])) {
+      if (k++ % 4 == 0) {
         if (nq == Q8_DW_MAX_QUADS) return 0;
-        nq++, used = 0, nsq = 0;
+        src[2 * nq] = src[2 * nq + 1] = srcs[si], nq++;
       }
-      int64_t *qs = src + 2 * (nq - 1);
-      if (nsq == 0) qs[0] = qs[1] = key[t], nsq = 1;
-      else if (nsq == 1 && qs[0] != key[t]) qs[1] = key[t], nsq = 2;
-      const int64_t sel = qs[0] == key[t] ? 0 : 64, slot = 4 * (nq - 1) + used++;
-      for (int64_t i = 0; i < 16; i++) idx[(nq - 1) * 64 + 4 * i + slot % 4] = (uint8_t)(i + col[t] + sel);
-      wsel[slot] = (uint8_t)t;
-      q->wmask |= 1ull << slot;
+      dw_quad_add(q, idx, wsel, fill, nq - 1, t, col[t], 0);
+    }
+    if (n % 4) rem[n_rem++] = si;
+  }
+  /* the remainders, largest first (stable), first fit into a quad with one source and room */
+  const int64_t first_pair = nq;
+  for (int64_t size = 3; size >= 1; size--)
+    for (int64_t r = 0; r < n_rem; r++) {
+      const int64_t si = rem[r];
+      int64_t n = 0;
+      for (int64_t t = 0; t < g->taps; t++) n += key[t] == srcs[si];
+      if (n % 4 != size) continue;
+      int64_t qi = first_pair;
+      while (qi < nq && (src[2 * qi] != src[2 * qi + 1] || fill[qi] + size > 4)) qi++;
+      if (qi == nq) {
+        if (nq == Q8_DW_MAX_QUADS) return 0;
+        src[2 * nq] = src[2 * nq + 1] = srcs[si], nq++;
+      } else {
+        src[2 * qi + 1] = srcs[si];
+      }
+      const int64_t sel = src[2 * qi] == srcs[si] ? 0 : 1;
+      for (int64_t t = 0, k = 0; t < g->taps; t++)
+        if (key[t] == srcs[si] && k++ >= n - size) dw_quad_add(q, idx, wsel, fill, qi, t, col[t], sel);
     }
   /* runs of output columns, vector by vector (x: the column of lane i) */
   const int64_t P = g->OH * g->Wph;
