@@ -46,23 +46,23 @@ enum { DW_LEVELS = QRT_LEVEL_BIT(QRT_ISA_NEON) };
  * it uses vpdpwssd and the avx512vnni requantization. */
 static const q8_dw_variant_t kDwVariants[] = {
     {"q8_dw_rows__scalar", QRT_ISA_SCALAR, qrt_q8_dw_rows__scalar, qrt_q8_requant_run, qrt_q8_dw_fill_run,
-     NULL},
+     NULL, NULL},
 #define AVX2 QRT_ISA_AVX2_FMA
 #define AVX512 QRT_ISA_AVX512F
 #define VNNI QRT_ISA_AVX512VNNI
     {"q8_dw_rows__avx2", AVX2, DW_X86(AVX2, qrt_q8_dw_rows__avx2), DW_X86(AVX2, qrt_q8_requant__avx2),
-     DW_X86(AVX2, qrt_q8_dw_fill_run), NULL},
+     DW_X86(AVX2, qrt_q8_dw_fill_run), NULL, NULL},
     {"q8_dw_rows__avx512f", AVX512, DW_X86(AVX512, qrt_q8_dw_rows__avx512f), DW_X86(AVX512, qrt_q8_requant__avx2),
-     DW_X86(AVX512, qrt_q8_dw_fill__avx512f), NULL},
+     DW_X86(AVX512, qrt_q8_dw_fill__avx512f), NULL, NULL},
     {"q8_dw_rows__avx512vnni", VNNI, DW_X86(VNNI, qrt_q8_dw_rows__avx512vnni),
      DW_X86(VNNI, qrt_q8_requant__avx512vnni), DW_X86(VNNI, qrt_q8_dw_fill__avx512vnni),
-     DW_X86(VNNI, qrt_q8_dw_chan__avx512vnni)},
+     DW_X86(VNNI, qrt_q8_dw_gather__avx512vnni), DW_X86(VNNI, qrt_q8_dw_chan__avx512vnni)},
 #undef AVX2
 #undef AVX512
 #undef VNNI
     {"q8_dw_rows__neon", QRT_ISA_NEON, DW_ARM(QRT_ISA_NEON, qrt_q8_dw_rows__neon),
      DW_ARM(QRT_ISA_NEON, qrt_q8_requant__neon),
-     DW_ARM(QRT_ISA_NEON, qrt_q8_dw_fill_run), NULL},
+     DW_ARM(QRT_ISA_NEON, qrt_q8_dw_fill_run), NULL, NULL},
 };
 enum { DW_N_VARIANTS = sizeof kDwVariants / sizeof kDwVariants[0] };
 
@@ -101,6 +101,11 @@ int qrt_q8_dw_set_quads(int enable) {
   const int old = dw_quads_on();
   dw_quads_enabled = enable != 0;
   return old;
+}
+
+static int dw_gather_on(void) {
+  const char *e = getenv("QRT_Q8_DW_GATHER");
+  return !(e && e[0] == '0');
 }
 
 int qrt_q8_dw_applies(int64_t groups, int64_t c_in, int64_t c_out) {
@@ -184,7 +189,7 @@ static int dw_geom(const qrt_conv2d_params_t *p, int64_t h, int64_t w, dw_geom_t
   g->taps = p->kernel_h * p->kernel_w;
   g->L = (int64_t)q8_align64((size_t)(g->Hph * g->Wph + Q8_DW_TAIL));
   g->nvec = (g->OH * g->Wph + 15) / 16;
-  g->table = q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase) + q8_align64((size_t)g->taps * 32) +
+  g->table = sizeof(q8_dw_chunk_t) * Q8_DW_MAX_CHUNKS + q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase) + q8_align64((size_t)g->taps * 32) +
              DW_QUAD_TABLE +
              q8_align64((size_t)g->nvec * 2);
   g->worker = (size_t)(g->n_phase * g->L) + q8_align64((size_t)(g->OH * g->OW + Q8_DW_TAIL) * 4);
@@ -249,6 +254,45 @@ static int64_t dw_copies(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64
   return n;
 }
 
+/* The chunks of the gather fill (q8_dw_chunk_t) for the planes of the phases
+ * a tap reads; 0 when there would be more than Q8_DW_MAX_CHUNKS or a chunk's
+ * input bytes span more than 256 (then the copies run). */
+static int64_t dw_chunks(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64_t h, int64_t w,
+                         const uint8_t *used, q8_dw_chunk_t *ch) {
+  const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left, P = g->Hph * g->Wph;
+  int64_t n = 0;
+  for (int64_t ph = 0; ph < g->n_phase; ph++) {
+    if (!used[ph]) continue;
+    const int64_t py = ph / sw, px = ph % sw;
+    for (int64_t b0 = 0; b0 < P; b0 += 64) {
+      if (n == Q8_DW_MAX_CHUNKS) return 0;
+      q8_dw_chunk_t *c = &ch[n++];
+      int64_t s[64], lo = INT64_MAX, hi = -1, r = b0 / g->Wph, x = b0 % g->Wph;
+      for (int64_t b = 0; b < 64; b++) {
+        const int64_t iy = r * sh + py - pt, ix = x * sw + px - pl;
+        s[b] = b0 + b < P && iy >= 0 && iy < h && ix >= 0 && ix < w ? iy * w + ix : -1;
+        if (s[b] >= 0) lo = s[b] < lo ? s[b] : lo, hi = s[b] > hi ? s[b] : hi;
+        if (++x == g->Wph) x = 0, r++;
+      }
+      if (hi < 0) lo = hi = 0; /* all padding */
+      if (hi - lo >= 256) return 0;
+      memset(c, 0, sizeof *c);
+      c->src = lo, c->dst = ph * g->L + b0;
+      for (int64_t b = 0; b < 64; b++) {
+        if (s[b] < 0) continue;
+        c->idx[b] = (uint8_t)((s[b] - lo) & 127);
+        c->pad |= 1ull << b;
+        if (s[b] - lo >= 128) c->hmask |= 1ull << b;
+      }
+      for (int64_t i = 0; i < 4; i++) { /* bytes of [src + 64i, src + 64i + 64) inside the input */
+        const int64_t left = h * w - (lo + 64 * i);
+        c->lmask[i] = left >= 64 ? ~0ull : left <= 0 ? 0 : (1ull << left) - 1;
+      }
+    }
+  }
+  return n;
+}
+
 /* Channel jobs [t*per_task, ...) (job = image * c + channel) on `worker`'s scratch. */
 static void dw_task(void *arg, int64_t t, int worker) {
   const dw_job_t *j = (const dw_job_t *)arg;
@@ -260,7 +304,8 @@ static void dw_task(void *arg, int64_t t, int worker) {
   memset(planes, (uint8_t)j->xo.zflip, (size_t)(g->n_phase * g->L)); /* padding and tails: zu */
   for (int64_t job = t * j->per_task; job < end; job++) {
     const int64_t c = job % j->c;
-    j->v->fill(&j->fill, j->x + job * j->h * j->w, planes); /* over the previous channel's input bytes only */
+    /* over the previous channel's input bytes only */
+    (j->fill.n_chunks ? j->v->gather : j->v->fill)(&j->fill, j->x + job * j->h * j->w, planes);
     const float m = j->pv.scale[c];
     if (j->wb && isfinite(m)) {
       j->v->chan(&j->quads, planes, j->wb + c * taps, j->pv.bias[c], m, &j->out, j->y + job * ohw);
@@ -394,8 +439,9 @@ qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64
   q8_dw_copy_t *copies = (q8_dw_copy_t *)(used + q8_align64((size_t)j.g.n_phase));
   j.xo = q8_xoff((qrt_dtype_t)j.pv.h->x_type, j.pv.h->x_zero_point);
   j.fill = (q8_dw_fill_t){dw_copies(p, &j.g, h, w, used, copies), p->stride_w, p->stride_h * w, j.g.Wph, copies,
-                          j.xo.flip};
+                          j.xo.flip, (uint8_t)j.xo.zflip, 0, NULL};
   uint8_t *qtab = (uint8_t *)copies + q8_align64((size_t)j.g.taps * 32);
+  q8_dw_chunk_t *chunks = (q8_dw_chunk_t *)(qtab + DW_QUAD_TABLE + q8_align64((size_t)j.g.nvec * 2));
   const int taps = (int)j.g.taps;
   int32_t s8_ok;
   memcpy(&s8_ok, (const char *)j.pv.rest + q8_align64((size_t)(c * taps) * 4), 4);
@@ -403,6 +449,7 @@ qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64
   if (j.v->chan && dw_quads_on() && (qrt_cpu_features() & QRT_CPU_AVX512VBMI) && s8_ok &&
       dw_quads(p, &j.g, qtab, (uint16_t *)(qtab + DW_QUAD_TABLE), &j.quads))
     j.wb = (const int8_t *)j.pv.rest + dw_wb_offset(c, taps);
+  if (j.wb && j.v->gather && dw_gather_on()) j.fill.n_chunks = dw_chunks(p, &j.g, h, w, used, chunks), j.fill.chunk = chunks;
   j.out = (q8_out_t){j.pv.h->y_zero_point, j.pv.h->y_qmin, j.pv.h->y_qmax};
   j.x = (const uint8_t *)x, j.y = (uint8_t *)y;
   j.c = c, j.h = h, j.w = w, j.jobs = n * c;

@@ -67,6 +67,25 @@ static inline __attribute__((always_inline)) DW_VBMI uint8_t *dw_quad_vecs(
   return y;
 }
 
+/* The chunk fill (q8_dw_chunk_t): vpermt2b of the window's first 128 bytes,
+ * and of the next 128 when some byte comes from there (hmask), blended. */
+DW_VBMI void qrt_q8_dw_gather__avx512vnni(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes) {
+  const __m512i flip = _mm512_set1_epi8((char)f->flip), zu = _mm512_set1_epi8((char)f->zu);
+  for (int64_t i = 0; i < f->n_chunks; i++) {
+    const q8_dw_chunk_t *c = &f->chunk[i];
+    const uint8_t *s = src + c->src;
+    const __m512i idx = _mm512_load_si512((const void *)c->idx);
+    __m512i v = _mm512_permutex2var_epi8(_mm512_maskz_loadu_epi8(c->lmask[0], s), idx,
+                                         _mm512_maskz_loadu_epi8(c->lmask[1], s + 64));
+    if (c->hmask) {
+      const __m512i hi = _mm512_permutex2var_epi8(_mm512_maskz_loadu_epi8(c->lmask[2], s + 128), idx,
+                                                  _mm512_maskz_loadu_epi8(c->lmask[3], s + 192));
+      v = _mm512_mask_blend_epi8(c->hmask, v, hi);
+    }
+    _mm512_store_si512((void *)(planes + c->dst), _mm512_mask_blend_epi8(c->pad, zu, _mm512_xor_si512(v, flip)));
+  }
+}
+
 DW_VBMI void qrt_q8_dw_chan__avx512vnni(const q8_dw_quads_t *q, const uint8_t *planes, const int8_t *wb,
                                         int32_t bias, float mult, const q8_out_t *o, uint8_t *y) {
   /* the quads' weights: byte 4i + k = wb[tap of quad i's slot k], 0 for empty slots */

@@ -58,10 +58,25 @@ typedef void (*q8_dw_rows_fn)(int64_t rows, int64_t ow, int64_t ld, int64_t n_ta
 typedef struct {
   int64_t rows, cols, src, dst;
 } q8_dw_copy_t;
+/* Small planes (the quad kernel's layers up to Q8_DW_MAX_CHUNKS chunks), with
+ * VBMI: each 64-byte chunk of a phase plane is one gather from a window of
+ * 256 input bytes (up to 4 masked loads at src + 64i, lmask[i] the bytes
+ * inside the channel's input), byte b = window[idx[b] + 128 * (hmask bit b)]
+ * ^ flip where bit b of pad is set, zu elsewhere, stored at dst (a multiple
+ * of 64): a 7x7 plane is 1 load, 2 permutes and 2 stores instead of 7 row
+ * copies. */
+enum { Q8_DW_MAX_CHUNKS = 8 };
+typedef struct {
+  uint8_t idx[64];
+  uint64_t pad, hmask, lmask[4];
+  int64_t src, dst;
+} q8_dw_chunk_t;
 typedef struct {
   int64_t n, sw, src_ld, dst_ld;
   const q8_dw_copy_t *c;
-  uint8_t flip;
+  uint8_t flip, zu;
+  int64_t n_chunks; /* > 0: the variant's gather fill runs these instead of the copies */
+  const q8_dw_chunk_t *chunk;
 } q8_dw_fill_t;
 typedef void (*q8_dw_fill_fn)(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes);
 /* The portable fill (q8_dwconv.c): the reference and the non-AVX-512 rows'. */
@@ -102,6 +117,7 @@ typedef struct {
   q8_dw_rows_fn rows;
   q8_requant_fn requant;
   q8_dw_fill_fn fill;
+  q8_dw_fill_fn gather; /* or NULL: the chunk fill, with chan (VBMI) */
   q8_dw_chan_fn chan; /* or NULL; used when the CPU has AVX512-VBMI, s8_ok and the multiplier is finite */
 } q8_dw_variant_t;
 
@@ -116,6 +132,7 @@ void qrt_q8_dw_fill__avx512f(const q8_dw_fill_t *f, const uint8_t *src, uint8_t 
 void qrt_q8_dw_fill__avx512vnni(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes);
 void qrt_q8_dw_rows__avx512vnni(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
                                 const uint8_t *x, const int32_t *w, int32_t *acc);
+void qrt_q8_dw_gather__avx512vnni(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes);
 void qrt_q8_dw_chan__avx512vnni(const q8_dw_quads_t *q, const uint8_t *planes, const int8_t *wb, int32_t bias,
                                 float mult, const q8_out_t *o, uint8_t *y);
 #endif
