@@ -446,7 +446,8 @@ qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64
   int32_t s8_ok;
   memcpy(&s8_ok, (const char *)j.pv.rest + q8_align64((size_t)(c * taps) * 4), 4);
   j.wb = NULL;
-  if (j.v->chan && dw_quads_on() && (qrt_cpu_features() & QRT_CPU_AVX512VBMI) && s8_ok &&
+  if (j.v->chan && dw_quads_on() && (qrt_cpu_features() & (QRT_CPU_AVX512VBMI | QRT_CPU_AVX512VBMI2)) == (QRT_CPU_AVX512VBMI | QRT_CPU_AVX512VBMI2) &&
+      s8_ok &&
       dw_quads(p, &j.g, qtab, (uint16_t *)(qtab + DW_QUAD_TABLE), &j.quads))
     j.wb = (const int8_t *)j.pv.rest + dw_wb_offset(c, taps);
   if (j.wb && j.v->gather && dw_gather_on()) j.fill.n_chunks = dw_chunks(p, &j.g, h, w, used, chunks), j.fill.chunk = chunks;

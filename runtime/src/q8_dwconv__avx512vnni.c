@@ -20,14 +20,31 @@
 #define DW_MAC(acc, x, w) _mm512_dpwssd_epi32((acc), (x), (w))
 #include "q8_dwconv_avx512.inl"
 
+#include <string.h>
+
 #include "q8_requant_avx512.h"
 
-#define DW_VBMI __attribute__((target("avx512vbmi")))
+#define DW_VBMI __attribute__((target("avx512vbmi,avx512vbmi2")))
 
-/* Vectors v0 .. v0 + G - 1 of the channel: the quads' sums, requantized, stored. */
+/* Stores the first n bytes of b whose bit is set in m (the outputs among the
+ * lanes, in order: consecutive outputs) at y; returns y past them. */
+static inline __attribute__((always_inline)) DW_VBMI uint8_t *dw_store(uint8_t *y, __m512i b, uint64_t m, int n) {
+  const uint64_t all = n == 64 ? ~0ull : (1ull << n) - 1;
+  if (m == all) {
+    _mm512_mask_storeu_epi8(y, all, b);
+    return y + n;
+  }
+  const int k = __builtin_popcountll(m);
+  _mm512_mask_storeu_epi8(y, k == 64 ? ~0ull : (1ull << k) - 1, _mm512_maskz_compress_epi8(m, b));
+  return y + k;
+}
+
+/* Vectors v0 .. v0 + G - 1 of the channel: the quads' sums, requantized
+ * (without zp), their low bytes gathered 32 per vpermt2b (4 vectors per 64
+ * bytes), zp added to the bytes (vpaddb: the low byte of the sum), stored. */
 static inline __attribute__((always_inline)) DW_VBMI uint8_t *dw_quad_vecs(
     const int G, const q8_dw_quads_t *q, const uint8_t *x, const int32_t *w4, __m512i bias, __m512 mult,
-    const q8_rq512_t *k, int64_t v0, uint8_t *y) {
+    const q8_rq512_t *k, __m512i zp8, __m512i lo8, int64_t v0, uint8_t *y) {
   __m512i a[8];
 #pragma GCC unroll 8
   for (int g = 0; g < G; g++) a[g] = bias;
@@ -52,17 +69,17 @@ static inline __attribute__((always_inline)) DW_VBMI uint8_t *dw_quad_vecs(
     }
   }
 #pragma GCC unroll 8
-  for (int g = 0; g < G; g++) {
-    const __m512i r = q8_rq512(k, a[g], mult);
-    const __mmask16 m = q->vmask[v0 + g];
-    if (m == 0xffff) {
-      _mm_storeu_si128((__m128i *)y, _mm512_cvtepi32_epi8(r));
-      y += 16;
-    } else {
-      const int n = __builtin_popcount(m);
-      _mm512_mask_cvtepi32_storeu_epi8(y, (__mmask16)((1u << n) - 1), _mm512_maskz_compress_epi32(m, r));
-      y += n;
-    }
+  for (int g = 0; g < G; g++) a[g] = q8_rq512_nozp(k, a[g], mult);
+  uint64_t m = 0;
+  memcpy(&m, q->vmask + v0, (size_t)G * 2 > 8 ? 8 : (size_t)G * 2);
+  if (G == 1) return dw_store(y, _mm512_add_epi8(_mm512_castsi128_si512(_mm512_cvtepi32_epi8(a[0])), zp8), m, 16);
+  if (G == 2) return dw_store(y, _mm512_add_epi8(_mm512_permutex2var_epi8(a[0], lo8, a[1]), zp8), m, 32);
+#pragma GCC unroll 2
+  for (int g = 0; g < G; g += 4) {
+    if (g) memcpy(&m, q->vmask + v0 + g, 8);
+    const __m512i b01 = _mm512_permutex2var_epi8(a[g], lo8, a[g + 1]);
+    const __m512i b23 = _mm512_permutex2var_epi8(a[g + 2], lo8, a[g + 3]);
+    y = dw_store(y, _mm512_add_epi8(_mm512_inserti64x4(b01, _mm512_castsi512_si256(b23), 1), zp8), m, 64);
   }
   return y;
 }
@@ -94,11 +111,15 @@ DW_VBMI void qrt_q8_dw_chan__avx512vnni(const q8_dw_quads_t *q, const uint8_t *p
   _mm512_storeu_si512((void *)w4, _mm512_maskz_permutexvar_epi8(q->wmask, wsel,
                                                                 _mm512_loadu_si512((const void *)wb)));
   const q8_rq512_t k = q8_rq512_init(o);
-  const __m512i vb = _mm512_set1_epi32(bias);
+  const __m512i vb = _mm512_set1_epi32(bias), zp8 = _mm512_set1_epi8((char)o->zero_point);
+  /* byte j < 32: the low byte of int32 lane j of the pair (vpermt2b index 4j) */
+  static const uint8_t kLo8[64] = {0,  4,  8,  12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60,
+                                   64, 68, 72, 76, 80, 84, 88, 92, 96, 100, 104, 108, 112, 116, 120, 124};
+  const __m512i lo8 = _mm512_loadu_si512((const void *)kLo8);
   const __m512 vm = _mm512_set1_ps(mult);
   int64_t v = 0;
-  for (; v + 8 <= q->nvec; v += 8) y = dw_quad_vecs(8, q, planes, w4, vb, vm, &k, v, y);
-  if (v + 4 <= q->nvec) y = dw_quad_vecs(4, q, planes, w4, vb, vm, &k, v, y), v += 4;
-  if (v + 2 <= q->nvec) y = dw_quad_vecs(2, q, planes, w4, vb, vm, &k, v, y), v += 2;
-  if (v < q->nvec) dw_quad_vecs(1, q, planes, w4, vb, vm, &k, v, y);
+  for (; v + 8 <= q->nvec; v += 8) y = dw_quad_vecs(8, q, planes, w4, vb, vm, &k, zp8, lo8, v, y);
+  if (v + 4 <= q->nvec) y = dw_quad_vecs(4, q, planes, w4, vb, vm, &k, zp8, lo8, v, y), v += 4;
+  if (v + 2 <= q->nvec) y = dw_quad_vecs(2, q, planes, w4, vb, vm, &k, zp8, lo8, v, y), v += 2;
+  if (v < q->nvec) dw_quad_vecs(1, q, planes, w4, vb, vm, &k, zp8, lo8, v, y);
 }

@@ -26,11 +26,17 @@ static inline q8_rq512_t q8_rq512_init(const q8_out_t *o) {
   return k;
 }
 
-/* a = the exact sum plus the bias (mod 2^32); mult finite. */
-static inline __m512i q8_rq512(const q8_rq512_t *k, __m512i a, __m512 mult) {
+/* The value before + zp (in [qmin - zp, qmax - zp]): a = the exact sum plus
+ * the bias (mod 2^32); mult finite. A kernel storing bytes may add zp to the
+ * low bytes instead (the same low byte, modulo 256). */
+static inline __m512i q8_rq512_nozp(const q8_rq512_t *k, __m512i a, __m512 mult) {
   const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mult);
   const __m512 c = _mm512_min_ps(_mm512_max_ps(v, k->lo), k->hi);
-  return _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), k->zp);
+  return _mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+static inline __m512i q8_rq512(const q8_rq512_t *k, __m512i a, __m512 mult) {
+  return _mm512_add_epi32(q8_rq512_nozp(k, a, mult), k->zp);
 }
 
 #endif /* Q8_REQUANT_AVX512_H */
