@@ -46,23 +46,24 @@ enum { DW_LEVELS = QRT_LEVEL_BIT(QRT_ISA_NEON) };
  * it uses vpdpwssd and the avx512vnni requantization. */
 static const q8_dw_variant_t kDwVariants[] = {
     {"q8_dw_rows__scalar", QRT_ISA_SCALAR, qrt_q8_dw_rows__scalar, qrt_q8_requant_run, qrt_q8_dw_fill_run,
-     NULL, NULL},
+     NULL, NULL, NULL},
 #define AVX2 QRT_ISA_AVX2_FMA
 #define AVX512 QRT_ISA_AVX512F
 #define VNNI QRT_ISA_AVX512VNNI
     {"q8_dw_rows__avx2", AVX2, DW_X86(AVX2, qrt_q8_dw_rows__avx2), DW_X86(AVX2, qrt_q8_requant__avx2),
-     DW_X86(AVX2, qrt_q8_dw_fill_run), NULL, NULL},
+     DW_X86(AVX2, qrt_q8_dw_fill_run), NULL, NULL, NULL},
     {"q8_dw_rows__avx512f", AVX512, DW_X86(AVX512, qrt_q8_dw_rows__avx512f), DW_X86(AVX512, qrt_q8_requant__avx2),
-     DW_X86(AVX512, qrt_q8_dw_fill__avx512f), NULL, NULL},
+     DW_X86(AVX512, qrt_q8_dw_fill__avx512f), NULL, NULL, NULL},
     {"q8_dw_rows__avx512vnni", VNNI, DW_X86(VNNI, qrt_q8_dw_rows__avx512vnni),
      DW_X86(VNNI, qrt_q8_requant__avx512vnni), DW_X86(VNNI, qrt_q8_dw_fill__avx512vnni),
-     DW_X86(VNNI, qrt_q8_dw_gather__avx512vnni), DW_X86(VNNI, qrt_q8_dw_chan__avx512vnni)},
+     DW_X86(VNNI, qrt_q8_dw_gather__avx512vnni), DW_X86(VNNI, qrt_q8_dw_pairs__avx512vnni),
+     DW_X86(VNNI, qrt_q8_dw_chan__avx512vnni)},
 #undef AVX2
 #undef AVX512
 #undef VNNI
     {"q8_dw_rows__neon", QRT_ISA_NEON, DW_ARM(QRT_ISA_NEON, qrt_q8_dw_rows__neon),
      DW_ARM(QRT_ISA_NEON, qrt_q8_requant__neon),
-     DW_ARM(QRT_ISA_NEON, qrt_q8_dw_fill_run), NULL, NULL},
+     DW_ARM(QRT_ISA_NEON, qrt_q8_dw_fill_run), NULL, NULL, NULL},
 };
 enum { DW_N_VARIANTS = sizeof kDwVariants / sizeof kDwVariants[0] };
 
@@ -305,7 +306,8 @@ static void dw_task(void *arg, int64_t t, int worker) {
   for (int64_t job = t * j->per_task; job < end; job++) {
     const int64_t c = job % j->c;
     /* over the previous channel's input bytes only */
-    (j->fill.n_chunks ? j->v->gather : j->v->fill)(&j->fill, j->x + job * j->h * j->w, planes);
+    (j->fill.n_chunks ? j->v->gather : j->fill.n_pairs ? j->v->pairs : j->v->fill)(&j->fill, j->x + job * j->h * j->w,
+                                                                                  planes);
     const float m = j->pv.scale[c];
     if (j->wb && isfinite(m)) {
       j->v->chan(&j->quads, planes, j->wb + c * taps, j->pv.bias[c], m, &j->out, j->y + job * ohw);
@@ -439,7 +441,7 @@ qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64
   q8_dw_copy_t *copies = (q8_dw_copy_t *)(used + q8_align64((size_t)j.g.n_phase));
   j.xo = q8_xoff((qrt_dtype_t)j.pv.h->x_type, j.pv.h->x_zero_point);
   j.fill = (q8_dw_fill_t){dw_copies(p, &j.g, h, w, used, copies), p->stride_w, p->stride_h * w, j.g.Wph, copies,
-                          j.xo.flip, (uint8_t)j.xo.zflip, 0, NULL};
+                          j.xo.flip, (uint8_t)j.xo.zflip, 0, NULL, 0, w, p->pad_left, NULL};
   uint8_t *qtab = (uint8_t *)copies + q8_align64((size_t)j.g.taps * 32);
   q8_dw_chunk_t *chunks = (q8_dw_chunk_t *)(qtab + DW_QUAD_TABLE + q8_align64((size_t)j.g.nvec * 2));
   const int taps = (int)j.g.taps;
@@ -451,6 +453,21 @@ qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64
       dw_quads(p, &j.g, qtab, (uint16_t *)(qtab + DW_QUAD_TABLE), &j.quads))
     j.wb = (const int8_t *)j.pv.rest + dw_wb_offset(c, taps);
   if (j.wb && j.v->gather && dw_gather_on()) j.fill.n_chunks = dw_chunks(p, &j.g, h, w, used, chunks), j.fill.chunk = chunks;
+  if (j.wb && j.v->pairs && !j.fill.n_chunks && p->stride_w == 2 && dw_gather_on()) {
+    /* per row phase with a used plane: its rows, the input's first, its two planes' (q8_dw_pair_t) */
+    q8_dw_pair_t *pairs = (q8_dw_pair_t *)chunks; /* the chunks' space: sizeof q8_dw_chunk_t per pair at most */
+    const int64_t sh = p->stride_h, pt = p->pad_top;
+    for (int64_t py = 0; py < sh && py < Q8_DW_MAX_CHUNKS; py++) {
+      if (!used[2 * py] && !used[2 * py + 1]) continue;
+      const int64_t r0 = pt > py ? (pt - py + sh - 1) / sh : 0;
+      int64_t r1 = h - 1 + pt - py < 0 ? 0 : (h - 1 + pt - py) / sh + 1;
+      if (r1 > j.g.Hph) r1 = j.g.Hph;
+      if (r0 >= r1) continue;
+      pairs[j.fill.n_pairs++] = (q8_dw_pair_t){r1 - r0, (r0 * sh + py - pt) * w,
+                                               {2 * py * j.g.L + r0 * j.g.Wph, (2 * py + 1) * j.g.L + r0 * j.g.Wph}};
+    }
+    j.fill.pair = pairs;
+  }
   j.out = (q8_out_t){j.pv.h->y_zero_point, j.pv.h->y_qmin, j.pv.h->y_qmax};
   j.x = (const uint8_t *)x, j.y = (uint8_t *)y;
   j.c = c, j.h = h, j.w = w, j.jobs = n * c;

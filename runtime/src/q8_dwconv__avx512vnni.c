@@ -103,6 +103,35 @@ DW_VBMI void qrt_q8_dw_gather__avx512vnni(const q8_dw_fill_t *f, const uint8_t *
   }
 }
 
+/* The pair fill (q8_dw_pair_t), rows in input order. */
+__attribute__((target("avx512vbmi,bmi2"))) void qrt_q8_dw_pairs__avx512vnni(const q8_dw_fill_t *f,
+                                                                          const uint8_t *src, uint8_t *planes) {
+  static const uint8_t kSplit[64] = {0,  2,  4,  6,  8,  10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30,
+                                     32, 34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 62,
+                                     1,  3,  5,  7,  9,  11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31,
+                                     33, 35, 37, 39, 41, 43, 45, 47, 49, 51, 53, 55, 57, 59, 61, 63};
+  const __m512i split = _mm512_loadu_si512((const void *)kSplit), flip = _mm512_set1_epi8((char)f->flip);
+  const int64_t x0 = -(f->pl & 1); /* the first load's column: x0 + pl is even */
+  int64_t rows = 0;
+  for (int64_t i = 0; i < f->n_pairs; i++) rows = f->pair[i].rows > rows ? f->pair[i].rows : rows;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t i = 0; i < f->n_pairs; i++) {
+      const q8_dw_pair_t *p = &f->pair[i];
+      if (r >= p->rows) continue;
+      const uint8_t *s = src + p->src + r * f->src_ld;
+      uint8_t *d0 = planes + p->dst[0] + r * f->dst_ld, *d1 = planes + p->dst[1] + r * f->dst_ld;
+      for (int64_t ix = x0; ix < f->w; ix += 64) {
+        const int64_t jlo = ix < 0 ? -ix : 0, jhi = f->w - ix < 64 ? f->w - ix : 64;
+        const uint64_t lm = (jhi == 64 ? ~0ull : (1ull << jhi) - 1) & ~((1ull << jlo) - 1);
+        /* bytes 0-31: the even loaded bytes (plane (ix + pl) % 2 = 0), 32-63: the odd ones */
+        const __m512i v = _mm512_xor_si512(_mm512_permutexvar_epi8(split, _mm512_maskz_loadu_epi8(lm, s + ix)), flip);
+        const int64_t c = (ix + f->pl) / 2;
+        _mm512_mask_storeu_epi8(d0 + c, _pext_u64(lm, 0x5555555555555555ull), v);
+        _mm512_mask_storeu_epi8(d1 + c - 32, _pext_u64(lm, 0xaaaaaaaaaaaaaaaaull) << 32, v);
+      }
+    }
+}
+
 DW_VBMI void qrt_q8_dw_chan__avx512vnni(const q8_dw_quads_t *q, const uint8_t *planes, const int8_t *wb,
                                         int32_t bias, float mult, const q8_out_t *o, uint8_t *y) {
   /* the quads' weights: byte 4i + k = wb[tap of quad i's slot k], 0 for empty slots */

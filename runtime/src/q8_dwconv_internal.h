@@ -71,12 +71,22 @@ typedef struct {
   uint64_t pad, hmask, lmask[4];
   int64_t src, dst;
 } q8_dw_chunk_t;
+/* Stride 2 across (with VBMI, planes too large for chunks): a row phase py's
+ * input rows go to its two column phases' planes at once, 64 input bytes per
+ * load split by one vpermb (even input columns to one plane, odd to the
+ * other): for r < rows, input row src + r*src_ld, plane rows dst[0], dst[1]
+ * + r*dst_ld; input column ix goes to plane (ix + pl) % 2, column (ix + pl) / 2. */
+typedef struct {
+  int64_t rows, src, dst[2];
+} q8_dw_pair_t;
 typedef struct {
   int64_t n, sw, src_ld, dst_ld;
   const q8_dw_copy_t *c;
   uint8_t flip, zu;
   int64_t n_chunks; /* > 0: the variant's gather fill runs these instead of the copies */
   const q8_dw_chunk_t *chunk;
+  int64_t n_pairs, w, pl; /* > 0: the variant's pair fill runs these instead */
+  const q8_dw_pair_t *pair;
 } q8_dw_fill_t;
 typedef void (*q8_dw_fill_fn)(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes);
 /* The portable fill (q8_dwconv.c): the reference and the non-AVX-512 rows'. */
@@ -118,6 +128,7 @@ typedef struct {
   q8_requant_fn requant;
   q8_dw_fill_fn fill;
   q8_dw_fill_fn gather; /* or NULL: the chunk fill, with chan (VBMI) */
+  q8_dw_fill_fn pairs;  /* or NULL: the stride-2 pair fill, with chan (VBMI) */
   q8_dw_chan_fn chan; /* or NULL; used when the CPU has AVX512-VBMI, s8_ok and the multiplier is finite */
 } q8_dw_variant_t;
 
@@ -133,6 +144,7 @@ void qrt_q8_dw_fill__avx512vnni(const q8_dw_fill_t *f, const uint8_t *src, uint8
 void qrt_q8_dw_rows__avx512vnni(int64_t rows, int64_t ow, int64_t ld, int64_t n_taps, const int64_t *off,
                                 const uint8_t *x, const int32_t *w, int32_t *acc);
 void qrt_q8_dw_gather__avx512vnni(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes);
+void qrt_q8_dw_pairs__avx512vnni(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *planes);
 void qrt_q8_dw_chan__avx512vnni(const q8_dw_quads_t *q, const uint8_t *planes, const int8_t *wb, int32_t bias,
                                 float mult, const q8_out_t *o, uint8_t *y);
 #endif
