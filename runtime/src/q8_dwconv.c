@@ -12,7 +12,12 @@
  * bytes. Lanes are output positions of one channel: NCHW keeps a
  * channel's plane contiguous, so nothing is transposed, every multiply is
  * useful (the general vector path multiplied 4 channels' zeros), and a
- * stride-1 row reads its taps as shifted unaligned loads of one plane.
+ * stride-1 row reads its taps as shifted unaligned loads of one plane. On
+ * AVX512-VNNI CPUs with VBMI and VBMI2, s8-range weights and a finite
+ * multiplier, the quad kernel (q8_dwconv_internal.h) replaces the row kernel
+ * and the requantization pass: 4 taps per vpdpbusd over flat positions,
+ * requantized from the registers; its tables (quads, output masks, and the
+ * gather or pair fills of the planes) are built here once per call.
  *
  * Threads: channels (of all images) in blocks as tasks, each worker with its
  * own planes and accumulators in scratch; a channel is computed by the same
