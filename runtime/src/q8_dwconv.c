@@ -195,9 +195,9 @@ static int dw_geom(const qrt_conv2d_params_t *p, int64_t h, int64_t w, dw_geom_t
   g->taps = p->kernel_h * p->kernel_w;
   g->L = (int64_t)q8_align64((size_t)(g->Hph * g->Wph + Q8_DW_TAIL));
   g->nvec = (g->OH * g->Wph + 15) / 16;
-  g->table = sizeof(q8_dw_chunk_t) * Q8_DW_MAX_CHUNKS + q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase) + q8_align64((size_t)g->taps * 32) +
-             DW_QUAD_TABLE +
-             q8_align64((size_t)g->nvec * 2);
+  /* off[taps], used[n_phase], copies (at most one per tap), quads, vmask[nvec], chunks or pairs */
+  g->table = q8_align64((size_t)g->taps * 8) + q8_align64((size_t)g->n_phase) + q8_align64((size_t)g->taps * 32) +
+             DW_QUAD_TABLE + q8_align64((size_t)g->nvec * 2) + sizeof(q8_dw_chunk_t) * Q8_DW_MAX_CHUNKS;
   g->worker = (size_t)(g->n_phase * g->L) + q8_align64((size_t)(g->OH * g->OW + Q8_DW_TAIL) * 4);
   return 1;
 }
@@ -458,11 +458,12 @@ qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64
       dw_quads(p, &j.g, qtab, (uint16_t *)(qtab + DW_QUAD_TABLE), &j.quads))
     j.wb = (const int8_t *)j.pv.rest + dw_wb_offset(c, taps);
   if (j.wb && j.v->gather && dw_gather_on()) j.fill.n_chunks = dw_chunks(p, &j.g, h, w, used, chunks), j.fill.chunk = chunks;
-  if (j.wb && j.v->pairs && !j.fill.n_chunks && p->stride_w == 2 && dw_gather_on()) {
+  if (j.wb && j.v->pairs && !j.fill.n_chunks && p->stride_w == 2 && p->stride_h <= Q8_DW_MAX_CHUNKS &&
+      dw_gather_on()) {
     /* per row phase with a used plane: its rows, the input's first, its two planes' (q8_dw_pair_t) */
-    q8_dw_pair_t *pairs = (q8_dw_pair_t *)chunks; /* the chunks' space: sizeof q8_dw_chunk_t per pair at most */
+    q8_dw_pair_t *pairs = (q8_dw_pair_t *)chunks; /* in the chunks' space: 8 chunks hold 32 pairs */
     const int64_t sh = p->stride_h, pt = p->pad_top;
-    for (int64_t py = 0; py < sh && py < Q8_DW_MAX_CHUNKS; py++) {
+    for (int64_t py = 0; py < sh; py++) {
       if (!used[2 * py] && !used[2 * py + 1]) continue;
       const int64_t r0 = pt > py ? (pt - py + sh - 1) / sh : 0;
       int64_t r1 = h - 1 + pt - py < 0 ? 0 : (h - 1 + pt - py) / sh + 1;

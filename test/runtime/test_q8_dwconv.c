@@ -215,6 +215,12 @@ int main(void) {
              (long long)s.h);
     check_case(&s, what);
   }
+  /* tall strides with stride 2 across: the pair fill's row phases (8), and past them (9: the copies) */
+  static const dw_shape_t tall[] = {{1, 5, 40, 21, 9, 3, 8, 2, 1, 1, 2, 1, 3, 0}, {2, 3, 37, 16, 5, 2, 9, 2, 2, 1, 4, 0, 1, 1}};
+  for (size_t i = 0; i < sizeof tall / sizeof tall[0]; i++) {
+    snprintf(what, sizeof what, "tall stride %lld,2", (long long)tall[i].sh);
+    check_case(&tall[i], what);
+  }
   for (int i = 0; i < 300; i++) {
     dw_shape_t s;
     s.n = rng_range(1, 2), s.c = rng_range(2, 70), s.h = rng_range(1, 33), s.w = rng_range(1, 33);
