@@ -79,6 +79,8 @@ static uint32_t qrt_detect_features(void) {
       if (b7 & (1u << 30)) f |= QRT_CPU_AVX512BW;
       if (b7 & (1u << 31)) f |= QRT_CPU_AVX512VL;
       if (c7 & (1u << 11)) f |= QRT_CPU_AVX512VNNI;
+      if (c7 & (1u << 1)) f |= QRT_CPU_AVX512VBMI;
+      if (c7 & (1u << 6)) f |= QRT_CPU_AVX512VBMI2;
       /* AMX: CPUID.7.0 EDX bits 24 (AMX-TILE) and 25 (AMX-INT8), XCR0 bits 17
        * and 18 (XTILECFG, XTILEDATA saved by the OS), then the permission */
       if ((d7 & (3u << 24)) == (3u << 24) && (xcr0 & 0x60000) == 0x60000 && qrt_amx_permitted())

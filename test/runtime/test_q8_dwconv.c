@@ -8,7 +8,9 @@
  * neon, dotprod: the neon row), the header must record that row, and its
  * output must equal the reference's bytes (memcmp; the first differing byte is
  * printed with its coordinates), on 1 thread and on pools of 2, 3 and 4 (the
- * bytes must not depend on the thread count). The general vector path (the
+ * bytes must not depend on the thread count), and on 1 thread with the quad
+ * kernel switched off (qrt_q8_dw_set_quads(0): the row kernel where the quad
+ * kernel runs on AVX512-VNNI + VBMI CPUs; reported as "0 threads"). The general vector path (the
  * block-diagonal layout) at the CPU's level is compared too. 64 guard bytes
  * past the output must stay untouched.
  *
@@ -17,7 +19,7 @@
  * 1-33, kernels 1x1-5x5 (non-square), strides 1-3, dilations 1-2, asymmetric
  * pads 0-3, batch 1-2; u8/s8 activations with extreme zero points (0, 255,
  * -128, 127) and random ones; s8 symmetric and u8 weights (w - zw up to
- * +-255), per-channel or per-tensor scales and zero points; biases up to
+ * +-255, or within s8 range for half of the u8 cases, which the quad kernel takes), per-channel or per-tensor scales and zero points; biases up to
  * 2^30; u8/s8 outputs with fused (narrow) ranges; multipliers that overflow
  * to +Inf. Also the scratch rules: NULL is QRT_INVALID_ARGUMENT, 64 bytes
  * QRT_BUFFER_TOO_SMALL, a one-thread scratch on a 4-thread pool runs on
@@ -79,6 +81,12 @@ static void make_params(int64_t c, int64_t taps, dw_params_t *q) {
   if (rng_u32() % 10 == 0) q->ws[0] = 3e38f; /* x scale * this / y scale overflows: +Inf multiplier */
   q->wq.n_scales = np, q->wq.scales = q->ws, q->wq.n_zero_points = np, q->wq.zero_points = q->wz;
   for (int64_t i = 0; i < c * taps; i++) q->w[i] = (uint8_t)rng_u32();
+  if (q->wq.type == QRT_DTYPE_U8 && rng_u32() % 2) /* w - zw in s8 range: the quad kernel takes u8 weights too */
+    for (int64_t i = 0; i < c * taps; i++) {
+      const int32_t zw = q->wz[np == 1 ? 0 : i / taps];
+      int32_t v = zw + (int32_t)rng_range(-128, 127);
+      q->w[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
   if (q->wq.type == QRT_DTYPE_I8) /* s8 symmetric: -127..127 */
     for (int64_t i = 0; i < c * taps; i++)
       if (q->w[i] == 0x80) q->w[i] = 0x81;
@@ -149,9 +157,10 @@ static void check_case(const dw_shape_t *s, const char *what) {
     CHECK(kind == 4 && variant == row, "%s at %s: packed kind %d variant %d, want 4 and %d", what,
           qrt_isa_name(lv), kind, variant, row);
     g_packed_rows[row_slot(variant)]++;
-    for (int t = 1; t <= 4; t++) {
+    for (int t = 0; t <= 4; t++) {
+      qrt_q8_dw_set_quads(t != 0); /* t = 0: one thread, the row kernel where the quad kernel would run */
       memset(got, 0xa5, (size_t)ny + 64);
-      if (t == 1)
+      if (t <= 1)
         CHECK_OK(qrt_q8_conv2d_packed(&p, s->n, s->c, s->h, s->w, x, s->c, packed, got, sc, ss1));
       else
         CHECK_OK(qrt_q8_conv2d_packed_mt(&g_pools[t], &p, s->n, s->c, s->h, s->w, x, s->c, packed, got, sc,
@@ -163,6 +172,7 @@ static void check_case(const dw_shape_t *s, const char *what) {
       for (int i = 0; i < 64; i++) guard &= got[ny + i] == 0xa5;
       CHECK(guard, "%s at %s, %d threads: wrote past the output", what, qrt_isa_name(lv), t);
     }
+    qrt_q8_dw_set_quads(1);
   }
   /* scratch rules, at the CPU's level */
   CHECK_OK(qrt_q8_conv2d_pack_weights(&p, s->c, s->c, &q.x, &q.wq, q.w, q.bias, &q.y, packed, ps));
@@ -204,6 +214,12 @@ int main(void) {
     snprintf(what, sizeof what, "mobilenet_v2 dw 3x3/%lld %lld @%lld", (long long)s.sh, (long long)s.c,
              (long long)s.h);
     check_case(&s, what);
+  }
+  /* tall strides with stride 2 across: the pair fill's row phases (8), and past them (9: the copies) */
+  static const dw_shape_t tall[] = {{1, 5, 40, 21, 9, 3, 8, 2, 1, 1, 2, 1, 3, 0}, {2, 3, 37, 16, 5, 2, 9, 2, 2, 1, 4, 0, 1, 1}};
+  for (size_t i = 0; i < sizeof tall / sizeof tall[0]; i++) {
+    snprintf(what, sizeof what, "tall stride %lld,2", (long long)tall[i].sh);
+    check_case(&tall[i], what);
   }
   for (int i = 0; i < 300; i++) {
     dw_shape_t s;

@@ -55,6 +55,8 @@ enum {
   QRT_CPU_AVXVNNI = 1u << 10,
   QRT_CPU_AMXINT8 = 1u << 11, /* AMX-TILE + AMX-INT8, tile state enabled by the OS and
                                * (Linux) the process's permission granted: usable */
+  QRT_CPU_AVX512VBMI = 1u << 12,  /* vpermb, vpermt2b (the int8 depthwise kernel's tap quads) */
+  QRT_CPU_AVX512VBMI2 = 1u << 13, /* vpcompressb (its stores) */
   QRT_CPU_NEON = 1u << 16,    /* aarch64 Advanced SIMD (always there) */
   QRT_CPU_DOTPROD = 1u << 17, /* aarch64 SDOT/UDOT (HWCAP_ASIMDDP) */
 };

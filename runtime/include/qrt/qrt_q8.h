@@ -170,6 +170,13 @@ size_t qrt_q8_conv2d_scratch_size_mt(const qrt_conv2d_params_t *p, int64_t c_in,
  * is 0 (e.g. `QRT_Q8_DWCONV=0 qcc compile ...` for a before/after
  * comparison). Process-global, like qrt_q8_set_pack_isa. */
 int qrt_q8_set_pack_dwconv(int enable);
+/* Inside the depthwise kernel, on AVX512-VNNI CPUs with AVX512-VBMI, weights
+ * in s8 range and a finite multiplier run the quad kernel (4 taps per
+ * vpdpbusd); qrt_q8_dw_set_quads(0) runs the row kernel instead (the same
+ * bytes, a run-time choice: the packed buffer is the same). The start is 1,
+ * or 0 when the environment variable QRT_Q8_DW_QUADS is 0. For tests and
+ * before/after measurements; returns the previous setting. */
+int qrt_q8_dw_set_quads(int enable);
 /* x [n][c_in][h][w] of the packed x type, y [n][c_out][OH][OW] of the packed y type. */
 qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
                                   int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
