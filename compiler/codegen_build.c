@@ -617,12 +617,13 @@ static bool reads_plan(const char *src_dir, const char *name, int depth) {
 }
 
 /* The sources that read the plan, compiled again with NAME.qrt.h's macros (as
- * -D flags: no path of the temporary folder gets into the objects) into
- * dir/.qrtplan; their cached objects in objs are replaced. *made: the folder
- * exists (remove it afterwards). */
+ * -D flags: no path of the temporary folder gets into the objects); their
+ * objects in objs are replaced. With a cache (cache_objdir: libqrt's objects
+ * there), into cache_objdir.plan-HASH of the flags, kept for the next model
+ * with the same plan; else into dir/.qrtplan, *made: remove it afterwards. */
 static qcc_status_t plan_objects(const qcc_toolchain *tc, const char *rt, const char *dir, const char *plan_h,
-                                 const strlist *extra, int jobs, strlist *objs, char *plandir, size_t plandir_n,
-                                 bool *made, int *n_compiled) {
+                                 const strlist *extra, const char *cache_objdir, int jobs, strlist *objs,
+                                 char *plandir, size_t plandir_n, bool *made, int *n_compiled) {
   static const char *const c_suffix[] = {".c", NULL};
   *made = false, *n_compiled = 0;
   strlist defs = {0}, srcs = {0}, sel = {0};
@@ -646,15 +647,38 @@ static qcc_status_t plan_objects(const qcc_toolchain *tc, const char *rt, const 
   if (!st && n_defs) st = list_dir(src_dir, c_suffix, &srcs);
   for (int i = 0; !st && i < srcs.n; i++)
     if (reads_plan(src_dir, srcs.v[i], 0) && !sl_add(&sel, srcs.v[i])) st = no_memory();
-  if (!st && sel.n) {
+  bool have = false; /* plandir holds the objects */
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (int i = 0; i < defs.n; i++) h = fnv(h, defs.v[i], strlen(defs.v[i]) + 1);
+  if (!st && sel.n && cache_objdir &&
+      snprintf(plandir, plandir_n, "%s.plan-%016llx", cache_objdir, (unsigned long long)h) < (int)plandir_n) {
+    char ok[PATH_MAX * 3], tmp[PATH_MAX * 2];
+    snprintf(ok, sizeof ok, "%s/OK", plandir);
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", plandir, (long)getpid());
+    if (is_file(ok)) {
+      have = true;
+    } else if (!mkdir(tmp, 0777)) {
+      /* compiled aside, then renamed: a concurrent compile of the same plan may win the rename */
+      st = compile_runtime(tc, rt, &sel, &defs, tmp, jobs);
+      snprintf(ok, sizeof ok, "%s/OK", tmp);
+      FILE *okf = st ? NULL : fopen(ok, "w");
+      if (okf) fclose(okf);
+      if (!st && !rename(tmp, plandir)) have = true;
+      else remove_flat_dir(tmp);
+      snprintf(ok, sizeof ok, "%s/OK", plandir);
+      if (!st && !have && is_file(ok)) have = true;
+    }
+  }
+  if (!st && sel.n && !have) {
     if (!realpath(dir, absdir)) st = qcc_status_make(QCC_ERR_IO, "cannot resolve '%s': %s", dir, strerror(errno));
     else if (snprintf(plandir, plandir_n, "%s/.qrtplan", absdir) >= (int)plandir_n)
       st = qcc_status_make(QCC_ERR_IO, "path too long: '%s/.qrtplan'", absdir);
     else if (mkdir(plandir, 0777))
       st = qcc_status_make(QCC_ERR_IO, "cannot create '%s': %s", plandir, strerror(errno));
     else *made = true, st = compile_runtime(tc, rt, &sel, &defs, plandir, jobs);
+    have = !st;
   }
-  for (int i = 0; !st && *made && i < sel.n; i++) {
+  for (int i = 0; !st && have && i < sel.n; i++) {
     char obj[PATH_MAX * 2], base[300];
     snprintf(base, sizeof base, "/%.*s.o", (int)(strlen(sel.v[i]) - 2), sel.v[i]);
     snprintf(obj, sizeof obj, "%s%s", plandir, base);
@@ -775,11 +799,12 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
                          &temporary);
   rep.runtime_objects = objs.n;
   /* the sources that read the model's plan (NAME.qrt.h), compiled for it */
-  char plan_h[PATH_MAX + 320], plandir[PATH_MAX + 16];
+  char plan_h[PATH_MAX + 320], plandir[PATH_MAX + 64];
   bool plan_made = false;
   snprintf(plan_h, sizeof plan_h, "%s/%s.qrt.h", dir, name);
   if (!st && is_file(plan_h))
-    st = plan_objects(tc, rt, dir, plan_h, &extra, jobs, &objs, plandir, sizeof plandir, &plan_made, &rep.plan_objects);
+    st = plan_objects(tc, rt, dir, plan_h, &extra, temporary ? NULL : objdir, jobs, &objs, plandir, sizeof plandir,
+                      &plan_made, &rep.plan_objects);
   if (!st) {
     /* One partial link: NAME.c's API (its default-visibility symbols) is the
      * root, the libqrt code it does not reach is dropped. With LTO the

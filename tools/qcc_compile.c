@@ -443,7 +443,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     if (emit_c)
       printf("time: %.2f s\n", t_emit);
     else
-      printf("time: %.2f s (load and emit %.2f s, C compiler %.2f s; libqrt's %d objects %s, %d compiled for the plan)\n",
+      printf("time: %.2f s (load and emit %.2f s, C compiler %.2f s; libqrt's %d objects %s, %d of them built for the plan)\n",
              qcc_cli_now_s() - t0, t_emit, rep.seconds, rep.runtime_objects,
              rep.runtime_cached ? "from the cache" : "compiled", rep.plan_objects);
   }
