@@ -118,6 +118,9 @@ typedef struct {
 const qcc_target *qcc_target_find(const char *name);
 /* "native, generic, ...": the names, for messages. */
 const char *qcc_target_names(void);
+/* A pass's option target=value: copied into out (n bytes), or USAGE naming the
+ * pass and the targets. */
+qcc_status_t qcc_target_option(const char *pass, const char *value, char *out, size_t n);
 /* True when t's architecture is not the host's (a cross build). */
 bool qcc_target_is_cross(const qcc_target *t);
 /* The ISA limit to make the plan under for t (QRT_ISA_NATIVE: none): for a

@@ -66,6 +66,13 @@ const char *qcc_target_names(void) {
   return "native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, x86-64-v4-amx, aarch64, aarch64-dotprod";
 }
 
+qcc_status_t qcc_target_option(const char *pass, const char *value, char *out, size_t n) {
+  if (!qcc_target_find(value) || strlen(value) >= n)
+    return qcc_status_make(QCC_ERR_USAGE, "%s: unknown target '%s' (%s)", pass, value, qcc_target_names());
+  snprintf(out, n, "%s", value);
+  return NULL;
+}
+
 bool qcc_target_is_cross(const qcc_target *t) { return strcmp(t->arch, HOST_ARCH) != 0; }
 
 int qcc_target_plan_isa(const qcc_target *t) {

@@ -248,11 +248,7 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   for (int i = 0; i < n; i++) {
     qcc_status_t st = NULL;
     if (!strcmp(opts[i].key, "target")) {
-      if (!qcc_target_find(opts[i].value) || strlen(opts[i].value) >= sizeof c->target)
-        st = qcc_status_make(QCC_ERR_USAGE, "qcc-plan-memory: unknown target '%s' (%s)", opts[i].value,
-                             qcc_target_names());
-      else
-        snprintf(c->target, sizeof c->target, "%s", opts[i].value);
+      st = qcc_target_option("qcc-plan-memory", opts[i].value, c->target, sizeof c->target);
     } else if (!strcmp(opts[i].key, "max_threads")) {
       char *e;
       long t = strtol(opts[i].value, &e, 10);
