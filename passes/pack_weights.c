@@ -27,6 +27,7 @@
 #include "executor_internal.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "qcc.h"
 #include "qrt/qrt_q8.h"
@@ -122,9 +123,9 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
     if (!strcmp(opts[i].key, "target")) {
       st = qcc_target_option("qcc-pack-weights", opts[i].value, c->target, sizeof c->target);
     } else if (!strcmp(opts[i].key, "remarks")) {
-      c->remarks = !strcmp(opts[i].value, "1") || !strcmp(opts[i].value, "true");
+      st = qcc_option_bool("qcc-pack-weights", &opts[i], &c->remarks);
     } else {
-      st = qcc_status_make(QCC_ERR_USAGE, "qcc-pack-weights: unknown option '%s' (target, remarks)", opts[i].key);
+      st = qcc_option_unknown("qcc-pack-weights", opts[i].key, "target, remarks");
     }
     if (st) {
       free(c);
