@@ -1215,7 +1215,12 @@ qrt_status_t qrt_q8_gemm_tiles_used(const void *packed, size_t size, int64_t m, 
   const q8_variant_t *v = NULL;
   for (int i = 0; i < Q8_N_VARIANTS; i++)
     if (kVariants[i].isa == in.variant) v = &kVariants[i];
-  if (!v || !v->gemm_nv || m == 0) return QRT_OK; /* scalar, or gemm_tile rows */
+  v = q8_gemm_row(v, m); /* amx weights and few rows: the avx512vnni tile */
+  /* scalar, gemm_tile rows, and tiles of more than 8 rows or panels (amx's),
+   * which are not in the plan; amx weights on a CPU that refuses the tile
+   * state run the avx512vnni tile with shapes not listed here (qrt_plan.h:
+   * its fallback) */
+  if (!v || !v->gemm_nv || v->mr > 8 || v->gemm_nv > 8 || m == 0) return QRT_OK;
   const q8_vgeom_t g = q8_vgeom(v, in.k, in.c_out, 1, 1, 1);
   const int64_t mb = q8_gemm_rows_per_block(v, m, g.kg);
   for (int64_t r0 = 0; r0 < m; r0 += mb) {
