@@ -32,6 +32,7 @@ typedef struct {
                               instead of embedded with .incbin */
   int max_threads;         /* NAME_init accepts 1 to this many threads (0: 1); the arena
                               holds each thread's kernel scratch and the thread pool */
+  bool all_kernels;        /* NAME.qrt.h restricts nothing: every int8 row and tile of the level */
 } qcc_codegen_options;
 
 typedef struct {
@@ -39,6 +40,8 @@ typedef struct {
   char *source;            /* NAME.c */
   char *runner;            /* NAME_run_main.c: the runner's model table and main() */
   char *weights_asm;       /* NAME.weights.S (.incbin of NAME.weights.bin); NULL with weights_file */
+  char *qrt_plan;          /* NAME.qrt.h: the int8 rows and tiles the steps call (runtime/src/qrt_plan.h),
+                              which qcc_codegen_build compiles libqrt's plan-reading sources with */
   unsigned char *weights;  /* the weights blob (NAME.weights.bin, or NAME.weights with weights_file) */
   size_t weights_size;
   size_t arena_size;       /* what NAME_arena_size() returns: the plan, the thread pool's
@@ -115,6 +118,9 @@ typedef struct {
 const qcc_target *qcc_target_find(const char *name);
 /* "native, generic, ...": the names, for messages. */
 const char *qcc_target_names(void);
+/* A pass's option target=value: copied into out (n bytes), or USAGE naming the
+ * pass and the targets. */
+qcc_status_t qcc_target_option(const char *pass, const char *value, char *out, size_t n);
 /* True when t's architecture is not the host's (a cross build). */
 bool qcc_target_is_cross(const qcc_target *t);
 /* The ISA limit to make the plan under for t (QRT_ISA_NATIVE: none): for a
@@ -167,6 +173,7 @@ typedef struct {
   double seconds;          /* wall time of the whole build */
   int runtime_objects;     /* libqrt objects the model's object was linked from */
   bool runtime_cached;     /* they came from the cache */
+  int plan_objects;        /* of which compiled for this model's plan (NAME.qrt.h: runtime/src/qrt_plan.h) */
   bool lto;                /* NAME.c and libqrt were compiled together (LTO) */
   const char *built_for;   /* the concrete target libqrt was built for (native resolved) */
 } qcc_build_report;

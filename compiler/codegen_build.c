@@ -66,6 +66,13 @@ const char *qcc_target_names(void) {
   return "native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, x86-64-v4-amx, aarch64, aarch64-dotprod";
 }
 
+qcc_status_t qcc_target_option(const char *pass, const char *value, char *out, size_t n) {
+  if (!qcc_target_find(value) || strlen(value) >= n)
+    return qcc_status_make(QCC_ERR_USAGE, "%s: unknown target '%s' (%s)", pass, value, qcc_target_names());
+  snprintf(out, n, "%s", value);
+  return NULL;
+}
+
 bool qcc_target_is_cross(const qcc_target *t) { return strcmp(t->arch, HOST_ARCH) != 0; }
 
 int qcc_target_plan_isa(const qcc_target *t) {
@@ -612,6 +619,116 @@ static qcc_status_t runtime_objects(const qcc_toolchain *tc, const char *rt, con
   return st;
 }
 
+/* ---------------------------------------------------------- the model's plan */
+
+/* True when src_dir/name includes "qrt_plan.h", itself or through a header of
+ * src_dir (runtime/src/qrt_plan.h: those sources read the model's plan). */
+static bool reads_plan(const char *src_dir, const char *name, int depth) {
+  char path[PATH_MAX + 260];
+  snprintf(path, sizeof path, "%s/%s", src_dir, name);
+  FILE *f = depth < 8 ? fopen(path, "r") : NULL;
+  if (!f) return false;
+  char line[1024];
+  bool yes = false;
+  while (!yes && fgets(line, sizeof line, f)) {
+    const char *p = line + strspn(line, " \t");
+    if (*p != '#') continue;
+    p += 1 + strspn(p + 1, " \t");
+    if (strncmp(p, "include", 7)) continue;
+    p += 7 + strspn(p + 7, " \t");
+    const char *e = *p == '"' ? strchr(p + 1, '"') : NULL;
+    if (!e) continue;
+    char inc[256];
+    snprintf(inc, sizeof inc, "%.*s", (int)(e - p - 1), p + 1);
+    yes = !strcmp(inc, "qrt_plan.h") || (!strchr(inc, '/') && reads_plan(src_dir, inc, depth + 1));
+  }
+  fclose(f);
+  return yes;
+}
+
+/* The sources that read the plan, compiled again with NAME.qrt.h's macros (as
+ * -D flags: no path of the temporary folder gets into the objects); their
+ * objects in objs are replaced. With a cache (cache_objdir: libqrt's objects
+ * there), into cache_objdir.plan-HASH of the flags, kept for the next model
+ * with the same plan; else into dir/.qrtplan, *made: remove it afterwards. */
+static qcc_status_t plan_objects(const qcc_toolchain *tc, const char *rt, const char *dir, const char *plan_h,
+                                 const strlist *extra, const char *cache_objdir, int jobs, strlist *objs,
+                                 char *plandir, size_t plandir_n, bool *made, int *n_compiled) {
+  static const char *const c_suffix[] = {".c", NULL};
+  *made = false, *n_compiled = 0;
+  strlist defs = {0}, srcs = {0}, sel = {0};
+  FILE *f = fopen(plan_h, "r");
+  if (!f) return qcc_status_make(QCC_ERR_IO, "cannot read '%s': %s", plan_h, strerror(errno));
+  qcc_status_t st = NULL;
+  for (int i = 0; !st && i < extra->n; i++)
+    if (!sl_add(&defs, extra->v[i])) st = no_memory();
+  char line[512];
+  int n_defs = 0;
+  while (!st && fgets(line, sizeof line, f)) {
+    char nm[128], val[128], flag[300];
+    if (sscanf(line, "#define %127s %127s", nm, val) != 2) continue;
+    snprintf(flag, sizeof flag, "-D%s=%s", nm, val);
+    if (!sl_add(&defs, flag)) st = no_memory();
+    n_defs++;
+  }
+  fclose(f);
+  char src_dir[PATH_MAX + 16], absdir[PATH_MAX];
+  snprintf(src_dir, sizeof src_dir, "%s/src", rt);
+  if (!st && n_defs) st = list_dir(src_dir, c_suffix, &srcs);
+  for (int i = 0; !st && i < srcs.n; i++)
+    if (reads_plan(src_dir, srcs.v[i], 0) && !sl_add(&sel, srcs.v[i])) st = no_memory();
+  bool have = false; /* plandir holds the objects */
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (int i = 0; i < defs.n; i++) h = fnv(h, defs.v[i], strlen(defs.v[i]) + 1);
+  if (!st && sel.n && cache_objdir &&
+      snprintf(plandir, plandir_n, "%s.plan-%016llx", cache_objdir, (unsigned long long)h) < (int)plandir_n) {
+    char ok[PATH_MAX * 3], tmp[PATH_MAX * 2];
+    snprintf(ok, sizeof ok, "%s/OK", plandir);
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", plandir, (long)getpid());
+    if (is_file(ok)) {
+      have = true;
+    } else if (!mkdir(tmp, 0777)) {
+      /* compiled aside, then renamed: a concurrent compile of the same plan may win the rename */
+      st = compile_runtime(tc, rt, &sel, &defs, tmp, jobs);
+      snprintf(ok, sizeof ok, "%s/OK", tmp);
+      FILE *okf = st ? NULL : fopen(ok, "w");
+      if (okf) fclose(okf);
+      if (!st && !rename(tmp, plandir)) have = true;
+      else remove_flat_dir(tmp);
+      snprintf(ok, sizeof ok, "%s/OK", plandir);
+      if (!st && !have && is_file(ok)) have = true;
+    }
+  }
+  if (!st && sel.n && !have) {
+    if (!realpath(dir, absdir)) st = qcc_status_make(QCC_ERR_IO, "cannot resolve '%s': %s", dir, strerror(errno));
+    else if (snprintf(plandir, plandir_n, "%s/.qrtplan", absdir) >= (int)plandir_n)
+      st = qcc_status_make(QCC_ERR_IO, "path too long: '%s/.qrtplan'", absdir);
+    else if (mkdir(plandir, 0777))
+      st = qcc_status_make(QCC_ERR_IO, "cannot create '%s': %s", plandir, strerror(errno));
+    else *made = true, st = compile_runtime(tc, rt, &sel, &defs, plandir, jobs);
+    have = !st;
+  }
+  for (int i = 0; !st && have && i < sel.n; i++) {
+    char obj[PATH_MAX * 2], base[300];
+    snprintf(base, sizeof base, "/%.*s.o", (int)(strlen(sel.v[i]) - 2), sel.v[i]);
+    snprintf(obj, sizeof obj, "%s%s", plandir, base);
+    if (!is_file(obj)) continue; /* another architecture's source */
+    for (int k = 0; k < objs->n; k++) {
+      size_t n = strlen(objs->v[k]), b = strlen(base);
+      if (n < b || strcmp(objs->v[k] + n - b, base)) continue;
+      char *copy = strdup(obj);
+      if (!copy) { st = no_memory(); break; }
+      free(objs->v[k]);
+      objs->v[k] = copy;
+      (*n_compiled)++;
+    }
+  }
+  sl_free(&defs);
+  sl_free(&srcs);
+  sl_free(&sel);
+  return st;
+}
+
 /* ---------------------------------------------------------------- build */
 
 static const char *objcopy_of(const qcc_toolchain *tc) {
@@ -716,6 +833,13 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     st = runtime_objects(tc, rt, ver, &extra, dir, jobs, &objs, objdir, sizeof objdir, &rep.runtime_cached,
                          &temporary);
   rep.runtime_objects = objs.n;
+  /* the sources that read the model's plan (NAME.qrt.h), compiled for it */
+  char plan_h[PATH_MAX + 320], plandir[PATH_MAX + 64];
+  bool plan_made = false;
+  snprintf(plan_h, sizeof plan_h, "%s/%s.qrt.h", dir, name);
+  if (!st && is_file(plan_h))
+    st = plan_objects(tc, rt, dir, plan_h, &extra, temporary ? NULL : objdir, jobs, &objs, plandir, sizeof plandir,
+                      &plan_made, &rep.plan_objects);
   if (!st) {
     /* One partial link: NAME.c's API (its default-visibility symbols) is the
      * root, the libqrt code it does not reach is dropped. With LTO the
@@ -769,6 +893,7 @@ qcc_status_t qcc_codegen_build(const qcc_toolchain *tc, const char *dir, const c
     st = run_one(tc, (char *const *)a.v, dir, what);
   }
   if (temporary) remove_flat_dir(objdir);
+  if (plan_made) remove_flat_dir(plandir);
   const char *const scratch[] = {f_co, f_wo, f_lo, tc->emit == QCC_EMIT_OBJ ? NULL : f_o};
   char p[PATH_MAX * 2];
   for (size_t i = 0; i < sizeof scratch / sizeof *scratch; i++)

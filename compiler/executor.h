@@ -53,6 +53,17 @@ typedef struct qcc_executor qcc_executor;
  * instead of computing them (docs/numerics.md, "Requantization"). */
 #define QCC_ATTR_REQUANT_MULTIPLIER "qcc.requant_multiplier"
 
+/* On a qcc.qconv2d, qcc.qgemm or qcc.qgemm_dynamic (qcc-pack-weights): the op's
+ * weights, bias and multipliers packed for a target's microkernel, as libqrt's
+ * packed buffer (qrt_q8.h: header, multipliers, bias, the row's layout; cut
+ * at the bytes the kernels read), tensor<Nxi8>; and the row's name
+ * (qrt_isa_name of the header's variant). The plan copies these bytes instead
+ * of packing the weights operand; an op without them is packed as before. The
+ * module records the target: QCC_ATTR_PACKED_TARGET. */
+#define QCC_ATTR_PACKED_WEIGHTS "qcc.packed_weights"
+#define QCC_ATTR_PACKED_VARIANT "qcc.packed_variant"
+#define QCC_ATTR_PACKED_TARGET "qcc.packed_target"
+
 /* Called by every qcc.observe op, on every run, with the op's `id` attribute
  * and the observed value (borrowed for the duration of the call; data is
  * read-only). The value then passes through unchanged. A non-OK status stops

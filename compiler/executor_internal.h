@@ -150,6 +150,9 @@ static inline bool ex_binary_clamps(const ex_step *s) {
  * padding is the same bytes every run (qcc compile embeds packed buffers).
  * NULL when out of memory. */
 void *ex_aligned_buf(size_t n);
+/* The step's s->packed is libqrt packed int8 weights (qrt_q8.h; qconv2d, qgemm,
+ * qgemm_dynamic with constant weights): what qcc-pack-weights records. */
+bool ex_q8_packed_step(const ex_step *s);
 /* executor_wo.c: plan a gemm step (u.gemm filled; a matmul by a 2-D B is one
  * with transB = 0) on the weight-only kernels when its weight is a narrow
  * constant (int8/int4 codes or f16); false to

@@ -132,6 +132,51 @@ static int32_t zero_point_at(qcc_executor *ex, ex_step *s, int i) {
   return SLOT(i)->dtype == QCC_NPY_U8 ? ((const uint8_t *)IN(i))[0] : ((const int8_t *)IN(i))[0];
 }
 
+/* qcc-pack-weights' packed buffer of op (executor.h), when it has one: copied
+ * into s->packed (s->packed_size: its bytes) after checking that it is a
+ * packed buffer of this kind of op, for these shapes and quantization
+ * parameters (yq NULL: dynamic, whose zero points are per row), with the variant the op names. *taken false:
+ * the op has none, pack as usual. */
+static qcc_status_t ir_packed(MlirOperation op, ex_step *s, int kind, const qrt_q8_act_t *xq,
+                              const qrt_q8_output_t *yq, const qrt_q8_weights_t *wq, const int64_t dims[6],
+                              bool *taken) {
+  *taken = false;
+  MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(QCC_ATTR_PACKED_WEIGHTS));
+  if (mlirAttributeIsNull(a)) return NULL;
+  const char *redo = "rerun qcc-pack-weights (or remove the qcc.packed_* attributes)";
+  MlirType t = mlirAttributeGetType(a);
+  if (!mlirAttributeIsADenseElements(a) || mlirDenseElementsAttrIsSplat(a) || !mlirTypeIsARankedTensor(t) ||
+      !mlirTypeIsAInteger(mlirShapedTypeGetElementType(t)) ||
+      mlirIntegerTypeGetWidth(mlirShapedTypeGetElementType(t)) != 8 || mlirShapedTypeGetRank(t) != 1)
+    return qcc_status_make(QCC_ERR_INVALID, "%s: " QCC_ATTR_PACKED_WEIGHTS " must be a dense tensor<Nxi8>; %s", s->where, redo);
+  size_t n = (size_t)mlirShapedTypeGetDimSize(t, 0);
+  void *buf = aligned(n);
+  if (!buf) return unsupported(s, "out of memory");
+  memcpy(buf, mlirDenseElementsAttrGetRawData(a), n);
+  free(s->packed);
+  s->packed = buf, s->packed_size = n;
+  qrt_q8_packed_info_t in;
+  if (qrt_q8_packed_info(buf, n, &in) != QRT_OK)
+    return qcc_status_make(QCC_ERR_INVALID, "%s: " QCC_ATTR_PACKED_WEIGHTS " is not a libqrt packed int8 buffer; %s", s->where, redo);
+  MlirAttribute va = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString(QCC_ATTR_PACKED_VARIANT));
+  MlirStringRef vn = mlirAttributeIsAString(va) ? mlirStringAttrGetValue(va) : mlirStringRefCreateFromCString("");
+  const char *packed_for = qrt_isa_name(in.variant);
+  if (strlen(packed_for) != vn.length || strncmp(packed_for, vn.data, vn.length))
+    return qcc_status_make(QCC_ERR_INVALID, "%s: " QCC_ATTR_PACKED_VARIANT " is '%.*s' but the packed bytes are for the %s row; %s",
+                           s->where, (int)vn.length, vn.data, packed_for, redo);
+  const bool kind_ok = in.kind == kind || (kind == QRT_Q8_PACKED_CONV && in.kind == QRT_Q8_PACKED_DWCONV);
+  const int64_t got[6] = {in.c_in, in.c_out, in.groups, in.kernel_h, in.kernel_w, in.k};
+  bool same = kind_ok && !memcmp(got, dims, sizeof got) && in.w_type == wq->type;
+  same = same && in.x_type == xq->type && (!yq || in.x_zero_point == xq->zero_point);
+  if (same && yq)
+    same = in.y_type == yq->type && in.y_zero_point == yq->zero_point && in.y_qmin == yq->qmin && in.y_qmax == yq->qmax;
+  if (!same)
+    return qcc_status_make(QCC_ERR_INVALID, "%s: " QCC_ATTR_PACKED_WEIGHTS " was packed for another op (shape, types or "
+                           "zero points differ from this one's); %s", s->where, redo);
+  *taken = true;
+  return NULL;
+}
+
 /* ---------------------------------------------------------------- conv */
 static qcc_status_t run_qconv(qcc_executor *ex, ex_step *s, void *scratch) {
   KCHECK(qrt_q8_conv2d_packed_mt(ex_pool(ex), &s->u.conv.p, s->u.conv.n, s->u.conv.c_in, s->u.conv.h, s->u.conv.w,
@@ -187,11 +232,18 @@ static qcc_status_t plan_qconv(qcc_executor *ex, MlirOperation op, ex_step *s) {
   QCC_RETURN_IF_ERROR(act_of(s, mlirOperationGetOperand(op, 0), &xq));
   QCC_RETURN_IF_ERROR(out_of(s, op, &yq, true));
   QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(op, 1), s->u.conv.c_out, &wq));
-  s->packed_size = qrt_q8_conv2d_packed_weights_size(&s->u.conv.p, s->u.conv.c_in, s->u.conv.c_out);
-  s->packed = aligned(s->packed_size);
-  if (!s->packed) return unsupported(s, "out of memory packing weights");
-  KCHECK(qrt_q8_conv2d_pack_weights(&s->u.conv.p, s->u.conv.c_in, s->u.conv.c_out, &xq, &wq, IN(1),
-                                    bias ? (const int32_t *)IN(2) : NULL, &yq, s->packed, s->packed_size));
+  const qrt_conv2d_params_t *cp = &s->u.conv.p;
+  const int64_t dims[6] = {s->u.conv.c_in, s->u.conv.c_out, cp->groups, cp->kernel_h, cp->kernel_w,
+                           s->u.conv.c_in / (cp->groups > 0 ? cp->groups : 1) * cp->kernel_h * cp->kernel_w};
+  bool taken;
+  QCC_RETURN_IF_ERROR(ir_packed(op, s, QRT_Q8_PACKED_CONV, &xq, &yq, &wq, dims, &taken));
+  if (!taken) {
+    s->packed_size = qrt_q8_conv2d_packed_weights_size(cp, s->u.conv.c_in, s->u.conv.c_out);
+    s->packed = aligned(s->packed_size);
+    if (!s->packed) return unsupported(s, "out of memory packing weights");
+    KCHECK(qrt_q8_conv2d_pack_weights(cp, s->u.conv.c_in, s->u.conv.c_out, &xq, &wq, IN(1),
+                                      bias ? (const int32_t *)IN(2) : NULL, &yq, s->packed, s->packed_size));
+  }
   QCC_RETURN_IF_ERROR(attached_multipliers(op, s, s->u.conv.c_out));
   /* depthwise convolutions give each thread its own planes (qrt_q8.h) */
   s->scratch = qrt_q8_conv2d_scratch_size_mt(&s->u.conv.p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out,
@@ -219,11 +271,16 @@ static qcc_status_t plan_qgemm(qcc_executor *ex, MlirOperation op, ex_step *s) {
   QCC_RETURN_IF_ERROR(act_of(s, mlirOperationGetOperand(op, 0), &xq));
   QCC_RETURN_IF_ERROR(out_of(s, op, &yq, true));
   QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(op, 1), s->u.gemm.n, &wq));
-  s->packed_size = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
-  s->packed = aligned(s->packed_size);
-  if (!s->packed) return unsupported(s, "out of memory packing weights");
-  KCHECK(qrt_q8_gemm_pack_weights(s->u.gemm.n, s->u.gemm.k, &xq, &wq, IN(1), bias ? (const int32_t *)IN(2) : NULL, &yq,
-                                  s->packed, s->packed_size));
+  const int64_t dims[6] = {s->u.gemm.k, s->u.gemm.n, 1, 1, 1, s->u.gemm.k};
+  bool taken;
+  QCC_RETURN_IF_ERROR(ir_packed(op, s, QRT_Q8_PACKED_GEMM, &xq, &yq, &wq, dims, &taken));
+  if (!taken) {
+    s->packed_size = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
+    s->packed = aligned(s->packed_size);
+    if (!s->packed) return unsupported(s, "out of memory packing weights");
+    KCHECK(qrt_q8_gemm_pack_weights(s->u.gemm.n, s->u.gemm.k, &xq, &wq, IN(1), bias ? (const int32_t *)IN(2) : NULL,
+                                    &yq, s->packed, s->packed_size));
+  }
   QCC_RETURN_IF_ERROR(attached_multipliers(op, s, s->u.gemm.n));
   s->scratch = qrt_q8_gemm_scratch_size(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k);
   s->run = run_qgemm;
@@ -256,11 +313,17 @@ static qcc_status_t plan_qgemm_dynamic(qcc_executor *ex, MlirOperation op, ex_st
   s->u.gemm.n = w->shape[0];
   qrt_q8_weights_t wq;
   QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(op, 1), s->u.gemm.n, &wq));
-  s->packed_size = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
-  s->packed = aligned(s->packed_size);
-  if (!s->packed) return unsupported(s, "out of memory packing weights");
-  KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1),
-                                          bias ? (const float *)IN(2) : NULL, s->packed, s->packed_size));
+  const int64_t dims[6] = {s->u.gemm.k, s->u.gemm.n, 1, 1, 1, s->u.gemm.k};
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.0f, 0}; /* the row quantizer's type; zero points vary per row */
+  bool taken;
+  QCC_RETURN_IF_ERROR(ir_packed(op, s, QRT_Q8_PACKED_GEMM_DYNAMIC, &xq, NULL, &wq, dims, &taken));
+  if (!taken) {
+    s->packed_size = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
+    s->packed = aligned(s->packed_size);
+    if (!s->packed) return unsupported(s, "out of memory packing weights");
+    KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1),
+                                            bias ? (const float *)IN(2) : NULL, s->packed, s->packed_size));
+  }
   size_t xbytes = ((size_t)(s->u.gemm.m * s->u.gemm.k) + 63) & ~(size_t)63;
   s->scratch = xbytes + (size_t)s->u.gemm.m * (sizeof(float) + sizeof(int32_t)) + 64 +
                qrt_q8_gemm_scratch_size(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k);
@@ -480,4 +543,9 @@ qcc_status_t ex_plan_qop(qcc_executor *ex, MlirOperation op, ex_step *s) {
     case QCC_OP_dynamic_quantize: return plan_dynq(ex, op, s);
     default: return unsupported(s, "the executor has no kernel for this op");
   }
+}
+
+/* The step's s->packed is libqrt packed int8 weights (qcc-pack-weights reads them). */
+bool ex_q8_packed_step(const ex_step *s) {
+  return s->run == run_qconv || s->run == run_qgemm || s->run == run_qgemm_dynamic;
 }

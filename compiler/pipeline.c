@@ -126,6 +126,7 @@ qcc_status_t qcc_pipeline_run(MlirPassManager pm, MlirModule m) {
 }
 
 void qcc_lowering_pipeline(char *buf, size_t n, const char *target, int max_threads) {
-  snprintf(buf, n, "qcc-dedup-constants,qcc-precompute-requant,qcc-plan-memory{target=%s max_threads=%d}", target ? target : "native",
-           max_threads > 1 ? max_threads : 1);
+  const char *t = target ? target : "native";
+  snprintf(buf, n, "qcc-dedup-constants,qcc-precompute-requant,qcc-pack-weights{target=%s},qcc-plan-memory{target=%s max_threads=%d}",
+           t, t, max_threads > 1 ? max_threads : 1);
 }

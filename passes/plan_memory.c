@@ -27,6 +27,7 @@
 #include "executor_internal.h"
 #include "mlir-c/BuiltinAttributes.h"
 #include "mlir-c/BuiltinTypes.h"
+#include "pass_util.h"
 #include "passes.h"
 #include "qcc.h"
 
@@ -248,20 +249,13 @@ static qcc_status_t create(const qcc_pass_option *opts, int n, MlirPass *out) {
   for (int i = 0; i < n; i++) {
     qcc_status_t st = NULL;
     if (!strcmp(opts[i].key, "target")) {
-      if (!qcc_target_find(opts[i].value) || strlen(opts[i].value) >= sizeof c->target)
-        st = qcc_status_make(QCC_ERR_USAGE, "qcc-plan-memory: unknown target '%s' (%s)", opts[i].value,
-                             qcc_target_names());
-      else
-        snprintf(c->target, sizeof c->target, "%s", opts[i].value);
+      st = qcc_target_option("qcc-plan-memory", opts[i].value, c->target, sizeof c->target);
     } else if (!strcmp(opts[i].key, "max_threads")) {
-      char *e;
-      long t = strtol(opts[i].value, &e, 10);
-      if (!opts[i].value[0] || *e || t < 1 || t > QRT_POOL_MAX_THREADS)
-        st = qcc_status_make(QCC_ERR_USAGE, "qcc-plan-memory: max_threads is a number from 1 to %d, got '%s'",
-                             QRT_POOL_MAX_THREADS, opts[i].value);
+      long t = 1;
+      st = qcc_option_long("qcc-plan-memory", &opts[i], 1, QRT_POOL_MAX_THREADS, &t);
       c->max_threads = (int)t;
     } else {
-      st = qcc_status_make(QCC_ERR_USAGE, "qcc-plan-memory: unknown option '%s' (target, max_threads)", opts[i].key);
+      st = qcc_option_unknown("qcc-plan-memory", opts[i].key, "target, max_threads");
     }
     if (st) {
       free(c);

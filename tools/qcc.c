@@ -184,8 +184,9 @@ static int cmd_passes(int argc, char **argv) {
          "qcc-dce in that order (`qcc quantize --print-pipeline` shows the options it passes); `qcc run`\n"
          "and `qcc compile` run qcc-fuse-layer-norm, qcc-fuse-gelu and qcc-fuse-qdq on an imported .onnx\n"
          "model unless given --no-fuse. Before emitting C, `qcc compile` runs its lowering passes,\n"
-         "qcc-dedup-constants, qcc-precompute-requant and qcc-plan-memory with its --target and\n"
-         "--max-threads (`qcc compile --print-pipeline` shows them; docs/codegen.md).\n\n");
+         "qcc-dedup-constants, qcc-precompute-requant, qcc-pack-weights with its --target and\n"
+         "qcc-plan-memory with its --target and --max-threads (`qcc compile --print-pipeline` shows\n"
+         "them; docs/codegen.md).\n\n");
   for (int k = 0; k < qcc_pass_count(); ++k) {
     const qcc_pass_info *p = qcc_pass_at(k);
     printf("## %s\n\n%s.\n\n```\n", p->flag, p->summary);

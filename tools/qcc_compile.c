@@ -46,6 +46,8 @@ static void compile_usage(FILE *f) {
           "                        sources and the weights only (no C compiler is run). Each library holds\n"
           "                        the libqrt kernels it calls, for the target's ISA level only, with every\n"
           "                        symbol but the NAME_ API local: two models link into one program\n"
+          "  --all-kernels         keep every int8 row and tile of the target's level in the library (default:\n"
+          "                        only those the model's packed weights and shapes call, NAME.qrt.h)\n"
           "  --no-lto              link libqrt's objects as compiled (default: compiled together with NAME.c\n"
           "                        by GCC's link-time optimization, which specializes them)\n"
           "  --input-shape N=DIMS  (.onnx) fix input N's shape, e.g. input=8x1x28x28 (the batch size is\n"
@@ -196,7 +198,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   int qargc = 1;
   bool quantize = false;
   if (argc > 256 - 2 * MAX_SHAPES - 8) return qcc_cli_errorf(QCC_ERR_USAGE, "too many arguments");
-  bool weights_file = false, emit_c = false, no_fuse = false, quiet = false, print_pipeline = false;
+  bool weights_file = false, emit_c = false, no_fuse = false, quiet = false, print_pipeline = false, all_kernels = false;
   qcc_emit_kind emit = QCC_EMIT_STATIC;
   int max_threads = 4;
   qcc_toolchain tc;
@@ -248,6 +250,8 @@ int qcc_cmd_compile(int argc, char **argv) {
     } else if (OPT("--cflags")) {
       NEED("C compiler flags, e.g. --cflags='-fsanitize=address,undefined'");
       tc.cflags = val;
+    } else if (!strcmp(a, "--all-kernels")) {
+      all_kernels = true;
     } else if (OPT("--input-shape")) {
       NEED("NAME=DIMS");
       if (nshape == MAX_SHAPES) return qcc_cli_errorf(QCC_ERR_USAGE, "too many --input-shape options");
@@ -387,7 +391,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     mlirPassManagerDestroy(pm);
   }
   if (!st) {
-    qcc_codegen_options co = {name, model, target, weights_file, max_threads};
+    qcc_codegen_options co = {name, model, target, weights_file, max_threads, all_kernels};
     st = qcc_codegen_emit(m, &co, &res);
   }
   if (!mlirModuleIsNull(m)) mlirModuleDestroy(m);
@@ -398,6 +402,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   if (!st) snprintf(fn, sizeof fn, "%s.h", name), st = write_file(tmp, dir, fn, res.header, strlen(res.header));
   if (!st) snprintf(fn, sizeof fn, "%s.c", name), st = write_file(tmp, dir, fn, res.source, strlen(res.source));
   if (!st) snprintf(fn, sizeof fn, "%s_run_main.c", name), st = write_file(tmp, dir, fn, res.runner, strlen(res.runner));
+  if (!st) snprintf(fn, sizeof fn, "%s.qrt.h", name), st = write_file(tmp, dir, fn, res.qrt_plan, strlen(res.qrt_plan));
   if (!st && weights_file)
     snprintf(fn, sizeof fn, "%s.weights", name), st = write_file(tmp, dir, fn, res.weights, res.weights_size);
   if (!st && !weights_file) {
@@ -444,8 +449,9 @@ int qcc_cmd_compile(int argc, char **argv) {
     if (emit_c)
       printf("time: %.2f s\n", t_emit);
     else
-      printf("time: %.2f s (load and emit %.2f s, C compiler %.2f s; libqrt's %d objects %s)\n", qcc_cli_now_s() - t0, t_emit,
-             rep.seconds, rep.runtime_objects, rep.runtime_cached ? "from the cache" : "compiled");
+      printf("time: %.2f s (load and emit %.2f s, C compiler %.2f s; libqrt's %d objects %s, %d of them built for the plan)\n",
+             qcc_cli_now_s() - t0, t_emit, rep.seconds, rep.runtime_objects,
+             rep.runtime_cached ? "from the cache" : "compiled", rep.plan_objects);
   }
   qcc_codegen_result_free(&res);
   return 0;

@@ -28,6 +28,7 @@
 
 #include "q8_conv_gemm_internal.h"
 #include "q8_dwconv_internal.h"
+#include "qrt_plan.h"
 #include "qrt_target.h"
 #include "qrt/qrt_pool.h"
 
@@ -37,14 +38,15 @@
  * geometry is portable: q8_conv_gemm_internal.h, q8_variant_t). A one-target
  * build (qrt_target.h) keeps the tiles of every row up to its level: packing
  * takes the newest row that can hold the weights, an int16-lane row (avx2,
- * neon) when they are past s8, which the byte-lane rows cannot take. */
+ * neon) when they are past s8, which the byte-lane rows cannot take; a model's
+ * build (qrt_plan.h) only the rows its packed weights name. */
 #if defined(__x86_64__) || defined(_M_X64)
-#define Q8_X86(level, f) QRT_ROW_FN(QRT_ROW_UP_TO_TARGET(level), f)
+#define Q8_X86(level, f) QRT_ROW_FN(QRT_ROW_UP_TO_TARGET(level) && QRT_PLAN_Q8_ROW(level), f)
 #else
 #define Q8_X86(level, f) NULL
 #endif
 #if defined(__aarch64__)
-#define Q8_ARM(level, f) QRT_ROW_FN(QRT_ROW_UP_TO_TARGET(level), f)
+#define Q8_ARM(level, f) QRT_ROW_FN(QRT_ROW_UP_TO_TARGET(level) && QRT_PLAN_Q8_ROW(level), f)
 #else
 #define Q8_ARM(level, f) NULL
 #endif
@@ -717,8 +719,10 @@ static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_para
   if (n * OH * OW == 0) return QRT_OK;
   /* h or w may be 0 when padding alone makes the output: then x is not read */
   if ((!x && h * w > 0) || !y) return QRT_INVALID_ARGUMENT;
-  if (dw) return qrt_q8_dw_run(pool, p, n, c_in, h, w, x, packed, y, scratch, scratch_size);
+  if (dw) return QRT_PLAN_Q8_DWCONV ? qrt_q8_dw_run(pool, p, n, c_in, h, w, x, packed, y, scratch, scratch_size)
+                                    : QRT_UNSUPPORTED; /* not in this model's plan (qrt_plan.h) */
   if (!v) {
+    if (!QRT_PLAN_Q8_SCALAR) return QRT_UNSUPPORTED;
     qrt_q8_conv2d__scalar(p, n, c_in, h, w, x, c_out, packed, y);
     return QRT_OK;
   }
@@ -847,6 +851,35 @@ qrt_status_t qrt_q8_packed_set_multipliers(void *packed, const float *m, int64_t
   for (int64_t o = 0; o < n; o++)
     if (!(m[o] > 0.0f)) return QRT_INVALID_ARGUMENT; /* NaN, 0 and negatives */
   memcpy((float *)q8_view(packed).scale, m, (size_t)n * sizeof(float));
+  return QRT_OK;
+}
+
+_Static_assert((int)QRT_Q8_PACKED_CONV == (int)Q8_KIND_CONV && (int)QRT_Q8_PACKED_GEMM == (int)Q8_KIND_GEMM &&
+                   (int)QRT_Q8_PACKED_GEMM_DYNAMIC == (int)Q8_KIND_GEMM_DYNAMIC &&
+                   (int)QRT_Q8_PACKED_DWCONV == (int)Q8_KIND_DWCONV,
+               "qrt_q8.h's packed kinds are the header's");
+
+qrt_status_t qrt_q8_packed_info(const void *packed, size_t size, qrt_q8_packed_info_t *out) {
+  if (!packed || !out || !aligned8(packed) || size < 128) return QRT_INVALID_ARGUMENT;
+  const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
+  if (h->magic != Q8_PACKED_MAGIC || h->kind < Q8_KIND_CONV || h->kind > Q8_KIND_DWCONV || h->c_out < 1 || h->k < 1 ||
+      h->groups < 1 || h->kernel_h < 1 || h->kernel_w < 1 || h->c_in < 1)
+    return QRT_INVALID_ARGUMENT;
+  size_t used = 0;
+  if (h->kind == Q8_KIND_DWCONV) {
+    used = qrt_q8_dw_packed_size(h->c_out, h->kernel_h, h->kernel_w);
+  } else if (h->variant == QRT_ISA_SCALAR) {
+    used = qrt_q8_packed_size__scalar(h->c_out, h->k);
+  } else {
+    for (int i = 0; i < Q8_N_VARIANTS; i++)
+      if ((int32_t)kVariants[i].isa == h->variant)
+        used = q8_vgeom(&kVariants[i], h->c_in, h->c_out, h->groups, h->kernel_h, h->kernel_w).size;
+  }
+  if (used == 0 || used > size) return QRT_INVALID_ARGUMENT;
+  const qrt_q8_packed_info_t r = {h->kind, (qrt_isa_t)h->variant, (qrt_dtype_t)h->x_type, (qrt_dtype_t)h->w_type,
+                                  (qrt_dtype_t)h->y_type, h->x_zero_point, h->y_zero_point, h->y_qmin, h->y_qmax,
+                                  h->c_in, h->c_out, h->groups, h->kernel_h, h->kernel_w, h->k, used};
+  *out = r;
   return QRT_OK;
 }
 
@@ -1079,6 +1112,7 @@ static qrt_status_t q8_gemm_packed_run(qrt_pool_t *pool, int64_t m, int64_t n, i
   if (m == 0) return QRT_OK;
   if (!x || !y) return QRT_INVALID_ARGUMENT;
   if (!v) {
+    if (!QRT_PLAN_Q8_SCALAR) return QRT_UNSUPPORTED;
     qrt_q8_gemm__scalar(m, n, x, ldx, packed, y, ldy);
     return QRT_OK;
   }
@@ -1130,6 +1164,7 @@ static qrt_status_t q8_gemm_dynamic_packed_run(qrt_pool_t *pool, int64_t m, int6
     if (!(x_scales[r] > 0.0f) || isinf(x_scales[r]) || x_zero_points[r] < lo || x_zero_points[r] > hi)
       return QRT_INVALID_ARGUMENT;
   if (!v) {
+    if (!QRT_PLAN_Q8_SCALAR) return QRT_UNSUPPORTED;
     qrt_q8_gemm_dynamic__scalar(m, n, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy);
     return QRT_OK;
   }
@@ -1163,4 +1198,39 @@ qrt_status_t qrt_q8_gemm_dynamic_packed_mt(qrt_pool_t *pool, int64_t m, int64_t 
                                            void *scratch, size_t scratch_size) {
   return q8_gemm_dynamic_packed_run(pool, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy,
                                     scratch, scratch_size);
+}
+
+/* ---- the plan: which Linear tiles a call makes (qrt_plan.h) ------------------------- */
+
+/* The (rows, panels) shapes q8_gemm_tiles calls gemm_mn with for m rows: row
+ * blocks of q8_gemm_rows_per_block rows, each cut in tiles of mr rows (the
+ * last one shorter) against groups of gemm_nv panels (the last one smaller);
+ * the threaded driver cuts blocks at multiples of mr, so the same shapes. */
+qrt_status_t qrt_q8_gemm_tiles_used(const void *packed, size_t size, int64_t m, uint64_t *out) {
+  qrt_q8_packed_info_t in;
+  if (!out || m < 0 || qrt_q8_packed_info(packed, size, &in) != QRT_OK ||
+      (in.kind != Q8_KIND_GEMM && in.kind != Q8_KIND_GEMM_DYNAMIC))
+    return QRT_INVALID_ARGUMENT;
+  *out = 0;
+  const q8_variant_t *v = NULL;
+  for (int i = 0; i < Q8_N_VARIANTS; i++)
+    if (kVariants[i].isa == in.variant) v = &kVariants[i];
+  v = q8_gemm_row(v, m); /* amx weights and few rows: the avx512vnni tile */
+  /* scalar, gemm_tile rows, and tiles of more than 8 rows or panels (amx's),
+   * which are not in the plan; amx weights on a CPU that refuses the tile
+   * state run the avx512vnni tile with shapes not listed here (qrt_plan.h:
+   * its fallback) */
+  if (!v || !v->gemm_nv || v->mr > 8 || v->gemm_nv > 8 || m == 0) return QRT_OK;
+  const q8_vgeom_t g = q8_vgeom(v, in.k, in.c_out, 1, 1, 1);
+  const int64_t mb = q8_gemm_rows_per_block(v, m, g.kg);
+  for (int64_t r0 = 0; r0 < m; r0 += mb) {
+    const int64_t rb = m - r0 < mb ? m - r0 : mb;
+    for (int64_t pi = 0; pi < g.panels; pi += v->gemm_nv) {
+      const int64_t nv = g.panels - pi < v->gemm_nv ? g.panels - pi : v->gemm_nv;
+      const int64_t first = rb < v->mr ? rb : v->mr, tail = rb > v->mr ? rb % v->mr : 0;
+      *out |= 1ull << ((first - 1) * 8 + nv - 1);
+      if (tail) *out |= 1ull << ((tail - 1) * 8 + nv - 1);
+    }
+  }
+  return QRT_OK;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "q8_conv_gemm_internal.h"
+#include "qrt_plan.h"
 
 static inline __m512i bcast32(const uint8_t *p) {
   int32_t v;
@@ -200,7 +201,30 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
   }
 #define Q8_GEMM_ROW(MR) Q8_GEMM_MN(MR, 1) Q8_GEMM_MN(MR, 2) Q8_GEMM_MN(MR, 3) Q8_GEMM_MN(MR, 4)
 Q8_GEMM_ROW(1) Q8_GEMM_ROW(2) Q8_GEMM_ROW(3) Q8_GEMM_ROW(4) Q8_GEMM_ROW(5) Q8_GEMM_ROW(6)
-#define Q8_GEMM_FNS(MR) {gemm_##MR##x1, gemm_##MR##x2, gemm_##MR##x3, gemm_##MR##x4}
+/* A model's build (qrt_plan.h) keeps the shapes its Linear layers call; the
+ * others are NULL and run as mr x nv calls of the 1-row, 1-panel tile
+ * (gemm_any: the same exact sums and requantization per output, so the same
+ * bytes, slower). */
+#define Q8_GEMM_ALL ((QRT_PLAN_Q8_GEMM_TILES & 0x0f0f0f0f0f0full) == 0x0f0f0f0f0f0full) /* 6 x 4 */
+#define Q8_GEMM_FN(MR, NV) (QRT_PLAN_Q8_GEMM_TILE(MR, NV) ? gemm_##MR##x##NV : NULL)
+#define Q8_GEMM_FNS(MR) {Q8_GEMM_FN(MR, 1), Q8_GEMM_FN(MR, 2), Q8_GEMM_FN(MR, 3), Q8_GEMM_FN(MR, 4)}
+
+static __attribute__((noinline)) void gemm_any(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+                                               const uint8_t *w, int64_t ps, int64_t add, int32_t *acc,
+                                               const q8_gemm_rq_t *rq) {
+  for (int64_t r = 0; r < mr; r++)
+    for (int64_t j = 0; j < nv; j++) {
+      int32_t *aj = acc + (r * nv + j) * 16;
+      if (!rq) {
+        gemm_1x1(n_kg, x + r * ldx, ldx, w + j * ps, ps, add, aj, NULL);
+        continue;
+      }
+      if (16 * j >= rq->nt) continue;
+      const q8_gemm_rq_t rj = {rq->nt - 16 * j < 16 ? rq->nt - 16 * j : 16, rq->ldy, rq->bias + 16 * j,
+                               rq->mult + 16 * j, rq->o, rq->y + r * rq->ldy + 16 * j};
+      gemm_1x1(n_kg, x + r * ldx, ldx, w + j * ps, ps, add, aj, &rj);
+    }
+}
 
 void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
                                        const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
@@ -209,7 +233,9 @@ void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, con
                        const q8_gemm_rq_t *);
   static const fn_t kFns[6][4] = {Q8_GEMM_FNS(1), Q8_GEMM_FNS(2), Q8_GEMM_FNS(3),
                                   Q8_GEMM_FNS(4), Q8_GEMM_FNS(5), Q8_GEMM_FNS(6)};
-  kFns[mr - 1][nv - 1](n_kg, x, ldx, w, panel_stride, add, acc, rq);
+  const fn_t f = kFns[mr - 1][nv - 1];
+  if (Q8_GEMM_ALL || f) f(n_kg, x, ldx, w, panel_stride, add, acc, rq);
+  else gemm_any(mr, nv, n_kg, x, ldx, w, panel_stride, add, acc, rq);
 }
 
 void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,

@@ -243,6 +243,30 @@ qrt_status_t qrt_q8_gemm_pack_weights_isa(qrt_isa_t isa, int64_t n, int64_t k, c
  * dynamic or foreign buffer, QRT_INVALID_ARGUMENT and nothing is changed. */
 qrt_status_t qrt_q8_packed_multipliers(const void *packed, float *m, int64_t n);
 qrt_status_t qrt_q8_packed_set_multipliers(void *packed, const float *m, int64_t n);
+/* What a packed int8 weights buffer (any of the pack functions above) holds,
+ * read from its header: the kind of op, the variant (row) it was packed for,
+ * the parameters packing baked in, and `used`, the bytes the kernels read
+ * (the buffer may be cut there: the pack functions' size covers the largest
+ * row of both architectures). For a compiler that stores packed weights
+ * (qcc's qcc-pack-weights) and checks them against the op later.
+ * QRT_INVALID_ARGUMENT: NULL, not 8-byte aligned, not a packed buffer, an
+ * unknown variant, or fewer than `used` bytes in size. */
+enum { QRT_Q8_PACKED_CONV = 1, QRT_Q8_PACKED_GEMM = 2, QRT_Q8_PACKED_GEMM_DYNAMIC = 3, QRT_Q8_PACKED_DWCONV = 4 };
+typedef struct {
+  int kind;                       /* QRT_Q8_PACKED_* */
+  qrt_isa_t variant;              /* the row: QRT_ISA_SCALAR or a vector level */
+  qrt_dtype_t x_type, w_type, y_type;     /* y_type: static kinds only */
+  int32_t x_zero_point, y_zero_point, y_qmin, y_qmax; /* static kinds only */
+  int64_t c_in, c_out, groups, kernel_h, kernel_w, k; /* gemm: c_in = k, 1 group, 1x1 */
+  size_t used;
+} qrt_q8_packed_info_t;
+qrt_status_t qrt_q8_packed_info(const void *packed, size_t size, qrt_q8_packed_info_t *out);
+/* The Linear tiles qrt_q8_gemm_packed(_mt) and qrt_q8_gemm_dynamic_packed(_mt)
+ * call for m rows with this packed buffer: bit (mr - 1) * 8 + (nv - 1) of *out
+ * for a tile of mr rows and nv panels (rows whose tile takes any row and panel
+ * count, today avx512vnni's 6 x 4 x 16; 0 for the others). For a compiler that
+ * builds libqrt with only those tiles (runtime/src/qrt_plan.h). */
+qrt_status_t qrt_q8_gemm_tiles_used(const void *packed, size_t size, int64_t m, uint64_t *out);
 /* Scratch for qrt_q8_gemm_packed and qrt_q8_gemm_dynamic_packed, enough for any
  * variant: 4 rows of x as lanes (about 8*k bytes) and a tile, plus alignment.
  * NULL or too small as for the convolution. */
