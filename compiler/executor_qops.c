@@ -268,6 +268,16 @@ static qcc_status_t plan_qgemm_dynamic(qcc_executor *ex, MlirOperation op, ex_st
   return NULL;
 }
 
+qcc_status_t ex_qgemm_dynamic_add_bias(qcc_executor *ex, MlirOperation qop, ex_step *s, const float *bias) {
+  qrt_q8_weights_t wq;
+  free(s->fbuf), free(s->ibuf);
+  s->fbuf = NULL, s->ibuf = NULL;
+  QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(qop, 1), s->u.gemm.n, &wq));
+  KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1), bias, s->packed,
+                                          s->packed_size));
+  return NULL;
+}
+
 /* ------------------------------------------------------- binary (broadcast) */
 /* Strides (elements) of x broadcast to y's shape; 0 on broadcast dims. */
 static qcc_status_t strides_to(const ex_step *s, const ex_slot *y, const ex_slot *x, int64_t *st) {
