@@ -97,9 +97,11 @@ static inline float qrt_tr_gelu(float v) { return 0.5f * v * (1.0f + qrt_tr_erf(
 /* ---- the same operations on 16 lanes ------------------------------------------------ */
 /* (the helpers are always inlined: no 64-byte vector crosses a call, whatever the ISA) */
 #pragma GCC diagnostic ignored "-Wpsabi"
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 typedef float qrt_tr_vf __attribute__((vector_size(64)));
 typedef int32_t qrt_tr_vi __attribute__((vector_size(64)));
-typedef float qrt_tr_vf8 __attribute__((vector_size(32)));
 typedef double qrt_tr_vd __attribute__((vector_size(64)));
 #define QRT_TR_LANES 16
 
@@ -112,9 +114,30 @@ static inline __attribute__((always_inline)) void qrt_tr_store(float *p, qrt_tr_
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_splat(float v) {
   return (qrt_tr_vf){v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v};
 }
-/* m ? a : b, lane by lane (m from a vector comparison: all ones or zero) */
+/* m ? a : b, lane by lane (m from a vector comparison: all ones or zero). With
+ * AVX-512 one masked blend (GCC keeps the comparison in a mask register);
+ * elsewhere the bitwise form, which GCC does not turn into a blend by itself. */
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_sel(qrt_tr_vi m, qrt_tr_vf a, qrt_tr_vf b) {
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  return (qrt_tr_vf)_mm512_mask_blend_ps(_mm512_movepi32_mask((__m512i)m), (__m512)b, (__m512)a);
+#else
   return (qrt_tr_vf)((m & (qrt_tr_vi)a) | (~m & (qrt_tr_vi)b));
+#endif
+}
+/* lanes 0-7 or 8-15 as doubles (exact) */
+static inline __attribute__((always_inline)) qrt_tr_vd qrt_tr_lo_pd(qrt_tr_vf v) {
+#if defined(__AVX512F__)
+  return (qrt_tr_vd)_mm512_cvtps_pd(_mm512_castps512_ps256((__m512)v));
+#else
+  return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), qrt_tr_vd);
+#endif
+}
+static inline __attribute__((always_inline)) qrt_tr_vd qrt_tr_hi_pd(qrt_tr_vf v) {
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  return (qrt_tr_vd)_mm512_cvtps_pd(_mm512_extractf32x8_ps((__m512)v, 1));
+#else
+  return __builtin_convertvector(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), qrt_tr_vd);
+#endif
 }
 
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_exp_v(qrt_tr_vf x) {
@@ -199,8 +222,8 @@ double QRT_TR_NAME(qrt_f32_exp_shifted_sum)(int64_t n, const float *x, float mx,
   for (; i + 16 <= n; i += 16) {
     const qrt_tr_vf e = qrt_tr_exp_v(qrt_tr_load(x + i) - mx);
     qrt_tr_store(y + i, e);
-    lo += __builtin_convertvector(__builtin_shufflevector(e, e, 0, 1, 2, 3, 4, 5, 6, 7), qrt_tr_vd);
-    hi += __builtin_convertvector(__builtin_shufflevector(e, e, 8, 9, 10, 11, 12, 13, 14, 15), qrt_tr_vd);
+    lo += qrt_tr_lo_pd(e);
+    hi += qrt_tr_hi_pd(e);
   }
   memcpy(lane, &lo, sizeof lo);
   memcpy(lane + 8, &hi, sizeof hi);
