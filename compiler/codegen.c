@@ -761,7 +761,7 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       scratch_addr(c, i, off, xs, sizeof xs);
       scratch_addr(c, i, off + (size_t)m * sizeof(float), xz, sizeof xz);
       scratch_addr(c, i, used, rest, sizeof rest);
-      call(c, "qrt_q8_dynamic_quantize_rows(QRT_DTYPE_U8, 0, %lld, %lld, %s, %s, %s, %s)", LL(m), LL(k), IN(0), scr,
+      call(c, "qrt_q8_dynamic_quantize_rows_mt(P, QRT_DTYPE_U8, 0, %lld, %lld, %s, %s, %s, %s)", LL(m), LL(k), IN(0), scr,
            xs, xz);
       call(c, "qrt_q8_gemm_dynamic_packed_mt(P, %lld, %lld, %lld, %s, %lld, %s, %s, 1, %s, %s, %lld, %s, %zu)", LL(m), LL(n),
            LL(k), scr, LL(k), xs, xz, PK(), out[0], LL(n), rest, s->scratch - used);

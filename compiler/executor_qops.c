@@ -240,7 +240,7 @@ static qcc_status_t run_qgemm_dynamic(qcc_executor *ex, ex_step *s, void *scratc
   float *xs = (float *)((char *)scratch + off);
   int32_t *xz = (int32_t *)(xs + m);
   size_t used = off + (size_t)m * (sizeof(float) + sizeof(int32_t));
-  KCHECK(qrt_q8_dynamic_quantize_rows(QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
+  KCHECK(qrt_q8_dynamic_quantize_rows_mt(ex_pool(ex), QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
   KCHECK(qrt_q8_gemm_dynamic_packed_mt(ex_pool(ex), m, n, k, xq, k, xs, xz, 1, s->packed, OUT(0), n,
                                        (char *)scratch + used, s->scratch - used));
   return NULL;

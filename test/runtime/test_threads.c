@@ -11,7 +11,8 @@
  *    binary ops through the broadcast shapes of a transformer (mask, residual,
  *    scalar, a broadcast first operand, with and without clamp), unary ops
  *    (GELU, Relu, libm's exp), softmax (NaN and +-inf rows, inner > 1) and
- *    LayerNorm), the output with 2, 3 and 4 threads is byte-identical to
+ *    LayerNorm; per-row dynamic quantization), the output with 2, 3 and 4
+ *    threads is byte-identical to
  *    the single-threaded function's. Outputs are poisoned before each run, so
  *    an element no task writes is caught too. */
 #include "qrt/qrt_pool.h"
@@ -428,6 +429,40 @@ static void test_f32_unary_softmax_layer_norm(void) {
 
 /* ---- int8 ---------------------------------------------------------------------------- */
 
+/* Per-row dynamic quantization (the dynamic Linear's input): runs of rows as tasks. */
+static void test_q8_dynamic_rows(void) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[160];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (int c = 0; c < 6; c++) {
+      const int64_t rows = c == 0 ? 128 : rng_range(60, 300), cols = c == 0 ? 1024 : rng_range(100, 1100);
+      const qrt_dtype_t type = c % 3 == 2 ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
+      const int symmetric = c == 5;
+      const int64_t n = rows * cols;
+      float *x = xmalloc((size_t)n * 4), *sw = xmalloc((size_t)rows * 4), *sg = xmalloc((size_t)rows * 4);
+      int32_t *zw = xmalloc((size_t)rows * 4), *zg = xmalloc((size_t)rows * 4);
+      uint8_t *yw = xmalloc((size_t)n), *yg = xmalloc((size_t)n);
+      fill_rand(x, n);
+      for (int64_t r = 0; r < rows; r += 5) x[r * cols] *= 40.0f; /* rows of other ranges */
+      memset(yw, 0xa5, (size_t)n);
+      CHECK_OK(qrt_q8_dynamic_quantize_rows(type, symmetric, rows, cols, x, yw, sw, zw));
+      snprintf(what, sizeof what, "q8 dynamic rows %s %lldx%lld type %d%s", qrt_isa_name(isas[i]), (long long)rows,
+               (long long)cols, (int)type, symmetric ? " symmetric" : "");
+      for (int t = 2; t <= 4; t++) {
+        memset(yg, 0xa5, (size_t)n);
+        CHECK_OK(qrt_q8_dynamic_quantize_rows_mt(&g_pools[t], type, symmetric, rows, cols, x, yg, sg, zg));
+        expect_same_bytes(what, t, yg, yw, (size_t)n);
+        expect_same_bytes("dynamic rows scales", t, sg, sw, (size_t)rows * 4);
+        expect_same_bytes("dynamic rows zero points", t, zg, zw, (size_t)rows * 4);
+      }
+      free(x), free(sw), free(sg), free(zw), free(zg), free(yw), free(yg);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
 static void fill_bytes(uint8_t *p, int64_t n) {
   for (int64_t i = 0; i < n; i++) p[i] = (uint8_t)rng_u32();
 }
@@ -535,6 +570,7 @@ int main(void) {
   test_f32_matmul();
   test_f32_binary();
   test_f32_unary_softmax_layer_norm();
+  test_q8_dynamic_rows();
   test_q8_conv();
   test_q8_gemm();
   for (int t = 2; t <= 4; t++) qrt_pool_deinit(&g_pools[t]);
