@@ -389,7 +389,8 @@ static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, int op_index, va
   qcc_status_t fst = NULL;
   if (nin == 1 && nout == 1 && !ex->opts.no_activation_fusion && fuse_activation(ex, op, k, ins[0], vm, vcount, &fst))
     return fst;
-  if (k == QCC_OP_add && nin == 2 && nout == 1 && !ex->opts.no_activation_fusion &&
+  /* (not under after_step: qcc compare matches the qgemm_dynamic's value with the float MatMul's) */
+  if (k == QCC_OP_add && nin == 2 && nout == 1 && !ex->opts.no_activation_fusion && !ex->opts.after_step &&
       fuse_bias(ex, op, ins, vm, vcount, &fst))
     return fst;
   ex_step s;

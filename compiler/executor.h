@@ -14,7 +14,8 @@
  * convolution or binary op that nothing else reads becomes that step's output
  * clamp (no step of its own), and an Add of a constant bias to a qgemm_dynamic's
  * result becomes part of that Linear's epilogue (packed with its weights; the
- * same bits); qcc_executor_options.no_activation_fusion turns both off.
+ * same bits; not with an after_step hook, which sees each op's own value);
+ * qcc_executor_options.no_activation_fusion turns both off.
  * Running the plan costs kernel time only.
  *
  * Memory. Liveness is computed at plan time: an activation's buffer goes back
@@ -66,8 +67,8 @@ typedef qcc_status_t (*qcc_observe_fn)(void *user_data, int64_t id, const qcc_np
  * op; constants and views count), value is borrowed for the call. Ops with no
  * step have no call: constants, views, ops evaluated at plan time, and a
  * Relu/Clip folded into its producer's clamp (that producer's call then sees
- * the clamped value; set no_activation_fusion to see both), and a bias Add
- * folded into a qgemm_dynamic (likewise). For looking
+ * the clamped value; set no_activation_fusion to see both). (A bias Add is
+ * not folded into a qgemm_dynamic when this hook is set.) For looking
  * inside a run (qcc compare); a non-OK status stops the run. */
 typedef qcc_status_t (*qcc_step_fn)(void *user_data, int op_index, int result, const qcc_npy_tensor_t *value);
 
