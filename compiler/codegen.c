@@ -519,10 +519,10 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
         char lo[48], hi[48];
         fmt_f32(s->u.bin.lo, lo, sizeof lo);
         fmt_f32(s->u.bin.hi, hi, sizeof hi);
-        call(c, "qrt_f32_binary_clamp((qrt_binary_op_t)%d, %lld, %s, %s, %s, %s, %s, %s, %s, %s)", (int)s->u.bin.op,
+        call(c, "qrt_f32_binary_clamp_mt(P, (qrt_binary_op_t)%d, %lld, %s, %s, %s, %s, %s, %s, %s, %s)", (int)s->u.bin.op,
              LL(s->u.bin.rank), n1, IN(0), n2, IN(1), n3, lo, hi, out[0]);
       } else if (all_f32(ex, s))
-        call(c, "qrt_f32_binary((qrt_binary_op_t)%d, %lld, %s, %s, %s, %s, %s, %s)", (int)s->u.bin.op,
+        call(c, "qrt_f32_binary_mt(P, (qrt_binary_op_t)%d, %lld, %s, %s, %s, %s, %s, %s)", (int)s->u.bin.op,
              LL(s->u.bin.rank), n1, IN(0), n2, IN(1), n3, out[0]);
       else if (s->u.bin.op == QRT_BINARY_POW && s->ty != s->ty2)
         call(c, "qrt_pow_typed((qrt_type_t)%d, (qrt_type_t)%d, %lld, %s, %s, %s, %s, %s, %s)", (int)s->ty,
@@ -549,7 +549,7 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
       fmt_f32(s->u.un.alpha, f1, sizeof f1);
       fmt_f32(s->u.un.beta, f2, sizeof f2);
       if (all_f32(ex, s))
-        call(c, "qrt_f32_unary((qrt_unary_op_t)%d, %s, %s, %lld, %s, %s)", (int)s->u.un.op, f1, f2,
+        call(c, "qrt_f32_unary_mt(P, (qrt_unary_op_t)%d, %s, %s, %lld, %s, %s)", (int)s->u.un.op, f1, f2,
              LL(OSLOT(0)->numel), IN(0), out[0]);
       else if (s->kind == QCC_OP_clip)
         call(c, "qrt_clip_typed((qrt_type_t)%d, %lld, %s, %s, %s, %s)", (int)s->ty, LL(OSLOT(0)->numel), IN(0), f1,
@@ -560,7 +560,7 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
       return NULL;
     case QCC_OP_softmax:
     case QCC_OP_log_softmax:
-      call(c, "qrt_f32_%s(%lld, %lld, %lld, %s, %s)", s->kind == QCC_OP_softmax ? "softmax" : "log_softmax",
+      call(c, "qrt_f32_%s%lld, %lld, %lld, %s, %s)", s->kind == QCC_OP_softmax ? "softmax_mt(P, " : "log_softmax(",
            LL(s->u.ax.outer), LL(s->u.ax.axis), LL(s->u.ax.inner), IN(0), out[0]);
       return NULL;
     case QCC_OP_layer_norm: {
@@ -579,7 +579,7 @@ static qcc_status_t emit_float(cg_step *t, bool *done) {
         bias = sc2;
       }
       fmt_f32(s->u.ln.eps, f1, sizeof f1);
-      call(c, "qrt_f32_layer_norm(%lld, %lld, %s, %s, %s, %s, %s, NULL, NULL)", LL(s->u.ln.outer), LL(s->u.ln.inner),
+      call(c, "qrt_f32_layer_norm_mt(P, %lld, %lld, %s, %s, %s, %s, %s, NULL, NULL)", LL(s->u.ln.outer), LL(s->u.ln.inner),
            IN(0), scale, bias, f1, out[0]);
       return NULL;
     }
@@ -761,7 +761,7 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       scratch_addr(c, i, off, xs, sizeof xs);
       scratch_addr(c, i, off + (size_t)m * sizeof(float), xz, sizeof xz);
       scratch_addr(c, i, used, rest, sizeof rest);
-      call(c, "qrt_q8_dynamic_quantize_rows(QRT_DTYPE_U8, 0, %lld, %lld, %s, %s, %s, %s)", LL(m), LL(k), IN(0), scr,
+      call(c, "qrt_q8_dynamic_quantize_rows_mt(P, QRT_DTYPE_U8, 0, %lld, %lld, %s, %s, %s, %s)", LL(m), LL(k), IN(0), scr,
            xs, xz);
       call(c, "qrt_q8_gemm_dynamic_packed_mt(P, %lld, %lld, %lld, %s, %lld, %s, %s, 1, %s, %s, %lld, %s, %zu)", LL(m), LL(n),
            LL(k), scr, LL(k), xs, xz, PK(), out[0], LL(n), rest, s->scratch - used);

@@ -325,6 +325,41 @@ static bool fuse_activation(qcc_executor *ex, MlirOperation op, qcc_op_kind k, i
   return false;
 }
 
+/* Add of a constant f32 bias [N] (broadcast along the last dimension; either
+ * operand) to the f32 result of a qgemm_dynamic without bias that nothing else
+ * reads (a Linear exported as MatMul + Add): the bias is packed into the
+ * qgemm_dynamic's weights (ex_qgemm_dynamic_add_bias) and the Add's result
+ * becomes the qgemm_dynamic's slot. The same bits: the Linear's epilogue
+ * computes (float)acc * scale + bias[n] as one float add of the same two
+ * operands the Add adds (its float product is rounded first either way; no
+ * FMA). Only a NaN in both operands could pick the other NaN's payload.
+ * Returns true when fused. */
+static bool fuse_bias(qcc_executor *ex, MlirOperation op, const int *ins, value_map *vm, size_t *vcount,
+                      qcc_status_t *st) {
+  MlirValue res = mlirOperationGetResult(op, 0);
+  for (int w = 0; w < 2; w++) {
+    const ex_slot *c = &ex->slots[ins[w]], *x = &ex->slots[ins[1 - w]];
+    if (ex->slots[c->root].kind != EX_SLOT_CONST || c->dtype != QCC_NPY_F32 || c->bf16 || c->rank < 1) continue;
+    if (x->root != ins[1 - w] || x->kind != EX_SLOT_ACT || x->dtype != QCC_NPY_F32 || x->bf16 || x->rank < 1) continue;
+    MlirValue xv = mlirOperationGetOperand(op, 1 - w);
+    if (!single_use(xv) || !mlirValueIsAOpResult(xv) || !mlirTypeEqual(mlirValueGetType(xv), mlirValueGetType(res)))
+      continue;
+    MlirOperation qop = mlirOpResultGetOwner(xv);
+    if (qcc_op_get_kind(qop) != QCC_OP_qgemm_dynamic) continue;
+    ex_step *s = NULL;
+    for (int i = ex->n_steps - 1; i >= 0 && !s; i--)
+      if (ex->steps[i].n_out >= 1 && ex->steps[i].out[0] == ins[1 - w]) s = &ex->steps[i];
+    if (!s || s->kind != QCC_OP_qgemm_dynamic || (s->n_in > 2 && s->in[2] >= 0)) continue;
+    const int64_t n = s->u.gemm.n;
+    if (c->numel != n || c->shape[c->rank - 1] != n || c->rank > x->rank || x->shape[x->rank - 1] != n) continue;
+    *st = ex_qgemm_dynamic_add_bias(ex, qop, s, ex_data(ex, ins[w]));
+    if (!*st && !vm_put(vm, res, ins[1 - w], vcount)) *st = no_memory();
+    ex->n_fused++;
+    return true;
+  }
+  return false;
+}
+
 static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, int op_index, value_map *vm, size_t *vcount) {
   qcc_op_kind k = qcc_op_get_kind(op);
   if (k == QCC_OP_NONE) return op_error(op, QCC_ERR_UNSUPPORTED, "not a qcc op; the executor cannot run it");
@@ -353,6 +388,10 @@ static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, int op_index, va
   }
   qcc_status_t fst = NULL;
   if (nin == 1 && nout == 1 && !ex->opts.no_activation_fusion && fuse_activation(ex, op, k, ins[0], vm, vcount, &fst))
+    return fst;
+  /* (not under after_step: qcc compare matches the qgemm_dynamic's value with the float MatMul's) */
+  if (k == QCC_OP_add && nin == 2 && nout == 1 && !ex->opts.no_activation_fusion && !ex->opts.after_step &&
+      fuse_bias(ex, op, ins, vm, vcount, &fst))
     return fst;
   ex_step s;
   memset(&s, 0, sizeof s);

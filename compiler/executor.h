@@ -12,8 +12,11 @@
  * are evaluated at plan time (so a dequantized weight feeding a conv is packed
  * like any other weight). A Relu or Clip whose operand comes from an f32
  * convolution or binary op that nothing else reads becomes that step's output
- * clamp (no step of its own; qcc_executor_options.no_activation_fusion turns
- * this off). Running the plan costs kernel time only.
+ * clamp (no step of its own), and an Add of a constant bias to a qgemm_dynamic's
+ * result becomes part of that Linear's epilogue (packed with its weights; the
+ * same bits; not with an after_step hook, which sees each op's own value);
+ * qcc_executor_options.no_activation_fusion turns both off.
+ * Running the plan costs kernel time only.
  *
  * Memory. Liveness is computed at plan time: an activation's buffer goes back
  * to a pool right after its last reader ran (views such as reshape share their
@@ -75,14 +78,16 @@ typedef qcc_status_t (*qcc_observe_fn)(void *user_data, int64_t id, const qcc_np
  * op; constants and views count), value is borrowed for the call. Ops with no
  * step have no call: constants, views, ops evaluated at plan time, and a
  * Relu/Clip folded into its producer's clamp (that producer's call then sees
- * the clamped value; set no_activation_fusion to see both). For looking
+ * the clamped value; set no_activation_fusion to see both). (A bias Add is
+ * not folded into a qgemm_dynamic when this hook is set.) For looking
  * inside a run (qcc compare); a non-OK status stops the run. */
 typedef qcc_status_t (*qcc_step_fn)(void *user_data, int op_index, int result, const qcc_npy_tensor_t *value);
 
 typedef struct {
   qcc_observe_fn observe; /* NULL: observe ops are plain identities */
   void *observe_user_data;
-  bool no_activation_fusion; /* keep every Relu/Clip a step of its own (tests compare both) */
+  bool no_activation_fusion; /* keep every Relu/Clip, and every bias Add after a qgemm_dynamic, a step of
+                                its own (tests compare both) */
   qcc_step_fn after_step;    /* NULL: no call */
   void *step_user_data;
   int threads; /* 0 or 1: one thread; K > 1: the int8 and f32 convolutions and gemms run on a
@@ -116,7 +121,8 @@ qcc_status_t qcc_executor_run(qcc_executor *ex, const qcc_npy_tensor_t *inputs, 
 typedef struct {
   int n_steps;                  /* kernel steps in the plan (after folding) */
   int n_folded;                 /* ops evaluated at plan time */
-  int n_fused;                  /* Relu/Clip ops folded into their producer's output clamp */
+  int n_fused;                  /* Relu/Clip ops folded into their producer's output clamp, bias Adds
+                                   into a qgemm_dynamic's epilogue */
   size_t peak_activation_bytes; /* max bytes of live activations (outputs included,
                                    graph inputs and constants excluded) */
   size_t constant_bytes;        /* constants and packed weights held by the plan */

@@ -142,6 +142,9 @@ qcc_status_t ex_plan_qop(qcc_executor *ex, MlirOperation op, ex_step *s);
  * conv_transpose, f32 binary ops), for folding a following Relu/Clip into it;
  * false for any other step. */
 bool ex_step_output_clamp(ex_step *s, float **lo, float **hi);
+/* executor_qops.c: re-pack the weights of s, the step of the qgemm_dynamic qop
+ * (planned without a bias), with the float bias [N]: its epilogue then adds it. */
+qcc_status_t ex_qgemm_dynamic_add_bias(qcc_executor *ex, MlirOperation qop, ex_step *s, const float *bias);
 /* An f32 binary step with a fused clamp (qrt_f32_binary_clamp, not qrt_f32_binary). */
 static inline bool ex_binary_clamps(const ex_step *s) {
   return !(s->u.bin.lo == -INFINITY && s->u.bin.hi == INFINITY);

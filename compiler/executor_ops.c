@@ -235,11 +235,11 @@ static qcc_status_t plan_matmul(qcc_executor *ex, MlirOperation op, ex_step *s) 
 static qcc_status_t run_binary(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
   if (ex_binary_clamps(s))
-    KCHECK(qrt_f32_binary_clamp(s->u.bin.op, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1), s->u.bin.sb,
-                                s->u.bin.lo, s->u.bin.hi, OUT(0)));
+    KCHECK(qrt_f32_binary_clamp_mt(ex_pool(ex), s->u.bin.op, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa,
+                                   IN(1), s->u.bin.sb, s->u.bin.lo, s->u.bin.hi, OUT(0)));
   else
-    KCHECK(qrt_f32_binary(s->u.bin.op, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1), s->u.bin.sb,
-                          OUT(0)));
+    KCHECK(qrt_f32_binary_mt(ex_pool(ex), s->u.bin.op, s->u.bin.rank, s->u.bin.shape, IN(0), s->u.bin.sa, IN(1),
+                             s->u.bin.sb, OUT(0)));
   return NULL;
 }
 
@@ -316,7 +316,7 @@ static qcc_status_t plan_where(qcc_executor *ex, ex_step *s) {
 
 static qcc_status_t run_unary(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
-  KCHECK(qrt_f32_unary(s->u.un.op, s->u.un.alpha, s->u.un.beta, OSLOT(0)->numel, IN(0), OUT(0)));
+  KCHECK(qrt_f32_unary_mt(ex_pool(ex), s->u.un.op, s->u.un.alpha, s->u.un.beta, OSLOT(0)->numel, IN(0), OUT(0)));
   return NULL;
 }
 
@@ -434,7 +434,7 @@ static qcc_status_t plan_unary_typed(qcc_executor *ex, MlirOperation op, ex_step
 static qcc_status_t run_softmax(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
   if (s->kind == QCC_OP_softmax)
-    KCHECK(qrt_f32_softmax(s->u.ax.outer, s->u.ax.axis, s->u.ax.inner, IN(0), OUT(0)));
+    KCHECK(qrt_f32_softmax_mt(ex_pool(ex), s->u.ax.outer, s->u.ax.axis, s->u.ax.inner, IN(0), OUT(0)));
   else
     KCHECK(qrt_f32_log_softmax(s->u.ax.outer, s->u.ax.axis, s->u.ax.inner, IN(0), OUT(0)));
   return NULL;
@@ -466,7 +466,8 @@ static qcc_status_t run_layer_norm(qcc_executor *ex, ex_step *s, void *scratch) 
     KCHECK(qrt_broadcast_copy(4, s->u.ln.rank, s->u.ln.shape, bias, s->u.ln.bs, sb + off));
     bias = sb + off;
   }
-  KCHECK(qrt_f32_layer_norm(s->u.ln.outer, s->u.ln.inner, IN(0), scale, bias, s->u.ln.eps, OUT(0), NULL, NULL));
+  KCHECK(qrt_f32_layer_norm_mt(ex_pool(ex), s->u.ln.outer, s->u.ln.inner, IN(0), scale, bias, s->u.ln.eps, OUT(0),
+                               NULL, NULL));
   return NULL;
 }
 

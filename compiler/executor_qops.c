@@ -297,7 +297,7 @@ static qcc_status_t run_qgemm_dynamic(qcc_executor *ex, ex_step *s, void *scratc
   float *xs = (float *)((char *)scratch + off);
   int32_t *xz = (int32_t *)(xs + m);
   size_t used = off + (size_t)m * (sizeof(float) + sizeof(int32_t));
-  KCHECK(qrt_q8_dynamic_quantize_rows(QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
+  KCHECK(qrt_q8_dynamic_quantize_rows_mt(ex_pool(ex), QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
   KCHECK(qrt_q8_gemm_dynamic_packed_mt(ex_pool(ex), m, n, k, xq, k, xs, xz, 1, s->packed, OUT(0), n,
                                        (char *)scratch + used, s->scratch - used));
   return NULL;
@@ -328,6 +328,16 @@ static qcc_status_t plan_qgemm_dynamic(qcc_executor *ex, MlirOperation op, ex_st
   s->scratch = xbytes + (size_t)s->u.gemm.m * (sizeof(float) + sizeof(int32_t)) + 64 +
                qrt_q8_gemm_scratch_size(s->u.gemm.m, s->u.gemm.n, s->u.gemm.k);
   s->run = run_qgemm_dynamic;
+  return NULL;
+}
+
+qcc_status_t ex_qgemm_dynamic_add_bias(qcc_executor *ex, MlirOperation qop, ex_step *s, const float *bias) {
+  qrt_q8_weights_t wq;
+  free(s->fbuf), free(s->ibuf);
+  s->fbuf = NULL, s->ibuf = NULL;
+  QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(qop, 1), s->u.gemm.n, &wq));
+  KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1), bias, s->packed,
+                                          s->packed_size));
   return NULL;
 }
 

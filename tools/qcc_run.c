@@ -385,7 +385,7 @@ int qcc_cmd_run(int argc, char **argv) {
   if (!quiet) {
     qcc_executor_stats s;
     qcc_executor_get_stats(ex, &s);
-    printf("ran %s: %d steps (%d ops folded at plan time, %d Relu/Clip fused into their producers)\n", model,
+    printf("ran %s: %d steps (%d ops folded at plan time, %d Relu/Clip or bias Add fused into their producers)\n", model,
            s.n_steps, s.n_folded, s.n_fused);
     for (int i = 0; i < nout; i++) print_output(qcc_executor_output_name(ex, i), &outputs[i]);
     qsort(times, (size_t)repeat, sizeof *times, cmp_double);

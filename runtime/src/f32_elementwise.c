@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nd_iter.h"
+#include "qrt/qrt_pool.h"
 #include "f32_transcend.h"
 #include "qrt_internal.h"
 
@@ -117,51 +118,116 @@ static qrt_bin_fn qrt_bin_lookup(qrt_binary_op_t op) {
   return NULL;
 }
 
-/* Rows of the innermost (collapsed) dimension; with clamp, each row in blocks
- * of QRT_CLAMP_BLOCK results clamped right after they are computed. */
+/* ---- threads: ranges of output elements -------------------------------------------- */
+
+/* Elementwise kernels compute each output element by itself, so any split of
+ * the output gives the same bytes. An op is split only when every task gets at
+ * least `min_task` elements (a pool run costs a few microseconds), into at most
+ * four tasks per thread, each a multiple of 16 elements. */
+int64_t qrt_ew_tasks(const qrt_pool_t *pool, int64_t total, int64_t min_task, int64_t *out_chunk) {
+  const int threads = qrt_pool_threads(pool);
+  int64_t tasks = threads > 1 ? QRT_MIN((int64_t)4 * threads, total / QRT_MAX(min_task, 1)) : 1;
+  if (tasks < 2) {
+    *out_chunk = total;
+    return 1;
+  }
+  int64_t chunk = (total + tasks - 1) / tasks;
+  chunk = (chunk + 15) / 16 * 16;
+  *out_chunk = chunk;
+  return (total + chunk - 1) / chunk;
+}
+
+/* ---- binary with broadcasting ------------------------------------------------------- */
+
+/* Rows of the innermost (collapsed) dimension, output elements [e0, e1) of
+ * them; with clamp, each row in blocks of QRT_CLAMP_BLOCK results clamped
+ * right after they are computed. */
 #define QRT_CLAMP_BLOCK 2048
-static qrt_status_t qrt_binary_rows(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
-                                    const float *a, const int64_t *a_strides, const float *b,
-                                    const int64_t *b_strides, int clamp, float lo, float hi,
-                                    float *y) {
-  const qrt_bin_fn fn = qrt_bin_lookup(op);
-  if (!fn) return QRT_INVALID_ARGUMENT;
-  qrt_nd_t it;
-  const int64_t *st[2] = {a_strides, b_strides};
-  if (!qrt_nd_init(&it, 2, rank, out_shape, st)) return QRT_INVALID_ARGUMENT;
+typedef struct {
+  qrt_bin_fn fn;
+  qrt_nd_t it; /* at row 0 */
+  const float *a, *b;
+  float *y;
+  int clamp;
+  float lo, hi;
+  int64_t chunk, total;
+} qrt_binary_job_t;
+
+static void qrt_binary_range(const qrt_binary_job_t *j, int64_t e0, int64_t e1) {
+  qrt_nd_t it = j->it;
   const int64_t L = it.shape[it.rank - 1];
   const int64_t sa = it.st[0][it.rank - 1], sb = it.st[1][it.rank - 1];
-  for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
-    const float *ar = a + it.off[0], *br = b + it.off[1];
-    if (!clamp) {
-      fn(L, ar, sa, br, sb, y);
+  if (L == 0 || e0 >= e1) return;
+  int64_t c = e0 % L;
+  qrt_nd_seek(&it, e0 / L);
+  float *y = j->y + e0;
+  while (e0 < e1) {
+    const int64_t len = QRT_MIN(L - c, e1 - e0);
+    const float *ar = j->a + it.off[0] + c * sa, *br = j->b + it.off[1] + c * sb;
+    if (!j->clamp) {
+      j->fn(len, ar, sa, br, sb, y);
     } else {
-      for (int64_t i0 = 0; i0 < L; i0 += QRT_CLAMP_BLOCK) {
-        const int64_t n = L - i0 < QRT_CLAMP_BLOCK ? L - i0 : QRT_CLAMP_BLOCK;
+      for (int64_t i0 = 0; i0 < len; i0 += QRT_CLAMP_BLOCK) {
+        const int64_t n = len - i0 < QRT_CLAMP_BLOCK ? len - i0 : QRT_CLAMP_BLOCK;
         float *yb = y + i0;
-        fn(n, ar + i0 * sa, sa, br + i0 * sb, sb, yb);
+        j->fn(n, ar + i0 * sa, sa, br + i0 * sb, sb, yb);
         for (int64_t i = 0; i < n; i++) {
           float v = yb[i];
-          v = v < lo ? lo : v;
-          yb[i] = v > hi ? hi : v;
+          v = v < j->lo ? j->lo : v;
+          yb[i] = v > j->hi ? j->hi : v;
         }
       }
     }
-    y += L;
+    y += len, e0 += len, c = 0;
+    qrt_nd_next(&it);
   }
+}
+
+static void qrt_binary_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const qrt_binary_job_t *j = (const qrt_binary_job_t *)arg;
+  qrt_binary_range(j, t * j->chunk, QRT_MIN(j->total, (t + 1) * j->chunk));
+}
+
+enum { QRT_EW_MIN_TASK = 16384, QRT_EW_MIN_TASK_TRANSCEND = 2048 };
+
+static qrt_status_t qrt_binary_rows(qrt_pool_t *pool, qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                                    const float *a, const int64_t *a_strides, const float *b,
+                                    const int64_t *b_strides, int clamp, float lo, float hi, float *y) {
+  qrt_binary_job_t j = {qrt_bin_lookup(op), {0}, a, b, y, clamp, lo, hi, 0, 0};
+  if (!j.fn) return QRT_INVALID_ARGUMENT;
+  const int64_t *st[2] = {a_strides, b_strides};
+  if (!qrt_nd_init(&j.it, 2, rank, out_shape, st)) return QRT_INVALID_ARGUMENT;
+  j.total = j.it.outer * j.it.shape[j.it.rank - 1];
+  const int64_t tasks = qrt_ew_tasks(pool, j.total, op == QRT_BINARY_POW ? QRT_EW_MIN_TASK_TRANSCEND : QRT_EW_MIN_TASK,
+                                     &j.chunk);
+  if (tasks > 1) qrt_pool_run(pool, tasks, qrt_binary_task, &j);
+  else qrt_binary_range(&j, 0, j.total);
   return QRT_OK;
+}
+
+qrt_status_t qrt_f32_binary_mt(qrt_pool_t *pool, qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                               const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
+                               float *y) {
+  return qrt_binary_rows(pool, op, rank, out_shape, a, a_strides, b, b_strides, 0, 0.0f, 0.0f, y);
+}
+
+qrt_status_t qrt_f32_binary_clamp_mt(qrt_pool_t *pool, qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                                     const float *a, const int64_t *a_strides, const float *b,
+                                     const int64_t *b_strides, float lo, float hi, float *y) {
+  return qrt_binary_rows(pool, op, rank, out_shape, a, a_strides, b, b_strides, 1, lo, hi, y);
 }
 
 qrt_status_t qrt_f32_binary(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
                             const float *a, const int64_t *a_strides, const float *b,
                             const int64_t *b_strides, float *y) {
-  return qrt_binary_rows(op, rank, out_shape, a, a_strides, b, b_strides, 0, 0.0f, 0.0f, y);
+  return qrt_binary_rows(NULL, op, rank, out_shape, a, a_strides, b, b_strides, 0, 0.0f, 0.0f, y);
 }
 
 qrt_status_t qrt_f32_binary_clamp(qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
                                   const float *a, const int64_t *a_strides, const float *b,
                                   const int64_t *b_strides, float lo, float hi, float *y) {
-  return qrt_binary_rows(op, rank, out_shape, a, a_strides, b, b_strides, 1, lo, hi, y);
+  return qrt_binary_rows(NULL, op, rank, out_shape, a, a_strides, b, b_strides, 1, lo, hi, y);
 }
 
 qrt_status_t qrt_f32_prelu(int64_t rank, const int64_t *shape, const float *x, const float *slope,
@@ -219,6 +285,15 @@ double qrt_f32_exp_shifted_sum(int64_t n, const float *x, float mx, float *y) {
   return qrt_f32_exp_shifted_sum__scalar(n, x, mx, y);
 }
 
+void qrt_f32_softmax_rows(int64_t rows, int64_t n, const float *x, float *y) {
+#if defined(__x86_64__)
+  const qrt_isa_t isa = qrt_active_isa();
+  if (QRT_TRANSCEND(QRT_ISA_AVX512F)) { qrt_f32_softmax_rows__avx512f(rows, n, x, y); return; }
+  if (QRT_TRANSCEND(QRT_ISA_AVX2_FMA)) { qrt_f32_softmax_rows__avx2_fma(rows, n, x, y); return; }
+#endif
+  qrt_f32_softmax_rows__scalar(rows, n, x, y);
+}
+
 /* ---- unary ------------------------------------------------------------------------ */
 
 static inline float qrt_sigmoidf(float x) {
@@ -227,9 +302,8 @@ static inline float qrt_sigmoidf(float x) {
   return e / (1.0f + e); /* NaN takes this branch and stays NaN */
 }
 
-qrt_status_t qrt_f32_unary(qrt_unary_op_t op, float alpha, float beta, int64_t n, const float *x,
-                           float *y) {
-  if (n < 0) return QRT_INVALID_ARGUMENT;
+static qrt_status_t qrt_unary_range(qrt_unary_op_t op, float alpha, float beta, int64_t n, const float *x,
+                                    float *y) {
   int64_t i;
   switch (op) {
     case QRT_UNARY_RELU:
@@ -323,4 +397,39 @@ qrt_status_t qrt_f32_unary(qrt_unary_op_t op, float alpha, float beta, int64_t n
       return QRT_INVALID_ARGUMENT;
   }
   return QRT_OK;
+}
+
+typedef struct {
+  qrt_unary_op_t op;
+  float alpha, beta;
+  const float *x;
+  float *y;
+  int64_t chunk, total;
+} qrt_unary_job_t;
+
+static void qrt_unary_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const qrt_unary_job_t *j = (const qrt_unary_job_t *)arg;
+  const int64_t e0 = t * j->chunk, n = QRT_MIN(j->total - e0, j->chunk);
+  (void)qrt_unary_range(j->op, j->alpha, j->beta, n, j->x + e0, j->y + e0); /* op checked before */
+}
+
+qrt_status_t qrt_f32_unary_mt(qrt_pool_t *pool, qrt_unary_op_t op, float alpha, float beta, int64_t n,
+                              const float *x, float *y) {
+  if (n < 0 || (unsigned)op > (unsigned)QRT_UNARY_SILU) return QRT_INVALID_ARGUMENT;
+  /* the cheap ops are a pass over memory; the rest call libm or the erf polynomial */
+  const int cheap = op == QRT_UNARY_RELU || op == QRT_UNARY_LEAKY_RELU || op == QRT_UNARY_CLIP ||
+                    op == QRT_UNARY_HARD_SIGMOID || op == QRT_UNARY_HARD_SWISH || op == QRT_UNARY_NEG ||
+                    op == QRT_UNARY_ABS;
+  qrt_unary_job_t j = {op, alpha, beta, x, y, 0, n};
+  const int64_t tasks = qrt_ew_tasks(pool, n, cheap ? QRT_EW_MIN_TASK : QRT_EW_MIN_TASK_TRANSCEND, &j.chunk);
+  if (tasks > 1) {
+    qrt_pool_run(pool, tasks, qrt_unary_task, &j);
+    return QRT_OK;
+  }
+  return qrt_unary_range(op, alpha, beta, n, x, y);
+}
+
+qrt_status_t qrt_f32_unary(qrt_unary_op_t op, float alpha, float beta, int64_t n, const float *x, float *y) {
+  return qrt_f32_unary_mt(NULL, op, alpha, beta, n, x, y);
 }

@@ -1,13 +1,17 @@
 /* exp and erf for the float kernels that call them per element (GELU, softmax),
- * written so GCC vectorizes the loops, and so that every build of them gives the
- * same bits: included by f32_transcend__scalar.c (vectorized for the baseline,
- * SSE2 or NEON), __avx2_fma.c and __avx512f.c, each defining QRT_TR_SUFFIX. The
- * results depend only on IEEE single operations (+ - * /, compare/select,
- * exact int<->float conversions of integral values): libqrt is compiled with
+ * written so that every build of them gives the same bits: included by
+ * f32_transcend__scalar.c (the reference: one element at a time, in plain C),
+ * __avx2_fma.c and __avx512f.c (QRT_TR_VECTOR: 16 elements at a time in GCC
+ * vector types, the reference's operations lane by lane, tails through the
+ * reference's per-element functions), each defining QRT_TR_SUFFIX. The results
+ * depend only on IEEE single operations (+ - * /, compare/select, exact
+ * int<->float conversions of integral values): libqrt is compiled with
  * -ffp-contract=off and without -ffast-math, so no FMA or reassociation can
- * change a result, whatever vector width the compiler picks. The double sums
- * of the softmax are kept in 16 lanes (element i in lane i % 16), combined in
- * a fixed order.
+ * change a result, whatever vector width the compiler picks. (GCC 12 does not
+ * vectorize the per-element loops by itself: the selects on floats would be
+ * conditional float operations, which -ftrapping-math keeps as branches; hence
+ * the explicit vectors.) The double sums of the softmax are kept in 16 lanes
+ * (element i in lane i % 16), combined in a fixed order.
  *
  * Accuracy (test/runtime/test_transcend.c measures it against libm's double
  * exp and erf): qrt_tr_exp within 2 ulp for x in [-87.3, 88.7] (below: 0, where
@@ -87,24 +91,150 @@ static inline float qrt_tr_erf(float x) {
   return a < 1.0f ? small : (x != x ? x : large);
 }
 
+static inline float qrt_tr_gelu(float v) { return 0.5f * v * (1.0f + qrt_tr_erf(v * 0.707106781f)); }
+
+#if defined(QRT_TR_VECTOR)
+/* ---- the same operations on 16 lanes ------------------------------------------------ */
+/* (the helpers are always inlined: no 64-byte vector crosses a call, whatever the ISA) */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+typedef float qrt_tr_vf __attribute__((vector_size(64)));
+typedef int32_t qrt_tr_vi __attribute__((vector_size(64)));
+typedef double qrt_tr_vd __attribute__((vector_size(64)));
+#define QRT_TR_LANES 16
+
+static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_load(const float *p) {
+  qrt_tr_vf v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline __attribute__((always_inline)) void qrt_tr_store(float *p, qrt_tr_vf v) { memcpy(p, &v, sizeof v); }
+static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_splat(float v) {
+  return (qrt_tr_vf){v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v};
+}
+/* m ? a : b, lane by lane (m from a vector comparison: all ones or zero). With
+ * AVX-512 one masked blend (GCC keeps the comparison in a mask register);
+ * elsewhere the bitwise form, which GCC does not turn into a blend by itself. */
+static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_sel(qrt_tr_vi m, qrt_tr_vf a, qrt_tr_vf b) {
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  return (qrt_tr_vf)_mm512_mask_blend_ps(_mm512_movepi32_mask((__m512i)m), (__m512)b, (__m512)a);
+#else
+  return (qrt_tr_vf)((m & (qrt_tr_vi)a) | (~m & (qrt_tr_vi)b));
+#endif
+}
+/* lanes 0-7 or 8-15 as doubles (exact) */
+static inline __attribute__((always_inline)) qrt_tr_vd qrt_tr_lo_pd(qrt_tr_vf v) {
+#if defined(__AVX512F__)
+  return (qrt_tr_vd)_mm512_cvtps_pd(_mm512_castps512_ps256((__m512)v));
+#else
+  return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), qrt_tr_vd);
+#endif
+}
+static inline __attribute__((always_inline)) qrt_tr_vd qrt_tr_hi_pd(qrt_tr_vf v) {
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  return (qrt_tr_vd)_mm512_cvtps_pd(_mm512_extractf32x8_ps((__m512)v, 1));
+#else
+  return __builtin_convertvector(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), qrt_tr_vd);
+#endif
+}
+
+static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_exp_v(qrt_tr_vf x) {
+  const qrt_tr_vf zero = qrt_tr_splat(0.0f), lo = qrt_tr_splat(-87.3365f), hi = qrt_tr_splat(88.7228f);
+  const qrt_tr_vi nan = x != x;
+  const qrt_tr_vf xs = qrt_tr_sel(nan, zero, x);
+  const qrt_tr_vi below = xs < lo, above = xs > hi;
+  const qrt_tr_vf xc = qrt_tr_sel(below, lo, qrt_tr_sel(above, hi, xs));
+  const qrt_tr_vf shifter = qrt_tr_splat(12582912.0f);
+  const qrt_tr_vf n = (xc * 1.44269504f + shifter) - shifter;
+  const qrt_tr_vf r = (xc - n * 0.693145752f) - n * 1.42860677e-6f;
+  qrt_tr_vf p = qrt_tr_splat(1.98412698e-4f);
+  p = p * r + 1.38888889e-3f;
+  p = p * r + 8.33333333e-3f;
+  p = p * r + 4.16666667e-2f;
+  p = p * r + 1.66666667e-1f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const qrt_tr_vi e = __builtin_convertvector(n, qrt_tr_vi) + 127;
+  const qrt_tr_vi big = e > 254;
+  const qrt_tr_vi bits = (big & (254 << 23)) | (~big & (e << 23));
+  qrt_tr_vf y = p * (qrt_tr_vf)bits;
+  y = qrt_tr_sel(big, y * 2.0f, y);
+  y = qrt_tr_sel(above, qrt_tr_splat((float)INFINITY), y);
+  y = qrt_tr_sel(below, zero, y);
+  return qrt_tr_sel(nan, x, y);
+}
+
+static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_erf_v(qrt_tr_vf x) {
+  const qrt_tr_vf zero = qrt_tr_splat(0.0f), one = qrt_tr_splat(1.0f), cut = qrt_tr_splat(3.92f);
+  const qrt_tr_vi neg = x < zero;
+  const qrt_tr_vf a = qrt_tr_sel(neg, -x, x);
+  const qrt_tr_vf t = x * x;
+  qrt_tr_vf ps = qrt_tr_splat(7.971125888e-05f);
+  ps = ps * t - 8.043394773e-04f;
+  ps = ps * t + 5.191835109e-03f;
+  ps = ps * t - 2.685550973e-02f;
+  ps = ps * t + 1.128362194e-01f;
+  ps = ps * t - 3.761262894e-01f;
+  ps = ps * t + 1.128379107e+00f;
+  const qrt_tr_vf small = x * ps;
+  const qrt_tr_vi lt1 = a < one;
+  const qrt_tr_vf ac = qrt_tr_sel(lt1, one, qrt_tr_sel(a > cut, cut, a));
+  const qrt_tr_vf u = one / ac;
+  qrt_tr_vf h = qrt_tr_splat(-3.890537098e-02f);
+  h = h * u + 2.681558430e-01f;
+  h = h * u - 8.180251122e-01f;
+  h = h * u + 1.432364821e+00f;
+  h = h * u - 1.529065490e+00f;
+  h = h * u + 9.005061984e-01f;
+  h = h * u - 6.863041222e-02f;
+  h = h * u - 2.857256234e-01f;
+  h = h * u + 3.189219162e-03f;
+  h = h * u + 5.636918545e-01f;
+  h = h * u + 2.770466745e-05f;
+  const qrt_tr_vf bigv = one - qrt_tr_exp_v(-(ac * ac)) * h;
+  const qrt_tr_vf mag = qrt_tr_sel(a >= cut, one, bigv);
+  const qrt_tr_vf large = qrt_tr_sel(neg, -mag, mag);
+  return qrt_tr_sel(lt1, small, qrt_tr_sel(x != x, x, large));
+}
+#endif
+
 /* y[i] = 0.5 x (1 + erf(x / sqrt 2)) */
 void QRT_TR_NAME(qrt_f32_gelu_erf)(int64_t n, const float *x, float *y) {
-  for (int64_t i = 0; i < n; i++) {
-    const float v = x[i];
-    y[i] = 0.5f * v * (1.0f + qrt_tr_erf(v * 0.707106781f));
+  int64_t i = 0;
+#if defined(QRT_TR_VECTOR)
+  for (; i + QRT_TR_LANES <= n; i += QRT_TR_LANES) {
+    const qrt_tr_vf v = qrt_tr_load(x + i);
+    qrt_tr_store(y + i, v * 0.5f * (1.0f + qrt_tr_erf_v(v * 0.707106781f)));
   }
+#endif
+  for (; i < n; i++) y[i] = qrt_tr_gelu(x[i]);
 }
 
 /* y[i] = exp(x[i] - mx); returns the sum of the y[i] in double, in 16 lanes. */
 double QRT_TR_NAME(qrt_f32_exp_shifted_sum)(int64_t n, const float *x, float mx, float *y) {
   double lane[16] = {0};
   int64_t i = 0;
+#if defined(QRT_TR_VECTOR)
+  qrt_tr_vd lo = {0}, hi = {0}; /* lanes 0-7 and 8-15 */
+  for (; i + 16 <= n; i += 16) {
+    const qrt_tr_vf e = qrt_tr_exp_v(qrt_tr_load(x + i) - mx);
+    qrt_tr_store(y + i, e);
+    lo += qrt_tr_lo_pd(e);
+    hi += qrt_tr_hi_pd(e);
+  }
+  memcpy(lane, &lo, sizeof lo);
+  memcpy(lane + 8, &hi, sizeof hi);
+#else
   for (; i + 16 <= n; i += 16)
     for (int j = 0; j < 16; j++) {
       const float e = qrt_tr_exp(x[i + j] - mx);
       y[i + j] = e;
       lane[j] += (double)e;
     }
+#endif
   for (int j = 0; i + j < n; j++) {
     const float e = qrt_tr_exp(x[i + j] - mx);
     y[i + j] = e;
@@ -113,4 +243,45 @@ double QRT_TR_NAME(qrt_f32_exp_shifted_sum)(int64_t n, const float *x, float mx,
   double s = 0.0;
   for (int j = 0; j < 16; j++) s += lane[j];
   return s;
+}
+
+/* The largest element, NaN skipped (-inf for none): exact, so the order of the
+ * comparisons cannot change it (but for the sign of a zero, which x - max does
+ * not see). */
+static float QRT_TR_NAME(qrt_tr_row_max)(int64_t n, const float *x) {
+  float m = -(float)INFINITY;
+  int64_t i = 0;
+#if defined(QRT_TR_VECTOR)
+  qrt_tr_vf mv = qrt_tr_splat(-(float)INFINITY);
+  for (; i + QRT_TR_LANES <= n; i += QRT_TR_LANES) {
+    const qrt_tr_vf v = qrt_tr_load(x + i);
+    mv = qrt_tr_sel(v > mv, v, mv);
+  }
+  for (int j = 0; j < QRT_TR_LANES; j++) m = mv[j] > m ? mv[j] : m;
+#endif
+  for (; i < n; i++) m = x[i] > m ? x[i] : m;
+  return m;
+}
+
+/* Softmax of `rows` contiguous rows of n: y = exp(x - max) / sum, the sum in
+ * double (qrt_f32_exp_shifted_sum), then one float multiply by (float)(1 / sum).
+ * A row holding NaN or +inf is undefined: all NaN (a NaN element makes the sum
+ * NaN; +inf is the max). y may be x. */
+void QRT_TR_NAME(qrt_f32_softmax_rows)(int64_t rows, int64_t n, const float *x, float *y) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * n;
+    float *yr = y + r * n;
+    const float mx = QRT_TR_NAME(qrt_tr_row_max)(n, xr);
+    const double sum = mx == (float)INFINITY ? (double)NAN : QRT_TR_NAME(qrt_f32_exp_shifted_sum)(n, xr, mx, yr);
+    if (sum != sum) {
+      for (int64_t i = 0; i < n; i++) yr[i] = NAN;
+      continue;
+    }
+    const float inv = (float)(1.0 / sum);
+    int64_t i = 0;
+#if defined(QRT_TR_VECTOR)
+    for (; i + QRT_TR_LANES <= n; i += QRT_TR_LANES) qrt_tr_store(yr + i, qrt_tr_load(yr + i) * inv);
+#endif
+    for (; i < n; i++) yr[i] *= inv;
+  }
 }

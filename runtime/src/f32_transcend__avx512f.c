@@ -3,5 +3,6 @@
 #include <math.h>
 
 #include "f32_transcend.h"
+#define QRT_TR_VECTOR 1
 #define QRT_TR_SUFFIX avx512f
 #include "f32_transcend.inl"

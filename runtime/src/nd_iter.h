@@ -67,4 +67,14 @@ static inline void qrt_nd_next(qrt_nd_t *it) {
   }
 }
 
+/* Go to inner row `row` (0 <= row < outer) from any position. */
+static inline void qrt_nd_seek(qrt_nd_t *it, int64_t row) {
+  for (int o = 0; o < 3; o++) it->off[o] = 0;
+  for (int64_t d = it->rank - 2; d >= 0; d--) {
+    it->idx[d] = row % it->shape[d];
+    row /= it->shape[d];
+    for (int o = 0; o < 3; o++) it->off[o] += it->idx[d] * it->st[o][d];
+  }
+}
+
 #endif /* QRT_ND_ITER_H */

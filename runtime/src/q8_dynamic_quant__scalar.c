@@ -7,6 +7,8 @@
 #include <math.h>
 
 #include "q8_ew_internal.h"
+#include "qrt/qrt_pool.h"
+#include "qrt_internal.h"
 
 /* The range: min and max kept in 16 independent lanes (selects, not branches)
  * so GCC vectorizes the main loop. Min/max are exact and order-free; a
@@ -86,9 +88,46 @@ qrt_status_t qrt_q8_dynamic_quantize_linear(int64_t n, const float *x, uint8_t *
   return QRT_OK;
 }
 
-qrt_status_t qrt_q8_dynamic_quantize_rows(qrt_dtype_t type, int symmetric, int64_t rows, int64_t cols,
-                                          const float *x, void *y, float *scales,
-                                          int32_t *zero_points) {
+/* Rows [r0, r1): each row's parameters and bytes depend on that row only. */
+typedef struct {
+  qrt_dtype_t type;
+  int symmetric;
+  int64_t cols;
+  int32_t qmin, qmax;
+  const float *x;
+  void *y;
+  float *scales;
+  int32_t *zero_points;
+  int64_t rows, chunk;
+} q8_dq_job_t;
+
+static void q8_dq_range(const q8_dq_job_t *j, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float *xr = j->x + r * j->cols;
+    float scale;
+    int32_t zp = 0;
+    if (j->symmetric)
+      scale = q8_symmetric_scale(xr, j->cols);
+    else
+      q8_dynamic_params(xr, j->cols, j->qmin, j->qmax, &scale, &zp);
+    q8_quantize_row(j->cols, xr, scale, j->type, zp, j->qmin, j->qmax, (uint8_t *)j->y + r * j->cols);
+    j->scales[r] = scale;
+    j->zero_points[r] = zp;
+  }
+}
+
+static void q8_dq_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const q8_dq_job_t *j = (const q8_dq_job_t *)arg;
+  q8_dq_range(j, t * j->chunk, QRT_MIN(j->rows, (t + 1) * j->chunk));
+}
+
+/* A task quantizes at least this many elements (whole rows). */
+enum { Q8_DQ_MIN_TASK = 16384 };
+
+qrt_status_t qrt_q8_dynamic_quantize_rows_mt(qrt_pool_t *pool, qrt_dtype_t type, int symmetric, int64_t rows,
+                                             int64_t cols, const float *x, void *y, float *scales,
+                                             int32_t *zero_points) {
   int32_t qmin, qmax;
   if (!qrt_q8_type_range(type, &qmin, &qmax) || (symmetric && type != QRT_DTYPE_I8) || rows < 0 ||
       cols < 0)
@@ -96,17 +135,15 @@ qrt_status_t qrt_q8_dynamic_quantize_rows(qrt_dtype_t type, int symmetric, int64
   if (rows == 0) return QRT_OK;
   if ((cols > 0 && (!x || !y)) || !scales || !zero_points) return QRT_INVALID_ARGUMENT;
   if (symmetric) qmin = -127;
-  for (int64_t r = 0; r < rows; r++) {
-    const float *xr = x + r * cols;
-    float scale;
-    int32_t zp = 0;
-    if (symmetric)
-      scale = q8_symmetric_scale(xr, cols);
-    else
-      q8_dynamic_params(xr, cols, qmin, qmax, &scale, &zp);
-    q8_quantize_row(cols, xr, scale, type, zp, qmin, qmax, (uint8_t *)y + r * cols);
-    scales[r] = scale;
-    zero_points[r] = zp;
-  }
+  q8_dq_job_t j = {type, symmetric, cols, qmin, qmax, x, y, scales, zero_points, rows, rows};
+  const int64_t tasks = qrt_ew_tasks(pool, rows, (Q8_DQ_MIN_TASK + cols - 1) / QRT_MAX(cols, 1), &j.chunk);
+  if (tasks > 1) qrt_pool_run(pool, tasks, q8_dq_task, &j);
+  else q8_dq_range(&j, 0, rows);
   return QRT_OK;
+}
+
+qrt_status_t qrt_q8_dynamic_quantize_rows(qrt_dtype_t type, int symmetric, int64_t rows, int64_t cols,
+                                          const float *x, void *y, float *scales,
+                                          int32_t *zero_points) {
+  return qrt_q8_dynamic_quantize_rows_mt(NULL, type, symmetric, rows, cols, x, y, scales, zero_points);
 }

@@ -9,6 +9,11 @@
 #define QRT_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define QRT_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* How an elementwise or row-wise kernel of `total` units splits on a pool
+ * (f32_elementwise.c): the task count (1: run it on the caller) and each
+ * task's share, a multiple of 16 units, every task at least min_task units. */
+int64_t qrt_ew_tasks(const qrt_pool_t *pool, int64_t total, int64_t min_task, int64_t *out_chunk);
+
 /* ---- f32 GEMM microkernels ----------------------------------------------------
  * A microkernel computes one tile C[0..mr)[0..nr) (mr <= MR, nr <= NR) from
  *   a: a packed A panel, a[k*MR + i] for k < kc, i < MR (rows past mr are zero)

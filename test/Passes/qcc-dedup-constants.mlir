@@ -27,7 +27,7 @@
 // CHECK: %[[X5:.*]] = "qcc.add"(%[[X4]], %[[Z]])
 // CHECK: %[[X6:.*]] = "qcc.add"(%[[X5]], %[[Z]])
 
-// CODE-COUNT-3: st = qrt_f32_binary({{.*}}CST(0)
+// CODE-COUNT-3: st = qrt_f32_binary_mt(P, {{.*}}CST(0)
 // CODE-NOT: CST(0)
 // SIZE: 208
 func.func @main(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<2x2xf32>) {

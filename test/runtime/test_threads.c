@@ -7,7 +7,12 @@
  *    through every path of the drivers (f32 conv: depthwise, pointwise,
  *    igemm with K split into blocks, short-row gather, row pairs, strides,
  *    groups, clamps; f32 gemm with and without packed B; f32 batched matmul
- *    with broadcast batch dims; int8 conv, static and dynamic gemm), the output with 2, 3 and 4 threads is byte-identical to
+ *    with broadcast batch dims; int8 conv, static and dynamic gemm; f32
+ *    binary ops through the broadcast shapes of a transformer (mask, residual,
+ *    scalar, a broadcast first operand, with and without clamp), unary ops
+ *    (GELU, Relu, libm's exp), softmax (NaN and +-inf rows, inner > 1) and
+ *    LayerNorm; per-row dynamic quantization), the output with 2, 3 and 4
+ *    threads is byte-identical to
  *    the single-threaded function's. Outputs are poisoned before each run, so
  *    an element no task writes is caught too. */
 #include "qrt/qrt_pool.h"
@@ -299,7 +304,164 @@ static void test_f32_matmul(void) {
   }
 }
 
+/* ---- f32 elementwise, softmax, LayerNorm ------------------------------------------- */
+
+/* Sizes past the kernels' minimum task (16384 elements, 2048 for the costly
+ * ops) so that 2-4 threads split them, with rows whose length is no multiple
+ * of 16 (task boundaries fall inside rows). */
+static void test_f32_binary(void) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[160];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (int c = 0; c < 10; c++) {
+      const int64_t h = rng_range(2, 5), m = rng_range(60, 140), n = c < 2 ? 128 : rng_range(60, 140);
+      const int64_t shape[4] = {1, h, m, n}, full[4] = {h * m * n, m * n, n, 1};
+      const int64_t mask[4] = {0, 0, 0, 1}, scalar[4] = {0, 0, 0, 0}, per_head[4] = {0, 1, 0, 0};
+      const int kind = c % 5; /* b: 0 mask, 1 same shape, 2 scalar, 3 per head; 4: a broadcast, b full */
+      const int64_t *sa = kind == 4 ? mask : full;
+      const int64_t *sb = kind == 0 ? mask : kind == 2 ? scalar : kind == 3 ? per_head : full;
+      const int64_t ny = h * m * n;
+      float *a = xmalloc((size_t)ny * 4), *b = xmalloc((size_t)ny * 4);
+      float *want = xmalloc((size_t)ny * 4), *got = xmalloc((size_t)ny * 4);
+      fill_rand(a, ny);
+      fill_rand(b, ny);
+      const qrt_binary_op_t op = c % 3 == 0 ? QRT_BINARY_ADD : c % 3 == 1 ? QRT_BINARY_MUL : QRT_BINARY_POW;
+      const int clamp = c >= 5;
+      memset(want, 0xa5, (size_t)ny * 4);
+      if (clamp) CHECK_OK(qrt_f32_binary_clamp(op, 4, shape, a, sa, b, sb, -0.25f, 0.5f, want));
+      else CHECK_OK(qrt_f32_binary(op, 4, shape, a, sa, b, sb, want));
+      snprintf(what, sizeof what, "f32 binary op %d kind %d%s %s 1x%lldx%lldx%lld", (int)op, kind,
+               clamp ? " clamp" : "", qrt_isa_name(isas[i]), (long long)h, (long long)m, (long long)n);
+      for (int t = 2; t <= 4; t++) {
+        memset(got, 0xa5, (size_t)ny * 4);
+        if (clamp) CHECK_OK(qrt_f32_binary_clamp_mt(&g_pools[t], op, 4, shape, a, sa, b, sb, -0.25f, 0.5f, got));
+        else CHECK_OK(qrt_f32_binary_mt(&g_pools[t], op, 4, shape, a, sa, b, sb, got));
+        expect_same_bytes(what, t, got, want, (size_t)ny * 4);
+      }
+      if (kind == 1 && !clamp) { /* in place, as the executor runs the residual add */
+        memcpy(got, a, (size_t)ny * 4);
+        CHECK_OK(qrt_f32_binary_mt(&g_pools[2], op, 4, shape, got, sa, b, sb, got));
+        expect_same_bytes("in place", 2, got, want, (size_t)ny * 4);
+      }
+      free(a), free(b), free(want), free(got);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
+static void fill_special_rows(float *x, int64_t rows, int64_t n) {
+  fill_rand(x, rows * n);
+  for (int64_t i = 0; i < rows * n; i++) x[i] *= 12.0f;
+  for (int64_t r = 0; r < rows; r += 7) { /* -inf (a masked position), NaN, +inf rows */
+    const uint32_t k = rng_u32() % 3;
+    x[r * n + (int64_t)(rng_u32() % (uint32_t)n)] = k == 0 ? -INFINITY : k == 1 ? NAN : INFINITY;
+  }
+}
+
+static void test_f32_unary_softmax_layer_norm(void) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[160];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (int c = 0; c < 6; c++) {
+      /* unary: GELU, Relu (cheap: 16384 per task), exp (libm) */
+      const qrt_unary_op_t ops[3] = {QRT_UNARY_GELU, QRT_UNARY_RELU, QRT_UNARY_EXP};
+      const qrt_unary_op_t op = ops[c % 3];
+      const int64_t n = c == 0 ? 128 * 1024 : rng_range(20000, 70000);
+      float *x = xmalloc((size_t)n * 4), *want = xmalloc((size_t)n * 4), *got = xmalloc((size_t)n * 4);
+      fill_special_rows(x, 1, n);
+      memset(want, 0xa5, (size_t)n * 4);
+      CHECK_OK(qrt_f32_unary(op, 0.0f, 0.0f, n, x, want));
+      snprintf(what, sizeof what, "f32 unary %d %s n=%lld", (int)op, qrt_isa_name(isas[i]), (long long)n);
+      for (int t = 2; t <= 4; t++) {
+        memset(got, 0xa5, (size_t)n * 4);
+        CHECK_OK(qrt_f32_unary_mt(&g_pools[t], op, 0.0f, 0.0f, n, x, got));
+        expect_same_bytes(what, t, got, want, (size_t)n * 4);
+      }
+      free(x), free(want), free(got);
+
+      /* softmax: the attention's rows (512 of 128), random rows, and inner > 1 */
+      const int64_t outer = c == 0 ? 512 : rng_range(40, 600), axis = c == 0 ? 128 : rng_range(20, 200);
+      const int64_t inner = c == 5 ? rng_range(2, 9) : 1, ns = outer * axis * inner;
+      x = xmalloc((size_t)ns * 4), want = xmalloc((size_t)ns * 4), got = xmalloc((size_t)ns * 4);
+      fill_special_rows(x, outer, axis * inner);
+      memset(want, 0xa5, (size_t)ns * 4);
+      CHECK_OK(qrt_f32_softmax(outer, axis, inner, x, want));
+      snprintf(what, sizeof what, "f32 softmax %s %lldx%lldx%lld", qrt_isa_name(isas[i]), (long long)outer,
+               (long long)axis, (long long)inner);
+      for (int t = 2; t <= 4; t++) {
+        memset(got, 0xa5, (size_t)ns * 4);
+        CHECK_OK(qrt_f32_softmax_mt(&g_pools[t], outer, axis, inner, x, got));
+        expect_same_bytes(what, t, got, want, (size_t)ns * 4);
+      }
+      memcpy(got, x, (size_t)ns * 4); /* in place */
+      CHECK_OK(qrt_f32_softmax_mt(&g_pools[3], outer, axis, inner, got, got));
+      expect_same_bytes("softmax in place", 3, got, want, (size_t)ns * 4);
+      free(x), free(want), free(got);
+
+      /* LayerNorm: the encoder's 128 x 256, then random, with and without bias */
+      const int64_t rows = c == 0 ? 128 : rng_range(30, 300), cols = c == 0 ? 256 : rng_range(50, 300);
+      const int64_t nl = rows * cols;
+      x = xmalloc((size_t)nl * 4), want = xmalloc((size_t)nl * 4), got = xmalloc((size_t)nl * 4);
+      float *sc = xmalloc((size_t)cols * 4), *bi = xmalloc((size_t)cols * 4);
+      float *mw = xmalloc((size_t)rows * 4), *mg = xmalloc((size_t)rows * 4);
+      float *iw = xmalloc((size_t)rows * 4), *ig = xmalloc((size_t)rows * 4);
+      fill_rand(x, nl), fill_rand(sc, cols), fill_rand(bi, cols);
+      const float *bias = c % 2 ? NULL : bi;
+      CHECK_OK(qrt_f32_layer_norm(rows, cols, x, sc, bias, 1e-5f, want, mw, iw));
+      snprintf(what, sizeof what, "f32 layer_norm %s %lldx%lld", qrt_isa_name(isas[i]), (long long)rows,
+               (long long)cols);
+      for (int t = 2; t <= 4; t++) {
+        memset(got, 0xa5, (size_t)nl * 4);
+        CHECK_OK(qrt_f32_layer_norm_mt(&g_pools[t], rows, cols, x, sc, bias, 1e-5f, got, mg, ig));
+        expect_same_bytes(what, t, got, want, (size_t)nl * 4);
+        expect_same_bytes("layer_norm mean", t, mg, mw, (size_t)rows * 4);
+        expect_same_bytes("layer_norm inv_std", t, ig, iw, (size_t)rows * 4);
+      }
+      free(x), free(want), free(got), free(sc), free(bi), free(mw), free(mg), free(iw), free(ig);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
 /* ---- int8 ---------------------------------------------------------------------------- */
+
+/* Per-row dynamic quantization (the dynamic Linear's input): runs of rows as tasks. */
+static void test_q8_dynamic_rows(void) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[160];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (int c = 0; c < 6; c++) {
+      const int64_t rows = c == 0 ? 128 : rng_range(60, 300), cols = c == 0 ? 1024 : rng_range(100, 1100);
+      const qrt_dtype_t type = c % 3 == 2 ? QRT_DTYPE_I8 : QRT_DTYPE_U8;
+      const int symmetric = c == 5;
+      const int64_t n = rows * cols;
+      float *x = xmalloc((size_t)n * 4), *sw = xmalloc((size_t)rows * 4), *sg = xmalloc((size_t)rows * 4);
+      int32_t *zw = xmalloc((size_t)rows * 4), *zg = xmalloc((size_t)rows * 4);
+      uint8_t *yw = xmalloc((size_t)n), *yg = xmalloc((size_t)n);
+      fill_rand(x, n);
+      for (int64_t r = 0; r < rows; r += 5) x[r * cols] *= 40.0f; /* rows of other ranges */
+      memset(yw, 0xa5, (size_t)n);
+      CHECK_OK(qrt_q8_dynamic_quantize_rows(type, symmetric, rows, cols, x, yw, sw, zw));
+      snprintf(what, sizeof what, "q8 dynamic rows %s %lldx%lld type %d%s", qrt_isa_name(isas[i]), (long long)rows,
+               (long long)cols, (int)type, symmetric ? " symmetric" : "");
+      for (int t = 2; t <= 4; t++) {
+        memset(yg, 0xa5, (size_t)n);
+        CHECK_OK(qrt_q8_dynamic_quantize_rows_mt(&g_pools[t], type, symmetric, rows, cols, x, yg, sg, zg));
+        expect_same_bytes(what, t, yg, yw, (size_t)n);
+        expect_same_bytes("dynamic rows scales", t, sg, sw, (size_t)rows * 4);
+        expect_same_bytes("dynamic rows zero points", t, zg, zw, (size_t)rows * 4);
+      }
+      free(x), free(sw), free(sg), free(zw), free(zg), free(yw), free(yg);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
 
 static void fill_bytes(uint8_t *p, int64_t n) {
   for (int64_t i = 0; i < n; i++) p[i] = (uint8_t)rng_u32();
@@ -406,6 +568,9 @@ int main(void) {
   test_f32_conv();
   test_f32_gemm();
   test_f32_matmul();
+  test_f32_binary();
+  test_f32_unary_softmax_layer_norm();
+  test_q8_dynamic_rows();
   test_q8_conv();
   test_q8_gemm();
   for (int t = 2; t <= 4; t++) qrt_pool_deinit(&g_pools[t]);

@@ -10,6 +10,7 @@ typedef struct {
   const char *name;
   void (*gelu)(int64_t, const float *, float *);
   double (*exp_sum)(int64_t, const float *, float, float *);
+  void (*softmax_rows)(int64_t, int64_t, const float *, float *);
   int supported;
 } build_t;
 
@@ -98,9 +99,42 @@ static void test_builds_bit_exact(const build_t *b, int nb) {
       CHECK(s0 == s1 && !memcmp(y0, y1, (size_t)n * sizeof *y0), "%s exp n=%lld differs from scalar", b[k].name,
             (long long)n);
     }
-    printf("%s: gelu and exp bit-identical to scalar on 47 lengths\n", b[k].name);
+    /* softmax rows: 3 rows of n with a NaN, +inf or -inf element now and then */
+    for (int64_t n = 0; n <= 100; n += (n < 40 ? 1 : 19)) {
+      fill_special(x, 3 * n);
+      b[0].softmax_rows(3, n, x, y0);
+      b[k].softmax_rows(3, n, x, y1);
+      CHECK(!memcmp(y0, y1, (size_t)(3 * n) * sizeof *y0), "%s softmax rows of %lld differ from scalar", b[k].name,
+            (long long)n);
+    }
+    printf("%s: gelu, exp and softmax bit-identical to scalar on 47 lengths (softmax 43)\n", b[k].name);
     (void)same;
   }
+}
+
+/* Softmax rows (scalar build, the reference): against double precision, and
+ * the undefined rows (a NaN or +inf element) all NaN; -inf gives 0. */
+static void test_softmax_rows(void) {
+  enum { N = 131 };
+  float x[4 * N], y[4 * N];
+  for (int i = 0; i < 4 * N; i++) x[i] = 20.0f * rng_f();
+  x[N + 5] = NAN, x[2 * N + 9] = INFINITY, x[3 * N + 1] = -INFINITY;
+  qrt_f32_softmax_rows__scalar(4, N, x, y);
+  for (int r = 0; r < 4; r += 3) {
+    float mx = -INFINITY; /* x - max in float, as the kernel (the difference may round) */
+    double sum = 0, worst = 0;
+    for (int i = 0; i < N; i++) mx = fmaxf(mx, x[r * N + i]);
+    for (int i = 0; i < N; i++) sum += exp((double)(x[r * N + i] - mx));
+    for (int i = 0; i < N; i++) {
+      const double want = exp((double)(x[r * N + i] - mx)) / sum;
+      worst = fmax(worst, fabs((double)y[r * N + i] - want) / ulp_of(want));
+    }
+    CHECK(worst <= 4.0, "softmax row %d: %.2f ulp from double", r, worst);
+  }
+  int nan_rows = 1;
+  for (int i = N; i < 3 * N; i++) nan_rows &= isnan(y[i]);
+  CHECK(nan_rows, "rows with NaN or +inf are not all NaN");
+  CHECK(y[3 * N + 1] == 0.0f, "softmax of -inf = %g", y[3 * N + 1]);
 }
 
 /* The public kernels under each ISA limit give the scalar limit's bytes. */
@@ -131,17 +165,18 @@ static void test_public_levels(void) {
 
 int main(void) {
   build_t b[] = {
-      {"scalar", qrt_f32_gelu_erf__scalar, qrt_f32_exp_shifted_sum__scalar, 1},
+      {"scalar", qrt_f32_gelu_erf__scalar, qrt_f32_exp_shifted_sum__scalar, qrt_f32_softmax_rows__scalar, 1},
 #if defined(__x86_64__)
-      {"avx2_fma", qrt_f32_gelu_erf__avx2_fma, qrt_f32_exp_shifted_sum__avx2_fma,
+      {"avx2_fma", qrt_f32_gelu_erf__avx2_fma, qrt_f32_exp_shifted_sum__avx2_fma, qrt_f32_softmax_rows__avx2_fma,
        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")},
-      {"avx512f", qrt_f32_gelu_erf__avx512f, qrt_f32_exp_shifted_sum__avx512f,
+      {"avx512f", qrt_f32_gelu_erf__avx512f, qrt_f32_exp_shifted_sum__avx512f, qrt_f32_softmax_rows__avx512f,
        __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")},
 #endif
   };
   test_exp_accuracy();
   test_gelu_accuracy();
+  test_softmax_rows();
   test_builds_bit_exact(b, (int)(sizeof b / sizeof b[0]));
   test_public_levels();
   printf("%d checks, %d failures\n", g_checks, g_failures);

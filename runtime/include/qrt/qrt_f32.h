@@ -209,6 +209,19 @@ qrt_status_t qrt_f32_binary_clamp(qrt_binary_op_t op, int64_t rank, const int64_
                                   const float *a, const int64_t *a_strides,
                                   const float *b, const int64_t *b_strides, float lo, float hi,
                                   float *y);
+/* Both on a pool (qrt_pool.h; NULL or 1 thread: the functions above): the
+ * output is split into ranges of elements, each computed as with one thread,
+ * so the bytes are the same for every thread count. Split only when each task
+ * gets at least 16384 elements (2048 for POW). Likewise qrt_f32_unary_mt
+ * (2048 elements per task for the ops that call libm or the erf polynomial),
+ * qrt_f32_softmax_mt and qrt_f32_layer_norm_mt (whole rows, at least 2048
+ * elements per task). */
+qrt_status_t qrt_f32_binary_mt(qrt_pool_t *pool, qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                               const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
+                               float *y);
+qrt_status_t qrt_f32_binary_clamp_mt(qrt_pool_t *pool, qrt_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                                     const float *a, const int64_t *a_strides, const float *b,
+                                     const int64_t *b_strides, float lo, float hi, float *y);
 
 /* PRelu: y = x < 0 ? x * slope : x, x contiguous [shape], slope broadcast to
  * shape through slope_strides (same as qrt_f32_binary with QRT_BINARY_PRELU). */
@@ -262,6 +275,8 @@ typedef enum {
 } qrt_unary_op_t;
 qrt_status_t qrt_f32_unary(qrt_unary_op_t op, float alpha, float beta, int64_t n,
                            const float *x, float *y);
+qrt_status_t qrt_f32_unary_mt(qrt_pool_t *pool, qrt_unary_op_t op, float alpha, float beta, int64_t n,
+                              const float *x, float *y);
 
 /* ============================= Normalization ================================
  * Softmax / LogSoftmax (ONNX opset >= 13: one axis). The tensor is viewed as
@@ -269,6 +284,8 @@ qrt_status_t qrt_f32_unary(qrt_unary_op_t op, float alpha, float beta, int64_t n
  * each of the outer*inner vectors of length `axis` is normalized. Max is
  * subtracted first (stable). y may equal x. */
 qrt_status_t qrt_f32_softmax(int64_t outer, int64_t axis, int64_t inner, const float *x, float *y);
+qrt_status_t qrt_f32_softmax_mt(qrt_pool_t *pool, int64_t outer, int64_t axis, int64_t inner, const float *x,
+                                float *y);
 qrt_status_t qrt_f32_log_softmax(int64_t outer, int64_t axis, int64_t inner, const float *x, float *y);
 
 /* LayerNormalization over the trailing dims: x viewed as [outer][inner];
@@ -278,6 +295,9 @@ qrt_status_t qrt_f32_log_softmax(int64_t outer, int64_t axis, int64_t inner, con
 qrt_status_t qrt_f32_layer_norm(int64_t outer, int64_t inner, const float *x, const float *scale,
                                 const float *bias, float epsilon, float *y, float *out_mean,
                                 float *out_inv_std);
+qrt_status_t qrt_f32_layer_norm_mt(qrt_pool_t *pool, int64_t outer, int64_t inner, const float *x,
+                                   const float *scale, const float *bias, float epsilon, float *y,
+                                   float *out_mean, float *out_inv_std);
 
 /* BatchNormalization, inference: x [N][C][spatial...] viewed as [n][c][spatial];
  * y = (x - mean[c]) / sqrt(var[c] + epsilon) * scale[c] + bias[c], computed as

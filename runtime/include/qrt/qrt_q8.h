@@ -368,6 +368,11 @@ qrt_status_t qrt_q8_dynamic_quantize_linear(int64_t n, const float *x, uint8_t *
 qrt_status_t qrt_q8_dynamic_quantize_rows(qrt_dtype_t type, int symmetric, int64_t rows, int64_t cols,
                                           const float *x, void *y, float *scales,
                                           int32_t *zero_points);
+/* The same on a pool (NULL or 1 thread: the function above): runs of whole rows,
+ * at least 16384 elements per task; each row is quantized as with one thread. */
+qrt_status_t qrt_q8_dynamic_quantize_rows_mt(qrt_pool_t *pool, qrt_dtype_t type, int symmetric, int64_t rows,
+                                             int64_t cols, const float *x, void *y, float *scales,
+                                             int32_t *zero_points);
 
 /* ========================= QAdd and QMul (broadcast) ========================
  * a and b each with their own type, scale and zero point, read through strides
