@@ -55,16 +55,17 @@
 static const q8_variant_t kVariants[] = {
     {"q8_conv_4x24_gemm_4x24__avx2", AVX2, 2, 0, 8, 4, 24, 4, Q8_X86(AVX2, qrt_q8_conv_tile_4x24__avx2), NULL,
      Q8_X86(AVX2, qrt_q8_requant__avx2), 3, Q8_X86(AVX2, qrt_q8_gemm_tile_4x24__avx2), NULL,
-     Q8_X86(AVX2, qrt_q8_dyn_row__avx2)},
+     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), NULL},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", VNNI, 4, 0, 16, 8, 48, 6, Q8_X86(VNNI, qrt_q8_conv_tile_8x48__avx512vnni),
      NULL, Q8_X86(VNNI, qrt_q8_requant__avx512vnni), 4, Q8_X86(VNNI, qrt_q8_gemm_tile_6x64__avx512vnni),
-     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni)},
+     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni),
+     Q8_X86(VNNI, qrt_q8_lanes4__avx512vnni)},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
      Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(NEON, qrt_q8_dyn_row__neon)},
+     Q8_ARM(NEON, qrt_q8_dyn_row__neon), NULL},
     {"q8_conv_8x12_gemm_4x16__dotprod", DOT, 4, 0x80, 16, 8, 12, 4, Q8_ARM(DOT, qrt_q8_conv_tile_8x12__dotprod),
      Q8_ARM(DOT, qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(DOT, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(DOT, qrt_q8_dyn_row__neon)},
+     Q8_ARM(DOT, qrt_q8_dyn_row__neon), Q8_ARM(DOT, qrt_q8_lanes4__neon)},
 };
 #undef AVX2
 #undef VNNI
@@ -366,9 +367,16 @@ static size_t q8_conv_scratch_v(const q8_variant_t *v, const qrt_conv2d_params_t
 
 /* One row of lanes, columns [c0, c1): channel j of lane c is src[j][c*sw],
  * as u = b ^ flip (cpg 4) or the int16 (b ^ flip) - zflip (cpg 2); all cpg
- * channels present. One 32-bit store per lane (GCC vectorizes the stride-1 case). */
-static void q8_lane_row(int cpg, const uint8_t *const *src, int64_t sw, int64_t c0, int64_t c1, q8_xoff_t xo,
-                        uint8_t *drow) {
+ * channels present. Stride 1 with byte lanes: the variant's lanes4 when it has
+ * one; otherwise one 32-bit store per lane (GCC vectorizes the stride-1 case). */
+static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_t sw, int64_t c0, int64_t c1,
+                        q8_xoff_t xo, uint8_t *drow) {
+  const int cpg = v->cpg;
+  if (cpg == 4 && sw == 1 && v->lanes4) {
+    const uint8_t *s[4] = {src[0] + c0, src[1] + c0, src[2] + c0, src[3] + c0};
+    v->lanes4(c1 - c0, s, xo.flip, drow + 4 * c0);
+    return;
+  }
   if (cpg == 4) {
     const uint32_t f = 0x01010101u * xo.flip;
     const uint8_t *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3];
@@ -424,6 +432,16 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
       if (c1 > g->Wph) c1 = g->Wph;
       const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
       memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
+      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && nch == v->cpg && h > 0 && w > 0) {
+        /* no column padding (Wph = w): the input rows are one run of lanes, rows pt .. pt + h - 1
+         * (every pointwise convolution) */
+        const uint8_t *src[4];
+        for (int64_t j = 0; j < v->cpg; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
+        memset(d, pad, (size_t)(pt * w) * 4);
+        memset(d + (size_t)((pt + h) * w) * 4, pad, (size_t)((g->Hph - pt - h) * w) * 4);
+        q8_lane_row(v, src, 1, 0, h * w, xo, d + (size_t)(pt * w) * 4);
+        continue;
+      }
       for (int64_t r = 0; r < g->Hph; r++) {
         const int64_t iy = r * sh + py - pt;
         uint8_t *drow = d + (size_t)(r * g->Wph) * 4;
@@ -438,7 +456,7 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
         for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
           src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;
         if (nch == v->cpg) {
-          q8_lane_row(v->cpg, src, sw, c0, c1, xo, drow);
+          q8_lane_row(v, src, sw, c0, c1, xo, drow);
           continue;
         }
         for (int64_t j = 0; j < nch; j++)

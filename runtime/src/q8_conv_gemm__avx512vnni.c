@@ -246,3 +246,35 @@ void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, cons
     _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(p, _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(m, bias + i))));
   }
 }
+
+/* lanes4, 64 columns per step: vpunpck{l,h}bw of rows (0, 1) and (2, 3), then
+ * vpunpck{l,h}wd of those, leave in 128-bit block L of e[k] the lanes of columns
+ * 16L + 4k .. 16L + 4k + 3 (the unpacks work inside blocks); a 4 x 4 transpose of
+ * the blocks (vshufi32x4) puts columns 16k .. 16k + 15 in vector k. 24 shuffles,
+ * 4 loads and 4 stores per 256 bytes of lanes. The tail: masked loads (nothing
+ * read past n) and stores (nothing written past 4n). */
+void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d) {
+  const __m512i f = _mm512_set1_epi8((char)flip);
+  for (int64_t c = 0; c < n; c += 64) {
+    const int64_t left = n - c;
+    const __mmask64 m = left >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1;
+    const __m512i r0 = _mm512_maskz_loadu_epi8(m, s[0] + c), r1 = _mm512_maskz_loadu_epi8(m, s[1] + c);
+    const __m512i r2 = _mm512_maskz_loadu_epi8(m, s[2] + c), r3 = _mm512_maskz_loadu_epi8(m, s[3] + c);
+    const __m512i lo01 = _mm512_unpacklo_epi8(r0, r1), hi01 = _mm512_unpackhi_epi8(r0, r1);
+    const __m512i lo23 = _mm512_unpacklo_epi8(r2, r3), hi23 = _mm512_unpackhi_epi8(r2, r3);
+    const __m512i e0 = _mm512_unpacklo_epi16(lo01, lo23), e1 = _mm512_unpackhi_epi16(lo01, lo23);
+    const __m512i e2 = _mm512_unpacklo_epi16(hi01, hi23), e3 = _mm512_unpackhi_epi16(hi01, hi23);
+    const __m512i t0 = _mm512_shuffle_i32x4(e0, e1, 0x44), t1 = _mm512_shuffle_i32x4(e0, e1, 0xee);
+    const __m512i t2 = _mm512_shuffle_i32x4(e2, e3, 0x44), t3 = _mm512_shuffle_i32x4(e2, e3, 0xee);
+    const __m512i o[4] = {_mm512_shuffle_i32x4(t0, t2, 0x88), _mm512_shuffle_i32x4(t0, t2, 0xdd),
+                          _mm512_shuffle_i32x4(t1, t3, 0x88), _mm512_shuffle_i32x4(t1, t3, 0xdd)};
+    uint8_t *dc = d + 4 * c;
+    if (left >= 64) {
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) _mm512_storeu_si512(dc + 64 * k, _mm512_xor_si512(o[k], f));
+      continue;
+    }
+    for (int k = 0; k < 4 && 16 * k < left; k++)
+      _mm512_mask_storeu_epi32(dc + 64 * k, mask_first(left - 16 * k), _mm512_xor_si512(o[k], f));
+  }
+}

@@ -145,3 +145,17 @@ void qrt_q8_dyn_row__neon(int64_t n, const int32_t *acc, uint32_t zu, const int3
   }
   if (i < n) qrt_q8_dyn_row_run(n - i, acc + i, zu, wsum + i, xs, wscale + i, bias + i, y + i);
 }
+
+/* lanes4 (also the dotprod row's): vst4q_u8 stores 4 vectors of 16 bytes
+ * interleaved, byte c of vector j at 4c + j: the lanes of 16 columns. */
+void qrt_q8_lanes4__neon(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d) {
+  const uint8x16_t f = vdupq_n_u8(flip);
+  int64_t c = 0;
+  for (; c + 16 <= n; c += 16) {
+    const uint8x16x4_t v = {{veorq_u8(vld1q_u8(s[0] + c), f), veorq_u8(vld1q_u8(s[1] + c), f),
+                             veorq_u8(vld1q_u8(s[2] + c), f), veorq_u8(vld1q_u8(s[3] + c), f)}};
+    vst4q_u8(d + 4 * c, v);
+  }
+  for (; c < n; c++)
+    for (int j = 0; j < 4; j++) d[4 * c + j] = s[j][c] ^ flip;
+}

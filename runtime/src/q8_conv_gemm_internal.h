@@ -177,6 +177,9 @@ typedef void (*q8_requant_fn)(int64_t n, const int32_t *acc, const int32_t *bias
                               int64_t ps, const q8_out_t *o, uint8_t *y);
 typedef void (*q8_dyn_row_fn)(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                               const float *wscale, const int32_t *bias, float *y);
+/* lanes4 (CPG-4 rows, the planes' fill at stride 1): d[4*c + j] = s[j][c] ^ flip for
+ * c < n, j < 4 (each s[j] readable for n bytes; d not overlapping them). */
+typedef void (*q8_lanes4_fn)(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d);
 
 /* The shared requantization loop (any target): qrt_requantize_scalar per value. */
 void qrt_q8_requant_run(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
@@ -204,6 +207,7 @@ typedef struct {
   q8_gemm_mn_fn gemm_mn;
   q8_conv_rq_fn conv_rq; /* or NULL: conv_tile, then requant */
   q8_dyn_row_fn dyn_row; /* the dynamic Linear's epilogue */
+  q8_lanes4_fn lanes4;   /* or NULL: the portable loop (q8_lane_row) */
 } q8_variant_t;
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -229,6 +233,7 @@ void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bi
                                 int64_t ps, const q8_out_t *o, uint8_t *y);
 void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                                 const float *wscale, const int32_t *bias, float *y);
+void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d);
 #endif
 
 #if defined(__aarch64__)
@@ -239,6 +244,7 @@ void qrt_q8_requant__neon(int64_t n, const int32_t *acc, const int32_t *bias, co
                           const q8_out_t *o, uint8_t *y);
 void qrt_q8_dyn_row__neon(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                           const float *wscale, const int32_t *bias, float *y);
+void qrt_q8_lanes4__neon(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d);
 void qrt_q8_conv_tile_8x12__dotprod(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                     const uint8_t *x, const uint8_t *w, int32_t *acc);
 void qrt_q8_gemm_tile_4x16__dotprod(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,
