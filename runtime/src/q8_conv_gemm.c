@@ -546,10 +546,13 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
     const uint8_t *panel = j->panels + (size_t)(grp * j->vg.panels + pi) * j->vg.panel_bytes;
     for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
       const int64_t o0 = grp * cog + ol0, nc = cog - ol0 < v->mc ? cog - ol0 : v->mc;
-      int fuse = v->conv_rq != NULL; /* every multiplier finite: requantized in the tile */
-      for (int64_t c = 0; fuse && c < nc; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
+      int fuse = v->conv_rq != NULL, lt1 = 1; /* every multiplier finite: requantized in the tile */
+      for (int64_t c = 0; fuse && c < nc; c++) {
+        const float m = fabsf(pv->scale[o0 + c]);
+        fuse = m <= 3.40282347e38f, lt1 &= m < 1.0f;
+      }
       if (fuse) {
-        const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, seg,
+        const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, lt1, seg,
                                  j->y + (b * c_out + o0) * OHW};
         v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
                    panel + (ol0 - pi * v->pw) * 4, &rq);

@@ -52,14 +52,67 @@ static inline __mmask16 mask_first(int64_t n) {
   return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
+/* The conv tile's requantization: NV <= 3 vectors of one channel (positions
+ * 0 .. 16 NV - 1) to bytes in position order, in one vector. Per vector:
+ * vcvtdq2ps, vmulps, vminps to qmax - zp (left out when |mult| < 1: then |v| <
+ * 2^31), vcvtps2dq {rn-sae}; then per pair of vectors vpackssdw, + zp by vpaddsw,
+ * vpmaxsw to qmin (and vpminsw to qmax without the vminps), and per 4 vectors
+ * one byte pack and one vpermd (the gemm tile's, below). The same values as rq16:
+ * rounding is monotone and the bounds are integers, so clamping before or after
+ * it is the same; an out-of-range conversion (INT_MIN, only below qmin - zp when
+ * the vminps ran) and vpackssdw's saturation move values outside [lo, hi] only
+ * further outside, where the clamp maps them as the reference does; the clamped
+ * int16 values are in [qmin, qmax], which vpackuswb (qmin >= 0) or vpacksswb
+ * (s8 range) keeps as they are. */
+typedef struct {
+  __m512 hi;
+  __m512i zp, qmin, qmax, order;
+  int u8;
+} rqp_consts;
+
+static inline rqp_consts rqp_init(const q8_out_t *o) {
+  rqp_consts k = {_mm512_set1_ps((float)(o->qmax - o->zero_point)), _mm512_set1_epi16((int16_t)o->zero_point),
+                  _mm512_set1_epi16((int16_t)o->qmin), _mm512_set1_epi16((int16_t)o->qmax),
+                  _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), o->qmin >= 0};
+  return k;
+}
+
+static inline __m512i rqp_clamp16(const rqp_consts *k, const int LT1, __m512i p) {
+  p = _mm512_max_epi16(_mm512_adds_epi16(p, k->zp), k->qmin);
+  return LT1 ? _mm512_min_epi16(p, k->qmax) : p;
+}
+
+static inline __attribute__((always_inline)) __m512i rq_pack(const rqp_consts *k, const int NV, const int LT1,
+                                                             const __m512i *a, __m512 mv) {
+  __m512i r[3];
+#pragma GCC unroll 3
+  for (int j = 0; j < NV; j++) {
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a[j]), mv);
+    if (!LT1) v = _mm512_min_ps(v, k->hi);
+    r[j] = _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  /* 128-bit block L of the packed bytes: 4 positions of each vector, [r0, r1, r2, r2] */
+  const __m512i p0 = rqp_clamp16(k, LT1, _mm512_packs_epi32(r[0], NV > 1 ? r[1] : r[0]));
+  const __m512i p1 = NV > 2 ? rqp_clamp16(k, LT1, _mm512_packs_epi32(r[2], r[2])) : p0;
+  const __m512i b = k->u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
+  return _mm512_permutexvar_epi32(k->order, b);
+}
+
+/* Bits [lo, hi) of a byte mask, 0 <= lo <= hi <= 64. */
+static inline __mmask64 mask_bits(int64_t lo, int64_t hi) {
+  const __mmask64 below_hi = hi >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << hi) - 1;
+  return below_hi & ~(((__mmask64)1 << lo) - 1);
+}
+
 /* 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators. With rq,
- * the sums start at the channel's bias and are requantized from the registers,
- * each vector stored with one masked store per output-row segment it meets;
- * the last tile of a plane computes only the vectors its positions need (NV 1
- * or 2: 16 or 32 positions). */
-static inline __attribute__((always_inline)) void conv_8x48(const int NV, int64_t n_cg, int64_t cg_stride,
-                                                            int64_t n_taps, const int64_t *tap_off,
-                                                            const uint8_t *x, const uint8_t *w, int32_t *acc,
+ * the sums start at the channel's bias and are requantized from the registers
+ * (rq_pack), each channel's bytes stored with one masked store per output-row
+ * segment; the last tile of a plane computes only the vectors its positions
+ * need (NV 1 or 2: 16 or 32 positions). */
+static inline __attribute__((always_inline)) void conv_8x48(const int NV, const int LT1, int64_t n_cg,
+                                                            int64_t cg_stride, int64_t n_taps,
+                                                            const int64_t *tap_off, const uint8_t *x,
+                                                            const uint8_t *w, int32_t *acc,
                                                             const q8_conv_rq_t *rq) {
   __m512i a[8][3];
 #pragma GCC unroll 8
@@ -88,43 +141,43 @@ static inline __attribute__((always_inline)) void conv_8x48(const int NV, int64_
       for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
     return;
   }
-  const rq_consts k = rq_init(rq->o);
-  __mmask16 sm[3][Q8_CONV_MAX_SEGS];
-  int64_t so[3][Q8_CONV_MAX_SEGS];
-  int ns[3] = {0, 0, 0};
-  for (int j = 0; j < NV; j++) /* the segments' masks and offsets, for every channel */
-    for (int64_t s = 0; s < rq->n_seg; s++) {
-      const int64_t lo = rq->seg[3 * s] > 16 * j ? rq->seg[3 * s] : 16 * j;
-      const int64_t hi = rq->seg[3 * s + 1] < 16 * j + 16 ? rq->seg[3 * s + 1] : 16 * j + 16;
-      if (lo >= hi) continue;
-      sm[j][ns[j]] = (__mmask16)(mask_first(hi - 16 * j) & ~mask_first(lo - 16 * j));
-      so[j][ns[j]++] = rq->seg[3 * s + 2] - rq->seg[3 * s] + 16 * j; /* where lane 0 of vector j would go */
-    }
+  const rqp_consts k = rqp_init(rq->o);
+  __mmask64 sm[Q8_CONV_MAX_SEGS];
+  int64_t so[Q8_CONV_MAX_SEGS];
+  const int64_t ns = rq->n_seg;
+  for (int64_t s = 0; s < ns; s++) /* segment s: its lanes, and where lane 0 would go */
+    sm[s] = mask_bits(rq->seg[3 * s], rq->seg[3 * s + 1]), so[s] = rq->seg[3 * s + 2] - rq->seg[3 * s];
 #pragma GCC unroll 8
   for (int c = 0; c < 8; c++) {
     if (c >= rq->nc) break;
-    const __m512 mv = _mm512_set1_ps(rq->mult[c]);
+    const __m512i q = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c]));
     uint8_t *yc = rq->y + c * rq->ldy;
-#pragma GCC unroll 3
-    for (int j = 0; j < NV; j++) {
-      const __m512i q = rq16(&k, a[c][j], mv);
-      for (int s = 0; s < ns[j]; s++) _mm512_mask_cvtepi32_storeu_epi8(yc + so[j][s], sm[j][s], q);
+    if (ns == 1) {
+      _mm512_mask_storeu_epi8(yc + so[0], sm[0], q);
+      continue;
     }
+    for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], q);
   }
 }
 
 void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                        int32_t *acc) {
-  conv_8x48(3, n_cg, cg_stride, n_taps, tap_off, x, w, acc, NULL);
+  conv_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, acc, NULL);
 }
 
 void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                           const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                           const q8_conv_rq_t *rq) {
-  if (rq->np > 32) conv_8x48(3, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-  else if (rq->np > 16) conv_8x48(2, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-  else conv_8x48(1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+  if (rq->mult_lt1) {
+    if (rq->np > 32) conv_8x48(3, 1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+    else if (rq->np > 16) conv_8x48(2, 1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+    else conv_8x48(1, 1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+  } else {
+    if (rq->np > 32) conv_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+    else if (rq->np > 16) conv_8x48(2, 0, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+    else conv_8x48(1, 0, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+  }
 }
 
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and
