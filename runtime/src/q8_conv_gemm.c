@@ -487,6 +487,7 @@ typedef struct {
   int64_t *tap_off;
   int64_t c_in, c_out, h, w, OW, Q, OHW;
   int64_t b, grp; /* the image and merged group the tiles are for */
+  int all_finite, all_lt1; /* of every multiplier (pv.scale): conv_rq for every tile; and its mult_lt1 */
 } q8_conv_job_t;
 
 /* Scratch layout, the tap table and the phases the taps read. */
@@ -516,6 +517,11 @@ static void q8_conv_setup(q8_conv_job_t *j, const q8_variant_t *v, const qrt_con
     }
   j->xo = q8_lane_xoff(v->cpg, v->xflip, (qrt_dtype_t)j->pv.h->x_type, j->pv.h->x_zero_point);
   j->out = (q8_out_t){j->pv.h->y_zero_point, j->pv.h->y_qmin, j->pv.h->y_qmax};
+  j->all_finite = 1, j->all_lt1 = 1;
+  for (int64_t o = 0; o < c_out; o++) {
+    const float m = fabsf(j->pv.scale[o]);
+    j->all_finite &= m <= 3.40282347e38f, j->all_lt1 &= m < 1.0f;
+  }
 }
 
 /* Lane groups [cg0, cg1) of the planes of image j->b, merged group j->grp. */
@@ -546,8 +552,9 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
     const uint8_t *panel = j->panels + (size_t)(grp * j->vg.panels + pi) * j->vg.panel_bytes;
     for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
       const int64_t o0 = grp * cog + ol0, nc = cog - ol0 < v->mc ? cog - ol0 : v->mc;
-      int fuse = v->conv_rq != NULL, lt1 = 1; /* every multiplier finite: requantized in the tile */
-      for (int64_t c = 0; fuse && c < nc; c++) {
+      /* every multiplier finite: requantized in the tile (checked per tile when some are not) */
+      int fuse = v->conv_rq != NULL, lt1 = j->all_lt1;
+      for (int64_t c = 0; fuse && !j->all_finite && c < nc; c++) {
         const float m = fabsf(pv->scale[o0 + c]);
         fuse = m <= 3.40282347e38f, lt1 &= m < 1.0f;
       }
