@@ -545,8 +545,14 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
   for (int64_t q = q0, oy = q0 / g->Wph, ox = q0 % g->Wph; v->conv_rq && q < qend;) {
     if (ox >= OW) { q += g->Wph - ox, oy++, ox = 0; continue; }
     const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
-    seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
-    n_seg++, q += run, ox += run;
+    if (n_seg > 0 && seg[3 * n_seg - 2] == q - q0 && /* contiguous in lanes and output (Wph == OW) */
+        seg[3 * n_seg - 1] + (seg[3 * n_seg - 2] - seg[3 * n_seg - 3]) == oy * OW + ox) {
+      seg[3 * n_seg - 2] += run;
+    } else {
+      seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
+      n_seg++;
+    }
+    q += run, ox += run;
   }
   for (int64_t pi = 0; pi < j->vg.panels; pi++) {
     const uint8_t *panel = j->panels + (size_t)(grp * j->vg.panels + pi) * j->vg.panel_bytes;

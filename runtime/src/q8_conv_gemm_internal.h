@@ -160,7 +160,7 @@ typedef struct {
  * y[c*ldy + seg[3s+2] + (j - seg[3s])] = requant of position j. Positions past np
  * may be left uncomputed. mult_lt1: every |mult[c]| < 1 (c < nc), so |(float)acc *
  * mult| < 2^31 and the tile may clamp after the conversion to int32. */
-enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row */
+enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row (runs that meet are merged) */
 typedef struct {
   const int32_t *bias;
   const float *mult;
