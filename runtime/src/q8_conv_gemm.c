@@ -365,16 +365,21 @@ static size_t q8_conv_scratch_v(const q8_variant_t *v, const qrt_conv2d_params_t
          (size_t)g.n_phase + 64 * 3;
 }
 
+/* The variant's lanes4 builds rows of this stride. */
+static int q8_lanes4_ok(const q8_variant_t *v, int64_t sw) { return v->cpg == 4 && v->lanes4 && sw <= 2; }
+
 /* One row of lanes, columns [c0, c1): channel j of lane c is src[j][c*sw],
- * as u = b ^ flip (cpg 4) or the int16 (b ^ flip) - zflip (cpg 2); all cpg
- * channels present. Stride 1 with byte lanes: the variant's lanes4 when it has
- * one; otherwise one 32-bit store per lane (GCC vectorizes the stride-1 case). */
-static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_t sw, int64_t c0, int64_t c1,
-                        q8_xoff_t xo, uint8_t *drow) {
+ * as u = b ^ flip (cpg 4) or the int16 (b ^ flip) - zflip (cpg 2); channels
+ * past nch hold pad. With byte lanes at stride 1 or 2: the variant's lanes4 when
+ * it has one; otherwise (every channel present) one 32-bit store per lane (GCC
+ * vectorizes the stride-1 case). */
+static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_t sw, int64_t nch, int pad,
+                        int64_t c0, int64_t c1, q8_xoff_t xo, uint8_t *drow) {
   const int cpg = v->cpg;
-  if (cpg == 4 && sw == 1 && v->lanes4) {
-    const uint8_t *s[4] = {src[0] + c0, src[1] + c0, src[2] + c0, src[3] + c0};
-    v->lanes4(c1 - c0, s, xo.flip, drow + 4 * c0);
+  if (q8_lanes4_ok(v, sw)) {
+    const uint8_t *s[4] = {NULL, NULL, NULL, NULL};
+    for (int64_t j = 0; j < nch; j++) s[j] = src[j] + c0 * sw;
+    v->lanes4(c1 - c0, s, sw, (int)nch, xo.flip, (uint8_t)pad, drow + 4 * c0);
     return;
   }
   if (cpg == 4) {
@@ -432,14 +437,15 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
       if (c1 > g->Wph) c1 = g->Wph;
       const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
       memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
-      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && nch == v->cpg && h > 0 && w > 0) {
+      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (nch == v->cpg || q8_lanes4_ok(v, 1)) && h > 0 &&
+          w > 0) {
         /* no column padding (Wph = w): the input rows are one run of lanes, rows pt .. pt + h - 1
          * (every pointwise convolution) */
         const uint8_t *src[4];
-        for (int64_t j = 0; j < v->cpg; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
+        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
         memset(d, pad, (size_t)(pt * w) * 4);
         memset(d + (size_t)((pt + h) * w) * 4, pad, (size_t)((g->Hph - pt - h) * w) * 4);
-        q8_lane_row(v, src, 1, 0, h * w, xo, d + (size_t)(pt * w) * 4);
+        q8_lane_row(v, src, 1, nch, pad, 0, h * w, xo, d + (size_t)(pt * w) * 4);
         continue;
       }
       for (int64_t r = 0; r < g->Hph; r++) {
@@ -451,14 +457,14 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
         }
         memset(drow, pad, (size_t)c0 * 4); /* left and right padding; the middle is written below */
         memset(drow + c1 * 4, pad, (size_t)(g->Wph - c1) * 4);
-        if (nch < v->cpg) memset(drow + c0 * 4, pad, (size_t)(c1 - c0) * 4);
         const uint8_t *src[4];
         for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
           src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;
-        if (nch == v->cpg) {
-          q8_lane_row(v, src, sw, c0, c1, xo, drow);
+        if (nch == v->cpg || q8_lanes4_ok(v, sw)) {
+          q8_lane_row(v, src, sw, nch, pad, c0, c1, xo, drow);
           continue;
         }
+        memset(drow + c0 * 4, pad, (size_t)(c1 - c0) * 4); /* the missing channels */
         for (int64_t j = 0; j < nch; j++)
           for (int64_t c = c0; c < c1; c++) {
             if (v->cpg == 4) {

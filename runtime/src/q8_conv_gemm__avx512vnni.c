@@ -300,21 +300,33 @@ void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, cons
   }
 }
 
+/* Columns [c, c + 64) of a lanes4 row (nothing read past column n - 1): at
+ * stride 2, the even bytes of 128 by vpmovwb (words truncated to bytes). */
+static inline __m512i lanes_row64(const uint8_t *p, int64_t left, int64_t sw) {
+  if (sw == 1) return _mm512_maskz_loadu_epi8(mask_bits(0, left < 64 ? left : 64), p);
+  const int64_t nb = left < 64 ? 2 * left - 1 : 128; /* bytes up to column left - 1 */
+  const __m512i lo = _mm512_maskz_loadu_epi8(mask_bits(0, nb < 64 ? nb : 64), p);
+  const __m512i hi = _mm512_maskz_loadu_epi8(mask_bits(0, nb > 64 ? nb - 64 : 0), p + 64);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(lo)), _mm512_cvtepi16_epi8(hi), 1);
+}
+
 /* lanes4, 64 columns per step: vpunpck{l,h}bw of rows (0, 1) and (2, 3), then
  * vpunpck{l,h}wd of those, leave in 128-bit block L of e[k] the lanes of columns
  * 16L + 4k .. 16L + 4k + 3 (the unpacks work inside blocks); a 4 x 4 transpose of
  * the blocks (vshufi32x4) puts columns 16k .. 16k + 15 in vector k. 24 shuffles,
- * 4 loads and 4 stores per 256 bytes of lanes. The tail: masked loads (nothing
- * read past n) and stores (nothing written past 4n). */
-void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d) {
-  const __m512i f = _mm512_set1_epi8((char)flip);
+ * 4 loads and 4 stores per 256 bytes of lanes at stride 1. Missing channels are
+ * pad ^ flip before the flip. The tail: masked loads (nothing read past the last
+ * column) and stores (nothing written past 4n). */
+void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                               uint8_t *d) {
+  const __m512i f = _mm512_set1_epi8((char)flip), padv = _mm512_set1_epi8((char)(pad ^ flip));
   for (int64_t c = 0; c < n; c += 64) {
     const int64_t left = n - c;
-    const __mmask64 m = left >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << left) - 1;
-    const __m512i r0 = _mm512_maskz_loadu_epi8(m, s[0] + c), r1 = _mm512_maskz_loadu_epi8(m, s[1] + c);
-    const __m512i r2 = _mm512_maskz_loadu_epi8(m, s[2] + c), r3 = _mm512_maskz_loadu_epi8(m, s[3] + c);
-    const __m512i lo01 = _mm512_unpacklo_epi8(r0, r1), hi01 = _mm512_unpackhi_epi8(r0, r1);
-    const __m512i lo23 = _mm512_unpacklo_epi8(r2, r3), hi23 = _mm512_unpackhi_epi8(r2, r3);
+    __m512i r[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) r[j] = j < nch ? lanes_row64(s[j] + c * sw, left, sw) : padv;
+    const __m512i lo01 = _mm512_unpacklo_epi8(r[0], r[1]), hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
+    const __m512i lo23 = _mm512_unpacklo_epi8(r[2], r[3]), hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
     const __m512i e0 = _mm512_unpacklo_epi16(lo01, lo23), e1 = _mm512_unpackhi_epi16(lo01, lo23);
     const __m512i e2 = _mm512_unpacklo_epi16(hi01, hi23), e3 = _mm512_unpackhi_epi16(hi01, hi23);
     const __m512i t0 = _mm512_shuffle_i32x4(e0, e1, 0x44), t1 = _mm512_shuffle_i32x4(e0, e1, 0xee);

@@ -178,9 +178,11 @@ typedef void (*q8_requant_fn)(int64_t n, const int32_t *acc, const int32_t *bias
                               int64_t ps, const q8_out_t *o, uint8_t *y);
 typedef void (*q8_dyn_row_fn)(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                               const float *wscale, const int32_t *bias, float *y);
-/* lanes4 (CPG-4 rows, the planes' fill at stride 1): d[4*c + j] = s[j][c] ^ flip for
- * c < n, j < 4 (each s[j] readable for n bytes; d not overlapping them). */
-typedef void (*q8_lanes4_fn)(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d);
+/* lanes4 (a row of CPG-4 planes): d[4*c + j] = j < nch ? s[j][c*sw] ^ flip : pad for
+ * c < n, j < 4; sw is 1 or 2, 1 <= nch <= 4 (the channels past nch are padding); each
+ * s[j], j < nch, readable at c*sw for c < n and nowhere else needed; d not overlapping. */
+typedef void (*q8_lanes4_fn)(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                             uint8_t *d);
 
 /* The shared requantization loop (any target): qrt_requantize_scalar per value. */
 void qrt_q8_requant_run(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
@@ -234,7 +236,8 @@ void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bi
                                 int64_t ps, const q8_out_t *o, uint8_t *y);
 void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                                 const float *wscale, const int32_t *bias, float *y);
-void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d);
+void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                               uint8_t *d);
 #endif
 
 #if defined(__aarch64__)
@@ -245,7 +248,8 @@ void qrt_q8_requant__neon(int64_t n, const int32_t *acc, const int32_t *bias, co
                           const q8_out_t *o, uint8_t *y);
 void qrt_q8_dyn_row__neon(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                           const float *wscale, const int32_t *bias, float *y);
-void qrt_q8_lanes4__neon(int64_t n, const uint8_t *const *s, uint8_t flip, uint8_t *d);
+void qrt_q8_lanes4__neon(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                         uint8_t *d);
 void qrt_q8_conv_tile_8x12__dotprod(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                     const uint8_t *x, const uint8_t *w, int32_t *acc);
 void qrt_q8_gemm_tile_4x16__dotprod(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,
