@@ -560,19 +560,28 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
     }
     q += run, ox += run;
   }
+  const int64_t panel_stride = (int64_t)j->vg.panel_bytes;
+  if (v->conv_rq && j->all_finite) { /* every channel of the group in one call */
+    const int64_t o0 = grp * cog;
+    const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, cog, OHW, qend - q0, n_seg, j->all_lt1,
+                             panel_stride, seg, j->y + (b * c_out + o0) * OHW};
+    v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
+               j->panels + (size_t)(grp * j->vg.panels) * j->vg.panel_bytes, &rq);
+    return;
+  }
   for (int64_t pi = 0; pi < j->vg.panels; pi++) {
     const uint8_t *panel = j->panels + (size_t)(grp * j->vg.panels + pi) * j->vg.panel_bytes;
     for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
       const int64_t o0 = grp * cog + ol0, nc = cog - ol0 < v->mc ? cog - ol0 : v->mc;
-      /* every multiplier finite: requantized in the tile (checked per tile when some are not) */
-      int fuse = v->conv_rq != NULL, lt1 = j->all_lt1;
-      for (int64_t c = 0; fuse && !j->all_finite && c < nc; c++) {
+      /* some multiplier not finite: requantized in the tile when these nc are */
+      int fuse = v->conv_rq != NULL, lt1 = 1;
+      for (int64_t c = 0; fuse && c < nc; c++) {
         const float m = fabsf(pv->scale[o0 + c]);
         fuse = m <= 3.40282347e38f, lt1 &= m < 1.0f;
       }
       if (fuse) {
-        const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, lt1, seg,
-                                 j->y + (b * c_out + o0) * OHW};
+        const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, lt1,
+                                 panel_stride, seg, j->y + (b * c_out + o0) * OHW};
         v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
                    panel + (ol0 - pi * v->pw) * 4, &rq);
         continue;

@@ -104,22 +104,12 @@ static inline __mmask64 mask_bits(int64_t lo, int64_t hi) {
   return below_hi & ~(((__mmask64)1 << lo) - 1);
 }
 
-/* 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators. With rq,
- * the sums start at the channel's bias and are requantized from the registers
- * (rq_pack), each channel's bytes stored with one masked store per output-row
- * segment; the last tile of a plane computes only the vectors its positions
- * need (NV 1 or 2: 16 or 32 positions). */
-static inline __attribute__((always_inline)) void conv_8x48(const int NV, const int LT1, int64_t n_cg,
+/* The sums of 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators,
+ * added to a. */
+static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512i a[8][3], int64_t n_cg,
                                                             int64_t cg_stride, int64_t n_taps,
                                                             const int64_t *tap_off, const uint8_t *x,
-                                                            const uint8_t *w, int32_t *acc,
-                                                            const q8_conv_rq_t *rq) {
-  __m512i a[8][3];
-#pragma GCC unroll 8
-  for (int c = 0; c < 8; c++) {
-    const __m512i b = rq && c < rq->nc ? _mm512_set1_epi32(rq->bias[c]) : _mm512_setzero_si512();
-    for (int j = 0; j < NV; j++) a[c][j] = b;
-  }
+                                                            const uint8_t *w) {
   for (int64_t cg = 0; cg < n_cg; cg++) {
     const uint8_t *xc = x + cg * cg_stride;
     for (int64_t t = 0; t < n_taps; t++) {
@@ -136,47 +126,70 @@ static inline __attribute__((always_inline)) void conv_8x48(const int NV, const 
       w += 16 * 4; /* the panel is 16 channels wide */
     }
   }
-  if (!rq) {
-    for (int c = 0; c < 8; c++)
-      for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
-    return;
-  }
+}
+
+/* conv_rq: every channel of rq, 8 at a time (two per 16-channel panel). The
+ * sums start at the channel's bias and are requantized from the registers
+ * (rq_pack), each channel's bytes stored with one masked store per output-row
+ * segment; the constants and the segments' masks are set up once per call. The
+ * last tile of a plane computes only the vectors its positions need (NV 1 or
+ * 2: 16 or 32 positions). */
+static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, int64_t n_cg,
+                                                               int64_t cg_stride, int64_t n_taps,
+                                                               const int64_t *tap_off, const uint8_t *x,
+                                                               const uint8_t *w, const q8_conv_rq_t *rq) {
   const rqp_consts k = rqp_init(rq->o);
   __mmask64 sm[Q8_CONV_MAX_SEGS];
   int64_t so[Q8_CONV_MAX_SEGS];
   const int64_t ns = rq->n_seg;
   for (int64_t s = 0; s < ns; s++) /* segment s: its lanes, and where lane 0 would go */
     sm[s] = mask_bits(rq->seg[3 * s], rq->seg[3 * s + 1]), so[s] = rq->seg[3 * s + 2] - rq->seg[3 * s];
+  for (int64_t c0 = 0; c0 < rq->nc; c0 += 8) {
+    const int64_t nc = rq->nc - c0 < 8 ? rq->nc - c0 : 8;
+    __m512i a[8][3];
 #pragma GCC unroll 8
-  for (int c = 0; c < 8; c++) {
-    if (c >= rq->nc) break;
-    const __m512i q = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c]));
-    uint8_t *yc = rq->y + c * rq->ldy;
-    if (ns == 1) {
-      _mm512_mask_storeu_epi8(yc + so[0], sm[0], q);
-      continue;
+    for (int c = 0; c < 8; c++) {
+      const __m512i b = c < nc ? _mm512_set1_epi32(rq->bias[c0 + c]) : _mm512_setzero_si512();
+      for (int j = 0; j < NV; j++) a[c][j] = b;
     }
-    for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], q);
+    conv_sums(NV, a, n_cg, cg_stride, n_taps, tap_off, x, w + c0 / 16 * rq->panel_stride + c0 % 16 * 4);
+#pragma GCC unroll 8
+    for (int c = 0; c < 8; c++) {
+      if (c >= nc) break;
+      const __m512i q = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
+      uint8_t *yc = rq->y + (c0 + c) * rq->ldy;
+      if (ns == 1) {
+        _mm512_mask_storeu_epi8(yc + so[0], sm[0], q);
+        continue;
+      }
+      for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], q);
+    }
   }
 }
 
 void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                        int32_t *acc) {
-  conv_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, acc, NULL);
+  __m512i a[8][3];
+#pragma GCC unroll 8
+  for (int c = 0; c < 8; c++)
+    for (int j = 0; j < 3; j++) a[c][j] = _mm512_setzero_si512();
+  conv_sums(3, a, n_cg, cg_stride, n_taps, tap_off, x, w);
+  for (int c = 0; c < 8; c++)
+    for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
 }
 
 void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                           const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                           const q8_conv_rq_t *rq) {
   if (rq->mult_lt1) {
-    if (rq->np > 32) conv_8x48(3, 1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-    else if (rq->np > 16) conv_8x48(2, 1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-    else conv_8x48(1, 1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+    if (rq->np > 32) conv_rq_8x48(3, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else if (rq->np > 16) conv_rq_8x48(2, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else conv_rq_8x48(1, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
   } else {
-    if (rq->np > 32) conv_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-    else if (rq->np > 16) conv_8x48(2, 0, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-    else conv_8x48(1, 0, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+    if (rq->np > 32) conv_rq_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else if (rq->np > 16) conv_rq_8x48(2, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else conv_rq_8x48(1, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
   }
 }
 

@@ -158,14 +158,16 @@ typedef struct {
  * mult[c] (finite) and stored as bytes: for each segment s < n_seg (lanes
  * [seg[3s], seg[3s+1]) of the first np <= NP, output index seg[3s+2] for the first),
  * y[c*ldy + seg[3s+2] + (j - seg[3s])] = requant of position j. Positions past np
- * may be left uncomputed. mult_lt1: every |mult[c]| < 1 (c < nc), so |(float)acc *
- * mult| < 2^31 and the tile may clamp after the conversion to int32. */
+ * may be left uncomputed. nc may exceed MC: channel c's weights are lane c % PW of
+ * the panel at w + (c / PW) * panel_stride (bytes). mult_lt1: every |mult[c]| < 1
+ * (c < nc), so |(float)acc * mult| < 2^31 and the tile may clamp after the
+ * conversion to int32. */
 enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row (runs that meet are merged) */
 typedef struct {
   const int32_t *bias;
   const float *mult;
   const q8_out_t *o;
-  int64_t nc, ldy, np, n_seg, mult_lt1;
+  int64_t nc, ldy, np, n_seg, mult_lt1, panel_stride;
   const int64_t *seg;
   uint8_t *y;
 } q8_conv_rq_t;

@@ -146,7 +146,8 @@ static void random_geom(geom_t *g, int kind) {
 }
 
 /* kind: random_geom's. Pointwise cases (kind 4) take large multipliers (up to
- * 2^20) one time in three: the requantization's conversions then overflow. */
+ * 2^20) one time in three: the requantization's conversions then overflow; and
+ * one time in six an infinite multiplier on one channel (the others huge). */
 static int random_qconv(int idx, int kind) {
   geom_t g;
   random_geom(&g, kind);
@@ -184,6 +185,10 @@ static int random_qconv(int idx, int kind) {
     yscale = xq.scale * ws[0] * (float)(1 << rng_range(1, 16));
   if (kind == 4 && rng_u32() % 3 == 0) /* M >= 1: saturation, and |acc * M| past 2^31 */
     yscale = xq.scale * ws[0] / (float)(1 << rng_range(0, 20));
+  if (kind == 4 && per_channel && rng_u32() % 6 == 0) { /* one channel's M is +Inf: that tile's path */
+    ws[rng_u32() % nch] = 1e30f;
+    yscale = 1e-30f;
+  }
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, yt, yscale, rand_zp(yt));
   switch (rng_u32() % 3) {
