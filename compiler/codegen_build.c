@@ -48,6 +48,7 @@ static const qcc_target kTargets[] = {
     {"x86-64-v3", "x86_64", X86_CROSS, QRT_ISA_AVX2_FMA, NULL},
     {"x86-64-v4", "x86_64", X86_CROSS, QRT_ISA_AVX512F, NULL},
     {"x86-64-v4-vnni", "x86_64", X86_CROSS, QRT_ISA_AVX512VNNI, NULL},
+    {"x86-64-v4-amx", "x86_64", X86_CROSS, QRT_ISA_AMX, NULL},
     {"aarch64", "aarch64", ARM_CROSS, QRT_ISA_NEON, NULL},
     /* armv8-a plus the dot product extension only, so that on a CPU without it
      * the one instruction that traps is a dot product (test/Codegen/aarch64-dotprod.test) */
@@ -62,7 +63,7 @@ const qcc_target *qcc_target_find(const char *name) {
 }
 
 const char *qcc_target_names(void) {
-  return "native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, aarch64, aarch64-dotprod";
+  return "native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, x86-64-v4-amx, aarch64, aarch64-dotprod";
 }
 
 bool qcc_target_is_cross(const qcc_target *t) { return strcmp(t->arch, HOST_ARCH) != 0; }
@@ -228,6 +229,10 @@ static const isa_flags kIsa[] = {
     {"avx512f", {"-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma", NULL}, true},
     {"avx512vnni",
      {"-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2", "-mfma", NULL},
+     true},
+    {"amx",
+     {"-mamx-tile", "-mamx-int8", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512vnni", "-mavx2",
+      "-mfma", NULL},
      true},
     {"avxvnni", {"-mavxvnni", "-mavx2", "-mfma", NULL}, true},
 };

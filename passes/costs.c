@@ -136,7 +136,7 @@ qcc_status_t qcc_cost_table_default_path(const char *target, char *out, size_t n
   static const char *const known[] = {"x86-64-v3", "x86-64-v4", "aarch64", "aarch64-dotprod", "generic", NULL};
   for (int k = 0; known[k]; ++k)
     if (!strcmp(target, known[k])) file = known[k];
-  if (!strcmp(target, "x86-64-v4-vnni")) file = "x86-64-v4";
+  if (!strcmp(target, "x86-64-v4-vnni") || !strcmp(target, "x86-64-v4-amx")) file = "x86-64-v4";
   if (!strcmp(target, "native")) {
     qrt_isa_t isa = qrt_cpu_isa();
     file = isa >= QRT_ISA_DOTPROD ? "aarch64-dotprod" : isa >= QRT_ISA_NEON ? "aarch64"

@@ -32,10 +32,11 @@ static void compile_usage(FILE *f) {
           "  -o DIR                the output folder (created with its parents; files of the same names\n"
           "                        replaced, others kept)\n"
           "  --name NAME           prefix of the files and C symbols (default: the model file's stem)\n"
-          "  --target T            native (default): this machine's level (x86-64-v4-vnni, ...; printed);\n"
+          "  --target T            native (default): this machine's level (x86-64-v4-amx, ...; printed);\n"
           "                        generic: the portable scalar kernels only (runs on any CPU of this\n"
-          "                        architecture); x86-64-v3, x86-64-v4, x86-64-v4-vnni: at most AVX2 /\n"
-          "                        AVX-512 / AVX-512 VNNI; aarch64, aarch64-dotprod: cross-compiled with\n"
+          "                        architecture); x86-64-v3, x86-64-v4, x86-64-v4-vnni, x86-64-v4-amx: at\n"
+          "                        most AVX2 / AVX-512 / AVX-512 VNNI / AMX-INT8 (the int8 Linear; Linux\n"
+          "                        5.16+); aarch64, aarch64-dotprod: cross-compiled with\n"
           "                        aarch64-linux-gnu-gcc (docs/aarch64.md)\n"
           "  --weights-file        write DIR/NAME.weights for the caller to load, instead of embedding it\n"
           "  --max-threads K       NAME_init accepts 1 to K threads (default 4); the arena holds each\n"
@@ -223,7 +224,7 @@ int qcc_cmd_compile(int argc, char **argv) {
       NEED("a C identifier");
       name = val;
     } else if (OPT("--target")) {
-      NEED("a target (native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, aarch64, aarch64-dotprod)");
+      NEED("a target (native, generic, x86-64-v3, x86-64-v4, x86-64-v4-vnni, x86-64-v4-amx, aarch64, aarch64-dotprod)");
       target = val;
     } else if (!strcmp(a, "--weights-file")) {
       weights_file = true;
@@ -322,7 +323,7 @@ int qcc_cmd_compile(int argc, char **argv) {
     /* qcc quantize into the folder being made; the library is compiled from its output */
     static const struct { const char *compile, *quantize; } tmap[] = {
         {"native", "native"}, {"generic", "generic"}, {"x86-64-v3", "x86-64-v3"},
-        {"x86-64-v4", "x86-64-v4-vnni"}, {"aarch64", "aarch64"}};
+        {"x86-64-v4", "x86-64-v4-vnni"}, {"x86-64-v4-amx", "x86-64-v4-vnni"}, {"aarch64", "aarch64"}};
     const char *qt = NULL;
     for (size_t k = 0; k < sizeof tmap / sizeof *tmap; ++k)
       if (!strcmp(tmap[k].compile, target)) qt = tmap[k].quantize;

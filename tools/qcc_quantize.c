@@ -389,7 +389,8 @@ static void quantize_usage(FILE *f) {
           "  --mean M[,M,M] --std S[,S,S]   image folders: (pixel / 255 - mean) / std per channel\n"
           "  --layout nchw|nhwc     image folders: the model input's layout (default nchw)\n"
           "  --calib-samples N      use at most N calibration samples (default: all)\n"
-          "  --target T             x86-64-v3, x86-64-v4-vnni, generic, native (x86 quantizer) or\n"
+          "  --target T             x86-64-v3, x86-64-v4-vnni, x86-64-v4-amx, generic, native (x86\n"
+          "                         quantizer) or\n"
           "                         aarch64, aarch64-dotprod (arm quantizer); default native\n"
           "  --quantizer Q          x86, arm, per-tensor, dynamic (Linear layers, activations quantized\n"
           "                         at run time), or a plugin's (overrides the target's default)\n"
@@ -557,12 +558,12 @@ int qcc_cmd_quantize(int argc, char **argv) {
   if (!data != !labels) return qcc_cli_errorf(QCC_ERR_USAGE, "--data and --labels go together");
   const char *tq;
   if (!strcmp(target, "native") || !strcmp(target, "generic") || !strcmp(target, "x86-64-v3") ||
-      !strcmp(target, "x86-64-v4-vnni"))
+      !strcmp(target, "x86-64-v4-vnni") || !strcmp(target, "x86-64-v4-amx"))
     tq = "x86";
   else if (!strcmp(target, "aarch64") || !strcmp(target, "aarch64-dotprod"))
     tq = "arm";
   else
-    return qcc_cli_errorf(QCC_ERR_USAGE, "unknown target '%s' (x86-64-v3, x86-64-v4-vnni, aarch64, aarch64-dotprod, generic, native)", target);
+    return qcc_cli_errorf(QCC_ERR_USAGE, "unknown target '%s' (x86-64-v3, x86-64-v4-vnni, x86-64-v4-amx, aarch64, aarch64-dotprod, generic, native)", target);
   if (!quantizer) quantizer = tq;
   if (calib && strpbrk(calib, "'")) return qcc_cli_errorf(QCC_ERR_USAGE, "--calib path may not contain a quote");
 

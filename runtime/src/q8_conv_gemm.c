@@ -50,37 +50,62 @@
 #endif
 #define AVX2 QRT_ISA_AVX2_FMA
 #define VNNI QRT_ISA_AVX512VNNI
+#define AMX QRT_ISA_AMX
 #define NEON QRT_ISA_NEON
 #define DOT QRT_ISA_DOTPROD
 static const q8_variant_t kVariants[] = {
     {"q8_conv_4x24_gemm_4x24__avx2", AVX2, 2, 0, 8, 4, 24, 4, Q8_X86(AVX2, qrt_q8_conv_tile_4x24__avx2), NULL,
      Q8_X86(AVX2, qrt_q8_requant__avx2), 3, Q8_X86(AVX2, qrt_q8_gemm_tile_4x24__avx2), NULL,
-     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), NULL},
+     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL, NULL},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", VNNI, 4, 0, 16, 8, 48, 6, Q8_X86(VNNI, qrt_q8_conv_tile_8x48__avx512vnni),
      NULL, Q8_X86(VNNI, qrt_q8_requant__avx512vnni), 4, Q8_X86(VNNI, qrt_q8_gemm_tile_6x64__avx512vnni),
-     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni),
+     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0, NULL,
      Q8_X86(VNNI, qrt_q8_lanes4__avx512vnni)},
+    /* Linear only: the VNNI row's panels with K padded to tiles of 16 lane groups
+     * (its conv geometry is the VNNI row's, for the size queries only) */
+    {"q8_gemm_64x32__amx", AMX, 4, 0, 16, 8, 48, 64, NULL, NULL, Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2,
+     Q8_X86(AMX, qrt_q8_gemm_tile_64x32__amx), NULL, Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 256,
+     Q8_X86(AMX, qrt_q8_gemm_done__amx), NULL},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
      Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(NEON, qrt_q8_dyn_row__neon), NULL},
+     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, NULL},
     {"q8_conv_8x12_gemm_4x16__dotprod", DOT, 4, 0x80, 16, 8, 12, 4, Q8_ARM(DOT, qrt_q8_conv_tile_8x12__dotprod),
      Q8_ARM(DOT, qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(DOT, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(DOT, qrt_q8_dyn_row__neon), Q8_ARM(DOT, qrt_q8_lanes4__neon)},
+     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, Q8_ARM(DOT, qrt_q8_lanes4__neon)},
 };
 #undef AVX2
 #undef VNNI
+#undef AMX
 #undef NEON
 #undef DOT
 enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 
+/* Linear weights packed for the AMX row, run with the VNNI row's tile when M
+ * is small (q8_gemm_row): a tile of 16 rows costs the same whatever rows it
+ * holds, the VNNI tile's 6 rows do not. The layout is the AMX row's (the
+ * padding lane groups hold zero weights: they add nothing). */
+static const q8_variant_t kAmxSmallM = {
+    "q8_gemm_6x64__avx512vnni (amx layout)", QRT_ISA_AMX, 4, 0, 16, 8, 48, 6, NULL, NULL,
+    Q8_X86(QRT_ISA_AMX, qrt_q8_requant__avx512vnni), 4, Q8_X86(QRT_ISA_AMX, qrt_q8_gemm_tile_6x64__avx512vnni),
+    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL, NULL};
+enum { Q8_AMX_MIN_M = 16 }; /* fewer rows: kAmxSmallM */
+
 /* x86 levels are 1-15, aarch64 levels 16-31 (qrt.h): the rows that may serve a limit. */
 static int q8_same_arch(qrt_isa_t a, qrt_isa_t b) { return (a >= QRT_ISA_NEON) == (b >= QRT_ISA_NEON); }
+
+/* This build has the row's tiles. */
+static int q8_has_tiles(const q8_variant_t *v) { return v->conv_tile || v->gemm_mn || v->gemm_tile; }
 
 /* The row recorded in a packed header, when this build can run it. */
 static const q8_variant_t *q8_variant_of(int32_t isa) {
   for (int i = 0; i < Q8_N_VARIANTS; i++)
-    if ((int32_t)kVariants[i].isa == isa && kVariants[i].conv_tile) return &kVariants[i];
+    if ((int32_t)kVariants[i].isa == isa && q8_has_tiles(&kVariants[i])) return &kVariants[i];
   return NULL;
+}
+
+/* Lane groups of one tap's K after the row's padding (kga). */
+static int64_t q8_pad_kg(const q8_variant_t *v, int64_t kg) {
+  return v->kga > 1 ? (kg + v->kga - 1) / v->kga * v->kga : kg;
 }
 
 /* ---- vector layout geometry -------------------------------------------------------- */
@@ -110,7 +135,7 @@ static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, i
   g.groups = groups;
   g.cig = c_in / groups, g.cog = c_out / groups, g.taps = kh * kw;
   g.ncg = (g.cig + v->cpg - 1) / v->cpg;
-  g.kg = g.ncg * g.taps;
+  g.kg = q8_pad_kg(v, g.ncg * g.taps);
   g.panels = (g.cog + v->pw - 1) / v->pw;
   /* bounded well below 2^62 by the scalar size check (c_out * k * 4 fits int64) */
   const double total = (double)groups * (double)g.panels * (double)g.kg * v->pw * 4.0;
@@ -120,11 +145,13 @@ static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, i
 }
 
 /* Bytes to hold the packing of any row of either architecture (the variant is
- * chosen at packing time, the size is asked before, maybe on another machine). */
-static size_t q8_packed_size(int64_t c_in, int64_t c_out, int64_t groups, int64_t kh, int64_t kw) {
+ * chosen at packing time, the size is asked before, maybe on another machine);
+ * the Linear-only rows count for Linear weights (linear) only. */
+static size_t q8_packed_size(int64_t c_in, int64_t c_out, int64_t groups, int64_t kh, int64_t kw, int linear) {
   const int64_t k = c_in / groups * kh * kw;
   size_t need = qrt_q8_packed_size__scalar(c_out, k);
   for (int i = 0; need && i < Q8_N_VARIANTS; i++) {
+    if (kVariants[i].linear_only && !linear) continue;
     const size_t s = q8_vgeom(&kVariants[i], c_in, c_out, groups, kh, kw).size;
     need = s == 0 ? 0 : s > need ? s : need;
   }
@@ -147,7 +174,7 @@ static int32_t q8_zw(const qrt_q8_weights_t *wq, int64_t o) {
 /* Checks (QRT_INVALID_ARGUMENT), the accumulation bound with the actual weights
  * and bias, then the size (QRT_BUFFER_TOO_SMALL); nothing written. */
 static qrt_status_t q8_pack_check(const q8_pack_args_t *a, void *packed, size_t packed_size) {
-  const size_t need = q8_packed_size(a->c_in, a->c_out, a->groups, a->kernel_h, a->kernel_w);
+  const size_t need = q8_packed_size(a->c_in, a->c_out, a->groups, a->kernel_h, a->kernel_w, a->kind != Q8_KIND_CONV);
   int32_t lo, hi;
   if (need == 0 || !a->w || !packed || !aligned8(packed) || !qrt_q8_type_range(a->x_type, &lo, &hi))
     return QRT_INVALID_ARGUMENT;
@@ -220,7 +247,8 @@ static const q8_variant_t *q8_choose(const q8_pack_args_t *a, qrt_isa_t limit) {
   const int native = limit == QRT_ISA_NATIVE;
   for (int i = 0; i < Q8_N_VARIANTS; i++) {
     const q8_variant_t *v = &kVariants[i];
-    if (native ? !v->conv_tile : v->isa > limit || !q8_same_arch(v->isa, limit)) continue;
+    if (native ? !q8_has_tiles(v) : v->isa > limit || !q8_same_arch(v->isa, limit)) continue;
+    if (v->linear_only && a->kind == Q8_KIND_CONV) continue;
     if (v->cpg == 4) {
       if (fits < 0) fits = q8_weights_fit_s8(a);
       if (!fits) continue; /* byte lanes: weights past s8 use an int16 variant */
@@ -315,7 +343,12 @@ static qrt_status_t q8_check_packed(const void *packed, int kind, const q8_varia
   if (h->magic != Q8_PACKED_MAGIC || h->kind != kind) return QRT_INVALID_ARGUMENT;
   if (h->variant == QRT_ISA_SCALAR) return QRT_OK;
   const q8_variant_t *v = q8_variant_of(h->variant);
-  if (!v || q8_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
+  /* Linear weights packed for amx where the tiles are not usable (a CPU
+   * without AMX, or Linux refused the tile state): the avx512vnni tile runs
+   * the same layout */
+  if (v && v->isa == QRT_ISA_AMX && q8_cpu_isa() < v->isa && q8_cpu_isa() >= QRT_ISA_AVX512VNNI && kAmxSmallM.gemm_mn)
+    v = &kAmxSmallM;
+  else if (!v || q8_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
   *out = v;
   return QRT_OK;
 }
@@ -668,7 +701,7 @@ static qrt_status_t q8_conv2d_vector_mt(qrt_pool_t *pool, const q8_variant_t *v,
 
 size_t qrt_q8_conv2d_packed_weights_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out) {
   if (!qrt_q8_conv_shape_ok(p, c_in, c_out)) return 0;
-  return q8_packed_size(c_in, c_out, p->groups, p->kernel_h, p->kernel_w);
+  return q8_packed_size(c_in, c_out, p->groups, p->kernel_h, p->kernel_w, 0);
 }
 
 static qrt_status_t q8_conv2d_pack(const qrt_conv2d_params_t *p, int64_t c_in, int64_t c_out,
@@ -799,7 +832,7 @@ static int64_t q8_gemm_rows_per_block(const q8_variant_t *v, int64_t m, int64_t 
 
 /* Lanes of a row block, then its accumulators. */
 static size_t q8_gemm_scratch_v(const q8_variant_t *v, int64_t m, int64_t k) {
-  const int64_t kg = (k + v->cpg - 1) / v->cpg, nv = v->gemm_mn ? v->gemm_nv : 1;
+  const int64_t kg = q8_pad_kg(v, (k + v->cpg - 1) / v->cpg), nv = v->gemm_mn ? v->gemm_nv : 1;
   const int64_t mb = q8_gemm_rows_per_block(v, m < 1 ? 1 : m, kg);
   return (size_t)(mb * kg) * 4 + (size_t)(mb * nv * v->pw) * 4 + 64 * 2;
 }
@@ -808,7 +841,7 @@ static size_t q8_gemm_scratch_v(const q8_variant_t *v, int64_t m, int64_t k) {
  * zero. Row r's zero point is zp[r * zstride] (the dynamic Linear's per row). */
 static void q8_rows_to_lanes(const q8_variant_t *v, int64_t rows, int64_t k, const uint8_t *x, int64_t ldx,
                              qrt_dtype_t xt, const int32_t *zp, int64_t zstride, uint8_t *dst) {
-  const int64_t kg = (k + v->cpg - 1) / v->cpg, rows_up = (rows + v->mr - 1) / v->mr * v->mr;
+  const int64_t kg = q8_pad_kg(v, (k + v->cpg - 1) / v->cpg), rows_up = (rows + v->mr - 1) / v->mr * v->mr;
   memset(dst + (size_t)(rows * kg) * 4, 0, (size_t)((rows_up - rows) * kg) * 4);
   for (int64_t r = 0; r < rows; r++) {
     const uint8_t *src = x + r * ldx;
@@ -829,7 +862,7 @@ static void q8_rows_to_lanes(const q8_variant_t *v, int64_t rows, int64_t k, con
 
 size_t qrt_q8_gemm_packed_weights_size(int64_t n, int64_t k) {
   if (n < 1 || k < 1) return 0;
-  return q8_packed_size(k, n, 1, 1, 1);
+  return q8_packed_size(k, n, 1, 1, 1, 1);
 }
 
 qrt_status_t qrt_q8_gemm_pack_weights_isa(qrt_isa_t isa, int64_t n, int64_t k, const qrt_q8_act_t *x,
@@ -882,7 +915,8 @@ size_t qrt_q8_gemm_scratch_size(int64_t m, int64_t n, int64_t k) {
     const size_t s = q8_gemm_scratch_v(&kVariants[i], m, k);
     if (s > need) need = s;
   }
-  return need;
+  const size_t s = q8_gemm_scratch_v(&kAmxSmallM, m, k);
+  return s > need ? s : need;
 }
 
 /* Everything the tiles of one Linear call read, and the row block being computed. */
@@ -926,11 +960,11 @@ static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64
   j->xt = (qrt_dtype_t)j->pv.h->x_type;
   /* u8 x with whole lane groups: the rows are lanes already (u = x), read in place
    * (gemm_mn reads only the rows it is given) */
-  j->direct = v->gemm_mn && v->cpg == 4 && !v->xflip && j->xt == QRT_DTYPE_U8 && k % 4 == 0;
+  j->direct = v->gemm_mn && v->cpg == 4 && !v->xflip && j->xt == QRT_DTYPE_U8 && k % 4 == 0 && k / 4 == j->vg.kg;
   j->nv_max = v->gemm_mn ? v->gemm_nv : 1;
   j->ldl = j->direct ? ldx : j->vg.kg * 4;
   j->mb = q8_gemm_rows_per_block(v, m, j->vg.kg);
-  j->kc = v->gemm_mn ? Q8_GEMM_KC : j->vg.kg;
+  j->kc = !v->gemm_mn ? j->vg.kg : v->kc ? v->kc : Q8_GEMM_KC;
   j->lane_buf = (uint8_t *)align_up64(scratch);
   const q8_out_t out = {j->pv.h->y_zero_point, j->pv.h->y_qmin, j->pv.h->y_qmax};
   j->out = out;
@@ -1011,6 +1045,7 @@ static qrt_status_t q8_gemm_vector(const q8_variant_t *v, int64_t m, int64_t n, 
     q8_gemm_block(&j);
     for (int64_t pi = 0; pi < j.vg.panels; pi += j.nv_max) q8_gemm_tiles(&j, pi, 0, j.rb, accs);
   }
+  if (v->done) v->done();
   return QRT_OK;
 }
 
@@ -1048,6 +1083,7 @@ static void q8_gemm_tiles_task(void *arg, int64_t t, int worker) {
   _Alignas(64) int32_t acc[Q8_GEMM_TASK_ACC];
   const int64_t pi = t / j->n_chunks * j->nv_max, c0 = t % j->n_chunks * j->chunk;
   q8_gemm_tiles(j, pi, c0, j->rb - c0 < j->chunk ? j->rb : c0 + j->chunk, acc);
+  if (j->v->done) j->v->done(); /* tasks of one call may run on other threads next */
 }
 
 static qrt_status_t q8_gemm_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, int64_t m, int64_t n, int64_t k,
@@ -1075,6 +1111,12 @@ static qrt_status_t q8_gemm_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, i
   return QRT_OK;
 }
 
+/* The row that runs a Linear of m rows packed for row v: a function of the
+ * shape only, so the bytes never depend on timing (all rows give the same). */
+static const q8_variant_t *q8_gemm_row(const q8_variant_t *v, int64_t m) {
+  return v && v->isa == QRT_ISA_AMX && m < Q8_AMX_MIN_M && kAmxSmallM.gemm_mn ? &kAmxSmallM : v;
+}
+
 static qrt_status_t q8_gemm_packed_run(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,
                                       int64_t ldx, const void *packed, void *y, int64_t ldy, void *scratch,
                                       size_t scratch_size) {
@@ -1089,6 +1131,7 @@ static qrt_status_t q8_gemm_packed_run(qrt_pool_t *pool, int64_t m, int64_t n, i
     qrt_q8_gemm__scalar(m, n, x, ldx, packed, y, ldy);
     return QRT_OK;
   }
+  v = q8_gemm_row(v, m);
   if (qrt_pool_threads(pool) > 1)
     return q8_gemm_vector_mt(pool, v, m, n, k, x, ldx, NULL, NULL, 0, packed, y, NULL, ldy, scratch, scratch_size);
   return q8_gemm_vector(v, m, n, k, x, ldx, NULL, NULL, 0, packed, y, NULL, ldy, scratch, scratch_size);
@@ -1139,6 +1182,7 @@ static qrt_status_t q8_gemm_dynamic_packed_run(qrt_pool_t *pool, int64_t m, int6
     qrt_q8_gemm_dynamic__scalar(m, n, x, ldx, x_scales, x_zero_points, x_params_stride, packed, y, ldy);
     return QRT_OK;
   }
+  v = q8_gemm_row(v, m);
   if (qrt_pool_threads(pool) > 1)
     return q8_gemm_vector_mt(pool, v, m, n, k, x, ldx, x_scales, x_zero_points, x_params_stride, packed, NULL, y,
                              ldy, scratch, scratch_size);

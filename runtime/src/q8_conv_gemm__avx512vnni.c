@@ -356,3 +356,33 @@ void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, i
       _mm512_mask_storeu_epi32(dc + 64 * k, mask_first(left - 16 * k), _mm512_xor_si512(o[k], f));
   }
 }
+
+/* requant_tile: rows x nt sums of a stored tile (row r at acc + r * lda), plus
+ * bias[c], requantized with the finite multipliers mult[c] (rq16) and stored
+ * as bytes: y[r * ldy + c] for c < nt <= 32. The constants of the 32 channels
+ * are loaded once; the values are in [qmin, qmax], so vpmovdb's truncation to
+ * bytes is exact for u8 and s8 alike. */
+void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *acc, int64_t lda,
+                                     const int32_t *bias, const float *mult, const q8_out_t *o, uint8_t *y,
+                                     int64_t ldy) {
+  const rq_consts k = rq_init(o);
+  const __mmask16 m0 = mask_first(nt), m1 = mask_first(nt - 16);
+  const __m512i b0 = _mm512_maskz_loadu_epi32(m0, bias), b1 = _mm512_maskz_loadu_epi32(m1, bias + 16);
+  const __m512 v0 = _mm512_maskz_loadu_ps(m0, mult), v1 = _mm512_maskz_loadu_ps(m1, mult + 16);
+  if (nt == 32) {
+    for (int64_t r = 0; r < rows; r++) {
+      const int32_t *a = acc + r * lda;
+      const __m128i q0 = _mm512_cvtepi32_epi8(rq16(&k, _mm512_add_epi32(_mm512_loadu_si512(a), b0), v0));
+      const __m128i q1 = _mm512_cvtepi32_epi8(rq16(&k, _mm512_add_epi32(_mm512_loadu_si512(a + 16), b1), v1));
+      _mm256_storeu_si256((__m256i *)(y + r * ldy), _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1));
+    }
+    return;
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const int32_t *a = acc + r * lda;
+    _mm512_mask_cvtepi32_storeu_epi8(y + r * ldy, m0, rq16(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m0, a), b0), v0));
+    if (nt > 16)
+      _mm512_mask_cvtepi32_storeu_epi8(y + r * ldy + 16, m1,
+                                       rq16(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m1, a + 16), b1), v1));
+  }
+}

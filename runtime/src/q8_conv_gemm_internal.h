@@ -212,6 +212,11 @@ typedef struct {
   q8_gemm_mn_fn gemm_mn;
   q8_conv_rq_fn conv_rq; /* or NULL: conv_tile, then requant */
   q8_dyn_row_fn dyn_row; /* the dynamic Linear's epilogue */
+  /* Linear-only rows (0 for the others): */
+  int linear_only; /* packs Linear weights only (convolutions take the older rows) */
+  int kga;         /* lane groups padded with zero weights to a multiple of kga (0: none) */
+  int kc;          /* lane groups per K block (0: Q8_GEMM_KC) */
+  void (*done)(void); /* or NULL: called by a thread after its last tile of a call */
   q8_lanes4_fn lanes4;   /* or NULL: the portable loop (q8_lane_row) */
 } q8_variant_t;
 
@@ -238,6 +243,16 @@ void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bi
                                 int64_t ps, const q8_out_t *o, uint8_t *y);
 void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                                 const float *wscale, const int32_t *bias, float *y);
+void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *acc, int64_t lda,
+                                     const int32_t *bias, const float *mult, const q8_out_t *o, uint8_t *y,
+                                     int64_t ldy);
+/* gemm_mn of the AMX row: n_kg a multiple of 16 (the row's kga), panels of 16
+ * channels as the VNNI row's (one panel row of 16 lanes is a tile row); the
+ * tiles stay configured between calls of a thread until gemm_done__amx. */
+void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+                                 const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
+                                 const q8_gemm_rq_t *rq);
+void qrt_q8_gemm_done__amx(void);
 void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
                                uint8_t *d);
 #endif

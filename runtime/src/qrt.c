@@ -1,4 +1,5 @@
 /* Version, statuses, CPU feature detection, ISA limit and the kernel tables. */
+#define _DEFAULT_SOURCE /* syscall() */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,10 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#endif
+#if defined(__x86_64__) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
@@ -38,6 +43,19 @@ static uint64_t qrt_xgetbv0(void) {
   return ((uint64_t)edx << 32) | eax;
 }
 
+/* Linux hands out the AMX tile data state (XFEATURE_XTILEDATA, 18) per process:
+ * arch_prctl(ARCH_REQ_XCOMP_PERM) must grant it before the first tile
+ * instruction, which otherwise dies by SIGILL. Refused (a kernel before 5.16,
+ * a seccomp filter, no room for the larger signal frame): no AMX. */
+static int qrt_amx_permitted(void) {
+#if defined(__x86_64__) && defined(__linux__)
+  enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+  return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+#else
+  return 0;
+#endif
+}
+
 static uint32_t qrt_detect_features(void) {
   uint32_t eax, ebx, ecx, edx, f = 0;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
@@ -61,6 +79,10 @@ static uint32_t qrt_detect_features(void) {
       if (b7 & (1u << 30)) f |= QRT_CPU_AVX512BW;
       if (b7 & (1u << 31)) f |= QRT_CPU_AVX512VL;
       if (c7 & (1u << 11)) f |= QRT_CPU_AVX512VNNI;
+      /* AMX: CPUID.7.0 EDX bits 24 (AMX-TILE) and 25 (AMX-INT8), XCR0 bits 17
+       * and 18 (XTILECFG, XTILEDATA saved by the OS), then the permission */
+      if ((d7 & (3u << 24)) == (3u << 24) && (xcr0 & 0x60000) == 0x60000 && qrt_amx_permitted())
+        f |= QRT_CPU_AMXINT8;
     }
     uint32_t a71, b71, c71, d71;
     __cpuid_count(7, 1, a71, b71, c71, d71);
@@ -98,6 +120,7 @@ qrt_isa_t qrt_cpu_isa(void) {
   const uint32_t v3 = QRT_CPU_AVX2 | QRT_CPU_FMA;
   if (f & QRT_CPU_DOTPROD) return QRT_ISA_DOTPROD;
   if (f & QRT_CPU_NEON) return QRT_ISA_NEON;
+  if ((f & v4) == v4 && (f & v3) == v3 && (f & QRT_CPU_AVX512VNNI) && (f & QRT_CPU_AMXINT8)) return QRT_ISA_AMX;
   if ((f & v4) == v4 && (f & v3) == v3 && (f & QRT_CPU_AVX512VNNI)) return QRT_ISA_AVX512VNNI;
   if ((f & v4) == v4 && (f & v3) == v3) return QRT_ISA_AVX512F;
   if ((f & v3) == v3) return QRT_ISA_AVX2_FMA;
@@ -116,6 +139,7 @@ static qrt_isa_t qrt_get_limit(void) {
       else if (!strcmp(env, "avx2") || !strcmp(env, "avx2_fma")) l = QRT_ISA_AVX2_FMA;
       else if (!strcmp(env, "avx512") || !strcmp(env, "avx512f")) l = QRT_ISA_AVX512F;
       else if (!strcmp(env, "avx512vnni")) l = QRT_ISA_AVX512VNNI;
+      else if (!strcmp(env, "amx")) l = QRT_ISA_AMX;
       else if (!strcmp(env, "neon")) l = QRT_ISA_NEON;
       else if (!strcmp(env, "dotprod")) l = QRT_ISA_DOTPROD;
     }
@@ -142,6 +166,7 @@ const char *qrt_isa_name(qrt_isa_t isa) {
     case QRT_ISA_AVX2_FMA: return "avx2_fma";
     case QRT_ISA_AVX512F: return "avx512f";
     case QRT_ISA_AVX512VNNI: return "avx512vnni";
+    case QRT_ISA_AMX: return "amx";
     case QRT_ISA_NEON: return "neon";
     case QRT_ISA_DOTPROD: return "dotprod";
     case QRT_ISA_NATIVE: return "native";

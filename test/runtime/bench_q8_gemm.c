@@ -5,7 +5,8 @@
  *   S samples per shape and library (default 7), each at least T ms of calls
  *   (default 20); the time of a shape is the median sample's time per call.
  *   --shape runs that shape alone. oneDNN is limited to AVX-512 VNNI (its
- *   avx512_core_vnni, the instructions qcc's kernel uses) unless --onednn-isa
+ *   avx512_core_vnni, the instructions of qcc's avx512vnni row; qcc runs its
+ *   amx row where the CPU has AMX-INT8, QRT_ISA=avx512vnni keeps it off) unless --onednn-isa
  *   all lets it use what the CPU has (AMX on recent Xeons).
  *
  * One thread, thread CPU time (CLOCK_THREAD_CPUTIME_ID), so time the machine

@@ -3,7 +3,10 @@
  * with tails and leading dimensions, u8/s8 activations and weights, per-tensor
  * and per-channel weights with and without zero points, extreme values, bias,
  * fused clamp ranges; dynamic Linear with per-row and per-tensor activation
- * parameters from qrt_q8_dynamic_quantize_rows. Exact equality. */
+ * parameters from qrt_q8_dynamic_quantize_rows. Exact equality. The AMX row
+ * (32-row tiles, K padded to 64) also on shapes chosen for its tails, against
+ * the scalar row byte for byte, on 1 to 4 threads. */
+#include "qrt/qrt_pool.h"
 #include "qrt/qrt_q8.h"
 #include "test_util.h"
 
@@ -46,6 +49,14 @@ static int packed_variant(const void *packed) {
   int32_t v;
   memcpy(&v, (const char *)packed + 8, 4);
   return v & 255;
+}
+
+/* isa_levels, and the amx level when the CPU has it: only the Linear has an
+ * amx row (the other kernels run their avx512vnni rows there). */
+static int gemm_levels(qrt_isa_t *out) {
+  int n = isa_levels(out);
+  if (qrt_cpu_isa() == QRT_ISA_AMX) out[n++] = QRT_ISA_AMX;
+  return n;
 }
 
 static int random_gemm(int idx) {
@@ -97,8 +108,8 @@ static int random_gemm(int idx) {
                                     yq.qmin, yq.qmax);
     }
   /* every variant the CPU has: against the contract, and byte for byte against scalar */
-  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
-  const int nl = isa_levels(lv);
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS + 1];
+  const int nl = gemm_levels(lv);
   const size_t ss = qrt_q8_gemm_unpacked_scratch_size(m, n, k);
   const size_t ps = qrt_q8_gemm_packed_weights_size(n, k), gs = qrt_q8_gemm_scratch_size(m, n, k);
   void *scratch = malloc(ss), *packed = malloc(ps), *gscratch = malloc(gs + 3);
@@ -175,8 +186,8 @@ static int random_dynamic(int idx) {
     }
   const int64_t shape[2] = {m, n};
   char what[64];
-  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
-  const int nl = isa_levels(lv);
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS + 1];
+  const int nl = gemm_levels(lv);
   int ok = 1;
   for (int li = 0; li < nl; li++) { /* every variant: exactly the scalar formula */
     const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
@@ -205,6 +216,90 @@ static int random_dynamic(int idx) {
   free(xf), free(xs), free(xz), free(xb), free(ws), free(bias), free(wz), free(wv), free(wb), free(packed), free(y),
       free(want);
   return ok;
+}
+
+/* ---- the AMX row ------------------------------------------------------------------ */
+
+/* Static and dynamic Linear packed for the AMX row against the scalar row's
+ * bytes (static) or floats (dynamic): M across the 16-row tile halves and the
+ * 32-row tiles (and the small-M choice), N across the pairs of 16-channel
+ * panels, K with tails of lanes (K % 4) and of tiles (K % 64) and whole tiles
+ * (u8 activations with K % 64 == 0 are read in place), zero points at the
+ * ends of the range; 1 to 4 threads give the same bytes. */
+static int amx_case(int idx, qrt_pool_t *pools, int n_pools) {
+  static const int64_t ms[] = {1, 2, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 96, 97, 130, 200};
+  const int64_t m = idx % 3 == 2 ? rng_range(1, 220) : ms[idx % 16];
+  const int64_t n = rng_range(1, 100), k = idx % 4 == 1 ? 64 * rng_range(1, 10) : rng_range(1, 700);
+  const qrt_dtype_t xt = idx % 4 == 1 ? QRT_DTYPE_U8 : rand_type(), yt = rand_type();
+  const qrt_q8_act_t xq = {xt, rand_scale(0.001f, 0.1f), rand_zp(xt)};
+  float *ws = malloc((size_t)n * sizeof *ws);
+  for (int64_t c = 0; c < n; c++) ws[c] = rand_scale(0.001f, 0.02f);
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, n, ws, 0, NULL};
+  int32_t *xv = malloc((size_t)(m * k) * sizeof *xv), *wv = malloc((size_t)(n * k) * sizeof *wv);
+  fill_q(xt, xv, m * k);
+  fill_q(QRT_DTYPE_I8, wv, n * k);
+  int32_t *bias = malloc((size_t)n * sizeof *bias);
+  for (int64_t o = 0; o < n; o++) bias[o] = (int32_t)rng_range(-(1 << 18), 1 << 18);
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, yt, xq.scale * ws[0] * 128.0f * 16.0f * sqrtf((float)k), rand_zp(yt));
+  void *xb = malloc((size_t)(m * k)), *wb = malloc((size_t)(n * k));
+  for (int64_t i = 0; i < m * k; i++) qrt_q8_store(xt, xb, i, xv[i]);
+  for (int64_t i = 0; i < n * k; i++) qrt_q8_store(QRT_DTYPE_I8, wb, i, wv[i]);
+  const size_t ps = qrt_q8_gemm_packed_weights_size(n, k), gs = qrt_q8_gemm_scratch_size(m, n, k);
+  void *pk_ref = malloc(ps), *pk = malloc(ps), *scratch = malloc(gs);
+  uint8_t *want = malloc((size_t)(m * n)), *y = malloc((size_t)(m * n));
+  CHECK_OK(qrt_q8_gemm_pack_weights_isa(QRT_ISA_SCALAR, n, k, &xq, &wq, wb, bias, &yq, pk_ref, ps));
+  CHECK_OK(qrt_q8_gemm_packed(m, n, k, xb, k, pk_ref, want, n, scratch, gs));
+  CHECK_OK(qrt_q8_gemm_pack_weights_isa(QRT_ISA_AMX, n, k, &xq, &wq, wb, bias, &yq, pk, ps));
+  CHECK(packed_variant(pk) == QRT_ISA_AMX, "amx case %d: packed for %d", idx, packed_variant(pk));
+  g_variant_count[packed_variant(pk)]++;
+  int ok = 1;
+  for (int t = 0; t <= n_pools; t++) { /* t == 0: no pool */
+    memset(y, 0xa5, (size_t)(m * n));
+    CHECK_OK(qrt_q8_gemm_packed_mt(t ? &pools[t - 1] : NULL, m, n, k, xb, k, pk, y, n, scratch, gs));
+    for (int64_t i = 0; i < m * n && ok; i++)
+      if (y[i] != want[i])
+        g_failures++, ok = 0,
+            fprintf(stderr, "FAIL amx case %d (m %lld n %lld k %lld, %d threads) at [%lld, %lld]: got %d, want %d\n",
+                    idx, (long long)m, (long long)n, (long long)k, t ? qrt_pool_threads(&pools[t - 1]) : 1,
+                    (long long)(i / n), (long long)(i % n), y[i], want[i]);
+    g_checks++;
+  }
+  /* dynamic: the same weights, per-row activation parameters */
+  float *xs = malloc((size_t)m * sizeof *xs), *yf = malloc((size_t)(m * n) * sizeof *yf),
+        *wantf = malloc((size_t)(m * n) * sizeof *wantf), *bf = malloc((size_t)n * sizeof *bf);
+  int32_t *xz = malloc((size_t)m * sizeof *xz);
+  for (int64_t r = 0; r < m; r++) xs[r] = rand_scale(0.001f, 0.1f), xz[r] = rand_zp(xt);
+  for (int64_t o = 0; o < n; o++) bf[o] = rng_f();
+  const qrt_isa_t prev = qrt_set_isa_limit(QRT_ISA_SCALAR);
+  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(n, k, xt, &wq, wb, bf, pk_ref, ps));
+  CHECK_OK(qrt_q8_gemm_dynamic_packed(m, n, k, xb, k, xs, xz, 1, pk_ref, wantf, n, scratch, gs));
+  qrt_set_isa_limit(prev);
+  CHECK_OK(qrt_q8_gemm_pack_weights_dynamic(n, k, xt, &wq, wb, bf, pk, ps));
+  CHECK(packed_variant(pk) == QRT_ISA_AMX, "amx dynamic case %d: packed for %d", idx, packed_variant(pk));
+  for (int t = 0; t <= n_pools; t++) {
+    CHECK_OK(qrt_q8_gemm_dynamic_packed_mt(t ? &pools[t - 1] : NULL, m, n, k, xb, k, xs, xz, 1, pk, yf, n, scratch, gs));
+    CHECK(!memcmp(yf, wantf, (size_t)(m * n) * sizeof *yf), "amx dynamic case %d (m %lld n %lld k %lld, pool %d): differs from scalar",
+          idx, (long long)m, (long long)n, (long long)k, t);
+  }
+  free(xs), free(yf), free(wantf), free(bf), free(xz);
+  free(ws), free(xv), free(wv), free(bias), free(xb), free(wb), free(pk_ref), free(pk), free(scratch), free(want), free(y);
+  return ok;
+}
+
+static void test_amx(void) {
+  if (qrt_cpu_isa() < QRT_ISA_AMX || qrt_cpu_isa() >= QRT_ISA_NEON) {
+    printf("amx: skipped, this CPU has no usable AMX-INT8 (cpuid, XCR0 tile state and the arch_prctl permission)\n");
+    return;
+  }
+  qrt_pool_t pools[3];
+  for (int t = 0; t < 3; t++) CHECK_OK(qrt_pool_init(&pools[t], t + 2));
+  const qrt_isa_t prev = qrt_set_isa_limit(QRT_ISA_AMX);
+  int ok = 0, n = 96;
+  for (int i = 0; i < n; i++) ok += amx_case(i, pools, 3);
+  qrt_set_isa_limit(prev);
+  for (int t = 0; t < 3; t++) qrt_pool_deinit(&pools[t]);
+  printf("amx: %d of %d random cases equal to scalar on 1-4 threads\n", ok, n);
 }
 
 /* test_hand's gemm, also packed by test_packed_multipliers. */
@@ -384,6 +479,7 @@ int main(void) {
   test_hand();
   test_packed_multipliers();
   test_rows_of_both_architectures();
+  test_amx();
   int ok = 0, n = 400;
   for (int i = 0; i < n; i++) ok += random_gemm(i);
   printf("qgemm: %d of %d random cases exact\n", ok, n);

@@ -53,6 +53,8 @@ enum {
   QRT_CPU_AVX512VL = 1u << 8,
   QRT_CPU_AVX512VNNI = 1u << 9,
   QRT_CPU_AVXVNNI = 1u << 10,
+  QRT_CPU_AMXINT8 = 1u << 11, /* AMX-TILE + AMX-INT8, tile state enabled by the OS and
+                               * (Linux) the process's permission granted: usable */
   QRT_CPU_NEON = 1u << 16,    /* aarch64 Advanced SIMD (always there) */
   QRT_CPU_DOTPROD = 1u << 17, /* aarch64 SDOT/UDOT (HWCAP_ASIMDDP) */
 };
@@ -62,7 +64,7 @@ uint32_t qrt_cpu_features(void);
  * Kernel variants are ordered oldest to newest ISA; the newest one that both the
  * CPU supports and the current limit allows is used. The limit starts at
  * QRT_ISA_NATIVE, or at the value of the environment variable QRT_ISA
- * ("scalar", "avx2", "avx512", "avx512vnni", "neon", "dotprod") when it is set
+ * ("scalar", "avx2", "avx512", "avx512vnni", "amx", "neon", "dotprod") when it is set
  * at the first query. x86 and aarch64 levels share one numbering: a build holds
  * kernels of one architecture only, so comparisons never mix the two. Tests and
  * benchmarks lower it with qrt_set_isa_limit to exercise every variant.
@@ -72,6 +74,7 @@ typedef enum {
   QRT_ISA_AVX2_FMA = 1, /* x86-64-v3: AVX2 + FMA */
   QRT_ISA_AVX512F = 2,  /* x86-64-v4: AVX-512 F/BW/DQ/VL */
   QRT_ISA_AVX512VNNI = 3, /* x86-64-v4 + AVX512-VNNI (vpdpbusd) */
+  QRT_ISA_AMX = 4,      /* the above + AMX-INT8 (tdpbusd; Sapphire Rapids and later) */
   QRT_ISA_NEON = 16,    /* aarch64 baseline: Advanced SIMD */
   QRT_ISA_DOTPROD = 17, /* aarch64 with the dot product extension (sdot/udot) */
   QRT_ISA_NATIVE = 255, /* no limit: the best the CPU has */

@@ -1,0 +1,173 @@
+/* Int8 Linear tile for AMX-INT8 (tdpbusd); built with -mamx-tile -mamx-int8 and
+ * the AVX-512 VNNI row's flags (the epilogue is that row's requantization).
+ * Contract: gemm_mn in q8_conv_gemm_internal.h; the driver is q8_conv_gemm.c,
+ * whose AMX row packs Linear weights as the VNNI row does (4 s8 weights per
+ * lane, panels of 16 channels) with the lane groups padded by zero weights to
+ * a multiple of 16, so n_kg is always a multiple of 16.
+ *
+ * One K step of 16 lane groups (64 bytes of K): a B tile is 16 rows of one
+ * panel (row kg holds the 16 channels' lanes: 64 bytes, the panel's layout
+ * already), an A tile 16 rows of activation lanes (64 bytes each, stride ldx),
+ * and tdpbusd adds to each int32 C[r][c] the 64 products of u8 activations and
+ * s8 weights, as 16 vpdpbusd lanes would: the exact products (|u * w| <=
+ * 255 * 128) summed modulo 2^32, so the sums are the VNNI row's sums, and the
+ * padded lane groups (weights 0) add nothing whatever the activations hold.
+ *
+ * Tiles: C 0-3 (row half i, panel j: tile 2i + j), A 4-5 (row halves), B 6-7
+ * (panels): up to 32 rows x 32 channels, each B tile used by both row halves
+ * and each A tile by both panels. The configuration (rows of the halves, the
+ * panel count) is loaded when a call needs another one than the thread's last
+ * call, and released by qrt_q8_gemm_done__amx, which the driver calls when the
+ * thread's part of a Linear ends: no tile state outlives a Linear call (another
+ * library's tiles, signal frames, context switches) and ldtilecfg does not run
+ * per tile. With rq the sums are stored to acc and requantized by
+ * qrt_q8_requant_tile__avx512vnni: the VNNI row's vector requantization (rq16),
+ * bit for bit qrt_requantize_scalar. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_conv_gemm_internal.h"
+
+typedef struct {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+} amx_cfg_t;
+
+_Static_assert(sizeof(amx_cfg_t) == 64, "the tile configuration is 64 bytes");
+
+/* The configuration this thread's tiles hold: rows0 | rows1 << 8 | nv << 16, 0 none. */
+static _Thread_local int amx_loaded;
+
+static void amx_configure(int rows0, int rows1, int nv) {
+  const int key = rows0 | rows1 << 8 | nv << 16;
+  if (key == amx_loaded) return;
+  amx_loaded = key;
+  _Alignas(64) amx_cfg_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  const int two = nv == 2;
+  cfg.rows[0] = (uint8_t)rows0, cfg.colsb[0] = 64;                 /* C, rows 0-15 */
+  cfg.rows[1] = (uint8_t)(two ? rows0 : 0), cfg.colsb[1] = two ? 64 : 0;
+  cfg.rows[2] = (uint8_t)rows1, cfg.colsb[2] = rows1 ? 64 : 0;     /* C, rows 16-31 */
+  cfg.rows[3] = (uint8_t)(two ? rows1 : 0), cfg.colsb[3] = two && rows1 ? 64 : 0;
+  cfg.rows[4] = (uint8_t)rows0, cfg.colsb[4] = 64;                 /* A */
+  cfg.rows[5] = (uint8_t)rows1, cfg.colsb[5] = rows1 ? 64 : 0;
+  cfg.rows[6] = 16, cfg.colsb[6] = 64;                             /* B */
+  cfg.rows[7] = two ? 16 : 0, cfg.colsb[7] = two ? 64 : 0;
+  /* not _tile_loadconfig: GCC 12 does not see that builtin read the whole
+   * struct and drops the stores of rows and colsb as dead */
+  __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
+}
+
+/* H row halves (1 or 2) x NV panels (1 or 2); the tile numbers are constants of
+ * the instructions, hence one instantiation per (H, NV). acc rows are nv*16
+ * int32 apart (the gemm_mn layout). */
+static inline __attribute__((always_inline)) void amx_mn(const int H, const int NV, int64_t n_kg,
+                                                         const uint8_t *x, int64_t ldx, const uint8_t *w,
+                                                         int64_t panel_stride, int64_t add, int32_t *acc) {
+  const int64_t lda = NV * 64; /* bytes between acc rows */
+  int32_t *c1 = acc + 16 * NV * 16; /* the second row half */
+  if (add) {
+    _tile_loadd(0, acc, lda);
+    if (NV == 2) _tile_loadd(1, acc + 16, lda);
+    if (H == 2) _tile_loadd(2, c1, lda);
+    if (H == 2 && NV == 2) _tile_loadd(3, c1 + 16, lda);
+  } else {
+    _tile_zero(0);
+    if (NV == 2) _tile_zero(1);
+    if (H == 2) _tile_zero(2);
+    if (H == 2 && NV == 2) _tile_zero(3);
+  }
+  const uint8_t *x1 = x + 16 * ldx;
+  for (int64_t kg = 0; kg < n_kg; kg += 16) {
+    _tile_loadd(6, w + kg * 64, 64);
+    if (NV == 2) _tile_loadd(7, w + panel_stride + kg * 64, 64);
+    _tile_loadd(4, x + 4 * kg, ldx);
+    _tile_dpbusd(0, 4, 6);
+    if (NV == 2) _tile_dpbusd(1, 4, 7);
+    if (H == 2) {
+      _tile_loadd(5, x1 + 4 * kg, ldx);
+      _tile_dpbusd(2, 5, 6);
+      if (NV == 2) _tile_dpbusd(3, 5, 7);
+    }
+  }
+  _tile_stored(0, acc, lda);
+  if (NV == 2) _tile_stored(1, acc + 16, lda);
+  if (H == 2) _tile_stored(2, c1, lda);
+  if (H == 2 && NV == 2) _tile_stored(3, c1 + 16, lda);
+}
+
+/* One K step (n_kg 16) for 64 rows: B loaded once for the four 16-row
+ * quarters, whose sums alternate between the tiles C0-1 and C2-3, so the
+ * stores of one quarter run while the next one computes (tiles are not
+ * renamed: one set would serialize multiply, store and the next multiply). */
+static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const uint8_t *x, int64_t ldx,
+                                                             const uint8_t *w, int64_t panel_stride,
+                                                             int32_t *acc) {
+  const int64_t lda = NV * 64, q = 16 * NV * 16; /* bytes between acc rows; int32 per quarter */
+  _tile_loadd(6, w, 64);
+  if (NV == 2) _tile_loadd(7, w + panel_stride, 64);
+#define AMX_QUARTER(C0, C1, A, i)                          \
+  _tile_loadd(A, x + (i) * 16 * ldx, ldx);                 \
+  _tile_zero(C0);                                          \
+  _tile_dpbusd(C0, A, 6);                                  \
+  if (NV == 2) {                                           \
+    _tile_zero(C1);                                        \
+    _tile_dpbusd(C1, A, 7);                                \
+  }
+#define AMX_STORE(C0, C1, i)                               \
+  _tile_stored(C0, acc + (i) * q, lda);                    \
+  if (NV == 2) _tile_stored(C1, acc + (i) * q + 16, lda);
+  AMX_QUARTER(0, 1, 4, 0)
+  AMX_QUARTER(2, 3, 5, 1)
+  AMX_STORE(0, 1, 0)
+  AMX_QUARTER(0, 1, 4, 2)
+  AMX_STORE(2, 3, 1)
+  AMX_QUARTER(2, 3, 5, 3)
+  AMX_STORE(0, 1, 2)
+  AMX_STORE(2, 3, 3)
+#undef AMX_QUARTER
+#undef AMX_STORE
+}
+
+/* GCC 12's tile intrinsics are volatile asm without a memory operand: the
+ * compiler knows neither that tileloadd reads the lanes written before the
+ * call nor that tilestored writes acc, which the requantization then reads
+ * (with LTO both may be inlined here). A memory barrier on each side. */
+#define AMX_MEMORY_BARRIER() __asm__ volatile("" : : : "memory")
+
+/* Rows in halves of 32 (2 x 2 tiles), or 64 rows of one K step (amx_k16_64). */
+void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
+                                 const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
+                                 const q8_gemm_rq_t *rq) {
+  AMX_MEMORY_BARRIER();
+  if (mr == 64 && n_kg == 16 && !add) {
+    amx_configure(16, 16, (int)nv);
+    if (nv == 2) amx_k16_64(2, x, ldx, w, panel_stride, acc);
+    else amx_k16_64(1, x, ldx, w, panel_stride, acc);
+  } else {
+    for (int64_t r0 = 0; r0 < mr; r0 += 32) {
+      const int64_t rows = mr - r0 < 32 ? mr - r0 : 32;
+      const int rows0 = rows < 16 ? (int)rows : 16, rows1 = (int)rows - rows0;
+      const uint8_t *xr = x + r0 * ldx;
+      int32_t *ar = acc + r0 * nv * 16;
+      amx_configure(rows0, rows1, (int)nv);
+      if (rows1) {
+        if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
+        else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+      } else {
+        if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
+        else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+      }
+    }
+  }
+  AMX_MEMORY_BARRIER();
+  if (rq) qrt_q8_requant_tile__avx512vnni(mr, rq->nt, acc, nv * 16, rq->bias, rq->mult, rq->o, rq->y, rq->ldy);
+}
+
+void qrt_q8_gemm_done__amx(void) {
+  if (!amx_loaded) return;
+  _tile_release();
+  amx_loaded = 0;
+}
