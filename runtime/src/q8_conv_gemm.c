@@ -58,21 +58,22 @@
 static const q8_variant_t kVariants[] = {
     {"q8_conv_4x24_gemm_4x24__avx2", AVX2, 2, 0, 8, 4, 24, 4, Q8_X86(AVX2, qrt_q8_conv_tile_4x24__avx2), NULL,
      Q8_X86(AVX2, qrt_q8_requant__avx2), 3, Q8_X86(AVX2, qrt_q8_gemm_tile_4x24__avx2), NULL,
-     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL},
+     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL, NULL},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", VNNI, 4, 0, 16, 8, 48, 6, Q8_X86(VNNI, qrt_q8_conv_tile_8x48__avx512vnni),
      NULL, Q8_X86(VNNI, qrt_q8_requant__avx512vnni), 4, Q8_X86(VNNI, qrt_q8_gemm_tile_6x64__avx512vnni),
-     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0, NULL},
+     Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0, NULL,
+     Q8_X86(VNNI, qrt_q8_lanes4__avx512vnni)},
     /* Linear only: the VNNI row's panels with K padded to tiles of 16 lane groups
      * (its conv geometry is the VNNI row's, for the size queries only) */
     {"q8_gemm_64x32__amx", AMX, 4, 0, 16, 8, 48, 64, NULL, NULL, Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2,
      Q8_X86(AMX, qrt_q8_gemm_tile_64x32__amx), NULL, Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 256,
-     Q8_X86(AMX, qrt_q8_gemm_done__amx)},
+     Q8_X86(AMX, qrt_q8_gemm_done__amx), NULL},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
      Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL},
+     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, NULL},
     {"q8_conv_8x12_gemm_4x16__dotprod", DOT, 4, 0x80, 16, 8, 12, 4, Q8_ARM(DOT, qrt_q8_conv_tile_8x12__dotprod),
      Q8_ARM(DOT, qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(DOT, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL},
+     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, Q8_ARM(DOT, qrt_q8_lanes4__neon)},
 };
 #undef AVX2
 #undef VNNI
@@ -88,7 +89,7 @@ enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 static const q8_variant_t kAmxSmallM = {
     "q8_gemm_6x64__avx512vnni (amx layout)", QRT_ISA_AMX, 4, 0, 16, 8, 48, 6, NULL, NULL,
     Q8_X86(QRT_ISA_AMX, qrt_q8_requant__avx512vnni), 4, Q8_X86(QRT_ISA_AMX, qrt_q8_gemm_tile_6x64__avx512vnni),
-    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL};
+    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL, NULL};
 enum { Q8_AMX_MIN_M = 16 }; /* fewer rows: kAmxSmallM */
 
 /* x86 levels are 1-15, aarch64 levels 16-31 (qrt.h): the rows that may serve a limit. */
@@ -399,11 +400,23 @@ static size_t q8_conv_scratch_v(const q8_variant_t *v, const qrt_conv2d_params_t
          (size_t)g.n_phase + 64 * 3;
 }
 
+/* The variant's lanes4 builds rows of this stride. */
+static int q8_lanes4_ok(const q8_variant_t *v, int64_t sw) { return v->cpg == 4 && v->lanes4 && sw <= 2; }
+
 /* One row of lanes, columns [c0, c1): channel j of lane c is src[j][c*sw],
- * as u = b ^ flip (cpg 4) or the int16 (b ^ flip) - zflip (cpg 2); all cpg
- * channels present. One 32-bit store per lane (GCC vectorizes the stride-1 case). */
-static void q8_lane_row(int cpg, const uint8_t *const *src, int64_t sw, int64_t c0, int64_t c1, q8_xoff_t xo,
-                        uint8_t *drow) {
+ * as u = b ^ flip (cpg 4) or the int16 (b ^ flip) - zflip (cpg 2); channels
+ * past nch hold pad. With byte lanes at stride 1 or 2: the variant's lanes4 when
+ * it has one; otherwise (every channel present) one 32-bit store per lane (GCC
+ * vectorizes the stride-1 case). */
+static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_t sw, int64_t nch, int pad,
+                        int64_t c0, int64_t c1, q8_xoff_t xo, uint8_t *drow) {
+  const int cpg = v->cpg;
+  if (q8_lanes4_ok(v, sw)) {
+    const uint8_t *s[4] = {NULL, NULL, NULL, NULL};
+    for (int64_t j = 0; j < nch; j++) s[j] = src[j] + c0 * sw;
+    v->lanes4(c1 - c0, s, sw, (int)nch, xo.flip, (uint8_t)pad, drow + 4 * c0);
+    return;
+  }
   if (cpg == 4) {
     const uint32_t f = 0x01010101u * xo.flip;
     const uint8_t *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3];
@@ -459,6 +472,17 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
       if (c1 > g->Wph) c1 = g->Wph;
       const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
       memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
+      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (nch == v->cpg || q8_lanes4_ok(v, 1)) && h > 0 &&
+          w > 0) {
+        /* no column padding (Wph = w): the input rows are one run of lanes, rows pt .. pt + h - 1
+         * (every pointwise convolution) */
+        const uint8_t *src[4];
+        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
+        memset(d, pad, (size_t)(pt * w) * 4);
+        memset(d + (size_t)((pt + h) * w) * 4, pad, (size_t)((g->Hph - pt - h) * w) * 4);
+        q8_lane_row(v, src, 1, nch, pad, 0, h * w, xo, d + (size_t)(pt * w) * 4);
+        continue;
+      }
       for (int64_t r = 0; r < g->Hph; r++) {
         const int64_t iy = r * sh + py - pt;
         uint8_t *drow = d + (size_t)(r * g->Wph) * 4;
@@ -468,14 +492,14 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
         }
         memset(drow, pad, (size_t)c0 * 4); /* left and right padding; the middle is written below */
         memset(drow + c1 * 4, pad, (size_t)(g->Wph - c1) * 4);
-        if (nch < v->cpg) memset(drow + c0 * 4, pad, (size_t)(c1 - c0) * 4);
         const uint8_t *src[4];
         for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
           src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;
-        if (nch == v->cpg) {
-          q8_lane_row(v->cpg, src, sw, c0, c1, xo, drow);
+        if (nch == v->cpg || q8_lanes4_ok(v, sw)) {
+          q8_lane_row(v, src, sw, nch, pad, c0, c1, xo, drow);
           continue;
         }
+        memset(drow + c0 * 4, pad, (size_t)(c1 - c0) * 4); /* the missing channels */
         for (int64_t j = 0; j < nch; j++)
           for (int64_t c = c0; c < c1; c++) {
             if (v->cpg == 4) {
@@ -504,6 +528,7 @@ typedef struct {
   int64_t *tap_off;
   int64_t c_in, c_out, h, w, OW, Q, OHW;
   int64_t b, grp; /* the image and merged group the tiles are for */
+  int all_finite, all_lt1; /* of every multiplier (pv.scale): conv_rq for every tile; and its mult_lt1 */
 } q8_conv_job_t;
 
 /* Scratch layout, the tap table and the phases the taps read. */
@@ -533,6 +558,11 @@ static void q8_conv_setup(q8_conv_job_t *j, const q8_variant_t *v, const qrt_con
     }
   j->xo = q8_lane_xoff(v->cpg, v->xflip, (qrt_dtype_t)j->pv.h->x_type, j->pv.h->x_zero_point);
   j->out = (q8_out_t){j->pv.h->y_zero_point, j->pv.h->y_qmin, j->pv.h->y_qmax};
+  j->all_finite = 1, j->all_lt1 = 1;
+  for (int64_t o = 0; o < c_out; o++) {
+    const float m = fabsf(j->pv.scale[o]);
+    j->all_finite &= m <= 3.40282347e38f, j->all_lt1 &= m < 1.0f;
+  }
 }
 
 /* Lane groups [cg0, cg1) of the planes of image j->b, merged group j->grp. */
@@ -556,18 +586,37 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
   for (int64_t q = q0, oy = q0 / g->Wph, ox = q0 % g->Wph; v->conv_rq && q < qend;) {
     if (ox >= OW) { q += g->Wph - ox, oy++, ox = 0; continue; }
     const int64_t run = OW - ox < qend - q ? OW - ox : qend - q;
-    seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
-    n_seg++, q += run, ox += run;
+    if (n_seg > 0 && seg[3 * n_seg - 2] == q - q0 && /* contiguous in lanes and output (Wph == OW) */
+        seg[3 * n_seg - 1] + (seg[3 * n_seg - 2] - seg[3 * n_seg - 3]) == oy * OW + ox) {
+      seg[3 * n_seg - 2] += run;
+    } else {
+      seg[3 * n_seg] = q - q0, seg[3 * n_seg + 1] = q - q0 + run, seg[3 * n_seg + 2] = oy * OW + ox;
+      n_seg++;
+    }
+    q += run, ox += run;
+  }
+  const int64_t panel_stride = (int64_t)j->vg.panel_bytes;
+  if (v->conv_rq && j->all_finite) { /* every channel of the group in one call */
+    const int64_t o0 = grp * cog;
+    const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, cog, OHW, qend - q0, n_seg, j->all_lt1,
+                             panel_stride, seg, j->y + (b * c_out + o0) * OHW};
+    v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
+               j->panels + (size_t)(grp * j->vg.panels) * j->vg.panel_bytes, &rq);
+    return;
   }
   for (int64_t pi = 0; pi < j->vg.panels; pi++) {
     const uint8_t *panel = j->panels + (size_t)(grp * j->vg.panels + pi) * j->vg.panel_bytes;
     for (int64_t ol0 = pi * v->pw; ol0 < (pi + 1) * v->pw && ol0 < cog; ol0 += v->mc) {
       const int64_t o0 = grp * cog + ol0, nc = cog - ol0 < v->mc ? cog - ol0 : v->mc;
-      int fuse = v->conv_rq != NULL; /* every multiplier finite: requantized in the tile */
-      for (int64_t c = 0; fuse && c < nc; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
+      /* some multiplier not finite: requantized in the tile when these nc are */
+      int fuse = v->conv_rq != NULL, lt1 = 1;
+      for (int64_t c = 0; fuse && c < nc; c++) {
+        const float m = fabsf(pv->scale[o0 + c]);
+        fuse = m <= 3.40282347e38f, lt1 &= m < 1.0f;
+      }
       if (fuse) {
-        const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, seg,
-                                 j->y + (b * c_out + o0) * OHW};
+        const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, lt1,
+                                 panel_stride, seg, j->y + (b * c_out + o0) * OHW};
         v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
                    panel + (ol0 - pi * v->pw) * 4, &rq);
         continue;

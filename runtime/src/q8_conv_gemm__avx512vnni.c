@@ -53,21 +53,64 @@ static inline __mmask16 mask_first(int64_t n) {
   return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-/* 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators. With rq,
- * the sums start at the channel's bias and are requantized from the registers,
- * each vector stored with one masked store per output-row segment it meets;
- * the last tile of a plane computes only the vectors its positions need (NV 1
- * or 2: 16 or 32 positions). */
-static inline __attribute__((always_inline)) void conv_8x48(const int NV, int64_t n_cg, int64_t cg_stride,
-                                                            int64_t n_taps, const int64_t *tap_off,
-                                                            const uint8_t *x, const uint8_t *w, int32_t *acc,
-                                                            const q8_conv_rq_t *rq) {
-  __m512i a[8][3];
-#pragma GCC unroll 8
-  for (int c = 0; c < 8; c++) {
-    const __m512i b = rq && c < rq->nc ? _mm512_set1_epi32(rq->bias[c]) : _mm512_setzero_si512();
-    for (int j = 0; j < NV; j++) a[c][j] = b;
+/* The conv tile's requantization: NV <= 3 vectors of one channel (positions
+ * 0 .. 16 NV - 1) to bytes in position order, in one vector. Per vector:
+ * vcvtdq2ps, vmulps, vminps to qmax - zp (left out when |mult| < 1: then |v| <
+ * 2^31), vcvtps2dq {rn-sae}; then per pair of vectors vpackssdw, + zp by vpaddsw,
+ * vpmaxsw to qmin (and vpminsw to qmax without the vminps), and per 4 vectors
+ * one byte pack and one vpermd (the gemm tile's, below). The same values as rq16:
+ * rounding is monotone and the bounds are integers, so clamping before or after
+ * it is the same; an out-of-range conversion (INT_MIN, only below qmin - zp when
+ * the vminps ran) and vpackssdw's saturation move values outside [lo, hi] only
+ * further outside, where the clamp maps them as the reference does; the clamped
+ * int16 values are in [qmin, qmax], which vpackuswb (qmin >= 0) or vpacksswb
+ * (s8 range) keeps as they are. */
+typedef struct {
+  __m512 hi;
+  __m512i zp, qmin, qmax, order;
+  int u8;
+} rqp_consts;
+
+static inline rqp_consts rqp_init(const q8_out_t *o) {
+  rqp_consts k = {_mm512_set1_ps((float)(o->qmax - o->zero_point)), _mm512_set1_epi16((int16_t)o->zero_point),
+                  _mm512_set1_epi16((int16_t)o->qmin), _mm512_set1_epi16((int16_t)o->qmax),
+                  _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), o->qmin >= 0};
+  return k;
+}
+
+static inline __m512i rqp_clamp16(const rqp_consts *k, const int LT1, __m512i p) {
+  p = _mm512_max_epi16(_mm512_adds_epi16(p, k->zp), k->qmin);
+  return LT1 ? _mm512_min_epi16(p, k->qmax) : p;
+}
+
+static inline __attribute__((always_inline)) __m512i rq_pack(const rqp_consts *k, const int NV, const int LT1,
+                                                             const __m512i *a, __m512 mv) {
+  __m512i r[3];
+#pragma GCC unroll 3
+  for (int j = 0; j < NV; j++) {
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a[j]), mv);
+    if (!LT1) v = _mm512_min_ps(v, k->hi);
+    r[j] = _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   }
+  /* 128-bit block L of the packed bytes: 4 positions of each vector, [r0, r1, r2, r2] */
+  const __m512i p0 = rqp_clamp16(k, LT1, _mm512_packs_epi32(r[0], NV > 1 ? r[1] : r[0]));
+  const __m512i p1 = NV > 2 ? rqp_clamp16(k, LT1, _mm512_packs_epi32(r[2], r[2])) : p0;
+  const __m512i b = k->u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
+  return _mm512_permutexvar_epi32(k->order, b);
+}
+
+/* Bits [lo, hi) of a byte mask, 0 <= lo <= hi <= 64. */
+static inline __mmask64 mask_bits(int64_t lo, int64_t hi) {
+  const __mmask64 below_hi = hi >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << hi) - 1;
+  return below_hi & ~(((__mmask64)1 << lo) - 1);
+}
+
+/* The sums of 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators,
+ * added to a. */
+static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512i a[8][3], int64_t n_cg,
+                                                            int64_t cg_stride, int64_t n_taps,
+                                                            const int64_t *tap_off, const uint8_t *x,
+                                                            const uint8_t *w) {
   for (int64_t cg = 0; cg < n_cg; cg++) {
     const uint8_t *xc = x + cg * cg_stride;
     for (int64_t t = 0; t < n_taps; t++) {
@@ -84,32 +127,43 @@ static inline __attribute__((always_inline)) void conv_8x48(const int NV, int64_
       w += 16 * 4; /* the panel is 16 channels wide */
     }
   }
-  if (!rq) {
-    for (int c = 0; c < 8; c++)
-      for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
-    return;
-  }
-  const rq_consts k = rq_init(rq->o);
-  __mmask16 sm[3][Q8_CONV_MAX_SEGS];
-  int64_t so[3][Q8_CONV_MAX_SEGS];
-  int ns[3] = {0, 0, 0};
-  for (int j = 0; j < NV; j++) /* the segments' masks and offsets, for every channel */
-    for (int64_t s = 0; s < rq->n_seg; s++) {
-      const int64_t lo = rq->seg[3 * s] > 16 * j ? rq->seg[3 * s] : 16 * j;
-      const int64_t hi = rq->seg[3 * s + 1] < 16 * j + 16 ? rq->seg[3 * s + 1] : 16 * j + 16;
-      if (lo >= hi) continue;
-      sm[j][ns[j]] = (__mmask16)(mask_first(hi - 16 * j) & ~mask_first(lo - 16 * j));
-      so[j][ns[j]++] = rq->seg[3 * s + 2] - rq->seg[3 * s] + 16 * j; /* where lane 0 of vector j would go */
-    }
+}
+
+/* conv_rq: every channel of rq, 8 at a time (two per 16-channel panel). The
+ * sums start at the channel's bias and are requantized from the registers
+ * (rq_pack), each channel's bytes stored with one masked store per output-row
+ * segment; the constants and the segments' masks are set up once per call. The
+ * last tile of a plane computes only the vectors its positions need (NV 1 or
+ * 2: 16 or 32 positions). */
+static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, int64_t n_cg,
+                                                               int64_t cg_stride, int64_t n_taps,
+                                                               const int64_t *tap_off, const uint8_t *x,
+                                                               const uint8_t *w, const q8_conv_rq_t *rq) {
+  const rqp_consts k = rqp_init(rq->o);
+  __mmask64 sm[Q8_CONV_MAX_SEGS];
+  int64_t so[Q8_CONV_MAX_SEGS];
+  const int64_t ns = rq->n_seg;
+  for (int64_t s = 0; s < ns; s++) /* segment s: its lanes, and where lane 0 would go */
+    sm[s] = mask_bits(rq->seg[3 * s], rq->seg[3 * s + 1]), so[s] = rq->seg[3 * s + 2] - rq->seg[3 * s];
+  for (int64_t c0 = 0; c0 < rq->nc; c0 += 8) {
+    const int64_t nc = rq->nc - c0 < 8 ? rq->nc - c0 : 8;
+    __m512i a[8][3];
 #pragma GCC unroll 8
-  for (int c = 0; c < 8; c++) {
-    if (c >= rq->nc) break;
-    const __m512 mv = _mm512_set1_ps(rq->mult[c]);
-    uint8_t *yc = rq->y + c * rq->ldy;
-#pragma GCC unroll 3
-    for (int j = 0; j < NV; j++) {
-      const __m512i q = rq16(&k, a[c][j], mv);
-      for (int s = 0; s < ns[j]; s++) _mm512_mask_cvtepi32_storeu_epi8(yc + so[j][s], sm[j][s], q);
+    for (int c = 0; c < 8; c++) {
+      const __m512i b = c < nc ? _mm512_set1_epi32(rq->bias[c0 + c]) : _mm512_setzero_si512();
+      for (int j = 0; j < NV; j++) a[c][j] = b;
+    }
+    conv_sums(NV, a, n_cg, cg_stride, n_taps, tap_off, x, w + c0 / 16 * rq->panel_stride + c0 % 16 * 4);
+#pragma GCC unroll 8
+    for (int c = 0; c < 8; c++) {
+      if (c >= nc) break;
+      const __m512i q = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
+      uint8_t *yc = rq->y + (c0 + c) * rq->ldy;
+      if (ns == 1) {
+        _mm512_mask_storeu_epi8(yc + so[0], sm[0], q);
+        continue;
+      }
+      for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], q);
     }
   }
 }
@@ -117,15 +171,27 @@ static inline __attribute__((always_inline)) void conv_8x48(const int NV, int64_
 void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                        int32_t *acc) {
-  conv_8x48(3, n_cg, cg_stride, n_taps, tap_off, x, w, acc, NULL);
+  __m512i a[8][3];
+#pragma GCC unroll 8
+  for (int c = 0; c < 8; c++)
+    for (int j = 0; j < 3; j++) a[c][j] = _mm512_setzero_si512();
+  conv_sums(3, a, n_cg, cg_stride, n_taps, tap_off, x, w);
+  for (int c = 0; c < 8; c++)
+    for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
 }
 
 void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                           const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                           const q8_conv_rq_t *rq) {
-  if (rq->np > 32) conv_8x48(3, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-  else if (rq->np > 16) conv_8x48(2, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
-  else conv_8x48(1, n_cg, cg_stride, n_taps, tap_off, x, w, NULL, rq);
+  if (rq->mult_lt1) {
+    if (rq->np > 32) conv_rq_8x48(3, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else if (rq->np > 16) conv_rq_8x48(2, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else conv_rq_8x48(1, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+  } else {
+    if (rq->np > 32) conv_rq_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else if (rq->np > 16) conv_rq_8x48(2, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else conv_rq_8x48(1, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+  }
 }
 
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and
@@ -270,6 +336,50 @@ void qrt_q8_dyn_row__avx512vnni(int64_t n, const int32_t *acc, uint32_t zu, cons
         _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, acc + i), _mm512_mullo_epi32(z, _mm512_maskz_loadu_epi32(m, wsum + i)));
     const __m512 p = _mm512_mul_ps(_mm512_cvtepi32_ps(a), _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m, wscale + i)));
     _mm512_mask_storeu_ps(y + i, m, _mm512_add_ps(p, _mm512_castsi512_ps(_mm512_maskz_loadu_epi32(m, bias + i))));
+  }
+}
+
+/* Columns [c, c + 64) of a lanes4 row (nothing read past column n - 1): at
+ * stride 2, the even bytes of 128 by vpmovwb (words truncated to bytes). */
+static inline __m512i lanes_row64(const uint8_t *p, int64_t left, int64_t sw) {
+  if (sw == 1) return _mm512_maskz_loadu_epi8(mask_bits(0, left < 64 ? left : 64), p);
+  const int64_t nb = left < 64 ? 2 * left - 1 : 128; /* bytes up to column left - 1 */
+  const __m512i lo = _mm512_maskz_loadu_epi8(mask_bits(0, nb < 64 ? nb : 64), p);
+  const __m512i hi = _mm512_maskz_loadu_epi8(mask_bits(0, nb > 64 ? nb - 64 : 0), p + 64);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(lo)), _mm512_cvtepi16_epi8(hi), 1);
+}
+
+/* lanes4, 64 columns per step: vpunpck{l,h}bw of rows (0, 1) and (2, 3), then
+ * vpunpck{l,h}wd of those, leave in 128-bit block L of e[k] the lanes of columns
+ * 16L + 4k .. 16L + 4k + 3 (the unpacks work inside blocks); a 4 x 4 transpose of
+ * the blocks (vshufi32x4) puts columns 16k .. 16k + 15 in vector k. 24 shuffles,
+ * 4 loads and 4 stores per 256 bytes of lanes at stride 1. Missing channels are
+ * pad ^ flip before the flip. The tail: masked loads (nothing read past the last
+ * column) and stores (nothing written past 4n). */
+void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                               uint8_t *d) {
+  const __m512i f = _mm512_set1_epi8((char)flip), padv = _mm512_set1_epi8((char)(pad ^ flip));
+  for (int64_t c = 0; c < n; c += 64) {
+    const int64_t left = n - c;
+    __m512i r[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; j++) r[j] = j < nch ? lanes_row64(s[j] + c * sw, left, sw) : padv;
+    const __m512i lo01 = _mm512_unpacklo_epi8(r[0], r[1]), hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
+    const __m512i lo23 = _mm512_unpacklo_epi8(r[2], r[3]), hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
+    const __m512i e0 = _mm512_unpacklo_epi16(lo01, lo23), e1 = _mm512_unpackhi_epi16(lo01, lo23);
+    const __m512i e2 = _mm512_unpacklo_epi16(hi01, hi23), e3 = _mm512_unpackhi_epi16(hi01, hi23);
+    const __m512i t0 = _mm512_shuffle_i32x4(e0, e1, 0x44), t1 = _mm512_shuffle_i32x4(e0, e1, 0xee);
+    const __m512i t2 = _mm512_shuffle_i32x4(e2, e3, 0x44), t3 = _mm512_shuffle_i32x4(e2, e3, 0xee);
+    const __m512i o[4] = {_mm512_shuffle_i32x4(t0, t2, 0x88), _mm512_shuffle_i32x4(t0, t2, 0xdd),
+                          _mm512_shuffle_i32x4(t1, t3, 0x88), _mm512_shuffle_i32x4(t1, t3, 0xdd)};
+    uint8_t *dc = d + 4 * c;
+    if (left >= 64) {
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) _mm512_storeu_si512(dc + 64 * k, _mm512_xor_si512(o[k], f));
+      continue;
+    }
+    for (int k = 0; k < 4 && 16 * k < left; k++)
+      _mm512_mask_storeu_epi32(dc + 64 * k, mask_first(left - 16 * k), _mm512_xor_si512(o[k], f));
   }
 }
 

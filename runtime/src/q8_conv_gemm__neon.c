@@ -145,3 +145,25 @@ void qrt_q8_dyn_row__neon(int64_t n, const int32_t *acc, uint32_t zu, const int3
   }
   if (i < n) qrt_q8_dyn_row_run(n - i, acc + i, zu, wsum + i, xs, wscale + i, bias + i, y + i);
 }
+
+/* lanes4 (also the dotprod row's): vst4q_u8 stores 4 vectors of 16 bytes
+ * interleaved, byte c of vector j at 4c + j: the lanes of 16 columns. At stride
+ * 2, vld2q_u8's first vector holds the even bytes of 32 (the vector loop stops
+ * where that would read past column n - 1; the tail is scalar). Missing channels
+ * are pad ^ flip before the flip. */
+void qrt_q8_lanes4__neon(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                         uint8_t *d) {
+  const uint8_t fp = pad ^ flip;
+  const uint8x16_t f = vdupq_n_u8(flip), pv = vdupq_n_u8(fp);
+  int64_t c = 0;
+  for (; c + 16 + (sw == 2) <= n; c += 16) {
+    uint8x16x4_t v;
+    for (int j = 0; j < 4; j++) {
+      const uint8x16_t r = j >= nch ? pv : sw == 1 ? vld1q_u8(s[j] + c) : vld2q_u8(s[j] + 2 * c).val[0];
+      v.val[j] = veorq_u8(r, f);
+    }
+    vst4q_u8(d + 4 * c, v);
+  }
+  for (; c < n; c++)
+    for (int j = 0; j < 4; j++) d[4 * c + j] = (j < nch ? s[j][c * sw] : fp) ^ flip;
+}

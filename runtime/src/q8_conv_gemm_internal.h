@@ -158,13 +158,16 @@ typedef struct {
  * mult[c] (finite) and stored as bytes: for each segment s < n_seg (lanes
  * [seg[3s], seg[3s+1]) of the first np <= NP, output index seg[3s+2] for the first),
  * y[c*ldy + seg[3s+2] + (j - seg[3s])] = requant of position j. Positions past np
- * may be left uncomputed. */
-enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row */
+ * may be left uncomputed. nc may exceed MC: channel c's weights are lane c % PW of
+ * the panel at w + (c / PW) * panel_stride (bytes). mult_lt1: every |mult[c]| < 1
+ * (c < nc), so |(float)acc * mult| < 2^31 and the tile may clamp after the
+ * conversion to int32. */
+enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row (runs that meet are merged) */
 typedef struct {
   const int32_t *bias;
   const float *mult;
   const q8_out_t *o;
-  int64_t nc, ldy, np, n_seg;
+  int64_t nc, ldy, np, n_seg, mult_lt1, panel_stride;
   const int64_t *seg;
   uint8_t *y;
 } q8_conv_rq_t;
@@ -177,6 +180,11 @@ typedef void (*q8_requant_fn)(int64_t n, const int32_t *acc, const int32_t *bias
                               int64_t ps, const q8_out_t *o, uint8_t *y);
 typedef void (*q8_dyn_row_fn)(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                               const float *wscale, const int32_t *bias, float *y);
+/* lanes4 (a row of CPG-4 planes): d[4*c + j] = j < nch ? s[j][c*sw] ^ flip : pad for
+ * c < n, j < 4; sw is 1 or 2, 1 <= nch <= 4 (the channels past nch are padding); each
+ * s[j], j < nch, readable at c*sw for c < n and nowhere else needed; d not overlapping. */
+typedef void (*q8_lanes4_fn)(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                             uint8_t *d);
 
 /* The shared requantization loop (any target): qrt_requantize_scalar per value. */
 void qrt_q8_requant_run(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult, int64_t ps,
@@ -209,6 +217,7 @@ typedef struct {
   int kga;         /* lane groups padded with zero weights to a multiple of kga (0: none) */
   int kc;          /* lane groups per K block (0: Q8_GEMM_KC) */
   void (*done)(void); /* or NULL: called by a thread after its last tile of a call */
+  q8_lanes4_fn lanes4;   /* or NULL: the portable loop (q8_lane_row) */
 } q8_variant_t;
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -244,6 +253,8 @@ void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
                                  const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
                                  const q8_gemm_rq_t *rq);
 void qrt_q8_gemm_done__amx(void);
+void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                               uint8_t *d);
 #endif
 
 #if defined(__aarch64__)
@@ -254,6 +265,8 @@ void qrt_q8_requant__neon(int64_t n, const int32_t *acc, const int32_t *bias, co
                           const q8_out_t *o, uint8_t *y);
 void qrt_q8_dyn_row__neon(int64_t n, const int32_t *acc, uint32_t zu, const int32_t *wsum, float xs,
                           const float *wscale, const int32_t *bias, float *y);
+void qrt_q8_lanes4__neon(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
+                         uint8_t *d);
 void qrt_q8_conv_tile_8x12__dotprod(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                     const uint8_t *x, const uint8_t *w, int32_t *acc);
 void qrt_q8_gemm_tile_4x16__dotprod(int64_t n_kg, const uint8_t *x, int64_t ldx, const uint8_t *w,

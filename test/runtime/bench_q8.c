@@ -1,12 +1,12 @@
 /* Microbenchmark of the int8 QConv2d / QGemm variants on the convolutions of
- * resnet18 (and a few mobilenet_v2 layers), batch 1, one thread. Not run by
- * ctest.
+ * resnet18 and on mobilenet_v2's pointwise (1x1) convolutions (and two of its
+ * depthwise layers), batch 1, one thread. Not run by ctest.
  *
  * usage: qrt_bench_q8 [reps] [filter] [isa]
  *   reps: calls per shape and variant (default 10; the scalar variant runs at
  *         most 2); the best time is reported.
  *   filter: only layers whose name contains it ("3x3", "@7", "dw", "fc", ...;
- *           "" for all).
+ *           "" for all; "1x1/1" is mobilenet_v2's pointwise layers, with their total).
  *   isa: only that variant (a qrt_isa_name: "avx512vnni", "avx2_fma", ...).
  * Every variant this CPU has is packed explicitly (qrt_q8_conv2d_pack_weights_isa)
  * and timed on the same data: u8 activations (zero point 128), s8 symmetric
@@ -38,10 +38,17 @@ static const shape_t kShapes[] = {
     {1, 128, 28, 256, 1, 2, 0, 1}, {3, 256, 14, 256, 3, 1, 1, 1}, {1, 256, 14, 512, 3, 2, 1, 1},
     {1, 256, 14, 512, 1, 2, 0, 1}, {3, 512, 7, 512, 3, 1, 1, 1},  {1, 512, 1, 1000, 0, 1, 0, 1},
     /* mobilenet_v2 samples (not in the resnet18 total) */
-    {0, 32, 112, 32, 3, 1, 1, 32}, {0, 96, 56, 24, 1, 1, 0, 1},   {0, 24, 56, 144, 1, 1, 0, 1},
-    {0, 144, 56, 144, 3, 1, 1, 144},
+    {0, 32, 112, 32, 3, 1, 1, 32}, {0, 144, 56, 144, 3, 1, 1, 144}, {0, 3, 224, 32, 3, 2, 1, 1},
+    /* mobilenet_v2's pointwise (1x1) convolutions, all of them: the "mobilenet_v2 1x1" total */
+    {1, 32, 112, 16, 1, 1, 0, 1},  {1, 16, 112, 96, 1, 1, 0, 1},  {1, 96, 56, 24, 1, 1, 0, 1},
+    {2, 24, 56, 144, 1, 1, 0, 1},  {1, 144, 56, 24, 1, 1, 0, 1},  {1, 144, 28, 32, 1, 1, 0, 1},
+    {3, 32, 28, 192, 1, 1, 0, 1},  {2, 192, 28, 32, 1, 1, 0, 1},  {1, 192, 14, 64, 1, 1, 0, 1},
+    {4, 64, 14, 384, 1, 1, 0, 1},  {3, 384, 14, 64, 1, 1, 0, 1},  {1, 384, 14, 96, 1, 1, 0, 1},
+    {3, 96, 14, 576, 1, 1, 0, 1},  {2, 576, 14, 96, 1, 1, 0, 1},  {1, 576, 7, 160, 1, 1, 0, 1},
+    {3, 160, 7, 960, 1, 1, 0, 1},  {2, 960, 7, 160, 1, 1, 0, 1},  {1, 960, 7, 320, 1, 1, 0, 1},
+    {1, 320, 7, 1280, 1, 1, 0, 1},
 };
-enum { N_RESNET = 12 };
+enum { N_RESNET = 12, FIRST_PW = 15 };
 
 static void shape_name(const shape_t *s, char *buf, size_t n) {
   if (s->kernel == 0)
@@ -125,7 +132,7 @@ int main(int argc, char **argv) {
   printf("%-28s", "layer (ms, GOP/s)");
   for (int i = 0; i < nl; i++) printf(" %22s", qrt_isa_name(lv[i]));
   printf("\n");
-  double total[5] = {0};
+  double total[5] = {0}, total_pw[5] = {0};
   for (size_t si = 0; si < sizeof kShapes / sizeof kShapes[0]; si++) {
     char name[64];
     shape_name(&kShapes[si], name, sizeof name);
@@ -136,6 +143,7 @@ int main(int argc, char **argv) {
       const double t = bench_layer(&kShapes[si], lv[i], lv[i] == QRT_ISA_SCALAR && reps > 2 ? 2 : reps, &macs);
       printf(" %10.3f %6.1f GOP/s", t, 2 * macs / (t * 1e6));
       if (si < N_RESNET) total[i] += kShapes[si].count * t;
+      if (si >= FIRST_PW) total_pw[i] += kShapes[si].count * t;
       fflush(stdout);
     }
     printf("\n");
@@ -143,6 +151,11 @@ int main(int argc, char **argv) {
   if (!filter) {
     printf("%-28s", "resnet18 convs + fc (ms)");
     for (int i = 0; i < nl; i++) printf(" %22.2f", total[i]);
+    printf("\n");
+  }
+  if (!filter || !strcmp(filter, "1x1/1")) {
+    printf("%-28s", "mobilenet_v2 1x1 (ms)");
+    for (int i = 0; i < nl; i++) printf(" %22.3f", total_pw[i]);
     printf("\n");
   }
   return 0;

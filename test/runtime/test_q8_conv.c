@@ -4,7 +4,8 @@
  * random shapes (groups, depthwise, stride, padding, dilation, tails), u8/s8
  * activations and weights, per-tensor and per-channel zero points, extreme
  * values (full-range u8 with zero point 0 and 255, s8 -128), fused clamps;
- * exact equality. Plus hand-computed cases, the accumulation bound at its exact
+ * exact equality; pointwise-like shapes (the planes' one-run fill) with
+ * multipliers up to 2^20. Plus hand-computed cases, the accumulation bound at its exact
  * limit, and argument errors that must write nothing. */
 #include "qrt/qrt_q8.h"
 #include "test_util.h"
@@ -112,8 +113,22 @@ static int compare_q(const char *what, int64_t rank, const int64_t *shape, qrt_d
 
 /* kind 0: groups 1; 1: 2-3 groups; 2: depthwise (one input channel per group);
  * 3: larger (channel tails past the vector variants' 4/2-channel lanes and
- * 8/16-channel panels, more positions than one 24/48-position tile). */
+ * 8/16-channel panels, more positions than one 24/48-position tile);
+ * 4: pointwise-like (stride 1, no column padding: the planes are filled as one
+ * run per lane group, by the variant's lanes4 over 64-column steps and a tail):
+ * 1x1, or kh x 1 with row padding, up to 70 input channels and 30 x 30. */
 static void random_geom(geom_t *g, int kind) {
+  if (kind == 4) {
+    for (;;) {
+      qrt_conv2d_params_init(&g->p, rng_u32() % 3 ? 1 : rng_range(2, 3), 1);
+      g->p.groups = rng_u32() % 4 ? 1 : 2;
+      g->p.dilation_h = rng_range(1, 2);
+      if (g->p.kernel_h > 1) g->p.pad_top = rng_range(0, 2), g->p.pad_bottom = rng_range(0, 2);
+      g->n = rng_range(1, 2), g->ci = g->p.groups * rng_range(1, 70), g->co = g->p.groups * rng_range(1, 40);
+      g->h = rng_range(1, 30), g->w = rng_range(1, 30);
+      if (qrt_conv2d_output_size(&g->p, g->h, g->w, &g->oh, &g->ow) == QRT_OK) return;
+    }
+  }
   for (;;) {
     const int64_t G = kind == 0 ? 1 : kind == 1 ? rng_range(2, 3) : kind == 2 ? rng_range(2, 9) : rng_range(1, 2);
     int64_t cig = kind == 2 ? 1 : rng_range(1, 5), cog = kind == 2 ? rng_range(1, 2) : rng_range(1, 4);
@@ -130,9 +145,12 @@ static void random_geom(geom_t *g, int kind) {
   }
 }
 
-static int random_qconv(int idx) {
+/* kind: random_geom's. Pointwise cases (kind 4) take large multipliers (up to
+ * 2^20) one time in three: the requantization's conversions then overflow; and
+ * one time in six an infinite multiplier on one channel (the others huge). */
+static int random_qconv(int idx, int kind) {
   geom_t g;
-  random_geom(&g, idx % 4);
+  random_geom(&g, kind);
   const qrt_conv2d_params_t *p = &g.p;
   const int64_t K = g.ci / p->groups * p->kernel_h * p->kernel_w;
   const int64_t nx = g.n * g.ci * g.h * g.w, nw = g.co * K, ny = g.n * g.co * g.oh * g.ow;
@@ -165,6 +183,12 @@ static int random_qconv(int idx) {
   float yscale = xq.scale * ws[0] * 128.0f * 64.0f * sqrtf((float)K) / target;
   if (dyadic) /* M = 2^-j: acc * M lands exactly on .5 ties often */
     yscale = xq.scale * ws[0] * (float)(1 << rng_range(1, 16));
+  if (kind == 4 && rng_u32() % 3 == 0) /* M >= 1: saturation, and |acc * M| past 2^31 */
+    yscale = xq.scale * ws[0] / (float)(1 << rng_range(0, 20));
+  if (kind == 4 && per_channel && rng_u32() % 6 == 0) { /* one channel's M is +Inf: that tile's path */
+    ws[rng_u32() % nch] = 1e30f;
+    yscale = 1e-30f;
+  }
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, yt, yscale, rand_zp(yt));
   switch (rng_u32() % 3) {
@@ -462,9 +486,10 @@ int main(void) {
   test_hand();
   test_bound();
   test_invalid();
-  int ok = 0, n = 400;
-  for (int i = 0; i < n; i++) ok += random_qconv(i);
-  printf("qconv: %d of %d random cases exact; packed variants:", ok, n);
+  int ok = 0, n = 400, n_pw = 150;
+  for (int i = 0; i < n; i++) ok += random_qconv(i, i % 4);
+  for (int i = 0; i < n_pw; i++) ok += random_qconv(n + i, 4);
+  printf("qconv: %d of %d random cases exact (%d pointwise-like); packed variants:", ok, n + n_pw, n_pw);
   for (int v = 0; v < 256; v++)
     if (g_variant_count[v]) printf(" %s %d", qrt_isa_name((qrt_isa_t)v), g_variant_count[v]);
   printf("\n");
