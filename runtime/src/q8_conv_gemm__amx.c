@@ -21,7 +21,7 @@
  * thread's part of a Linear ends: no tile state outlives a Linear call (another
  * library's tiles, signal frames, context switches) and ldtilecfg does not run
  * per tile. With rq the sums are stored to acc and requantized by
- * qrt_q8_requant_tile__avx512vnni: the VNNI row's vector requantization (rq16),
+ * qrt_q8_requant_tile__avx512vnni: the VNNI row's vector requantization (q8_rq512),
  * bit for bit qrt_requantize_scalar. */
 #include <immintrin.h>
 #include <string.h>

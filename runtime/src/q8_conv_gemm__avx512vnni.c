@@ -19,34 +19,13 @@
 #include <string.h>
 
 #include "q8_conv_gemm_internal.h"
+#include "q8_requant_avx512.h"
 #include "qrt_plan.h"
 
 static inline __m512i bcast32(const uint8_t *p) {
   int32_t v;
   memcpy(&v, p, 4);
   return _mm512_set1_epi32(v);
-}
-
-/* The requantization constants of one output (see the file comment). */
-typedef struct {
-  __m512 lo, hi;
-  __m512i zp;
-} rq_consts;
-
-static inline rq_consts rq_init(const q8_out_t *o) {
-  rq_consts k = {_mm512_set1_ps((float)(o->qmin - o->zero_point)), _mm512_set1_ps((float)(o->qmax - o->zero_point)),
-                 _mm512_set1_epi32(o->zero_point)};
-  return k;
-}
-
-/* qrt_requantize_scalar of 16 lanes: a (acc + bias, mod 2^32) times a finite
- * multiplier. lo and hi are integers (|.| <= 255, exact as floats), so the
- * rounded value is in [lo, hi] and adding zp lands in [qmin, qmax]: the
- * reference's final clamp never changes it. */
-static inline __m512i rq16(const rq_consts *k, __m512i a, __m512 mult) {
-  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a), mult);
-  const __m512 c = _mm512_min_ps(_mm512_max_ps(v, k->lo), k->hi);
-  return _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), k->zp);
 }
 
 static inline __mmask16 mask_first(int64_t n) {
@@ -58,7 +37,7 @@ static inline __mmask16 mask_first(int64_t n) {
  * vcvtdq2ps, vmulps, vminps to qmax - zp (left out when |mult| < 1: then |v| <
  * 2^31), vcvtps2dq {rn-sae}; then per pair of vectors vpackssdw, + zp by vpaddsw,
  * vpmaxsw to qmin (and vpminsw to qmax without the vminps), and per 4 vectors
- * one byte pack and one vpermd (the gemm tile's, below). The same values as rq16:
+ * one byte pack and one vpermd (the gemm tile's, below). The same values as q8_rq512:
  * rounding is monotone and the bounds are integers, so clamping before or after
  * it is the same; an out-of-range conversion (INT_MIN, only below qmin - zp when
  * the vminps ran) and vpackssdw's saturation move values outside [lo, hi] only
@@ -199,7 +178,7 @@ void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64
  * (the panels' rows), one broadcast per row, 6 x 4 vpdpbusd. The row and panel
  * counts are template arguments of gemm_mn, instantiated for every (mr, nv) so
  * the tails run in registers too. With rq, the accumulators are requantized
- * and stored as bytes from the registers (rq16, as qrt_q8_requant__avx512vnni). */
+ * and stored as bytes from the registers (q8_rq512, as qrt_q8_requant__avx512vnni). */
 static inline __attribute__((always_inline)) void gemm_mn(const int MR, const int NV, int64_t n_kg,
                                                           const uint8_t *x, int64_t ldx, const uint8_t *w,
                                                           int64_t panel_stride, int64_t add, int32_t *acc,
@@ -232,7 +211,7 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
       for (int j = 0; j < NV; j++) _mm512_storeu_si512(acc + r * NV * 16 + 16 * j, a[r][j]);
     return;
   }
-  const rq_consts k = rq_init(rq->o);
+  const q8_rq512_t k = q8_rq512_init(rq->o);
   if (NV == 4 && rq->nt == 64) {
     /* whole rows of 64: pack the 4 vectors to bytes (saturation changes nothing, the
      * values are in [qmin, qmax]: packus for u8 ranges, packs for s8), then vpermd
@@ -244,8 +223,8 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
     const int is_u8 = rq->o->qmin >= 0;
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) {
-      const __m512i lo = _mm512_packs_epi32(rq16(&k, a[r][0], mv[0]), rq16(&k, a[r][1], mv[1]));
-      const __m512i hi = _mm512_packs_epi32(rq16(&k, a[r][2], mv[2]), rq16(&k, a[r][3], mv[3]));
+      const __m512i lo = _mm512_packs_epi32(q8_rq512(&k, a[r][0], mv[0]), q8_rq512(&k, a[r][1], mv[1]));
+      const __m512i hi = _mm512_packs_epi32(q8_rq512(&k, a[r][2], mv[2]), q8_rq512(&k, a[r][3], mv[3]));
       const __m512i b = is_u8 ? _mm512_packus_epi16(lo, hi) : _mm512_packs_epi16(lo, hi);
       _mm512_storeu_si512(rq->y + r * rq->ldy, _mm512_permutexvar_epi32(order, b));
     }
@@ -256,7 +235,7 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
     const __mmask16 m = mask_first(rq->nt - 16 * j);
     const __m512 mv = _mm512_maskz_loadu_ps(m, rq->mult + 16 * j);
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++) _mm512_mask_cvtepi32_storeu_epi8(rq->y + r * rq->ldy + 16 * j, m, rq16(&k, a[r][j], mv));
+    for (int r = 0; r < MR; r++) _mm512_mask_cvtepi32_storeu_epi8(rq->y + r * rq->ldy + 16 * j, m, q8_rq512(&k, a[r][j], mv));
   }
 }
 
@@ -306,7 +285,7 @@ void qrt_q8_gemm_tile_6x64__avx512vnni(int64_t mr, int64_t nv, int64_t n_kg, con
 
 void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bias, const float *mult,
                                 int64_t ps, const q8_out_t *o, uint8_t *y) {
-  const rq_consts k = rq_init(o);
+  const q8_rq512_t k = q8_rq512_init(o);
   const __m512 fmax = _mm512_set1_ps(3.40282347e38f);
   for (int64_t i = 0; i < n; i += 16) {
     const int64_t left = n - i;
@@ -318,7 +297,7 @@ void qrt_q8_requant__avx512vnni(int64_t n, const int32_t *acc, const int32_t *bi
       qrt_q8_requant_run(left < 16 ? left : 16, acc + i, bias + i * ps, mult + i * ps, ps, o, y + i);
       continue;
     }
-    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, rq16(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), b), mv));
+    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, q8_rq512(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, acc + i), b), mv));
   }
 }
 
@@ -384,31 +363,31 @@ void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, i
 }
 
 /* requant_tile: rows x nt sums of a stored tile (row r at acc + r * lda), plus
- * bias[c], requantized with the finite multipliers mult[c] (rq16) and stored
+ * bias[c], requantized with the finite multipliers mult[c] (q8_rq512) and stored
  * as bytes: y[r * ldy + c] for c < nt <= 32. The constants of the 32 channels
  * are loaded once; the values are in [qmin, qmax], so vpmovdb's truncation to
  * bytes is exact for u8 and s8 alike. */
 void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *acc, int64_t lda,
                                      const int32_t *bias, const float *mult, const q8_out_t *o, uint8_t *y,
                                      int64_t ldy) {
-  const rq_consts k = rq_init(o);
+  const q8_rq512_t k = q8_rq512_init(o);
   const __mmask16 m0 = mask_first(nt), m1 = mask_first(nt - 16);
   const __m512i b0 = _mm512_maskz_loadu_epi32(m0, bias), b1 = _mm512_maskz_loadu_epi32(m1, bias + 16);
   const __m512 v0 = _mm512_maskz_loadu_ps(m0, mult), v1 = _mm512_maskz_loadu_ps(m1, mult + 16);
   if (nt == 32) {
     for (int64_t r = 0; r < rows; r++) {
       const int32_t *a = acc + r * lda;
-      const __m128i q0 = _mm512_cvtepi32_epi8(rq16(&k, _mm512_add_epi32(_mm512_loadu_si512(a), b0), v0));
-      const __m128i q1 = _mm512_cvtepi32_epi8(rq16(&k, _mm512_add_epi32(_mm512_loadu_si512(a + 16), b1), v1));
+      const __m128i q0 = _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_loadu_si512(a), b0), v0));
+      const __m128i q1 = _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_loadu_si512(a + 16), b1), v1));
       _mm256_storeu_si256((__m256i *)(y + r * ldy), _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1));
     }
     return;
   }
   for (int64_t r = 0; r < rows; r++) {
     const int32_t *a = acc + r * lda;
-    _mm512_mask_cvtepi32_storeu_epi8(y + r * ldy, m0, rq16(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m0, a), b0), v0));
+    _mm512_mask_cvtepi32_storeu_epi8(y + r * ldy, m0, q8_rq512(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m0, a), b0), v0));
     if (nt > 16)
       _mm512_mask_cvtepi32_storeu_epi8(y + r * ldy + 16, m1,
-                                       rq16(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m1, a + 16), b1), v1));
+                                       q8_rq512(&k, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m1, a + 16), b1), v1));
   }
 }

@@ -1,6 +1,6 @@
 /* qrt_requantize_scalar on 16 int32 lanes (AVX-512 F), for kernels that
  * requantize from their registers. The arithmetic of docs/numerics.md,
- * "Requantization", with the steps of q8_conv_gemm__avx512vnni.c's rq16 (the
+ * "Requantization", shared by q8_conv_gemm__avx512vnni.c and the depthwise kernels (the
  * same instructions, so the same bits): (float)a by vcvtdq2ps and the product
  * by vmulps (round to nearest even in the default MXCSR mode, as the C
  * conversion and multiplication); the clamp by vmaxps/vminps to
