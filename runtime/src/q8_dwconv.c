@@ -72,17 +72,21 @@ static const q8_dw_variant_t kDwVariants[] = {
 };
 enum { DW_N_VARIANTS = sizeof kDwVariants / sizeof kDwVariants[0] };
 
-/* -1: not set yet; then the environment's QRT_Q8_DWCONV=0 (for before/after
- * measurements of whole models) or qrt_q8_set_pack_dwconv decide. */
-static volatile int dw_enabled = -1;
-
-static int dw_on(void) {
-  if (dw_enabled < 0) {
-    const char *e = getenv("QRT_Q8_DWCONV");
-    dw_enabled = !(e && e[0] == '0');
+/* A switch for before/after measurements: -1 until first read, then the
+ * environment variable NAME (=0: off; unset or anything else: on), read once,
+ * unless a setter stored 0 or 1 first. */
+static int env_switch(volatile int *state, const char *name) {
+  if (*state < 0) {
+    const char *e = getenv(name);
+    *state = !(e && e[0] == '0');
   }
-  return dw_enabled;
+  return *state;
 }
+
+/* QRT_Q8_DWCONV=0 or qrt_q8_set_pack_dwconv(0): depthwise convs through the
+ * general conv path (whole-model before/after measurements). */
+static volatile int dw_enabled = -1;
+static int dw_on(void) { return env_switch(&dw_enabled, "QRT_Q8_DWCONV"); }
 
 int qrt_q8_set_pack_dwconv(int enable) {
   const int old = dw_on();
@@ -90,18 +94,10 @@ int qrt_q8_set_pack_dwconv(int enable) {
   return old;
 }
 
-/* -1: not set yet; then the environment's QRT_Q8_DW_QUADS=0 (the row kernels
- * where the quad kernel would run, the same bytes: for before/after
- * measurements) or qrt_q8_dw_set_quads decide. */
+/* QRT_Q8_DW_QUADS=0 or qrt_q8_dw_set_quads(0): the row kernels where the quad
+ * kernel would run (the same bytes). */
 static volatile int dw_quads_enabled = -1;
-
-static int dw_quads_on(void) {
-  if (dw_quads_enabled < 0) {
-    const char *e = getenv("QRT_Q8_DW_QUADS");
-    dw_quads_enabled = !(e && e[0] == '0');
-  }
-  return dw_quads_enabled;
-}
+static int dw_quads_on(void) { return env_switch(&dw_quads_enabled, "QRT_Q8_DW_QUADS"); }
 
 int qrt_q8_dw_set_quads(int enable) {
   const int old = dw_quads_on();
@@ -109,10 +105,9 @@ int qrt_q8_dw_set_quads(int enable) {
   return old;
 }
 
-static int dw_gather_on(void) {
-  const char *e = getenv("QRT_Q8_DW_GATHER");
-  return !(e && e[0] == '0');
-}
+/* QRT_Q8_DW_GATHER=0: small planes by the masked copies, not the gather fill. */
+static volatile int dw_gather_enabled = -1;
+static int dw_gather_on(void) { return env_switch(&dw_gather_enabled, "QRT_Q8_DW_GATHER"); }
 
 int qrt_q8_dw_applies(int64_t groups, int64_t c_in, int64_t c_out) {
   return groups > 1 && c_in == groups && c_out == groups && dw_on();
