@@ -336,6 +336,15 @@ qcc_status_t ex_qgemm_dynamic_add_bias(qcc_executor *ex, MlirOperation qop, ex_s
   free(s->fbuf), free(s->ibuf);
   s->fbuf = NULL, s->ibuf = NULL;
   QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(qop, 1), s->u.gemm.n, &wq));
+  /* Packed from qcc-pack-weights' bytes, the buffer is cut at what the row reads:
+   * packing again needs the whole size. */
+  const size_t full = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
+  if (s->packed_size < full) {
+    void *buf = aligned(full);
+    if (!buf) return unsupported(s, "out of memory packing weights");
+    free(s->packed);
+    s->packed = buf, s->packed_size = full;
+  }
   KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1), bias, s->packed,
                                           s->packed_size));
   return NULL;
