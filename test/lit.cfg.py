@@ -9,6 +9,13 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qcc_build_root, "test")
 config.environment["PATH"] = os.pathsep.join(
     [os.path.join(config.qcc_build_root, "bin"), config.llvm_bin, config.environment.get("PATH", "")])
+# qcc compile keeps libqrt's compiled objects in a cache keyed by the compiler,
+# the flags and the runtime's sources: one cache for every test of the suite,
+# in the build tree (only the first compile for a target builds libqrt), or
+# $QCC_TEST_CACHE_DIR: tools/run-sanitizers.sh points it at the normal build's
+# cache, whose objects are the same bytes (the same compiler and flags).
+config.environment["QCC_CACHE_DIR"] = os.environ.get("QCC_TEST_CACHE_DIR") or os.path.join(
+    config.qcc_build_root, "test", "qrt-cache")
 config.substitutions.append(("%models", os.path.join(config.qcc_src_root, "models")))
 config.substitutions.append(("%src", config.qcc_src_root))
 # test/Plugin: the plugins built by test/Plugin/CMakeLists.txt, and what it

@@ -8,6 +8,8 @@
 #
 # usage: tools/run-sanitizers.sh [ctest args...]   (e.g. -R lit)
 # env:   QCC_ASAN_BUILD  build folder (default build-asan)
+#        QCC_TEST_CACHE_DIR  qcc compile's libqrt cache for the tests (default:
+#                        build/test/qrt-cache when it exists, else the asan build's)
 #        CC              compiler (default: cmake's choice, gcc on Debian)
 #
 # Every instrumented process aborts on its first finding (abort_on_error), so
@@ -30,6 +32,13 @@ t1=$SECONDS
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:print_summary=1"
 export UBSAN_OPTIONS="abort_on_error=1:halt_on_error=1:print_stacktrace=1:print_summary=1"
 export LSAN_OPTIONS="suppressions=$root/test/lsan.supp:print_suppressions=0"
+# qcc compile's libqrt objects: the normal build's test cache when there is one
+# (test/lit.cfg.py). The same compiler and flags give the same objects whichever
+# qcc asks for them, so the sanitizer run does not compile every target's libqrt
+# again; Codegen/sanitize.test's --cflags make objects of their own.
+if [ -z "${QCC_TEST_CACHE_DIR:-}" ] && [ -d "$root/build/test/qrt-cache" ]; then
+  export QCC_TEST_CACHE_DIR="$root/build/test/qrt-cache"
+fi
 rc=0
 ctest --test-dir "$build" --output-on-failure -j2 "$@" || rc=$?
 # Belt and braces: a report that a test harness caught and tolerated.
