@@ -5,6 +5,7 @@
 #
 # usage: tools/bench.sh [--rounds R] [--iters N] [--threads "1 2"]
 #                       [--models "resnet18 mobilenet_v2 bert"] [--out DIR] [--no-torch]
+#                       [--no-gemm] [--no-sizes]
 #   env: QCC (default build/bin/qcc), MODELS_DIR (default /tmp/qcc-models),
 #        QCC_BENCH_DIR (work files, default /tmp/qcc-bench), NICE (e.g. -5)
 #
@@ -24,6 +25,10 @@
 # busy slows every engine of that round). Writes DIR/results.jsonl (every run),
 # DIR/summary.md (the tables) and DIR/ratios.svg (the plot); DIR defaults to
 # $QCC_BENCH_DIR/results.
+# Then, into the same summary, issue 5's other figures: the int8 GEMM grid against the
+# VPDPBUSD peak and oneDNN (tools/bench_gemm.sh, in the build qcc comes from; --no-gemm
+# skips it, about 4 minutes) and the sizes of each compiled model (tools/code_sizes.sh: library
+# text, NAME.c's own, the runtime's share, weights; --no-sizes skips it).
 #
 # Needs: /usr/bin/python3 with torch, torchvision, onnx, numpy; node with tools/ort/node_modules
 # (cd tools/ort && npm install --ignore-scripts); a built qcc and a C compiler.
@@ -34,6 +39,8 @@ ITERS=50
 THREADS="1 2"
 MODELS="resnet18 mobilenet_v2 bert"
 TORCH=1
+GEMM=1
+SIZES=1
 OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,7 +50,9 @@ while [ $# -gt 0 ]; do
     --models) MODELS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-torch) TORCH=0; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --no-gemm) GEMM=0; shift ;;
+    --no-sizes) SIZES=0; shift ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -168,4 +177,19 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 $PY "$ROOT/tools/bench_summary.py" "$OUT/results.jsonl" --svg "$OUT/ratios.svg" | tee -a "$OUT/summary.md"
-log "wrote $OUT/results.jsonl, $OUT/summary.md, $OUT/ratios.svg"
+
+if [ "$SIZES" = 1 ]; then
+  { echo; echo "Sizes (tools/code_sizes.sh; bytes):"; echo; } | tee -a "$OUT/summary.md"
+  for m in $MODELS; do
+    for d in "$WORK/$m/qcc"/*-run; do
+      name=$(basename "$d" -run)
+      echo "- $("$ROOT/tools/code_sizes.sh" "$WORK/$m/qcc" "$name")" | tee -a "$OUT/summary.md"
+    done
+  done
+fi
+if [ "$GEMM" = 1 ]; then
+  { echo; echo "int8 GEMM grid (tools/bench_gemm.sh, one thread):"; echo; } | tee -a "$OUT/summary.md"
+  BUILD=$(dirname "$(dirname "$QCC")") "$ROOT/tools/bench_gemm.sh" > "$OUT/gemm.txt"
+  grep -E '^(#|median|qcc / oneDNN|peak)' "$OUT/gemm.txt" | tee -a "$OUT/summary.md"
+fi
+log "wrote $OUT/results.jsonl, $OUT/summary.md, $OUT/ratios.svg$([ "$GEMM" = 0 ] || echo ", $OUT/gemm.txt")"
