@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 
 #include "stb_image.h"
 #include "stb_image_resize.h"
@@ -384,7 +385,19 @@ static void jpeg_error_exit(j_common_ptr cinfo) {
   longjmp(g->jump, 1);
 }
 
-static void jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; } /* warnings: silent */
+static void jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; } /* messages: never printed */
+
+/* libjpeg's warnings (level -1) let it go on: most are harmless (extra bytes
+ * before a marker), but at the end of the data or of a segment it fills the
+ * rest of the image with gray, which would calibrate on pixels the file does
+ * not have: those two are errors here. */
+static void jpeg_emit_message(j_common_ptr cinfo, int level) {
+  jpeg_guard *g = (jpeg_guard *)cinfo->err;
+  if (level == -1 && (g->pub.msg_code == JWRN_JPEG_EOF || g->pub.msg_code == JWRN_HIT_MARKER)) {
+    g->pub.format_message(cinfo, g->reason);
+    longjmp(g->jump, 1);
+  }
+}
 
 static void jpeg_progress(j_common_ptr cinfo) {
   jpeg_guard *g = (jpeg_guard *)cinfo->err;
@@ -428,6 +441,7 @@ static qcc_status_t decode_jpeg(const unsigned char *bytes, size_t len, const ch
   cinfo.err = jpeg_std_error(&g.pub);
   g.pub.error_exit = jpeg_error_exit;
   g.pub.output_message = jpeg_output_message;
+  g.pub.emit_message = jpeg_emit_message;
   g.reason[0] = 0;
   if (setjmp(g.jump)) {
     jpeg_destroy_decompress(&cinfo);

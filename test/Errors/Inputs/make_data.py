@@ -10,6 +10,7 @@ bundled Fashion-MNIST test set, models/fashion_mnist_test.npz):
   jpeg/            calibration images: a.jpg (the image fuzz target's 9x7 RGB JPEG seed) and
                    b.jpg, the same file with a corrupt Huffman table (DHT code counts adding up
                    to 272 > 256)
+  jpeg-truncated/  t.jpg: a.jpg cut 10 bytes into its entropy-coded data (no EOI)
 """
 import os
 import sys
@@ -37,6 +38,10 @@ with open(os.path.join(os.path.dirname(__file__), "../../fuzz/corpus/image/rgb_9
     jpg = bytearray(f.read()[2:])  # the fuzz input's two selector bytes, then the file
 with open(os.path.join(out, "jpeg", "a.jpg"), "wb") as f:
     f.write(jpg)
+os.makedirs(os.path.join(out, "jpeg-truncated"), exist_ok=True)
+sos = jpg.index(b"\xff\xda")
+with open(os.path.join(out, "jpeg-truncated", "t.jpg"), "wb") as f:
+    f.write(jpg[:sos + 2 + int.from_bytes(jpg[sos + 2:sos + 4], "big") + 10])
 dht = jpg.index(b"\xff\xc4")
 jpg[dht + 5:dht + 21] = bytes([17] * 16)  # the 16 code counts of the first table
 with open(os.path.join(out, "jpeg", "b.jpg"), "wb") as f:
