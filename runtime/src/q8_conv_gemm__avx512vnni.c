@@ -84,6 +84,22 @@ static inline __mmask64 mask_bits(int64_t lo, int64_t hi) {
   return below_hi & ~(((__mmask64)1 << lo) - 1);
 }
 
+/* 4 byte rows (64 columns each) to lanes: vpunpck{l,h}bw of rows (0, 1) and (2, 3),
+ * then vpunpck{l,h}wd of those, leave in 128-bit block L of e[k] the lanes of
+ * columns 16L + 4k .. 16L + 4k + 3 (the unpacks work inside blocks); a 4 x 4
+ * transpose of the blocks (vshufi32x4) puts columns 16k .. 16k + 15 in o[k]:
+ * o[k] byte 4i + j = r[j] byte 16k + i. 24 shuffles per 256 bytes of lanes. */
+static inline __attribute__((always_inline)) void interleave4(const __m512i r[4], __m512i o[4]) {
+  const __m512i lo01 = _mm512_unpacklo_epi8(r[0], r[1]), hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
+  const __m512i lo23 = _mm512_unpacklo_epi8(r[2], r[3]), hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
+  const __m512i e0 = _mm512_unpacklo_epi16(lo01, lo23), e1 = _mm512_unpackhi_epi16(lo01, lo23);
+  const __m512i e2 = _mm512_unpacklo_epi16(hi01, hi23), e3 = _mm512_unpackhi_epi16(hi01, hi23);
+  const __m512i t0 = _mm512_shuffle_i32x4(e0, e1, 0x44), t1 = _mm512_shuffle_i32x4(e0, e1, 0xee);
+  const __m512i t2 = _mm512_shuffle_i32x4(e2, e3, 0x44), t3 = _mm512_shuffle_i32x4(e2, e3, 0xee);
+  o[0] = _mm512_shuffle_i32x4(t0, t2, 0x88), o[1] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
+  o[2] = _mm512_shuffle_i32x4(t1, t3, 0x88), o[3] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
+}
+
 /* The sums of 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators,
  * added to a. */
 static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512i a[8][3], int64_t n_cg,
@@ -113,8 +129,10 @@ static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512
  * (rq_pack), each channel's bytes stored with one masked store per output-row
  * segment; the constants and the segments' masks are set up once per call. The
  * last tile of a plane computes only the vectors its positions need (NV 1 or
- * 2: 16 or 32 positions). */
-static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, int64_t n_cg,
+ * 2: 16 or 32 positions). Blocked output (BLK): the byte vectors of 4 channels
+ * are interleaved into lanes (interleave4) and stored as 4-byte lanes, one
+ * masked vpmovdqu32 per segment and 16 positions. */
+static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, const int BLK, int64_t n_cg,
                                                                int64_t cg_stride, int64_t n_taps,
                                                                const int64_t *tap_off, const uint8_t *x,
                                                                const uint8_t *w, const q8_conv_rq_t *rq) {
@@ -133,6 +151,24 @@ static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, con
       for (int j = 0; j < NV; j++) a[c][j] = b;
     }
     conv_sums(NV, a, n_cg, cg_stride, n_taps, tap_off, x, w + c0 / 16 * rq->panel_stride + c0 % 16 * 4);
+    if (BLK) { /* nc is 4 or 8 */
+#pragma GCC unroll 2
+      for (int g = 0; g < 2; g++) {
+        if (4 * g >= nc) break;
+        __m512i r[4], o[4];
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) r[c] = rq_pack(&k, NV, LT1, a[4 * g + c], _mm512_set1_ps(rq->mult[c0 + 4 * g + c]));
+        interleave4(r, o);
+        uint8_t *yg = rq->y + (c0 / 4 + g) * 4 * rq->ldy;
+        for (int64_t s = 0; s < ns; s++)
+#pragma GCC unroll 3
+          for (int v = 0; v < NV; v++) {
+            const __mmask16 m = (__mmask16)(sm[s] >> (16 * v));
+            if (m) _mm512_mask_storeu_epi32(yg + 4 * (so[s] + 16 * v), m, o[v]);
+          }
+      }
+      continue;
+    }
 #pragma GCC unroll 8
     for (int c = 0; c < 8; c++) {
       if (c >= nc) break;
@@ -162,15 +198,20 @@ void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t 
 void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                           const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                           const q8_conv_rq_t *rq) {
-  if (rq->mult_lt1) {
-    if (rq->np > 32) conv_rq_8x48(3, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else if (rq->np > 16) conv_rq_8x48(2, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else conv_rq_8x48(1, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+#define Q8_CONV_RQ_NV(LT1, BLK)                                                   \
+  do {                                                                            \
+    if (rq->np > 32) conv_rq_8x48(3, LT1, BLK, n_cg, cg_stride, n_taps, tap_off, x, w, rq); \
+    else if (rq->np > 16) conv_rq_8x48(2, LT1, BLK, n_cg, cg_stride, n_taps, tap_off, x, w, rq); \
+    else conv_rq_8x48(1, LT1, BLK, n_cg, cg_stride, n_taps, tap_off, x, w, rq);   \
+  } while (0)
+  if (rq->blocked) {
+    if (rq->mult_lt1) Q8_CONV_RQ_NV(1, 1);
+    else Q8_CONV_RQ_NV(0, 1);
   } else {
-    if (rq->np > 32) conv_rq_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else if (rq->np > 16) conv_rq_8x48(2, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else conv_rq_8x48(1, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    if (rq->mult_lt1) Q8_CONV_RQ_NV(1, 0);
+    else Q8_CONV_RQ_NV(0, 0);
   }
+#undef Q8_CONV_RQ_NV
 }
 
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and
@@ -328,11 +369,8 @@ static inline __m512i lanes_row64(const uint8_t *p, int64_t left, int64_t sw) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(lo)), _mm512_cvtepi16_epi8(hi), 1);
 }
 
-/* lanes4, 64 columns per step: vpunpck{l,h}bw of rows (0, 1) and (2, 3), then
- * vpunpck{l,h}wd of those, leave in 128-bit block L of e[k] the lanes of columns
- * 16L + 4k .. 16L + 4k + 3 (the unpacks work inside blocks); a 4 x 4 transpose of
- * the blocks (vshufi32x4) puts columns 16k .. 16k + 15 in vector k. 24 shuffles,
- * 4 loads and 4 stores per 256 bytes of lanes at stride 1. Missing channels are
+/* lanes4, 64 columns per step by interleave4: 24 shuffles, 4 loads and 4 stores
+ * per 256 bytes of lanes at stride 1. Missing channels are
  * pad ^ flip before the flip. The tail: masked loads (nothing read past the last
  * column) and stores (nothing written past 4n). */
 void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
@@ -343,14 +381,8 @@ void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, i
     __m512i r[4];
 #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) r[j] = j < nch ? lanes_row64(s[j] + c * sw, left, sw) : padv;
-    const __m512i lo01 = _mm512_unpacklo_epi8(r[0], r[1]), hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
-    const __m512i lo23 = _mm512_unpacklo_epi8(r[2], r[3]), hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
-    const __m512i e0 = _mm512_unpacklo_epi16(lo01, lo23), e1 = _mm512_unpackhi_epi16(lo01, lo23);
-    const __m512i e2 = _mm512_unpacklo_epi16(hi01, hi23), e3 = _mm512_unpackhi_epi16(hi01, hi23);
-    const __m512i t0 = _mm512_shuffle_i32x4(e0, e1, 0x44), t1 = _mm512_shuffle_i32x4(e0, e1, 0xee);
-    const __m512i t2 = _mm512_shuffle_i32x4(e2, e3, 0x44), t3 = _mm512_shuffle_i32x4(e2, e3, 0xee);
-    const __m512i o[4] = {_mm512_shuffle_i32x4(t0, t2, 0x88), _mm512_shuffle_i32x4(t0, t2, 0xdd),
-                          _mm512_shuffle_i32x4(t1, t3, 0x88), _mm512_shuffle_i32x4(t1, t3, 0xdd)};
+    __m512i o[4];
+    interleave4(r, o);
     uint8_t *dc = d + 4 * c;
     if (left >= 64) {
 #pragma GCC unroll 4
