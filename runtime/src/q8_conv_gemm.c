@@ -454,7 +454,7 @@ static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_
 
 /* Columns [c0, c1) of a row of lanes from a blocked (NCHW4C) input row s:
  * lane c is the 4 bytes at s + 4 * c * sw, each ^ flip. */
-static void q8_lane_row_blocked(const uint8_t *s, int64_t sw, int64_t c0, int64_t c1, uint8_t flip, uint8_t *drow) {
+static __attribute__((noinline)) void q8_lane_row_blocked(const uint8_t *s, int64_t sw, int64_t c0, int64_t c1, uint8_t flip, uint8_t *drow) {
   if (sw == 1 && !flip) {
     memcpy(drow + 4 * c0, s + 4 * c0, (size_t)(c1 - c0) * 4);
     return;
@@ -478,37 +478,7 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
   /* padding: the lane value of x = zx in every byte (q8_lane_xoff), or x - zx = 0; so are the
    * missing channels of the last lane group */
   const int pad = v->cpg == 4 ? xo.zflip : 0;
-  if (blocked)
-    for (int64_t cg = cg0; cg < cg1; cg++)
-      for (int64_t ph = 0; ph < g->n_phase; ph++) {
-        if (!used[ph]) continue;
-        const int64_t py = ph / sw, px = ph % sw;
-        uint8_t *d = planes + cg * g->cg_stride + (size_t)(ph * g->L) * 4;
-        const uint8_t *xc = xg + cg * 4 * h * w;
-        const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
-        int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
-        if (c1 > g->Wph) c1 = g->Wph;
-        memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
-        if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0) { /* Wph = w: one run of h x w lanes */
-          memset(d, pad, (size_t)(pt * w) * 4);
-          memset(d + (size_t)((pt + h) * w) * 4, pad, (size_t)((g->Hph - pt - h) * w) * 4);
-          q8_lane_row_blocked(xc, 1, 0, h * w, xo.flip, d + (size_t)(pt * w) * 4);
-          continue;
-        }
-        for (int64_t r = 0; r < g->Hph; r++) {
-          const int64_t iy = r * sh + py - pt;
-          uint8_t *drow = d + (size_t)(r * g->Wph) * 4;
-          if (iy < 0 || iy >= h || c0 >= c1) {
-            memset(drow, pad, (size_t)g->Wph * 4);
-            continue;
-          }
-          memset(drow, pad, (size_t)c0 * 4);
-          memset(drow + c1 * 4, pad, (size_t)(g->Wph - c1) * 4);
-          /* lane c reads input column c * sw + px - pl */
-          q8_lane_row_blocked(xc + (iy * w + px - pl) * 4, sw, c0, c1, xo.flip, drow);
-        }
-      }
-  for (int64_t cg = cg0; !blocked && cg < cg1; cg++)
+  for (int64_t cg = cg0; cg < cg1; cg++)
     for (int64_t ph = 0; ph < g->n_phase; ph++) {
       if (!used[ph]) continue;
       const int64_t py = ph / sw, px = ph % sw;
@@ -518,15 +488,20 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
       int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
       if (c1 > g->Wph) c1 = g->Wph;
       const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
+      const uint8_t *xb = xg + cg * 4 * h * w; /* blocked: lane group cg */
       memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
-      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (nch == v->cpg || q8_lanes4_ok(v, 1)) && h > 0 &&
-          w > 0) {
+      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (blocked || nch == v->cpg || q8_lanes4_ok(v, 1)) &&
+          h > 0 && w > 0) {
         /* no column padding (Wph = w): the input rows are one run of lanes, rows pt .. pt + h - 1
          * (every pointwise convolution) */
-        const uint8_t *src[4];
-        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
         memset(d, pad, (size_t)(pt * w) * 4);
         memset(d + (size_t)((pt + h) * w) * 4, pad, (size_t)((g->Hph - pt - h) * w) * 4);
+        if (blocked) {
+          q8_lane_row_blocked(xb, 1, 0, h * w, xo.flip, d + (size_t)(pt * w) * 4);
+          continue;
+        }
+        const uint8_t *src[4];
+        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
         q8_lane_row(v, src, 1, nch, pad, 0, h * w, xo, d + (size_t)(pt * w) * 4);
         continue;
       }
@@ -539,6 +514,10 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
         }
         memset(drow, pad, (size_t)c0 * 4); /* left and right padding; the middle is written below */
         memset(drow + c1 * 4, pad, (size_t)(g->Wph - c1) * 4);
+        if (blocked) { /* lane c reads input column c * sw + px - pl */
+          q8_lane_row_blocked(xb + (iy * w + px - pl) * 4, sw, c0, c1, xo.flip, drow);
+          continue;
+        }
         const uint8_t *src[4];
         for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
           src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;

@@ -124,15 +124,32 @@ static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512
   }
 }
 
+/* Blocked output (q8_conv_rq_t.blocked): the byte vectors q[c] of nc (4 or 8)
+ * channels, interleaved 4 at a time into lanes (interleave4) and stored as
+ * 4-byte lanes, one masked vmovdqu32 per segment and 16 positions; y is the
+ * first channel's lane group. One copy for every NV and LT1 (the tile's code
+ * size), called once per 8 channels. */
+static __attribute__((noinline)) void store_lanes(const __m512i *q, int64_t nc, int64_t nv, int64_t ns,
+                                                  const __mmask64 *sm, const int64_t *so, uint8_t *y, int64_t ldy) {
+  for (int64_t g = 0; 4 * g < nc; g++) {
+    __m512i o[4];
+    interleave4(q + 4 * g, o);
+    uint8_t *yg = y + g * 4 * ldy;
+    for (int64_t s = 0; s < ns; s++)
+      for (int64_t v = 0; v < nv; v++) {
+        const __mmask16 m = (__mmask16)(sm[s] >> (16 * v));
+        if (m) _mm512_mask_storeu_epi32(yg + 4 * (so[s] + 16 * v), m, o[v]);
+      }
+  }
+}
+
 /* conv_rq: every channel of rq, 8 at a time (two per 16-channel panel). The
  * sums start at the channel's bias and are requantized from the registers
  * (rq_pack), each channel's bytes stored with one masked store per output-row
- * segment; the constants and the segments' masks are set up once per call. The
- * last tile of a plane computes only the vectors its positions need (NV 1 or
- * 2: 16 or 32 positions). Blocked output (BLK): the byte vectors of 4 channels
- * are interleaved into lanes (interleave4) and stored as 4-byte lanes, one
- * masked vpmovdqu32 per segment and 16 positions. */
-static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, const int BLK, int64_t n_cg,
+ * segment (or, blocked, handed to store_lanes); the constants and the segments'
+ * masks are set up once per call. The last tile of a plane computes only the
+ * vectors its positions need (NV 1 or 2: 16 or 32 positions). */
+static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, int64_t n_cg,
                                                                int64_t cg_stride, int64_t n_taps,
                                                                const int64_t *tap_off, const uint8_t *x,
                                                                const uint8_t *w, const q8_conv_rq_t *rq) {
@@ -144,41 +161,29 @@ static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, con
     sm[s] = mask_bits(rq->seg[3 * s], rq->seg[3 * s + 1]), so[s] = rq->seg[3 * s + 2] - rq->seg[3 * s];
   for (int64_t c0 = 0; c0 < rq->nc; c0 += 8) {
     const int64_t nc = rq->nc - c0 < 8 ? rq->nc - c0 : 8;
-    __m512i a[8][3];
+    __m512i a[8][3], qb[8];
 #pragma GCC unroll 8
     for (int c = 0; c < 8; c++) {
       const __m512i b = c < nc ? _mm512_set1_epi32(rq->bias[c0 + c]) : _mm512_setzero_si512();
       for (int j = 0; j < NV; j++) a[c][j] = b;
     }
     conv_sums(NV, a, n_cg, cg_stride, n_taps, tap_off, x, w + c0 / 16 * rq->panel_stride + c0 % 16 * 4);
-    if (BLK) { /* nc is 4 or 8 */
-#pragma GCC unroll 2
-      for (int g = 0; g < 2; g++) {
-        if (4 * g >= nc) break;
-        __m512i r[4], o[4];
-#pragma GCC unroll 4
-        for (int c = 0; c < 4; c++) r[c] = rq_pack(&k, NV, LT1, a[4 * g + c], _mm512_set1_ps(rq->mult[c0 + 4 * g + c]));
-        interleave4(r, o);
-        uint8_t *yg = rq->y + (c0 / 4 + g) * 4 * rq->ldy;
-        for (int64_t s = 0; s < ns; s++)
-#pragma GCC unroll 3
-          for (int v = 0; v < NV; v++) {
-            const __mmask16 m = (__mmask16)(sm[s] >> (16 * v));
-            if (m) _mm512_mask_storeu_epi32(yg + 4 * (so[s] + 16 * v), m, o[v]);
-          }
-      }
-      continue;
-    }
 #pragma GCC unroll 8
     for (int c = 0; c < 8; c++) {
       if (c >= nc) break;
-      const __m512i q = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
+      qb[c] = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
+    }
+    if (rq->blocked) {
+      store_lanes(qb, nc, NV, ns, sm, so, rq->y + c0 * rq->ldy, rq->ldy);
+      continue;
+    }
+    for (int64_t c = 0; c < nc; c++) {
       uint8_t *yc = rq->y + (c0 + c) * rq->ldy;
       if (ns == 1) {
-        _mm512_mask_storeu_epi8(yc + so[0], sm[0], q);
+        _mm512_mask_storeu_epi8(yc + so[0], sm[0], qb[c]);
         continue;
       }
-      for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], q);
+      for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], qb[c]);
     }
   }
 }
@@ -198,20 +203,15 @@ void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t 
 void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                           const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                           const q8_conv_rq_t *rq) {
-#define Q8_CONV_RQ_NV(LT1, BLK)                                                   \
-  do {                                                                            \
-    if (rq->np > 32) conv_rq_8x48(3, LT1, BLK, n_cg, cg_stride, n_taps, tap_off, x, w, rq); \
-    else if (rq->np > 16) conv_rq_8x48(2, LT1, BLK, n_cg, cg_stride, n_taps, tap_off, x, w, rq); \
-    else conv_rq_8x48(1, LT1, BLK, n_cg, cg_stride, n_taps, tap_off, x, w, rq);   \
-  } while (0)
-  if (rq->blocked) {
-    if (rq->mult_lt1) Q8_CONV_RQ_NV(1, 1);
-    else Q8_CONV_RQ_NV(0, 1);
+  if (rq->mult_lt1) {
+    if (rq->np > 32) conv_rq_8x48(3, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else if (rq->np > 16) conv_rq_8x48(2, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else conv_rq_8x48(1, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
   } else {
-    if (rq->mult_lt1) Q8_CONV_RQ_NV(1, 0);
-    else Q8_CONV_RQ_NV(0, 0);
+    if (rq->np > 32) conv_rq_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else if (rq->np > 16) conv_rq_8x48(2, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+    else conv_rq_8x48(1, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
   }
-#undef Q8_CONV_RQ_NV
 }
 
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and
