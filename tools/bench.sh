@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
     --no-gemm) GEMM=0; shift ;;
     --no-sizes) SIZES=0; shift ;;
     --engines) ENGINES=$2; shift 2 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
