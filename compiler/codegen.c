@@ -733,6 +733,15 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       bool bias = s->n_in > 2 && s->in[2] >= 0;
       decl_conv(c, &s->u.conv.p, n1, sizeof n1);
       if (is_const(ex, s->in[1]) && (!bias || is_const(ex, s->in[2]))) {
+        qrt_layout_t xl, yl; /* the plan's layouts (qcc-select-layout), as the executor runs them */
+        ex_conv_layouts(ex, s, &xl, &yl);
+        if (xl != QRT_LAYOUT_NCHW || yl != QRT_LAYOUT_NCHW) {
+          call(c, "qrt_q8_conv2d_packed_layout_mt(P, &%s, %lld, %lld, %lld, %lld, %s, %s, %lld, %s, %s, %s, %s, %zu)", n1,
+               LL(s->u.conv.n), LL(s->u.conv.c_in), LL(s->u.conv.h), LL(s->u.conv.w), IN(0),
+               xl == QRT_LAYOUT_NCHW4C ? "QRT_LAYOUT_NCHW4C" : "QRT_LAYOUT_NCHW", LL(s->u.conv.c_out), PK(), out[0],
+               yl == QRT_LAYOUT_NCHW4C ? "QRT_LAYOUT_NCHW4C" : "QRT_LAYOUT_NCHW", scr, s->scratch);
+          return NULL;
+        }
         call(c, "qrt_q8_conv2d_packed_mt(P, &%s, %lld, %lld, %lld, %lld, %s, %lld, %s, %s, %s, %zu)", n1, LL(s->u.conv.n),
              LL(s->u.conv.c_in), LL(s->u.conv.h), LL(s->u.conv.w), IN(0), LL(s->u.conv.c_out), PK(), out[0], scr,
              s->scratch);

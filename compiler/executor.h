@@ -67,6 +67,13 @@ typedef struct qcc_executor qcc_executor;
 #define QCC_ATTR_PACKED_VARIANT "qcc.packed_variant"
 #define QCC_ATTR_PACKED_TARGET "qcc.packed_target"
 
+/* On the op defining an int8 activation (qcc-select-layout): i64 k >= 1, the
+ * activation is in class k of the blocked layout NCHW4C (qrt_q8.h,
+ * qrt_layout_t); absent: NCHW. The plan runs class k blocked when every
+ * qconv2d writing or reading it is packed for a row that supports it
+ * (qrt_q8_conv2d_layout_supported), else NCHW; values are the same either way. */
+#define QCC_ATTR_LAYOUT_GROUP "qcc.layout_group"
+
 /* Called by every qcc.observe op, on every run, with the op's `id` attribute
  * and the observed value (borrowed for the duration of the call; data is
  * read-only). The value then passes through unchanged. A non-OK status stops

@@ -15,6 +15,7 @@
 #include "qrt/qrt_f32.h"
 #include "qrt/qrt_int.h"
 #include "qrt/qrt_pool.h"
+#include "qrt/qrt_q8.h"
 #include "qrt/qrt_quant.h"
 
 #define EX_MAX_RANK 8
@@ -44,6 +45,8 @@ typedef struct {
   size_t cap;    /* ACT roots: capacity of the pooled buffer */
 } ex_slot;
 
+enum { EX_LAYOUT_GROUPS = 4096 };
+
 typedef struct ex_step ex_step;
 typedef qcc_status_t (*ex_run_fn)(qcc_executor *ex, ex_step *s, void *scratch);
 
@@ -65,7 +68,8 @@ struct ex_step {
   int32_t *ibuf;        /* owned: zero points, ... */
   int64_t *lbuf;        /* owned: concat/split sizes, ... */
   union {
-    struct { qrt_conv2d_params_t p; int64_t n, c_in, h, w, c_out; } conv;
+    /* x_grp, y_grp: the input's and the result's qcc.layout_group (0: none) */
+    struct { qrt_conv2d_params_t p; int64_t n, c_in, h, w, c_out, x_grp, y_grp; } conv;
     struct { qrt_conv_transpose2d_params_t p; int64_t n, c_in, h, w, c_out; } convt;
     struct { int ta, tb; int64_t m, n, k, lda, ldb, csm, csn; float alpha, beta; } gemm;
     struct { int64_t brank, bshape[EX_MAX_RANK], as[EX_MAX_RANK], bs[EX_MAX_RANK], m, n, k; } mm;
@@ -108,7 +112,14 @@ struct qcc_executor {
   qcc_executor_options opts;
   qrt_pool_t workers; /* the kernels' thread pool, started when opts.threads > 1 */
   bool workers_started;
+  /* qcc.layout_group classes run NCHW because some convolution of theirs cannot
+   * take NCHW4C (bit k of word k / 64; classes past EX_LAYOUT_GROUPS always) */
+  uint64_t layout_nchw[EX_LAYOUT_GROUPS / 64];
 };
+
+/* The layouts a planned qconv2d step runs with (ex_conv_layouts): NCHW4C for a
+ * side in a qcc.layout_group class no convolution demoted to NCHW. */
+void ex_conv_layouts(const qcc_executor *ex, const ex_step *s, qrt_layout_t *x_layout, qrt_layout_t *y_layout);
 
 /* Threads the plan's scratch is sized for, and the pool the kernels run on (NULL: one thread). */
 static inline int ex_threads(const qcc_executor *ex) { return ex->opts.threads > 1 ? ex->opts.threads : 1; }

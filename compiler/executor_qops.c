@@ -179,9 +179,36 @@ static qcc_status_t ir_packed(MlirOperation op, ex_step *s, int kind, const qrt_
 
 /* ---------------------------------------------------------------- conv */
 static qcc_status_t run_qconv(qcc_executor *ex, ex_step *s, void *scratch) {
-  KCHECK(qrt_q8_conv2d_packed_mt(ex_pool(ex), &s->u.conv.p, s->u.conv.n, s->u.conv.c_in, s->u.conv.h, s->u.conv.w,
-                                 IN(0), s->u.conv.c_out, s->packed, OUT(0), scratch, s->scratch));
+  qrt_layout_t xl, yl;
+  ex_conv_layouts(ex, s, &xl, &yl);
+  KCHECK(qrt_q8_conv2d_packed_layout_mt(ex_pool(ex), &s->u.conv.p, s->u.conv.n, s->u.conv.c_in, s->u.conv.h,
+                                        s->u.conv.w, IN(0), xl, s->u.conv.c_out, s->packed, OUT(0), yl, scratch,
+                                        s->scratch));
   return NULL;
+}
+
+/* ---------------------------------------------------------------- layouts */
+/* qcc.layout_group of the op defining v (qcc-select-layout), 0 when none. */
+static int64_t layout_group_of(MlirValue v) {
+  if (!mlirValueIsAOpResult(v)) return 0;
+  MlirAttribute a = mlirOperationGetAttributeByName(mlirOpResultGetOwner(v),
+                                                    mlirStringRefCreateFromCString(QCC_ATTR_LAYOUT_GROUP));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAInteger(a) && mlirIntegerAttrGetValueInt(a) > 0 ? mlirIntegerAttrGetValueInt(a) : 0;
+}
+
+static bool layout_nchw(const qcc_executor *ex, int64_t grp) {
+  return grp <= 0 || grp >= EX_LAYOUT_GROUPS || (ex->layout_nchw[grp / 64] >> (grp % 64) & 1);
+}
+
+/* A class some convolution cannot run in NCHW4C runs NCHW everywhere. */
+static void layout_demote(qcc_executor *ex, int64_t grp) {
+  if (grp > 0 && grp < EX_LAYOUT_GROUPS) ex->layout_nchw[grp / 64] |= 1ull << (grp % 64);
+}
+
+void ex_conv_layouts(const qcc_executor *ex, const ex_step *s, qrt_layout_t *x_layout, qrt_layout_t *y_layout) {
+  const bool conv = s->kind == QCC_OP_qconv2d;
+  *x_layout = conv && !layout_nchw(ex, s->u.conv.x_grp) ? QRT_LAYOUT_NCHW4C : QRT_LAYOUT_NCHW;
+  *y_layout = conv && !layout_nchw(ex, s->u.conv.y_grp) ? QRT_LAYOUT_NCHW4C : QRT_LAYOUT_NCHW;
 }
 
 static qcc_status_t conv_params(qcc_executor *ex, MlirOperation op, ex_step *s) {
@@ -199,6 +226,8 @@ static qcc_status_t conv_params(qcc_executor *ex, MlirOperation op, ex_step *s) 
   p->dilation_h = dl[0], p->dilation_w = dl[1];
   s->u.conv.n = x->shape[0], s->u.conv.c_in = x->shape[1], s->u.conv.h = x->shape[2], s->u.conv.w = x->shape[3];
   s->u.conv.c_out = w->shape[0];
+  s->u.conv.x_grp = layout_group_of(mlirOperationGetOperand(op, 0));
+  s->u.conv.y_grp = layout_group_of(mlirOperationGetResult(op, 0));
   return NULL;
 }
 
@@ -224,6 +253,7 @@ static qcc_status_t plan_qconv(qcc_executor *ex, MlirOperation op, ex_step *s) {
     QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(op, 1), s->u.conv.c_out, &p->w));
     s->scratch = qrt_q8_conv2d_unpacked_scratch_size(&s->u.conv.p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out);
     s->run = run_qconv_unpacked;
+    layout_demote(ex, s->u.conv.x_grp), layout_demote(ex, s->u.conv.y_grp); /* reads and writes NCHW */
     return NULL;
   }
   qrt_q8_act_t xq;
@@ -245,6 +275,9 @@ static qcc_status_t plan_qconv(qcc_executor *ex, MlirOperation op, ex_step *s) {
                                       bias ? (const int32_t *)IN(2) : NULL, &yq, s->packed, s->packed_size));
   }
   QCC_RETURN_IF_ERROR(attached_multipliers(op, s, s->u.conv.c_out));
+  /* this convolution's row decides for the classes it reads and writes */
+  if (!qrt_q8_conv2d_layout_supported(s->packed, QRT_LAYOUT_NCHW4C, QRT_LAYOUT_NCHW)) layout_demote(ex, s->u.conv.x_grp);
+  if (!qrt_q8_conv2d_layout_supported(s->packed, QRT_LAYOUT_NCHW, QRT_LAYOUT_NCHW4C)) layout_demote(ex, s->u.conv.y_grp);
   /* depthwise convolutions give each thread its own planes (qrt_q8.h) */
   s->scratch = qrt_q8_conv2d_scratch_size_mt(&s->u.conv.p, s->u.conv.c_in, s->u.conv.h, s->u.conv.w, s->u.conv.c_out,
                                              ex_threads(ex));

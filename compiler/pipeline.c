@@ -125,8 +125,8 @@ qcc_status_t qcc_pipeline_run(MlirPassManager pm, MlirModule m) {
   return NULL;
 }
 
-void qcc_lowering_pipeline(char *buf, size_t n, const char *target, int max_threads) {
+void qcc_lowering_pipeline(char *buf, size_t n, const char *target, int max_threads, bool select_layout) {
   const char *t = target ? target : "native";
-  snprintf(buf, n, "qcc-dedup-constants,qcc-precompute-requant,qcc-pack-weights{target=%s},qcc-plan-memory{target=%s max_threads=%d}",
-           t, t, max_threads > 1 ? max_threads : 1);
+  snprintf(buf, n, "qcc-dedup-constants,qcc-precompute-requant,%sqcc-pack-weights{target=%s},qcc-plan-memory{target=%s max_threads=%d}",
+           select_layout ? "qcc-select-layout," : "", t, t, max_threads > 1 ? max_threads : 1);
 }

@@ -2,6 +2,9 @@
  * here, upstream passes handed to MLIR. qcc's verifier runs after every pass. */
 #ifndef QCC_PIPELINE_H
 #define QCC_PIPELINE_H
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "mlir-c/Pass.h"
 #include "status.h"
 
@@ -15,9 +18,10 @@ extern "C" {
 #define QCC_IMPORT_FUSIONS "qcc-fuse-layer-norm,qcc-fuse-gelu,qcc-fuse-qdq"
 
 /* What `qcc compile` runs on the model before emitting C (docs/codegen.md):
- * the lowering passes, the memory plan made for target and max_threads.
+ * the lowering passes, the memory plan made for target and max_threads;
+ * qcc-select-layout unless select_layout is false (--no-select-layout).
  * Written into buf (truncated to n bytes). */
-void qcc_lowering_pipeline(char *buf, size_t n, const char *target, int max_threads);
+void qcc_lowering_pipeline(char *buf, size_t n, const char *target, int max_threads, bool select_layout);
 
 /* "qcc-dce,canonicalize,qcc-annotate{quantizer=x86}" -> passes added to pm. */
 qcc_status_t qcc_pipeline_add(MlirPassManager pm, const char *pipeline);

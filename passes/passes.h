@@ -25,6 +25,7 @@ extern const qcc_pass_info qcc_pass_awq_info;              /* awq.c:            
 extern const qcc_pass_info qcc_pass_gptq_info;             /* gptq.c:             qcc-gptq */
 extern const qcc_pass_info qcc_pass_dedup_constants_info;  /* dedup_constants.c:  qcc-dedup-constants */
 extern const qcc_pass_info qcc_pass_precompute_requant_info; /* precompute_requant.c: qcc-precompute-requant */
+extern const qcc_pass_info qcc_pass_select_layout_info;    /* select_layout.c:    qcc-select-layout */
 extern const qcc_pass_info qcc_pass_pack_weights_info;     /* pack_weights.c:     qcc-pack-weights */
 extern const qcc_pass_info qcc_pass_plan_memory_info;      /* plan_memory.c:      qcc-plan-memory */
 

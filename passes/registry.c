@@ -25,6 +25,7 @@ static const qcc_pass_info *const g_builtin[] = {
     &qcc_pass_fuse_qdq_info,
     &qcc_pass_dedup_constants_info,
     &qcc_pass_precompute_requant_info,
+    &qcc_pass_select_layout_info,
     &qcc_pass_pack_weights_info,
     &qcc_pass_plan_memory_info,
 };

@@ -6,6 +6,7 @@
 # usage: tools/bench.sh [--rounds R] [--iters N] [--threads "1 2"]
 #                       [--models "resnet18 mobilenet_v2 bert"] [--out DIR] [--no-torch]
 #                       [--no-gemm] [--no-sizes]
+#                       [--engines "qcc-int8 qcc-int8-nchw ort-int8 ..."]
 #   env: QCC (default build/bin/qcc), MODELS_DIR (default /tmp/qcc-models),
 #        QCC_BENCH_DIR (work files, default /tmp/qcc-bench), NICE (e.g. -5)
 #
@@ -15,7 +16,8 @@
 #     ORT int8 (the static QDQ model tools/ort_qdq.py makes, which ORT fuses into
 #     QLinearConv/QGemm) and ORT fp32 (tools/ort/bench.js, optimizations 'all'); PyTorch
 #     int8 static (FX, onednn) and fp32 eager (tools/bench_torch.py). All int8 engines are
-#     calibrated on the same 32 images.
+#     calibrated on the same 32 images. qcc-int8-nchw (only when --engines names it): the
+#     same quantized module compiled with --no-select-layout (every activation NCHW).
 #   bert (d=256, 4 layers, seq 128): qcc int8 dynamic (Linear layers) and fp32; ORT fp32;
 #     PyTorch quantize_dynamic and fp32.
 # Each round runs every engine once per thread count, in an order that rotates every round;
@@ -42,6 +44,7 @@ TORCH=1
 GEMM=1
 SIZES=1
 OUT=""
+ENGINES=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -52,7 +55,8 @@ while [ $# -gt 0 ]; do
     --no-torch) TORCH=0; shift ;;
     --no-gemm) GEMM=0; shift ;;
     --no-sizes) SIZES=0; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    --engines) ENGINES=$2; shift 2 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -105,6 +109,10 @@ EOF
   [ -x "$w/qcc/${m}_int8-run" ] || { log "qcc compile $m (int8)";
     "$QCC" compile "$model" --calib "$w/calib.npz" --input-shape input=1x3x224x224 \
       -o "$w/qcc" --name "${m}_int8" -q >&2; }
+  case " $ENGINES " in *" qcc-int8-nchw "*)
+    [ -x "$w/qcc/${m}_int8_nchw-run" ] || { log "qcc compile $m (int8, --no-select-layout)";
+      "$QCC" compile "$w/qcc/${m}_int8.mlirbc" --no-select-layout -o "$w/qcc" --name "${m}_int8_nchw" -q >&2; } ;;
+  esac
   [ -x "$w/qcc/${m}_fp32-run" ] || { log "qcc compile $m (fp32)";
     "$QCC" compile "$model" --input-shape input=1x3x224x224 -o "$w/qcc" --name "${m}_fp32" -q >&2; }
 }
@@ -121,8 +129,9 @@ run_engine() { # MODEL ENGINE THREADS
   local m=$1 e=$2 t=$3 w=$WORK/$1 in
   in=$(inputs_of "$m")
   case "$e" in
-    qcc-int8|qcc-fp32)
+    qcc-int8|qcc-fp32|qcc-int8-nchw)
       local r=$w/qcc/${m}_${e#qcc-}-run tflag=""
+      [ "$e" = qcc-int8-nchw ] && r=$w/qcc/${m}_int8_nchw-run
       if [ "$t" != 1 ]; then runner_threads_ok "$r" || return 0; tflag="--threads $t"; fi
       # NAME-run --bench N prints "latency: median X ms, p90 Y ms, min Z ms over N runs ..."
       # shellcheck disable=SC2086
@@ -145,6 +154,7 @@ run_engine() { # MODEL ENGINE THREADS
 ENGINES_VISION="qcc-int8 qcc-fp32 ort-int8 ort-fp32"
 ENGINES_BERT="qcc-int8 qcc-fp32 ort-fp32"
 [ "$TORCH" = 1 ] && { ENGINES_VISION="$ENGINES_VISION torch"; ENGINES_BERT="$ENGINES_BERT torch"; }
+[ -n "$ENGINES" ] && { ENGINES_VISION=$ENGINES; ENGINES_BERT=${ENGINES//qcc-int8-nchw/}; }
 
 for m in $MODELS; do prepare "$m"; done
 

@@ -17,13 +17,15 @@ import json
 import statistics
 import sys
 
-ENGINE_ORDER = ["qcc-int8", "qcc-fp32", "ort-int8", "ort-fp32", "torch-int8", "torch-fp32"]
+ENGINE_ORDER = ["qcc-int8", "qcc-int8-nchw", "qcc-fp32", "ort-int8", "ort-fp32", "torch-int8", "torch-fp32"]
 COMPARISONS = [  # (numerator, denominator, label)
     ("qcc-int8", "ort-int8", "qcc int8 / ORT int8"),
     ("qcc-int8", "torch-int8", "qcc int8 / PyTorch int8"),
     ("qcc-int8", "ort-fp32", "qcc int8 / ORT fp32"),
     ("qcc-fp32", "ort-fp32", "qcc fp32 / ORT fp32"),
     ("qcc-int8", "qcc-fp32", "qcc int8 / qcc fp32"),
+    ("qcc-int8-nchw", "ort-int8", "qcc int8 --no-select-layout / ORT int8"),
+    ("qcc-int8", "qcc-int8-nchw", "qcc int8 / qcc int8 --no-select-layout"),
 ]
 
 

@@ -57,6 +57,8 @@ static void compile_usage(FILE *f) {
           "                        --cflags='-fsanitize=address,undefined -fno-sanitize-recover=all'\n"
           "  --no-fuse             (.onnx) compile the model as imported (no qcc-fuse-qdq,\n"
           "                        qcc-fuse-layer-norm, qcc-fuse-gelu)\n"
+          "  --no-select-layout    keep every int8 activation NCHW (no qcc-select-layout: the convolutions\n"
+          "                        then interleave their inputs' channels themselves; the same outputs)\n"
           "  --no-cache            build libqrt's objects afresh (default: cached in $QCC_CACHE_DIR,\n"
           "                        else $XDG_CACHE_HOME/qcc or ~/.cache/qcc)\n"
           "  -j N                  parallel compiler processes (default: the number of CPUs)\n"
@@ -198,7 +200,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   int qargc = 1;
   bool quantize = false;
   if (argc > 256 - 2 * MAX_SHAPES - 8) return qcc_cli_errorf(QCC_ERR_USAGE, "too many arguments");
-  bool weights_file = false, emit_c = false, no_fuse = false, quiet = false, print_pipeline = false, all_kernels = false;
+  bool weights_file = false, emit_c = false, no_fuse = false, select_layout = true, quiet = false, print_pipeline = false, all_kernels = false;
   qcc_emit_kind emit = QCC_EMIT_STATIC;
   int max_threads = 4;
   qcc_toolchain tc;
@@ -260,6 +262,8 @@ int qcc_cmd_compile(int argc, char **argv) {
       nshape++;
     } else if (!strcmp(a, "--no-fuse")) {
       no_fuse = true;
+    } else if (!strcmp(a, "--no-select-layout")) {
+      select_layout = false;
     } else if (!strcmp(a, "--no-cache")) {
       tc.cache_dir = "";
     } else if (!strcmp(a, "-j")) {
@@ -383,7 +387,7 @@ int qcc_cmd_compile(int argc, char **argv) {
   }
   if (!st) { /* the lowering passes: the arena's offsets, ... (docs/codegen.md) */
     char lowering[512];
-    qcc_lowering_pipeline(lowering, sizeof lowering, target, max_threads);
+    qcc_lowering_pipeline(lowering, sizeof lowering, target, max_threads, select_layout);
     if (print_pipeline) printf("lowering: %s\n", lowering);
     MlirPassManager pm = mlirPassManagerCreate(ctx);
     st = qcc_pipeline_add(pm, lowering);

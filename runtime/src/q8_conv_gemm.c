@@ -452,10 +452,27 @@ static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_
   }
 }
 
+/* Columns [c0, c1) of a row of lanes from a blocked (NCHW4C) input row s:
+ * lane c is the 4 bytes at s + 4 * c * sw, each ^ flip. */
+static __attribute__((noinline)) void q8_lane_row_blocked(const uint8_t *s, int64_t sw, int64_t c0, int64_t c1, uint8_t flip, uint8_t *drow) {
+  if (sw == 1 && !flip) {
+    memcpy(drow + 4 * c0, s + 4 * c0, (size_t)(c1 - c0) * 4);
+    return;
+  }
+  const uint32_t f = 0x01010101u * flip;
+  for (int64_t c = c0; c < c1; c++) {
+    uint32_t v;
+    memcpy(&v, s + 4 * c * sw, 4);
+    v ^= f;
+    memcpy(drow + 4 * c, &v, 4);
+  }
+}
+
 /* The lanes of one group's planes (the phases marked in `used`), lane groups
- * [cg0, cg1). */
+ * [cg0, cg1). xg is the group's input: NCHW, or NCHW4C when blocked (byte lanes,
+ * cig a multiple of 4: lane group cg is xg's group cg as it is, ^ flip). */
 static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qrt_conv2d_params_t *p,
-                           const uint8_t *xg, int64_t cig, int64_t h, int64_t w, q8_xoff_t xo,
+                           const uint8_t *xg, int blocked, int64_t cig, int64_t h, int64_t w, q8_xoff_t xo,
                            const uint8_t *used, int64_t cg0, int64_t cg1, uint8_t *planes) {
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
   /* padding: the lane value of x = zx in every byte (q8_lane_xoff), or x - zx = 0; so are the
@@ -471,15 +488,20 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
       int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
       if (c1 > g->Wph) c1 = g->Wph;
       const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
+      const uint8_t *xb = xg + cg * 4 * h * w; /* blocked: lane group cg */
       memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
-      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (nch == v->cpg || q8_lanes4_ok(v, 1)) && h > 0 &&
-          w > 0) {
+      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (blocked || nch == v->cpg || q8_lanes4_ok(v, 1)) &&
+          h > 0 && w > 0) {
         /* no column padding (Wph = w): the input rows are one run of lanes, rows pt .. pt + h - 1
          * (every pointwise convolution) */
-        const uint8_t *src[4];
-        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
         memset(d, pad, (size_t)(pt * w) * 4);
         memset(d + (size_t)((pt + h) * w) * 4, pad, (size_t)((g->Hph - pt - h) * w) * 4);
+        if (blocked) {
+          q8_lane_row_blocked(xb, 1, 0, h * w, xo.flip, d + (size_t)(pt * w) * 4);
+          continue;
+        }
+        const uint8_t *src[4];
+        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
         q8_lane_row(v, src, 1, nch, pad, 0, h * w, xo, d + (size_t)(pt * w) * 4);
         continue;
       }
@@ -492,6 +514,10 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
         }
         memset(drow, pad, (size_t)c0 * 4); /* left and right padding; the middle is written below */
         memset(drow + c1 * 4, pad, (size_t)(g->Wph - c1) * 4);
+        if (blocked) { /* lane c reads input column c * sw + px - pl */
+          q8_lane_row_blocked(xb + (iy * w + px - pl) * 4, sw, c0, c1, xo.flip, drow);
+          continue;
+        }
         const uint8_t *src[4];
         for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
           src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;
@@ -529,6 +555,7 @@ typedef struct {
   int64_t c_in, c_out, h, w, OW, Q, OHW;
   int64_t b, grp; /* the image and merged group the tiles are for */
   int all_finite, all_lt1; /* of every multiplier (pv.scale): conv_rq for every tile; and its mult_lt1 */
+  int xblk, yblk;          /* x, y in NCHW4C (qrt_layout_t); both only for byte-lane rows, one group */
 } q8_conv_job_t;
 
 /* Scratch layout, the tap table and the phases the taps read. */
@@ -568,8 +595,9 @@ static void q8_conv_setup(q8_conv_job_t *j, const q8_variant_t *v, const qrt_con
 /* Lane groups [cg0, cg1) of the planes of image j->b, merged group j->grp. */
 static void q8_conv_fill(const q8_conv_job_t *j, int64_t cg0, int64_t cg1) {
   const int64_t cig = j->vg.cig;
-  q8_fill_planes(j->v, &j->g, j->p, j->x + (j->b * j->c_in + j->grp * cig) * j->h * j->w, cig, j->h, j->w, j->xo,
-                 j->used, cg0, cg1, j->planes);
+  /* a blocked image or group starts where the NCHW one does (c_in and cig multiples of 4) */
+  q8_fill_planes(j->v, &j->g, j->p, j->x + (j->b * j->c_in + j->grp * cig) * j->h * j->w, j->xblk, cig, j->h, j->w,
+                 j->xo, j->used, cg0, cg1, j->planes);
 }
 
 /* Output positions [q0, q0 + np) times every panel of image j->b, merged
@@ -596,10 +624,11 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
     q += run, ox += run;
   }
   const int64_t panel_stride = (int64_t)j->vg.panel_bytes;
+  /* y + (b * c_out + o) * OHW is channel o's row (NCHW) or, o a multiple of 4, its lane group (NCHW4C) */
   if (v->conv_rq && j->all_finite) { /* every channel of the group in one call */
     const int64_t o0 = grp * cog;
     const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, cog, OHW, qend - q0, n_seg, j->all_lt1,
-                             panel_stride, seg, j->y + (b * c_out + o0) * OHW};
+                             panel_stride, seg, j->y + (b * c_out + o0) * OHW, j->yblk};
     v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
                j->panels + (size_t)(grp * j->vg.panels) * j->vg.panel_bytes, &rq);
     return;
@@ -616,7 +645,7 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
       }
       if (fuse) {
         const q8_conv_rq_t rq = {&pv->bias[o0], &pv->scale[o0], &j->out, nc, OHW, qend - q0, n_seg, lt1,
-                                 panel_stride, seg, j->y + (b * c_out + o0) * OHW};
+                                 panel_stride, seg, j->y + (b * c_out + o0) * OHW, j->yblk};
         v->conv_rq(g->ncg, (int64_t)g->cg_stride, g->taps, j->tap_off, j->planes + q0 * 4,
                    panel + (ol0 - pi * v->pw) * 4, &rq);
         continue;
@@ -626,6 +655,15 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
       for (int64_t c = 0; c < v->mc && ol0 + c < cog; c++) {
         const int64_t o = grp * cog + ol0 + c;
         uint8_t *yo = j->y + (b * c_out + o) * OHW;
+        if (j->yblk) { /* blocked: byte o % 4 of the lanes of o's group */
+          uint8_t *yl = j->y + (b * c_out + o / 4 * 4) * OHW + o % 4;
+          v->requant(v->np, acc + c * v->np, &pv->bias[o], &pv->scale[o], 0, &j->out, ybuf);
+          for (int64_t q = q0; q < qend; q++) {
+            const int64_t oy = q / g->Wph, ox = q % g->Wph;
+            if (ox < OW) yl[4 * (oy * OW + ox)] = ybuf[q - q0];
+          }
+          continue;
+        }
         if (g->Wph == OW) { /* no columns past the output: the tile is one run */
           v->requant(qend - q0, acc + c * v->np, &pv->bias[o], &pv->scale[o], 0, &j->out, yo + q0);
           continue;
@@ -645,12 +683,13 @@ static void q8_conv_positions(const q8_conv_job_t *j, int64_t q0, int32_t *acc, 
 }
 
 static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
-                                     int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
-                                     void *y, void *scratch, size_t scratch_size) {
+                                     int64_t h, int64_t w, const void *x, int xblk, int64_t c_out,
+                                     const void *packed, void *y, int yblk, void *scratch, size_t scratch_size) {
   const size_t need = q8_conv_scratch_v(v, p, c_in, h, w, c_out);
   if (!scratch || scratch_size < need) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
   q8_conv_job_t j;
   q8_conv_setup(&j, v, p, c_in, h, w, x, c_out, packed, y, scratch);
+  j.xblk = xblk, j.yblk = yblk;
   int32_t *acc = (int32_t *)align_up64(j.tap_off + j.g.taps);
   uint8_t *ybuf = (uint8_t *)(acc + v->mc * v->np); /* one channel's tile, requantized */
   for (j.b = 0; j.b < n; j.b++)
@@ -685,13 +724,14 @@ static void q8_conv_positions_task(void *arg, int64_t t, int worker) {
  * np output positions (all panels), as tasks. Each writes its own outputs with
  * q8_conv2d_vector's code: the bytes do not depend on the thread count. */
 static qrt_status_t q8_conv2d_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, const qrt_conv2d_params_t *p,
-                                        int64_t n, int64_t c_in, int64_t h, int64_t w, const void *x,
-                                        int64_t c_out, const void *packed, void *y, void *scratch,
+                                        int64_t n, int64_t c_in, int64_t h, int64_t w, const void *x, int xblk,
+                                        int64_t c_out, const void *packed, void *y, int yblk, void *scratch,
                                         size_t scratch_size) {
   const size_t need = q8_conv_scratch_v(v, p, c_in, h, w, c_out);
   if (!scratch || scratch_size < need) return scratch ? QRT_BUFFER_TOO_SMALL : QRT_INVALID_ARGUMENT;
   q8_conv_job_t j;
   q8_conv_setup(&j, v, p, c_in, h, w, x, c_out, packed, y, scratch);
+  j.xblk = xblk, j.yblk = yblk;
   const int64_t tiles = (j.Q + v->np - 1) / v->np;
   for (j.b = 0; j.b < n; j.b++)
     for (j.grp = 0; j.grp < j.vg.groups; j.grp++) {
@@ -751,9 +791,24 @@ size_t qrt_q8_conv2d_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, in
   return qrt_q8_conv2d_scratch_size_mt(p, c_in, h, w, c_out, 1);
 }
 
+int qrt_q8_conv2d_layout_supported(const void *packed, qrt_layout_t x_layout, qrt_layout_t y_layout) {
+  if ((x_layout != QRT_LAYOUT_NCHW && x_layout != QRT_LAYOUT_NCHW4C) ||
+      (y_layout != QRT_LAYOUT_NCHW && y_layout != QRT_LAYOUT_NCHW4C))
+    return 0;
+  if (x_layout == QRT_LAYOUT_NCHW && y_layout == QRT_LAYOUT_NCHW) return 1;
+  const q8_packed_header_t *h = (const q8_packed_header_t *)packed;
+  if (!packed || !aligned8(packed) || h->magic != Q8_PACKED_MAGIC || h->kind != Q8_KIND_CONV || h->groups != 1)
+    return 0;
+  if ((x_layout == QRT_LAYOUT_NCHW4C && h->c_in % 4) || (y_layout == QRT_LAYOUT_NCHW4C && h->c_out % 4)) return 0;
+  for (int i = 0; i < Q8_N_VARIANTS; i++) /* the row's geometry, in every build */
+    if ((int32_t)kVariants[i].isa == h->variant) return kVariants[i].cpg == 4 && !kVariants[i].linear_only;
+  return 0;
+}
+
 static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
-                                         int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
-                                         void *y, void *scratch, size_t scratch_size) {
+                                         int64_t h, int64_t w, const void *x, qrt_layout_t xl, int64_t c_out,
+                                         const void *packed, void *y, qrt_layout_t yl, void *scratch,
+                                         size_t scratch_size) {
   int64_t OH, OW;
   qrt_status_t s = qrt_conv2d_output_size(p, h, w, &OH, &OW);
   if (s != QRT_OK) return s;
@@ -765,6 +820,7 @@ static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_para
   if (hd->c_in != c_in || hd->c_out != c_out || hd->groups != p->groups || hd->kernel_h != p->kernel_h ||
       hd->kernel_w != p->kernel_w)
     return QRT_INVALID_ARGUMENT;
+  if (!qrt_q8_conv2d_layout_supported(packed, xl, yl)) return QRT_UNSUPPORTED;
   if (n * OH * OW == 0) return QRT_OK;
   /* h or w may be 0 when padding alone makes the output: then x is not read */
   if ((!x && h * w > 0) || !y) return QRT_INVALID_ARGUMENT;
@@ -775,21 +831,52 @@ static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_para
     qrt_q8_conv2d__scalar(p, n, c_in, h, w, x, c_out, packed, y);
     return QRT_OK;
   }
+  const int xb = xl == QRT_LAYOUT_NCHW4C, yb = yl == QRT_LAYOUT_NCHW4C;
   if (qrt_pool_threads(pool) > 1 && q8_tiles_fit(v))
-    return q8_conv2d_vector_mt(pool, v, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
-  return q8_conv2d_vector(v, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
+    return q8_conv2d_vector_mt(pool, v, p, n, c_in, h, w, x, xb, c_out, packed, y, yb, scratch, scratch_size);
+  return q8_conv2d_vector(v, p, n, c_in, h, w, x, xb, c_out, packed, y, yb, scratch, scratch_size);
 }
 
 qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h,
                                   int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
                                   void *scratch, size_t scratch_size) {
-  return q8_conv2d_packed_run(NULL, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
+  return q8_conv2d_packed_run(NULL, p, n, c_in, h, w, x, QRT_LAYOUT_NCHW, c_out, packed, y, QRT_LAYOUT_NCHW, scratch,
+                              scratch_size);
 }
 
 qrt_status_t qrt_q8_conv2d_packed_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
                                      int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
                                      void *y, void *scratch, size_t scratch_size) {
-  return q8_conv2d_packed_run(pool, p, n, c_in, h, w, x, c_out, packed, y, scratch, scratch_size);
+  return q8_conv2d_packed_run(pool, p, n, c_in, h, w, x, QRT_LAYOUT_NCHW, c_out, packed, y, QRT_LAYOUT_NCHW, scratch,
+                              scratch_size);
+}
+
+qrt_status_t qrt_q8_conv2d_packed_layout_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                            int64_t h, int64_t w, const void *x, qrt_layout_t x_layout,
+                                            int64_t c_out, const void *packed, void *y, qrt_layout_t y_layout,
+                                            void *scratch, size_t scratch_size) {
+  return q8_conv2d_packed_run(pool, p, n, c_in, h, w, x, x_layout, c_out, packed, y, y_layout, scratch, scratch_size);
+}
+
+/* NCHW <-> NCHW4C: byte (b, ch, i) of NCHW is byte ((b * c/4 + ch/4) * hw + i) * 4 + ch % 4. */
+static qrt_status_t q8_nchw4c(int64_t n, int64_t c, int64_t hw, const uint8_t *x, uint8_t *y, int to) {
+  if (n < 0 || c < 0 || hw < 0 || c % 4 || (n * c * hw > 0 && (!x || !y))) return QRT_INVALID_ARGUMENT;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t ch = 0; ch < c; ch++)
+      for (int64_t i = 0; i < hw; i++) {
+        const int64_t a = (b * c + ch) * hw + i, bl = (b * c + ch / 4 * 4) * hw + 4 * i + ch % 4;
+        if (to) y[bl] = x[a];
+        else y[a] = x[bl];
+      }
+  return QRT_OK;
+}
+
+qrt_status_t qrt_q8_to_nchw4c(int64_t n, int64_t c, int64_t hw, const void *x, void *y) {
+  return q8_nchw4c(n, c, hw, (const uint8_t *)x, (uint8_t *)y, 1);
+}
+
+qrt_status_t qrt_q8_from_nchw4c(int64_t n, int64_t c, int64_t hw, const void *x, void *y) {
+  return q8_nchw4c(n, c, hw, (const uint8_t *)x, (uint8_t *)y, 0);
 }
 
 size_t qrt_q8_conv2d_unpacked_scratch_size(const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,

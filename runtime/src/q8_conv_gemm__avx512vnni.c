@@ -84,6 +84,22 @@ static inline __mmask64 mask_bits(int64_t lo, int64_t hi) {
   return below_hi & ~(((__mmask64)1 << lo) - 1);
 }
 
+/* 4 byte rows (64 columns each) to lanes: vpunpck{l,h}bw of rows (0, 1) and (2, 3),
+ * then vpunpck{l,h}wd of those, leave in 128-bit block L of e[k] the lanes of
+ * columns 16L + 4k .. 16L + 4k + 3 (the unpacks work inside blocks); a 4 x 4
+ * transpose of the blocks (vshufi32x4) puts columns 16k .. 16k + 15 in o[k]:
+ * o[k] byte 4i + j = r[j] byte 16k + i. 24 shuffles per 256 bytes of lanes. */
+static inline __attribute__((always_inline)) void interleave4(const __m512i r[4], __m512i o[4]) {
+  const __m512i lo01 = _mm512_unpacklo_epi8(r[0], r[1]), hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
+  const __m512i lo23 = _mm512_unpacklo_epi8(r[2], r[3]), hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
+  const __m512i e0 = _mm512_unpacklo_epi16(lo01, lo23), e1 = _mm512_unpackhi_epi16(lo01, lo23);
+  const __m512i e2 = _mm512_unpacklo_epi16(hi01, hi23), e3 = _mm512_unpackhi_epi16(hi01, hi23);
+  const __m512i t0 = _mm512_shuffle_i32x4(e0, e1, 0x44), t1 = _mm512_shuffle_i32x4(e0, e1, 0xee);
+  const __m512i t2 = _mm512_shuffle_i32x4(e2, e3, 0x44), t3 = _mm512_shuffle_i32x4(e2, e3, 0xee);
+  o[0] = _mm512_shuffle_i32x4(t0, t2, 0x88), o[1] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
+  o[2] = _mm512_shuffle_i32x4(t1, t3, 0x88), o[3] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
+}
+
 /* The sums of 8 channels x 48 positions (NV = 3 vectors of 16): 24 accumulators,
  * added to a. */
 static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512i a[8][3], int64_t n_cg,
@@ -108,12 +124,31 @@ static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512
   }
 }
 
+/* Blocked output (q8_conv_rq_t.blocked): the byte vectors q[c] of nc (4 or 8)
+ * channels, interleaved 4 at a time into lanes (interleave4) and stored as
+ * 4-byte lanes, one masked vmovdqu32 per segment and 16 positions; y is the
+ * first channel's lane group. One copy for every NV and LT1 (the tile's code
+ * size), called once per 8 channels. */
+static __attribute__((noinline)) void store_lanes(const __m512i *q, int64_t nc, int64_t nv, int64_t ns,
+                                                  const __mmask64 *sm, const int64_t *so, uint8_t *y, int64_t ldy) {
+  for (int64_t g = 0; 4 * g < nc; g++) {
+    __m512i o[4];
+    interleave4(q + 4 * g, o);
+    uint8_t *yg = y + g * 4 * ldy;
+    for (int64_t s = 0; s < ns; s++)
+      for (int64_t v = 0; v < nv; v++) {
+        const __mmask16 m = (__mmask16)(sm[s] >> (16 * v));
+        if (m) _mm512_mask_storeu_epi32(yg + 4 * (so[s] + 16 * v), m, o[v]);
+      }
+  }
+}
+
 /* conv_rq: every channel of rq, 8 at a time (two per 16-channel panel). The
  * sums start at the channel's bias and are requantized from the registers
  * (rq_pack), each channel's bytes stored with one masked store per output-row
- * segment; the constants and the segments' masks are set up once per call. The
- * last tile of a plane computes only the vectors its positions need (NV 1 or
- * 2: 16 or 32 positions). */
+ * segment (or, blocked, handed to store_lanes); the constants and the segments'
+ * masks are set up once per call. The last tile of a plane computes only the
+ * vectors its positions need (NV 1 or 2: 16 or 32 positions). */
 static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, int64_t n_cg,
                                                                int64_t cg_stride, int64_t n_taps,
                                                                const int64_t *tap_off, const uint8_t *x,
@@ -126,7 +161,7 @@ static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, con
     sm[s] = mask_bits(rq->seg[3 * s], rq->seg[3 * s + 1]), so[s] = rq->seg[3 * s + 2] - rq->seg[3 * s];
   for (int64_t c0 = 0; c0 < rq->nc; c0 += 8) {
     const int64_t nc = rq->nc - c0 < 8 ? rq->nc - c0 : 8;
-    __m512i a[8][3];
+    __m512i a[8][3], qb[8];
 #pragma GCC unroll 8
     for (int c = 0; c < 8; c++) {
       const __m512i b = c < nc ? _mm512_set1_epi32(rq->bias[c0 + c]) : _mm512_setzero_si512();
@@ -136,13 +171,19 @@ static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, con
 #pragma GCC unroll 8
     for (int c = 0; c < 8; c++) {
       if (c >= nc) break;
-      const __m512i q = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
+      qb[c] = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
+    }
+    if (rq->blocked) {
+      store_lanes(qb, nc, NV, ns, sm, so, rq->y + c0 * rq->ldy, rq->ldy);
+      continue;
+    }
+    for (int64_t c = 0; c < nc; c++) {
       uint8_t *yc = rq->y + (c0 + c) * rq->ldy;
       if (ns == 1) {
-        _mm512_mask_storeu_epi8(yc + so[0], sm[0], q);
+        _mm512_mask_storeu_epi8(yc + so[0], sm[0], qb[c]);
         continue;
       }
-      for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], q);
+      for (int64_t s = 0; s < ns; s++) _mm512_mask_storeu_epi8(yc + so[s], sm[s], qb[c]);
     }
   }
 }
@@ -328,11 +369,8 @@ static inline __m512i lanes_row64(const uint8_t *p, int64_t left, int64_t sw) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(lo)), _mm512_cvtepi16_epi8(hi), 1);
 }
 
-/* lanes4, 64 columns per step: vpunpck{l,h}bw of rows (0, 1) and (2, 3), then
- * vpunpck{l,h}wd of those, leave in 128-bit block L of e[k] the lanes of columns
- * 16L + 4k .. 16L + 4k + 3 (the unpacks work inside blocks); a 4 x 4 transpose of
- * the blocks (vshufi32x4) puts columns 16k .. 16k + 15 in vector k. 24 shuffles,
- * 4 loads and 4 stores per 256 bytes of lanes at stride 1. Missing channels are
+/* lanes4, 64 columns per step by interleave4: 24 shuffles, 4 loads and 4 stores
+ * per 256 bytes of lanes at stride 1. Missing channels are
  * pad ^ flip before the flip. The tail: masked loads (nothing read past the last
  * column) and stores (nothing written past 4n). */
 void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
@@ -343,14 +381,8 @@ void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, i
     __m512i r[4];
 #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) r[j] = j < nch ? lanes_row64(s[j] + c * sw, left, sw) : padv;
-    const __m512i lo01 = _mm512_unpacklo_epi8(r[0], r[1]), hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
-    const __m512i lo23 = _mm512_unpacklo_epi8(r[2], r[3]), hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
-    const __m512i e0 = _mm512_unpacklo_epi16(lo01, lo23), e1 = _mm512_unpackhi_epi16(lo01, lo23);
-    const __m512i e2 = _mm512_unpacklo_epi16(hi01, hi23), e3 = _mm512_unpackhi_epi16(hi01, hi23);
-    const __m512i t0 = _mm512_shuffle_i32x4(e0, e1, 0x44), t1 = _mm512_shuffle_i32x4(e0, e1, 0xee);
-    const __m512i t2 = _mm512_shuffle_i32x4(e2, e3, 0x44), t3 = _mm512_shuffle_i32x4(e2, e3, 0xee);
-    const __m512i o[4] = {_mm512_shuffle_i32x4(t0, t2, 0x88), _mm512_shuffle_i32x4(t0, t2, 0xdd),
-                          _mm512_shuffle_i32x4(t1, t3, 0x88), _mm512_shuffle_i32x4(t1, t3, 0xdd)};
+    __m512i o[4];
+    interleave4(r, o);
     uint8_t *dc = d + 4 * c;
     if (left >= 64) {
 #pragma GCC unroll 4

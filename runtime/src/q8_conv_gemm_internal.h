@@ -161,7 +161,9 @@ typedef struct {
  * may be left uncomputed. nc may exceed MC: channel c's weights are lane c % PW of
  * the panel at w + (c / PW) * panel_stride (bytes). mult_lt1: every |mult[c]| < 1
  * (c < nc), so |(float)acc * mult| < 2^31 and the tile may clamp after the
- * conversion to int32. */
+ * conversion to int32. blocked: y is NCHW4C (qrt_q8.h) and nc a multiple of 4:
+ * the byte of channel c, output index i is y[(c / 4) * 4 * ldy + 4 * i + c % 4]
+ * (ldy the output's positions per channel), stored as whole 4-byte lanes. */
 enum { Q8_CONV_MAX_SEGS = 50 }; /* NP + 2: every lane its own row (runs that meet are merged) */
 typedef struct {
   const int32_t *bias;
@@ -170,6 +172,7 @@ typedef struct {
   int64_t nc, ldy, np, n_seg, mult_lt1, panel_stride;
   const int64_t *seg;
   uint8_t *y;
+  int64_t blocked;
 } q8_conv_rq_t;
 typedef void (*q8_conv_rq_fn)(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                               const uint8_t *x, const uint8_t *w, const q8_conv_rq_t *rq);

@@ -7,6 +7,7 @@
  * exact equality; pointwise-like shapes (the planes' one-run fill) with
  * multipliers up to 2^20. Plus hand-computed cases, the accumulation bound at its exact
  * limit, and argument errors that must write nothing. */
+#include "qrt/qrt_pool.h"
 #include "qrt/qrt_q8.h"
 #include "test_util.h"
 
@@ -118,6 +119,21 @@ static int compare_q(const char *what, int64_t rank, const int64_t *shape, qrt_d
  * run per lane group, by the variant's lanes4 over 64-column steps and a tail):
  * 1x1, or kh x 1 with row padding, up to 70 input channels and 30 x 30. */
 static void random_geom(geom_t *g, int kind) {
+  if (kind == 5) { /* layouts: one group, channels in whole lane groups; pointwise half the time */
+    for (;;) {
+      const int pw = rng_u32() % 2;
+      qrt_conv2d_params_init(&g->p, pw ? 1 : rng_range(1, 4), pw ? 1 : rng_range(1, 4));
+      if (!pw) {
+        g->p.stride_h = rng_range(1, 3), g->p.stride_w = rng_range(1, 3);
+        g->p.dilation_h = rng_range(1, 2), g->p.dilation_w = rng_range(1, 2);
+        g->p.pad_top = rng_range(0, 2), g->p.pad_left = rng_range(0, 2);
+        g->p.pad_bottom = rng_range(0, 2), g->p.pad_right = rng_range(0, 2);
+      }
+      g->n = rng_range(1, 2), g->ci = 4 * rng_range(1, 18), g->co = 4 * rng_range(1, 12);
+      g->h = rng_range(1, 19), g->w = rng_range(1, 23);
+      if (qrt_conv2d_output_size(&g->p, g->h, g->w, &g->oh, &g->ow) == QRT_OK) return;
+    }
+  }
   if (kind == 4) {
     for (;;) {
       qrt_conv2d_params_init(&g->p, rng_u32() % 3 ? 1 : rng_range(2, 3), 1);
@@ -143,6 +159,66 @@ static void random_geom(geom_t *g, int kind) {
     g->h = rng_range(1, kind == 3 ? 19 : 11), g->w = rng_range(1, kind == 3 ? 23 : 11);
     if (qrt_conv2d_output_size(&g->p, g->h, g->w, &g->oh, &g->ow) == QRT_OK) return;
   }
+}
+
+/* ---- layouts (qrt_q8_conv2d_packed_layout_mt) ------------------------------------ */
+
+static qrt_pool_t g_pool3; /* 3 threads: the threaded driver's fills and tiles */
+
+/* Every layout pair on these packed weights: supported exactly when the header
+ * says (a one-group conv on a 4-byte-lane row, the blocked sides' channels a
+ * multiple of 4), then the same values as y_want (NCHW, the scalar row's bytes)
+ * on 1 and 3 threads, nothing written past y; unsupported pairs return
+ * QRT_UNSUPPORTED and write nothing. */
+static int check_layouts(const geom_t *g, const void *packed, size_t ps, const void *x, const void *y_want,
+                         void *scratch, size_t cs, const char *what) {
+  const int64_t nx = g->n * g->ci * g->h * g->w, ny = g->n * g->co * g->oh * g->ow;
+  qrt_q8_packed_info_t in;
+  CHECK_OK(qrt_q8_packed_info(packed, ps, &in));
+  const int row4 = in.kind == QRT_Q8_PACKED_CONV && in.groups == 1 &&
+                   (in.variant == QRT_ISA_AVX512VNNI || in.variant == QRT_ISA_DOTPROD);
+  uint8_t *xbk = malloc((size_t)nx + 1), *yb = malloc((size_t)ny + 64), *yn = malloc((size_t)ny + 1);
+  int ok = 1;
+  if (g->ci % 4 == 0) CHECK_OK(qrt_q8_to_nchw4c(g->n, g->ci, g->h * g->w, x, xbk));
+  for (int l = 1; l < 8; l++) {
+    const qrt_layout_t xl = l & 1 ? QRT_LAYOUT_NCHW4C : QRT_LAYOUT_NCHW, yl = l & 2 ? QRT_LAYOUT_NCHW4C : QRT_LAYOUT_NCHW;
+    if ((l & 3) == 0) continue;
+    const int want_sup = row4 && (xl == QRT_LAYOUT_NCHW || g->ci % 4 == 0) && (yl == QRT_LAYOUT_NCHW || g->co % 4 == 0);
+    const int sup = qrt_q8_conv2d_layout_supported(packed, xl, yl);
+    g_checks++;
+    if (sup != want_sup) {
+      g_failures++, ok = 0;
+      fprintf(stderr, "FAIL %s: layouts %d/%d supported %d, want %d\n", what, xl, yl, sup, want_sup);
+      continue;
+    }
+    memset(yb, 0x5a, (size_t)ny + 64);
+    const qrt_status_t st = qrt_q8_conv2d_packed_layout_mt(l & 4 ? &g_pool3 : NULL, &g->p, g->n, g->ci, g->h, g->w,
+                                                           xl == QRT_LAYOUT_NCHW4C ? (const void *)xbk : x, xl, g->co,
+                                                           packed, yb, yl, scratch, cs);
+    int untouched = 1;
+    for (int64_t i = sup ? ny : 0; i < ny + 64; i++) untouched &= yb[i] == 0x5a;
+    g_checks++;
+    if (st != (sup ? QRT_OK : QRT_UNSUPPORTED) || !untouched) {
+      g_failures++, ok = 0;
+      fprintf(stderr, "FAIL %s: layouts %d/%d (%d threads): status %d, %s\n", what, xl, yl, l & 4 ? 3 : 1, (int)st,
+              untouched ? "nothing past y" : "bytes written where they must not be");
+      continue;
+    }
+    if (!sup) continue;
+    if (yl == QRT_LAYOUT_NCHW4C) CHECK_OK(qrt_q8_from_nchw4c(g->n, g->co, g->oh * g->ow, yb, yn));
+    else memcpy(yn, yb, (size_t)ny);
+    g_checks++;
+    for (int64_t i = 0; i < ny; i++)
+      if (yn[i] != ((const uint8_t *)y_want)[i]) {
+        g_failures++, ok = 0;
+        const int64_t shape[4] = {g->n, g->co, g->oh, g->ow};
+        fprintf(stderr, "FAIL %s: layouts %d/%d (%d threads): first difference at %s: %d, want %d\n", what, xl, yl,
+                l & 4 ? 3 : 1, coords(4, shape, i), yn[i], ((const uint8_t *)y_want)[i]);
+        break;
+      }
+  }
+  free(xbk), free(yb), free(yn);
+  return ok;
 }
 
 /* kind: random_geom's. Pointwise cases (kind 4) take large multipliers (up to
@@ -183,9 +259,9 @@ static int random_qconv(int idx, int kind) {
   float yscale = xq.scale * ws[0] * 128.0f * 64.0f * sqrtf((float)K) / target;
   if (dyadic) /* M = 2^-j: acc * M lands exactly on .5 ties often */
     yscale = xq.scale * ws[0] * (float)(1 << rng_range(1, 16));
-  if (kind == 4 && rng_u32() % 3 == 0) /* M >= 1: saturation, and |acc * M| past 2^31 */
+  if (kind >= 4 && rng_u32() % 3 == 0) /* M >= 1: saturation, and |acc * M| past 2^31 */
     yscale = xq.scale * ws[0] / (float)(1 << rng_range(0, 20));
-  if (kind == 4 && per_channel && rng_u32() % 6 == 0) { /* one channel's M is +Inf: that tile's path */
+  if (kind >= 4 && per_channel && rng_u32() % 6 == 0) { /* one channel's M is +Inf: that tile's path */
     ws[rng_u32() % nch] = 1e30f;
     yscale = 1e-30f;
   }
@@ -249,6 +325,7 @@ static int random_qconv(int idx, int kind) {
     ok &= compare_q(what, 4, shape, yt, y, want);
     g_checks++;
     if (memcmp(y, y_scalar, (size_t)ny)) g_failures++, ok = 0, fprintf(stderr, "FAIL %s: bytes differ from scalar\n", what);
+    if (kind == 5 || g.ci % 4 == 0 || g.co % 4 == 0) ok &= check_layouts(&g, packed, ps, xb, y_scalar, cscratch, cs, what);
     qrt_set_isa_limit(prev);
   }
   free(cscratch), free(y_scalar);
@@ -486,10 +563,14 @@ int main(void) {
   test_hand();
   test_bound();
   test_invalid();
-  int ok = 0, n = 400, n_pw = 150;
+  CHECK_OK(qrt_pool_init(&g_pool3, 3));
+  int ok = 0, n = 400, n_pw = 150, n_lay = 150;
   for (int i = 0; i < n; i++) ok += random_qconv(i, i % 4);
   for (int i = 0; i < n_pw; i++) ok += random_qconv(n + i, 4);
-  printf("qconv: %d of %d random cases exact (%d pointwise-like); packed variants:", ok, n + n_pw, n_pw);
+  for (int i = 0; i < n_lay; i++) ok += random_qconv(n + n_pw + i, 5);
+  qrt_pool_deinit(&g_pool3);
+  printf("qconv: %d of %d random cases exact (%d pointwise-like, %d for layouts); packed variants:", ok,
+         n + n_pw + n_lay, n_pw, n_lay);
   for (int v = 0; v < 256; v++)
     if (g_variant_count[v]) printf(" %s %d", qrt_isa_name((qrt_isa_t)v), g_variant_count[v]);
   printf("\n");

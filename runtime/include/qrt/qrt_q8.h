@@ -190,6 +190,32 @@ qrt_status_t qrt_q8_conv2d_packed(const qrt_conv2d_params_t *p, int64_t n, int64
 qrt_status_t qrt_q8_conv2d_packed_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
                                      int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed,
                                      void *y, void *scratch, size_t scratch_size);
+/* Activation layouts of a convolution's input and output (qcc-select-layout
+ * chooses them; docs/codegen.md, "Layouts"). QRT_LAYOUT_NCHW is [n][c][h][w].
+ * QRT_LAYOUT_NCHW4C ("blocked") is [n][c/4][h][w][4], c % 4 == 0: channel ch of
+ * pixel (y, x) of image b is byte ((b * c/4 + ch/4) * h * w + y * w + x) * 4 +
+ * ch % 4; the same bytes count as NCHW, and the same values (a permutation).
+ * It is what the 4-byte-lane conv rows read as their planes' lanes, so a
+ * blocked input is copied by rows of lanes (no channel interleave), and a
+ * blocked output is written by the tile in lanes. */
+typedef enum { QRT_LAYOUT_NCHW = 0, QRT_LAYOUT_NCHW4C = 1 } qrt_layout_t;
+/* Whether qrt_q8_conv2d_packed_layout_mt runs these packed weights with these
+ * layouts (a property of the packed bytes, not of the CPU): a blocked side
+ * needs a conv (not depthwise) of one group packed for a 4-byte-lane row
+ * (avx512vnni, dotprod) and that side's channel count a multiple of 4. NCHW on
+ * both sides is always supported. */
+int qrt_q8_conv2d_layout_supported(const void *packed, qrt_layout_t x_layout, qrt_layout_t y_layout);
+/* qrt_q8_conv2d_packed_mt with x in x_layout and y in y_layout (the same scratch,
+ * the same values, the bytes permuted as the layouts say); layouts that
+ * qrt_q8_conv2d_layout_supported refuses are QRT_UNSUPPORTED (nothing written). */
+qrt_status_t qrt_q8_conv2d_packed_layout_mt(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c_in,
+                                            int64_t h, int64_t w, const void *x, qrt_layout_t x_layout,
+                                            int64_t c_out, const void *packed, void *y, qrt_layout_t y_layout,
+                                            void *scratch, size_t scratch_size);
+/* NCHW <-> NCHW4C of one tensor of u8/s8 bytes (c % 4 == 0; x and y not
+ * overlapping): for tests, and for tools that show a blocked tensor. */
+qrt_status_t qrt_q8_to_nchw4c(int64_t n, int64_t c, int64_t hw, const void *x, void *y);
+qrt_status_t qrt_q8_from_nchw4c(int64_t n, int64_t c, int64_t hw, const void *x, void *y);
 /* Unpacked convenience: packs into scratch and runs; the same acceptance and
  * results as pack + packed. scratch: qrt_q8_conv2d_unpacked_scratch_size bytes,
  * 8-byte aligned. */
