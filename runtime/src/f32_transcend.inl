@@ -201,10 +201,109 @@ static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_erf_v(qrt_tr_vf x)
 }
 #endif
 
+#if defined(QRT_TR_VECTOR) && defined(__AVX512F__)
+/* ---- GELU with one branch per element (AVX-512) --------------------------------------
+ * qrt_tr_erf_v computes both of erf's branches for every lane; the one for
+ * 1 <= |x| < 3.92 (a division, a degree-10 polynomial and an exp) is four fifths of
+ * the cost. Here a block of elements is done in three passes: (1) every lane by the
+ * cheap branches (|x| < 1: the polynomial; |x| >= 3.92: +-1; NaN), while the inputs
+ * of the lanes in [1, 3.92) are packed, in order, into a buffer (vcompressps); (2) the
+ * packed inputs by the middle branch alone, 16 at a time; (3) those results put back
+ * into their lanes (vexpandps). Each lane gets exactly the operations the reference
+ * (qrt_tr_erf) applies to it, so the bits are unchanged; a block whose inputs all lie
+ * in one range does only that range's work. */
+#define QRT_TR_GELU_BLOCK 1024
+
+/* erf's middle branch, for lanes with 1 <= |t| < 3.92 only: qrt_tr_erf_v's operations
+ * where its clamps and the exp's range selects are identities (-(t*t) lies in
+ * [-15.4, -1], so the exp has no special case), hence the same bits. */
+static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_gelu_mid_v(qrt_tr_vf v) {
+  const qrt_tr_vf one = qrt_tr_splat(1.0f), t = v * 0.707106781f;
+  const qrt_tr_vi neg = t < qrt_tr_splat(0.0f);
+  const qrt_tr_vf a = qrt_tr_sel(neg, -t, t);
+  const qrt_tr_vf u = one / a;
+  qrt_tr_vf h = qrt_tr_splat(-3.890537098e-02f);
+  h = h * u + 2.681558430e-01f;
+  h = h * u - 8.180251122e-01f;
+  h = h * u + 1.432364821e+00f;
+  h = h * u - 1.529065490e+00f;
+  h = h * u + 9.005061984e-01f;
+  h = h * u - 6.863041222e-02f;
+  h = h * u - 2.857256234e-01f;
+  h = h * u + 3.189219162e-03f;
+  h = h * u + 5.636918545e-01f;
+  h = h * u + 2.770466745e-05f;
+  const qrt_tr_vf xe = -(a * a);
+  const qrt_tr_vf shifter = qrt_tr_splat(12582912.0f);
+  const qrt_tr_vf n = (xe * 1.44269504f + shifter) - shifter;
+  const qrt_tr_vf r = (xe - n * 0.693145752f) - n * 1.42860677e-6f;
+  qrt_tr_vf p = qrt_tr_splat(1.98412698e-4f);
+  p = p * r + 1.38888889e-3f;
+  p = p * r + 8.33333333e-3f;
+  p = p * r + 4.16666667e-2f;
+  p = p * r + 1.66666667e-1f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const qrt_tr_vi bits = (__builtin_convertvector(n, qrt_tr_vi) + 127) << 23;
+  const qrt_tr_vf mag = one - (p * (qrt_tr_vf)bits) * h;
+  return v * 0.5f * (1.0f + qrt_tr_sel(neg, -mag, mag));
+}
+
+/* n a multiple of 16, at most QRT_TR_GELU_BLOCK */
+static inline void qrt_tr_gelu_block(int64_t n, const float *x, float *y) {
+  float in[QRT_TR_GELU_BLOCK + 16], out[QRT_TR_GELU_BLOCK];
+  __mmask16 mid[QRT_TR_GELU_BLOCK / 16];
+  const qrt_tr_vf zero = qrt_tr_splat(0.0f), one = qrt_tr_splat(1.0f), cut = qrt_tr_splat(3.92f);
+  int64_t m = 0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const qrt_tr_vf v = qrt_tr_load(x + i), t = v * 0.707106781f;
+    const qrt_tr_vi neg = t < zero;
+    const qrt_tr_vf a = qrt_tr_sel(neg, -t, t);
+    const qrt_tr_vf tt = t * t;
+    qrt_tr_vf ps = qrt_tr_splat(7.971125888e-05f);
+    ps = ps * tt - 8.043394773e-04f;
+    ps = ps * tt + 5.191835109e-03f;
+    ps = ps * tt - 2.685550973e-02f;
+    ps = ps * tt + 1.128362194e-01f;
+    ps = ps * tt - 3.761262894e-01f;
+    ps = ps * tt + 1.128379107e+00f;
+    /* the lanes of the middle branch get a placeholder, replaced in pass 3 */
+    const qrt_tr_vf erf = qrt_tr_sel(a < one, t * ps, qrt_tr_sel(t != t, t, qrt_tr_sel(neg, -one, one)));
+    qrt_tr_store(y + i, v * 0.5f * (1.0f + erf));
+    const __mmask16 k = _mm512_cmp_ps_mask((__m512)a, (__m512)one, _CMP_GE_OQ) &
+                        _mm512_cmp_ps_mask((__m512)a, (__m512)cut, _CMP_LT_OQ);
+    mid[i / 16] = k;
+    _mm512_storeu_ps(in + m, _mm512_maskz_compress_ps(k, (__m512)v));
+    m += __builtin_popcount(k);
+  }
+  if (m == 0) return;
+  _mm512_storeu_ps(in + m, _mm512_set1_ps(2.0f)); /* the last vector's unused lanes */
+  for (int64_t j = 0; j < m; j += 16) qrt_tr_store(out + j, qrt_tr_gelu_mid_v(qrt_tr_load(in + j)));
+  m = 0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 k = mid[i / 16];
+    if (!k) continue;
+    const __m512 packed = _mm512_loadu_ps(out + m);
+    _mm512_storeu_ps(y + i, _mm512_mask_expand_ps(_mm512_loadu_ps(y + i), k, packed));
+    m += __builtin_popcount(k);
+  }
+}
+#endif
+
 /* y[i] = 0.5 x (1 + erf(x / sqrt 2)) */
 void QRT_TR_NAME(qrt_f32_gelu_erf)(int64_t n, const float *x, float *y) {
   int64_t i = 0;
-#if defined(QRT_TR_VECTOR)
+#if defined(QRT_TR_VECTOR) && defined(__AVX512F__)
+  for (; i + 16 <= n; i += QRT_TR_GELU_BLOCK) {
+    const int64_t b = n - i < QRT_TR_GELU_BLOCK ? (n - i) & ~(int64_t)15 : QRT_TR_GELU_BLOCK;
+    qrt_tr_gelu_block(b, x + i, y + i);
+    if (b < QRT_TR_GELU_BLOCK) {
+      i += b;
+      break;
+    }
+  }
+#elif defined(QRT_TR_VECTOR)
   for (; i + QRT_TR_LANES <= n; i += QRT_TR_LANES) {
     const qrt_tr_vf v = qrt_tr_load(x + i);
     qrt_tr_store(y + i, v * 0.5f * (1.0f + qrt_tr_erf_v(v * 0.707106781f)));
