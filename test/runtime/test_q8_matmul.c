@@ -3,7 +3,8 @@
  * numpy batch broadcasting (missing and size-1 batch dims), u8/s8 operands,
  * parameters per tensor, per row of A / per column of B, and varying with the
  * batch (ONNX [..., M, 1] / [..., 1, N] scales and zero points), extreme
- * values; exact equality. Plus a hand case and the accumulation bound. */
+ * values, shapes past the vector builds' tiles and K limit; exact equality on every ISA
+ * level (q8_matmul_internal.h). Plus a hand case and the accumulation bound. */
 #include "qrt/qrt_q8.h"
 #include "test_util.h"
 
@@ -93,7 +94,11 @@ static int random_matmul(int idx, int integer) {
   const int64_t rank = rng_range(0, 3);
   int64_t shape[3], batches = 1;
   for (int64_t d = 0; d < rank; d++) shape[d] = rng_range(1, 3), batches *= shape[d];
-  const int64_t m = rng_range(1, 6), n = rng_range(1, 9), k = rng_range(1, 40);
+  /* small; larger, past the vector builds' 4-row x 16-column tiles with tails and odd k;
+   * a few past their K limit (Q8_MM_MAX_K = 1024: the reference loop) */
+  const int size = idx % 10 < 6 ? 0 : idx % 10 < 9 ? 1 : 2;
+  const int64_t m = size == 0 ? rng_range(1, 6) : rng_range(1, 37), n = size == 0 ? rng_range(1, 9) : rng_range(1, 70);
+  const int64_t k = size == 0 ? rng_range(1, 40) : size == 1 ? rng_range(1, 300) : rng_range(1000, 1100);
   operand_t a, b;
   make_operand(&a, rand_type(), rank, shape, m, k, m);
   make_operand(&b, rand_type(), rank, shape, k, n, n);
@@ -131,20 +136,29 @@ static int random_matmul(int idx, int integer) {
       }
   }
   int ok = 1;
-  g_checks++;
-  if (integer) {
-    CHECK_OK(qrt_q8_matmul_integer(rank, shape, m, n, k, &am, &bm, y32));
-  } else {
-    CHECK_OK(qrt_q8_matmul(rank, shape, m, n, k, &am, &bm, &yq, y8));
-    for (int64_t i = 0; i < ny; i++) y32[i] = qrt_q8_load(yq.type, y8, i);
-  }
-  for (int64_t i = 0; i < ny && ok; i++)
-    if (y32[i] != want[i]) {
-      g_failures++, ok = 0;
-      fprintf(stderr, "FAIL %s case %d (rank %lld, a rank %lld mode %d, b rank %lld mode %d) at %lld: got %d, want %d\n",
-              integer ? "matmul_integer" : "qmatmul", idx, (long long)rank, (long long)a.rank, a.pmode,
-              (long long)b.rank, b.pmode, (long long)i, y32[i], want[i]);
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv); /* every level: the vector builds' sums (q8_matmul_internal.h) */
+  for (int li = 0; li < nl && ok; li++) {
+    g_checks++;
+    const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+    if (integer) {
+      CHECK_OK(qrt_q8_matmul_integer(rank, shape, m, n, k, &am, &bm, y32));
+    } else {
+      CHECK_OK(qrt_q8_matmul(rank, shape, m, n, k, &am, &bm, &yq, y8));
+      for (int64_t i = 0; i < ny; i++) y32[i] = qrt_q8_load(yq.type, y8, i);
     }
+    qrt_set_isa_limit(prev);
+    for (int64_t i = 0; i < ny && ok; i++)
+      if (y32[i] != want[i]) {
+        g_failures++, ok = 0;
+        fprintf(stderr,
+                "FAIL %s case %d on %s (%lldx%lldx%lld, rank %lld, a rank %lld mode %d, b rank %lld mode %d) at %lld: "
+                "got %d, want %d\n",
+                integer ? "matmul_integer" : "qmatmul", idx, qrt_isa_name(lv[li]), (long long)m, (long long)n,
+                (long long)k, (long long)rank, (long long)a.rank, a.pmode, (long long)b.rank, b.pmode, (long long)i,
+                y32[i], want[i]);
+      }
+  }
   free(want), free(y32), free(y8);
   free_operand(&a), free_operand(&b);
   return ok;
@@ -210,9 +224,9 @@ int main(void) {
   test_bound();
   int ok = 0, n = 300;
   for (int i = 0; i < n; i++) ok += random_matmul(i, 0);
-  printf("qmatmul: %d of %d random cases exact\n", ok, n);
+  printf("qmatmul: %d of %d random cases exact on every ISA level\n", ok, n);
   ok = 0;
   for (int i = 0; i < n; i++) ok += random_matmul(i, 1);
-  printf("matmul_integer: %d of %d random cases exact\n", ok, n);
+  printf("matmul_integer: %d of %d random cases exact on every ISA level\n", ok, n);
   return test_finish("q8_matmul");
 }
