@@ -3,10 +3,12 @@
  * packed once as int16 pairs (rows 2p and 2p + 1 interleaved per column,
  * vpermw); then per 4 rows, A minus its zero point is widened to int16 (a pair
  * of consecutive k is one int32 lane) and each pair is one vpdpwssd with the
- * pair broadcast: 32 multiply-adds per instruction, four rows in flight. Loads
+ * pair broadcast: 32 multiply-adds per instruction, four rows in flight; the
+ * tile is requantized from the registers (q8_matmul_internal.h). Loads
  * are masked: nothing past a row of A or B is read. Built with -mavx512f
  * -mavx512bw -mavx512vl -mavx512vnni. */
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #include "q8_matmul_internal.h"
@@ -18,6 +20,34 @@ static inline __mmask32 lanes32(int64_t n) { return n >= 32 ? (__mmask32)0xfffff
 static inline __m256i widen16(const uint8_t *p, __mmask16 k, int sgn, __m256i z) {
   const __m128i v = _mm_maskz_loadu_epi8(k, p);
   return _mm256_sub_epi16(sgn ? _mm256_cvtepi8_epi16(v) : _mm256_cvtepu8_epi16(v), z);
+}
+
+/* Requantizes rows [r0, r0 + nr) x the cm columns at c0 from s[] into y (the
+ * contract's operations, q8_matmul_internal.h); 0, with nothing stored, when a
+ * multiplier is not finite. */
+static int requant_tile(const q8_mm_job_t *j, int64_t r0, int64_t nr, int64_t c0, __mmask16 cm, const __m512i s[4]) {
+  const qrt_q8_output_t *yq = j->yq;
+  const __m512 inf = _mm512_set1_ps((float)INFINITY);
+  __m512 mult[4];
+  if (!j->za_step && !j->zb_step) {
+    mult[0] = mult[1] = mult[2] = mult[3] = _mm512_set1_ps(j->mult);
+  } else {
+    const __m512 sb = j->zb_step ? _mm512_maskz_loadu_ps(cm, j->sb + c0) : _mm512_set1_ps(j->sb[0]);
+    for (int t = 0; t < nr; t++)
+      mult[t] = _mm512_div_ps(_mm512_mul_ps(_mm512_set1_ps(j->sa[(r0 + t) * j->za_step]), sb), _mm512_set1_ps(yq->scale));
+  }
+  for (int t = 0; t < nr; t++)
+    if ((_mm512_cmp_ps_mask(_mm512_abs_ps(mult[t]), inf, _CMP_LT_OQ) & cm) != cm) return 0;
+  const __m512 lo = _mm512_set1_ps((float)(yq->qmin - yq->zero_point));
+  const __m512 hi = _mm512_set1_ps((float)(yq->qmax - yq->zero_point));
+  const __m512i zp = _mm512_set1_epi32(yq->zero_point);
+  for (int t = 0; t < nr; t++) {
+    const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(s[t]), mult[t]);
+    const __m512 c = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    const __m512i q = _mm512_add_epi32(_mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
+    _mm512_mask_cvtepi32_storeu_epi8((uint8_t *)j->y + (r0 + t) * j->n + c0, cm, q); /* the low byte: u8 or s8 */
+  }
+  return 1;
 }
 
 void qrt_q8_matmul_batch__avx512vnni(const q8_mm_job_t *j) {
@@ -68,6 +98,8 @@ void qrt_q8_matmul_batch__avx512vnni(const q8_mm_job_t *j) {
         s2 = _mm512_dpwssd_epi32(s2, _mm512_set1_epi32(q2), b);
         s3 = _mm512_dpwssd_epi32(s3, _mm512_set1_epi32(q3), b);
       }
+      const __m512i s[4] = {s0, s1, s2, s3};
+      if (j->yq && requant_tile(j, r0, nr, c0, cm, s)) continue;
       _mm512_store_si512(acc, s0), _mm512_store_si512(acc + 16, s1);
       _mm512_store_si512(acc + 32, s2), _mm512_store_si512(acc + 48, s3);
       j->emit(j->ctx, r0, nr, c0, nc, acc, 16);

@@ -142,7 +142,8 @@ static qrt_status_t q8_matmul(int64_t rank, const int64_t *shape, int64_t m, int
       const q8_mm_job_t job = {(const uint8_t *)a->data + ao, (const uint8_t *)b->data + bo,
                                a->type == QRT_DTYPE_I8, b->type == QRT_DTYPE_I8, m, n, k,
                                a->zero_points ? a->zero_points + ap : NULL, b->zero_points ? b->zero_points + bp : NULL,
-                               a->param_stride, b->param_stride, q8_mm_emit, &o};
+                               a->param_stride, b->param_stride, q8_mm_emit, &o,
+                               yq, yq ? (uint8_t *)y8 + yi : NULL, o.sa, o.sb, o.mult};
       kernel(&job);
       yi += m * n;
       continue; /* to the next batch index */

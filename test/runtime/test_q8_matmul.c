@@ -164,6 +164,40 @@ static int random_matmul(int idx, int integer) {
   return ok;
 }
 
+/* Multipliers that overflow to +inf (row and column scales of 1e30) next to
+ * finite ones, and rows whose sums are 0 (inf * 0 is NaN: the zero point): the
+ * vector builds send such tiles to the per-element path; every level gives the
+ * reference's bytes. */
+static void test_nonfinite_multiplier(void) {
+  enum { M = 6, N = 21, K = 7 };
+  uint8_t a[M * K], b[K * N];
+  float as[M], bs[N];
+  int32_t az[M], bz[N];
+  for (int r = 0; r < M; r++) as[r] = r < 3 ? 1e30f : 0.01f, az[r] = 100 + r;
+  for (int c = 0; c < N; c++) bs[c] = c < 10 ? 1e30f : 0.02f, bz[c] = c;
+  for (int i = 0; i < M * K; i++) a[i] = (uint8_t)(i / K == 1 || i / K == 4 ? 100 + i / K : rng_range(0, 255));
+  for (int i = 0; i < K * N; i++) b[i] = (uint8_t)rng_range(0, 255);
+  const qrt_q8_matrix_t am = {QRT_DTYPE_U8, a, NULL, as, az, NULL, 1};
+  const qrt_q8_matrix_t bm = {QRT_DTYPE_U8, b, NULL, bs, bz, NULL, 1};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 7);
+  uint8_t want[M * N], y[M * N];
+  for (int r = 0; r < M; r++)
+    for (int c = 0; c < N; c++) {
+      int64_t acc = 0;
+      for (int i = 0; i < K; i++) acc += (int64_t)(a[r * K + i] - az[r]) * (b[i * N + c] - bz[c]);
+      want[r * N + c] = (uint8_t)ref_requant(acc, ref_mult(as[r], bs[c], yq.scale), yq.zero_point, yq.qmin, yq.qmax);
+    }
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv);
+  for (int li = 0; li < nl; li++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+    CHECK_OK(qrt_q8_matmul(0, NULL, M, N, K, &am, &bm, &yq, y));
+    qrt_set_isa_limit(prev);
+    CHECK(!memcmp(y, want, sizeof y), "non-finite multipliers on %s differ from the reference", qrt_isa_name(lv[li]));
+  }
+}
+
 static void test_hand(void) {
   /* a [2][2] s8 per row: zp {0, 1}, scale {0.5, 1}; b [2][2] u8 per column: zp {0, 10}, scale {1, 0.25}
    * a - za = [1 2; 2 3] (a = [1 2; 3 4]), b - zb = [1 -10; 2 -6] (b = [1 0; 2 4])
@@ -221,6 +255,7 @@ static void test_bound(void) {
 
 int main(void) {
   test_hand();
+  test_nonfinite_multiplier();
   test_bound();
   int ok = 0, n = 300;
   for (int i = 0; i < n; i++) ok += random_matmul(i, 0);
