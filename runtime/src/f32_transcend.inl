@@ -167,6 +167,25 @@ static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_exp_v(qrt_tr_vf x)
   return qrt_tr_sel(nan, x, y);
 }
 
+/* qrt_tr_exp_v for lanes known to lie in [-87.3365, 88] (not NaN): its selects
+ * are identities there (no clamp, no 2^128 split, no special value), so these
+ * are its operations and its bits. */
+static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_exp_inrange_v(qrt_tr_vf x) {
+  const qrt_tr_vf shifter = qrt_tr_splat(12582912.0f);
+  const qrt_tr_vf n = (x * 1.44269504f + shifter) - shifter;
+  const qrt_tr_vf r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
+  qrt_tr_vf p = qrt_tr_splat(1.98412698e-4f);
+  p = p * r + 1.38888889e-3f;
+  p = p * r + 8.33333333e-3f;
+  p = p * r + 4.16666667e-2f;
+  p = p * r + 1.66666667e-1f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const qrt_tr_vi bits = (__builtin_convertvector(n, qrt_tr_vi) + 127) << 23;
+  return p * (qrt_tr_vf)bits;
+}
+
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_erf_v(qrt_tr_vf x) {
   const qrt_tr_vf zero = qrt_tr_splat(0.0f), one = qrt_tr_splat(1.0f), cut = qrt_tr_splat(3.92f);
   const qrt_tr_vi neg = x < zero;
@@ -215,8 +234,8 @@ static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_erf_v(qrt_tr_vf x)
 #define QRT_TR_GELU_BLOCK 1024
 
 /* erf's middle branch, for lanes with 1 <= |t| < 3.92 only: qrt_tr_erf_v's operations
- * where its clamps and the exp's range selects are identities (-(t*t) lies in
- * [-15.4, -1], so the exp has no special case), hence the same bits. */
+ * where its clamps are identities, and -(t*t) lies in [-15.4, -1] (the exp in
+ * range), hence the same bits. */
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_gelu_mid_v(qrt_tr_vf v) {
   const qrt_tr_vf one = qrt_tr_splat(1.0f), t = v * 0.707106781f;
   const qrt_tr_vi neg = t < qrt_tr_splat(0.0f);
@@ -233,20 +252,7 @@ static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_gelu_mid_v(qrt_tr_
   h = h * u + 3.189219162e-03f;
   h = h * u + 5.636918545e-01f;
   h = h * u + 2.770466745e-05f;
-  const qrt_tr_vf xe = -(a * a);
-  const qrt_tr_vf shifter = qrt_tr_splat(12582912.0f);
-  const qrt_tr_vf n = (xe * 1.44269504f + shifter) - shifter;
-  const qrt_tr_vf r = (xe - n * 0.693145752f) - n * 1.42860677e-6f;
-  qrt_tr_vf p = qrt_tr_splat(1.98412698e-4f);
-  p = p * r + 1.38888889e-3f;
-  p = p * r + 8.33333333e-3f;
-  p = p * r + 4.16666667e-2f;
-  p = p * r + 1.66666667e-1f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const qrt_tr_vi bits = (__builtin_convertvector(n, qrt_tr_vi) + 127) << 23;
-  const qrt_tr_vf mag = one - (p * (qrt_tr_vf)bits) * h;
+  const qrt_tr_vf mag = one - qrt_tr_exp_inrange_v(-(a * a)) * h;
   return v * 0.5f * (1.0f + qrt_tr_sel(neg, -mag, mag));
 }
 
@@ -319,7 +325,16 @@ double QRT_TR_NAME(qrt_f32_exp_shifted_sum)(int64_t n, const float *x, float mx,
 #if defined(QRT_TR_VECTOR)
   qrt_tr_vd lo = {0}, hi = {0}; /* lanes 0-7 and 8-15 */
   for (; i + 16 <= n; i += 16) {
-    const qrt_tr_vf e = qrt_tr_exp_v(qrt_tr_load(x + i) - mx);
+    const qrt_tr_vf d = qrt_tr_load(x + i) - mx;
+#if defined(__AVX512F__)
+    /* softmax's x - max is in [-87.3365, 0] but for masked (-inf) positions: then the
+     * exp without its selects (the same bits) */
+    const __mmask16 in = _mm512_cmp_ps_mask((__m512)d, _mm512_set1_ps(-87.3365f), _CMP_GE_OQ) &
+                         _mm512_cmp_ps_mask((__m512)d, _mm512_setzero_ps(), _CMP_LE_OQ);
+    const qrt_tr_vf e = in == 0xffff ? qrt_tr_exp_inrange_v(d) : qrt_tr_exp_v(d);
+#else
+    const qrt_tr_vf e = qrt_tr_exp_v(d);
+#endif
     qrt_tr_store(y + i, e);
     lo += qrt_tr_lo_pd(e);
     hi += qrt_tr_hi_pd(e);
