@@ -1,7 +1,7 @@
 /* exp and erf for the float kernels that call them per element (GELU, softmax),
  * written so that every build of them gives the same bits: included by
  * f32_transcend__scalar.c (the reference: one element at a time, in plain C),
- * __avx2_fma.c and __avx512f.c (QRT_TR_VECTOR: 16 elements at a time in GCC
+ * __avx2_fma.c and __avx512f.c (QRT_TR_VECTOR: 8 and 16 elements at a time in GCC
  * vector types, the reference's operations lane by lane, tails through the
  * reference's per-element functions), each defining QRT_TR_SUFFIX. The results
  * depend only on IEEE single operations (+ - * /, compare/select, exact
@@ -94,16 +94,22 @@ static inline float qrt_tr_erf(float x) {
 static inline float qrt_tr_gelu(float v) { return 0.5f * v * (1.0f + qrt_tr_erf(v * 0.707106781f)); }
 
 #if defined(QRT_TR_VECTOR)
-/* ---- the same operations on 16 lanes ------------------------------------------------ */
+/* ---- the same operations on 8 or 16 lanes ------------------------------------------- */
 /* (the helpers are always inlined: no 64-byte vector crosses a call, whatever the ISA) */
 #pragma GCC diagnostic ignored "-Wpsabi"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
-typedef float qrt_tr_vf __attribute__((vector_size(64)));
-typedef int32_t qrt_tr_vi __attribute__((vector_size(64)));
-typedef double qrt_tr_vd __attribute__((vector_size(64)));
+/* 16 lanes with AVX-512, 8 with AVX2 (GCC splits 64-byte vectors on AVX2 poorly:
+ * the 16-lane avx2_fma build was 6x slower per element than the avx512f one) */
+#if defined(__AVX512F__)
 #define QRT_TR_LANES 16
+#else
+#define QRT_TR_LANES 8
+#endif
+typedef float qrt_tr_vf __attribute__((vector_size(4 * QRT_TR_LANES)));
+typedef int32_t qrt_tr_vi __attribute__((vector_size(4 * QRT_TR_LANES)));
+typedef double qrt_tr_vd __attribute__((vector_size(64))); /* 8 lanes */
 
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_load(const float *p) {
   qrt_tr_vf v;
@@ -112,7 +118,11 @@ static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_load(const float *
 }
 static inline __attribute__((always_inline)) void qrt_tr_store(float *p, qrt_tr_vf v) { memcpy(p, &v, sizeof v); }
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_splat(float v) {
+#if QRT_TR_LANES == 16
   return (qrt_tr_vf){v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v};
+#else
+  return (qrt_tr_vf){v, v, v, v, v, v, v, v};
+#endif
 }
 /* m ? a : b, lane by lane (m from a vector comparison: all ones or zero). With
  * AVX-512 one masked blend (GCC keeps the comparison in a mask register);
@@ -124,21 +134,15 @@ static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_sel(qrt_tr_vi m, q
   return (qrt_tr_vf)((m & (qrt_tr_vi)a) | (~m & (qrt_tr_vi)b));
 #endif
 }
+#if QRT_TR_LANES == 16
 /* lanes 0-7 or 8-15 as doubles (exact) */
 static inline __attribute__((always_inline)) qrt_tr_vd qrt_tr_lo_pd(qrt_tr_vf v) {
-#if defined(__AVX512F__)
   return (qrt_tr_vd)_mm512_cvtps_pd(_mm512_castps512_ps256((__m512)v));
-#else
-  return __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), qrt_tr_vd);
-#endif
 }
 static inline __attribute__((always_inline)) qrt_tr_vd qrt_tr_hi_pd(qrt_tr_vf v) {
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
   return (qrt_tr_vd)_mm512_cvtps_pd(_mm512_extractf32x8_ps((__m512)v, 1));
-#else
-  return __builtin_convertvector(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), qrt_tr_vd);
-#endif
 }
+#endif
 
 static inline __attribute__((always_inline)) qrt_tr_vf qrt_tr_exp_v(qrt_tr_vf x) {
   const qrt_tr_vf zero = qrt_tr_splat(0.0f), lo = qrt_tr_splat(-87.3365f), hi = qrt_tr_splat(88.7228f);
@@ -325,19 +329,23 @@ double QRT_TR_NAME(qrt_f32_exp_shifted_sum)(int64_t n, const float *x, float mx,
 #if defined(QRT_TR_VECTOR)
   qrt_tr_vd lo = {0}, hi = {0}; /* lanes 0-7 and 8-15 */
   for (; i + 16 <= n; i += 16) {
+#if QRT_TR_LANES == 16
     const qrt_tr_vf d = qrt_tr_load(x + i) - mx;
-#if defined(__AVX512F__)
     /* softmax's x - max is in [-87.3365, 0] but for masked (-inf) positions: then the
      * exp without its selects (the same bits) */
     const __mmask16 in = _mm512_cmp_ps_mask((__m512)d, _mm512_set1_ps(-87.3365f), _CMP_GE_OQ) &
                          _mm512_cmp_ps_mask((__m512)d, _mm512_setzero_ps(), _CMP_LE_OQ);
     const qrt_tr_vf e = in == 0xffff ? qrt_tr_exp_inrange_v(d) : qrt_tr_exp_v(d);
-#else
-    const qrt_tr_vf e = qrt_tr_exp_v(d);
-#endif
     qrt_tr_store(y + i, e);
     lo += qrt_tr_lo_pd(e);
     hi += qrt_tr_hi_pd(e);
+#else
+    const qrt_tr_vf e0 = qrt_tr_exp_v(qrt_tr_load(x + i) - mx), e1 = qrt_tr_exp_v(qrt_tr_load(x + i + 8) - mx);
+    qrt_tr_store(y + i, e0);
+    qrt_tr_store(y + i + 8, e1);
+    lo += __builtin_convertvector(e0, qrt_tr_vd);
+    hi += __builtin_convertvector(e1, qrt_tr_vd);
+#endif
   }
   memcpy(lane, &lo, sizeof lo);
   memcpy(lane + 8, &hi, sizeof hi);
