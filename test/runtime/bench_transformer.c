@@ -7,8 +7,9 @@
  *   - QLinearMatMul on the BERT encoder's attention (4 heads, seq 128, head 64):
  *     scores 128x128x64 and context 128x64x128 per head (qrt_q8_matmul, u8 x u8,
  *     per-tensor parameters), ns per multiply-add;
- *   - GELU (qrt_f32_unary) and softmax rows of 128 (qrt_f32_softmax) on 128K
- *     floats drawn from N(0, 1.5^2), ns per element. */
+ *   - GELU (qrt_f32_unary), softmax rows of 128 (qrt_f32_softmax) and LayerNorm
+ *     rows of 256 with scale and bias (qrt_f32_layer_norm) on 128K floats drawn
+ *     from N(0, 1.5^2), ns per element. */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdio.h>
@@ -43,11 +44,14 @@ int main(int argc, char **argv) {
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, QRT_DTYPE_U8, 0.5f, 128);
   const qrt_isa_t levels[] = {QRT_ISA_SCALAR, QRT_ISA_AVX2_FMA, QRT_ISA_AVX512F, QRT_ISA_AVX512VNNI};
-  printf("%-11s %14s %14s %10s %12s\n", "level", "scores ns/MAC", "context ns/MAC", "GELU ns", "softmax ns");
+  static float gamma[256], beta[256];
+  for (int i = 0; i < 256; i++) gamma[i] = 1.0f + x[i] * 0.1f, beta[i] = x[i + 256] * 0.1f;
+  printf("%-11s %14s %14s %10s %12s %14s\n", "level", "scores ns/MAC", "context ns/MAC", "GELU ns", "softmax ns",
+         "LayerNorm ns");
   for (int l = 0; l < 4; l++) {
     if (levels[l] > qrt_cpu_isa()) continue;
     const qrt_isa_t prev = qrt_set_isa_limit(levels[l]);
-    double best[4] = {1e30, 1e30, 1e30, 1e30};
+    double best[5] = {1e30, 1e30, 1e30, 1e30, 1e30};
     for (int r = 0; r < (levels[l] == QRT_ISA_SCALAR ? 3 : reps); r++) {
       for (int shape = 0; shape < 2; shape++) { /* A [m][k], B [k][n] per head */
         const int64_t m = SEQ, n = shape ? HEAD : SEQ, k = shape ? SEQ : HEAD;
@@ -66,9 +70,14 @@ int main(int argc, char **argv) {
       if (qrt_f32_softmax(N / SEQ, SEQ, 1, x, y) != QRT_OK) return 1;
       t = (now_ns() - t0) / N;
       if (t < best[3]) best[3] = t;
+      t0 = now_ns();
+      if (qrt_f32_layer_norm(N / 256, 256, x, gamma, beta, 1e-12f, y, NULL, NULL) != QRT_OK) return 1;
+      t = (now_ns() - t0) / N;
+      if (t < best[4]) best[4] = t;
     }
     qrt_set_isa_limit(prev);
-    printf("%-11s %14.3f %14.3f %10.2f %12.2f\n", qrt_isa_name(levels[l]), best[0], best[1], best[2], best[3]);
+    printf("%-11s %14.3f %14.3f %10.2f %12.2f %14.2f\n", qrt_isa_name(levels[l]), best[0], best[1], best[2], best[3],
+           best[4]);
   }
   return 0;
 }
