@@ -763,17 +763,21 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
            LL(s->u.gemm.n), LL(s->u.gemm.k), IN(0), LL(s->u.gemm.k), PK(), out[0], LL(s->u.gemm.n), scr, s->scratch);
       return NULL;
     case QCC_OP_qgemm_dynamic: {
-      /* scratch: x as u8 rows, then M scales and M zero points, then the gemm's */
+      /* scratch: x as u8 rows, then M scales and M zero points, then the gemm's; the rows of
+       * an input an earlier Linear quantized are that step's (executor.c, dq_src) */
       int64_t m = s->u.gemm.m, n = s->u.gemm.n, k = s->u.gemm.k;
-      size_t off = align64((size_t)(m * k)), used = off + (size_t)m * (sizeof(float) + sizeof(int32_t));
-      char xs[64], xz[64], rest[64];
-      scratch_addr(c, i, off, xs, sizeof xs);
-      scratch_addr(c, i, off + (size_t)m * sizeof(float), xz, sizeof xz);
+      const int q = s->dq_src ? s->dq_src - 1 : i;
+      size_t off = align64((size_t)(m * k)), used = ex_dq_rows_bytes(m, k);
+      char xq[64], xs[64], xz[64], rest[64];
+      scratch_addr(c, q, 0, xq, sizeof xq);
+      scratch_addr(c, q, off, xs, sizeof xs);
+      scratch_addr(c, q, off + (size_t)m * sizeof(float), xz, sizeof xz);
       scratch_addr(c, i, used, rest, sizeof rest);
-      call(c, "qrt_q8_dynamic_quantize_rows_mt(P, QRT_DTYPE_U8, 0, %lld, %lld, %s, %s, %s, %s)", LL(m), LL(k), IN(0), scr,
-           xs, xz);
+      if (!s->dq_src)
+        call(c, "qrt_q8_dynamic_quantize_rows_mt(P, QRT_DTYPE_U8, 0, %lld, %lld, %s, %s, %s, %s)", LL(m), LL(k), IN(0),
+             xq, xs, xz);
       call(c, "qrt_q8_gemm_dynamic_packed_mt(P, %lld, %lld, %lld, %s, %lld, %s, %s, 1, %s, %s, %lld, %s, %zu)", LL(m), LL(n),
-           LL(k), scr, LL(k), xs, xz, PK(), out[0], LL(n), rest, s->scratch - used);
+           LL(k), xq, LL(k), xs, xz, PK(), out[0], LL(n), rest, s->scratch - used);
       return NULL;
     }
     case QCC_OP_qmatmul:

@@ -257,7 +257,33 @@ static void step_free(ex_step *s) {
   free(s->fbuf);
   free(s->ibuf);
   free(s->lbuf);
+  free(s->dq_buf);
   memset(s, 0, sizeof *s);
+}
+
+/* A Linear quantized dynamically whose input an earlier one quantized already (the
+ * Q, K and V projections of one LayerNorm output) reads that one's rows instead of
+ * quantizing them again: the same function of the same bytes, so the same values. The
+ * input is a value (SSA) and no step in between may overwrite its buffer (a step runs
+ * in place only on an operand it reads last). The earlier step keeps its rows in its
+ * own buffer here, and in compiled code in its arena scratch, whose lifetime
+ * qcc-plan-memory extends to scratch_last. */
+static qcc_status_t share_dynamic_quant(qcc_executor *ex, ex_step *s, int index) {
+  if (s->kind != QCC_OP_qgemm_dynamic) return NULL;
+  for (int i = index - 1; i >= 0; i--) {
+    ex_step *p = &ex->steps[i];
+    if (p->kind != QCC_OP_qgemm_dynamic || p->dq_src || p->in[0] != s->in[0] || p->u.gemm.m != s->u.gemm.m ||
+        p->u.gemm.k != s->u.gemm.k)
+      continue;
+    if (!p->dq_buf) {
+      const size_t rows = ex_dq_rows_bytes(p->u.gemm.m, p->u.gemm.k);
+      if (!(p->dq_buf = xalloc_aligned(rows))) return no_memory();
+    }
+    s->dq_src = i + 1;
+    p->scratch_last = index;
+    return NULL;
+  }
+  return NULL;
 }
 
 static bool is_view_kind(qcc_op_kind k) {
@@ -429,6 +455,7 @@ static qcc_status_t plan_op(qcc_executor *ex, MlirOperation op, int op_index, va
     if (!ns) { step_free(&s); return no_memory(); }
     ex->steps = ns, ex->cap_steps = nc;
   }
+  if ((st = share_dynamic_quant(ex, &s, ex->n_steps))) { step_free(&s); return st; }
   ex->steps[ex->n_steps++] = s;
   return NULL;
 }

@@ -61,6 +61,12 @@ struct ex_step {
   bool inplace;         /* decided after liveness */
   int *frees, n_frees;  /* roots released to the pool after this step */
   size_t scratch;       /* bytes of the shared scratch buffer this step uses */
+  int scratch_last;     /* its scratch must stay until this step (0: its own step only); set on a
+                           qgemm_dynamic whose quantized rows later steps read (dq_src) */
+  int dq_src;           /* qgemm_dynamic: 1 + the index of the earlier qgemm_dynamic of the same
+                           input whose quantized rows it reads (0: it quantizes its input itself) */
+  void *dq_buf;         /* owned: where the executor keeps those rows (its scratch is shared by all
+                           steps; compiled code keeps them in the step's arena scratch) */
   void *packed;         /* owned: pre-packed weights */
   size_t packed_size;
   qrt_type_t ty, ty2;   /* element types of typed (non-f32) kernels: result / a, and b */
@@ -91,6 +97,12 @@ struct ex_step {
     struct { int64_t outer, inner, rank, shape[EX_MAX_RANK], ss[EX_MAX_RANK], bs[EX_MAX_RANK]; float eps; bool xs, xb; } ln;
   } u;
 };
+
+/* A dynamic Linear's quantized input [m, k]: the u8 rows, 64-byte aligned, then m scales
+ * and m zero points (the start of its scratch; compiled code lays it out alike). */
+static inline size_t ex_dq_rows_bytes(int64_t m, int64_t k) {
+  return (((size_t)(m * k) + 63) & ~(size_t)63) + (size_t)m * (sizeof(float) + sizeof(int32_t));
+}
 
 struct qcc_executor {
   ex_slot *slots;

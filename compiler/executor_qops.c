@@ -325,12 +325,14 @@ static qcc_status_t plan_qgemm(qcc_executor *ex, MlirOperation op, ex_step *s) {
  * points) -> integer gemm with the packed weights -> f32 y [M, N] + bias. */
 static qcc_status_t run_qgemm_dynamic(qcc_executor *ex, ex_step *s, void *scratch) {
   int64_t m = s->u.gemm.m, n = s->u.gemm.n, k = s->u.gemm.k;
-  uint8_t *xq = scratch;
+  /* the rows: an earlier step's (dq_src), this step's kept ones (dq_buf), or scratch */
+  const ex_step *src = s->dq_src ? &ex->steps[s->dq_src - 1] : NULL;
+  uint8_t *xq = src ? src->dq_buf : s->dq_buf ? s->dq_buf : scratch;
   size_t off = ((size_t)(m * k) + 63) & ~(size_t)63;
-  float *xs = (float *)((char *)scratch + off);
+  float *xs = (float *)((char *)xq + off);
   int32_t *xz = (int32_t *)(xs + m);
-  size_t used = off + (size_t)m * (sizeof(float) + sizeof(int32_t));
-  KCHECK(qrt_q8_dynamic_quantize_rows_mt(ex_pool(ex), QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
+  size_t used = ex_dq_rows_bytes(m, k);
+  if (!src) KCHECK(qrt_q8_dynamic_quantize_rows_mt(ex_pool(ex), QRT_DTYPE_U8, 0, m, k, IN(0), xq, xs, xz));
   KCHECK(qrt_q8_gemm_dynamic_packed_mt(ex_pool(ex), m, n, k, xq, k, xs, xz, 1, s->packed, OUT(0), n,
                                        (char *)scratch + used, s->scratch - used));
   return NULL;

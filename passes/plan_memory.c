@@ -14,7 +14,8 @@
  * Buffers: every activation root a step writes, except an output of @main
  * (the step writes the caller's buffer), live from that step to its last
  * reader; an in-place step's result continues its operand's buffer; a step's
- * scratch lives during its step. Offsets: greedy first fit, largest buffer
+ * scratch lives during its step (a dynamic Linear's until the last later Linear that
+ * reads its quantized rows, scratch_last). Offsets: greedy first fit, largest buffer
  * first (ties: earlier first step, then creation order), 64-byte aligned, each
  * at the lowest offset that overlaps no placed buffer whose lifetime
  * intersects its own. The lower bound is the most bytes live at one step. */
@@ -165,7 +166,9 @@ static qcc_status_t collect(qcc_executor *ex, mbufs *b, int *rbuf, int *sbuf) {
       }
       if (!add_buf(b, os->nbytes, i, last, &rbuf[o])) st = no_memory();
     }
-    if (!st && s->scratch && !add_buf(b, s->scratch, i, i, &sbuf[i])) st = no_memory();
+    /* (a dynamic Linear's quantized rows stay until the last Linear reading them) */
+    if (!st && s->scratch && !add_buf(b, s->scratch, i, s->scratch_last > i ? s->scratch_last : i, &sbuf[i]))
+      st = no_memory();
   }
   free(direct);
   return st;

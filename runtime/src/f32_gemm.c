@@ -4,34 +4,58 @@
 #include <math.h>
 #include <string.h>
 
+#include "f32_pack_internal.h"
 #include "qrt/qrt_pool.h"
 #include "qrt_internal.h"
+#include "qrt_target.h"
 
 /* ---- packing --------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+/* a one-target build keeps one of them besides the portable loops (qrt_target.h) */
+enum { QRT_PACK_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512F) };
+#define QRT_PACK(isa_level) (QRT_ROW_KEPT(isa_level, QRT_PACK_LEVELS) && isa >= isa_level)
+#endif
+
+/* One panel by the portable loops (f32_pack_internal.h has the per-ISA ones). */
+static void qrt_pack_panel(const float *src, int64_t si, int64_t sk, int64_t rows, int64_t kc, int64_t r, float *d) {
+  if (si == 1) { /* the r values of one k are contiguous in the source */
+    for (int64_t k = 0; k < kc; k++) {
+      const float *s = src + k * sk;
+      float *dk = d + k * r;
+      memcpy(dk, s, (size_t)rows * sizeof(float));
+      for (int64_t t = rows; t < r; t++) dk[t] = 0.0f;
+    }
+  } else { /* row t is contiguous along k (sk == 1) or strided: walk rows */
+    for (int64_t t = 0; t < rows; t++) {
+      const float *s = src + t * si;
+      for (int64_t k = 0; k < kc; k++) d[k * r + t] = s[k * sk];
+    }
+    for (int64_t t = rows; t < r; t++)
+      for (int64_t k = 0; k < kc; k++) d[k * r + t] = 0.0f;
+  }
+}
 
 void qrt_f32_pack_strided(const void *vctx, int64_t i0, int64_t len, int64_t k0, int64_t kc,
                           int64_t r, float *dst) {
   const qrt_f32_strided_t *ctx = (const qrt_f32_strided_t *)vctx;
   const int64_t si = ctx->stride_i, sk = ctx->stride_k;
+  void (*panel)(const float *, int64_t, int64_t, int64_t, int64_t, float *) = NULL;
+#if defined(__x86_64__)
+  const qrt_isa_t isa = qrt_active_isa();
+  if (QRT_PACK(QRT_ISA_AVX512F))
+    panel = si == 1 ? qrt_f32_pack_cols__avx512f
+            : sk == 1 && r <= QRT_F32_PACK_MAX_R_avx512f ? qrt_f32_pack_rows__avx512f : NULL;
+  else if (QRT_PACK(QRT_ISA_AVX2_FMA))
+    panel = si == 1 ? qrt_f32_pack_cols__avx2_fma
+            : sk == 1 && r <= QRT_F32_PACK_MAX_R_avx2_fma ? qrt_f32_pack_rows__avx2_fma : NULL;
+#endif
   for (int64_t p = 0; p * r < len; p++) {
     const int64_t rows = QRT_MIN(r, len - p * r);
     const float *src = ctx->base + (i0 + p * r) * si + k0 * sk;
     float *d = dst + p * kc * r;
-    if (si == 1) { /* the r values of one k are contiguous in the source */
-      for (int64_t k = 0; k < kc; k++) {
-        const float *s = src + k * sk;
-        float *dk = d + k * r;
-        memcpy(dk, s, (size_t)rows * sizeof(float));
-        for (int64_t t = rows; t < r; t++) dk[t] = 0.0f;
-      }
-    } else { /* row t is contiguous along k (sk == 1) or strided: walk rows */
-      for (int64_t t = 0; t < rows; t++) {
-        const float *s = src + t * si;
-        for (int64_t k = 0; k < kc; k++) d[k * r + t] = s[k * sk];
-      }
-      for (int64_t t = rows; t < r; t++)
-        for (int64_t k = 0; k < kc; k++) d[k * r + t] = 0.0f;
-    }
+    if (panel) panel(src, si == 1 ? sk : si, rows, kc, r, d);
+    else qrt_pack_panel(src, si, sk, rows, kc, r, d);
   }
 }
 

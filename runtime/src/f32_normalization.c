@@ -4,6 +4,7 @@
 #include "f32_transcend.h"
 #include "qrt/qrt_pool.h"
 #include "qrt_internal.h"
+#include "qrt_target.h"
 
 /* One vector of length n with stride s. log_form: y = x - max - log(sum).
  * (Softmax over contiguous rows runs f32_transcend.inl's qrt_f32_softmax_rows.) */
@@ -90,25 +91,16 @@ qrt_status_t qrt_f32_log_softmax(int64_t outer, int64_t axis, int64_t inner, con
   return qrt_softmax_any(NULL, outer, axis, inner, x, y, 1);
 }
 
-/* Sums of a row in double, in 8 interleaved partial sums (element i goes to
- * sum i % 8, the tail to sum 0) added pairwise at the end: independent chains
- * the compiler vectorizes, where one running sum is a chain of dependent adds.
- * ssd: the sum of (x - mean)^2 instead of the sum of x. */
-enum { QRT_LN_LANES = 8 };
-static double qrt_ln_sum(const float *x, int64_t n, int ssd, double mean) {
-  double p[QRT_LN_LANES] = {0};
-  int64_t i = 0;
-  for (; i + QRT_LN_LANES <= n; i += QRT_LN_LANES)
-    for (int j = 0; j < QRT_LN_LANES; j++) {
-      const double d = ssd ? (double)x[i + j] - mean : (double)x[i + j];
-      p[j] += ssd ? d * d : d;
-    }
-  for (; i < n; i++) {
-    const double d = ssd ? (double)x[i] - mean : (double)x[i];
-    p[0] += ssd ? d * d : d;
-  }
-  return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-}
+#define QRT_LN_SUFFIX portable
+#include "f32_layer_norm.inl"
+
+#if defined(__x86_64__)
+/* a one-target build keeps one of them besides the portable one (qrt_target.h) */
+enum { QRT_LN_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512F) };
+#define QRT_LN(isa_level) (QRT_ROW_KEPT(isa_level, QRT_LN_LEVELS) && isa >= isa_level)
+#endif
+
+typedef void (*qrt_ln_row_fn)(int64_t, const float *, const float *, const float *, float, float *, float *, float *);
 
 typedef struct {
   int64_t outer, inner;
@@ -119,21 +111,16 @@ typedef struct {
 } qrt_layer_norm_job_t;
 
 static void qrt_layer_norm_range(const qrt_layer_norm_job_t *j, int64_t o0, int64_t o1) {
-  const int64_t inner = j->inner;
-  const float *scale = j->scale, *bias = j->bias;
+  qrt_ln_row_fn row = qrt_f32_layer_norm_row__portable; /* the newest build allowed: the same bits */
+#if defined(__x86_64__)
+  const qrt_isa_t isa = qrt_active_isa();
+  if (QRT_LN(QRT_ISA_AVX512F)) row = qrt_f32_layer_norm_row__avx512f;
+  else if (QRT_LN(QRT_ISA_AVX2_FMA)) row = qrt_f32_layer_norm_row__avx2_fma;
+#endif
   for (int64_t o = o0; o < o1; o++) {
-    const float *xr = j->x + o * inner;
-    float *yr = j->y + o * inner;
-    /* two passes in double: mean, then the biased variance about it */
-    const double mean = qrt_ln_sum(xr, inner, 0, 0.0) / (double)inner;
-    const double v = qrt_ln_sum(xr, inner, 1, mean);
-    const float meanf = (float)mean;
-    const float inv = (float)(1.0 / sqrt(v / (double)inner + (double)j->epsilon));
-    if (bias)
-      for (int64_t i = 0; i < inner; i++) yr[i] = (xr[i] - meanf) * inv * scale[i] + bias[i];
-    else
-      for (int64_t i = 0; i < inner; i++) yr[i] = (xr[i] - meanf) * inv * scale[i];
-    if (j->out_mean) j->out_mean[o] = meanf;
+    float mean, inv;
+    row(j->inner, j->x + o * j->inner, j->scale, j->bias, j->epsilon, j->y + o * j->inner, &mean, &inv);
+    if (j->out_mean) j->out_mean[o] = mean;
     if (j->out_inv_std) j->out_inv_std[o] = inv;
   }
 }

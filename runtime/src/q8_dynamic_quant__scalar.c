@@ -6,9 +6,11 @@
  * values are quantized by the QuantizeLinear row kernels of q8_ew.c. */
 #include <math.h>
 
+#include "q8_dynamic_quant_internal.h"
 #include "q8_ew_internal.h"
 #include "qrt/qrt_pool.h"
 #include "qrt_internal.h"
+#include "qrt_target.h"
 
 /* The range: min and max kept in 16 independent lanes (selects, not branches)
  * so GCC vectorizes the main loop. Min/max are exact and order-free; a
@@ -21,7 +23,7 @@ static inline void q8_minmax_step(float v, float *lo, float *hi) {
   *hi = f > *hi ? f : *hi;
 }
 
-static void q8_minmax(const float *x, int64_t n, float *lo_out, float *hi_out) {
+static void q8_minmax_scalar(const float *x, int64_t n, float *lo_out, float *hi_out) {
   float lo[16] = {0}, hi[16] = {0}; /* the range always includes 0 */
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)
@@ -34,6 +36,23 @@ static void q8_minmax(const float *x, int64_t n, float *lo_out, float *hi_out) {
   }
   *lo_out = l;
   *hi_out = h;
+}
+
+#if defined(__x86_64__)
+/* a one-target build keeps one of them besides the scalar one (qrt_target.h) */
+enum { Q8_MINMAX_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512F) };
+#define Q8_MINMAX(isa_level) (QRT_ROW_KEPT(isa_level, Q8_MINMAX_LEVELS) && isa >= isa_level)
+#endif
+
+/* The newest build of the range the CPU and the ISA limit allow: the same values
+ * (q8_dynamic_quant_internal.h; test_q8_dynamic.c compares every level). */
+static void q8_minmax(const float *x, int64_t n, float *lo, float *hi) {
+#if defined(__x86_64__)
+  const qrt_isa_t isa = qrt_active_isa();
+  if (Q8_MINMAX(QRT_ISA_AVX512F)) { qrt_q8_minmax__avx512f(x, n, lo, hi); return; }
+  if (Q8_MINMAX(QRT_ISA_AVX2_FMA)) { qrt_q8_minmax__avx2(x, n, lo, hi); return; }
+#endif
+  q8_minmax_scalar(x, n, lo, hi);
 }
 
 /* y[i] = the byte of qrt_quantize_f32_scalar(x[i], scale, zp, qmin, qmax): the

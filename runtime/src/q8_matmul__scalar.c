@@ -2,10 +2,62 @@
  * (qrt_q8_matmul_integer): both operands are run-time values, with per-tensor,
  * per-row (A) or per-column (B) parameters that may vary with the batch.
  * Contracts in qrt/qrt_q8.h. int64_t accumulators only spare an argument:
- * the bound K * max|a - za| * max|b - zb| <= INT32_MAX is checked first. */
+ * the bound K * max|a - za| * max|b - zb| <= INT32_MAX is checked first.
+ * The sums of a batch come from the newest vector build the CPU and the ISA
+ * limit allow (q8_matmul_internal.h: AVX-512 VNNI, AVX2; the same int32 values)
+ * when K <= Q8_MM_MAX_K; the requantization is this file's, per element. */
 #include <math.h>
 
+#include "q8_matmul_internal.h"
 #include "qrt/qrt_q8.h"
+#include "qrt_target.h"
+
+#if defined(__x86_64__)
+/* a one-target build keeps one of them besides the reference loop (qrt_target.h) */
+enum { Q8_MM_LEVELS = QRT_LEVEL_BIT(QRT_ISA_AVX2_FMA) | QRT_LEVEL_BIT(QRT_ISA_AVX512VNNI) };
+#define Q8_MM(isa_level) (QRT_ROW_KEPT(isa_level, Q8_MM_LEVELS) && isa >= isa_level)
+#endif
+
+static void (*q8_mm_kernel(int64_t k))(const q8_mm_job_t *) {
+  if (k > Q8_MM_MAX_K) return NULL;
+#if defined(__x86_64__)
+  const qrt_isa_t isa = qrt_active_isa();
+  if (Q8_MM(QRT_ISA_AVX512VNNI)) return qrt_q8_matmul_batch__avx512vnni;
+  if (Q8_MM(QRT_ISA_AVX2_FMA)) return qrt_q8_matmul_batch__avx2;
+#endif
+  return NULL;
+}
+
+/* Where a vector build's tiles of one batch go: y32, or requantized into y8. */
+typedef struct {
+  const qrt_q8_output_t *yq;
+  void *y8;
+  int32_t *y32;
+  int64_t yi, n; /* the batch's first output element; columns */
+  const float *sa, *sb; /* scales of row r: sa[r * sa_step] (batch offset applied) */
+  int64_t sa_step, sb_step;
+  float mult; /* per-tensor multiplier (both steps 0) */
+} q8_mm_out_t;
+
+static void q8_mm_emit(void *ctx, int64_t r0, int64_t rows, int64_t c0, int64_t cols, const int32_t *acc,
+                       int64_t ld) {
+  const q8_mm_out_t *o = (const q8_mm_out_t *)ctx;
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t yi = o->yi + (r0 + r) * o->n + c0;
+    if (!o->yq) {
+      for (int64_t c = 0; c < cols; c++) o->y32[yi + c] = acc[r * ld + c];
+      continue;
+    }
+    const qrt_q8_output_t *yq = o->yq;
+    for (int64_t c = 0; c < cols; c++) {
+      const float mult = o->sa_step || o->sb_step ? qrt_requant_multiplier(o->sa[(r0 + r) * o->sa_step],
+                                                                          o->sb[(c0 + c) * o->sb_step], yq->scale)
+                                                  : o->mult;
+      qrt_q8_store(yq->type, o->y8, yi + c,
+                   qrt_requantize_scalar(acc[r * ld + c], mult, yq->zero_point, yq->qmin, yq->qmax));
+    }
+  }
+}
 
 /* Offset of the element for batch index idx[0..rank) through strides (NULL: 0). */
 static int64_t q8_batch_offset(int64_t rank, const int64_t *idx, const int64_t *strides) {
@@ -73,6 +125,7 @@ static qrt_status_t q8_matmul(int64_t rank, const int64_t *shape, int64_t m, int
   if (batches * m * n == 0) return QRT_OK;
   if ((k > 0 && (!a->data || !b->data)) || (yq ? !y8 : !y32)) return QRT_INVALID_ARGUMENT;
 
+  void (*const kernel)(const q8_mm_job_t *) = q8_mm_kernel(k);
   int64_t idx[QRT_MAX_RANK] = {0};
   int64_t yi = 0;
   do {
@@ -80,6 +133,21 @@ static qrt_status_t q8_matmul(int64_t rank, const int64_t *shape, int64_t m, int
     const int64_t bo = q8_batch_offset(rank, idx, b->batch_strides);
     const int64_t ap = q8_batch_offset(rank, idx, a->param_batch_strides);
     const int64_t bp = q8_batch_offset(rank, idx, b->param_batch_strides);
+    if (kernel && k > 0) {
+      q8_mm_out_t o = {yq, y8, y32, yi, n, NULL, NULL, a->param_stride, b->param_stride, 0.0f};
+      if (yq) {
+        o.sa = a->scales + ap, o.sb = b->scales + bp;
+        o.mult = qrt_requant_multiplier(o.sa[0], o.sb[0], yq->scale);
+      }
+      const q8_mm_job_t job = {(const uint8_t *)a->data + ao, (const uint8_t *)b->data + bo,
+                               a->type == QRT_DTYPE_I8, b->type == QRT_DTYPE_I8, m, n, k,
+                               a->zero_points ? a->zero_points + ap : NULL, b->zero_points ? b->zero_points + bp : NULL,
+                               a->param_stride, b->param_stride, q8_mm_emit, &o,
+                               yq, yq ? (uint8_t *)y8 + yi : NULL, o.sa, o.sb, o.mult};
+      kernel(&job);
+      yi += m * n;
+      continue; /* to the next batch index */
+    }
     for (int64_t r = 0; r < m; r++) {
       const int64_t ai = ap + r * a->param_stride;
       const int32_t za = a->zero_points ? a->zero_points[ai] : 0;

@@ -8,6 +8,7 @@
  * roundings. So |kernel - reference| <= 2 (K + 2) u (|alpha| S + |beta c|) (+ a
  * denormal floor), used below as (K + 3) * 2^-23 * (...). Also checked: no
  * write outside the M x N window of Y (guard values in the ldy gap). */
+#include "../../runtime/src/qrt_internal.h"
 #include "test_util.h"
 
 static const int64_t kDims[] = {1, 2, 3, 5, 7, 13, 17, 31, 33, 63, 65};
@@ -108,9 +109,47 @@ static void test_matmul_broadcast(qrt_isa_t isa) {
     }
 }
 
+/* Operand packing (qrt_f32_pack_strided; per ISA for r up to the build's limit,
+ * f32_pack_internal.h): every level gives the scalar level's bytes, for rows
+ * contiguous along k (a transposition), columns contiguous (a copy) and both
+ * strided, on lengths with partial panels and k tails, with nothing written
+ * past the panels. */
+static void test_pack(const qrt_isa_t *isas, int nisa) {
+  enum { GUARD = 40 };
+  static const int64_t rs[] = {4, 6, 8, 14, 16, 32};
+  int bad = 0, cases = 0;
+  for (int c = 0; c < 120; c++) {
+    const int64_t len = rng_range(1, 40), kc = rng_range(1, 70), r = rs[c % 6], form = c / 6 % 3;
+    const int64_t i0 = rng_range(0, 3), k0 = rng_range(0, 3), ld = (form == 0 ? kc + k0 : len + i0) + rng_range(0, 5);
+    const qrt_f32_strided_t ctx = {NULL, form == 0 ? ld : form == 1 ? 1 : 3 * ld, form == 0 ? 1 : form == 1 ? ld : 3};
+    const int64_t extent = (i0 + len) * ctx.stride_i + (k0 + kc) * ctx.stride_k; /* past the last element read */
+    float *src = malloc(sizeof(float) * (size_t)extent);
+    for (int64_t i = 0; i < extent; i++) src[i] = rng_f();
+    const qrt_f32_strided_t x = {src, ctx.stride_i, ctx.stride_k};
+    const size_t n = (size_t)((len + r - 1) / r * r * kc) + GUARD;
+    float *y0 = malloc(n * sizeof *y0), *y1 = malloc(n * sizeof *y1);
+    for (int v = 0; v < nisa; v++) {
+      float *y = v ? y1 : y0;
+      for (size_t i = 0; i < n; i++) y[i] = -7.0f;
+      const qrt_isa_t prev = qrt_set_isa_limit(isas[v]);
+      qrt_f32_pack_strided(&x, i0, len, k0, kc, r, y);
+      qrt_set_isa_limit(prev);
+      if (v && memcmp(y0, y1, n * sizeof *y0) && bad++ < 5)
+        fprintf(stderr, "pack %s: len %lld kc %lld r %lld form %lld differs from scalar\n", qrt_isa_name(isas[v]),
+                (long long)len, (long long)kc, (long long)r, (long long)form);
+      cases++;
+    }
+    for (size_t i = n - GUARD; i < n; i++) bad += y0[i] != -7.0f;
+    free(src), free(y0), free(y1);
+  }
+  CHECK(bad == 0, "packing: %d mismatches", bad);
+  printf("pack: %d cases over %d ISA levels\n", cases, nisa);
+}
+
 int main(void) {
   qrt_isa_t isas[QRT_TEST_MAX_ISAS];
   const int nisa = isa_levels(isas);
+  test_pack(isas, nisa);
   const int nd = (int)(sizeof kDims / sizeof kDims[0]);
   for (int v = 0; v < nisa; v++) {
     printf("gemm: variant %s\n", qrt_isa_name(isas[v]));

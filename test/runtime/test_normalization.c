@@ -58,6 +58,33 @@ static void test_layer_norm(void) {
   expect_near("layer_norm no bias", 2, shape, y, r, NULL, 1e-4f);
 }
 
+/* LayerNorm's builds (f32_layer_norm.inl: portable, avx2_fma, avx512f) give the
+ * same bytes under every ISA limit, on row lengths with tails of the 8 partial
+ * sums and of the vectors, with and without bias, large means. */
+static void test_layer_norm_levels(void) {
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv);
+  static float x[5 * 301], y0[5 * 301], y1[5 * 301], sc[301], bi[301];
+  float m0[5], m1[5], i0[5], i1[5];
+  int bad = 0;
+  for (int64_t inner = 1; inner <= 301; inner += inner < 40 ? 1 : 29) {
+    fill_rand(x, 5 * inner);
+    fill_rand(sc, inner);
+    fill_rand(bi, inner);
+    for (int64_t i = 0; i < 5 * inner; i++) x[i] = x[i] * 4.0f + (float)(i / inner) * 50.0f;
+    for (int li = 0; li < nl; li++) {
+      const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+      CHECK_OK(qrt_f32_layer_norm(5, inner, x, sc, inner % 2 ? bi : NULL, 1e-5f, li ? y1 : y0, li ? m1 : m0,
+                                  li ? i1 : i0));
+      qrt_set_isa_limit(prev);
+      if (li && (memcmp(y0, y1, (size_t)(5 * inner) * sizeof *y0) || memcmp(m0, m1, sizeof m0) ||
+                 memcmp(i0, i1, sizeof i0)) && bad++ < 5)
+        fprintf(stderr, "layer_norm inner %lld at %s differs from scalar\n", (long long)inner, qrt_isa_name(lv[li]));
+    }
+  }
+  CHECK(bad == 0, "layer_norm on every ISA level: %d mismatches", bad);
+}
+
 static void test_batch_norm(void) {
   const int64_t n = 2, c = 3, sp = 10;
   float x[60], y[60], r[60];
@@ -76,6 +103,7 @@ static void test_batch_norm(void) {
 int main(void) {
   test_softmax();
   test_layer_norm();
+  test_layer_norm_levels();
   test_batch_norm();
   return test_finish("runtime.normalization");
 }

@@ -179,7 +179,11 @@ static void test_rows_isa(void) {
       else if (sp == 2) x[i] = -INFINITY;
       else if (sp == 3) x[i] = 1e30f;
       else if (sp == 4) x[i] = 1e-30f;
+      /* rows of one sign (the range's bound at 0 is then the reference's) */
+      if (c % 5 == 1 && x[i] == x[i]) x[i] = fabsf(x[i]) + 3.0f;
+      if (c % 5 == 2 && x[i] == x[i]) x[i] = -fabsf(x[i]) - 3.0f;
     }
+    if (c % 7 == 3) x[rows * cols - 1] = c % 2 ? 5e3f : -5e3f; /* the extreme in the last row's tail */
     uint8_t *ref = malloc((size_t)(rows * cols)), *y = malloc((size_t)(rows * cols));
     float *s = malloc((size_t)rows * sizeof *s), *s0 = malloc((size_t)rows * sizeof *s0);
     int32_t *z = malloc((size_t)rows * sizeof *z), *z0 = malloc((size_t)rows * sizeof *z0);

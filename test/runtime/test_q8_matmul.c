@@ -3,7 +3,8 @@
  * numpy batch broadcasting (missing and size-1 batch dims), u8/s8 operands,
  * parameters per tensor, per row of A / per column of B, and varying with the
  * batch (ONNX [..., M, 1] / [..., 1, N] scales and zero points), extreme
- * values; exact equality. Plus a hand case and the accumulation bound. */
+ * values, shapes past the vector builds' tiles and K limit; exact equality on every ISA
+ * level (q8_matmul_internal.h). Plus a hand case and the accumulation bound. */
 #include "qrt/qrt_q8.h"
 #include "test_util.h"
 
@@ -93,7 +94,11 @@ static int random_matmul(int idx, int integer) {
   const int64_t rank = rng_range(0, 3);
   int64_t shape[3], batches = 1;
   for (int64_t d = 0; d < rank; d++) shape[d] = rng_range(1, 3), batches *= shape[d];
-  const int64_t m = rng_range(1, 6), n = rng_range(1, 9), k = rng_range(1, 40);
+  /* small; larger, past the vector builds' 4-row x 16-column tiles with tails and odd k;
+   * a few past their K limit (Q8_MM_MAX_K = 1024: the reference loop) */
+  const int size = idx % 10 < 6 ? 0 : idx % 10 < 9 ? 1 : 2;
+  const int64_t m = size == 0 ? rng_range(1, 6) : rng_range(1, 37), n = size == 0 ? rng_range(1, 9) : rng_range(1, 70);
+  const int64_t k = size == 0 ? rng_range(1, 40) : size == 1 ? rng_range(1, 300) : rng_range(1000, 1100);
   operand_t a, b;
   make_operand(&a, rand_type(), rank, shape, m, k, m);
   make_operand(&b, rand_type(), rank, shape, k, n, n);
@@ -131,23 +136,66 @@ static int random_matmul(int idx, int integer) {
       }
   }
   int ok = 1;
-  g_checks++;
-  if (integer) {
-    CHECK_OK(qrt_q8_matmul_integer(rank, shape, m, n, k, &am, &bm, y32));
-  } else {
-    CHECK_OK(qrt_q8_matmul(rank, shape, m, n, k, &am, &bm, &yq, y8));
-    for (int64_t i = 0; i < ny; i++) y32[i] = qrt_q8_load(yq.type, y8, i);
-  }
-  for (int64_t i = 0; i < ny && ok; i++)
-    if (y32[i] != want[i]) {
-      g_failures++, ok = 0;
-      fprintf(stderr, "FAIL %s case %d (rank %lld, a rank %lld mode %d, b rank %lld mode %d) at %lld: got %d, want %d\n",
-              integer ? "matmul_integer" : "qmatmul", idx, (long long)rank, (long long)a.rank, a.pmode,
-              (long long)b.rank, b.pmode, (long long)i, y32[i], want[i]);
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv); /* every level: the vector builds' sums (q8_matmul_internal.h) */
+  for (int li = 0; li < nl && ok; li++) {
+    g_checks++;
+    const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+    if (integer) {
+      CHECK_OK(qrt_q8_matmul_integer(rank, shape, m, n, k, &am, &bm, y32));
+    } else {
+      CHECK_OK(qrt_q8_matmul(rank, shape, m, n, k, &am, &bm, &yq, y8));
+      for (int64_t i = 0; i < ny; i++) y32[i] = qrt_q8_load(yq.type, y8, i);
     }
+    qrt_set_isa_limit(prev);
+    for (int64_t i = 0; i < ny && ok; i++)
+      if (y32[i] != want[i]) {
+        g_failures++, ok = 0;
+        fprintf(stderr,
+                "FAIL %s case %d on %s (%lldx%lldx%lld, rank %lld, a rank %lld mode %d, b rank %lld mode %d) at %lld: "
+                "got %d, want %d\n",
+                integer ? "matmul_integer" : "qmatmul", idx, qrt_isa_name(lv[li]), (long long)m, (long long)n,
+                (long long)k, (long long)rank, (long long)a.rank, a.pmode, (long long)b.rank, b.pmode, (long long)i,
+                y32[i], want[i]);
+      }
+  }
   free(want), free(y32), free(y8);
   free_operand(&a), free_operand(&b);
   return ok;
+}
+
+/* Multipliers that overflow to +inf (row and column scales of 1e30) next to
+ * finite ones, and rows whose sums are 0 (inf * 0 is NaN: the zero point): the
+ * vector builds send such tiles to the per-element path; every level gives the
+ * reference's bytes. */
+static void test_nonfinite_multiplier(void) {
+  enum { M = 6, N = 21, K = 7 };
+  uint8_t a[M * K], b[K * N];
+  float as[M], bs[N];
+  int32_t az[M], bz[N];
+  for (int r = 0; r < M; r++) as[r] = r < 3 ? 1e30f : 0.01f, az[r] = 100 + r;
+  for (int c = 0; c < N; c++) bs[c] = c < 10 ? 1e30f : 0.02f, bz[c] = c;
+  for (int i = 0; i < M * K; i++) a[i] = (uint8_t)(i / K == 1 || i / K == 4 ? 100 + i / K : rng_range(0, 255));
+  for (int i = 0; i < K * N; i++) b[i] = (uint8_t)rng_range(0, 255);
+  const qrt_q8_matrix_t am = {QRT_DTYPE_U8, a, NULL, as, az, NULL, 1};
+  const qrt_q8_matrix_t bm = {QRT_DTYPE_U8, b, NULL, bs, bz, NULL, 1};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 7);
+  uint8_t want[M * N], y[M * N];
+  for (int r = 0; r < M; r++)
+    for (int c = 0; c < N; c++) {
+      int64_t acc = 0;
+      for (int i = 0; i < K; i++) acc += (int64_t)(a[r * K + i] - az[r]) * (b[i * N + c] - bz[c]);
+      want[r * N + c] = (uint8_t)ref_requant(acc, ref_mult(as[r], bs[c], yq.scale), yq.zero_point, yq.qmin, yq.qmax);
+    }
+  qrt_isa_t lv[QRT_TEST_MAX_ISAS];
+  const int nl = isa_levels(lv);
+  for (int li = 0; li < nl; li++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);
+    CHECK_OK(qrt_q8_matmul(0, NULL, M, N, K, &am, &bm, &yq, y));
+    qrt_set_isa_limit(prev);
+    CHECK(!memcmp(y, want, sizeof y), "non-finite multipliers on %s differ from the reference", qrt_isa_name(lv[li]));
+  }
 }
 
 static void test_hand(void) {
@@ -207,12 +255,13 @@ static void test_bound(void) {
 
 int main(void) {
   test_hand();
+  test_nonfinite_multiplier();
   test_bound();
   int ok = 0, n = 300;
   for (int i = 0; i < n; i++) ok += random_matmul(i, 0);
-  printf("qmatmul: %d of %d random cases exact\n", ok, n);
+  printf("qmatmul: %d of %d random cases exact on every ISA level\n", ok, n);
   ok = 0;
   for (int i = 0; i < n; i++) ok += random_matmul(i, 1);
-  printf("matmul_integer: %d of %d random cases exact\n", ok, n);
+  printf("matmul_integer: %d of %d random cases exact on every ISA level\n", ok, n);
   return test_finish("q8_matmul");
 }
