@@ -1,5 +1,6 @@
-/* Int8 Linear tile for AMX-INT8 (tdpbusd); built with -mamx-tile -mamx-int8 and
- * the AVX-512 VNNI row's flags (the epilogue is that row's requantization).
+/* Int8 Linear and convolution tiles for AMX-INT8 (tdpbusd, tdpbsud); built with
+ * -mamx-tile -mamx-int8 and the AVX-512 VNNI row's flags (the epilogue is that
+ * row's requantization). The convolution tiles are at the end of the file.
  * Contract: gemm_mn in q8_conv_gemm_internal.h; the driver is q8_conv_gemm.c,
  * whose AMX row packs Linear weights as the VNNI row does (4 s8 weights per
  * lane, panels of 16 channels) with the lane groups padded by zero weights to
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include "q8_conv_gemm_internal.h"
+#include "q8_requant_avx512.h"
 
 typedef struct {
   uint8_t palette, start_row, reserved[14];
@@ -36,7 +38,9 @@ typedef struct {
 
 _Static_assert(sizeof(amx_cfg_t) == 64, "the tile configuration is 64 bytes");
 
-/* The configuration this thread's tiles hold: rows0 | rows1 << 8 | nv << 16, 0 none. */
+/* The configuration this thread's tiles hold: rows0 | rows1 << 8 | nv << 16
+ * (Linear), AMX_CONV_KEY | kb (convolutions), 0 none. */
+enum { AMX_CONV_KEY = 1 << 24 };
 static _Thread_local int amx_loaded;
 
 static void amx_configure(int rows0, int rows1, int nv) {
@@ -170,4 +174,122 @@ void qrt_q8_gemm_done__amx(void) {
   if (!amx_loaded) return;
   _tile_release();
   amx_loaded = 0;
+}
+
+/* ---- convolutions ----------------------------------------------------------------
+ * The driver's planes (q8_conv_gemm.c) hold, per channel group cg, lanes of 4
+ * input channels at consecutive positions q; tap t of position q is the lane
+ * at q + tap_off[t] (bytes / 4) of the group's plane, cg_stride bytes after the
+ * previous group's. So 16 consecutive positions of one (cg, tap) are 64
+ * contiguous bytes, and kb channel groups of them, cg_stride apart, are a B
+ * tile of kb rows: tdpbsud with an A tile of 16 channels x kb lanes (s8
+ * weights, the amx conv layout of q8_conv_gemm_internal.h) adds to C[c][j]
+ * the exact products of channel c's weights and position j's u8 lanes, the
+ * VNNI row's sums (weights 0 where a block overlaps the one before add
+ * nothing). C is channels x positions: each row is one output channel's run
+ * of 16 positions, the order the requantization stores. */
+
+/* Tiles: C 0-3 (channel half i, positions j: 2i + j), A 4-5 (the two panels),
+ * B 6-7 (positions 0-15 and 16-31); A and B hold kb lane groups. */
+static void amx_configure_conv(int kb) {
+  if (amx_loaded == (AMX_CONV_KEY | kb)) return;
+  amx_loaded = AMX_CONV_KEY | kb;
+  _Alignas(64) amx_cfg_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int i = 0; i < 4; i++) cfg.rows[i] = 16, cfg.colsb[i] = 64;
+  for (int i = 4; i < 6; i++) cfg.rows[i] = 16, cfg.colsb[i] = (uint16_t)(4 * kb);
+  for (int i = 6; i < 8; i++) cfg.rows[i] = (uint8_t)kb, cfg.colsb[i] = 64;
+  __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
+}
+
+/* The sums of NA panels (16 channels each, panel_stride bytes apart) x NB
+ * blocks of 16 positions in C tiles, stored to buf (row c of channel c, 32
+ * int32 per row: positions 0-15, then 16-31). */
+static inline __attribute__((always_inline)) void amx_conv_sums(const int NA, const int NB, int64_t n_cg,
+                                                                int64_t cg_stride, int64_t n_taps,
+                                                                const int64_t *tap_off, const uint8_t *x,
+                                                                const uint8_t *w, int64_t panel_stride,
+                                                                int32_t *buf) {
+  const int64_t kb = n_cg < 16 ? n_cg : 16, nb = (n_cg + 15) / 16, ab = 64 * kb; /* A tile bytes */
+  _tile_zero(0);
+  if (NB == 2) _tile_zero(1);
+  if (NA == 2) _tile_zero(2);
+  if (NA == 2 && NB == 2) _tile_zero(3);
+  for (int64_t t = 0; t < n_taps; t++)
+    for (int64_t b = 0; b < nb; b++) {
+      const int64_t sb = 16 * b < n_cg - kb ? 16 * b : n_cg - kb;
+      const uint8_t *xb = x + sb * cg_stride + tap_off[t], *wb = w + (t * nb + b) * ab;
+      _tile_loadd(6, xb, cg_stride);
+      if (NB == 2) _tile_loadd(7, xb + 64, cg_stride);
+      _tile_loadd(4, wb, 4 * kb);
+      _tile_dpbsud(0, 4, 6);
+      if (NB == 2) _tile_dpbsud(1, 4, 7);
+      if (NA == 2) {
+        _tile_loadd(5, wb + panel_stride, 4 * kb);
+        _tile_dpbsud(2, 5, 6);
+        if (NB == 2) _tile_dpbsud(3, 5, 7);
+      }
+    }
+  _tile_stored(0, buf, 128);
+  if (NB == 2) _tile_stored(1, buf + 16, 128);
+  if (NA == 2) _tile_stored(2, buf + 16 * 32, 128);
+  if (NA == 2 && NB == 2) _tile_stored(3, buf + 16 * 32 + 16, 128);
+}
+
+/* Bits [lo, hi) of a 32-bit mask, 0 <= lo <= hi <= 32. */
+static inline __mmask32 mask32_bits(int64_t lo, int64_t hi) {
+  const uint32_t below_hi = hi >= 32 ? ~0u : (1u << hi) - 1;
+  return (__mmask32)(below_hi & ~((1u << lo) - 1));
+}
+
+/* conv_rq: channels in pairs of panels (32), positions np <= 32; each
+ * channel's stored sums plus its bias requantized by q8_rq512 (the VNNI row's
+ * requantization), truncated to bytes (exact: the values are in [qmin, qmax])
+ * and stored with one masked store per output-row segment. */
+static inline __attribute__((always_inline)) void amx_conv_rq(const int NB, int64_t n_cg, int64_t cg_stride,
+                                                              int64_t n_taps, const int64_t *tap_off,
+                                                              const uint8_t *x, const uint8_t *w,
+                                                              const q8_conv_rq_t *rq) {
+  _Alignas(64) int32_t buf[32 * 32];
+  const q8_rq512_t k = q8_rq512_init(rq->o);
+  __mmask32 sm[Q8_CONV_MAX_SEGS];
+  int64_t so[Q8_CONV_MAX_SEGS];
+  const int64_t ns = rq->n_seg;
+  for (int64_t s = 0; s < ns; s++)
+    sm[s] = mask32_bits(rq->seg[3 * s], rq->seg[3 * s + 1]), so[s] = rq->seg[3 * s + 2] - rq->seg[3 * s];
+  for (int64_t c0 = 0; c0 < rq->nc; c0 += 32) {
+    const int64_t nc = rq->nc - c0 < 32 ? rq->nc - c0 : 32;
+    const uint8_t *wc = w + c0 / 16 * rq->panel_stride;
+    if (nc > 16) amx_conv_sums(2, NB, n_cg, cg_stride, n_taps, tap_off, x, wc, rq->panel_stride, buf);
+    else amx_conv_sums(1, NB, n_cg, cg_stride, n_taps, tap_off, x, wc, rq->panel_stride, buf);
+    AMX_MEMORY_BARRIER();
+    for (int64_t c = 0; c < nc; c++) {
+      const __m512i b = _mm512_set1_epi32(rq->bias[c0 + c]);
+      const __m512 mv = _mm512_set1_ps(rq->mult[c0 + c]);
+      const __m128i q0 = _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_load_si512(buf + 32 * c), b), mv));
+      const __m128i q1 = NB == 2 ? _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_load_si512(buf + 32 * c + 16), b), mv))
+                                 : q0;
+      const __m256i q = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
+      uint8_t *yc = rq->y + (c0 + c) * rq->ldy;
+      for (int64_t s = 0; s < ns; s++) _mm256_mask_storeu_epi8(yc + so[s], sm[s], q);
+    }
+  }
+}
+
+void qrt_q8_conv_tile_rq_32x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                    const uint8_t *x, const uint8_t *w, const q8_conv_rq_t *rq) {
+  AMX_MEMORY_BARRIER();
+  amx_configure_conv(n_cg < 16 ? (int)n_cg : 16);
+  if (rq->np > 16) amx_conv_rq(2, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+  else amx_conv_rq(1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+}
+
+/* conv_tile: one panel x 32 positions, acc[c * 32 + j]. */
+void qrt_q8_conv_tile_16x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                 const uint8_t *x, const uint8_t *w, int32_t *acc) {
+  AMX_MEMORY_BARRIER();
+  amx_configure_conv(n_cg < 16 ? (int)n_cg : 16);
+  amx_conv_sums(1, 2, n_cg, cg_stride, n_taps, tap_off, x, w, 0, acc);
+  AMX_MEMORY_BARRIER();
 }

@@ -113,7 +113,7 @@ static int test_finish(const char *name) {
 
 /* The ISA levels this machine can run, in order (scalar always first); out
  * holds at least QRT_TEST_MAX_ISAS entries. */
-#define QRT_TEST_MAX_ISAS 4
+#define QRT_TEST_MAX_ISAS 5
 static int isa_levels(qrt_isa_t *out) {
   static const qrt_isa_t x86[] = {QRT_ISA_AVX2_FMA, QRT_ISA_AVX512F, QRT_ISA_AVX512VNNI};
   static const qrt_isa_t arm[] = {QRT_ISA_NEON, QRT_ISA_DOTPROD};
@@ -125,6 +125,14 @@ static int isa_levels(qrt_isa_t *out) {
   out[n++] = QRT_ISA_SCALAR;
   for (int i = 0; i < nl; i++)
     if (cpu >= lv[i]) out[n++] = lv[i];
+  return n;
+}
+
+/* isa_levels, and the amx level when the CPU has it (the int8 conv/Linear
+ * have an amx row; the other kernels run their avx512vnni rows there). */
+static int isa_levels_amx(qrt_isa_t *out) {
+  int n = isa_levels(out);
+  if (qrt_cpu_isa() == QRT_ISA_AMX) out[n++] = QRT_ISA_AMX;
   return n;
 }
 
