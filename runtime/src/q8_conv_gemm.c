@@ -133,12 +133,6 @@ typedef struct {
   size_t panel_bytes, size;                /* one panel; the whole packed buffer (0: too large) */
 } q8_vgeom_t;
 
-/* The amx conv layout's blocks of one tap (q8_conv_gemm_internal.h): nb blocks of kb lane groups. */
-static void q8_conv_blocks(const q8_variant_t *v, int64_t ncg, int64_t *nb, int64_t *kb) {
-  *kb = ncg < v->conv_kb ? ncg : v->conv_kb;
-  *nb = (ncg + v->conv_kb - 1) / v->conv_kb;
-}
-
 /* linear: Linear weights (kga padding), else convolution weights (conv_kb blocks). */
 static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, int64_t groups, int64_t kh,
                            int64_t kw, int linear) {
@@ -149,11 +143,8 @@ static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, i
   g.cig = c_in / groups, g.cog = c_out / groups, g.taps = kh * kw;
   g.ncg = (g.cig + v->cpg - 1) / v->cpg;
   g.kg = q8_pad_kg(v, g.ncg * g.taps);
-  if (!linear) {
-    int64_t nb = 1, kb = g.ncg;
-    if (v->conv_kb) q8_conv_blocks(v, g.ncg, &nb, &kb);
-    g.kg = g.taps * nb * kb;
-  }
+  if (!linear) /* the amx conv layout: ceil(ncg / conv_kb) blocks of conv_kb per tap */
+    g.kg = g.taps * (v->conv_kb ? (g.ncg + v->conv_kb - 1) / v->conv_kb * v->conv_kb : g.ncg);
   g.panels = (g.cog + v->pw - 1) / v->pw;
   /* bounded well below 2^62 by the scalar size check (c_out * k * 4 fits int64) */
   const double total = (double)groups * (double)g.panels * (double)g.kg * v->pw * 4.0;
@@ -255,13 +246,15 @@ static int q8_weights_fit_s8(const q8_pack_args_t *a) {
   return 1;
 }
 
-/* Convolutions take the amx row when their channel groups fill at least
- * Q8_AMX_CONV_MIN_CG lane groups of an A tile (a function of the shape only). */
-enum { Q8_AMX_CONV_MIN_CG = 1 };
+/* Convolutions take the amx row when their channel groups fill an A tile's
+ * conv_kb lane groups (61 input channels per group and more: a function of the
+ * shape only). With fewer, a tdpbsud does a fraction of its work and the
+ * avx512vnni tile is faster (qrt_bench_q8: 1x1 16->96 @112 0.36 ms on amx
+ * tiles of 4 lane groups, 0.26 on avx512vnni; the 7x7 stem 5.5 against 0.9). */
 static int q8_conv_row_fits(const q8_variant_t *v, const q8_pack_args_t *a) {
   if (!v->conv_kb) return 1;
   const int64_t cig = a->c_in / (a->groups / q8_merge(a->groups, a->c_in, a->c_out));
-  return (cig + v->cpg - 1) / v->cpg >= Q8_AMX_CONV_MIN_CG;
+  return (cig + v->cpg - 1) / v->cpg >= v->conv_kb;
 }
 
 /* The newest variant up to `limit` that can hold these weights; NULL: scalar.
@@ -288,9 +281,8 @@ static const q8_variant_t *q8_choose(const q8_pack_args_t *a, qrt_isa_t limit) {
 static void q8_pack_vector(const q8_variant_t *v, const q8_pack_args_t *a, void *packed) {
   qrt_q8_pack_common(a, (int32_t)v->isa, packed);
   const q8_vgeom_t g = q8_vgeom(v, a->c_in, a->c_out, a->groups, a->kernel_h, a->kernel_w, a->kind != Q8_KIND_CONV);
-  int64_t nb = 1, kb = g.ncg; /* the amx conv layout's blocks */
-  const int blocks = a->kind == Q8_KIND_CONV && v->conv_kb;
-  if (blocks) q8_conv_blocks(v, g.ncg, &nb, &kb);
+  const int64_t kb = v->conv_kb, nb = kb ? (g.ncg + kb - 1) / kb : 0; /* the amx conv layout's blocks */
+  const int blocks = a->kind == Q8_KIND_CONV && kb;
   const q8_packed_view_t pv = q8_view(packed);
   int32_t *wsum = (int32_t *)pv.rest;
   uint8_t *panels = (uint8_t *)pv.rest + q8_align64((size_t)a->c_out * 4);
@@ -309,8 +301,8 @@ static void q8_pack_vector(const q8_variant_t *v, const q8_pack_args_t *a, void 
           const int32_t d = qrt_q8_load(wq->type, a->w, (o * cig + i) * g.taps + t) - zw;
           const int64_t ci = ci0 + i, cg = ci / v->cpg, kg = cg * g.taps + t, j = ci % v->cpg;
           uint8_t *lane = panel + (size_t)(kg * v->pw + c) * 4;
-          if (blocks) { /* block cg / 16 of tap t, row c, column cg - s_b */
-            const int64_t b = cg / v->conv_kb, sb = b * v->conv_kb < g.ncg - kb ? b * v->conv_kb : g.ncg - kb;
+          if (blocks) { /* block cg / kb of tap t, row c, column cg - s_b */
+            const int64_t b = cg / kb, sb = b * kb < g.ncg - kb ? b * kb : g.ncg - kb;
             lane = panel + (size_t)(((t * nb + b) * v->pw + c) * kb + cg - sb) * 4;
           }
           if (v->cpg == 4) {

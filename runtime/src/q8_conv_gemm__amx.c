@@ -39,7 +39,7 @@ typedef struct {
 _Static_assert(sizeof(amx_cfg_t) == 64, "the tile configuration is 64 bytes");
 
 /* The configuration this thread's tiles hold: rows0 | rows1 << 8 | nv << 16
- * (Linear), AMX_CONV_KEY | kb (convolutions), 0 none. */
+ * (Linear), AMX_CONV_KEY (convolutions), 0 none. */
 enum { AMX_CONV_KEY = 1 << 24 };
 static _Thread_local int amx_loaded;
 
@@ -181,25 +181,23 @@ void qrt_q8_gemm_done__amx(void) {
  * input channels at consecutive positions q; tap t of position q is the lane
  * at q + tap_off[t] (bytes / 4) of the group's plane, cg_stride bytes after the
  * previous group's. So 16 consecutive positions of one (cg, tap) are 64
- * contiguous bytes, and kb channel groups of them, cg_stride apart, are a B
- * tile of kb rows: tdpbsud with an A tile of 16 channels x kb lanes (s8
- * weights, the amx conv layout of q8_conv_gemm_internal.h) adds to C[c][j]
+ * contiguous bytes, and 16 channel groups of them, cg_stride apart, are a B
+ * tile: tdpbsud with an A tile of 16 channels x 16 lanes (s8 weights, the amx
+ * conv layout of q8_conv_gemm_internal.h; n_cg >= 16) adds to C[c][j]
  * the exact products of channel c's weights and position j's u8 lanes, the
  * VNNI row's sums (weights 0 where a block overlaps the one before add
  * nothing). C is channels x positions: each row is one output channel's run
  * of 16 positions, the order the requantization stores. */
 
-/* Tiles: C 0-3 (channel half i, positions j: 2i + j), A 4-5 (the two panels),
- * B 6-7 (positions 0-15 and 16-31); A and B hold kb lane groups. */
-static void amx_configure_conv(int kb) {
-  if (amx_loaded == (AMX_CONV_KEY | kb)) return;
-  amx_loaded = AMX_CONV_KEY | kb;
+/* Tiles, all 16 rows of 64 bytes: C 0-3 (channel half i, positions j: 2i + j),
+ * A 4-5 (the two panels), B 6-7 (positions 0-15 and 16-31). */
+static void amx_configure_conv(void) {
+  if (amx_loaded == AMX_CONV_KEY) return;
+  amx_loaded = AMX_CONV_KEY;
   _Alignas(64) amx_cfg_t cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.palette = 1;
-  for (int i = 0; i < 4; i++) cfg.rows[i] = 16, cfg.colsb[i] = 64;
-  for (int i = 4; i < 6; i++) cfg.rows[i] = 16, cfg.colsb[i] = (uint16_t)(4 * kb);
-  for (int i = 6; i < 8; i++) cfg.rows[i] = (uint8_t)kb, cfg.colsb[i] = 64;
+  for (int i = 0; i < 8; i++) cfg.rows[i] = 16, cfg.colsb[i] = 64;
   __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
 }
 
@@ -211,22 +209,22 @@ static inline __attribute__((always_inline)) void amx_conv_sums(const int NA, co
                                                                 const int64_t *tap_off, const uint8_t *x,
                                                                 const uint8_t *w, int64_t panel_stride,
                                                                 int32_t *buf) {
-  const int64_t kb = n_cg < 16 ? n_cg : 16, nb = (n_cg + 15) / 16, ab = 64 * kb; /* A tile bytes */
+  const int64_t nb = (n_cg + 15) / 16; /* n_cg >= 16 */
   _tile_zero(0);
   if (NB == 2) _tile_zero(1);
   if (NA == 2) _tile_zero(2);
   if (NA == 2 && NB == 2) _tile_zero(3);
   for (int64_t t = 0; t < n_taps; t++)
     for (int64_t b = 0; b < nb; b++) {
-      const int64_t sb = 16 * b < n_cg - kb ? 16 * b : n_cg - kb;
-      const uint8_t *xb = x + sb * cg_stride + tap_off[t], *wb = w + (t * nb + b) * ab;
+      const int64_t sb = 16 * b < n_cg - 16 ? 16 * b : n_cg - 16;
+      const uint8_t *xb = x + sb * cg_stride + tap_off[t], *wb = w + (t * nb + b) * 1024;
       _tile_loadd(6, xb, cg_stride);
       if (NB == 2) _tile_loadd(7, xb + 64, cg_stride);
-      _tile_loadd(4, wb, 4 * kb);
+      _tile_loadd(4, wb, 64);
       _tile_dpbsud(0, 4, 6);
       if (NB == 2) _tile_dpbsud(1, 4, 7);
       if (NA == 2) {
-        _tile_loadd(5, wb + panel_stride, 4 * kb);
+        _tile_loadd(5, wb + panel_stride, 64);
         _tile_dpbsud(2, 5, 6);
         if (NB == 2) _tile_dpbsud(3, 5, 7);
       }
@@ -280,7 +278,7 @@ static inline __attribute__((always_inline)) void amx_conv_rq(const int NB, int6
 void qrt_q8_conv_tile_rq_32x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                     const uint8_t *x, const uint8_t *w, const q8_conv_rq_t *rq) {
   AMX_MEMORY_BARRIER();
-  amx_configure_conv(n_cg < 16 ? (int)n_cg : 16);
+  amx_configure_conv();
   if (rq->np > 16) amx_conv_rq(2, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
   else amx_conv_rq(1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
 }
@@ -289,7 +287,7 @@ void qrt_q8_conv_tile_rq_32x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_t
 void qrt_q8_conv_tile_16x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
                                  const uint8_t *x, const uint8_t *w, int32_t *acc) {
   AMX_MEMORY_BARRIER();
-  amx_configure_conv(n_cg < 16 ? (int)n_cg : 16);
+  amx_configure_conv();
   amx_conv_sums(1, 2, n_cg, cg_stride, n_taps, tap_off, x, w, 0, acc);
   AMX_MEMORY_BARRIER();
 }

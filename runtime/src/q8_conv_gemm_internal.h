@@ -27,14 +27,14 @@
  * cog are 0. The layout depends on CPG and PW only, so rows of one shape share it:
  * avx2 and neon (CPG 2, PW 8), avx512vnni and dotprod (CPG 4, PW 16; their
  * static bias differs by 128 * wsum, see q8_lane_xoff).
- * The amx row's convolutions (conv_kb 16) use AMX A tiles instead: per panel,
- * for each tap t, each block b < NB = ceil(ncg / 16) of KB = min(ncg, 16) lane
- * groups starting at channel group s_b = min(16 b, ncg - KB), and each of the
- * PW channels c, the KB lanes of channel groups s_b .. s_b + KB - 1:
- *   lane at ((t*NB + b)*PW + c)*KB + (cg - s_b) = the lane of (cg, t) above when
+ * The amx row's convolutions (conv_kb 16; only ncg >= 16) use AMX A tiles
+ * instead: per panel, for each tap t, each block b < NB = ceil(ncg / 16) of 16
+ * lane groups starting at channel group s_b = min(16 b, ncg - 16), and each of
+ * the PW channels c, the 16 lanes of channel groups s_b .. s_b + 15:
+ *   lane at ((t*NB + b)*PW + c)*16 + (cg - s_b) = the lane of (cg, t) above when
  *   cg / 16 == b, else 0 (the last block overlaps the one before when
  *   ncg % 16 != 0: its first lanes are that block's and hold 0),
- * so a block is a 16-row tile of KB lanes per row; KG = taps * NB * KB. */
+ * so a block is a tile of 16 rows x 64 bytes; KG = taps * NB * 16. */
 #define Q8_PACKED_MAGIC 0x50573851u /* "Q8WP" */
 enum { Q8_KIND_CONV = 1, Q8_KIND_GEMM = 2, Q8_KIND_GEMM_DYNAMIC = 3 };
 

@@ -260,17 +260,17 @@ static int random_qconv(int idx, int kind) {
 
 /* ---- the AMX row ------------------------------------------------------------------ */
 
-/* Convolutions packed for the amx row (A tiles of 16 channels x up to 16 lane
- * groups, B tiles of 16 positions) against the scalar row's bytes: input
- * channels per group across the one-block (fewer than 64: kb < 16 lane groups),
- * whole-block and overlapping-last-block cases (not a multiple of 4 or 64),
+/* Convolutions packed for the amx row (A tiles of 16 channels x 16 lane groups,
+ * B tiles of 16 positions) against the scalar row's bytes: input channels per
+ * group from 61 (16 lane groups, the least the row takes), whole blocks and
+ * overlapping last blocks (not a multiple of 4 or 64),
  * output channels across the 16-channel panels and 32-channel pairs (tails),
  * groups, 1x1 and kh x kw up to 3 with padding, strides 1-2, dilation, images up
  * to 17 x 19 (position tails of the 32-position tile), zero points at the range
  * ends, multipliers up to 2^8 one time in four, one infinite multiplier one time
  * in eight (the per-panel path); no pool and pools of 2, 3 and 4 threads. */
 static int amx_conv_case(int idx, qrt_pool_t *pools, int n_pools) {
-  static const int64_t cis[] = {1, 3, 4, 17, 60, 63, 64, 65, 67, 100, 128, 130, 193, 256};
+  static const int64_t cis[] = {61, 62, 63, 64, 65, 67, 100, 127, 128, 130, 193, 256, 257, 300};
   geom_t g;
   for (;;) {
     const int64_t G = idx % 5 == 4 ? rng_range(2, 3) : 1, k = idx % 3 == 0 ? 1 : rng_range(1, 3);
@@ -279,7 +279,7 @@ static int amx_conv_case(int idx, qrt_pool_t *pools, int n_pools) {
     g.p.stride_h = g.p.stride_w = rng_range(1, 2);
     if (idx % 6 == 5) g.p.dilation_h = g.p.dilation_w = 2;
     if (k > 1) g.p.pad_top = g.p.pad_left = g.p.pad_bottom = g.p.pad_right = rng_range(0, 1);
-    g.n = rng_range(1, 2), g.ci = G * (idx % 2 ? cis[idx / 2 % 14] : rng_range(1, 200));
+    g.n = rng_range(1, 2), g.ci = G * (idx % 2 ? cis[idx / 2 % 14] : rng_range(61, 200));
     g.co = G * (idx % 4 == 3 ? rng_range(1, 80) : 16 * rng_range(1, 5));
     if (g.ci == G && g.co == G) g.co = 2 * G; /* not depthwise (its own kernel) */
     g.h = rng_range(1, 17), g.w = rng_range(1, 19);
@@ -330,7 +330,26 @@ static int amx_conv_case(int idx, qrt_pool_t *pools, int n_pools) {
   return ok;
 }
 
+/* Fewer than 61 input channels per group: the amx level packs the avx512vnni row. */
+static void test_amx_small(void) {
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, 3, 3);
+  const int64_t ci = 60, co = 16;
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.01f, 128};
+  const float ws = 0.01f;
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, &ws, 0, NULL};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 0);
+  int8_t *w = calloc((size_t)(co * ci * 9), 1);
+  const size_t ps = qrt_q8_conv2d_packed_weights_size(&p, ci, co);
+  void *pk = malloc(ps);
+  CHECK_OK(qrt_q8_conv2d_pack_weights_isa(QRT_ISA_AMX, &p, ci, co, &xq, &wq, w, NULL, &yq, pk, ps));
+  CHECK(packed_variant(pk) == QRT_ISA_AVX512VNNI, "60 input channels at the amx level: packed for %d", packed_variant(pk));
+  free(w), free(pk);
+}
+
 static void test_amx(void) {
+  test_amx_small();
   if (qrt_cpu_isa() < QRT_ISA_AMX || qrt_cpu_isa() >= QRT_ISA_NEON) {
     printf("amx: skipped, this CPU has no usable AMX-INT8 (cpuid, XCR0 tile state and the arch_prctl permission)\n");
     return;
