@@ -30,6 +30,12 @@
 #include "q8_conv_gemm_internal.h"
 #include "q8_requant_avx512.h"
 
+/* GCC 12's tile intrinsics are volatile asm without a memory operand: the
+ * compiler knows neither that tileloadd reads the lanes written before the
+ * call nor that tilestored writes acc, which the requantization then reads
+ * (with LTO both may be inlined here). A memory barrier on each side. */
+#define AMX_MEMORY_BARRIER() __asm__ volatile("" : : : "memory")
+
 typedef struct {
   uint8_t palette, start_row, reserved[14];
   uint16_t colsb[16];
@@ -69,7 +75,8 @@ static void amx_configure(int rows0, int rows1, int nv) {
  * int32 apart (the gemm_mn layout). */
 static inline __attribute__((always_inline)) void amx_mn(const int H, const int NV, int64_t n_kg,
                                                          const uint8_t *x, int64_t ldx, const uint8_t *w,
-                                                         int64_t panel_stride, int64_t add, int32_t *acc) {
+                                                         int64_t panel_stride, int64_t add, int32_t *acc,
+                                                         const int32_t *bias) {
   const int64_t lda = NV * 64; /* bytes between acc rows */
   int32_t *c1 = acc + 16 * NV * 16; /* the second row half */
   if (add) {
@@ -77,6 +84,11 @@ static inline __attribute__((always_inline)) void amx_mn(const int H, const int 
     if (NV == 2) _tile_loadd(1, acc + 16, lda);
     if (H == 2) _tile_loadd(2, c1, lda);
     if (H == 2 && NV == 2) _tile_loadd(3, c1 + 16, lda);
+  } else if (bias) { /* every row starts at the bias: stride 0 */
+    _tile_loadd(0, bias, 0);
+    if (NV == 2) _tile_loadd(1, bias + 16, 0);
+    if (H == 2) _tile_loadd(2, bias, 0);
+    if (H == 2 && NV == 2) _tile_loadd(3, bias + 16, 0);
   } else {
     _tile_zero(0);
     if (NV == 2) _tile_zero(1);
@@ -108,21 +120,30 @@ static inline __attribute__((always_inline)) void amx_mn(const int H, const int 
  * renamed: one set would serialize multiply, store and the next multiply). */
 static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const uint8_t *x, int64_t ldx,
                                                              const uint8_t *w, int64_t panel_stride,
-                                                             int32_t *acc) {
+                                                             int32_t *acc, const q8_gemm_rq_t *rq) {
   const int64_t lda = NV * 64, q = 16 * NV * 16; /* bytes between acc rows; int32 per quarter */
   _tile_loadd(6, w, 64);
   if (NV == 2) _tile_loadd(7, w + panel_stride, 64);
+  /* with rq the sums start at the bias (stride 0: every row), and each quarter
+   * is requantized after its store, while the next quarters multiply */
 #define AMX_QUARTER(C0, C1, A, i)                          \
   _tile_loadd(A, x + (i) * 16 * ldx, ldx);                 \
-  _tile_zero(C0);                                          \
+  if (rq) _tile_loadd(C0, rq->bias, 0);                    \
+  else _tile_zero(C0);                                     \
   _tile_dpbusd(C0, A, 6);                                  \
   if (NV == 2) {                                           \
-    _tile_zero(C1);                                        \
+    if (rq) _tile_loadd(C1, rq->bias + 16, 0);             \
+    else _tile_zero(C1);                                   \
     _tile_dpbusd(C1, A, 7);                                \
   }
 #define AMX_STORE(C0, C1, i)                               \
   _tile_stored(C0, acc + (i) * q, lda);                    \
-  if (NV == 2) _tile_stored(C1, acc + (i) * q + 16, lda);
+  if (NV == 2) _tile_stored(C1, acc + (i) * q + 16, lda);  \
+  if (rq) {                                                \
+    AMX_MEMORY_BARRIER();                                  \
+    qrt_q8_requant_tile__avx512vnni(16, rq->nt, acc + (i) * q, NV * 16, NULL, rq->mult, rq->o, \
+                                    rq->y + (i) * 16 * rq->ldy, rq->ldy);                      \
+  }
   AMX_QUARTER(0, 1, 4, 0)
   AMX_QUARTER(2, 3, 5, 1)
   AMX_STORE(0, 1, 0)
@@ -135,11 +156,6 @@ static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const
 #undef AMX_STORE
 }
 
-/* GCC 12's tile intrinsics are volatile asm without a memory operand: the
- * compiler knows neither that tileloadd reads the lanes written before the
- * call nor that tilestored writes acc, which the requantization then reads
- * (with LTO both may be inlined here). A memory barrier on each side. */
-#define AMX_MEMORY_BARRIER() __asm__ volatile("" : : : "memory")
 
 /* Rows in halves of 32 (2 x 2 tiles), or 64 rows of one K step (amx_k16_64). */
 void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
@@ -148,8 +164,10 @@ void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
   AMX_MEMORY_BARRIER();
   if (mr == 64 && n_kg == 16 && !add) {
     amx_configure(16, 16, (int)nv);
-    if (nv == 2) amx_k16_64(2, x, ldx, w, panel_stride, acc);
-    else amx_k16_64(1, x, ldx, w, panel_stride, acc);
+    if (nv == 2) amx_k16_64(2, x, ldx, w, panel_stride, acc, rq);
+    else amx_k16_64(1, x, ldx, w, panel_stride, acc, rq);
+    AMX_MEMORY_BARRIER();
+    return;
   } else {
     for (int64_t r0 = 0; r0 < mr; r0 += 32) {
       const int64_t rows = mr - r0 < 32 ? mr - r0 : 32;
@@ -157,17 +175,21 @@ void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
       const uint8_t *xr = x + r0 * ldx;
       int32_t *ar = acc + r0 * nv * 16;
       amx_configure(rows0, rows1, (int)nv);
+      const int32_t *bias = rq && !add ? rq->bias : NULL; /* the only K block: start at the bias */
       if (rows1) {
-        if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
-        else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+        if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
+        else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
       } else {
-        if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
-        else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+        if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
+        else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
       }
     }
   }
   AMX_MEMORY_BARRIER();
-  if (rq) qrt_q8_requant_tile__avx512vnni(mr, rq->nt, acc, nv * 16, rq->bias, rq->mult, rq->o, rq->y, rq->ldy);
+  /* the sums hold the bias when this is the only K block (rq without add);
+   * after earlier blocks (add) they do not: the requantization adds it */
+  if (rq)
+    qrt_q8_requant_tile__avx512vnni(mr, rq->nt, acc, nv * 16, add ? rq->bias : NULL, rq->mult, rq->o, rq->y, rq->ldy);
 }
 
 void qrt_q8_gemm_done__amx(void) {
