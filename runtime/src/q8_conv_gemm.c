@@ -1004,6 +1004,7 @@ typedef struct {
   int64_t r0, rb;              /* the row block: rows r0 .. r0 + rb */
   const uint8_t *lanes;        /* its lanes */
   int64_t chunk, n_chunks;     /* threads: row tiles per task, in rows, and tasks per panel group */
+  int all_finite;              /* static: every multiplier is finite (checked once per call) */
 } q8_gemm_job_t;
 
 /* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). */
@@ -1031,6 +1032,8 @@ static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64
   j->lane_buf = (uint8_t *)align_up64(scratch);
   const q8_out_t out = {j->pv.h->y_zero_point, j->pv.h->y_qmin, j->pv.h->y_qmax};
   j->out = out;
+  j->all_finite = 1;
+  for (int64_t c = 0; y && c < n; c++) j->all_finite &= fabsf(j->pv.scale[c]) <= 3.40282347e38f;
   return QRT_OK;
 }
 
@@ -1062,7 +1065,7 @@ static void q8_gemm_tiles(const q8_gemm_job_t *j, int64_t pi, int64_t t0a, int64
   const uint8_t *w = j->panels + (size_t)pi * j->vg.panel_bytes;
   /* static, every multiplier finite: the tile requantizes from its registers */
   int fuse = !j->yf && v->gemm_mn;
-  for (int64_t c = 0; fuse && c < nt; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
+  for (int64_t c = 0; fuse && !j->all_finite && c < nt; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
   for (int64_t k0 = 0; k0 < j->vg.kg; k0 += j->kc) {
     const int64_t kn = j->vg.kg - k0 < j->kc ? j->vg.kg - k0 : j->kc;
     const int last = k0 + kn == j->vg.kg;
