@@ -371,9 +371,10 @@ void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, i
  * (exact, into [qmin, qmax]), vpackuswb (qmin >= 0) or vpacksswb (s8 range),
  * both exact there, and vpermd back to channel order; a shorter row by
  * vpmovdb, whose truncation to bytes is exact for u8 and s8 alike. */
-void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *acc, int64_t lda,
-                                     const int32_t *bias, const float *mult, const q8_out_t *o, uint8_t *y,
-                                     int64_t ldy) {
+/* not inlined (LTO would copy it into each of the amx tile's call sites) */
+__attribute__((noinline)) void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *acc,
+                                                               int64_t lda, const int32_t *bias, const float *mult,
+                                                               const q8_out_t *o, uint8_t *y, int64_t ldy) {
   const q8_rq512_t k = q8_rq512_init(o);
   const __mmask16 m0 = mask_first(nt), m1 = mask_first(nt - 16);
   const __m512i b0 = bias ? _mm512_maskz_loadu_epi32(m0, bias) : _mm512_setzero_si512();
