@@ -91,16 +91,11 @@ static void conv_case(void) {
   qrt_conv2d_params_init(&p, 3, 3);
   p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
   const int64_t ci = 64, co = 16, h = 5, w = 5;
-  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.02f, 128};
-  const float ws = 0.01f;
-  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, &ws, 0, NULL};
-  qrt_q8_output_t yq;
-  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 0);
-  int8_t *wt = calloc((size_t)(co * ci * 9), 1);
+  size_t ps;
+  void *pk = q8_pack_zero_conv(QRT_ISA_AMX, &p, ci, co, &ps);
+  const size_t cs = qrt_q8_conv2d_scratch_size(&p, ci, h, w, co);
   uint8_t *x = calloc((size_t)(ci * h * w), 1), y[16 * 25];
-  const size_t ps = qrt_q8_conv2d_packed_weights_size(&p, ci, co), cs = qrt_q8_conv2d_scratch_size(&p, ci, h, w, co);
-  void *pk = malloc(ps), *scratch = malloc(cs);
-  CHECK_OK(qrt_q8_conv2d_pack_weights_isa(QRT_ISA_AMX, &p, ci, co, &xq, &wq, wt, NULL, &yq, pk, ps));
+  void *scratch = malloc(cs);
   qrt_q8_packed_info_t in;
   CHECK_OK(qrt_q8_packed_info(pk, ps, &in));
   CHECK(in.variant == QRT_ISA_AMX, "conv packed for %s, want amx", qrt_isa_name(in.variant));
@@ -110,7 +105,7 @@ static void conv_case(void) {
   int untouched = 1;
   for (size_t i = 0; i < sizeof y; i++) untouched &= y[i] == 0xa5;
   CHECK(untouched, "the refused convolution wrote its output");
-  free(wt), free(x), free(pk), free(scratch);
+  free(x), free(pk), free(scratch);
 }
 
 int main(void) {

@@ -334,18 +334,10 @@ static int amx_conv_case(int idx, qrt_pool_t *pools, int n_pools) {
 static void test_amx_small(void) {
   qrt_conv2d_params_t p;
   qrt_conv2d_params_init(&p, 3, 3);
-  const int64_t ci = 60, co = 16;
-  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.01f, 128};
-  const float ws = 0.01f;
-  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, &ws, 0, NULL};
-  qrt_q8_output_t yq;
-  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 0);
-  int8_t *w = calloc((size_t)(co * ci * 9), 1);
-  const size_t ps = qrt_q8_conv2d_packed_weights_size(&p, ci, co);
-  void *pk = malloc(ps);
-  CHECK_OK(qrt_q8_conv2d_pack_weights_isa(QRT_ISA_AMX, &p, ci, co, &xq, &wq, w, NULL, &yq, pk, ps));
+  size_t ps;
+  void *pk = q8_pack_zero_conv(QRT_ISA_AMX, &p, 60, 16, &ps);
   CHECK(packed_variant(pk) == QRT_ISA_AVX512VNNI, "60 input channels at the amx level: packed for %d", packed_variant(pk));
-  free(w), free(pk);
+  free(pk);
 }
 
 static void test_amx(void) {
