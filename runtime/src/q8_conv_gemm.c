@@ -50,6 +50,7 @@
 #else
 #define Q8_ARM(level, f) NULL
 #endif
+#define Q8_AMX_CONV(f) Q8_X86(QRT_ISA_AMX, QRT_ROW_FN(QRT_PLAN_Q8_AMX_CONV, f))
 #define AVX2 QRT_ISA_AVX2_FMA
 #define VNNI QRT_ISA_AVX512VNNI
 #define AMX QRT_ISA_AMX
@@ -58,22 +59,25 @@
 static const q8_variant_t kVariants[] = {
     {"q8_conv_4x24_gemm_4x24__avx2", AVX2, 2, 0, 8, 4, 24, 4, Q8_X86(AVX2, qrt_q8_conv_tile_4x24__avx2), NULL,
      Q8_X86(AVX2, qrt_q8_requant__avx2), 3, Q8_X86(AVX2, qrt_q8_gemm_tile_4x24__avx2), NULL,
-     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL, NULL},
+     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL, NULL, 0},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", VNNI, 4, 0, 16, 8, 48, 6, Q8_X86(VNNI, qrt_q8_conv_tile_8x48__avx512vnni),
      NULL, Q8_X86(VNNI, qrt_q8_requant__avx512vnni), 4, Q8_X86(VNNI, qrt_q8_gemm_tile_6x64__avx512vnni),
      Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0, NULL,
-     Q8_X86(VNNI, qrt_q8_lanes4__avx512vnni)},
-    /* Linear only: the VNNI row's panels with K padded to tiles of 16 lane groups
-     * (its conv geometry is the VNNI row's, for the size queries only) */
-    {"q8_gemm_64x32__amx", AMX, 4, 0, 16, 8, 48, 64, NULL, NULL, Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2,
-     Q8_X86(AMX, qrt_q8_gemm_tile_64x32__amx), NULL, Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 256,
-     Q8_X86(AMX, qrt_q8_gemm_done__amx), NULL},
+     Q8_X86(VNNI, qrt_q8_lanes4__avx512vnni), 0},
+    /* Linear: the VNNI row's panels with K padded to tiles of 16 lane groups;
+     * convolutions: A tiles of 16 channels x up to 16 lane groups (conv_kb,
+     * q8_conv_gemm_internal.h), 16 channels x 32 positions per tile, the conv
+     * tiles kept in a model's build only when its plan names them */
+    {"q8_conv_32x32_gemm_64x32__amx", AMX, 4, 0, 16, 16, 32, 64, Q8_AMX_CONV(qrt_q8_conv_tile_16x32__amx), NULL,
+     Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2, Q8_X86(AMX, qrt_q8_gemm_tile_64x32__amx),
+     Q8_AMX_CONV(qrt_q8_conv_tile_rq_32x32__amx), Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 0, 16, 256,
+     Q8_X86(AMX, qrt_q8_gemm_done__amx), Q8_X86(AMX, qrt_q8_lanes4__avx512vnni), 16},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
      Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, NULL},
+     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, NULL, 0},
     {"q8_conv_8x12_gemm_4x16__dotprod", DOT, 4, 0x80, 16, 8, 12, 4, Q8_ARM(DOT, qrt_q8_conv_tile_8x12__dotprod),
      Q8_ARM(DOT, qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(DOT, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, Q8_ARM(DOT, qrt_q8_lanes4__neon)},
+     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, Q8_ARM(DOT, qrt_q8_lanes4__neon), 0},
 };
 #undef AVX2
 #undef VNNI
@@ -89,7 +93,7 @@ enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 static const q8_variant_t kAmxSmallM = {
     "q8_gemm_6x64__avx512vnni (amx layout)", QRT_ISA_AMX, 4, 0, 16, 8, 48, 6, NULL, NULL,
     Q8_X86(QRT_ISA_AMX, qrt_q8_requant__avx512vnni), 4, Q8_X86(QRT_ISA_AMX, qrt_q8_gemm_tile_6x64__avx512vnni),
-    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL, NULL};
+    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL, NULL, 0};
 enum { Q8_AMX_MIN_M = 16 }; /* fewer rows: kAmxSmallM */
 
 /* x86 levels are 1-15, aarch64 levels 16-31 (qrt.h): the rows that may serve a limit. */
@@ -129,8 +133,9 @@ typedef struct {
   size_t panel_bytes, size;                /* one panel; the whole packed buffer (0: too large) */
 } q8_vgeom_t;
 
+/* linear: Linear weights (kga padding), else convolution weights (conv_kb blocks). */
 static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, int64_t groups, int64_t kh,
-                           int64_t kw) {
+                           int64_t kw, int linear) {
   q8_vgeom_t g;
   g.merge = q8_merge(groups, c_in, c_out);
   groups /= g.merge;
@@ -138,6 +143,8 @@ static q8_vgeom_t q8_vgeom(const q8_variant_t *v, int64_t c_in, int64_t c_out, i
   g.cig = c_in / groups, g.cog = c_out / groups, g.taps = kh * kw;
   g.ncg = (g.cig + v->cpg - 1) / v->cpg;
   g.kg = q8_pad_kg(v, g.ncg * g.taps);
+  if (!linear) /* the amx conv layout: ceil(ncg / conv_kb) blocks of conv_kb per tap */
+    g.kg = g.taps * (v->conv_kb ? (g.ncg + v->conv_kb - 1) / v->conv_kb * v->conv_kb : g.ncg);
   g.panels = (g.cog + v->pw - 1) / v->pw;
   /* bounded well below 2^62 by the scalar size check (c_out * k * 4 fits int64) */
   const double total = (double)groups * (double)g.panels * (double)g.kg * v->pw * 4.0;
@@ -154,7 +161,7 @@ static size_t q8_packed_size(int64_t c_in, int64_t c_out, int64_t groups, int64_
   size_t need = qrt_q8_packed_size__scalar(c_out, k);
   for (int i = 0; need && i < Q8_N_VARIANTS; i++) {
     if (kVariants[i].linear_only && !linear) continue;
-    const size_t s = q8_vgeom(&kVariants[i], c_in, c_out, groups, kh, kw).size;
+    const size_t s = q8_vgeom(&kVariants[i], c_in, c_out, groups, kh, kw, linear).size;
     need = s == 0 ? 0 : s > need ? s : need;
   }
   if (need && groups > 1 && c_in == groups && c_out == groups) { /* the depthwise layout (q8_dwconv.c) */
@@ -239,6 +246,17 @@ static int q8_weights_fit_s8(const q8_pack_args_t *a) {
   return 1;
 }
 
+/* Convolutions take the amx row when their channel groups fill an A tile's
+ * conv_kb lane groups (61 input channels per group and more: a function of the
+ * shape only). With fewer, a tdpbsud does a fraction of its work and the
+ * avx512vnni tile is faster (qrt_bench_q8: 1x1 16->96 @112 0.36 ms on amx
+ * tiles of 4 lane groups, 0.26 on avx512vnni; the 7x7 stem 5.5 against 0.9). */
+static int q8_conv_row_fits(const q8_variant_t *v, const q8_pack_args_t *a) {
+  if (!v->conv_kb) return 1;
+  const int64_t cig = a->c_in / (a->groups / q8_merge(a->groups, a->c_in, a->c_out));
+  return (cig + v->cpg - 1) / v->cpg >= v->conv_kb;
+}
+
 /* The newest variant up to `limit` that can hold these weights; NULL: scalar.
  * A level of this build's architecture (or QRT_ISA_NATIVE) picks among the rows
  * it has tiles for; a level of the other architecture among that one's rows
@@ -250,7 +268,7 @@ static const q8_variant_t *q8_choose(const q8_pack_args_t *a, qrt_isa_t limit) {
   for (int i = 0; i < Q8_N_VARIANTS; i++) {
     const q8_variant_t *v = &kVariants[i];
     if (native ? !q8_has_tiles(v) : v->isa > limit || !q8_same_arch(v->isa, limit)) continue;
-    if (v->linear_only && a->kind == Q8_KIND_CONV) continue;
+    if (a->kind == Q8_KIND_CONV && (v->linear_only || !q8_conv_row_fits(v, a))) continue;
     if (v->cpg == 4) {
       if (fits < 0) fits = q8_weights_fit_s8(a);
       if (!fits) continue; /* byte lanes: weights past s8 use an int16 variant */
@@ -262,7 +280,9 @@ static const q8_variant_t *q8_choose(const q8_pack_args_t *a, qrt_isa_t limit) {
 
 static void q8_pack_vector(const q8_variant_t *v, const q8_pack_args_t *a, void *packed) {
   qrt_q8_pack_common(a, (int32_t)v->isa, packed);
-  const q8_vgeom_t g = q8_vgeom(v, a->c_in, a->c_out, a->groups, a->kernel_h, a->kernel_w);
+  const q8_vgeom_t g = q8_vgeom(v, a->c_in, a->c_out, a->groups, a->kernel_h, a->kernel_w, a->kind != Q8_KIND_CONV);
+  const int64_t kb = v->conv_kb, nb = kb ? (g.ncg + kb - 1) / kb : 0; /* the amx conv layout's blocks */
+  const int blocks = a->kind == Q8_KIND_CONV && kb;
   const q8_packed_view_t pv = q8_view(packed);
   int32_t *wsum = (int32_t *)pv.rest;
   uint8_t *panels = (uint8_t *)pv.rest + q8_align64((size_t)a->c_out * 4);
@@ -279,8 +299,12 @@ static void q8_pack_vector(const q8_variant_t *v, const q8_pack_args_t *a, void 
       for (int64_t i = 0; i < cig; i++)
         for (int64_t t = 0; t < g.taps; t++) {
           const int32_t d = qrt_q8_load(wq->type, a->w, (o * cig + i) * g.taps + t) - zw;
-          const int64_t ci = ci0 + i, kg = (ci / v->cpg) * g.taps + t, j = ci % v->cpg;
+          const int64_t ci = ci0 + i, cg = ci / v->cpg, kg = cg * g.taps + t, j = ci % v->cpg;
           uint8_t *lane = panel + (size_t)(kg * v->pw + c) * 4;
+          if (blocks) { /* block cg / kb of tap t, row c, column cg - s_b */
+            const int64_t b = cg / kb, sb = b * kb < g.ncg - kb ? b * kb : g.ncg - kb;
+            lane = panel + (size_t)(((t * nb + b) * v->pw + c) * kb + cg - sb) * 4;
+          }
           if (v->cpg == 4) {
             lane[j] = (uint8_t)(int8_t)d;
           } else {
@@ -347,8 +371,10 @@ static qrt_status_t q8_check_packed(const void *packed, int kind, const q8_varia
   const q8_variant_t *v = q8_variant_of(h->variant);
   /* Linear weights packed for amx where the tiles are not usable (a CPU
    * without AMX, or Linux refused the tile state): the avx512vnni tile runs
-   * the same layout */
-  if (v && v->isa == QRT_ISA_AMX && q8_cpu_isa() < v->isa && q8_cpu_isa() >= QRT_ISA_AVX512VNNI && kAmxSmallM.gemm_mn)
+   * the same layout (convolutions packed for amx have their own layout:
+   * QRT_UNSUPPORTED) */
+  if (v && v->isa == QRT_ISA_AMX && kind != Q8_KIND_CONV && q8_cpu_isa() < v->isa &&
+      q8_cpu_isa() >= QRT_ISA_AVX512VNNI && kAmxSmallM.gemm_mn)
     v = &kAmxSmallM;
   else if (!v || q8_cpu_isa() < v->isa) return QRT_UNSUPPORTED;
   *out = v;
@@ -566,7 +592,7 @@ static void q8_conv_setup(q8_conv_job_t *j, const q8_variant_t *v, const qrt_con
   qrt_conv2d_output_size(p, h, w, &OH, &OW);
   j->v = v, j->p = p;
   j->pv = q8_view(packed);
-  j->vg = q8_vgeom(v, c_in, c_out, p->groups, p->kernel_h, p->kernel_w);
+  j->vg = q8_vgeom(v, c_in, c_out, p->groups, p->kernel_h, p->kernel_w, 0);
   j->g = q8_planes_geom(v, p, j->vg.cig, h, w, OH, OW);
   j->panels = (const uint8_t *)j->pv.rest + q8_align64((size_t)c_out * 4);
   j->planes = (uint8_t *)align_up64(scratch);
@@ -697,6 +723,7 @@ static qrt_status_t q8_conv2d_vector(const q8_variant_t *v, const qrt_conv2d_par
       q8_conv_fill(&j, 0, j.g.ncg);
       for (int64_t q0 = 0; q0 < j.Q; q0 += v->np) q8_conv_positions(&j, q0, acc, ybuf);
     }
+  if (v->done) v->done();
   return QRT_OK;
 }
 
@@ -718,6 +745,7 @@ static void q8_conv_positions_task(void *arg, int64_t t, int worker) {
   _Alignas(64) int32_t acc[Q8_TILE_MAX];
   uint8_t ybuf[256];
   q8_conv_positions(j, t * j->v->np, acc, ybuf);
+  if (j->v->done) j->v->done(); /* the next task may run on another thread */
 }
 
 /* Per image and merged group: the lane groups of the planes, then every run of
@@ -831,6 +859,7 @@ static qrt_status_t q8_conv2d_packed_run(qrt_pool_t *pool, const qrt_conv2d_para
     qrt_q8_conv2d__scalar(p, n, c_in, h, w, x, c_out, packed, y);
     return QRT_OK;
   }
+  if (!v->conv_tile) return QRT_UNSUPPORTED; /* the amx conv tiles, not in this model's plan (qrt_plan.h) */
   const int xb = xl == QRT_LAYOUT_NCHW4C, yb = yl == QRT_LAYOUT_NCHW4C;
   if (qrt_pool_threads(pool) > 1 && q8_tiles_fit(v))
     return q8_conv2d_vector_mt(pool, v, p, n, c_in, h, w, x, xb, c_out, packed, y, yb, scratch, scratch_size);
@@ -1009,7 +1038,8 @@ qrt_status_t qrt_q8_packed_info(const void *packed, size_t size, qrt_q8_packed_i
   } else {
     for (int i = 0; i < Q8_N_VARIANTS; i++)
       if ((int32_t)kVariants[i].isa == h->variant)
-        used = q8_vgeom(&kVariants[i], h->c_in, h->c_out, h->groups, h->kernel_h, h->kernel_w).size;
+        used = q8_vgeom(&kVariants[i], h->c_in, h->c_out, h->groups, h->kernel_h, h->kernel_w,
+                        h->kind != Q8_KIND_CONV).size;
   }
   if (used == 0 || used > size) return QRT_INVALID_ARGUMENT;
   const qrt_q8_packed_info_t r = {h->kind, (qrt_isa_t)h->variant, (qrt_dtype_t)h->x_type, (qrt_dtype_t)h->w_type,
@@ -1061,6 +1091,7 @@ typedef struct {
   int64_t r0, rb;              /* the row block: rows r0 .. r0 + rb */
   const uint8_t *lanes;        /* its lanes */
   int64_t chunk, n_chunks;     /* threads: row tiles per task, in rows, and tasks per panel group */
+  int all_finite;              /* static: every multiplier is finite (checked once per call) */
 } q8_gemm_job_t;
 
 /* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). */
@@ -1072,7 +1103,7 @@ static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64
   memset(j, 0, sizeof *j);
   j->v = v;
   j->pv = q8_view(packed);
-  j->vg = q8_vgeom(v, k, n, 1, 1, 1);
+  j->vg = q8_vgeom(v, k, n, 1, 1, 1, 1);
   j->panels = (const uint8_t *)j->pv.rest + q8_align64((size_t)n * 4);
   j->wsum = (const int32_t *)j->pv.rest;
   j->x = x, j->x_scales = x_scales, j->x_zero_points = x_zero_points, j->x_ps = x_params_stride;
@@ -1088,6 +1119,8 @@ static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64
   j->lane_buf = (uint8_t *)align_up64(scratch);
   const q8_out_t out = {j->pv.h->y_zero_point, j->pv.h->y_qmin, j->pv.h->y_qmax};
   j->out = out;
+  j->all_finite = 1;
+  for (int64_t c = 0; y && c < n; c++) j->all_finite &= fabsf(j->pv.scale[c]) <= 3.40282347e38f;
   return QRT_OK;
 }
 
@@ -1119,7 +1152,7 @@ static void q8_gemm_tiles(const q8_gemm_job_t *j, int64_t pi, int64_t t0a, int64
   const uint8_t *w = j->panels + (size_t)pi * j->vg.panel_bytes;
   /* static, every multiplier finite: the tile requantizes from its registers */
   int fuse = !j->yf && v->gemm_mn;
-  for (int64_t c = 0; fuse && c < nt; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
+  for (int64_t c = 0; fuse && !j->all_finite && c < nt; c++) fuse = fabsf(pv->scale[o0 + c]) <= 3.40282347e38f;
   for (int64_t k0 = 0; k0 < j->vg.kg; k0 += j->kc) {
     const int64_t kn = j->vg.kg - k0 < j->kc ? j->vg.kg - k0 : j->kc;
     const int last = k0 + kn == j->vg.kg;
@@ -1357,7 +1390,7 @@ qrt_status_t qrt_q8_gemm_tiles_used(const void *packed, size_t size, int64_t m, 
    * state run the avx512vnni tile with shapes not listed here (qrt_plan.h:
    * its fallback) */
   if (!v || !v->gemm_nv || v->mr > 8 || v->gemm_nv > 8 || m == 0) return QRT_OK;
-  const q8_vgeom_t g = q8_vgeom(v, in.k, in.c_out, 1, 1, 1);
+  const q8_vgeom_t g = q8_vgeom(v, in.k, in.c_out, 1, 1, 1, 1);
   const int64_t mb = q8_gemm_rows_per_block(v, m, g.kg);
   for (int64_t r0 = 0; r0 < m; r0 += mb) {
     const int64_t rb = m - r0 < mb ? m - r0 : mb;

@@ -1,5 +1,6 @@
-/* Int8 Linear tile for AMX-INT8 (tdpbusd); built with -mamx-tile -mamx-int8 and
- * the AVX-512 VNNI row's flags (the epilogue is that row's requantization).
+/* Int8 Linear and convolution tiles for AMX-INT8 (tdpbusd, tdpbsud); built with
+ * -mamx-tile -mamx-int8 and the AVX-512 VNNI row's flags (the epilogue is that
+ * row's requantization). The convolution tiles are at the end of the file.
  * Contract: gemm_mn in q8_conv_gemm_internal.h; the driver is q8_conv_gemm.c,
  * whose AMX row packs Linear weights as the VNNI row does (4 s8 weights per
  * lane, panels of 16 channels) with the lane groups padded by zero weights to
@@ -27,6 +28,13 @@
 #include <string.h>
 
 #include "q8_conv_gemm_internal.h"
+#include "q8_requant_avx512.h"
+
+/* GCC 12's tile intrinsics are volatile asm without a memory operand: the
+ * compiler knows neither that tileloadd reads the lanes written before the
+ * call nor that tilestored writes acc, which the requantization then reads
+ * (with LTO both may be inlined here). A memory barrier on each side. */
+#define AMX_MEMORY_BARRIER() __asm__ volatile("" : : : "memory")
 
 typedef struct {
   uint8_t palette, start_row, reserved[14];
@@ -36,7 +44,9 @@ typedef struct {
 
 _Static_assert(sizeof(amx_cfg_t) == 64, "the tile configuration is 64 bytes");
 
-/* The configuration this thread's tiles hold: rows0 | rows1 << 8 | nv << 16, 0 none. */
+/* The configuration this thread's tiles hold: rows0 | rows1 << 8 | nv << 16
+ * (Linear), AMX_CONV_KEY (convolutions), 0 none. */
+enum { AMX_CONV_KEY = 1 << 24 };
 static _Thread_local int amx_loaded;
 
 static void amx_configure(int rows0, int rows1, int nv) {
@@ -65,7 +75,8 @@ static void amx_configure(int rows0, int rows1, int nv) {
  * int32 apart (the gemm_mn layout). */
 static inline __attribute__((always_inline)) void amx_mn(const int H, const int NV, int64_t n_kg,
                                                          const uint8_t *x, int64_t ldx, const uint8_t *w,
-                                                         int64_t panel_stride, int64_t add, int32_t *acc) {
+                                                         int64_t panel_stride, int64_t add, int32_t *acc,
+                                                         const int32_t *bias) {
   const int64_t lda = NV * 64; /* bytes between acc rows */
   int32_t *c1 = acc + 16 * NV * 16; /* the second row half */
   if (add) {
@@ -73,6 +84,11 @@ static inline __attribute__((always_inline)) void amx_mn(const int H, const int 
     if (NV == 2) _tile_loadd(1, acc + 16, lda);
     if (H == 2) _tile_loadd(2, c1, lda);
     if (H == 2 && NV == 2) _tile_loadd(3, c1 + 16, lda);
+  } else if (bias) { /* every row starts at the bias: stride 0 */
+    _tile_loadd(0, bias, 0);
+    if (NV == 2) _tile_loadd(1, bias + 16, 0);
+    if (H == 2) _tile_loadd(2, bias, 0);
+    if (H == 2 && NV == 2) _tile_loadd(3, bias + 16, 0);
   } else {
     _tile_zero(0);
     if (NV == 2) _tile_zero(1);
@@ -104,21 +120,30 @@ static inline __attribute__((always_inline)) void amx_mn(const int H, const int 
  * renamed: one set would serialize multiply, store and the next multiply). */
 static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const uint8_t *x, int64_t ldx,
                                                              const uint8_t *w, int64_t panel_stride,
-                                                             int32_t *acc) {
+                                                             int32_t *acc, const q8_gemm_rq_t *rq) {
   const int64_t lda = NV * 64, q = 16 * NV * 16; /* bytes between acc rows; int32 per quarter */
   _tile_loadd(6, w, 64);
   if (NV == 2) _tile_loadd(7, w + panel_stride, 64);
+  /* with rq the sums start at the bias (stride 0: every row), and each quarter
+   * is requantized after its store, while the next quarters multiply */
 #define AMX_QUARTER(C0, C1, A, i)                          \
   _tile_loadd(A, x + (i) * 16 * ldx, ldx);                 \
-  _tile_zero(C0);                                          \
+  if (rq) _tile_loadd(C0, rq->bias, 0);                    \
+  else _tile_zero(C0);                                     \
   _tile_dpbusd(C0, A, 6);                                  \
   if (NV == 2) {                                           \
-    _tile_zero(C1);                                        \
+    if (rq) _tile_loadd(C1, rq->bias + 16, 0);             \
+    else _tile_zero(C1);                                   \
     _tile_dpbusd(C1, A, 7);                                \
   }
 #define AMX_STORE(C0, C1, i)                               \
   _tile_stored(C0, acc + (i) * q, lda);                    \
-  if (NV == 2) _tile_stored(C1, acc + (i) * q + 16, lda);
+  if (NV == 2) _tile_stored(C1, acc + (i) * q + 16, lda);  \
+  if (rq) {                                                \
+    AMX_MEMORY_BARRIER();                                  \
+    qrt_q8_requant_tile__avx512vnni(16, rq->nt, acc + (i) * q, NV * 16, NULL, rq->mult, rq->o, \
+                                    rq->y + (i) * 16 * rq->ldy, rq->ldy);                      \
+  }
   AMX_QUARTER(0, 1, 4, 0)
   AMX_QUARTER(2, 3, 5, 1)
   AMX_STORE(0, 1, 0)
@@ -131,11 +156,6 @@ static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const
 #undef AMX_STORE
 }
 
-/* GCC 12's tile intrinsics are volatile asm without a memory operand: the
- * compiler knows neither that tileloadd reads the lanes written before the
- * call nor that tilestored writes acc, which the requantization then reads
- * (with LTO both may be inlined here). A memory barrier on each side. */
-#define AMX_MEMORY_BARRIER() __asm__ volatile("" : : : "memory")
 
 /* Rows in halves of 32 (2 x 2 tiles), or 64 rows of one K step (amx_k16_64). */
 void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
@@ -144,8 +164,10 @@ void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
   AMX_MEMORY_BARRIER();
   if (mr == 64 && n_kg == 16 && !add) {
     amx_configure(16, 16, (int)nv);
-    if (nv == 2) amx_k16_64(2, x, ldx, w, panel_stride, acc);
-    else amx_k16_64(1, x, ldx, w, panel_stride, acc);
+    if (nv == 2) amx_k16_64(2, x, ldx, w, panel_stride, acc, rq);
+    else amx_k16_64(1, x, ldx, w, panel_stride, acc, rq);
+    AMX_MEMORY_BARRIER();
+    return;
   } else {
     for (int64_t r0 = 0; r0 < mr; r0 += 32) {
       const int64_t rows = mr - r0 < 32 ? mr - r0 : 32;
@@ -153,21 +175,141 @@ void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
       const uint8_t *xr = x + r0 * ldx;
       int32_t *ar = acc + r0 * nv * 16;
       amx_configure(rows0, rows1, (int)nv);
+      const int32_t *bias = rq && !add ? rq->bias : NULL; /* the only K block: start at the bias */
       if (rows1) {
-        if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
-        else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+        if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
+        else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
       } else {
-        if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar);
-        else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar);
+        if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
+        else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
       }
     }
   }
   AMX_MEMORY_BARRIER();
-  if (rq) qrt_q8_requant_tile__avx512vnni(mr, rq->nt, acc, nv * 16, rq->bias, rq->mult, rq->o, rq->y, rq->ldy);
+  /* the sums hold the bias when this is the only K block (rq without add);
+   * after earlier blocks (add) they do not: the requantization adds it */
+  if (rq)
+    qrt_q8_requant_tile__avx512vnni(mr, rq->nt, acc, nv * 16, add ? rq->bias : NULL, rq->mult, rq->o, rq->y, rq->ldy);
 }
 
 void qrt_q8_gemm_done__amx(void) {
   if (!amx_loaded) return;
   _tile_release();
   amx_loaded = 0;
+}
+
+/* ---- convolutions ----------------------------------------------------------------
+ * The driver's planes (q8_conv_gemm.c) hold, per channel group cg, lanes of 4
+ * input channels at consecutive positions q; tap t of position q is the lane
+ * at q + tap_off[t] (bytes / 4) of the group's plane, cg_stride bytes after the
+ * previous group's. So 16 consecutive positions of one (cg, tap) are 64
+ * contiguous bytes, and 16 channel groups of them, cg_stride apart, are a B
+ * tile: tdpbsud with an A tile of 16 channels x 16 lanes (s8 weights, the amx
+ * conv layout of q8_conv_gemm_internal.h; n_cg >= 16) adds to C[c][j]
+ * the exact products of channel c's weights and position j's u8 lanes, the
+ * VNNI row's sums (weights 0 where a block overlaps the one before add
+ * nothing). C is channels x positions: each row is one output channel's run
+ * of 16 positions, the order the requantization stores. */
+
+/* Tiles, all 16 rows of 64 bytes: C 0-3 (channel half i, positions j: 2i + j),
+ * A 4-5 (the two panels), B 6-7 (positions 0-15 and 16-31). */
+static void amx_configure_conv(void) {
+  if (amx_loaded == AMX_CONV_KEY) return;
+  amx_loaded = AMX_CONV_KEY;
+  _Alignas(64) amx_cfg_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int i = 0; i < 8; i++) cfg.rows[i] = 16, cfg.colsb[i] = 64;
+  __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
+}
+
+/* The sums of NA panels (16 channels each, panel_stride bytes apart) x NB
+ * blocks of 16 positions in C tiles, stored to buf (row c of channel c, 32
+ * int32 per row: positions 0-15, then 16-31). */
+static inline __attribute__((always_inline)) void amx_conv_sums(const int NA, const int NB, int64_t n_cg,
+                                                                int64_t cg_stride, int64_t n_taps,
+                                                                const int64_t *tap_off, const uint8_t *x,
+                                                                const uint8_t *w, int64_t panel_stride,
+                                                                int32_t *buf) {
+  const int64_t nb = (n_cg + 15) / 16; /* n_cg >= 16 */
+  _tile_zero(0);
+  if (NB == 2) _tile_zero(1);
+  if (NA == 2) _tile_zero(2);
+  if (NA == 2 && NB == 2) _tile_zero(3);
+  for (int64_t t = 0; t < n_taps; t++)
+    for (int64_t b = 0; b < nb; b++) {
+      const int64_t sb = 16 * b < n_cg - 16 ? 16 * b : n_cg - 16;
+      const uint8_t *xb = x + sb * cg_stride + tap_off[t], *wb = w + (t * nb + b) * 1024;
+      _tile_loadd(6, xb, cg_stride);
+      if (NB == 2) _tile_loadd(7, xb + 64, cg_stride);
+      _tile_loadd(4, wb, 64);
+      _tile_dpbsud(0, 4, 6);
+      if (NB == 2) _tile_dpbsud(1, 4, 7);
+      if (NA == 2) {
+        _tile_loadd(5, wb + panel_stride, 64);
+        _tile_dpbsud(2, 5, 6);
+        if (NB == 2) _tile_dpbsud(3, 5, 7);
+      }
+    }
+  _tile_stored(0, buf, 128);
+  if (NB == 2) _tile_stored(1, buf + 16, 128);
+  if (NA == 2) _tile_stored(2, buf + 16 * 32, 128);
+  if (NA == 2 && NB == 2) _tile_stored(3, buf + 16 * 32 + 16, 128);
+}
+
+/* Bits [lo, hi) of a 32-bit mask, 0 <= lo <= hi <= 32. */
+static inline __mmask32 mask32_bits(int64_t lo, int64_t hi) {
+  const uint32_t below_hi = hi >= 32 ? ~0u : (1u << hi) - 1;
+  return (__mmask32)(below_hi & ~((1u << lo) - 1));
+}
+
+/* conv_rq: channels in pairs of panels (32), positions np <= 32; each
+ * channel's stored sums plus its bias requantized by q8_rq512 (the VNNI row's
+ * requantization), truncated to bytes (exact: the values are in [qmin, qmax])
+ * and stored with one masked store per output-row segment. */
+static inline __attribute__((always_inline)) void amx_conv_rq(const int NB, int64_t n_cg, int64_t cg_stride,
+                                                              int64_t n_taps, const int64_t *tap_off,
+                                                              const uint8_t *x, const uint8_t *w,
+                                                              const q8_conv_rq_t *rq) {
+  _Alignas(64) int32_t buf[32 * 32];
+  const q8_rq512_t k = q8_rq512_init(rq->o);
+  __mmask32 sm[Q8_CONV_MAX_SEGS];
+  int64_t so[Q8_CONV_MAX_SEGS];
+  const int64_t ns = rq->n_seg;
+  for (int64_t s = 0; s < ns; s++)
+    sm[s] = mask32_bits(rq->seg[3 * s], rq->seg[3 * s + 1]), so[s] = rq->seg[3 * s + 2] - rq->seg[3 * s];
+  for (int64_t c0 = 0; c0 < rq->nc; c0 += 32) {
+    const int64_t nc = rq->nc - c0 < 32 ? rq->nc - c0 : 32;
+    const uint8_t *wc = w + c0 / 16 * rq->panel_stride;
+    if (nc > 16) amx_conv_sums(2, NB, n_cg, cg_stride, n_taps, tap_off, x, wc, rq->panel_stride, buf);
+    else amx_conv_sums(1, NB, n_cg, cg_stride, n_taps, tap_off, x, wc, rq->panel_stride, buf);
+    AMX_MEMORY_BARRIER();
+    for (int64_t c = 0; c < nc; c++) {
+      const __m512i b = _mm512_set1_epi32(rq->bias[c0 + c]);
+      const __m512 mv = _mm512_set1_ps(rq->mult[c0 + c]);
+      const __m128i q0 = _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_load_si512(buf + 32 * c), b), mv));
+      const __m128i q1 = NB == 2 ? _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_load_si512(buf + 32 * c + 16), b), mv))
+                                 : q0;
+      const __m256i q = _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1);
+      uint8_t *yc = rq->y + (c0 + c) * rq->ldy;
+      for (int64_t s = 0; s < ns; s++) _mm256_mask_storeu_epi8(yc + so[s], sm[s], q);
+    }
+  }
+}
+
+void qrt_q8_conv_tile_rq_32x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                    const uint8_t *x, const uint8_t *w, const q8_conv_rq_t *rq) {
+  AMX_MEMORY_BARRIER();
+  amx_configure_conv();
+  if (rq->np > 16) amx_conv_rq(2, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+  else amx_conv_rq(1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+}
+
+/* conv_tile: one panel x 32 positions, acc[c * 32 + j]. */
+void qrt_q8_conv_tile_16x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                 const uint8_t *x, const uint8_t *w, int32_t *acc) {
+  AMX_MEMORY_BARRIER();
+  amx_configure_conv();
+  amx_conv_sums(1, 2, n_cg, cg_stride, n_taps, tap_off, x, w, 0, acc);
+  AMX_MEMORY_BARRIER();
 }

@@ -395,23 +395,34 @@ void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, i
 }
 
 /* requant_tile: rows x nt sums of a stored tile (row r at acc + r * lda), plus
- * bias[c], requantized with the finite multipliers mult[c] (q8_rq512) and stored
- * as bytes: y[r * ldy + c] for c < nt <= 32. The constants of the 32 channels
- * are loaded once; the values are in [qmin, qmax], so vpmovdb's truncation to
- * bytes is exact for u8 and s8 alike. */
-void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *acc, int64_t lda,
-                                     const int32_t *bias, const float *mult, const q8_out_t *o, uint8_t *y,
-                                     int64_t ldy) {
+ * bias[c] (bias NULL: the sums include it), requantized with the finite
+ * multipliers mult[c] (q8_rq512) and stored as bytes: y[r * ldy + c] for c <
+ * nt <= 32. The constants of the 32 channels are loaded once. The values
+ * before + zp are in [qmin - zp, qmax - zp] (|.| <= 255), so a whole row of 32
+ * goes to bytes as the conv tile's do: vpackssdw (exact), + zp by vpaddsw
+ * (exact, into [qmin, qmax]), vpackuswb (qmin >= 0) or vpacksswb (s8 range),
+ * both exact there, and vpermd back to channel order; a shorter row by
+ * vpmovdb, whose truncation to bytes is exact for u8 and s8 alike. */
+/* not inlined (LTO would copy it into each of the amx tile's call sites) */
+__attribute__((noinline)) void qrt_q8_requant_tile__avx512vnni(int64_t rows, int64_t nt, const int32_t *acc,
+                                                               int64_t lda, const int32_t *bias, const float *mult,
+                                                               const q8_out_t *o, uint8_t *y, int64_t ldy) {
   const q8_rq512_t k = q8_rq512_init(o);
   const __mmask16 m0 = mask_first(nt), m1 = mask_first(nt - 16);
-  const __m512i b0 = _mm512_maskz_loadu_epi32(m0, bias), b1 = _mm512_maskz_loadu_epi32(m1, bias + 16);
+  const __m512i b0 = bias ? _mm512_maskz_loadu_epi32(m0, bias) : _mm512_setzero_si512();
+  const __m512i b1 = bias ? _mm512_maskz_loadu_epi32(m1, bias + 16) : _mm512_setzero_si512();
   const __m512 v0 = _mm512_maskz_loadu_ps(m0, mult), v1 = _mm512_maskz_loadu_ps(m1, mult + 16);
   if (nt == 32) {
+    const __m512i zp = _mm512_set1_epi16((int16_t)o->zero_point);
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const int is_u8 = o->qmin >= 0;
     for (int64_t r = 0; r < rows; r++) {
       const int32_t *a = acc + r * lda;
-      const __m128i q0 = _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_loadu_si512(a), b0), v0));
-      const __m128i q1 = _mm512_cvtepi32_epi8(q8_rq512(&k, _mm512_add_epi32(_mm512_loadu_si512(a + 16), b1), v1));
-      _mm256_storeu_si256((__m256i *)(y + r * ldy), _mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1));
+      const __m512i q0 = q8_rq512_nozp(&k, _mm512_add_epi32(_mm512_loadu_si512(a), b0), v0);
+      const __m512i q1 = q8_rq512_nozp(&k, _mm512_add_epi32(_mm512_loadu_si512(a + 16), b1), v1);
+      const __m512i p = _mm512_adds_epi16(_mm512_packs_epi32(q0, q1), zp);
+      const __m512i b = is_u8 ? _mm512_packus_epi16(p, p) : _mm512_packs_epi16(p, p);
+      _mm256_storeu_si256((__m256i *)(y + r * ldy), _mm512_castsi512_si256(_mm512_permutexvar_epi32(order, b)));
     }
     return;
   }

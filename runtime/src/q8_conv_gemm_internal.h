@@ -26,7 +26,15 @@
  * or CPG = 2 int16 values (int16 x int16, vpmaddwd, smlal); channels past cig or
  * cog are 0. The layout depends on CPG and PW only, so rows of one shape share it:
  * avx2 and neon (CPG 2, PW 8), avx512vnni and dotprod (CPG 4, PW 16; their
- * static bias differs by 128 * wsum, see q8_lane_xoff). */
+ * static bias differs by 128 * wsum, see q8_lane_xoff).
+ * The amx row's convolutions (conv_kb 16; only ncg >= 16) use AMX A tiles
+ * instead: per panel, for each tap t, each block b < NB = ceil(ncg / 16) of 16
+ * lane groups starting at channel group s_b = min(16 b, ncg - 16), and each of
+ * the PW channels c, the 16 lanes of channel groups s_b .. s_b + 15:
+ *   lane at ((t*NB + b)*PW + c)*16 + (cg - s_b) = the lane of (cg, t) above when
+ *   cg / 16 == b, else 0 (the last block overlaps the one before when
+ *   ncg % 16 != 0: its first lanes are that block's and hold 0),
+ * so a block is a tile of 16 rows x 64 bytes; KG = taps * NB * 16. */
 #define Q8_PACKED_MAGIC 0x50573851u /* "Q8WP" */
 enum { Q8_KIND_CONV = 1, Q8_KIND_GEMM = 2, Q8_KIND_GEMM_DYNAMIC = 3 };
 
@@ -221,6 +229,7 @@ typedef struct {
   int kc;          /* lane groups per K block (0: Q8_GEMM_KC) */
   void (*done)(void); /* or NULL: called by a thread after its last tile of a call */
   q8_lanes4_fn lanes4;   /* or NULL: the portable loop (q8_lane_row) */
+  int conv_kb;     /* convolutions packed as AMX A tiles of up to conv_kb lane groups (above); 0: panels */
 } q8_variant_t;
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -256,6 +265,13 @@ void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
                                  const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
                                  const q8_gemm_rq_t *rq);
 void qrt_q8_gemm_done__amx(void);
+/* conv_tile (16 channels x 32 positions) and conv_rq of the AMX row, on the
+ * amx conv layout (above: n_cg channel groups, n_taps taps; the panel width
+ * is 16, so w is a panel and mc is 16). */
+void qrt_q8_conv_tile_16x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                 const uint8_t *x, const uint8_t *w, int32_t *acc);
+void qrt_q8_conv_tile_rq_32x32__amx(int64_t n_cg, int64_t cg_stride, int64_t n_taps, const int64_t *tap_off,
+                                    const uint8_t *x, const uint8_t *w, const q8_conv_rq_t *rq);
 void qrt_q8_lanes4__avx512vnni(int64_t n, const uint8_t *const *s, int64_t sw, int nch, uint8_t flip, uint8_t pad,
                                uint8_t *d);
 #endif

@@ -40,6 +40,12 @@
 #define QRT_PLAN_Q8_GEMM_TILES 0xffffffffffffffffull
 #endif
 
+/* The amx row's convolution tiles (q8_conv_gemm__amx.c): some convolution's
+ * weights are packed for the amx row (its Linear tiles follow QRT_PLAN_Q8_ROWS). */
+#ifndef QRT_PLAN_Q8_AMX_CONV
+#define QRT_PLAN_Q8_AMX_CONV 1
+#endif
+
 #define QRT_PLAN_Q8_ROW(isa) ((QRT_PLAN_Q8_ROWS >> (isa)) & 1u)
 #define QRT_PLAN_Q8_GEMM_TILE(mr, nv) ((QRT_PLAN_Q8_GEMM_TILES >> (((mr) - 1) * 8 + (nv) - 1)) & 1u)
 

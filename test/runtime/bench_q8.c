@@ -7,7 +7,7 @@
  *         most 2); the best time is reported.
  *   filter: only layers whose name contains it ("3x3", "@7", "dw", "fc", ...;
  *           "" for all; "1x1/1" is mobilenet_v2's pointwise layers, with their total).
- *   isa: only that variant (a qrt_isa_name: "avx512vnni", "avx2_fma", ...).
+ *   isa: only that variant (a qrt_isa_name: "avx512vnni", "amx", "avx2_fma", ...).
  * Every variant this CPU has is packed explicitly (qrt_q8_conv2d_pack_weights_isa)
  * and timed on the same data: u8 activations (zero point 128), s8 symmetric
  * per-channel weights, u8 output with a fused Relu range. GOP/s counts a
@@ -117,11 +117,12 @@ int main(int argc, char **argv) {
   const char *filter = argc > 2 && argv[2][0] ? argv[2] : NULL;
   const char *only = argc > 3 ? argv[3] : NULL;
   /* one per layout: the AVX512F level packs the avx2 layout */
-  const qrt_isa_t all[] = {QRT_ISA_SCALAR, QRT_ISA_AVX2_FMA, QRT_ISA_AVX512VNNI, QRT_ISA_NEON, QRT_ISA_DOTPROD};
-  qrt_isa_t lv[5];
+  const qrt_isa_t all[] = {QRT_ISA_SCALAR, QRT_ISA_AVX2_FMA, QRT_ISA_AVX512VNNI, QRT_ISA_AMX, QRT_ISA_NEON,
+                           QRT_ISA_DOTPROD};
+  qrt_isa_t lv[6];
   int nl = 0;
   const qrt_isa_t cpu = qrt_cpu_isa();
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < 6; i++)
     if ((all[i] == QRT_ISA_SCALAR || (cpu >= all[i] && (cpu >= QRT_ISA_NEON) == (all[i] >= QRT_ISA_NEON))) &&
         (!only || !strcmp(only, qrt_isa_name(all[i]))))
       lv[nl++] = all[i];
@@ -132,7 +133,7 @@ int main(int argc, char **argv) {
   printf("%-28s", "layer (ms, GOP/s)");
   for (int i = 0; i < nl; i++) printf(" %22s", qrt_isa_name(lv[i]));
   printf("\n");
-  double total[5] = {0}, total_pw[5] = {0};
+  double total[6] = {0}, total_pw[6] = {0};
   for (size_t si = 0; si < sizeof kShapes / sizeof kShapes[0]; si++) {
     char name[64];
     shape_name(&kShapes[si], name, sizeof name);

@@ -5,7 +5,8 @@
  * instruction would die of SIGILL), and weights packed for the amx row (what
  * `qcc compile --target=x86-64-v4-amx` embeds) must run on the VNNI tile with
  * the scalar row's bytes, at M sizes that take the 32-row AMX tiles when AMX
- * is there. Needs a CPU with AMX-INT8 (CPUID) to mean anything: elsewhere it
+ * is there; a convolution packed for amx has no such fallback (QRT_UNSUPPORTED).
+ * Needs a CPU with AMX-INT8 (CPUID) to mean anything: elsewhere it
  * prints why it checks nothing and passes. */
 #include <cpuid.h>
 #include <errno.h>
@@ -83,6 +84,30 @@ static void linear_case(int64_t m, int64_t n, int64_t k) {
   free(ws), free(bias), free(x), free(w), free(pk_ref), free(pk), free(scratch), free(want), free(got);
 }
 
+/* A convolution packed for the amx row (64 input channels: its A-tile layout,
+ * which the VNNI tile cannot read) is QRT_UNSUPPORTED there and writes nothing. */
+static void conv_case(void) {
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, 3, 3);
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+  const int64_t ci = 64, co = 16, h = 5, w = 5;
+  size_t ps;
+  void *pk = q8_pack_zero_conv(QRT_ISA_AMX, &p, ci, co, &ps);
+  const size_t cs = qrt_q8_conv2d_scratch_size(&p, ci, h, w, co);
+  uint8_t *x = calloc((size_t)(ci * h * w), 1), y[16 * 25];
+  void *scratch = malloc(cs);
+  qrt_q8_packed_info_t in;
+  CHECK_OK(qrt_q8_packed_info(pk, ps, &in));
+  CHECK(in.variant == QRT_ISA_AMX, "conv packed for %s, want amx", qrt_isa_name(in.variant));
+  memset(y, 0xa5, sizeof y);
+  CHECK(qrt_q8_conv2d_packed(&p, 1, ci, h, w, x, co, pk, y, scratch, cs) == QRT_UNSUPPORTED,
+        "an amx-packed convolution without the tile state must be QRT_UNSUPPORTED");
+  int untouched = 1;
+  for (size_t i = 0; i < sizeof y; i++) untouched &= y[i] == 0xa5;
+  CHECK(untouched, "the refused convolution wrote its output");
+  free(x), free(pk), free(scratch);
+}
+
 int main(void) {
   if (!cpu_has_amx_int8()) {
     printf("amx_refused: this CPU has no AMX-INT8 (CPUID.7.0:EDX[24,25]): nothing to check\n");
@@ -100,5 +125,6 @@ int main(void) {
   CHECK(qrt_cpu_isa() == QRT_ISA_AVX512VNNI, "cpu isa %s, want avx512vnni", qrt_isa_name(qrt_cpu_isa()));
   static const int64_t shapes[][3] = {{32, 64, 64}, {64, 48, 256}, {100, 33, 200}, {16, 16, 70}, {1, 100, 64}};
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) linear_case(shapes[i][0], shapes[i][1], shapes[i][2]);
+  conv_case();
   return test_finish("amx_refused");
 }

@@ -298,7 +298,7 @@ static int random_qconv(int idx, int kind) {
   /* every variant the CPU has (qrt_set_isa_limit): against the spelled-out
    * contract, and byte for byte against the scalar reference's output */
   qrt_isa_t lv[QRT_TEST_MAX_ISAS];
-  const int nl = isa_levels(lv);
+  const int nl = isa_levels_amx(lv);
   const size_t ss = qrt_q8_conv2d_unpacked_scratch_size(p, g.ci, g.h, g.w, g.co);
   const size_t ps = qrt_q8_conv2d_packed_weights_size(p, g.ci, g.co);
   const size_t cs = qrt_q8_conv2d_scratch_size(p, g.ci, g.h, g.w, g.co);
@@ -332,6 +332,102 @@ static int random_qconv(int idx, int kind) {
   free(packed), free(scratch), free(y), free(xb), free(wb), free(acc), free(want), free(xv), free(wv);
   free(bias), free(ws), free(wz);
   return ok;
+}
+
+/* ---- the AMX row ------------------------------------------------------------------ */
+
+/* Convolutions packed for the amx row (A tiles of 16 channels x 16 lane groups,
+ * B tiles of 16 positions) against the scalar row's bytes: input channels per
+ * group from 61 (16 lane groups, the least the row takes), whole blocks and
+ * overlapping last blocks (not a multiple of 4 or 64),
+ * output channels across the 16-channel panels and 32-channel pairs (tails),
+ * groups, 1x1 and kh x kw up to 3 with padding, strides 1-2, dilation, images up
+ * to 17 x 19 (position tails of the 32-position tile), zero points at the range
+ * ends, multipliers up to 2^8 one time in four, one infinite multiplier one time
+ * in eight (the per-panel path); no pool and pools of 2, 3 and 4 threads. */
+static int amx_conv_case(int idx, qrt_pool_t *pools, int n_pools) {
+  static const int64_t cis[] = {61, 62, 63, 64, 65, 67, 100, 127, 128, 130, 193, 256, 257, 300};
+  geom_t g;
+  for (;;) {
+    const int64_t G = idx % 5 == 4 ? rng_range(2, 3) : 1, k = idx % 3 == 0 ? 1 : rng_range(1, 3);
+    qrt_conv2d_params_init(&g.p, k, idx % 7 == 6 ? rng_range(1, 3) : k);
+    g.p.groups = G;
+    g.p.stride_h = g.p.stride_w = rng_range(1, 2);
+    if (idx % 6 == 5) g.p.dilation_h = g.p.dilation_w = 2;
+    if (k > 1) g.p.pad_top = g.p.pad_left = g.p.pad_bottom = g.p.pad_right = rng_range(0, 1);
+    g.n = rng_range(1, 2), g.ci = G * (idx % 2 ? cis[idx / 2 % 14] : rng_range(61, 200));
+    g.co = G * (idx % 4 == 3 ? rng_range(1, 80) : 16 * rng_range(1, 5));
+    if (g.ci == G && g.co == G) g.co = 2 * G; /* not depthwise (its own kernel) */
+    g.h = rng_range(1, 17), g.w = rng_range(1, 19);
+    if (qrt_conv2d_output_size(&g.p, g.h, g.w, &g.oh, &g.ow) == QRT_OK) break;
+  }
+  const qrt_conv2d_params_t *p = &g.p;
+  const int64_t K = g.ci / p->groups * p->kernel_h * p->kernel_w;
+  const int64_t nx = g.n * g.ci * g.h * g.w, nw = g.co * K, ny = g.n * g.co * g.oh * g.ow;
+  const qrt_dtype_t xt = rand_type(), yt = rand_type();
+  const qrt_q8_act_t xq = {xt, rand_scale(0.001f, 0.1f), rand_zp(xt)};
+  float *ws = malloc((size_t)g.co * sizeof *ws);
+  for (int64_t c = 0; c < g.co; c++) ws[c] = rand_scale(0.001f, 0.02f);
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, g.co, ws, 0, NULL};
+  int32_t *xv = malloc((size_t)nx * sizeof *xv), *wv = malloc((size_t)nw * sizeof *wv);
+  fill_q(xt, xv, nx);
+  fill_q(QRT_DTYPE_I8, wv, nw);
+  int32_t *bias = malloc((size_t)g.co * sizeof *bias);
+  for (int64_t o = 0; o < g.co; o++) bias[o] = (int32_t)rng_range(-(1 << 18), 1 << 18);
+  float yscale = xq.scale * ws[0] * 128.0f * 32.0f * sqrtf((float)K);
+  if (idx % 4 == 2) yscale = xq.scale * ws[0] / (float)(1 << rng_range(0, 8));
+  if (idx % 8 == 7) ws[rng_u32() % g.co] = 1e30f, yscale = 1e-30f;
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, yt, yscale, rand_zp(yt));
+  void *xb = to_bytes(xt, xv, nx), *wb = to_bytes(QRT_DTYPE_I8, wv, nw);
+  const size_t ps = qrt_q8_conv2d_packed_weights_size(p, g.ci, g.co);
+  const size_t cs = qrt_q8_conv2d_scratch_size_mt(p, g.ci, g.h, g.w, g.co, 4);
+  void *pk_ref = malloc(ps), *pk = malloc(ps), *scratch = malloc(cs);
+  uint8_t *want = malloc((size_t)ny), *y = malloc((size_t)ny);
+  CHECK_OK(qrt_q8_conv2d_pack_weights_isa(QRT_ISA_SCALAR, p, g.ci, g.co, &xq, &wq, wb, bias, &yq, pk_ref, ps));
+  CHECK_OK(qrt_q8_conv2d_packed(p, g.n, g.ci, g.h, g.w, xb, g.co, pk_ref, want, scratch, cs));
+  CHECK_OK(qrt_q8_conv2d_pack_weights_isa(QRT_ISA_AMX, p, g.ci, g.co, &xq, &wq, wb, bias, &yq, pk, ps));
+  CHECK(packed_variant(pk) == QRT_ISA_AMX, "amx conv case %d: packed for %d", idx, packed_variant(pk));
+  g_variant_count[packed_variant(pk)]++;
+  int ok = 1;
+  for (int t = 0; t <= n_pools; t++) { /* t == 0: no pool */
+    memset(y, 0xa5, (size_t)ny);
+    CHECK_OK(qrt_q8_conv2d_packed_mt(t ? &pools[t - 1] : NULL, p, g.n, g.ci, g.h, g.w, xb, g.co, pk, y, scratch, cs));
+    g_checks++;
+    for (int64_t i = 0; i < ny && ok; i++)
+      if (y[i] != want[i])
+        g_failures++, ok = 0,
+            fprintf(stderr, "FAIL amx conv case %d (ci %lld co %lld G %lld %lldx%lld/%lld @%lldx%lld, %d threads) at %lld: got %d, want %d\n",
+                    idx, (long long)g.ci, (long long)g.co, (long long)p->groups, (long long)p->kernel_h,
+                    (long long)p->kernel_w, (long long)p->stride_h, (long long)g.h, (long long)g.w,
+                    t ? qrt_pool_threads(&pools[t - 1]) : 1, (long long)i, y[i], want[i]);
+  }
+  free(ws), free(xv), free(wv), free(bias), free(xb), free(wb), free(pk_ref), free(pk), free(scratch), free(want), free(y);
+  return ok;
+}
+
+/* Fewer than 61 input channels per group: the amx level packs the avx512vnni row. */
+static void test_amx_small(void) {
+  qrt_conv2d_params_t p;
+  qrt_conv2d_params_init(&p, 3, 3);
+  size_t ps;
+  void *pk = q8_pack_zero_conv(QRT_ISA_AMX, &p, 60, 16, &ps);
+  CHECK(packed_variant(pk) == QRT_ISA_AVX512VNNI, "60 input channels at the amx level: packed for %d", packed_variant(pk));
+  free(pk);
+}
+
+static void test_amx(void) {
+  test_amx_small();
+  if (qrt_cpu_isa() < QRT_ISA_AMX || qrt_cpu_isa() >= QRT_ISA_NEON) {
+    printf("amx: skipped, this CPU has no usable AMX-INT8 (cpuid, XCR0 tile state and the arch_prctl permission)\n");
+    return;
+  }
+  qrt_pool_t pools[3];
+  for (int t = 0; t < 3; t++) CHECK_OK(qrt_pool_init(&pools[t], t + 2));
+  int ok = 0, n = 84;
+  for (int i = 0; i < n; i++) ok += amx_conv_case(i, pools, 3);
+  for (int t = 0; t < 3; t++) qrt_pool_deinit(&pools[t]);
+  printf("amx: %d of %d random convolutions equal to scalar on 1-4 threads\n", ok, n);
 }
 
 /* ---- random ConvInteger ------------------------------------------------------------ */
@@ -578,5 +674,6 @@ int main(void) {
   for (int i = 0; i < n; i++) ok += random_conv_integer(i);
   printf("conv_integer: %d of %d random cases exact\n", ok, n);
   check_q8_rows_ran(g_variant_count);
+  test_amx();
   return test_finish("q8_conv");
 }

@@ -51,14 +51,6 @@ static int packed_variant(const void *packed) {
   return v & 255;
 }
 
-/* isa_levels, and the amx level when the CPU has it: only the Linear has an
- * amx row (the other kernels run their avx512vnni rows there). */
-static int gemm_levels(qrt_isa_t *out) {
-  int n = isa_levels(out);
-  if (qrt_cpu_isa() == QRT_ISA_AMX) out[n++] = QRT_ISA_AMX;
-  return n;
-}
-
 static int random_gemm(int idx) {
   /* 1 in 4 larger: several 8/16-channel panels and row tiles, long K; 1 in 20
    * larger still: several groups of 4 panels, K blocks of 64 lane groups and
@@ -109,7 +101,7 @@ static int random_gemm(int idx) {
     }
   /* every variant the CPU has: against the contract, and byte for byte against scalar */
   qrt_isa_t lv[QRT_TEST_MAX_ISAS + 1];
-  const int nl = gemm_levels(lv);
+  const int nl = isa_levels_amx(lv);
   const size_t ss = qrt_q8_gemm_unpacked_scratch_size(m, n, k);
   const size_t ps = qrt_q8_gemm_packed_weights_size(n, k), gs = qrt_q8_gemm_scratch_size(m, n, k);
   void *scratch = malloc(ss), *packed = malloc(ps), *gscratch = malloc(gs + 3);
@@ -187,7 +179,7 @@ static int random_dynamic(int idx) {
   const int64_t shape[2] = {m, n};
   char what[64];
   qrt_isa_t lv[QRT_TEST_MAX_ISAS + 1];
-  const int nl = gemm_levels(lv);
+  const int nl = isa_levels_amx(lv);
   int ok = 1;
   for (int li = 0; li < nl; li++) { /* every variant: exactly the scalar formula */
     const qrt_isa_t prev = qrt_set_isa_limit(lv[li]);

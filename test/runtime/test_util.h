@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "qrt/qrt_f32.h"
+#include "qrt/qrt_q8.h"
 
 #pragma GCC diagnostic ignored "-Wunused-function"
 
@@ -113,7 +114,7 @@ static int test_finish(const char *name) {
 
 /* The ISA levels this machine can run, in order (scalar always first); out
  * holds at least QRT_TEST_MAX_ISAS entries. */
-#define QRT_TEST_MAX_ISAS 4
+#define QRT_TEST_MAX_ISAS 5
 static int isa_levels(qrt_isa_t *out) {
   static const qrt_isa_t x86[] = {QRT_ISA_AVX2_FMA, QRT_ISA_AVX512F, QRT_ISA_AVX512VNNI};
   static const qrt_isa_t arm[] = {QRT_ISA_NEON, QRT_ISA_DOTPROD};
@@ -126,6 +127,32 @@ static int isa_levels(qrt_isa_t *out) {
   for (int i = 0; i < nl; i++)
     if (cpu >= lv[i]) out[n++] = lv[i];
   return n;
+}
+
+/* isa_levels, and the amx level when the CPU has it (the int8 conv/Linear
+ * have an amx row; the other kernels run their avx512vnni rows there). */
+static int isa_levels_amx(qrt_isa_t *out) {
+  int n = isa_levels(out);
+  if (qrt_cpu_isa() == QRT_ISA_AMX) out[n++] = QRT_ISA_AMX;
+  return n;
+}
+
+/* A kh x kw int8 convolution with zero s8 weights (u8 activations with zero
+ * point 128, u8 output) packed for `isa`: malloc'd, its size in *size. For
+ * tests of which row packs a shape, and of what a row refuses. */
+static inline void *q8_pack_zero_conv(qrt_isa_t isa, const qrt_conv2d_params_t *p, int64_t ci, int64_t co,
+                                      size_t *size) {
+  const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.01f, 128};
+  const float ws = 0.01f;
+  const qrt_q8_weights_t wq = {QRT_DTYPE_I8, 1, &ws, 0, NULL};
+  qrt_q8_output_t yq;
+  qrt_q8_output_init(&yq, QRT_DTYPE_U8, 1.0f, 0);
+  int8_t *w = calloc((size_t)(co * ci / p->groups * p->kernel_h * p->kernel_w), 1);
+  *size = qrt_q8_conv2d_packed_weights_size(p, ci, co);
+  void *pk = malloc(*size);
+  CHECK_OK(qrt_q8_conv2d_pack_weights_isa(isa, p, ci, co, &xq, &wq, w, NULL, &yq, pk, *size));
+  free(w);
+  return pk;
 }
 
 /* Each int8 conv/Linear row (runtime/src/q8_conv_gemm.c) this CPU has must
