@@ -828,8 +828,10 @@ int qrt_q8_conv2d_layout_supported(const void *packed, qrt_layout_t x_layout, qr
   if (!packed || !aligned8(packed) || h->magic != Q8_PACKED_MAGIC || h->kind != Q8_KIND_CONV || h->groups != 1)
     return 0;
   if ((x_layout == QRT_LAYOUT_NCHW4C && h->c_in % 4) || (y_layout == QRT_LAYOUT_NCHW4C && h->c_out % 4)) return 0;
-  for (int i = 0; i < Q8_N_VARIANTS; i++) /* the row's geometry, in every build */
-    if ((int32_t)kVariants[i].isa == h->variant) return kVariants[i].cpg == 4 && !kVariants[i].linear_only;
+  /* the row's geometry, in every build; the amx conv tile stores NCHW only */
+  for (int i = 0; i < Q8_N_VARIANTS; i++)
+    if ((int32_t)kVariants[i].isa == h->variant)
+      return kVariants[i].cpg == 4 && !kVariants[i].linear_only && kVariants[i].isa != QRT_ISA_AMX;
   return 0;
 }
 
