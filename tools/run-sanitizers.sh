@@ -26,7 +26,7 @@ build=${QCC_ASAN_BUILD:-build-asan}
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQCC_SANITIZE=ON -DQCC_FUZZ=OFF >/dev/null
 ninja -C "$build"
-stage sanitizer-build $t0 200
+stage sanitizer-build $t0 260
 
 t1=$SECONDS
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:print_summary=1"
@@ -48,5 +48,5 @@ if grep -lE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: Un
   grep -nE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: " "$build/Testing/Temporary/LastTest.log" | head -40
   rc=1
 fi
-stage sanitizer-tests $t1 450
+stage sanitizer-tests $t1 520
 exit $rc

@@ -8,17 +8,17 @@ cd "$(dirname "$0")/.."
 . tools/stage.sh
 t0=$SECONDS
 ./tools/setup.sh
-stage setup $t0 300
+stage setup $t0 160
 t1=$SECONDS
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build
-stage build $t1 100
+stage build $t1 90
 t2=$SECONDS
 set +e
 ctest --test-dir build --output-on-failure -j2 2>&1 | tee build/ctest-output.txt
 rc=${PIPESTATUS[0]}
 set -e
-stage tests $t2 330
+stage tests $t2 520
 # Two tests of that stage have budgets of their own (they run next to the others).
 stage_part qemu build/ctest-output.txt aarch64.runtime 240
 stage_part browser build/ctest-output.txt report.browser 60
