@@ -48,5 +48,5 @@ if grep -lE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: Un
   grep -nE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: |SUMMARY: " "$build/Testing/Temporary/LastTest.log" | head -40
   rc=1
 fi
-stage sanitizer-tests $t1 520
+stage sanitizer-tests $t1 540
 exit $rc

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 . tools/stage.sh
 t0=$SECONDS
 ./tools/setup.sh
-stage setup $t0 160
+stage setup $t0 140
 t1=$SECONDS
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build
