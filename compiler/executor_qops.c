@@ -102,6 +102,18 @@ static void *aligned(size_t n) {
   return p;
 }
 
+/* s->packed with room for size bytes (a packing's whole size): kept when it has
+ * them, else a new zeroed buffer (one copied from qcc-pack-weights' bytes is cut
+ * at what the row reads, too short to pack into again). */
+static qcc_status_t packed_room(ex_step *s, size_t size) {
+  if (s->packed && s->packed_size >= size) return NULL;
+  void *buf = aligned(size);
+  if (!buf) return unsupported(s, "out of memory packing weights");
+  free(s->packed);
+  s->packed = buf, s->packed_size = size;
+  return NULL;
+}
+
 typedef struct {
   qrt_q8_act_t a, b;
   qrt_q8_output_t y;
@@ -268,9 +280,7 @@ static qcc_status_t plan_qconv(qcc_executor *ex, MlirOperation op, ex_step *s) {
   bool taken;
   QCC_RETURN_IF_ERROR(ir_packed(op, s, QRT_Q8_PACKED_CONV, &xq, &yq, &wq, dims, &taken));
   if (!taken) {
-    s->packed_size = qrt_q8_conv2d_packed_weights_size(cp, s->u.conv.c_in, s->u.conv.c_out);
-    s->packed = aligned(s->packed_size);
-    if (!s->packed) return unsupported(s, "out of memory packing weights");
+    QCC_RETURN_IF_ERROR(packed_room(s, qrt_q8_conv2d_packed_weights_size(cp, s->u.conv.c_in, s->u.conv.c_out)));
     KCHECK(qrt_q8_conv2d_pack_weights(cp, s->u.conv.c_in, s->u.conv.c_out, &xq, &wq, IN(1),
                                       bias ? (const int32_t *)IN(2) : NULL, &yq, s->packed, s->packed_size));
   }
@@ -308,9 +318,7 @@ static qcc_status_t plan_qgemm(qcc_executor *ex, MlirOperation op, ex_step *s) {
   bool taken;
   QCC_RETURN_IF_ERROR(ir_packed(op, s, QRT_Q8_PACKED_GEMM, &xq, &yq, &wq, dims, &taken));
   if (!taken) {
-    s->packed_size = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
-    s->packed = aligned(s->packed_size);
-    if (!s->packed) return unsupported(s, "out of memory packing weights");
+    QCC_RETURN_IF_ERROR(packed_room(s, qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k)));
     KCHECK(qrt_q8_gemm_pack_weights(s->u.gemm.n, s->u.gemm.k, &xq, &wq, IN(1), bias ? (const int32_t *)IN(2) : NULL,
                                     &yq, s->packed, s->packed_size));
   }
@@ -353,9 +361,7 @@ static qcc_status_t plan_qgemm_dynamic(qcc_executor *ex, MlirOperation op, ex_st
   bool taken;
   QCC_RETURN_IF_ERROR(ir_packed(op, s, QRT_Q8_PACKED_GEMM_DYNAMIC, &xq, NULL, &wq, dims, &taken));
   if (!taken) {
-    s->packed_size = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
-    s->packed = aligned(s->packed_size);
-    if (!s->packed) return unsupported(s, "out of memory packing weights");
+    QCC_RETURN_IF_ERROR(packed_room(s, qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k)));
     KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1),
                                             bias ? (const float *)IN(2) : NULL, s->packed, s->packed_size));
   }
@@ -371,15 +377,7 @@ qcc_status_t ex_qgemm_dynamic_add_bias(qcc_executor *ex, MlirOperation qop, ex_s
   free(s->fbuf), free(s->ibuf);
   s->fbuf = NULL, s->ibuf = NULL;
   QCC_RETURN_IF_ERROR(weights_of(s, mlirOperationGetOperand(qop, 1), s->u.gemm.n, &wq));
-  /* Packed from qcc-pack-weights' bytes, the buffer is cut at what the row reads:
-   * packing again needs the whole size. */
-  const size_t full = qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k);
-  if (s->packed_size < full) {
-    void *buf = aligned(full);
-    if (!buf) return unsupported(s, "out of memory packing weights");
-    free(s->packed);
-    s->packed = buf, s->packed_size = full;
-  }
+  QCC_RETURN_IF_ERROR(packed_room(s, qrt_q8_gemm_packed_weights_size(s->u.gemm.n, s->u.gemm.k)));
   KCHECK(qrt_q8_gemm_pack_weights_dynamic(s->u.gemm.n, s->u.gemm.k, QRT_DTYPE_U8, &wq, IN(1), bias, s->packed,
                                           s->packed_size));
   return NULL;
