@@ -54,8 +54,9 @@ typedef struct {
 } qcc_codegen_result;
 
 /* Bytes the arena reserves for libqrt's qrt_pool_t (a static assertion in
- * NAME.c checks it holds the target's). */
-#define QCC_CODEGEN_POOL_BYTES 4096
+ * NAME.c checks it holds the target's): its 64 per-worker shares of a job
+ * take a cache line each. */
+#define QCC_CODEGEN_POOL_BYTES 8192
 
 /* The executor's plan of m as qcc compile prints it: made under the target's
  * ISA limit and int8 packing level (Targets, below), scratch sized for

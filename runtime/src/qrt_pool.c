@@ -1,15 +1,18 @@
 /* The thread pool of qrt_pool.h: workers sleep on a condition variable, a job
- * is (fn, arg, n_tasks) plus an atomic counter of the tasks handed out,
- * and qrt_pool_run returns when every worker has finished the job. A model's
- * jobs (one per layer) follow each other within microseconds, while waking a
- * thread from the condition variable costs tens of them: so a worker first
- * spins a while on the job counter, and the caller on the busy count, before
- * sleeping (QRT_POOL_SPIN pauses, some tens of microseconds). The spin only
- * decides when a thread looks; the state is still read under the mutex. */
+ * is (fn, arg, n_tasks) plus one atomic counter per worker's share of the
+ * tasks, and qrt_pool_run returns when every worker has finished the job. A
+ * model's jobs (one per layer) follow each other within microseconds, while
+ * waking a thread from the condition variable costs tens of them (more in a
+ * VM): so a worker first spins a while on the job counter, and the caller on
+ * the busy count, before sleeping (QRT_POOL_SPIN pauses: about 450 us on the
+ * 2-vCPU Xeon of docs/PERFORMANCE.md, where 2000 pauses, 45 us, left a
+ * compiled mobilenet_v2 at 2 threads 6 % slower at the median and 18 % at p90,
+ * its workers falling asleep between layers). The spin only decides when a
+ * thread looks; the state is still read under the mutex. */
 #define _POSIX_C_SOURCE 200809L
 #include "qrt/qrt_pool.h"
 
-enum { QRT_POOL_SPIN = 2000 };
+enum { QRT_POOL_SPIN = 20000 };
 
 static inline void qrt_pool_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -19,18 +22,18 @@ static inline void qrt_pool_pause(void) {
 #endif
 }
 
-/* Hands out the next task of the current job; -1 when none is left. An atomic
- * counter, not the mutex: a depthwise layer's job has hundreds of small tasks,
- * and taking the mutex for each was 10 % of mobilenet_v2's time at 2 threads.
- * next and n_tasks are set before the job is published (qrt_pool_run), and no
- * worker claims from a job after qrt_pool_run has returned. */
-static int64_t qrt_pool_claim(qrt_pool_t *pool) {
-  const int64_t t = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED);
-  return t < pool->n_tasks ? t : -1;
-}
-
+/* Worker `worker` runs the tasks of its share, then what is left of the
+ * others' (qrt_pool.h). Each share's next is an atomic counter on its own
+ * cache line, not the mutex: a depthwise layer's job has hundreds of small
+ * tasks, and taking the mutex for each was 10 % of mobilenet_v2's time at 2
+ * threads. The shares are set before the job is published (qrt_pool_run),
+ * and no worker claims from a job after qrt_pool_run has returned. */
 static void qrt_pool_work(qrt_pool_t *pool, qrt_pool_task_fn fn, void *arg, int worker) {
-  for (int64_t t; (t = qrt_pool_claim(pool)) >= 0;) fn(arg, t, worker);
+  const int n = pool->threads;
+  for (int k = 0; k < n; k++) {
+    struct qrt_pool_share *s = &pool->share[(worker + k) % n];
+    for (int64_t t; (t = __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED)) < s->end;) fn(arg, t, worker);
+  }
 }
 
 static void *qrt_pool_main(void *p) {
@@ -79,7 +82,7 @@ qrt_status_t qrt_pool_init(qrt_pool_t *pool, int threads) {
   pool->generation = 0;
   pool->fn = NULL;
   pool->arg = NULL;
-  pool->n_tasks = pool->next = 0;
+  pool->n_tasks = 0;
   pool->busy = 0;
   if (pthread_mutex_init(&pool->mu, NULL) != 0) return QRT_UNSUPPORTED;
   if (pthread_cond_init(&pool->wake, NULL) != 0) {
@@ -119,7 +122,8 @@ void qrt_pool_run(qrt_pool_t *pool, int64_t n_tasks, qrt_pool_task_fn fn, void *
   pool->fn = fn;
   pool->arg = arg;
   pool->n_tasks = n_tasks;
-  pool->next = 0;
+  for (int w = 0; w < pool->threads; w++)
+    pool->share[w].next = w * n_tasks / pool->threads, pool->share[w].end = (w + 1) * n_tasks / pool->threads;
   __atomic_store_n(&pool->busy, pool->threads - 1, __ATOMIC_RELAXED);
   __atomic_store_n(&pool->generation, pool->generation + 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&pool->wake);

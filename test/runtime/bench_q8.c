@@ -2,12 +2,15 @@
  * resnet18 and on mobilenet_v2's pointwise (1x1) convolutions (and two of its
  * depthwise layers), batch 1, one thread. Not run by ctest.
  *
- * usage: qrt_bench_q8 [reps] [filter] [isa]
+ * usage: qrt_bench_q8 [reps] [filter] [isa] [threads]
  *   reps: calls per shape and variant (default 10; the scalar variant runs at
  *         most 2); the best time is reported.
  *   filter: only layers whose name contains it ("3x3", "@7", "dw", "fc", ...;
  *           "" for all; "1x1/1" is mobilenet_v2's pointwise layers, with their total).
- *   isa: only that variant (a qrt_isa_name: "avx512vnni", "amx", "avx2_fma", ...).
+ *   isa: only that variant (a qrt_isa_name: "avx512vnni", "amx", "avx2_fma", ...;
+ *        "" for all).
+ *   threads: run the `_mt` kernels on a pool of that many threads (default 1);
+ *            above 1 the times are wall-clock, not CPU time.
  * Every variant this CPU has is packed explicitly (qrt_q8_conv2d_pack_weights_isa)
  * and timed on the same data: u8 activations (zero point 128), s8 symmetric
  * per-channel weights, u8 output with a fused Relu range. GOP/s counts a
@@ -19,11 +22,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "qrt/qrt_pool.h"
 #include "qrt/qrt_q8.h"
+
+static qrt_pool_t g_pool; /* threads > 1 only */
+static qrt_pool_t *g_pool_p;
 
 static double now_ms(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(g_pool_p ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
@@ -93,7 +100,7 @@ static double bench_layer(const shape_t *s, qrt_isa_t isa, int reps, double *mac
     ps = qrt_q8_gemm_packed_weights_size(s->c_out, k), ss = qrt_q8_gemm_scratch_size(m, s->c_out, k);
   } else {
     ps = qrt_q8_conv2d_packed_weights_size(&p, s->c_in, s->c_out);
-    ss = qrt_q8_conv2d_scratch_size(&p, s->c_in, h, h, s->c_out);
+    ss = qrt_q8_conv2d_scratch_size_mt(&p, s->c_in, h, h, s->c_out, qrt_pool_threads(g_pool_p));
   }
   void *packed = aligned_alloc(64, (ps + 63) / 64 * 64), *scratch = malloc(ss + 1);
   qrt_status_t st = gemm ? qrt_q8_gemm_pack_weights_isa(isa, s->c_out, k, &xq, &wq, w, NULL, &yq, packed, ps)
@@ -102,8 +109,8 @@ static double bench_layer(const shape_t *s, qrt_isa_t isa, int reps, double *mac
   double best = -1;
   for (int r = 0; st == QRT_OK && r < reps; r++) {
     const double t0 = now_ms();
-    st = gemm ? qrt_q8_gemm_packed(m, s->c_out, k, x, k, packed, y, s->c_out, scratch, ss)
-              : qrt_q8_conv2d_packed(&p, 1, s->c_in, h, h, x, s->c_out, packed, y, scratch, ss);
+    st = gemm ? qrt_q8_gemm_packed_mt(g_pool_p, m, s->c_out, k, x, k, packed, y, s->c_out, scratch, ss)
+              : qrt_q8_conv2d_packed_mt(g_pool_p, &p, 1, s->c_in, h, h, x, s->c_out, packed, y, scratch, ss);
     const double t = now_ms() - t0;
     if (best < 0 || t < best) best = t;
   }
@@ -115,7 +122,15 @@ static double bench_layer(const shape_t *s, qrt_isa_t isa, int reps, double *mac
 int main(int argc, char **argv) {
   const int reps = argc > 1 ? atoi(argv[1]) : 10;
   const char *filter = argc > 2 && argv[2][0] ? argv[2] : NULL;
-  const char *only = argc > 3 ? argv[3] : NULL;
+  const char *only = argc > 3 && argv[3][0] ? argv[3] : NULL;
+  const int threads = argc > 4 ? atoi(argv[4]) : 1;
+  if (threads > 1) {
+    if (qrt_pool_init(&g_pool, threads) != QRT_OK) {
+      fprintf(stderr, "qrt_bench_q8: cannot start %d threads\n", threads);
+      return 2;
+    }
+    g_pool_p = &g_pool;
+  }
   /* one per layout: the AVX512F level packs the avx2 layout */
   const qrt_isa_t all[] = {QRT_ISA_SCALAR, QRT_ISA_AVX2_FMA, QRT_ISA_AVX512VNNI, QRT_ISA_AMX, QRT_ISA_NEON,
                            QRT_ISA_DOTPROD};

@@ -655,8 +655,69 @@ static void test_invalid(void) {
   free(packed), free(cpacked);
 }
 
+/* The threaded driver's splits (docs/int8-kernels.md, "Threads") on the
+ * native row: pointwise runs filling the workers' own planes (scratch sized
+ * for the pool) or the shared ones (sized for one thread), blocked input, fewer
+ * tiles than threads, and the panel split (1x1 and 3x3); the same bytes as
+ * with no pool, on pools of 2 and 3 threads. */
+static void test_thread_splits(void) {
+  /* c_in, c_out, h, w, kernel, pad */
+  static const int64_t cases[][6] = {{32, 24, 20, 23, 1, 0}, {96, 40, 13, 17, 1, 0}, {16, 96, 5, 7, 1, 0},
+                                     {8, 64, 4, 5, 3, 1},    {32, 32, 9, 11, 1, 0}, {8, 8, 3, 3, 1, 0},
+                                     {64, 200, 7, 7, 1, 0}};
+  qrt_pool_t pools[2];
+  for (int t = 0; t < 2; t++) CHECK_OK(qrt_pool_init(&pools[t], t + 2));
+  for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+    const int64_t *c = cases[ci], cin = c[0], cout = c[1], h = c[2], w = c[3];
+    qrt_conv2d_params_t p;
+    qrt_conv2d_params_init(&p, c[4], c[4]);
+    p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = c[5];
+    int64_t oh, ow;
+    CHECK_OK(qrt_conv2d_output_size(&p, h, w, &oh, &ow));
+    const int64_t nx = cin * h * w, ny = cout * oh * ow, k = cin * c[4] * c[4];
+    float *ws = malloc((size_t)cout * sizeof *ws);
+    for (int64_t o = 0; o < cout; o++) ws[o] = rand_scale(0.001f, 0.02f);
+    const qrt_q8_act_t xq = {QRT_DTYPE_U8, 0.02f, 128};
+    const qrt_q8_weights_t wq = {QRT_DTYPE_I8, cout, ws, 0, NULL};
+    qrt_q8_output_t yq;
+    qrt_q8_output_init(&yq, QRT_DTYPE_U8, 0.02f * 0.01f * sqrtf((float)k) * 16.0f, 3);
+    int32_t *xv = malloc((size_t)nx * sizeof *xv), *wv = malloc((size_t)(cout * k) * sizeof *wv);
+    fill_q(QRT_DTYPE_U8, xv, nx);
+    fill_q(QRT_DTYPE_I8, wv, cout * k);
+    uint8_t *x = to_bytes(QRT_DTYPE_U8, xv, nx), *wb = to_bytes(QRT_DTYPE_I8, wv, cout * k);
+    uint8_t *xblk = malloc((size_t)nx + 1), *want = malloc((size_t)ny + 1), *y = malloc((size_t)ny + 1);
+    CHECK_OK(qrt_q8_to_nchw4c(1, cin, h * w, x, xblk));
+    const size_t ps = qrt_q8_conv2d_packed_weights_size(&p, cin, cout);
+    const size_t cs1 = qrt_q8_conv2d_scratch_size(&p, cin, h, w, cout);
+    const size_t cs3 = qrt_q8_conv2d_scratch_size_mt(&p, cin, h, w, cout, 3);
+    void *pk = malloc(ps), *scratch = malloc(cs3 > cs1 ? cs3 : cs1);
+    CHECK_OK(qrt_q8_conv2d_pack_weights(&p, cin, cout, &xq, &wq, wb, NULL, &yq, pk, ps));
+    CHECK_OK(qrt_q8_conv2d_packed(&p, 1, cin, h, w, x, cout, pk, want, scratch, cs1));
+    /* a pointwise convolution with several tiles per thread asks room for the workers' planes */
+    if (ci < 2) CHECK(cs3 > cs1, "split case %zu: scratch for 3 threads %zu, for 1 %zu", ci, cs3, cs1);
+    const int blk_ok = qrt_q8_conv2d_layout_supported(pk, QRT_LAYOUT_NCHW4C, QRT_LAYOUT_NCHW);
+    for (int t = 0; t < 2; t++)
+      for (int sz = 0; sz < 2; sz++)
+        for (int blk = 0; blk <= blk_ok; blk++) {
+          const size_t cs = sz ? qrt_q8_conv2d_scratch_size_mt(&p, cin, h, w, cout, t + 2) : cs1;
+          memset(y, 0x5a, (size_t)ny + 1);
+          CHECK_OK(qrt_q8_conv2d_packed_layout_mt(&pools[t], &p, 1, cin, h, w, blk ? xblk : x,
+                                                  blk ? QRT_LAYOUT_NCHW4C : QRT_LAYOUT_NCHW, cout, pk, y,
+                                                  QRT_LAYOUT_NCHW, scratch, cs));
+          g_checks++;
+          if (memcmp(y, want, (size_t)ny) || y[ny] != 0x5a)
+            g_failures++, fprintf(stderr, "FAIL split case %zu (%lld->%lld %lldx%lld @%lldx%lld), %d threads, %s scratch, %s input: bytes differ from one thread\n",
+                                  ci, (long long)cin, (long long)cout, (long long)c[4], (long long)c[4], (long long)h,
+                                  (long long)w, t + 2, sz ? "pool-sized" : "one-thread", blk ? "blocked" : "NCHW");
+        }
+    free(ws), free(xv), free(wv), free(x), free(wb), free(xblk), free(want), free(y), free(pk), free(scratch);
+  }
+  for (int t = 0; t < 2; t++) qrt_pool_deinit(&pools[t]);
+}
+
 int main(void) {
   test_hand();
+  test_thread_splits();
   test_bound();
   test_invalid();
   CHECK_OK(qrt_pool_init(&g_pool3, 3));

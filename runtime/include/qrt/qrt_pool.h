@@ -38,8 +38,14 @@ struct qrt_pool {
   pthread_cond_t wake, done;
   qrt_pool_task_fn fn; /* the current job */
   void *arg;
-  int64_t n_tasks, next; /* next: the next task to hand out */
-  int busy;              /* workers not yet finished with the current job */
+  int64_t n_tasks;
+  int busy; /* workers not yet finished with the current job */
+  /* worker w's share of the job, tasks [w * n_tasks / threads, (w + 1) *
+   * n_tasks / threads): next, the next of them to hand out (one cache line each) */
+  struct qrt_pool_share {
+    int64_t next, end;
+    char pad[48];
+  } share[QRT_POOL_MAX_THREADS];
   struct qrt_pool_worker {
     struct qrt_pool *pool;
     int index;
@@ -56,10 +62,13 @@ void qrt_pool_deinit(qrt_pool_t *pool);
 /* Worker count including the caller: 1 for NULL. */
 int qrt_pool_threads(const qrt_pool_t *pool);
 /* Runs fn(arg, t, worker) once for every t in [0, n_tasks) and returns when
- * all are done. Tasks are handed out in increasing order to whichever worker
- * is free: which worker runs a task varies, what the task computes must not
- * depend on it (only its scratch may). NULL pool or 1 thread: the caller runs
- * them in order, worker 0. */
+ * all are done. Worker w starts with its share, tasks [w * n_tasks / threads,
+ * (w + 1) * n_tasks / threads) in increasing order, then takes what is left
+ * of the other shares: so consecutive jobs split alike mostly run the same
+ * part on the same thread (its bytes stay in that core's caches), and a late
+ * worker's share is still done. Which worker runs a task can vary; what the
+ * task computes must not depend on it (only its scratch may). NULL pool or 1
+ * thread: the caller runs them in order, worker 0. */
 void qrt_pool_run(qrt_pool_t *pool, int64_t n_tasks, qrt_pool_task_fn fn, void *arg);
 
 #ifdef __cplusplus
