@@ -721,8 +721,8 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       decl_f32s(c, "scales", s->fbuf, s->u.q.ch, n1, sizeof n1);
       decl_i32s(c, "zero_points", s->ibuf, s->u.q.ch, n2, sizeof n2);
       if (s->kind != QCC_OP_dequantize)
-        call(c, "qrt_quantize_f32_reference((qrt_dtype_t)%d, %ld, %ld, %lld, %lld, %lld, %s, %s, %s, %s)",
-             (int)s->u.q.storage, (long)s->u.q.qmin, (long)s->u.q.qmax, LL(s->u.q.outer), LL(s->u.q.ch),
+        call(c, "qrt_quantize_f32_%s(qrt_dtype_t)%d, %ld, %ld, %lld, %lld, %lld, %s, %s, %s, %s)",
+             s->kind == QCC_OP_quantize ? "mt(P, " : "reference(", (int)s->u.q.storage, (long)s->u.q.qmin, (long)s->u.q.qmax, LL(s->u.q.outer), LL(s->u.q.ch),
              LL(s->u.q.inner), IN(0), n1, n2, s->kind == QCC_OP_quantize ? out[0] : scr);
       if (s->kind != QCC_OP_quantize)
         call(c, "qrt_dequantize_f32_reference((qrt_dtype_t)%d, %lld, %lld, %lld, %s, %s, %s, %s)", (int)s->u.q.storage,
@@ -838,7 +838,7 @@ static qcc_status_t emit_quant(cg_step *t, bool *done) {
       decl_act(c, "a", &q->a, n4, sizeof n4);
       decl_act(c, "b", &q->b, n5, sizeof n5);
       decl_out(c, &q->y, f1, sizeof f1);
-      call(c, "qrt_q8_binary(%s, %lld, %s, &%s, %s, %s, &%s, %s, %s, &%s, %s)",
+      call(c, "qrt_q8_binary_mt(P, %s, %lld, %s, &%s, %s, %s, &%s, %s, %s, &%s, %s)",
            s->kind == QCC_OP_qadd ? "QRT_Q8_ADD" : "QRT_Q8_MUL", LL(s->u.bin.rank), n1, n4, IN(0), n2, n5, IN(1), n3,
            f1, out[0]);
       return NULL;

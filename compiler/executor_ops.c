@@ -852,8 +852,8 @@ static qcc_status_t plan_qparams(ex_step *s, MlirType qt, const ex_slot *t, qcc_
 
 static qcc_status_t run_quantize(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
-  KCHECK(qrt_quantize_f32_reference(s->u.q.storage, s->u.q.qmin, s->u.q.qmax, s->u.q.outer, s->u.q.ch, s->u.q.inner,
-                                    IN(0), s->fbuf, s->ibuf, OUT(0)));
+  KCHECK(qrt_quantize_f32_mt(ex_pool(ex), s->u.q.storage, s->u.q.qmin, s->u.q.qmax, s->u.q.outer, s->u.q.ch,
+                             s->u.q.inner, IN(0), s->fbuf, s->ibuf, OUT(0)));
   return NULL;
 }
 

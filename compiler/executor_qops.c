@@ -402,8 +402,8 @@ static qcc_status_t strides_to(const ex_step *s, const ex_slot *y, const ex_slot
 static qcc_status_t run_qbinary(qcc_executor *ex, ex_step *s, void *scratch) {
   (void)scratch;
   q8_params *p = qp(s);
-  KCHECK(qrt_q8_binary(s->kind == QCC_OP_qadd ? QRT_Q8_ADD : QRT_Q8_MUL, s->u.bin.rank, s->u.bin.shape, &p->a, IN(0),
-                       s->u.bin.sa, &p->b, IN(1), s->u.bin.sb, &p->y, OUT(0)));
+  KCHECK(qrt_q8_binary_mt(ex_pool(ex), s->kind == QCC_OP_qadd ? QRT_Q8_ADD : QRT_Q8_MUL, s->u.bin.rank,
+                          s->u.bin.shape, &p->a, IN(0), s->u.bin.sa, &p->b, IN(1), s->u.bin.sb, &p->y, OUT(0)));
   return NULL;
 }
 

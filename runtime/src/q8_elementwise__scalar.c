@@ -9,56 +9,112 @@
 #include <string.h>
 
 #include "nd_iter.h"
+#include "qrt/qrt_pool.h"
 #include "q8_ew_internal.h"
 
 /* ---- QAdd / QMul -------------------------------------------------------------------- */
+
+/* One QAdd/QMul: the operands' iteration (at row 0) and constants. */
+typedef struct {
+  qrt_q8_binary_op_t op;
+  qrt_nd_t it;
+  const qrt_q8_act_t *aq, *bq;
+  const qrt_q8_output_t *yq;
+  const void *a, *b;
+  void *y;
+  const q8_ew_variant_t *v;
+  q8_ew_bin_t bp;
+  float ma, mb, mab;
+  int64_t total, chunk; /* output elements; per task (qrt_q8_binary_mt) */
+} q8_bin_job_t;
+
+/* Output elements [e0, e1): whole or partial rows of the innermost dimension,
+ * each by the variant's row kernel when the operands allow, else one value at
+ * a time (the contract's steps). The same values however the range is cut. */
+static void q8_binary_range(const q8_bin_job_t *j, int64_t e0, int64_t e1) {
+  qrt_nd_t it = j->it;
+  const int64_t L = it.shape[it.rank - 1], sa = it.st[0][it.rank - 1], sb = it.st[1][it.rank - 1];
+  if (L == 0 || e0 >= e1) return;
+  const qrt_q8_act_t *aq = j->aq, *bq = j->bq;
+  const qrt_q8_output_t *yq = j->yq;
+  const int32_t za = aq->zero_point, zb = bq->zero_point, zy = yq->zero_point;
+  int64_t c = e0 % L;
+  qrt_nd_seek(&it, e0 / L);
+  for (int64_t yi = e0; yi < e1; qrt_nd_next(&it), c = 0) {
+    const int64_t len = L - c < e1 - yi ? L - c : e1 - yi;
+    if (j->v && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+      (j->op == QRT_Q8_ADD ? j->v->add : j->v->mul)(len, (const uint8_t *)j->a + it.off[0] + c * sa, sa,
+                                                    (const uint8_t *)j->b + it.off[1] + c * sb, sb, &j->bp,
+                                                    (uint8_t *)j->y + yi);
+      yi += len;
+      continue;
+    }
+    for (int64_t i = c; i < c + len; i++, yi++) {
+      const int32_t da = qrt_q8_load(aq->type, j->a, it.off[0] + i * sa) - za;
+      const int32_t db = qrt_q8_load(bq->type, j->b, it.off[1] + i * sb) - zb;
+      int32_t q;
+      if (j->op == QRT_Q8_ADD) {
+        const float pa = (float)da * j->ma;
+        const float pb = (float)db * j->mb;
+        const float v = pa + pb;
+        q = qrt_requantize_f32_scalar(v, zy, yq->qmin, yq->qmax);
+      } else {
+        q = qrt_requantize_scalar(da * db, j->mab, zy, yq->qmin, yq->qmax); /* |da*db| <= 65025 */
+      }
+      qrt_q8_store(yq->type, j->y, yi, q);
+    }
+  }
+}
+
+static void q8_binary_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const q8_bin_job_t *j = (const q8_bin_job_t *)arg;
+  q8_binary_range(j, t * j->chunk, (t + 1) * j->chunk < j->total ? (t + 1) * j->chunk : j->total);
+}
+
+/* At least this many outputs per task: below, one thread (the hand-out would cost more). */
+enum { Q8_BIN_MIN_TASK = 8192 };
+
+qrt_status_t qrt_q8_binary_mt(qrt_pool_t *pool, qrt_q8_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                              const qrt_q8_act_t *aq, const void *a, const int64_t *a_strides,
+                              const qrt_q8_act_t *bq, const void *b, const int64_t *b_strides,
+                              const qrt_q8_output_t *yq, void *y) {
+  if ((op != QRT_Q8_ADD && op != QRT_Q8_MUL) || qrt_q8_act_check(aq) != QRT_OK ||
+      qrt_q8_act_check(bq) != QRT_OK || qrt_q8_output_check(yq) != QRT_OK)
+    return QRT_INVALID_ARGUMENT;
+  q8_bin_job_t j;
+  const int64_t *st[2] = {a_strides, b_strides};
+  if ((rank > 0 && (!out_shape || !a_strides || !b_strides)) || !qrt_nd_init(&j.it, 2, rank, out_shape, st))
+    return QRT_INVALID_ARGUMENT;
+  if (j.it.outer == 0) return QRT_OK;
+  if (!a || !b || !y) return QRT_INVALID_ARGUMENT;
+  j.op = op, j.aq = aq, j.bq = bq, j.yq = yq, j.a = a, j.b = b, j.y = y;
+  /* Plan-time constants: the same function as everywhere else. */
+  j.ma = qrt_requant_multiplier(aq->scale, 1.0f, yq->scale); /* = sa / sy */
+  j.mb = qrt_requant_multiplier(bq->scale, 1.0f, yq->scale);
+  j.mab = qrt_requant_multiplier(aq->scale, bq->scale, yq->scale);
+  j.v = qrt_q8_ew_variant();
+  j.bp = (q8_ew_bin_t){q8_ew_flip(aq->type), q8_ew_flip(bq->type), q8_ew_zu(aq->type, aq->zero_point),
+                       q8_ew_zu(bq->type, bq->zero_point), j.ma, j.mb, j.mab,
+                       qrt_q8_ew_out(yq->type, yq->zero_point, yq->qmin, yq->qmax)};
+  j.total = j.it.outer * j.it.shape[j.it.rank - 1];
+  /* one contiguous part per thread, a multiple of 64 outputs (whole cache lines of y) */
+  const int threads = qrt_pool_threads(pool);
+  const int64_t tasks = j.total / Q8_BIN_MIN_TASK < threads ? j.total / Q8_BIN_MIN_TASK : threads;
+  if (tasks < 2) {
+    q8_binary_range(&j, 0, j.total);
+    return QRT_OK;
+  }
+  j.chunk = ((j.total + tasks - 1) / tasks + 63) / 64 * 64;
+  qrt_pool_run(pool, (j.total + j.chunk - 1) / j.chunk, q8_binary_task, &j);
+  return QRT_OK;
+}
 
 qrt_status_t qrt_q8_binary(qrt_q8_binary_op_t op, int64_t rank, const int64_t *out_shape,
                            const qrt_q8_act_t *aq, const void *a, const int64_t *a_strides,
                            const qrt_q8_act_t *bq, const void *b, const int64_t *b_strides,
                            const qrt_q8_output_t *yq, void *y) {
-  if ((op != QRT_Q8_ADD && op != QRT_Q8_MUL) || qrt_q8_act_check(aq) != QRT_OK ||
-      qrt_q8_act_check(bq) != QRT_OK || qrt_q8_output_check(yq) != QRT_OK)
-    return QRT_INVALID_ARGUMENT;
-  qrt_nd_t it;
-  const int64_t *st[2] = {a_strides, b_strides};
-  if ((rank > 0 && (!out_shape || !a_strides || !b_strides)) || !qrt_nd_init(&it, 2, rank, out_shape, st))
-    return QRT_INVALID_ARGUMENT;
-  if (it.outer == 0) return QRT_OK;
-  if (!a || !b || !y) return QRT_INVALID_ARGUMENT;
-  const int64_t L = it.shape[it.rank - 1], sa = it.st[0][it.rank - 1], sb = it.st[1][it.rank - 1];
-  const int32_t za = aq->zero_point, zb = bq->zero_point, zy = yq->zero_point;
-  /* Plan-time constants: the same function as everywhere else. */
-  const float ma = qrt_requant_multiplier(aq->scale, 1.0f, yq->scale); /* = sa / sy */
-  const float mb = qrt_requant_multiplier(bq->scale, 1.0f, yq->scale);
-  const float mab = qrt_requant_multiplier(aq->scale, bq->scale, yq->scale);
-  const q8_ew_variant_t *v = qrt_q8_ew_variant();
-  const q8_ew_bin_t bp = {q8_ew_flip(aq->type), q8_ew_flip(bq->type), q8_ew_zu(aq->type, za), q8_ew_zu(bq->type, zb),
-                          ma, mb, mab, qrt_q8_ew_out(yq->type, zy, yq->qmin, yq->qmax)};
-  int64_t yi = 0;
-  for (int64_t r = 0; r < it.outer; r++, qrt_nd_next(&it)) {
-    if (v && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
-      (op == QRT_Q8_ADD ? v->add : v->mul)(L, (const uint8_t *)a + it.off[0], sa, (const uint8_t *)b + it.off[1],
-                                           sb, &bp, (uint8_t *)y + yi);
-      yi += L;
-      continue;
-    }
-    for (int64_t i = 0; i < L; i++, yi++) {
-      const int32_t da = qrt_q8_load(aq->type, a, it.off[0] + i * sa) - za;
-      const int32_t db = qrt_q8_load(bq->type, b, it.off[1] + i * sb) - zb;
-      int32_t q;
-      if (op == QRT_Q8_ADD) {
-        const float pa = (float)da * ma;
-        const float pb = (float)db * mb;
-        const float v = pa + pb;
-        q = qrt_requantize_f32_scalar(v, zy, yq->qmin, yq->qmax);
-      } else {
-        q = qrt_requantize_scalar(da * db, mab, zy, yq->qmin, yq->qmax); /* |da*db| <= 65025 */
-      }
-      qrt_q8_store(yq->type, y, yi, q);
-    }
-  }
-  return QRT_OK;
+  return qrt_q8_binary_mt(NULL, op, rank, out_shape, aq, a, a_strides, bq, b, b_strides, yq, y);
 }
 
 /* ---- requantize and concat ------------------------------------------------------------ */

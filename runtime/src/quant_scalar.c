@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "q8_ew_internal.h"
+#include "qrt/qrt_pool.h"
 #include "qrt/qrt_quant.h"
 
 float qrt_round_half_even_f32(float v) {
@@ -75,6 +76,43 @@ qrt_status_t qrt_quantize_f32_reference(qrt_dtype_t storage, int32_t qmin, int32
         }
       }
     }
+  return QRT_OK;
+}
+
+/* qrt_quantize_f32_mt's parts: [t * chunk, ...) of one per-tensor run. */
+typedef struct {
+  const q8_ew_variant_t *v;
+  q8_ew_out_t oq;
+  const float *x;
+  float scale;
+  uint8_t *y;
+  int64_t total, chunk;
+} quant_job_t;
+
+static void quant_task(void *arg, int64_t t, int worker) {
+  (void)worker;
+  const quant_job_t *j = (const quant_job_t *)arg;
+  const int64_t e0 = t * j->chunk, e1 = e0 + j->chunk < j->total ? e0 + j->chunk : j->total;
+  j->v->quantize(e1 - e0, j->x + e0, j->scale, &j->oq, j->y + e0);
+}
+
+enum { QUANT_MIN_TASK = 16384 }; /* values per part at least */
+
+qrt_status_t qrt_quantize_f32_mt(qrt_pool_t *pool, qrt_dtype_t storage, int32_t qmin, int32_t qmax, int64_t outer,
+                                 int64_t channels, int64_t inner, const float *x, const float *scales,
+                                 const int32_t *zero_points, void *y) {
+  const int threads = qrt_pool_threads(pool);
+  const q8_ew_variant_t *v = storage == QRT_DTYPE_I32 ? NULL : qrt_q8_ew_variant();
+  const int64_t total = outer * inner, tasks = total / QUANT_MIN_TASK < threads ? total / QUANT_MIN_TASK : threads;
+  int64_t lo, hi;
+  /* per tensor, byte storage, valid arguments and enough values: one contiguous part per thread */
+  if (!v || channels != 1 || tasks < 2 || !storage_range(storage, &lo, &hi) || qmin > qmax || qmin < lo ||
+      qmax > hi || outer < 0 || inner < 0 || !scales || !zero_points || zero_points[0] < qmin ||
+      zero_points[0] > qmax)
+    return qrt_quantize_f32_reference(storage, qmin, qmax, outer, channels, inner, x, scales, zero_points, y);
+  quant_job_t j = {v, qrt_q8_ew_out(storage, zero_points[0], qmin, qmax), x, scales[0], (uint8_t *)y, total, 0};
+  j.chunk = ((total + tasks - 1) / tasks + 63) / 64 * 64;
+  qrt_pool_run(pool, (total + j.chunk - 1) / j.chunk, quant_task, &j);
   return QRT_OK;
 }
 

@@ -39,7 +39,7 @@
 // REMARK: remark: qcc-select-layout: qcc.qconv2d result: nchw (read by func.return, which reads NCHW)
 // DOTPROD: qrt_q8_conv2d_packed_layout_mt(P, {{.*}}, inputs[0], QRT_LAYOUT_NCHW, 8, {{.*}}, QRT_LAYOUT_NCHW4C,
 // DOTPROD: qrt_q8_conv2d_packed_layout_mt(P, {{.*}}, QRT_LAYOUT_NCHW4C, 8, {{.*}}, QRT_LAYOUT_NCHW4C,
-// DOTPROD: qrt_q8_binary(QRT_Q8_ADD,
+// DOTPROD: qrt_q8_binary_mt(P, QRT_Q8_ADD,
 // DOTPROD: qrt_q8_conv2d_packed_layout_mt(P, {{.*}}, QRT_LAYOUT_NCHW4C, 8, {{.*}}, outputs[0], QRT_LAYOUT_NCHW,
 // OPTION: qcc-select-layout: unknown option 'blocked' (remarks)
 func.func @main(%x: tensor<1x8x6x6x!quant.uniform<u8:f32, 5.000000e-02:10>> {qcc.name = "x"}) -> (tensor<1x8x6x6x!quant.uniform<u8:f32, 2.000000e-01:3>> {qcc.name = "y"}) {

@@ -429,6 +429,60 @@ static void test_f32_unary_softmax_layer_norm(void) {
 
 /* ---- int8 ---------------------------------------------------------------------------- */
 
+/* QAdd/QMul (contiguous parts of the output, cut mid-row) and the per-tensor
+ * quantization of a float input, on every ISA level: the bytes of one thread,
+ * including the broadcast shapes (a scalar, a per-channel operand) and the
+ * in-place residual add; sizes around the 8192- and 16384-value thresholds. */
+static void test_q8_elementwise(void) {
+  qrt_isa_t isas[QRT_TEST_MAX_ISAS];
+  const int ni = isa_levels(isas);
+  char what[160];
+  for (int i = 0; i < ni; i++) {
+    const qrt_isa_t prev = qrt_set_isa_limit(isas[i]);
+    for (int c = 0; c < 12; c++) {
+      const int64_t ch = rng_range(1, 40), hw = c < 3 ? rng_range(1, 300) : rng_range(300, 3200), ny = ch * hw;
+      const int64_t shape[2] = {ch, hw}, full[2] = {hw, 1}, per_ch[2] = {1, 0}, scalar[2] = {0, 0};
+      const int kind = c % 3; /* b: 0 full, 1 per channel, 2 scalar */
+      const int64_t *sb = kind == 0 ? full : kind == 1 ? per_ch : scalar;
+      const qrt_q8_act_t aq = {QRT_DTYPE_U8, 0.05f, (int32_t)rng_range(0, 255)};
+      const qrt_q8_act_t bq = {c % 2 ? QRT_DTYPE_I8 : QRT_DTYPE_U8, 0.03f, c % 2 ? 0 : (int32_t)rng_range(0, 255)};
+      qrt_q8_output_t yq;
+      qrt_q8_output_init(&yq, QRT_DTYPE_U8, 0.07f, (int32_t)rng_range(0, 255));
+      uint8_t *a = xmalloc((size_t)ny), *b = xmalloc((size_t)ny), *want = xmalloc((size_t)ny), *got = xmalloc((size_t)ny);
+      for (int64_t k = 0; k < ny; k++) a[k] = (uint8_t)rng_u32(), b[k] = (uint8_t)rng_u32();
+      const qrt_q8_binary_op_t op = c % 4 == 3 ? QRT_Q8_MUL : QRT_Q8_ADD;
+      CHECK_OK(qrt_q8_binary(op, 2, shape, &aq, a, full, &bq, b, sb, &yq, want));
+      snprintf(what, sizeof what, "q8 binary op %d kind %d %s %lldx%lld", (int)op, kind, qrt_isa_name(isas[i]),
+               (long long)ch, (long long)hw);
+      for (int t = 2; t <= 4; t++) {
+        memset(got, 0xa5, (size_t)ny);
+        CHECK_OK(qrt_q8_binary_mt(&g_pools[t], op, 2, shape, &aq, a, full, &bq, b, sb, &yq, got));
+        expect_same_bytes(what, t, got, want, (size_t)ny);
+      }
+      if (kind == 0) { /* in place, as the residual add runs */
+        memcpy(got, a, (size_t)ny);
+        CHECK_OK(qrt_q8_binary_mt(&g_pools[2], op, 2, shape, &aq, got, full, &bq, b, sb, &yq, got));
+        expect_same_bytes("q8 binary in place", 2, got, want, (size_t)ny);
+      }
+      /* the quantization of a float input of ny values, per tensor */
+      float *x = xmalloc((size_t)ny * 4);
+      fill_rand(x, ny);
+      for (int64_t k = 0; k < ny; k += 97) x[k] = k % 2 ? 1e30f : -0.0f;
+      const float sc = 0.01f;
+      const int32_t zp = (int32_t)rng_range(0, 255);
+      CHECK_OK(qrt_quantize_f32_reference(QRT_DTYPE_U8, 0, 255, 1, 1, ny, x, &sc, &zp, want));
+      snprintf(what, sizeof what, "quantize %s %lld values", qrt_isa_name(isas[i]), (long long)ny);
+      for (int t = 2; t <= 4; t++) {
+        memset(got, 0xa5, (size_t)ny);
+        CHECK_OK(qrt_quantize_f32_mt(&g_pools[t], QRT_DTYPE_U8, 0, 255, 1, 1, ny, x, &sc, &zp, got));
+        expect_same_bytes(what, t, got, want, (size_t)ny);
+      }
+      free(a), free(b), free(want), free(got), free(x);
+    }
+    qrt_set_isa_limit(prev);
+  }
+}
+
 /* Per-row dynamic quantization (the dynamic Linear's input): runs of rows as tasks. */
 static void test_q8_dynamic_rows(void) {
   qrt_isa_t isas[QRT_TEST_MAX_ISAS];
@@ -571,6 +625,7 @@ int main(void) {
   test_f32_binary();
   test_f32_unary_softmax_layer_norm();
   test_q8_dynamic_rows();
+  test_q8_elementwise();
   test_q8_conv();
   test_q8_gemm();
   for (int t = 2; t <= 4; t++) qrt_pool_deinit(&g_pools[t]);

@@ -413,6 +413,13 @@ qrt_status_t qrt_q8_binary(qrt_q8_binary_op_t op, int64_t rank, const int64_t *o
                            const qrt_q8_act_t *aq, const void *a, const int64_t *a_strides,
                            const qrt_q8_act_t *bq, const void *b, const int64_t *b_strides,
                            const qrt_q8_output_t *yq, void *y);
+/* The same on a pool (NULL or 1 thread: qrt_q8_binary): the outputs in one
+ * contiguous part per thread (from 8192 outputs per part), each value computed
+ * as with one thread. */
+qrt_status_t qrt_q8_binary_mt(qrt_pool_t *pool, qrt_q8_binary_op_t op, int64_t rank, const int64_t *out_shape,
+                              const qrt_q8_act_t *aq, const void *a, const int64_t *a_strides,
+                              const qrt_q8_act_t *bq, const void *b, const int64_t *b_strides,
+                              const qrt_q8_output_t *yq, void *y);
 
 /* ======================= Requantize, concat, lookup tables ==================
  * Requantize n values to other parameters (and/or type):

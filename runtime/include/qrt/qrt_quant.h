@@ -47,6 +47,13 @@ float qrt_round_half_even_f32(float v);
 qrt_status_t qrt_quantize_f32_reference(qrt_dtype_t storage, int32_t qmin, int32_t qmax, int64_t outer,
                                         int64_t channels, int64_t inner, const float *x,
                                         const float *scales, const int32_t *zero_points, void *y);
+/* The same on a pool (NULL or 1 thread: the function above): a per-tensor
+ * quantization to bytes of at least 2 x 16384 values runs in one contiguous
+ * part per thread, each value as with one thread; everything else runs on the
+ * caller's thread. */
+qrt_status_t qrt_quantize_f32_mt(qrt_pool_t *pool, qrt_dtype_t storage, int32_t qmin, int32_t qmax, int64_t outer,
+                                 int64_t channels, int64_t inner, const float *x, const float *scales,
+                                 const int32_t *zero_points, void *y);
 /* q viewed as [outer][channels][inner] of storage type (I8, U8 or I32). */
 qrt_status_t qrt_dequantize_f32_reference(qrt_dtype_t storage, int64_t outer, int64_t channels,
                                           int64_t inner, const void *q, const float *scales,
