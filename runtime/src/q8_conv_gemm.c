@@ -429,6 +429,23 @@ static size_t q8_conv_scratch_v(const q8_variant_t *v, const qrt_conv2d_params_t
 /* The variant's lanes4 builds rows of this stride. */
 static int q8_lanes4_ok(const q8_variant_t *v, int64_t sw) { return v->cpg == 4 && v->lanes4 && sw <= 2; }
 
+/* The portable lane loops below are a row's hot path only for the int16-lane
+ * rows (avx2, neon: no lanes4). A model's build whose plan keeps byte-lane
+ * rows only (qrt_plan.h; avx512vnni, amx and dotprod have a lanes4 for strides
+ * 1 and 2) keeps one plain byte-lane loop, for strides past 2: GCC's -O3
+ * vectorizes and unrolls the others into about 6 KB that such a model never
+ * runs (docs/codegen.md, "Sizes"). */
+#define Q8_PORTABLE_LANES (QRT_PLAN_Q8_ROW(QRT_ISA_AVX2_FMA) || QRT_PLAN_Q8_ROW(QRT_ISA_NEON))
+static int q8_cpg(const q8_variant_t *v) { return Q8_PORTABLE_LANES ? v->cpg : 4; }
+
+/* That loop: byte lanes of 4 channels (src[j][c*sw], NULL rows hold pad),
+ * columns [c0, c1); out of line and optimized for size (strides past 2 only). */
+static __attribute__((noinline, cold)) void q8_lane_row_bytes(const uint8_t *const *src, int64_t sw, int64_t c0,
+                                                              int64_t c1, q8_xoff_t xo, int pad, uint8_t *drow) {
+  for (int64_t c = c0; c < c1; c++)
+    for (int j = 0; j < 4; j++) drow[4 * c + j] = src[j] ? src[j][c * sw] ^ xo.flip : (uint8_t)pad;
+}
+
 /* One row of lanes, columns [c0, c1): channel j of lane c is src[j][c*sw],
  * as u = b ^ flip (cpg 4) or the int16 (b ^ flip) - zflip (cpg 2); channels
  * past nch hold pad. With byte lanes at stride 1 or 2: the variant's lanes4 when
@@ -436,7 +453,7 @@ static int q8_lanes4_ok(const q8_variant_t *v, int64_t sw) { return v->cpg == 4 
  * vectorizes the stride-1 case). */
 static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_t sw, int64_t nch, int pad,
                         int64_t c0, int64_t c1, q8_xoff_t xo, uint8_t *drow) {
-  const int cpg = v->cpg;
+  const int cpg = q8_cpg(v);
   if (q8_lanes4_ok(v, sw)) {
     const uint8_t *s[4] = {NULL, NULL, NULL, NULL};
     for (int64_t j = 0; j < nch; j++) s[j] = src[j] + c0 * sw;
@@ -444,6 +461,10 @@ static void q8_lane_row(const q8_variant_t *v, const uint8_t *const *src, int64_
     return;
   }
   if (cpg == 4) {
+    if (!Q8_PORTABLE_LANES) {
+      q8_lane_row_bytes(src, sw, c0, c1, xo, pad, drow);
+      return;
+    }
     const uint32_t f = 0x01010101u * xo.flip;
     const uint8_t *s0 = src[0], *s1 = src[1], *s2 = src[2], *s3 = src[3];
     if (sw == 1) { /* the same loop with a constant stride, which GCC vectorizes */
@@ -503,7 +524,8 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
   /* padding: the lane value of x = zx in every byte (q8_lane_xoff), or x - zx = 0; so are the
    * missing channels of the last lane group */
-  const int pad = v->cpg == 4 ? xo.zflip : 0;
+  const int cpg = q8_cpg(v);
+  const int pad = cpg == 4 ? xo.zflip : 0;
   for (int64_t cg = cg0; cg < cg1; cg++)
     for (int64_t ph = 0; ph < g->n_phase; ph++) {
       if (!used[ph]) continue;
@@ -513,10 +535,10 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
       const int64_t c0 = pl > px ? (pl - px + sw - 1) / sw : 0;
       int64_t c1 = w - 1 + pl - px < 0 ? 0 : (w - 1 + pl - px) / sw + 1;
       if (c1 > g->Wph) c1 = g->Wph;
-      const int64_t nch = cig - cg * v->cpg < v->cpg ? cig - cg * v->cpg : v->cpg;
+      const int64_t nch = cig - cg * cpg < cpg ? cig - cg * cpg : cpg;
       const uint8_t *xb = xg + cg * 4 * h * w; /* blocked: lane group cg */
       memset(d + (size_t)(g->Hph * g->Wph) * 4, pad, (size_t)(g->L - g->Hph * g->Wph) * 4); /* the tail */
-      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (blocked || nch == v->cpg || q8_lanes4_ok(v, 1)) &&
+      if (sh == 1 && sw == 1 && pl == 0 && p->pad_right == 0 && (blocked || nch == cpg || q8_lanes4_ok(v, 1)) &&
           h > 0 && w > 0) {
         /* no column padding (Wph = w): the input rows are one run of lanes, rows pt .. pt + h - 1
          * (every pointwise convolution) */
@@ -527,7 +549,7 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
           continue;
         }
         const uint8_t *src[4];
-        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * v->cpg + j) * h * w;
+        for (int64_t j = 0; j < nch; j++) src[j] = xg + (cg * cpg + j) * h * w;
         q8_lane_row(v, src, 1, nch, pad, 0, h * w, xo, d + (size_t)(pt * w) * 4);
         continue;
       }
@@ -545,16 +567,20 @@ static void q8_fill_planes(const q8_variant_t *v, const q8_planes_t *g, const qr
           continue;
         }
         const uint8_t *src[4];
-        for (int64_t j = 0; j < v->cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
-          src[j] = j < nch ? xg + ((cg * v->cpg + j) * h + iy) * w + px - pl : NULL;
-        if (nch == v->cpg || q8_lanes4_ok(v, sw)) {
+        for (int64_t j = 0; j < cpg; j++) /* column c at src[j][c*sw]; missing channels read padding */
+          src[j] = j < nch ? xg + ((cg * cpg + j) * h + iy) * w + px - pl : NULL;
+        if (nch == cpg || q8_lanes4_ok(v, sw)) {
           q8_lane_row(v, src, sw, nch, pad, c0, c1, xo, drow);
+          continue;
+        }
+        if (!Q8_PORTABLE_LANES) {
+          q8_lane_row_bytes(src, sw, c0, c1, xo, pad, drow);
           continue;
         }
         memset(drow + c0 * 4, pad, (size_t)(c1 - c0) * 4); /* the missing channels */
         for (int64_t j = 0; j < nch; j++)
           for (int64_t c = c0; c < c1; c++) {
-            if (v->cpg == 4) {
+            if (cpg == 4) {
               drow[4 * c + j] = src[j][c * sw] ^ xo.flip;
             } else {
               const int16_t val = (int16_t)((int32_t)(src[j][c * sw] ^ xo.flip) - xo.zflip);

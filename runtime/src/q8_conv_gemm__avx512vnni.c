@@ -32,48 +32,42 @@ static inline __mmask16 mask_first(int64_t n) {
   return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-/* The conv tile's requantization: NV <= 3 vectors of one channel (positions
- * 0 .. 16 NV - 1) to bytes in position order, in one vector. Per vector:
- * vcvtdq2ps, vmulps, vminps to qmax - zp (left out when |mult| < 1: then |v| <
- * 2^31), vcvtps2dq {rn-sae}; then per pair of vectors vpackssdw, + zp by vpaddsw,
- * vpmaxsw to qmin (and vpminsw to qmax without the vminps), and per 4 vectors
- * one byte pack and one vpermd (the gemm tile's, below). The same values as q8_rq512:
- * rounding is monotone and the bounds are integers, so clamping before or after
- * it is the same; an out-of-range conversion (INT_MIN, only below qmin - zp when
- * the vminps ran) and vpackssdw's saturation move values outside [lo, hi] only
- * further outside, where the clamp maps them as the reference does; the clamped
- * int16 values are in [qmin, qmax], which vpackuswb (qmin >= 0) or vpacksswb
- * (s8 range) keeps as they are. */
+/* The conv tile's requantization when every |mult| < 1 (then |v| < 2^31): NV <= 3
+ * vectors of one channel (positions 0 .. 16 NV - 1) to bytes in position order,
+ * in one vector. Per vector: vcvtdq2ps, vmulps, vcvtps2dq {rn-sae}; then per pair
+ * of vectors vpackssdw, + zp by vpaddsw, vpmaxsw to qmin and vpminsw to qmax, and
+ * per 4 vectors one byte pack and one vpermd (the gemm tile's, below). The same
+ * values as q8_rq512: rounding is monotone and the bounds are integers, so
+ * clamping before or after it is the same; vpackssdw's saturation moves values
+ * outside [lo, hi] only further outside, where the clamp maps them as the
+ * reference does; the clamped int16 values are in [qmin, qmax], which vpackuswb
+ * (qmin >= 0) or vpacksswb (s8 range) keeps as they are. */
 typedef struct {
-  __m512 hi;
   __m512i zp, qmin, qmax, order;
   int u8;
 } rqp_consts;
 
 static inline rqp_consts rqp_init(const q8_out_t *o) {
-  rqp_consts k = {_mm512_set1_ps((float)(o->qmax - o->zero_point)), _mm512_set1_epi16((int16_t)o->zero_point),
-                  _mm512_set1_epi16((int16_t)o->qmin), _mm512_set1_epi16((int16_t)o->qmax),
+  rqp_consts k = {_mm512_set1_epi16((int16_t)o->zero_point), _mm512_set1_epi16((int16_t)o->qmin),
+                  _mm512_set1_epi16((int16_t)o->qmax),
                   _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), o->qmin >= 0};
   return k;
 }
 
-static inline __m512i rqp_clamp16(const rqp_consts *k, const int LT1, __m512i p) {
-  p = _mm512_max_epi16(_mm512_adds_epi16(p, k->zp), k->qmin);
-  return LT1 ? _mm512_min_epi16(p, k->qmax) : p;
+static inline __m512i rqp_clamp16(const rqp_consts *k, __m512i p) {
+  return _mm512_min_epi16(_mm512_max_epi16(_mm512_adds_epi16(p, k->zp), k->qmin), k->qmax);
 }
 
-static inline __attribute__((always_inline)) __m512i rq_pack(const rqp_consts *k, const int NV, const int LT1,
-                                                             const __m512i *a, __m512 mv) {
+static inline __attribute__((always_inline)) __m512i rq_pack(const rqp_consts *k, const int NV, const __m512i *a,
+                                                             __m512 mv) {
   __m512i r[3];
 #pragma GCC unroll 3
-  for (int j = 0; j < NV; j++) {
-    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(a[j]), mv);
-    if (!LT1) v = _mm512_min_ps(v, k->hi);
-    r[j] = _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  }
+  for (int j = 0; j < NV; j++)
+    r[j] = _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(a[j]), mv),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   /* 128-bit block L of the packed bytes: 4 positions of each vector, [r0, r1, r2, r2] */
-  const __m512i p0 = rqp_clamp16(k, LT1, _mm512_packs_epi32(r[0], NV > 1 ? r[1] : r[0]));
-  const __m512i p1 = NV > 2 ? rqp_clamp16(k, LT1, _mm512_packs_epi32(r[2], r[2])) : p0;
+  const __m512i p0 = rqp_clamp16(k, _mm512_packs_epi32(r[0], NV > 1 ? r[1] : r[0]));
+  const __m512i p1 = NV > 2 ? rqp_clamp16(k, _mm512_packs_epi32(r[2], r[2])) : p0;
   const __m512i b = k->u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
   return _mm512_permutexvar_epi32(k->order, b);
 }
@@ -127,7 +121,7 @@ static inline __attribute__((always_inline)) void conv_sums(const int NV, __m512
 /* Blocked output (q8_conv_rq_t.blocked): the byte vectors q[c] of nc (4 or 8)
  * channels, interleaved 4 at a time into lanes (interleave4) and stored as
  * 4-byte lanes, one masked vmovdqu32 per segment and 16 positions; y is the
- * first channel's lane group. One copy for every NV and LT1 (the tile's code
+ * first channel's lane group. One copy for every NV (the tile's code
  * size), called once per 8 channels. */
 static __attribute__((noinline)) void store_lanes(const __m512i *q, int64_t nc, int64_t nv, int64_t ns,
                                                   const __mmask64 *sm, const int64_t *so, uint8_t *y, int64_t ldy) {
@@ -143,13 +137,13 @@ static __attribute__((noinline)) void store_lanes(const __m512i *q, int64_t nc, 
   }
 }
 
-/* conv_rq: every channel of rq, 8 at a time (two per 16-channel panel). The
- * sums start at the channel's bias and are requantized from the registers
- * (rq_pack), each channel's bytes stored with one masked store per output-row
- * segment (or, blocked, handed to store_lanes); the constants and the segments'
- * masks are set up once per call. The last tile of a plane computes only the
- * vectors its positions need (NV 1 or 2: 16 or 32 positions). */
-static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, const int LT1, int64_t n_cg,
+/* conv_rq, every |mult| < 1: every channel of rq, 8 at a time (two per 16-channel
+ * panel). The sums start at the channel's bias and are requantized from the
+ * registers (rq_pack), each channel's bytes stored with one masked store per
+ * output-row segment (or, blocked, handed to store_lanes); the constants and the
+ * segments' masks are set up once per call. The last tile of a plane computes
+ * only the vectors its positions need (NV 1 or 2: 16 or 32 positions). */
+static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, int64_t n_cg,
                                                                int64_t cg_stride, int64_t n_taps,
                                                                const int64_t *tap_off, const uint8_t *x,
                                                                const uint8_t *w, const q8_conv_rq_t *rq) {
@@ -171,7 +165,7 @@ static inline __attribute__((always_inline)) void conv_rq_8x48(const int NV, con
 #pragma GCC unroll 8
     for (int c = 0; c < 8; c++) {
       if (c >= nc) break;
-      qb[c] = rq_pack(&k, NV, LT1, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
+      qb[c] = rq_pack(&k, NV, a[c], _mm512_set1_ps(rq->mult[c0 + c]));
     }
     if (rq->blocked) {
       store_lanes(qb, nc, NV, ns, sm, so, rq->y + c0 * rq->ldy, rq->ldy);
@@ -200,18 +194,38 @@ void qrt_q8_conv_tile_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t 
     for (int j = 0; j < 3; j++) _mm512_storeu_si512(acc + c * 48 + 16 * j, a[c][j]);
 }
 
+/* conv_rq with some |mult[c]| >= 1 (none in resnet18's or mobilenet_v2's
+ * convolutions): 8 channels at a time, the plain tile's sums requantized by
+ * qrt_q8_requant__avx512vnni (the same bytes) and stored segment by segment.
+ * Out of line and cold: conv_rq_8x48 is instantiated for |mult| < 1 only, its
+ * code size (docs/codegen.md, "Sizes"). */
+static __attribute__((noinline, cold)) void conv_rq_any(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
+                                                        const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
+                                                        const q8_conv_rq_t *rq) {
+  _Alignas(64) int32_t acc[8 * 48];
+  uint8_t q[48];
+  for (int64_t c0 = 0; c0 < rq->nc; c0 += 8) {
+    qrt_q8_conv_tile_8x48__avx512vnni(n_cg, cg_stride, n_taps, tap_off, x,
+                                      w + c0 / 16 * rq->panel_stride + c0 % 16 * 4, acc);
+    for (int64_t c = c0; c < rq->nc && c < c0 + 8; c++) {
+      qrt_q8_requant__avx512vnni(rq->np, acc + (c - c0) * 48, &rq->bias[c], &rq->mult[c], 0, rq->o, q);
+      for (int64_t s = 0; s < rq->n_seg; s++)
+        for (int64_t i = rq->seg[3 * s]; i < rq->seg[3 * s + 1]; i++) {
+          const int64_t at = rq->seg[3 * s + 2] + i - rq->seg[3 * s]; /* the output index */
+          if (rq->blocked) rq->y[c / 4 * 4 * rq->ldy + 4 * at + c % 4] = q[i];
+          else rq->y[c * rq->ldy + at] = q[i];
+        }
+    }
+  }
+}
+
 void qrt_q8_conv_tile_rq_8x48__avx512vnni(int64_t n_cg, int64_t cg_stride, int64_t n_taps,
                                           const int64_t *tap_off, const uint8_t *x, const uint8_t *w,
                                           const q8_conv_rq_t *rq) {
-  if (rq->mult_lt1) {
-    if (rq->np > 32) conv_rq_8x48(3, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else if (rq->np > 16) conv_rq_8x48(2, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else conv_rq_8x48(1, 1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-  } else {
-    if (rq->np > 32) conv_rq_8x48(3, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else if (rq->np > 16) conv_rq_8x48(2, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-    else conv_rq_8x48(1, 0, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
-  }
+  if (!rq->mult_lt1) conv_rq_any(n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+  else if (rq->np > 32) conv_rq_8x48(3, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+  else if (rq->np > 16) conv_rq_8x48(2, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
+  else conv_rq_8x48(1, n_cg, cg_stride, n_taps, tap_off, x, w, rq);
 }
 
 /* Up to 6 rows x 4 panels (64 channels): 24 accumulators, 4 weight vectors and

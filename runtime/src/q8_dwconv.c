@@ -235,8 +235,8 @@ void qrt_q8_dw_fill_run(const q8_dw_fill_t *f, const uint8_t *src, uint8_t *plan
 /* The copies of dw_fill: per phase plane a tap reads, the rows r and columns
  * k of the plane with an input byte (0 <= r*sh + py - pt < h, 0 <= k*sw + px -
  * pl < w). Returns their count. */
-static int64_t dw_copies(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64_t h, int64_t w,
-                         const uint8_t *used, q8_dw_copy_t *cp) {
+static __attribute__((cold)) int64_t dw_copies(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64_t h,
+                                               int64_t w, const uint8_t *used, q8_dw_copy_t *cp) {
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left;
   int64_t n = 0;
   for (int64_t ph = 0; ph < g->n_phase; ph++) {
@@ -258,8 +258,8 @@ static int64_t dw_copies(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64
 /* The chunks of the gather fill (q8_dw_chunk_t) for the planes of the phases
  * a tap reads; 0 when there would be more than Q8_DW_MAX_CHUNKS or a chunk's
  * input bytes span more than 256 (then the copies run). */
-static int64_t dw_chunks(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64_t h, int64_t w,
-                         const uint8_t *used, q8_dw_chunk_t *ch) {
+static __attribute__((cold)) int64_t dw_chunks(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64_t h,
+                                               int64_t w, const uint8_t *used, q8_dw_chunk_t *ch) {
   const int64_t sh = p->stride_h, sw = p->stride_w, pt = p->pad_top, pl = p->pad_left, P = g->Hph * g->Wph;
   int64_t n = 0;
   for (int64_t ph = 0; ph < g->n_phase; ph++) {
@@ -294,8 +294,9 @@ static int64_t dw_chunks(const qrt_conv2d_params_t *p, const dw_geom_t *g, int64
   return n;
 }
 
-/* Channel jobs [t*per_task, ...) (job = image * c + channel) on `worker`'s scratch. */
-static void dw_task(void *arg, int64_t t, int worker) {
+/* Channel jobs [t*per_task, ...) (job = image * c + channel) on `worker`'s
+ * scratch. Not inlined into qrt_q8_dw_run, which is cold. */
+static __attribute__((noinline)) void dw_task(void *arg, int64_t t, int worker) {
   const dw_job_t *j = (const dw_job_t *)arg;
   const dw_geom_t *g = &j->g;
   uint8_t *planes = j->work + (size_t)worker * g->worker;
@@ -336,8 +337,8 @@ static void dw_quad_add(q8_dw_quads_t *q, uint8_t *idx, uint8_t *wsel, int64_t *
  * 6 sources of 1 or 2 taps in 3 quads). 0 when the kernel does not fit the
  * quad kernel (more than 64 taps or Q8_DW_MAX_QUADS quads, or a column past
  * Q8_DW_QUAD_COL); then the row kernel runs. */
-static int dw_quads(const qrt_conv2d_params_t *p, const dw_geom_t *g, uint8_t *table, uint16_t *vmask,
-                    q8_dw_quads_t *q) {
+static __attribute__((cold)) int dw_quads(const qrt_conv2d_params_t *p, const dw_geom_t *g, uint8_t *table,
+                                          uint16_t *vmask, q8_dw_quads_t *q) {
   if (g->taps > 64) return 0;
   int64_t *src = (int64_t *)table;
   uint8_t *idx = table + Q8_DW_MAX_QUADS * 16, *wsel = idx + Q8_DW_MAX_QUADS * 64;
@@ -410,9 +411,13 @@ static int dw_quads(const qrt_conv2d_params_t *p, const dw_geom_t *g, uint8_t *t
  * blocks of 60 on two threads). */
 enum { DW_TASKS_PER_WORKER = 8 };
 
-qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n, int64_t c, int64_t h,
-                           int64_t w, const void *x, const void *packed, void *y, void *scratch,
-                           size_t scratch_size) {
+/* The per-call setup (tap offsets, copies, quads, chunks, pairs) and the tasks.
+ * The setup and its helpers are `cold`, optimized for size: they run once per
+ * layer, and GCC's -O3 made them 7.4 KB of a model's library (docs/codegen.md,
+ * "Sizes"); the per-channel work is dw_task's and the kernels'. */
+__attribute__((cold)) qrt_status_t qrt_q8_dw_run(qrt_pool_t *pool, const qrt_conv2d_params_t *p, int64_t n,
+                                                 int64_t c, int64_t h, int64_t w, const void *x,
+                                                 const void *packed, void *y, void *scratch, size_t scratch_size) {
   dw_job_t j;
   j.pv = q8_view(packed);
   j.v = NULL;
