@@ -617,10 +617,12 @@ typedef struct {
   int64_t q_base;
 } q8_conv_job_t;
 
-/* Scratch layout, the tap table and the phases the taps read. */
-static void q8_conv_setup(q8_conv_job_t *j, const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in,
-                          int64_t h, int64_t w, const void *x, int64_t c_out, const void *packed, void *y,
-                          void *scratch) {
+/* Scratch layout, the tap table and the phases the taps read. Once per call:
+ * cold, so GCC keeps it small (the runtime a CNN uses stays under 64 KB). */
+static __attribute__((cold)) void q8_conv_setup(q8_conv_job_t *j, const q8_variant_t *v,
+                                                const qrt_conv2d_params_t *p, int64_t c_in, int64_t h, int64_t w,
+                                                const void *x, int64_t c_out, const void *packed, void *y,
+                                                void *scratch) {
   int64_t OH, OW;
   qrt_conv2d_output_size(p, h, w, &OH, &OW);
   j->v = v, j->p = p;
@@ -871,7 +873,7 @@ static int q8_split_panels(const q8_conv_job_t *j) {
 
 /* Per-worker bytes a pointwise convolution's own planes take on `threads`
  * workers (0 when it is not pointwise or splits its panels). */
-static __attribute__((noinline)) size_t q8_conv_worker_scratch(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
+static __attribute__((noinline, cold)) size_t q8_conv_worker_scratch(const q8_variant_t *v, const qrt_conv2d_params_t *p, int64_t c_in, int64_t h,
                                      int64_t w, int64_t c_out, int threads) {
   int64_t OH, OW;
   if (threads < 2 || qrt_conv2d_output_size(p, h, w, &OH, &OW) != QRT_OK) return 0;

@@ -28,41 +28,49 @@ typedef struct {
   int64_t total, chunk; /* output elements; per task (qrt_q8_binary_mt) */
 } q8_bin_job_t;
 
+/* Values [c, c + len) of one row (a at offset oa, b at ob, y from yi), one at
+ * a time: the contract's steps, for the strides the row kernels do not take
+ * and builds without them (cold: kept small in a model's library). */
+static __attribute__((cold, noinline)) void q8_binary_values(const q8_bin_job_t *j, int64_t oa, int64_t ob,
+                                                              int64_t c, int64_t len, int64_t yi) {
+  const qrt_q8_act_t *aq = j->aq, *bq = j->bq;
+  const qrt_q8_output_t *yq = j->yq;
+  const int64_t sa = j->it.st[0][j->it.rank - 1], sb = j->it.st[1][j->it.rank - 1];
+  for (int64_t i = c; i < c + len; i++, yi++) {
+    const int32_t da = qrt_q8_load(aq->type, j->a, oa + i * sa) - aq->zero_point;
+    const int32_t db = qrt_q8_load(bq->type, j->b, ob + i * sb) - bq->zero_point;
+    int32_t q;
+    if (j->op == QRT_Q8_ADD) {
+      const float pa = (float)da * j->ma;
+      const float pb = (float)db * j->mb;
+      const float v = pa + pb;
+      q = qrt_requantize_f32_scalar(v, yq->zero_point, yq->qmin, yq->qmax);
+    } else {
+      q = qrt_requantize_scalar(da * db, j->mab, yq->zero_point, yq->qmin, yq->qmax); /* |da*db| <= 65025 */
+    }
+    qrt_q8_store(yq->type, j->y, yi, q);
+  }
+}
+
 /* Output elements [e0, e1): whole or partial rows of the innermost dimension,
  * each by the variant's row kernel when the operands allow, else one value at
- * a time (the contract's steps). The same values however the range is cut. */
+ * a time. The same values however the range is cut. */
 static void q8_binary_range(const q8_bin_job_t *j, int64_t e0, int64_t e1) {
   qrt_nd_t it = j->it;
   const int64_t L = it.shape[it.rank - 1], sa = it.st[0][it.rank - 1], sb = it.st[1][it.rank - 1];
   if (L == 0 || e0 >= e1) return;
-  const qrt_q8_act_t *aq = j->aq, *bq = j->bq;
-  const qrt_q8_output_t *yq = j->yq;
-  const int32_t za = aq->zero_point, zb = bq->zero_point, zy = yq->zero_point;
+  const int rows = j->v && (sa == 0 || sa == 1) && (sb == 0 || sb == 1);
   int64_t c = e0 % L;
   qrt_nd_seek(&it, e0 / L);
   for (int64_t yi = e0; yi < e1; qrt_nd_next(&it), c = 0) {
     const int64_t len = L - c < e1 - yi ? L - c : e1 - yi;
-    if (j->v && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+    if (rows)
       (j->op == QRT_Q8_ADD ? j->v->add : j->v->mul)(len, (const uint8_t *)j->a + it.off[0] + c * sa, sa,
                                                     (const uint8_t *)j->b + it.off[1] + c * sb, sb, &j->bp,
                                                     (uint8_t *)j->y + yi);
-      yi += len;
-      continue;
-    }
-    for (int64_t i = c; i < c + len; i++, yi++) {
-      const int32_t da = qrt_q8_load(aq->type, j->a, it.off[0] + i * sa) - za;
-      const int32_t db = qrt_q8_load(bq->type, j->b, it.off[1] + i * sb) - zb;
-      int32_t q;
-      if (j->op == QRT_Q8_ADD) {
-        const float pa = (float)da * j->ma;
-        const float pb = (float)db * j->mb;
-        const float v = pa + pb;
-        q = qrt_requantize_f32_scalar(v, zy, yq->qmin, yq->qmax);
-      } else {
-        q = qrt_requantize_scalar(da * db, j->mab, zy, yq->qmin, yq->qmax); /* |da*db| <= 65025 */
-      }
-      qrt_q8_store(yq->type, j->y, yi, q);
-    }
+    else
+      q8_binary_values(j, it.off[0], it.off[1], c, len, yi);
+    yi += len;
   }
 }
 
@@ -75,7 +83,8 @@ static void q8_binary_task(void *arg, int64_t t, int worker) {
 /* At least this many outputs per task: below, one thread (the hand-out would cost more). */
 enum { Q8_BIN_MIN_TASK = 8192 };
 
-qrt_status_t qrt_q8_binary_mt(qrt_pool_t *pool, qrt_q8_binary_op_t op, int64_t rank, const int64_t *out_shape,
+/* The arguments' checks and the constants run once per call: cold (small). */
+__attribute__((cold)) qrt_status_t qrt_q8_binary_mt(qrt_pool_t *pool, qrt_q8_binary_op_t op, int64_t rank, const int64_t *out_shape,
                               const qrt_q8_act_t *aq, const void *a, const int64_t *a_strides,
                               const qrt_q8_act_t *bq, const void *b, const int64_t *b_strides,
                               const qrt_q8_output_t *yq, void *y) {
