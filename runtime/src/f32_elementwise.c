@@ -124,17 +124,22 @@ static qrt_bin_fn qrt_bin_lookup(qrt_binary_op_t op) {
  * the output gives the same bytes. An op is split only when every task gets at
  * least `min_task` elements (a pool run costs a few microseconds), into at most
  * four tasks per thread, each a multiple of 16 elements. */
-int64_t qrt_ew_tasks(const qrt_pool_t *pool, int64_t total, int64_t min_task, int64_t *out_chunk) {
+int64_t qrt_ew_split(const qrt_pool_t *pool, int64_t total, int64_t min_task, int per_thread, int64_t align,
+                     int64_t *out_chunk) {
   const int threads = qrt_pool_threads(pool);
-  int64_t tasks = threads > 1 ? QRT_MIN((int64_t)4 * threads, total / QRT_MAX(min_task, 1)) : 1;
+  int64_t tasks = threads > 1 ? QRT_MIN((int64_t)per_thread * threads, total / QRT_MAX(min_task, 1)) : 1;
   if (tasks < 2) {
     *out_chunk = total;
     return 1;
   }
   int64_t chunk = (total + tasks - 1) / tasks;
-  chunk = (chunk + 15) / 16 * 16;
+  chunk = (chunk + align - 1) / align * align;
   *out_chunk = chunk;
   return (total + chunk - 1) / chunk;
+}
+
+int64_t qrt_ew_tasks(const qrt_pool_t *pool, int64_t total, int64_t min_task, int64_t *out_chunk) {
+  return qrt_ew_split(pool, total, min_task, 4, 16, out_chunk);
 }
 
 /* ---- binary with broadcasting ------------------------------------------------------- */

@@ -89,8 +89,10 @@ static void q8_taps(int64_t start, int64_t k, int64_t d, int64_t n, int64_t *lo,
   if (*lo > *hi) *lo = *hi;
 }
 
-/* The checks are done by the caller (q8_conv_gemm.c); n * OH * OW > 0. */
-void qrt_q8_conv2d__scalar(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h, int64_t w,
+/* The checks are done by the caller (q8_conv_gemm.c); n * OH * OW > 0. Not
+ * inlined: the reference row stays one function whatever LTO decides (a
+ * library's plan keeps or drops it by name, test/Codegen/plan-sizes.test). */
+__attribute__((noinline)) void qrt_q8_conv2d__scalar(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in, int64_t h, int64_t w,
                            const void *x, int64_t c_out, const void *packed, void *y) {
   int64_t OH, OW;
   qrt_conv2d_output_size(p, h, w, &OH, &OW);

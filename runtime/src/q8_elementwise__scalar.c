@@ -11,6 +11,7 @@
 #include "nd_iter.h"
 #include "qrt/qrt_pool.h"
 #include "q8_ew_internal.h"
+#include "qrt_internal.h"
 
 /* ---- QAdd / QMul -------------------------------------------------------------------- */
 
@@ -108,14 +109,9 @@ __attribute__((cold)) qrt_status_t qrt_q8_binary_mt(qrt_pool_t *pool, qrt_q8_bin
                        qrt_q8_ew_out(yq->type, yq->zero_point, yq->qmin, yq->qmax)};
   j.total = j.it.outer * j.it.shape[j.it.rank - 1];
   /* one contiguous part per thread, a multiple of 64 outputs (whole cache lines of y) */
-  const int threads = qrt_pool_threads(pool);
-  const int64_t tasks = j.total / Q8_BIN_MIN_TASK < threads ? j.total / Q8_BIN_MIN_TASK : threads;
-  if (tasks < 2) {
-    q8_binary_range(&j, 0, j.total);
-    return QRT_OK;
-  }
-  j.chunk = ((j.total + tasks - 1) / tasks + 63) / 64 * 64;
-  qrt_pool_run(pool, (j.total + j.chunk - 1) / j.chunk, q8_binary_task, &j);
+  const int64_t tasks = qrt_ew_split(pool, j.total, Q8_BIN_MIN_TASK, 1, 64, &j.chunk);
+  if (tasks < 2) q8_binary_range(&j, 0, j.total);
+  else qrt_pool_run(pool, tasks, q8_binary_task, &j);
   return QRT_OK;
 }
 

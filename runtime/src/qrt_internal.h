@@ -13,6 +13,11 @@
  * (f32_elementwise.c): the task count (1: run it on the caller) and each
  * task's share, a multiple of 16 units, every task at least min_task units. */
 int64_t qrt_ew_tasks(const qrt_pool_t *pool, int64_t total, int64_t min_task, int64_t *out_chunk);
+/* The same rule with at most per_thread tasks per thread, each share a multiple
+ * of `align` units (qrt_ew_tasks is 4 and 16; the int8 QAdd and quantization
+ * take one contiguous part per thread of whole cache lines, 1 and 64). */
+int64_t qrt_ew_split(const qrt_pool_t *pool, int64_t total, int64_t min_task, int per_thread, int64_t align,
+                     int64_t *out_chunk);
 
 /* ---- f32 GEMM microkernels ----------------------------------------------------
  * A microkernel computes one tile C[0..mr)[0..nr) (mr <= MR, nr <= NR) from

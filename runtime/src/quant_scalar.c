@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "q8_ew_internal.h"
+#include "qrt_internal.h"
 #include "qrt/qrt_pool.h"
 #include "qrt/qrt_quant.h"
 
@@ -101,18 +102,18 @@ enum { QUANT_MIN_TASK = 16384 }; /* values per part at least */
 qrt_status_t qrt_quantize_f32_mt(qrt_pool_t *pool, qrt_dtype_t storage, int32_t qmin, int32_t qmax, int64_t outer,
                                  int64_t channels, int64_t inner, const float *x, const float *scales,
                                  const int32_t *zero_points, void *y) {
-  const int threads = qrt_pool_threads(pool);
   const q8_ew_variant_t *v = storage == QRT_DTYPE_I32 ? NULL : qrt_q8_ew_variant();
-  const int64_t total = outer * inner, tasks = total / QUANT_MIN_TASK < threads ? total / QUANT_MIN_TASK : threads;
+  const int64_t total = outer * inner;
+  int64_t chunk;
+  const int64_t tasks = qrt_ew_split(pool, total, QUANT_MIN_TASK, 1, 64, &chunk);
   int64_t lo, hi;
   /* per tensor, byte storage, valid arguments and enough values: one contiguous part per thread */
   if (!v || channels != 1 || tasks < 2 || !storage_range(storage, &lo, &hi) || qmin > qmax || qmin < lo ||
       qmax > hi || outer < 0 || inner < 0 || !scales || !zero_points || zero_points[0] < qmin ||
       zero_points[0] > qmax)
     return qrt_quantize_f32_reference(storage, qmin, qmax, outer, channels, inner, x, scales, zero_points, y);
-  quant_job_t j = {v, qrt_q8_ew_out(storage, zero_points[0], qmin, qmax), x, scales[0], (uint8_t *)y, total, 0};
-  j.chunk = ((total + tasks - 1) / tasks + 63) / 64 * 64;
-  qrt_pool_run(pool, (total + j.chunk - 1) / j.chunk, quant_task, &j);
+  quant_job_t j = {v, qrt_q8_ew_out(storage, zero_points[0], qmin, qmax), x, scales[0], (uint8_t *)y, total, chunk};
+  qrt_pool_run(pool, tasks, quant_task, &j);
   return QRT_OK;
 }
 
