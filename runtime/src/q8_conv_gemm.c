@@ -59,11 +59,11 @@
 static const q8_variant_t kVariants[] = {
     {"q8_conv_4x24_gemm_4x24__avx2", AVX2, 2, 0, 8, 4, 24, 4, Q8_X86(AVX2, qrt_q8_conv_tile_4x24__avx2), NULL,
      Q8_X86(AVX2, qrt_q8_requant__avx2), 3, Q8_X86(AVX2, qrt_q8_gemm_tile_4x24__avx2), NULL,
-     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL, NULL, 0},
+     Q8_X86(AVX2, qrt_q8_dyn_row__avx2), 0, 0, 0, NULL, NULL, 0, 0},
     {"q8_conv_8x48_gemm_6x64__avx512vnni", VNNI, 4, 0, 16, 8, 48, 6, Q8_X86(VNNI, qrt_q8_conv_tile_8x48__avx512vnni),
      NULL, Q8_X86(VNNI, qrt_q8_requant__avx512vnni), 4, Q8_X86(VNNI, qrt_q8_gemm_tile_6x64__avx512vnni),
      Q8_X86(VNNI, qrt_q8_conv_tile_rq_8x48__avx512vnni), Q8_X86(VNNI, qrt_q8_dyn_row__avx512vnni), 0, 0, 0, NULL,
-     Q8_X86(VNNI, qrt_q8_lanes4__avx512vnni), 0},
+     Q8_X86(VNNI, qrt_q8_lanes4__avx512vnni), 0, 0},
     /* Linear: the VNNI row's panels with K padded to tiles of 16 lane groups;
      * convolutions: A tiles of 16 channels x up to 16 lane groups (conv_kb,
      * q8_conv_gemm_internal.h), 16 channels x 32 positions per tile, the conv
@@ -71,13 +71,13 @@ static const q8_variant_t kVariants[] = {
     {"q8_conv_32x32_gemm_64x32__amx", AMX, 4, 0, 16, 16, 32, 64, Q8_AMX_CONV(qrt_q8_conv_tile_16x32__amx), NULL,
      Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2, Q8_X86(AMX, qrt_q8_gemm_tile_64x32__amx),
      Q8_AMX_CONV(qrt_q8_conv_tile_rq_32x32__amx), Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 0, 16, 256,
-     Q8_X86(AMX, qrt_q8_gemm_done__amx), Q8_X86(AMX, qrt_q8_lanes4__avx512vnni), 16},
+     Q8_X86(AMX, qrt_q8_gemm_done__amx), Q8_X86(AMX, qrt_q8_lanes4__avx512vnni), 16, 4},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
      Q8_ARM(NEON, qrt_q8_gemm_tile_4x8__neon), Q8_ARM(NEON, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, NULL, 0},
+     Q8_ARM(NEON, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, NULL, 0, 0},
     {"q8_conv_8x12_gemm_4x16__dotprod", DOT, 4, 0x80, 16, 8, 12, 4, Q8_ARM(DOT, qrt_q8_conv_tile_8x12__dotprod),
      Q8_ARM(DOT, qrt_q8_gemm_tile_4x16__dotprod), Q8_ARM(DOT, qrt_q8_requant__neon), 0, NULL, NULL,
-     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, Q8_ARM(DOT, qrt_q8_lanes4__neon), 0},
+     Q8_ARM(DOT, qrt_q8_dyn_row__neon), 0, 0, 0, NULL, Q8_ARM(DOT, qrt_q8_lanes4__neon), 0, 0},
 };
 #undef AVX2
 #undef VNNI
@@ -93,7 +93,7 @@ enum { Q8_N_VARIANTS = sizeof kVariants / sizeof kVariants[0] };
 static const q8_variant_t kAmxSmallM = {
     "q8_gemm_6x64__avx512vnni (amx layout)", QRT_ISA_AMX, 4, 0, 16, 8, 48, 6, NULL, NULL,
     Q8_X86(QRT_ISA_AMX, qrt_q8_requant__avx512vnni), 4, Q8_X86(QRT_ISA_AMX, qrt_q8_gemm_tile_6x64__avx512vnni),
-    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL, NULL, 0};
+    NULL, Q8_X86(QRT_ISA_AMX, qrt_q8_dyn_row__avx512vnni), 1, 16, 0, NULL, NULL, 0, 0};
 enum { Q8_AMX_MIN_M = 16 }; /* fewer rows: kAmxSmallM */
 
 /* x86 levels are 1-15, aarch64 levels 16-31 (qrt.h): the rows that may serve a limit. */
@@ -1099,6 +1099,10 @@ qrt_status_t qrt_q8_conv2d(const qrt_conv2d_params_t *p, int64_t n, int64_t c_in
  * every row tile of the block passes over it; the accumulators of the row
  * block wait in scratch between K blocks. */
 enum { Q8_GEMM_LANE_BYTES = 256 << 10, Q8_GEMM_ROWS = 96, Q8_GEMM_KC = 64 };
+/* Outputs larger than this (twice the 2 MB L2 of the machines measured) do not
+ * stay in cache for the next layer: tiles that write whole lines may store
+ * them past the caches (q8_gemm_rq_t.stream; docs/int8-kernels.md). */
+enum { Q8_GEMM_STREAM_BYTES = 4 << 20 };
 
 /* Rows per block: a multiple of mr, at most m rounded up to mr. */
 static int64_t q8_gemm_rows_per_block(const q8_variant_t *v, int64_t m, int64_t kg) {
@@ -1244,7 +1248,8 @@ typedef struct {
   float *yf;                   /* dynamic output, or NULL */
   int64_t m, n, k, ldx, ldy;
   int direct;                  /* the lanes are x itself */
-  int64_t ldl, mb, kc, nv_max;
+  int64_t ldl, mb, kc, nv_max; /* nv_max: panels per call */
+  int64_t acc_nv;              /* panels per row of the accumulators (gemm_nv; nv_max may be nv_k1) */
   qrt_dtype_t xt;
   q8_out_t out;
   uint8_t *lane_buf;
@@ -1272,7 +1277,7 @@ static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64
   /* u8 x with whole lane groups: the rows are lanes already (u = x), read in place
    * (gemm_mn reads only the rows it is given) */
   j->direct = v->gemm_mn && v->cpg == 4 && !v->xflip && j->xt == QRT_DTYPE_U8 && k % 4 == 0 && k / 4 == j->vg.kg;
-  j->nv_max = v->gemm_mn ? v->gemm_nv : 1;
+  j->nv_max = j->acc_nv = v->gemm_mn ? v->gemm_nv : 1;
   j->ldl = j->direct ? ldx : j->vg.kg * 4;
   j->mb = q8_gemm_rows_per_block(v, m, j->vg.kg);
   j->kc = !v->gemm_mn ? j->vg.kg : v->kc ? v->kc : Q8_GEMM_KC;
@@ -1281,6 +1286,8 @@ static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64
   j->out = out;
   j->all_finite = 1;
   for (int64_t c = 0; y && c < n; c++) j->all_finite &= fabsf(j->pv.scale[c]) <= 3.40282347e38f;
+  /* one K step, every call requantized from the tile: nv_k1 panels per call */
+  if (v->nv_k1 && y && j->all_finite && j->vg.kg == v->kga && j->kc >= j->vg.kg) j->nv_max = v->nv_k1;
   return QRT_OK;
 }
 
@@ -1318,8 +1325,9 @@ static void q8_gemm_tiles(const q8_gemm_job_t *j, int64_t pi, int64_t t0a, int64
     const int last = k0 + kn == j->vg.kg;
     for (int64_t t0 = t0a; t0 < t1; t0 += v->mr) {
       const int64_t mt = t1 - t0 < v->mr ? t1 - t0 : v->mr, row0 = j->r0 + t0;
-      int32_t *at = acc + (t0 - t0a) * nv * v->pw;
-      const q8_gemm_rq_t rq = {nt, j->ldy, &pv->bias[o0], &pv->scale[o0], &j->out, fuse ? j->y + row0 * j->ldy + o0 : NULL};
+      int32_t *at = acc + (t0 - t0a) * j->acc_nv * v->pw;
+      const q8_gemm_rq_t rq = {nt, j->ldy, &pv->bias[o0], &pv->scale[o0], &j->out,
+                               fuse ? j->y + row0 * j->ldy + o0 : NULL, j->m * j->ldy > Q8_GEMM_STREAM_BYTES};
       if (v->gemm_mn)
         v->gemm_mn(mt, nv, kn, j->lanes + t0 * j->ldl + k0 * 4, j->ldl, w + k0 * v->pw * 4,
                    (int64_t)j->vg.panel_bytes, k0 > 0, at, last && fuse ? &rq : NULL);
@@ -1408,8 +1416,8 @@ static qrt_status_t q8_gemm_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, i
                                        yf, ldy, scratch, scratch_size);
   if (s != QRT_OK) return s;
   /* the largest multiple of mr rows whose accumulators fit a task (at least mr:
-   * mr * nv * pw <= 6 * 4 * 16 for every row of the table) */
-  int64_t max_rows = Q8_GEMM_TASK_ACC / (j.nv_max * v->pw);
+   * mr * gemm_nv * pw <= 64 * 2 * 16 for every row of the table) */
+  int64_t max_rows = Q8_GEMM_TASK_ACC / (j.acc_nv * v->pw);
   max_rows -= max_rows % v->mr;
   const int64_t groups = (j.vg.panels + j.nv_max - 1) / j.nv_max;
   for (j.r0 = 0; j.r0 < m; j.r0 += j.mb) {

@@ -70,6 +70,19 @@ static void amx_configure(int rows0, int rows1, int nv) {
   __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
 }
 
+/* Every tile 16 rows of 64 bytes: the convolutions (C 0-3 channel half i,
+ * positions j: 2i + j; A 4-5 the two panels; B 6-7 positions 0-15 and 16-31)
+ * and amx_k16_64x64. */
+static void amx_configure_conv(void) {
+  if (amx_loaded == AMX_CONV_KEY) return;
+  amx_loaded = AMX_CONV_KEY;
+  _Alignas(64) amx_cfg_t cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int i = 0; i < 8; i++) cfg.rows[i] = 16, cfg.colsb[i] = 64;
+  __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
+}
+
 /* H row halves (1 or 2) x NV panels (1 or 2); the tile numbers are constants of
  * the instructions, hence one instantiation per (H, NV). acc rows are nv*16
  * int32 apart (the gemm_mn layout). */
@@ -114,33 +127,24 @@ static inline __attribute__((always_inline)) void amx_mn(const int H, const int 
   if (H == 2 && NV == 2) _tile_stored(3, c1 + 16, lda);
 }
 
-/* One K step (n_kg 16) for 64 rows: B loaded once for the four 16-row
- * quarters, whose sums alternate between the tiles C0-1 and C2-3, so the
- * stores of one quarter run while the next one computes (tiles are not
- * renamed: one set would serialize multiply, store and the next multiply). */
+/* One K step (n_kg 16) for 64 rows and NV (1 or 2) panels: B loaded once for
+ * the four 16-row quarters, whose sums alternate between the tiles C0-1 and
+ * C2-3, so the stores of one quarter run while the next one computes (tiles
+ * are not renamed: one set would serialize multiply, store and the next
+ * multiply). The sums start at 0 and the requantization adds the bias: tiles
+ * loaded from the bias with stride 0 cost more than the vector adds. */
 static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const uint8_t *x, int64_t ldx,
                                                              const uint8_t *w, int64_t panel_stride,
                                                              int32_t *acc, const q8_gemm_rq_t *rq) {
   const int64_t lda = NV * 64, q = 16 * NV * 16; /* bytes between acc rows; int32 per quarter */
-  /* K = 64 leaves the tiles little to do, and a large output (3136 x 3072 bytes)
-   * misses the caches: ask now for the line right of each row's 32 bytes,
-   * which the call after next writes (the driver's panel groups go left to
-   * right over the same rows). 3136x3072x64 went from 0.78-1.15x oneDNN's
-   * speed to 1.05-1.10x in the same loaded runs (tools/bench_gemm.sh --shape). */
-  if (rq)
-    for (int64_t r = 0; r < 64; r++) __builtin_prefetch(rq->y + r * rq->ldy + 64, 1, 3);
   _tile_loadd(6, w, 64);
   if (NV == 2) _tile_loadd(7, w + panel_stride, 64);
-  /* with rq the sums start at the bias (stride 0: every row), and each quarter
-   * is requantized after its store, while the next quarters multiply */
 #define AMX_QUARTER(C0, C1, A, i)                          \
   _tile_loadd(A, x + (i) * 16 * ldx, ldx);                 \
-  if (rq) _tile_loadd(C0, rq->bias, 0);                    \
-  else _tile_zero(C0);                                     \
+  _tile_zero(C0);                                          \
   _tile_dpbusd(C0, A, 6);                                  \
   if (NV == 2) {                                           \
-    if (rq) _tile_loadd(C1, rq->bias + 16, 0);             \
-    else _tile_zero(C1);                                   \
+    _tile_zero(C1);                                        \
     _tile_dpbusd(C1, A, 7);                                \
   }
 #define AMX_STORE(C0, C1, i)                               \
@@ -148,8 +152,8 @@ static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const
   if (NV == 2) _tile_stored(C1, acc + (i) * q + 16, lda);  \
   if (rq) {                                                \
     AMX_MEMORY_BARRIER();                                  \
-    qrt_q8_requant_tile__avx512vnni(16, rq->nt, acc + (i) * q, NV * 16, NULL, rq->mult, rq->o, \
-                                    rq->y + (i) * 16 * rq->ldy, rq->ldy);                      \
+    qrt_q8_requant_tile__avx512vnni(16, rq->nt, acc + (i) * q, NV * 16, rq->bias, rq->mult, rq->o, \
+                                    rq->y + (i) * 16 * rq->ldy, rq->ldy);                          \
   }
   AMX_QUARTER(0, 1, 4, 0)
   AMX_QUARTER(2, 3, 5, 1)
@@ -163,33 +167,131 @@ static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const
 #undef AMX_STORE
 }
 
+/* 16 rows of 64 sums (acc, rows 64 int32 apart) plus the bias, requantized
+ * and stored as 16 lines of 64 bytes (NT: non-temporal). lt1: every |mult| < 1,
+ * so |(float)(sum + bias) * mult| < 2^31 converts exactly, and rounding before
+ * the clamp equals rounding after it (the bounds are integers): the clamp is
+ * two byte operations on the packed line; else the float clamp of q8_rq512,
+ * whose values the packs then carry exactly. Bit for bit qrt_requantize_scalar. */
+static inline __attribute__((always_inline)) void amx_rq_16x64(const int NT, const int32_t *acc, const __m512i *b,
+                                                               const __m512 *mv, const q8_rq512_t *k, int lt1,
+                                                               int is_u8, __m512i zp16, __m512i lo8, __m512i hi8,
+                                                               uint8_t *y, int64_t ldy) {
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  for (int r = 0; r < 16; r++) {
+    const int32_t *a = acc + r * 64;
+    __m512i q[4];
+    for (int j = 0; j < 4; j++) {
+      const __m512i s = _mm512_add_epi32(_mm512_load_si512(a + 16 * j), b[j]);
+      q[j] = lt1 ? _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(s), mv[j]),
+                                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+                 : q8_rq512_nozp(k, s, mv[j]);
+    }
+    const __m512i p0 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zp16);
+    const __m512i p1 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zp16);
+    __m512i v = is_u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
+    if (lt1) v = is_u8 ? _mm512_min_epu8(_mm512_max_epu8(v, lo8), hi8) : _mm512_min_epi8(_mm512_max_epi8(v, lo8), hi8);
+    v = _mm512_permutexvar_epi32(order, v);
+    if (NT) _mm512_stream_si512((void *)(y + r * ldy), v);
+    else _mm512_storeu_si512(y + r * ldy, v);
+  }
+}
 
-/* Rows in halves of 32 (2 x 2 tiles), or 64 rows of one K step (amx_k16_64). */
+/* One K step for 64 rows and 4 panels, static output (rq, nt 64): whole
+ * output lines. Tiles: C0-3 the four panels of a 16-row quarter, A 4, B 5-7
+ * panels 0-2 (panel 3 goes through tile 5 and panel 0 comes back). The sums
+ * of quarter i go to buffer i % 2 and are requantized after the next quarter's
+ * tiles are issued. rq->stream with an aligned output: non-temporal stores. */
+static void amx_k16_64x64(const uint8_t *x, int64_t ldx, const uint8_t *w, int64_t ps, const q8_gemm_rq_t *rq) {
+  _Alignas(64) int32_t acc[2][16 * 64];
+  __m512 mv[4];
+  __m512i b[4];
+  int lt1 = 1;
+  for (int j = 0; j < 4; j++) {
+    mv[j] = _mm512_loadu_ps(rq->mult + 16 * j), b[j] = _mm512_loadu_si512(rq->bias + 16 * j);
+    lt1 &= _mm512_cmp_ps_mask(_mm512_abs_ps(mv[j]), _mm512_set1_ps(1.0f), _CMP_LT_OQ) == 0xffff;
+  }
+  const q8_out_t *o = rq->o;
+  const q8_rq512_t k = q8_rq512_init(o);
+  const int is_u8 = o->qmin >= 0;
+  const __m512i zp16 = _mm512_set1_epi16((int16_t)o->zero_point);
+  const __m512i lo8 = _mm512_set1_epi8((char)o->qmin), hi8 = _mm512_set1_epi8((char)o->qmax);
+  const int nt = rq->stream && ((uintptr_t)rq->y | (uintptr_t)rq->ldy) % 64 == 0;
+  AMX_MEMORY_BARRIER();
+  _tile_loadd(5, w, 64);
+  _tile_loadd(6, w + ps, 64);
+  _tile_loadd(7, w + 2 * ps, 64);
+#define AMX_SUMS(i)                                                                           \
+  _tile_loadd(4, x + (i) * 16 * ldx, ldx);                                                     \
+  _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);                                  \
+  _tile_dpbusd(0, 4, 5);                                                                       \
+  _tile_dpbusd(1, 4, 6);                                                                       \
+  _tile_dpbusd(2, 4, 7);                                                                       \
+  _tile_loadd(5, w + 3 * ps, 64);                                                              \
+  _tile_dpbusd(3, 4, 5);                                                                       \
+  _tile_stored(0, acc[(i) & 1], 256); _tile_stored(1, acc[(i) & 1] + 16, 256);                 \
+  _tile_stored(2, acc[(i) & 1] + 32, 256); _tile_stored(3, acc[(i) & 1] + 48, 256);            \
+  if ((i) < 3) _tile_loadd(5, w, 64);
+#define AMX_RQ(i)                                                                              \
+  AMX_MEMORY_BARRIER();                                                                        \
+  if (nt) amx_rq_16x64(1, acc[(i) & 1], b, mv, &k, lt1, is_u8, zp16, lo8, hi8, rq->y + (i) * 16 * rq->ldy, rq->ldy); \
+  else amx_rq_16x64(0, acc[(i) & 1], b, mv, &k, lt1, is_u8, zp16, lo8, hi8, rq->y + (i) * 16 * rq->ldy, rq->ldy);
+  AMX_SUMS(0)
+  AMX_SUMS(1)
+  AMX_RQ(0)
+  AMX_SUMS(2)
+  AMX_RQ(1)
+  AMX_SUMS(3)
+  AMX_RQ(2)
+  AMX_RQ(3)
+#undef AMX_SUMS
+#undef AMX_RQ
+}
+
+/* Rows in halves of 32 (2 x 2 tiles), or 64 rows of one K step (amx_k16_64);
+ * 4 panels (the row's nv_k1: one K step, rq) as 64 rows x 64 channels
+ * (amx_k16_64x64), or in pairs, each requantized before the next one (so
+ * acc holds 2 panels' sums, as for nv 2). */
 void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uint8_t *x, int64_t ldx,
                                  const uint8_t *w, int64_t panel_stride, int64_t add, int32_t *acc,
                                  const q8_gemm_rq_t *rq) {
   AMX_MEMORY_BARRIER();
+  if (nv > 2) {
+    if (mr == 64 && n_kg == 16 && !add && rq && rq->nt == 64) {
+      amx_configure_conv();
+      amx_k16_64x64(x, ldx, w, panel_stride, rq);
+      AMX_MEMORY_BARRIER();
+      return;
+    }
+    for (int64_t p = 0; p < nv; p += 2) {
+      q8_gemm_rq_t pr = *rq;
+      pr.nt = rq->nt - 16 * p < 32 ? rq->nt - 16 * p : 32;
+      pr.bias += 16 * p, pr.mult += 16 * p, pr.y += 16 * p;
+      qrt_q8_gemm_tile_64x32__amx(mr, nv - p < 2 ? nv - p : 2, n_kg, x, ldx, w + p * panel_stride, panel_stride,
+                                  add, acc, &pr);
+    }
+    return;
+  }
   if (mr == 64 && n_kg == 16 && !add) {
     amx_configure(16, 16, (int)nv);
     if (nv == 2) amx_k16_64(2, x, ldx, w, panel_stride, acc, rq);
     else amx_k16_64(1, x, ldx, w, panel_stride, acc, rq);
     AMX_MEMORY_BARRIER();
     return;
-  } else {
-    for (int64_t r0 = 0; r0 < mr; r0 += 32) {
-      const int64_t rows = mr - r0 < 32 ? mr - r0 : 32;
-      const int rows0 = rows < 16 ? (int)rows : 16, rows1 = (int)rows - rows0;
-      const uint8_t *xr = x + r0 * ldx;
-      int32_t *ar = acc + r0 * nv * 16;
-      amx_configure(rows0, rows1, (int)nv);
-      const int32_t *bias = rq && !add ? rq->bias : NULL; /* the only K block: start at the bias */
-      if (rows1) {
-        if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
-        else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
-      } else {
-        if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
-        else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
-      }
+  }
+  for (int64_t r0 = 0; r0 < mr; r0 += 32) {
+    const int64_t rows = mr - r0 < 32 ? mr - r0 : 32;
+    const int rows0 = rows < 16 ? (int)rows : 16, rows1 = (int)rows - rows0;
+    const uint8_t *xr = x + r0 * ldx;
+    int32_t *ar = acc + r0 * nv * 16;
+    amx_configure(rows0, rows1, (int)nv);
+    const int32_t *bias = rq && !add ? rq->bias : NULL; /* the only K block: start at the bias */
+    if (rows1) {
+      if (nv == 2) amx_mn(2, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
+      else amx_mn(2, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
+    } else {
+      if (nv == 2) amx_mn(1, 2, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
+      else amx_mn(1, 1, n_kg, xr, ldx, w, panel_stride, add, ar, bias);
     }
   }
   AMX_MEMORY_BARRIER();
@@ -200,6 +302,7 @@ void qrt_q8_gemm_tile_64x32__amx(int64_t mr, int64_t nv, int64_t n_kg, const uin
 }
 
 void qrt_q8_gemm_done__amx(void) {
+  _mm_sfence(); /* amx_k16_64x64's non-temporal stores, before the call's end is seen */
   if (!amx_loaded) return;
   _tile_release();
   amx_loaded = 0;
@@ -217,18 +320,6 @@ void qrt_q8_gemm_done__amx(void) {
  * VNNI row's sums (weights 0 where a block overlaps the one before add
  * nothing). C is channels x positions: each row is one output channel's run
  * of 16 positions, the order the requantization stores. */
-
-/* Tiles, all 16 rows of 64 bytes: C 0-3 (channel half i, positions j: 2i + j),
- * A 4-5 (the two panels), B 6-7 (positions 0-15 and 16-31). */
-static void amx_configure_conv(void) {
-  if (amx_loaded == AMX_CONV_KEY) return;
-  amx_loaded = AMX_CONV_KEY;
-  _Alignas(64) amx_cfg_t cfg;
-  memset(&cfg, 0, sizeof cfg);
-  cfg.palette = 1;
-  for (int i = 0; i < 8; i++) cfg.rows[i] = 16, cfg.colsb[i] = 64;
-  __asm__ volatile("ldtilecfg %0" : : "m"(cfg) : "memory");
-}
 
 /* The sums of NA panels (16 channels each, panel_stride bytes apart) x NB
  * blocks of 16 positions in C tiles, stored to buf (row c of channel c, 32

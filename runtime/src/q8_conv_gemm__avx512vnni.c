@@ -321,7 +321,7 @@ static __attribute__((noinline)) void gemm_any(int64_t mr, int64_t nv, int64_t n
       }
       if (16 * j >= rq->nt) continue;
       const q8_gemm_rq_t rj = {rq->nt - 16 * j < 16 ? rq->nt - 16 * j : 16, rq->ldy, rq->bias + 16 * j,
-                               rq->mult + 16 * j, rq->o, rq->y + r * rq->ldy + 16 * j};
+                               rq->mult + 16 * j, rq->o, rq->y + r * rq->ldy + 16 * j, rq->stream};
       gemm_1x1(n_kg, x + r * ldx, ldx, w + j * ps, ps, add, aj, &rj);
     }
 }

@@ -136,7 +136,8 @@ void qrt_q8_gemm_dynamic__scalar(int64_t m, int64_t n, const void *x, int64_t ld
  * for c < MC, j < NP (byte offsets; PW the variant's panel width).
  * gemm tile (MR rows x PW channels):
  *   acc[r*PW + c] = sum over kg < n_kg of dot(lane at x + r*ldx + 4*kg, lane at w + (kg*PW + c)*4)
- * gemm_mn tile (mr <= MR rows x nv <= gemm_nv panels, the next panel panel_stride bytes on):
+ * gemm_mn tile (mr <= MR rows x nv <= gemm_nv panels, the next panel panel_stride bytes on;
+ * nv <= nv_k1 when n_kg == kga, !add and rq, with acc room for gemm_nv panels' rows only):
  *   acc[(r*nv + j)*PW + c] = (add ? acc[(r*nv + j)*PW + c] : 0) + sum over kg < n_kg of
  *       dot(lane at x + r*ldx + 4*kg, lane at w + j*panel_stride + (kg*PW + c)*4)
  *   (only rows r < mr are read; a variant has gemm_tile or gemm_mn); with rq (static
@@ -161,6 +162,8 @@ typedef struct {
   const float *mult;
   const q8_out_t *o;
   uint8_t *y;
+  int stream;  /* the output is larger than the caches: a tile may store whole lines
+                * past them (non-temporal; `done` orders them before the call returns) */
 } q8_gemm_rq_t;
 /* conv_rq tile: the conv tile's sums for channels c < nc, plus bias[c], requantized with
  * mult[c] (finite) and stored as bytes: for each segment s < n_seg (lanes
@@ -230,6 +233,9 @@ typedef struct {
   void (*done)(void); /* or NULL: called by a thread after its last tile of a call */
   q8_lanes4_fn lanes4;   /* or NULL: the portable loop (q8_lane_row) */
   int conv_kb;     /* convolutions packed as AMX A tiles of up to conv_kb lane groups (above); 0: panels */
+  int nv_k1;       /* gemm_mn: panels per call when the call is the only K step (n_kg == kga) of a static
+                    * Linear requantized from the tile (rq); its acc still holds gemm_nv panels' rows
+                    * (0: gemm_nv) */
 } q8_variant_t;
 
 #if defined(__x86_64__) || defined(_M_X64)

@@ -152,7 +152,10 @@ static int qcc_setup(qcc_ctx *c, int64_t m, int64_t n, int64_t k, const uint8_t 
   qrt_q8_output_t yq;
   qrt_q8_output_init(&yq, QRT_DTYPE_U8, 0.05f, 0);
   const size_t ps = qrt_q8_gemm_packed_weights_size(n, k);
-  qcc_ctx z = {m, n, k, x, aligned_alloc(64, (ps + 63) / 64 * 64), NULL, malloc((size_t)(m * n)), 0, QRT_OK};
+  /* y 64-byte aligned, as a compiled model's arena places every tensor and as
+   * oneDNN allocates its own destination */
+  qcc_ctx z = {m, n, k, x, aligned_alloc(64, (ps + 63) / 64 * 64), NULL, aligned_alloc(64, (size_t)(m * n + 63) / 64 * 64),
+               0, QRT_OK};
   *c = z;
   c->scratch_size = qrt_q8_gemm_scratch_size(m, n, k);
   c->scratch = malloc(c->scratch_size);

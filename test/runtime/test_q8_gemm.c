@@ -218,11 +218,23 @@ static int random_dynamic(int idx) {
  * panels, K with tails of lanes (K % 4) and of tiles (K % 64) and whole tiles
  * (u8 activations with K % 64 == 0 are read in place), zero points at the
  * ends of the range; 1 to 4 threads give the same bytes. */
+/* AMX_BIG_MULT: output scale below x scale * w scale for some channels (multipliers
+ * above 1: the float clamp); AMX_Y_OFFSET: y 16 bytes past a 64-byte boundary;
+ * AMX_STATIC_ONLY: no dynamic Linear, no pools past the first (the large cases). */
+enum { AMX_BIG_MULT = 1, AMX_Y_OFFSET = 2, AMX_STATIC_ONLY = 4 };
+static int amx_run(int idx, int64_t m, int64_t n, int64_t k, qrt_dtype_t xt, int relu, int flags, qrt_pool_t *pools,
+                   int n_pools);
+
 static int amx_case(int idx, qrt_pool_t *pools, int n_pools) {
   static const int64_t ms[] = {1, 2, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 96, 97, 130, 200};
   const int64_t m = idx % 3 == 2 ? rng_range(1, 220) : ms[idx % 16];
   const int64_t n = rng_range(1, 100), k = idx % 4 == 1 ? 64 * rng_range(1, 10) : rng_range(1, 700);
-  const qrt_dtype_t xt = idx % 4 == 1 ? QRT_DTYPE_U8 : rand_type(), yt = rand_type();
+  return amx_run(idx, m, n, k, idx % 4 == 1 ? QRT_DTYPE_U8 : rand_type(), idx % 3 == 2, 0, pools, n_pools);
+}
+
+static int amx_run(int idx, int64_t m, int64_t n, int64_t k, qrt_dtype_t xt, int relu, int flags, qrt_pool_t *pools,
+                   int n_pools) {
+  const qrt_dtype_t yt = rand_type();
   const qrt_q8_act_t xq = {xt, rand_scale(0.001f, 0.1f), rand_zp(xt)};
   float *ws = malloc((size_t)n * sizeof *ws);
   for (int64_t c = 0; c < n; c++) ws[c] = rand_scale(0.001f, 0.02f);
@@ -233,22 +245,24 @@ static int amx_case(int idx, qrt_pool_t *pools, int n_pools) {
   int32_t *bias = malloc((size_t)n * sizeof *bias);
   for (int64_t o = 0; o < n; o++) bias[o] = (int32_t)rng_range(-(1 << 18), 1 << 18);
   qrt_q8_output_t yq;
-  qrt_q8_output_init(&yq, yt, xq.scale * ws[0] * 128.0f * 16.0f * sqrtf((float)k), rand_zp(yt));
-  /* a fused Relu one time in three: a clamp range above the type's minimum */
-  if (idx % 3 == 2) CHECK_OK(qrt_quant_clamp_range(0.0f, INFINITY, yq.scale, yq.zero_point, yq.qmin, yq.qmax, &yq.qmin, &yq.qmax));
+  qrt_q8_output_init(&yq, yt, xq.scale * ws[0] * (flags & AMX_BIG_MULT ? 0.25f : 128.0f * 16.0f * sqrtf((float)k)),
+                     rand_zp(yt));
+  /* a fused Relu (one time in three): a clamp range above the type's minimum */
+  if (relu) CHECK_OK(qrt_quant_clamp_range(0.0f, INFINITY, yq.scale, yq.zero_point, yq.qmin, yq.qmax, &yq.qmin, &yq.qmax));
   void *xb = malloc((size_t)(m * k)), *wb = malloc((size_t)(n * k));
   for (int64_t i = 0; i < m * k; i++) qrt_q8_store(xt, xb, i, xv[i]);
   for (int64_t i = 0; i < n * k; i++) qrt_q8_store(QRT_DTYPE_I8, wb, i, wv[i]);
   const size_t ps = qrt_q8_gemm_packed_weights_size(n, k), gs = qrt_q8_gemm_scratch_size(m, n, k);
   void *pk_ref = malloc(ps), *pk = malloc(ps), *scratch = malloc(gs);
-  uint8_t *want = malloc((size_t)(m * n)), *y = malloc((size_t)(m * n));
+  uint8_t *want = malloc((size_t)(m * n)), *y_mem = aligned_alloc(64, (size_t)(m * n + 127) / 64 * 64);
+  uint8_t *y = y_mem + (flags & AMX_Y_OFFSET ? 16 : 0);
   CHECK_OK(qrt_q8_gemm_pack_weights_isa(QRT_ISA_SCALAR, n, k, &xq, &wq, wb, bias, &yq, pk_ref, ps));
   CHECK_OK(qrt_q8_gemm_packed(m, n, k, xb, k, pk_ref, want, n, scratch, gs));
   CHECK_OK(qrt_q8_gemm_pack_weights_isa(QRT_ISA_AMX, n, k, &xq, &wq, wb, bias, &yq, pk, ps));
   CHECK(packed_variant(pk) == QRT_ISA_AMX, "amx case %d: packed for %d", idx, packed_variant(pk));
   g_variant_count[packed_variant(pk)]++;
   int ok = 1;
-  for (int t = 0; t <= n_pools; t++) { /* t == 0: no pool */
+  for (int t = 0; t <= (flags & AMX_STATIC_ONLY ? 1 : n_pools); t++) { /* t == 0: no pool */
     memset(y, 0xa5, (size_t)(m * n));
     CHECK_OK(qrt_q8_gemm_packed_mt(t ? &pools[t - 1] : NULL, m, n, k, xb, k, pk, y, n, scratch, gs));
     for (int64_t i = 0; i < m * n && ok; i++)
@@ -258,6 +272,11 @@ static int amx_case(int idx, qrt_pool_t *pools, int n_pools) {
                     idx, (long long)m, (long long)n, (long long)k, t ? qrt_pool_threads(&pools[t - 1]) : 1,
                     (long long)(i / n), (long long)(i % n), y[i], want[i]);
     g_checks++;
+  }
+  if (flags & AMX_STATIC_ONLY) {
+    free(ws), free(xv), free(wv), free(bias), free(xb), free(wb), free(pk_ref), free(pk), free(scratch), free(want),
+        free(y_mem);
+    return ok;
   }
   /* dynamic: the same weights, per-row activation parameters */
   float *xs = malloc((size_t)m * sizeof *xs), *yf = malloc((size_t)(m * n) * sizeof *yf),
@@ -277,8 +296,29 @@ static int amx_case(int idx, qrt_pool_t *pools, int n_pools) {
           idx, (long long)m, (long long)n, (long long)k, t);
   }
   free(xs), free(yf), free(wantf), free(bf), free(xz);
-  free(ws), free(xv), free(wv), free(bias), free(xb), free(wb), free(pk_ref), free(pk), free(scratch), free(want), free(y);
+  free(ws), free(xv), free(wv), free(bias), free(xb), free(wb), free(pk_ref), free(pk), free(scratch), free(want),
+      free(y_mem);
   return ok;
+}
+
+/* One K step (K <= 64: one tile of 16 lane groups) runs 4 panels per call
+ * (the AMX row's nv_k1): 64 rows x 64 channels with whole output lines, the
+ * pairs of a narrower group, and row tails; multipliers below 1 (the byte
+ * clamp) and above (the float clamp), fused Relu, u8 and s8 out; outputs past
+ * Q8_GEMM_STREAM_BYTES (4 MB) with non-temporal stores when y is aligned, and
+ * plain ones when it is not. */
+static int amx_k1_cases(qrt_pool_t *pools, int n_pools) {
+  static const struct {
+    int64_t m, n, k;
+    int flags;
+  } cs[] = {{64, 64, 64, 0},     {128, 64, 64, AMX_BIG_MULT}, {200, 100, 64, 0}, {64, 80, 37, AMX_BIG_MULT},
+            {130, 128, 3, AMX_Y_OFFSET}, {64, 192, 64, 0},  {97, 48, 64, 0},   {256, 256, 61, AMX_BIG_MULT},
+            {1088, 4096, 64, AMX_STATIC_ONLY}, {1088, 4096, 64, AMX_STATIC_ONLY | AMX_Y_OFFSET}};
+  int ok = 0;
+  for (int i = 0; i < (int)(sizeof cs / sizeof cs[0]); i++)
+    ok += amx_run(1000 + i, cs[i].m, cs[i].n, cs[i].k, i % 2 ? rand_type() : QRT_DTYPE_U8, i % 3 == 1, cs[i].flags,
+                  pools, n_pools);
+  return ok == (int)(sizeof cs / sizeof cs[0]);
 }
 
 static void test_amx(void) {
@@ -291,9 +331,11 @@ static void test_amx(void) {
   const qrt_isa_t prev = qrt_set_isa_limit(QRT_ISA_AMX);
   int ok = 0, n = 96;
   for (int i = 0; i < n; i++) ok += amx_case(i, pools, 3);
+  const int k1_ok = amx_k1_cases(pools, 3);
   qrt_set_isa_limit(prev);
   for (int t = 0; t < 3; t++) qrt_pool_deinit(&pools[t]);
-  printf("amx: %d of %d random cases equal to scalar on 1-4 threads\n", ok, n);
+  printf("amx: %d of %d random cases equal to scalar on 1-4 threads; one K step cases %s\n", ok, n,
+         k1_ok ? "equal" : "DIFFER");
 }
 
 /* test_hand's gemm, also packed by test_packed_multipliers. */
