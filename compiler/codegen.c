@@ -1003,14 +1003,14 @@ static void runner_table(cg *c, sbuf *r, const char *what, int n, const int *slo
 
 /* NAME.qrt.h: the int8 conv/Linear rows the packed weights name, whether any
  * is packed for the scalar reference or depthwise or is a convolution packed
- * for the amx row, and the Linear tiles the
+ * for the amx row or a Linear that runs the amx row's tiles, and the Linear tiles the
  * driver calls for each qgemm's rows (runtime/src/qrt_plan.h). A step that
  * packs at run time (weights computed by the graph) may take any row: then
  * the header restricts nothing. */
 static void plan_header(cg *c, bool all, sbuf *b) {
   qcc_executor *ex = c->ex;
   unsigned rows = 0;
-  bool scalar = false, dw = false, amx_conv = false;
+  bool scalar = false, dw = false, amx_conv = false, amx_gemm = false;
   uint64_t tiles = 0;
   bool any = all;
   for (int i = 0; i < ex->n_steps && !any; i++) {
@@ -1022,6 +1022,9 @@ static void plan_header(cg *c, bool all, sbuf *b) {
     else if (in.variant == QRT_ISA_SCALAR) scalar = true;
     else rows |= 1u << in.variant;
     if (in.kind == QRT_Q8_PACKED_CONV && in.variant == QRT_ISA_AMX) amx_conv = true;
+    if ((in.kind == QRT_Q8_PACKED_GEMM || in.kind == QRT_Q8_PACKED_GEMM_DYNAMIC) &&
+        qrt_q8_gemm_uses_amx(s->packed, s->packed_size, s->u.gemm.m))
+      amx_gemm = true;
     uint64_t t = 0;
     if ((in.kind == QRT_Q8_PACKED_GEMM || in.kind == QRT_Q8_PACKED_GEMM_DYNAMIC) &&
         qrt_q8_gemm_tiles_used(s->packed, s->packed_size, s->u.gemm.m, &t) == QRT_OK)
@@ -1040,7 +1043,7 @@ static void plan_header(cg *c, bool all, sbuf *b) {
     if (rows >> l & 1) sb_printf(b, " %s", qrt_isa_name((qrt_isa_t)l));
   sb_printf(b, "%s */\n#define QRT_PLAN_Q8_SCALAR %d\n#define QRT_PLAN_Q8_DWCONV %d\n", rows ? "" : " none", scalar,
             dw);
-  sb_printf(b, "#define QRT_PLAN_Q8_AMX_CONV %d\n", amx_conv);
+  sb_printf(b, "#define QRT_PLAN_Q8_AMX_CONV %d\n#define QRT_PLAN_Q8_AMX_GEMM %d\n", amx_conv, amx_gemm);
   sb_printf(b, "#define QRT_PLAN_Q8_GEMM_TILES 0x%llxull /* rows x panels:", (unsigned long long)tiles);
   for (int k = 0; k < 64; k++)
     if (tiles >> k & 1) sb_printf(b, " %dx%d", k / 8 + 1, k % 8 + 1);

@@ -51,6 +51,7 @@
 #define Q8_ARM(level, f) NULL
 #endif
 #define Q8_AMX_CONV(f) Q8_X86(QRT_ISA_AMX, QRT_ROW_FN(QRT_PLAN_Q8_AMX_CONV, f))
+#define Q8_AMX_GEMM(f) Q8_X86(QRT_ISA_AMX, QRT_ROW_FN(QRT_PLAN_Q8_AMX_GEMM, f))
 #define AVX2 QRT_ISA_AVX2_FMA
 #define VNNI QRT_ISA_AVX512VNNI
 #define AMX QRT_ISA_AMX
@@ -69,7 +70,7 @@ static const q8_variant_t kVariants[] = {
      * q8_conv_gemm_internal.h), 16 channels x 32 positions per tile, the conv
      * tiles kept in a model's build only when its plan names them */
     {"q8_conv_32x32_gemm_64x32__amx", AMX, 4, 0, 16, 16, 32, 64, Q8_AMX_CONV(qrt_q8_conv_tile_16x32__amx), NULL,
-     Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2, Q8_X86(AMX, qrt_q8_gemm_tile_64x32__amx),
+     Q8_X86(AMX, qrt_q8_requant__avx512vnni), 2, Q8_AMX_GEMM(qrt_q8_gemm_tile_64x32__amx),
      Q8_AMX_CONV(qrt_q8_conv_tile_rq_32x32__amx), Q8_X86(AMX, qrt_q8_dyn_row__avx512vnni), 0, 16, 256,
      Q8_X86(AMX, qrt_q8_gemm_done__amx), Q8_X86(AMX, qrt_q8_lanes4__avx512vnni), 16, 4},
     {"q8_conv_4x12_gemm_4x8__neon", NEON, 2, 0, 8, 4, 12, 4, Q8_ARM(NEON, qrt_q8_conv_tile_4x12__neon),
@@ -100,7 +101,10 @@ enum { Q8_AMX_MIN_M = 16 }; /* fewer rows: kAmxSmallM */
 static int q8_same_arch(qrt_isa_t a, qrt_isa_t b) { return (a >= QRT_ISA_NEON) == (b >= QRT_ISA_NEON); }
 
 /* This build has the row's tiles. */
-static int q8_has_tiles(const q8_variant_t *v) { return v->conv_tile || v->gemm_mn || v->gemm_tile; }
+/* (the amx row's Linear weights also run on kAmxSmallM's tile: q8_gemm_row) */
+static int q8_has_tiles(const q8_variant_t *v) {
+  return v->conv_tile || v->gemm_mn || v->gemm_tile || (v->isa == QRT_ISA_AMX && kAmxSmallM.gemm_mn);
+}
 
 /* The row recorded in a packed header, when this build can run it. */
 static const q8_variant_t *q8_variant_of(int32_t isa) {
@@ -1433,9 +1437,19 @@ static qrt_status_t q8_gemm_vector_mt(qrt_pool_t *pool, const q8_variant_t *v, i
 }
 
 /* The row that runs a Linear of m rows packed for row v: a function of the
- * shape only, so the bytes never depend on timing (all rows give the same). */
+ * shape only, so the bytes never depend on timing (all rows give the same).
+ * The amx row's tiles left out of a model's build (QRT_PLAN_Q8_AMX_GEMM): the
+ * avx512vnni tile. */
 static const q8_variant_t *q8_gemm_row(const q8_variant_t *v, int64_t m) {
-  return v && v->isa == QRT_ISA_AMX && m < Q8_AMX_MIN_M && kAmxSmallM.gemm_mn ? &kAmxSmallM : v;
+  return v && v->isa == QRT_ISA_AMX && (m < Q8_AMX_MIN_M || !v->gemm_mn) && kAmxSmallM.gemm_mn ? &kAmxSmallM : v;
+}
+
+int qrt_q8_gemm_uses_amx(const void *packed, size_t size, int64_t m) {
+  qrt_q8_packed_info_t in;
+  if (m < 1 || qrt_q8_packed_info(packed, size, &in) != QRT_OK ||
+      (in.kind != Q8_KIND_GEMM && in.kind != Q8_KIND_GEMM_DYNAMIC) || in.variant != QRT_ISA_AMX)
+    return 0;
+  return m >= Q8_AMX_MIN_M;
 }
 
 static qrt_status_t q8_gemm_packed_run(qrt_pool_t *pool, int64_t m, int64_t n, int64_t k, const void *x,

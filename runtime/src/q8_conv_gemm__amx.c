@@ -167,32 +167,43 @@ static inline __attribute__((always_inline)) void amx_k16_64(const int NV, const
 #undef AMX_STORE
 }
 
+/* The constants of amx_rq_16x64 for one call's 64 channels. */
+typedef struct {
+  __m512i b[4];
+  __m512 mv[4];
+  q8_rq512_t k;
+  __m512i zp16, lo8, hi8;
+  int lt1, is_u8, nt;
+} amx_rq64_t;
+
 /* 16 rows of 64 sums (acc, rows 64 int32 apart) plus the bias, requantized
- * and stored as 16 lines of 64 bytes (NT: non-temporal). lt1: every |mult| < 1,
- * so |(float)(sum + bias) * mult| < 2^31 converts exactly, and rounding before
- * the clamp equals rounding after it (the bounds are integers): the clamp is
- * two byte operations on the packed line; else the float clamp of q8_rq512,
- * whose values the packs then carry exactly. Bit for bit qrt_requantize_scalar. */
-static inline __attribute__((always_inline)) void amx_rq_16x64(const int NT, const int32_t *acc, const __m512i *b,
-                                                               const __m512 *mv, const q8_rq512_t *k, int lt1,
-                                                               int is_u8, __m512i zp16, __m512i lo8, __m512i hi8,
-                                                               uint8_t *y, int64_t ldy) {
+ * and stored as 16 lines of 64 bytes (c->nt: non-temporal). c->lt1: every
+ * |mult| < 1, so |(float)(sum + bias) * mult| < 2^31 converts exactly, and
+ * rounding before the clamp equals rounding after it (the bounds are
+ * integers): the clamp is two byte operations on the packed line; else the
+ * float clamp of q8_rq512, whose values the packs then carry exactly. Bit for
+ * bit qrt_requantize_scalar. One copy (not inlined: 4 calls per tile call, and
+ * the runtime text a model takes). */
+static __attribute__((noinline)) void amx_rq_16x64(const amx_rq64_t *c, const int32_t *acc, uint8_t *y,
+                                                   int64_t ldy) {
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   for (int r = 0; r < 16; r++) {
     const int32_t *a = acc + r * 64;
     __m512i q[4];
     for (int j = 0; j < 4; j++) {
-      const __m512i s = _mm512_add_epi32(_mm512_load_si512(a + 16 * j), b[j]);
-      q[j] = lt1 ? _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(s), mv[j]),
-                                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-                 : q8_rq512_nozp(k, s, mv[j]);
+      const __m512i s = _mm512_add_epi32(_mm512_load_si512(a + 16 * j), c->b[j]);
+      q[j] = c->lt1 ? _mm512_cvt_roundps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(s), c->mv[j]),
+                                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+                    : q8_rq512_nozp(&c->k, s, c->mv[j]);
     }
-    const __m512i p0 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), zp16);
-    const __m512i p1 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), zp16);
-    __m512i v = is_u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
-    if (lt1) v = is_u8 ? _mm512_min_epu8(_mm512_max_epu8(v, lo8), hi8) : _mm512_min_epi8(_mm512_max_epi8(v, lo8), hi8);
+    const __m512i p0 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), c->zp16);
+    const __m512i p1 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), c->zp16);
+    __m512i v = c->is_u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
+    if (c->lt1)
+      v = c->is_u8 ? _mm512_min_epu8(_mm512_max_epu8(v, c->lo8), c->hi8)
+                   : _mm512_min_epi8(_mm512_max_epi8(v, c->lo8), c->hi8);
     v = _mm512_permutexvar_epi32(order, v);
-    if (NT) _mm512_stream_si512((void *)(y + r * ldy), v);
+    if (c->nt) _mm512_stream_si512((void *)(y + r * ldy), v);
     else _mm512_storeu_si512(y + r * ldy, v);
   }
 }
@@ -204,19 +215,18 @@ static inline __attribute__((always_inline)) void amx_rq_16x64(const int NT, con
  * tiles are issued. rq->stream with an aligned output: non-temporal stores. */
 static void amx_k16_64x64(const uint8_t *x, int64_t ldx, const uint8_t *w, int64_t ps, const q8_gemm_rq_t *rq) {
   _Alignas(64) int32_t acc[2][16 * 64];
-  __m512 mv[4];
-  __m512i b[4];
-  int lt1 = 1;
+  amx_rq64_t c;
+  c.lt1 = 1;
   for (int j = 0; j < 4; j++) {
-    mv[j] = _mm512_loadu_ps(rq->mult + 16 * j), b[j] = _mm512_loadu_si512(rq->bias + 16 * j);
-    lt1 &= _mm512_cmp_ps_mask(_mm512_abs_ps(mv[j]), _mm512_set1_ps(1.0f), _CMP_LT_OQ) == 0xffff;
+    c.mv[j] = _mm512_loadu_ps(rq->mult + 16 * j), c.b[j] = _mm512_loadu_si512(rq->bias + 16 * j);
+    c.lt1 &= _mm512_cmp_ps_mask(_mm512_abs_ps(c.mv[j]), _mm512_set1_ps(1.0f), _CMP_LT_OQ) == 0xffff;
   }
   const q8_out_t *o = rq->o;
-  const q8_rq512_t k = q8_rq512_init(o);
-  const int is_u8 = o->qmin >= 0;
-  const __m512i zp16 = _mm512_set1_epi16((int16_t)o->zero_point);
-  const __m512i lo8 = _mm512_set1_epi8((char)o->qmin), hi8 = _mm512_set1_epi8((char)o->qmax);
-  const int nt = rq->stream && ((uintptr_t)rq->y | (uintptr_t)rq->ldy) % 64 == 0;
+  c.k = q8_rq512_init(o);
+  c.is_u8 = o->qmin >= 0;
+  c.zp16 = _mm512_set1_epi16((int16_t)o->zero_point);
+  c.lo8 = _mm512_set1_epi8((char)o->qmin), c.hi8 = _mm512_set1_epi8((char)o->qmax);
+  c.nt = rq->stream && ((uintptr_t)rq->y | (uintptr_t)rq->ldy) % 64 == 0;
   AMX_MEMORY_BARRIER();
   _tile_loadd(5, w, 64);
   _tile_loadd(6, w + ps, 64);
@@ -234,8 +244,7 @@ static void amx_k16_64x64(const uint8_t *x, int64_t ldx, const uint8_t *w, int64
   if ((i) < 3) _tile_loadd(5, w, 64);
 #define AMX_RQ(i)                                                                              \
   AMX_MEMORY_BARRIER();                                                                        \
-  if (nt) amx_rq_16x64(1, acc[(i) & 1], b, mv, &k, lt1, is_u8, zp16, lo8, hi8, rq->y + (i) * 16 * rq->ldy, rq->ldy); \
-  else amx_rq_16x64(0, acc[(i) & 1], b, mv, &k, lt1, is_u8, zp16, lo8, hi8, rq->y + (i) * 16 * rq->ldy, rq->ldy);
+  amx_rq_16x64(&c, acc[(i) & 1], rq->y + (i) * 16 * rq->ldy, rq->ldy);
   AMX_SUMS(0)
   AMX_SUMS(1)
   AMX_RQ(0)

@@ -46,6 +46,14 @@
 #define QRT_PLAN_Q8_AMX_CONV 1
 #endif
 
+/* The amx row's Linear tiles (q8_conv_gemm__amx.c): some Linear packed for the
+ * amx row runs with enough rows for them (qrt_q8_gemm_uses_amx). Without them
+ * such a Linear runs on the avx512vnni tile, which reads the same layout (the
+ * same bytes, slower). */
+#ifndef QRT_PLAN_Q8_AMX_GEMM
+#define QRT_PLAN_Q8_AMX_GEMM 1
+#endif
+
 #define QRT_PLAN_Q8_ROW(isa) ((QRT_PLAN_Q8_ROWS >> (isa)) & 1u)
 #define QRT_PLAN_Q8_GEMM_TILE(mr, nv) ((QRT_PLAN_Q8_GEMM_TILES >> (((mr) - 1) * 8 + (nv) - 1)) & 1u)
 

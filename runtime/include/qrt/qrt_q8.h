@@ -293,6 +293,11 @@ qrt_status_t qrt_q8_packed_info(const void *packed, size_t size, qrt_q8_packed_i
  * count, today avx512vnni's 6 x 4 x 16; 0 for the others). For a compiler that
  * builds libqrt with only those tiles (runtime/src/qrt_plan.h). */
 qrt_status_t qrt_q8_gemm_tiles_used(const void *packed, size_t size, int64_t m, uint64_t *out);
+/* 1 when qrt_q8_gemm_packed(_mt) or qrt_q8_gemm_dynamic_packed(_mt) of m rows
+ * with this packed buffer runs the amx row's Linear tiles (weights packed for
+ * amx, enough rows for a tile: fewer run the avx512vnni tile); 0 otherwise,
+ * and for anything that is not packed Linear weights. */
+int qrt_q8_gemm_uses_amx(const void *packed, size_t size, int64_t m);
 /* Scratch for qrt_q8_gemm_packed and qrt_q8_gemm_dynamic_packed, enough for any
  * variant: 4 rows of x as lanes (about 8*k bytes) and a tile, plus alignment.
  * NULL or too small as for the convolution. */
