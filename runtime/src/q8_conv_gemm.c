@@ -1261,6 +1261,7 @@ typedef struct {
   const uint8_t *lanes;        /* its lanes */
   int64_t chunk, n_chunks;     /* threads: row tiles per task, in rows, and tasks per panel group */
   int all_finite;              /* static: every multiplier is finite (checked once per call) */
+  int stream;                  /* static output past Q8_GEMM_STREAM_BYTES (q8_gemm_rq_t.stream) */
 } q8_gemm_job_t;
 
 /* Static (yq != NULL: requantized bytes to y) or dynamic (float to yf). */
@@ -1292,6 +1293,7 @@ static qrt_status_t q8_gemm_setup(q8_gemm_job_t *j, const q8_variant_t *v, int64
   for (int64_t c = 0; y && c < n; c++) j->all_finite &= fabsf(j->pv.scale[c]) <= 3.40282347e38f;
   /* one K step, every call requantized from the tile: nv_k1 panels per call */
   if (v->nv_k1 && y && j->all_finite && j->vg.kg == v->kga && j->kc >= j->vg.kg) j->nv_max = v->nv_k1;
+  j->stream = m * ldy > Q8_GEMM_STREAM_BYTES;
   return QRT_OK;
 }
 
@@ -1331,7 +1333,7 @@ static void q8_gemm_tiles(const q8_gemm_job_t *j, int64_t pi, int64_t t0a, int64
       const int64_t mt = t1 - t0 < v->mr ? t1 - t0 : v->mr, row0 = j->r0 + t0;
       int32_t *at = acc + (t0 - t0a) * j->acc_nv * v->pw;
       const q8_gemm_rq_t rq = {nt, j->ldy, &pv->bias[o0], &pv->scale[o0], &j->out,
-                               fuse ? j->y + row0 * j->ldy + o0 : NULL, j->m * j->ldy > Q8_GEMM_STREAM_BYTES};
+                               fuse ? j->y + row0 * j->ldy + o0 : NULL, j->stream};
       if (v->gemm_mn)
         v->gemm_mn(mt, nv, kn, j->lanes + t0 * j->ldl + k0 * 4, j->ldl, w + k0 * v->pw * 4,
                    (int64_t)j->vg.panel_bytes, k0 > 0, at, last && fuse ? &rq : NULL);

@@ -186,7 +186,6 @@ typedef struct {
  * the runtime text a model takes). */
 static __attribute__((noinline)) void amx_rq_16x64(const amx_rq64_t *c, const int32_t *acc, uint8_t *y,
                                                    int64_t ldy) {
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   for (int r = 0; r < 16; r++) {
     const int32_t *a = acc + r * 64;
     __m512i q[4];
@@ -198,11 +197,10 @@ static __attribute__((noinline)) void amx_rq_16x64(const amx_rq64_t *c, const in
     }
     const __m512i p0 = _mm512_adds_epi16(_mm512_packs_epi32(q[0], q[1]), c->zp16);
     const __m512i p1 = _mm512_adds_epi16(_mm512_packs_epi32(q[2], q[3]), c->zp16);
-    __m512i v = c->is_u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
-    if (c->lt1)
+    __m512i v = q8_bytes512(p0, p1, c->is_u8);
+    if (c->lt1) /* byte by byte: the same before or after the reordering */
       v = c->is_u8 ? _mm512_min_epu8(_mm512_max_epu8(v, c->lo8), c->hi8)
                    : _mm512_min_epi8(_mm512_max_epi8(v, c->lo8), c->hi8);
-    v = _mm512_permutexvar_epi32(order, v);
     if (c->nt) _mm512_stream_si512((void *)(y + r * ldy), v);
     else _mm512_storeu_si512(y + r * ldy, v);
   }

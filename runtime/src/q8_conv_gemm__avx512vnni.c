@@ -43,14 +43,13 @@ static inline __mmask16 mask_first(int64_t n) {
  * reference does; the clamped int16 values are in [qmin, qmax], which vpackuswb
  * (qmin >= 0) or vpacksswb (s8 range) keeps as they are. */
 typedef struct {
-  __m512i zp, qmin, qmax, order;
+  __m512i zp, qmin, qmax;
   int u8;
 } rqp_consts;
 
 static inline rqp_consts rqp_init(const q8_out_t *o) {
   rqp_consts k = {_mm512_set1_epi16((int16_t)o->zero_point), _mm512_set1_epi16((int16_t)o->qmin),
-                  _mm512_set1_epi16((int16_t)o->qmax),
-                  _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), o->qmin >= 0};
+                  _mm512_set1_epi16((int16_t)o->qmax), o->qmin >= 0};
   return k;
 }
 
@@ -68,8 +67,7 @@ static inline __attribute__((always_inline)) __m512i rq_pack(const rqp_consts *k
   /* 128-bit block L of the packed bytes: 4 positions of each vector, [r0, r1, r2, r2] */
   const __m512i p0 = rqp_clamp16(k, _mm512_packs_epi32(r[0], NV > 1 ? r[1] : r[0]));
   const __m512i p1 = NV > 2 ? rqp_clamp16(k, _mm512_packs_epi32(r[2], r[2])) : p0;
-  const __m512i b = k->u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
-  return _mm512_permutexvar_epi32(k->order, b);
+  return q8_bytes512(p0, p1, k->u8);
 }
 
 /* Bits [lo, hi) of a byte mask, 0 <= lo <= hi <= 64. */
@@ -274,14 +272,12 @@ static inline __attribute__((always_inline)) void gemm_mn(const int MR, const in
     __m512 mv[4];
 #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) mv[j] = _mm512_loadu_ps(rq->mult + 16 * j);
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const int is_u8 = rq->o->qmin >= 0;
 #pragma GCC unroll 6
     for (int r = 0; r < MR; r++) {
       const __m512i lo = _mm512_packs_epi32(q8_rq512(&k, a[r][0], mv[0]), q8_rq512(&k, a[r][1], mv[1]));
       const __m512i hi = _mm512_packs_epi32(q8_rq512(&k, a[r][2], mv[2]), q8_rq512(&k, a[r][3], mv[3]));
-      const __m512i b = is_u8 ? _mm512_packus_epi16(lo, hi) : _mm512_packs_epi16(lo, hi);
-      _mm512_storeu_si512(rq->y + r * rq->ldy, _mm512_permutexvar_epi32(order, b));
+      _mm512_storeu_si512(rq->y + r * rq->ldy, q8_bytes512(lo, hi, is_u8));
     }
     return;
   }
@@ -428,15 +424,13 @@ __attribute__((noinline)) void qrt_q8_requant_tile__avx512vnni(int64_t rows, int
   const __m512 v0 = _mm512_maskz_loadu_ps(m0, mult), v1 = _mm512_maskz_loadu_ps(m1, mult + 16);
   if (nt == 32) {
     const __m512i zp = _mm512_set1_epi16((int16_t)o->zero_point);
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const int is_u8 = o->qmin >= 0;
     for (int64_t r = 0; r < rows; r++) {
       const int32_t *a = acc + r * lda;
       const __m512i q0 = q8_rq512_nozp(&k, _mm512_add_epi32(_mm512_loadu_si512(a), b0), v0);
       const __m512i q1 = q8_rq512_nozp(&k, _mm512_add_epi32(_mm512_loadu_si512(a + 16), b1), v1);
       const __m512i p = _mm512_adds_epi16(_mm512_packs_epi32(q0, q1), zp);
-      const __m512i b = is_u8 ? _mm512_packus_epi16(p, p) : _mm512_packs_epi16(p, p);
-      _mm256_storeu_si256((__m256i *)(y + r * ldy), _mm512_castsi512_si256(_mm512_permutexvar_epi32(order, b)));
+      _mm256_storeu_si256((__m256i *)(y + r * ldy), _mm512_castsi512_si256(q8_bytes512(p, p, is_u8)));
     }
     return;
   }

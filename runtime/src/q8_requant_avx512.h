@@ -35,6 +35,15 @@ static inline __m512i q8_rq512_nozp(const q8_rq512_t *k, __m512i a, __m512 mult)
   return _mm512_cvt_roundps_epi32(c, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 
+/* Two vectors of int16 (each from vpackssdw of two int32 vectors, so every
+ * 128-bit block holds 4 values of each source) to 64 bytes in channel order:
+ * vpackuswb (u8 ranges, qmin >= 0) or vpacksswb (s8), then vpermd puts the
+ * blocks back in order. Values already in the byte range pass unchanged. */
+static inline __m512i q8_bytes512(__m512i p0, __m512i p1, int is_u8) {
+  const __m512i b = is_u8 ? _mm512_packus_epi16(p0, p1) : _mm512_packs_epi16(p0, p1);
+  return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), b);
+}
+
 static inline __m512i q8_rq512(const q8_rq512_t *k, __m512i a, __m512 mult) {
   return _mm512_add_epi32(q8_rq512_nozp(k, a, mult), k->zp);
 }

@@ -41,14 +41,21 @@ static int storage_range(qrt_dtype_t t, int64_t *lo, int64_t *hi) {
   }
 }
 
+/* The arguments of qrt_quantize_f32_reference and _mt: 1 when valid. */
+static int quant_args_ok(qrt_dtype_t storage, int32_t qmin, int32_t qmax, int64_t outer, int64_t channels,
+                         int64_t inner, const float *scales, const int32_t *zero_points) {
+  int64_t lo, hi;
+  if (!storage_range(storage, &lo, &hi) || qmin > qmax || qmin < lo || qmax > hi) return 0;
+  if (outer < 0 || channels < 1 || inner < 0 || !scales || !zero_points) return 0;
+  for (int64_t c = 0; c < channels; c++)
+    if (zero_points[c] < qmin || zero_points[c] > qmax) return 0;
+  return 1;
+}
+
 qrt_status_t qrt_quantize_f32_reference(qrt_dtype_t storage, int32_t qmin, int32_t qmax, int64_t outer,
                                         int64_t channels, int64_t inner, const float *x,
                                         const float *scales, const int32_t *zero_points, void *y) {
-  int64_t lo, hi;
-  if (!storage_range(storage, &lo, &hi) || qmin > qmax || qmin < lo || qmax > hi) return QRT_INVALID_ARGUMENT;
-  if (outer < 0 || channels < 1 || inner < 0 || !scales || !zero_points) return QRT_INVALID_ARGUMENT;
-  for (int64_t c = 0; c < channels; c++)
-    if (zero_points[c] < qmin || zero_points[c] > qmax) return QRT_INVALID_ARGUMENT;
+  if (!quant_args_ok(storage, qmin, qmax, outer, channels, inner, scales, zero_points)) return QRT_INVALID_ARGUMENT;
   const q8_ew_variant_t *v = storage == QRT_DTYPE_I32 ? NULL : qrt_q8_ew_variant();
   if (v) {
     if (channels == 1) { /* per tensor: one run (the executor passes [n][1][1]) */
@@ -106,11 +113,8 @@ qrt_status_t qrt_quantize_f32_mt(qrt_pool_t *pool, qrt_dtype_t storage, int32_t 
   const int64_t total = outer * inner;
   int64_t chunk;
   const int64_t tasks = qrt_ew_split(pool, total, QUANT_MIN_TASK, 1, 64, &chunk);
-  int64_t lo, hi;
   /* per tensor, byte storage, valid arguments and enough values: one contiguous part per thread */
-  if (!v || channels != 1 || tasks < 2 || !storage_range(storage, &lo, &hi) || qmin > qmax || qmin < lo ||
-      qmax > hi || outer < 0 || inner < 0 || !scales || !zero_points || zero_points[0] < qmin ||
-      zero_points[0] > qmax)
+  if (!v || channels != 1 || tasks < 2 || !quant_args_ok(storage, qmin, qmax, outer, channels, inner, scales, zero_points))
     return qrt_quantize_f32_reference(storage, qmin, qmax, outer, channels, inner, x, scales, zero_points, y);
   quant_job_t j = {v, qrt_q8_ew_out(storage, zero_points[0], qmin, qmax), x, scales[0], (uint8_t *)y, total, chunk};
   qrt_pool_run(pool, tasks, quant_task, &j);
